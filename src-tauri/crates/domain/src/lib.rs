@@ -1,0 +1,17 @@
+//! The vocabulary every other crate speaks. Kept free of I/O so that the store, the client, the
+//! sandbox, the sync worker and the UI bindings all agree on one definition of a case.
+
+pub mod case;
+pub mod collab;
+pub mod directory;
+pub mod transaction;
+pub mod view;
+
+pub use case::*;
+pub use collab::*;
+pub use directory::*;
+pub use transaction::*;
+pub use view::*;
+
+/// Instants are UTC everywhere; the wire format is RFC 3339.
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
