@@ -1,0 +1,37 @@
+//! Keeps `ui/src/bindings/` generated from these types: the UI never writes an IPC type twice.
+//! `cargo test -p pd-domain --test bindings` rewrites the files; CI then fails on `git diff`.
+
+use std::path::PathBuf;
+
+use ts_rs::TS;
+
+#[test]
+fn export_typescript_bindings() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../ui/src/bindings");
+    std::fs::create_dir_all(&dir).expect("create bindings dir");
+    macro_rules! export {
+        ($($t:ty),* $(,)?) => { $( <$t>::export_all_to(&dir).expect(stringify!($t)); )* };
+    }
+    use pd_domain::*;
+    export!(
+        Partner, User, Transaction, ContentKey, Case, CaseKind, CaseStatus, Priority,
+        CaseReferences, SlaState, Visibility, Comment, DocumentLocation, Document, CaseBundle,
+        CasePage, NewCase, NewComment, CasePatch, TransactionLink, ApiErrorBody, CaseSortField,
+        CaseQuery, CaseRow, CaseListPage, StatusCount, SendState, CommentView, ActivityEntry,
+        CaseDetail, ExceptionQuery, ExceptionRow, ExceptionPage, ExceptionFacets, PartnerRow,
+        Connectivity, SyncStatus, ErrorInfo,
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("read bindings dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".ts") && n != "index.ts")
+        .collect();
+    names.sort();
+    let index: String = names
+        .iter()
+        .map(|n| format!("export type * from \"./{}\";\n", n.trim_end_matches(".ts")))
+        .collect();
+    std::fs::write(dir.join("index.ts"), index).expect("write index.ts");
+    assert!(names.iter().any(|n| n == "CaseRow.ts"));
+}

@@ -1,0 +1,1 @@
+//! The only way PartnerDesk talks to Trading Grid (placeholder until the client lands).
