@@ -1,0 +1,60 @@
+// The application: routes to screens inside the shell, keeps the case-list state across
+// navigation, and keeps queries fresh from `pd://changed`.
+import { useState } from "react";
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { useRoute } from "./lib/router";
+import { useChangedEvents } from "./lib/useChangedEvents";
+import { initialCaseListState, type CaseListState } from "./lib/caseListState";
+import { Shell } from "./components/Shell";
+import { CasesScreen } from "./screens/CasesScreen";
+import { CaseDetailScreen } from "./screens/CaseDetailScreen";
+import { ExceptionsScreen } from "./screens/ExceptionsScreen";
+import { PartnerScreen, PartnersScreen } from "./screens/PartnersScreen";
+
+/** A query client tuned for a local cache: data is fresh until an event says otherwise. */
+export function createQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 30_000,
+        gcTime: 5 * 60_000,
+        retry: 1,
+        refetchOnWindowFocus: false,
+      },
+      mutations: { retry: 0 },
+    },
+  });
+}
+
+function Routes() {
+  useChangedEvents();
+  const route = useRoute();
+  const [caseList, setCaseList] = useState<CaseListState>(initialCaseListState);
+  let screen;
+  switch (route.name) {
+    case "case":
+      screen = <CaseDetailScreen key={route.id} id={route.id} />;
+      break;
+    case "exceptions":
+      screen = <ExceptionsScreen />;
+      break;
+    case "partners":
+      screen = <PartnersScreen />;
+      break;
+    case "partner":
+      screen = <PartnerScreen key={route.id} id={route.id} />;
+      break;
+    default:
+      screen = <CasesScreen state={caseList} onChange={setCaseList} />;
+  }
+  return <Shell route={route}>{screen}</Shell>;
+}
+
+/** The root component. */
+export function App({ client }: { client: QueryClient }) {
+  return (
+    <QueryClientProvider client={client}>
+      <Routes />
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,202 @@
+// The frame around every screen: navigation rail, top bar with the workspace, the offline banner
+// and the status bar with the sync state and "Sync now".
+import type { ReactNode } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ipc } from "../lib/ipc";
+import { keys } from "../lib/queries";
+import { routeHref, type Route } from "../lib/router";
+import { clockTime, relativeTime } from "../lib/format";
+import { useNow } from "../lib/useDebounced";
+import { Spinner } from "./bits";
+
+/** The sync status query, shared by the top bar, banner and status bar. */
+export function useSyncStatus() {
+  return useQuery({ queryKey: keys.sync(), queryFn: ipc.syncStatus, refetchInterval: 60_000 });
+}
+
+const NAV: { id: "cases" | "exceptions" | "partners"; label: string; icon: ReactNode }[] = [
+  {
+    id: "cases",
+    label: "Cases",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M3 5.5A1.5 1.5 0 0 1 4.5 4h3l1.5 1.5h6.5A1.5 1.5 0 0 1 17 7v7.5a1.5 1.5 0 0 1-1.5 1.5h-11A1.5 1.5 0 0 1 3 14.5z" />
+      </svg>
+    ),
+  },
+  {
+    id: "exceptions",
+    label: "Exceptions",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M10 3 2.5 16h15z" />
+        <path d="M10 8v3.5M10 13.5v.5" />
+      </svg>
+    ),
+  },
+  {
+    id: "partners",
+    label: "Partners",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <circle cx="7" cy="7.5" r="2.5" />
+        <circle cx="13.5" cy="8.5" r="2" />
+        <path d="M2.5 16c.5-2.7 2.3-4 4.5-4s4 1.3 4.5 4M11.5 12.6c.6-.4 1.2-.6 2-.6 1.9 0 3.2 1.2 3.6 3.5" />
+      </svg>
+    ),
+  },
+];
+
+function activeSection(route: Route): string {
+  if (route.name === "case" || route.name === "cases") return "cases";
+  if (route.name === "partner" || route.name === "partners") return "partners";
+  return "exceptions";
+}
+
+function NavRail({ route }: { route: Route }) {
+  const active = activeSection(route);
+  return (
+    <nav className="nav-rail" aria-label="Main">
+      <div className="brand" aria-label="PartnerDesk">
+        <span className="brand-mark">PD</span>
+      </div>
+      {NAV.map((item) => (
+        <a
+          key={item.id}
+          href={routeHref({ name: item.id })}
+          className={`nav-item${active === item.id ? " active" : ""}`}
+          aria-current={active === item.id ? "page" : undefined}
+          data-testid={`nav-${item.id}`}
+        >
+          {item.icon}
+          <span>{item.label}</span>
+        </a>
+      ))}
+    </nav>
+  );
+}
+
+function TopBar() {
+  const sync = useSyncStatus();
+  return (
+    <header className="top-bar">
+      <span className="workspace-name" data-testid="workspace-name">
+        {sync.data?.workspaceName ?? "PartnerDesk"}
+      </span>
+      {sync.data?.isDemo && (
+        <span
+          className="badge badge-demo"
+          data-testid="demo-badge"
+          title="Running on the built-in sandbox with sample data"
+        >
+          Demo workspace
+        </span>
+      )}
+      <span className="top-bar-spacer" />
+      <span className="hint">
+        <kbd>/</kbd> search · <kbd>j</kbd>
+        <kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>Esc</kbd> back
+      </span>
+    </header>
+  );
+}
+
+/** The offline banner, shown while the server cannot be reached. */
+export function OfflineBanner() {
+  const sync = useSyncStatus();
+  if (sync.data?.connectivity !== "offline") return null;
+  const since = sync.data.lastSyncedAt ? ` from ${clockTime(sync.data.lastSyncedAt)}` : "";
+  return (
+    <div className="offline-banner" role="status" data-testid="offline-banner">
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M2 7.5a12 12 0 0 1 16 0M5 10.5a7.5 7.5 0 0 1 10 0M8 13.5a3 3 0 0 1 4 0M3 3l14 14" />
+      </svg>
+      <span>
+        You're offline — showing cached data{since}. Changes will be sent when the connection
+        returns.
+      </span>
+    </div>
+  );
+}
+
+function StatusBar() {
+  const sync = useSyncStatus();
+  const client = useQueryClient();
+  const now = useNow(15_000);
+  const syncNow = useMutation({
+    mutationFn: ipc.syncNow,
+    onSuccess: (status) => client.setQueryData(keys.sync(), status),
+  });
+  const s = sync.data;
+  let state: ReactNode;
+  if (sync.isError && !s) {
+    state = <span className="status-error">Sync status unavailable: {sync.error.message}</span>;
+  } else if (!s) {
+    state = <span className="muted">Checking sync…</span>;
+  } else if (s.syncing || syncNow.isPending) {
+    state = (
+      <span className="status-syncing" data-testid="sync-state">
+        <Spinner label="Syncing" /> Syncing…
+      </span>
+    );
+  } else if (s.lastError) {
+    state = (
+      <span className="status-error" data-testid="sync-state" title={s.lastError.code}>
+        Sync failed: {s.lastError.message}
+      </span>
+    );
+  } else {
+    state = (
+      <span data-testid="sync-state">
+        {s.lastSyncedAt ? `Last synced ${relativeTime(s.lastSyncedAt, now)}` : "Not synced yet"}
+      </span>
+    );
+  }
+  return (
+    <footer className="status-bar" data-testid="status-bar">
+      {s && (
+        <span className={`conn conn-${s.connectivity}`}>
+          <span className="conn-dot" aria-hidden="true" />
+          {s.connectivity === "online" ? "Online" : s.connectivity === "offline" ? "Offline" : "Connecting"}
+        </span>
+      )}
+      {state}
+      {s && s.pendingChanges > 0 && (
+        <span className="status-pending" data-testid="outbox-pending">
+          {s.pendingChanges} change{s.pendingChanges === 1 ? "" : "s"} waiting to be sent
+        </span>
+      )}
+      {s && s.failedChanges > 0 && (
+        <span className="status-error" data-testid="outbox-failed">
+          {s.failedChanges} change{s.failedChanges === 1 ? "" : "s"} refused by the server
+        </span>
+      )}
+      {syncNow.isError && <span className="status-error">{syncNow.error.message}</span>}
+      <span className="top-bar-spacer" />
+      <button
+        type="button"
+        className="btn btn-small"
+        onClick={() => syncNow.mutate()}
+        disabled={syncNow.isPending || s?.syncing}
+        data-testid="sync-now"
+      >
+        Sync now
+      </button>
+    </footer>
+  );
+}
+
+/** The application frame. */
+export function Shell({ route, children }: { route: Route; children: ReactNode }) {
+  return (
+    <div className="app">
+      <NavRail route={route} />
+      <div className="app-main">
+        <TopBar />
+        <OfflineBanner />
+        <main className="content">{children}</main>
+        <StatusBar />
+      </div>
+    </div>
+  );
+}

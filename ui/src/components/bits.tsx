@@ -1,0 +1,159 @@
+// Small presentational pieces every screen shares: pills, marks, skeletons, empty and error
+// states. One place for their look keeps the screens consistent.
+import type { ReactNode } from "react";
+import type { CaseStatus, Priority, SlaState } from "../bindings";
+import { IpcError } from "../lib/ipc";
+import { PRIORITY_LABELS, STATUS_LABELS, dateTime, relativeTime } from "../lib/format";
+
+/** The coloured status pill. */
+export function StatusPill({ status }: { status: CaseStatus }) {
+  return (
+    <span className={`pill pill-${status}`} data-testid="status-pill">
+      {STATUS_LABELS[status]}
+    </span>
+  );
+}
+
+/** Priority with a small bar icon; high and urgent stand out. */
+export function PriorityMark({ priority }: { priority: Priority }) {
+  const level = { low: 1, normal: 2, high: 3, urgent: 4 }[priority];
+  return (
+    <span className={`priority priority-${priority}`} title={`${PRIORITY_LABELS[priority]} priority`}>
+      <span className="priority-bars" aria-hidden="true">
+        {[1, 2, 3, 4].map((n) => (
+          <span key={n} className={n <= level ? "on" : ""} />
+        ))}
+      </span>
+      {PRIORITY_LABELS[priority]}
+    </span>
+  );
+}
+
+/** SLA due as a relative time, red when breached, amber when at risk. */
+export function SlaMark({
+  due,
+  state,
+  now,
+}: {
+  due: string | null;
+  state: SlaState;
+  now: number;
+}) {
+  if (!due) return <span className="muted">—</span>;
+  const label =
+    state === "breached" ? "SLA breached" : state === "at_risk" ? "SLA at risk" : "SLA due";
+  return (
+    <span className={`sla sla-${state}`} title={`${label}: ${dateTime(due)}`} data-sla={state}>
+      {(state === "breached" || state === "at_risk") && <span className="sla-dot" aria-hidden="true" />}
+      {state === "breached" ? `${relativeTime(due, now).replace(" ago", "")} overdue` : relativeTime(due, now)}
+    </span>
+  );
+}
+
+/** Marks for local changes not yet accepted by the server, or refused by it. */
+export function ChangeMarks({ pending, failed }: { pending: number; failed: number }) {
+  if (!pending && !failed) return null;
+  return (
+    <span className="change-marks">
+      {failed > 0 && (
+        <span
+          className="mark mark-failed"
+          data-testid="mark-failed"
+          title={`${failed} change${failed === 1 ? "" : "s"} refused by the server`}
+        >
+          Failed
+        </span>
+      )}
+      {pending > 0 && (
+        <span
+          className="mark mark-pending"
+          data-testid="mark-pending"
+          title={`${pending} change${pending === 1 ? "" : "s"} waiting to be sent`}
+        >
+          Pending
+        </span>
+      )}
+    </span>
+  );
+}
+
+/** A spinner sized to the text around it. */
+export function Spinner({ label }: { label?: string }) {
+  return <span className="spinner" role="status" aria-label={label ?? "Loading"} />;
+}
+
+/** Grey placeholder bars while data loads. */
+export function SkeletonRows({ rows = 8 }: { rows?: number }) {
+  return (
+    <div className="skeleton-rows" data-testid="loading" aria-busy="true" aria-label="Loading">
+      {Array.from({ length: rows }, (_, i) => (
+        <div key={i} className="skeleton-row">
+          <span className="skeleton" style={{ width: "14%" }} />
+          <span className="skeleton" style={{ width: `${30 + ((i * 17) % 25)}%` }} />
+          <span className="skeleton" style={{ width: "16%" }} />
+          <span className="skeleton" style={{ width: "10%" }} />
+        </div>
+      ))}
+    </div>
+  );
+}
+
+/** Nothing to show, said kindly, with an optional way out. */
+export function EmptyState({
+  title,
+  detail,
+  action,
+}: {
+  title: string;
+  detail?: string;
+  action?: ReactNode;
+}) {
+  return (
+    <div className="empty-state" data-testid="empty-state">
+      <div className="empty-icon" aria-hidden="true" />
+      <p className="empty-title">{title}</p>
+      {detail && <p className="empty-detail">{detail}</p>}
+      {action}
+    </div>
+  );
+}
+
+/** A failure, in words, with a retry. */
+export function ErrorState({
+  error,
+  onRetry,
+  title = "Something went wrong",
+}: {
+  error: unknown;
+  onRetry?: () => void;
+  title?: string;
+}) {
+  const message =
+    error instanceof IpcError || error instanceof Error ? error.message : "An unexpected error occurred.";
+  return (
+    <div className="error-state" role="alert" data-testid="error-state">
+      <p className="error-title">{title}</p>
+      <p className="error-message">{message}</p>
+      {onRetry && (
+        <button type="button" className="btn" onClick={onRetry} data-testid="retry">
+          Try again
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Initials in a circle, for thread authors. */
+export function Avatar({ name, partner }: { name: string; partner?: boolean }) {
+  const initials = name
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => w[0]?.toUpperCase())
+    .join("");
+  return (
+    <span className={`avatar${partner ? " avatar-partner" : ""}`} aria-hidden="true">
+      {initials || "?"}
+    </span>
+  );
+}

@@ -1,0 +1,506 @@
+// One case: header, the shared thread with internal notes set apart, the comment box, field
+// changes (status, priority, owner), documents, linked transactions and the activity timeline.
+import { useEffect, useState, type ReactNode } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { CaseDetail, CasePatch, CommentView, Transaction, Visibility } from "../bindings";
+import { ipc } from "../lib/ipc";
+import { keys } from "../lib/queries";
+import {
+  KIND_LABELS,
+  PRIORITIES,
+  PRIORITY_LABELS,
+  STATUSES,
+  STATUS_LABELS,
+  dateTime,
+  documentType,
+  fileSize,
+  relativeTime,
+} from "../lib/format";
+import { goBack, routeHref } from "../lib/router";
+import { useNow } from "../lib/useDebounced";
+import { Avatar, ErrorState, PriorityMark, SlaMark, Spinner, StatusPill } from "../components/bits";
+import { contentKey } from "../lib/transactions";
+
+function Comment({ comment, now }: { comment: CommentView; now: number }) {
+  const internal = comment.visibility === "internal";
+  return (
+    <article
+      className={`comment${internal ? " comment-internal" : ""}${comment.authorIsPartner ? " comment-partner" : ""}`}
+      data-testid="comment"
+      data-visibility={comment.visibility}
+      data-send-state={comment.sendState}
+    >
+      <Avatar name={comment.author} partner={comment.authorIsPartner} />
+      <div className="comment-main">
+        <header className="comment-head">
+          <span className="comment-author">{comment.author}</span>
+          {comment.authorIsPartner && <span className="badge badge-partner">Partner</span>}
+          {internal && (
+            <span className="badge badge-internal" data-testid="internal-label">
+              Internal
+            </span>
+          )}
+          <span className="muted" title={dateTime(comment.createdAt)}>
+            {relativeTime(comment.createdAt, now)}
+          </span>
+          {comment.sendState === "pending" && (
+            <span className="mark mark-pending" data-testid="comment-pending" title="Waiting to be sent">
+              Pending
+            </span>
+          )}
+          {comment.sendState === "failed" && (
+            <span className="mark mark-failed" data-testid="comment-failed" title="The server refused this comment">
+              Not sent
+            </span>
+          )}
+        </header>
+        <p className="comment-body">{comment.body}</p>
+      </div>
+    </article>
+  );
+}
+
+function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean }) {
+  const client = useQueryClient();
+  const [body, setBody] = useState("");
+  const [visibility, setVisibility] = useState<Visibility>("partner");
+  const add = useMutation({
+    mutationFn: () => ipc.addComment(caseId, body.trim(), visibility),
+    onSuccess: (comment) => {
+      client.setQueryData<CaseDetail>(keys.caseDetail(caseId), (old) =>
+        old ? { ...old, comments: [...old.comments, comment] } : old,
+      );
+      setBody("");
+      void client.invalidateQueries({ queryKey: ["cases"] });
+      void client.invalidateQueries({ queryKey: ["sync"] });
+    },
+  });
+  const submit = () => {
+    if (body.trim() && !add.isPending) add.mutate();
+  };
+  const internal = visibility === "internal";
+  return (
+    <form
+      className={`comment-box${internal ? " internal" : ""}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        submit();
+      }}
+    >
+      <div className="segmented" role="radiogroup" aria-label="Who sees this comment">
+        <button
+          type="button"
+          role="radio"
+          aria-checked={!internal}
+          className={!internal ? "on" : ""}
+          onClick={() => setVisibility("partner")}
+          data-testid="comment-visibility-partner"
+        >
+          Reply to partner
+        </button>
+        <button
+          type="button"
+          role="radio"
+          aria-checked={internal}
+          className={internal ? "on" : ""}
+          onClick={() => setVisibility("internal")}
+          data-testid="comment-visibility-internal"
+        >
+          Internal note
+        </button>
+      </div>
+      <textarea
+        className="textarea"
+        rows={3}
+        value={body}
+        onChange={(e) => setBody(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            submit();
+          }
+        }}
+        placeholder={
+          internal ? "Note for colleagues only — the partner never sees it" : "Write a reply the partner will see"
+        }
+        aria-label="Comment"
+        data-testid="comment-input"
+      />
+      <div className="comment-box-foot">
+        <span className="muted small">
+          {internal
+            ? "Visible to your colleagues only."
+            : localOnly
+              ? "Will be shared with the partner once the case is sent."
+              : "Visible to the partner."}{" "}
+          Ctrl+Enter to send.
+        </span>
+        {add.isError && (
+          <span className="inline-error" role="alert">
+            {add.error.message}
+          </span>
+        )}
+        <button
+          type="submit"
+          className={`btn ${internal ? "btn-internal" : "btn-primary"}`}
+          disabled={!body.trim() || add.isPending}
+          data-testid="comment-submit"
+        >
+          {add.isPending ? <Spinner label="Sending" /> : null}
+          {internal ? "Add internal note" : "Send to partner"}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Fields({ detail }: { detail: CaseDetail }) {
+  const client = useQueryClient();
+  const c = detail.case;
+  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
+  const update = useMutation({
+    mutationFn: (patch: CasePatch) => ipc.updateCase(c.id, patch),
+    onSuccess: (next) => {
+      client.setQueryData(keys.caseDetail(c.id), next);
+      void client.invalidateQueries({ queryKey: ["cases"] });
+      void client.invalidateQueries({ queryKey: ["sync"] });
+    },
+  });
+  const ownerKnown = !c.owner || users.data?.some((u) => u.loginId === c.owner);
+  return (
+    <div className="panel">
+      <h2 className="panel-title">Details</h2>
+      <dl className="fields">
+        <dt>
+          <label htmlFor="case-status">Status</label>
+        </dt>
+        <dd>
+          <select
+            id="case-status"
+            className="select"
+            value={c.status}
+            disabled={update.isPending}
+            onChange={(e) => update.mutate({ status: e.target.value as CasePatch["status"] })}
+            data-testid="case-status-select"
+          >
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABELS[s]}
+              </option>
+            ))}
+          </select>
+        </dd>
+        <dt>
+          <label htmlFor="case-priority">Priority</label>
+        </dt>
+        <dd>
+          <select
+            id="case-priority"
+            className="select"
+            value={c.priority}
+            disabled={update.isPending}
+            onChange={(e) => update.mutate({ priority: e.target.value as CasePatch["priority"] })}
+            data-testid="case-priority-select"
+          >
+            {PRIORITIES.map((p) => (
+              <option key={p} value={p}>
+                {PRIORITY_LABELS[p]}
+              </option>
+            ))}
+          </select>
+        </dd>
+        <dt>
+          <label htmlFor="case-owner">Owner</label>
+        </dt>
+        <dd>
+          <select
+            id="case-owner"
+            className="select"
+            value={c.owner ?? ""}
+            disabled={update.isPending}
+            onChange={(e) => update.mutate({ owner: e.target.value === "" ? null : e.target.value })}
+            data-testid="case-owner-select"
+          >
+            <option value="">Unassigned</option>
+            {!ownerKnown && c.owner && <option value={c.owner}>{detail.ownerName ?? c.owner}</option>}
+            {users.data?.map((u) => (
+              <option key={u.loginId} value={u.loginId}>
+                {u.firstName} {u.lastName}
+              </option>
+            ))}
+          </select>
+        </dd>
+        <dt>Kind</dt>
+        <dd>{KIND_LABELS[c.kind]}</dd>
+        <dt>Opened</dt>
+        <dd>{dateTime(c.createdAt)}</dd>
+        <dt>SLA due</dt>
+        <dd>{c.slaDue ? dateTime(c.slaDue) : <span className="muted">No SLA</span>}</dd>
+      </dl>
+      {update.isPending && (
+        <p className="muted small">
+          <Spinner label="Saving" /> Saving…
+        </p>
+      )}
+      {update.isError && (
+        <p className="inline-error" role="alert">
+          {update.error.message}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function References({ detail }: { detail: CaseDetail }) {
+  const r = detail.case.references;
+  const groups: [string, string[]][] = [
+    ["PO", r.poNumbers],
+    ["Invoice", r.invoiceNumbers],
+    ["Shipment", r.shipmentNumbers],
+  ];
+  const any = groups.some(([, v]) => v.length > 0);
+  return (
+    <div className="panel">
+      <h2 className="panel-title">References</h2>
+      {any ? (
+        <dl className="fields">
+          {groups
+            .filter(([, v]) => v.length > 0)
+            .map(([label, values]) => (
+              <Fragmented key={label} label={label} values={values} />
+            ))}
+        </dl>
+      ) : (
+        <p className="muted small">No PO, invoice or shipment numbers.</p>
+      )}
+    </div>
+  );
+}
+
+function Fragmented({ label, values }: { label: string; values: string[] }) {
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd className="mono">{values.join(", ")}</dd>
+    </>
+  );
+}
+
+function Documents({ detail }: { detail: CaseDetail }) {
+  return (
+    <div className="panel">
+      <h2 className="panel-title">
+        Documents <span className="panel-count">{detail.documents.length}</span>
+      </h2>
+      {detail.documents.length === 0 ? (
+        <p className="muted small">No documents attached.</p>
+      ) : (
+        <ul className="doc-list">
+          {detail.documents.map((d) => (
+            <li key={d.id} className="doc" data-testid="document">
+              <span className="doc-icon" aria-hidden="true">
+                {documentType(d.mediaType, d.name).slice(0, 4)}
+              </span>
+              <span className="doc-main">
+                <span className="truncate doc-name" title={d.name}>
+                  {d.name}
+                </span>
+                <span className="muted small">
+                  {documentType(d.mediaType, d.name)} · {fileSize(d.size)} · {d.uploadedBy}
+                </span>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function TransactionCard({ t }: { t: Transaction }) {
+  const refs = [
+    ["PO", contentKey(t, "purchase order number")],
+    ["Invoice", contentKey(t, "invoice number")],
+    ["Shipment", contentKey(t, "shipment identification")],
+  ].filter(([, v]) => v) as [string, string][];
+  return (
+    <li className="txn" data-testid="linked-transaction">
+      <div className="txn-head">
+        <span className="badge badge-edi">{t.ediType ?? "EDI"}</span>
+        <span className="truncate">
+          {t.senderName ?? "?"} → {t.receiverName ?? "?"}
+        </span>
+        {t.errorCode && <span className="mark mark-failed mono">{t.errorCode}</span>}
+      </div>
+      {t.externalErrorMessage && <p className="txn-message">{t.externalErrorMessage}</p>}
+      <p className="muted small">
+        {[t.deliveryStatus ?? t.status, ...refs.map(([k, v]) => `${k} ${v}`), t.arrivalTime ? dateTime(t.arrivalTime) : null]
+          .filter(Boolean)
+          .join(" · ")}
+      </p>
+    </li>
+  );
+}
+
+function LinkedTransactions({ detail }: { detail: CaseDetail }) {
+  const cached = new Set(detail.linkedTransactions.map((t) => t.transactionId));
+  const missing = detail.case.linkedTransactions.filter((id) => !cached.has(id));
+  const n = detail.case.linkedTransactions.length || detail.linkedTransactions.length;
+  return (
+    <div className="panel">
+      <h2 className="panel-title">
+        Linked transactions <span className="panel-count">{n}</span>
+      </h2>
+      {n === 0 ? (
+        <p className="muted small">No transactions linked.</p>
+      ) : (
+        <ul className="txn-list">
+          {detail.linkedTransactions.map((t) => (
+            <TransactionCard key={t.transactionId} t={t} />
+          ))}
+          {missing.map((id) => (
+            <li key={id} className="txn muted small">
+              <span className="mono">{id}</span> — not in the local cache yet
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function Activity({ detail, now }: { detail: CaseDetail; now: number }) {
+  return (
+    <div className="panel">
+      <h2 className="panel-title">Activity</h2>
+      {detail.activity.length === 0 ? (
+        <p className="muted small">No activity yet.</p>
+      ) : (
+        <ol className="timeline">
+          {detail.activity.map((a, i) => (
+            <li key={`${a.at}-${i}`} data-testid="activity">
+              <span className="timeline-dot" aria-hidden="true" />
+              <span>
+                {a.summary}
+                <span className="muted small">
+                  {" "}
+                  {a.actor ? `${a.actor} · ` : ""}
+                  <span title={dateTime(a.at)}>{relativeTime(a.at, now)}</span>
+                </span>
+              </span>
+            </li>
+          ))}
+        </ol>
+      )}
+    </div>
+  );
+}
+
+function DetailSkeleton() {
+  return (
+    <div className="case-detail" data-testid="loading" aria-busy="true">
+      <div className="case-header">
+        <span className="skeleton" style={{ width: 140 }} />
+        <span className="skeleton skeleton-lg" style={{ width: "50%" }} />
+        <span className="skeleton" style={{ width: "30%" }} />
+      </div>
+    </div>
+  );
+}
+
+/** See the module comment. */
+export function CaseDetailScreen({ id }: { id: string }) {
+  const now = useNow(30_000);
+  const detail = useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id) });
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (event.key !== "Escape") return;
+      if (target && ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) {
+        target.blur();
+        return;
+      }
+      goBack({ name: "cases" });
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const back = (
+    <a className="back-link" href={routeHref({ name: "cases" })} data-testid="back-to-cases">
+      ← Cases
+    </a>
+  );
+
+  let content: ReactNode;
+  if (detail.isPending) content = <DetailSkeleton />;
+  else if (detail.isError)
+    content = <ErrorState error={detail.error} onRetry={() => void detail.refetch()} title="Could not open this case" />;
+  else {
+    const d = detail.data;
+    const c = d.case;
+    content = (
+      <div className="case-detail">
+        {d.localOnly && (
+          <div className="local-banner" role="status" data-testid="local-only-banner">
+            <strong>Not yet shared with the partner.</strong> This case exists only on this computer; it will be
+            shared when it reaches the server.
+          </div>
+        )}
+        <header className="case-header">
+          <div className="case-header-top">
+            <span className="mono muted" data-testid="case-reference">
+              {c.reference}
+            </span>
+            <StatusPill status={c.status} />
+            <PriorityMark priority={c.priority} />
+            <SlaMark due={c.slaDue} state={d.slaState} now={now} />
+          </div>
+          <h1 className="case-title" data-testid="case-title">
+            {c.title}
+          </h1>
+          <div className="case-header-meta">
+            <a href={routeHref({ name: "partner", id: c.partnerId })}>{c.partnerName}</a>
+            <span>·</span>
+            <span>{KIND_LABELS[c.kind]}</span>
+            <span>·</span>
+            <span>{d.ownerName ?? c.owner ?? "Unassigned"}</span>
+            <span>·</span>
+            <span className="muted">Updated {relativeTime(c.updatedAt, now)}</span>
+          </div>
+        </header>
+        <div className="case-columns">
+          <div className="case-thread">
+            <h2 className="section-title">
+              Conversation <span className="panel-count">{d.comments.length}</span>
+            </h2>
+            {d.comments.length === 0 ? (
+              <p className="muted">No comments yet. Start the conversation below.</p>
+            ) : (
+              <div className="thread" data-testid="thread">
+                {d.comments.map((cm) => (
+                  <Comment key={cm.id} comment={cm} now={now} />
+                ))}
+              </div>
+            )}
+            <CommentBox caseId={c.id} localOnly={d.localOnly} />
+          </div>
+          <aside className="case-side">
+            <Fields detail={d} />
+            <References detail={d} />
+            <LinkedTransactions detail={d} />
+            <Documents detail={d} />
+            <Activity detail={d} now={now} />
+          </aside>
+        </div>
+      </div>
+    );
+  }
+  return (
+    <section className="screen screen-scroll">
+      {back}
+      {content}
+    </section>
+  );
+}

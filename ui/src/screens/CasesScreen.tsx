@@ -1,0 +1,278 @@
+// The case list: status tabs with counts, a filter bar, a debounced search box (`/` focuses it),
+// saved views, and the virtualized, sortable table.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import type { CaseKind, CaseSortField, CaseStatus } from "../bindings";
+import { ipc } from "../lib/ipc";
+import { keys } from "../lib/queries";
+import { KINDS, KIND_LABELS, STATUSES, STATUS_LABELS, count } from "../lib/format";
+import {
+  defaultDescending,
+  hasFilters,
+  initialCaseListState,
+  loadSavedViews,
+  storeSavedViews,
+  toCaseQuery,
+  type CaseListState,
+  type SavedView,
+} from "../lib/caseListState";
+import { useDebounced } from "../lib/useDebounced";
+import { CaseTable } from "../components/CaseTable";
+import { EmptyState } from "../components/bits";
+
+/** Props of `CasesScreen`: the list state lives above, so it survives navigation. */
+export interface CasesScreenProps {
+  state: CaseListState;
+  onChange: (next: CaseListState) => void;
+}
+
+function StatusTabs({ state, onChange, search }: CasesScreenProps & { search: string }) {
+  const countQuery = useMemo(() => ({ ...toCaseQuery(state, search), statuses: [] }), [state, search]);
+  const counts = useQuery({
+    queryKey: keys.caseCounts(countQuery),
+    queryFn: () => ipc.caseStatusCounts(countQuery),
+    placeholderData: keepPreviousData,
+  });
+  const byStatus = new Map(counts.data?.map((c) => [c.status, c.count]));
+  const all = counts.data?.reduce((sum, c) => sum + c.count, 0);
+  const tabs: { id: CaseStatus | "all"; label: string; n: number | undefined }[] = [
+    { id: "all", label: "All", n: all },
+    ...STATUSES.map((s) => ({ id: s, label: STATUS_LABELS[s], n: counts.data ? (byStatus.get(s) ?? 0) : undefined })),
+  ];
+  return (
+    <div className="tabs" role="tablist" aria-label="Case status">
+      {tabs.map((t) => {
+        const selected = (state.status ?? "all") === t.id;
+        return (
+          <button
+            key={t.id}
+            type="button"
+            role="tab"
+            aria-selected={selected}
+            className={`tab${selected ? " active" : ""}`}
+            data-testid={`status-tab-${t.id}`}
+            onClick={() => onChange({ ...state, status: t.id === "all" ? null : t.id })}
+          >
+            {t.label}
+            <span className="tab-count">{t.n === undefined ? "·" : count(t.n)}</span>
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+function SavedViews({ state, onChange }: CasesScreenProps) {
+  const [views, setViews] = useState<SavedView[]>(() => loadSavedViews());
+  const [naming, setNaming] = useState(false);
+  const [name, setName] = useState("");
+  const save = () => {
+    const trimmed = name.trim();
+    if (!trimmed) return;
+    const next = [...views.filter((v) => v.name !== trimmed), { name: trimmed, state }];
+    setViews(next);
+    storeSavedViews(next);
+    setNaming(false);
+    setName("");
+  };
+  const remove = (viewName: string) => {
+    const next = views.filter((v) => v.name !== viewName);
+    setViews(next);
+    storeSavedViews(next);
+  };
+  return (
+    <div className="saved-views" data-testid="saved-views">
+      {views.map((v) => (
+        <span key={v.name} className="view-chip">
+          <button type="button" className="view-chip-apply" onClick={() => onChange(v.state)} title="Apply this view">
+            {v.name}
+          </button>
+          <button type="button" className="view-chip-remove" onClick={() => remove(v.name)} aria-label={`Delete view ${v.name}`}>
+            ×
+          </button>
+        </span>
+      ))}
+      {naming ? (
+        <form
+          className="view-name-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save();
+          }}
+        >
+          <input
+            autoFocus
+            className="input input-small"
+            placeholder="View name"
+            value={name}
+            maxLength={80}
+            onChange={(e) => setName(e.target.value)}
+            onKeyDown={(e) => e.key === "Escape" && setNaming(false)}
+            aria-label="Name of the saved view"
+          />
+          <button type="submit" className="btn btn-small btn-primary" disabled={!name.trim()}>
+            Save
+          </button>
+        </form>
+      ) : (
+        <button type="button" className="btn btn-small btn-ghost" onClick={() => setNaming(true)}>
+          + Save view
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** See the module comment. */
+export function CasesScreen({ state, onChange }: CasesScreenProps) {
+  const searchRef = useRef<HTMLInputElement>(null);
+  const [total, setTotal] = useState<number | null>(null);
+  const search = useDebounced(state.search, 250);
+  const query = useMemo(() => toCaseQuery(state, search), [state, search]);
+  const partners = useQuery({ queryKey: keys.partners(null), queryFn: () => ipc.listPartners(null) });
+  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      const typing = target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
+      if (event.key === "/" && !typing) {
+        event.preventDefault();
+        searchRef.current?.focus();
+        searchRef.current?.select();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const set = (patch: Partial<CaseListState>) => onChange({ ...state, ...patch });
+  const onSort = (field: CaseSortField) =>
+    set(state.sort === field ? { descending: !state.descending } : { sort: field, descending: defaultDescending(field) });
+  const clearFilters = () =>
+    onChange({ ...initialCaseListState, status: state.status, sort: state.sort, descending: state.descending });
+
+  return (
+    <section className="screen" aria-labelledby="cases-heading">
+      <div className="screen-head">
+        <h1 id="cases-heading">Cases</h1>
+        {total !== null && <span className="screen-count">{count(total)} {total === 1 ? "case" : "cases"}</span>}
+        <span className="top-bar-spacer" />
+        <SavedViews state={state} onChange={onChange} />
+      </div>
+      <StatusTabs state={state} onChange={onChange} search={search} />
+      <div className="filter-bar">
+        <div className="search-box">
+          <svg viewBox="0 0 20 20" aria-hidden="true">
+            <circle cx="8.5" cy="8.5" r="5" />
+            <path d="m12.5 12.5 4 4" />
+          </svg>
+          <input
+            ref={searchRef}
+            type="search"
+            className="input"
+            placeholder="Search titles, comments, partners, PO / invoice numbers"
+            value={state.search}
+            onChange={(e) => set({ search: e.target.value })}
+            onKeyDown={(e) => {
+              if (e.key === "Escape") {
+                if (state.search) set({ search: "" });
+                e.currentTarget.blur();
+              }
+            }}
+            data-testid="case-search"
+            aria-label="Search cases"
+          />
+        </div>
+        <select
+          className="select"
+          value={state.partnerId ?? ""}
+          onChange={(e) => set({ partnerId: e.target.value || null })}
+          aria-label="Partner"
+          data-testid="filter-partner"
+        >
+          <option value="">All partners</option>
+          {partners.data?.map((p) => (
+            <option key={p.partner.partnerCompanyId} value={p.partner.partnerCompanyId}>
+              {p.partner.partnerCompanyName}
+            </option>
+          ))}
+        </select>
+        <select
+          className="select"
+          value={state.kind ?? ""}
+          onChange={(e) => set({ kind: (e.target.value || null) as CaseKind | null })}
+          aria-label="Kind"
+          data-testid="filter-kind"
+        >
+          <option value="">All kinds</option>
+          {KINDS.map((k) => (
+            <option key={k} value={k}>
+              {KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+        <select
+          className="select"
+          value={state.owner === null ? "*" : state.owner === "" ? "-" : state.owner}
+          onChange={(e) => {
+            const v = e.target.value;
+            set({ owner: v === "*" ? null : v === "-" ? "" : v });
+          }}
+          aria-label="Owner"
+          data-testid="filter-owner"
+        >
+          <option value="*">Any owner</option>
+          <option value="-">Unassigned</option>
+          {users.data?.map((u) => (
+            <option key={u.loginId} value={u.loginId}>
+              {u.firstName} {u.lastName}
+            </option>
+          ))}
+        </select>
+        <button
+          type="button"
+          className={`toggle${state.slaBreached ? " on" : ""}`}
+          aria-pressed={state.slaBreached}
+          onClick={() => set({ slaBreached: !state.slaBreached })}
+          data-testid="filter-sla-breached"
+        >
+          <span className="sla-dot" aria-hidden="true" />
+          SLA breached
+        </button>
+        {hasFilters(state) && (
+          <button type="button" className="btn btn-ghost btn-small" onClick={clearFilters} data-testid="clear-filters">
+            Clear filters
+          </button>
+        )}
+      </div>
+      <CaseTable
+        query={query}
+        onSort={onSort}
+        globalKeys
+        onTotal={setTotal}
+        empty={
+          <EmptyState
+            title={hasFilters(state) || state.status ? "No cases match these filters" : "No cases yet"}
+            detail={
+              hasFilters(state) || state.status
+                ? "Try another status tab, or clear the filters and search."
+                : "Cases appear here when they are synced or opened from an exception."
+            }
+            action={
+              hasFilters(state) || state.status ? (
+                <button
+                  type="button"
+                  className="btn"
+                  onClick={() => onChange({ ...initialCaseListState, sort: state.sort, descending: state.descending })}
+                >
+                  Clear filters
+                </button>
+              ) : undefined
+            }
+          />
+        }
+      />
+    </section>
+  );
+}
