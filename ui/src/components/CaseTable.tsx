@@ -27,14 +27,14 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       {
         id: "reference",
         header: "Reference",
-        width: "150px",
+        width: "146px",
         sortKey: "reference",
         render: (r) => <span className="mono">{r.reference}</span>,
       },
       {
         id: "title",
         header: "Title",
-        width: "minmax(180px, 2.2fr)",
+        width: "minmax(180px, 2.6fr)",
         sortKey: "title",
         render: (r) => (
           <span className="title-cell">
@@ -53,29 +53,29 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       !hidePartner && {
         id: "partner",
         header: "Partner",
-        width: "minmax(120px, 1.2fr)",
+        width: "minmax(110px, 1.1fr)",
         sortKey: "partner",
         render: (r) => <span className="truncate" title={r.partnerName}>{r.partnerName}</span>,
       },
-      { id: "kind", header: "Kind", width: "96px", sortKey: "kind", render: (r) => KIND_LABELS[r.kind] },
+      { id: "kind", header: "Kind", width: "92px", sortKey: "kind", render: (r) => KIND_LABELS[r.kind] },
       {
         id: "status",
         header: "Status",
-        width: "148px",
+        width: "142px",
         sortKey: "status",
         render: (r) => <StatusPill status={r.status} />,
       },
       {
         id: "priority",
         header: "Priority",
-        width: "92px",
+        width: "86px",
         sortKey: "priority",
         render: (r) => <PriorityMark priority={r.priority} />,
       },
       {
         id: "owner",
         header: "Owner",
-        width: "minmax(100px, 0.9fr)",
+        width: "minmax(96px, 0.8fr)",
         sortKey: "owner",
         render: (r) =>
           r.owner ? (
@@ -87,14 +87,14 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       {
         id: "sla",
         header: "SLA due",
-        width: "118px",
+        width: "126px",
         sortKey: "sla_due",
         render: (r) => <SlaMark due={r.slaDue} state={r.slaState} now={now} />,
       },
       {
         id: "updated",
         header: "Updated",
-        width: "96px",
+        width: "86px",
         sortKey: "updated",
         render: (r) => (
           <span className="muted" title={dateTime(r.updatedAt)}>

@@ -81,7 +81,10 @@ function TopBar() {
   return (
     <header className="top-bar">
       <span className="workspace-name" data-testid="workspace-name">
-        {sync.data?.workspaceName ?? "PartnerDesk"}
+        {/* The sandbox calls itself "Demo workspace": the badge says so, the title need not. */}
+        {!sync.data || (sync.data.isDemo && sync.data.workspaceName === "Demo workspace")
+          ? "PartnerDesk"
+          : sync.data.workspaceName}
       </span>
       {sync.data?.isDemo && (
         <span
@@ -148,7 +151,7 @@ function StatusBar() {
   } else {
     state = (
       <span data-testid="sync-state">
-        {s.lastSyncedAt ? `Last synced ${relativeTime(s.lastSyncedAt, now)}` : "Not synced yet"}
+        {s.lastSyncedAt ? `Last synced ${relativeTime(s.lastSyncedAt, Math.max(now, Date.now()))}` : "Not synced yet"}
       </span>
     );
   }

@@ -410,7 +410,8 @@ function DetailSkeleton() {
 
 /** See the module comment. */
 export function CaseDetailScreen({ id }: { id: string }) {
-  const now = useNow(30_000);
+  // A comment just posted must read "just now", even between two ticks of the clock.
+  const now = Math.max(useNow(30_000), Date.now());
   const detail = useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id) });
 
   useEffect(() => {
