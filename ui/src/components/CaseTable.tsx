@@ -27,7 +27,7 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       {
         id: "reference",
         header: "Reference",
-        width: "146px",
+        width: "142px",
         sortKey: "reference",
         render: (r) => <span className="mono">{r.reference}</span>,
       },
@@ -61,7 +61,7 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       {
         id: "status",
         header: "Status",
-        width: "142px",
+        width: "156px",
         sortKey: "status",
         render: (r) => <StatusPill status={r.status} />,
       },
@@ -87,14 +87,14 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       {
         id: "sla",
         header: "SLA due",
-        width: "126px",
+        width: "122px",
         sortKey: "sla_due",
         render: (r) => <SlaMark due={r.slaDue} state={r.slaState} now={now} />,
       },
       {
         id: "updated",
         header: "Updated",
-        width: "86px",
+        width: "100px",
         sortKey: "updated",
         render: (r) => (
           <span className="muted" title={dateTime(r.updatedAt)}>

@@ -456,7 +456,11 @@ export function CaseDetailScreen({ id }: { id: string }) {
             </span>
             <StatusPill status={c.status} />
             <PriorityMark priority={c.priority} />
-            <SlaMark due={c.slaDue} state={d.slaState} now={now} />
+            {c.slaDue && (
+              <span className="header-sla">
+                <span className="muted">SLA</span> <SlaMark due={c.slaDue} state={d.slaState} now={now} />
+              </span>
+            )}
           </div>
           <h1 className="case-title" data-testid="case-title">
             {c.title}
