@@ -40,6 +40,14 @@ export function SlaMark({
   now: number;
 }) {
   if (!due) return <span className="muted">—</span>;
+  if (state === "none") {
+    // Resolved or closed: the SLA no longer runs, so the date is history, not a warning.
+    return (
+      <span className="sla muted" title={`SLA was due ${dateTime(due)}`} data-sla={state}>
+        {relativeTime(due, now)}
+      </span>
+    );
+  }
   const label =
     state === "breached" ? "SLA breached" : state === "at_risk" ? "SLA at risk" : "SLA due";
   return (
