@@ -1,0 +1,120 @@
+//! One error type for every command, so the UI always receives the same `{code, message}` shape.
+
+use pd_domain::ErrorInfo;
+use serde::{Serialize, Serializer};
+
+/// What a command or the start-up can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A failure whose code and message are meant for the analyst (from a crate's `code()`).
+    #[error("{message}")]
+    Reported {
+        /// Stable dotted code, e.g. `net.offline`.
+        code: String,
+        /// What happened, in words for an analyst.
+        message: String,
+    },
+    /// Something the analyst cannot act on; the detail goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    /// A reported error with its stable code.
+    pub fn reported(code: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Reported {
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
+    /// An internal error: logged with its detail, shown as "Something went wrong".
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        AppError::Internal(detail.to_string())
+    }
+
+    /// The stable code the UI matches on.
+    pub fn code(&self) -> &str {
+        match self {
+            AppError::Reported { code, .. } => code,
+            AppError::Internal(_) => "app.internal",
+        }
+    }
+
+    /// The wire shape. Internal errors are logged here, once, as they cross to the UI.
+    pub fn to_info(&self) -> ErrorInfo {
+        match self {
+            AppError::Reported { code, message } => ErrorInfo {
+                code: code.clone(),
+                message: message.clone(),
+            },
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "command failed with an internal error");
+                ErrorInfo {
+                    code: "app.internal".to_owned(),
+                    message: "Something went wrong. The details are in the log file.".to_owned(),
+                }
+            }
+        }
+    }
+}
+
+impl Serialize for AppError {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.to_info().serialize(serializer)
+    }
+}
+
+impl From<tokio::task::JoinError> for AppError {
+    fn from(error: tokio::task::JoinError) -> Self {
+        AppError::internal(format!("background task failed: {error}"))
+    }
+}
+
+impl From<tauri::Error> for AppError {
+    fn from(error: tauri::Error) -> Self {
+        AppError::internal(format!("tauri: {error}"))
+    }
+}
+
+impl From<std::io::Error> for AppError {
+    fn from(error: std::io::Error) -> Self {
+        AppError::internal(format!("i/o: {error}"))
+    }
+}
+
+/// Converts a crate error that has a stable `code()` into a reported error, keeping its message.
+#[macro_export]
+macro_rules! reported_from {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for $crate::error::AppError {
+            fn from(error: $error) -> Self {
+                $crate::error::AppError::reported(error.code(), error.to_string())
+            }
+        }
+    )*};
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reported_errors_cross_as_their_code_and_message() {
+        let error = AppError::reported("net.offline", "The server cannot be reached.");
+        let json = serde_json::to_value(&error).expect("serializes");
+        assert_eq!(
+            json,
+            serde_json::json!({"code": "net.offline", "message": "The server cannot be reached."})
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_detail_from_the_ui() {
+        let error = AppError::internal("SQLITE_CORRUPT at page 12 of /home/a/secret/path");
+        let json = serde_json::to_string(&error).expect("serializes");
+        assert!(json.contains("app.internal"));
+        assert!(json.contains("Something went wrong"));
+        assert!(!json.contains("SQLITE_CORRUPT"), "detail leaked: {json}");
+    }
+}
