@@ -1,0 +1,439 @@
+//! Writing cases and their threads into the cache: the row the UI reads, its links, comments,
+//! documents and full-text document, and the pull-side `apply_case_page` with its rebase of
+//! pending local changes.
+
+use std::collections::HashSet;
+
+use pd_domain::{Case, CaseBundle, CasePatch, Comment, Document, TransactionLink};
+use rusqlite::{params, Connection, OptionalExtension, Row};
+
+use crate::codec::{
+    parse_kind, parse_priority, parse_status, parse_ts, parse_ts_opt, parse_visibility,
+    priority_rank, status_rank, ts, ts_opt,
+};
+use crate::error::{Result, StoreError};
+
+/// The columns [`case_from_row`] reads, in order.
+pub(crate) const CASE_COLUMNS: &str = "c.id, c.reference, c.title, c.partner_id, c.partner_name, \
+    c.kind, c.status, c.priority, c.owner, c.sla_due, c.created_at, c.updated_at, \
+    c.references_json, c.version, c.local_only";
+
+/// Reads a case from a row selected with [`CASE_COLUMNS`] (links filled in separately).
+pub(crate) fn case_from_row(row: &Row<'_>) -> Result<(Case, bool)> {
+    let kind: String = row.get(5)?;
+    let status: String = row.get(6)?;
+    let priority: String = row.get(7)?;
+    let created: String = row.get(10)?;
+    let updated: String = row.get(11)?;
+    let refs: String = row.get(12)?;
+    let case = Case {
+        id: row.get(0)?,
+        reference: row.get(1)?,
+        title: row.get(2)?,
+        partner_id: row.get(3)?,
+        partner_name: row.get(4)?,
+        kind: parse_kind(&kind)?,
+        status: parse_status(&status)?,
+        priority: parse_priority(&priority)?,
+        owner: row.get(8)?,
+        sla_due: parse_ts_opt(row.get(9)?)?,
+        created_at: parse_ts(&created)?,
+        updated_at: parse_ts(&updated)?,
+        linked_transactions: Vec::new(),
+        references: serde_json::from_str(&refs)?,
+        version: row.get(13)?,
+    };
+    Ok((case, row.get::<_, bool>(14)?))
+}
+
+/// The cached (effective) case and whether it exists only here.
+pub(crate) fn read_case(conn: &Connection, id: &str) -> Result<Option<(Case, bool)>> {
+    let sql = format!("SELECT {CASE_COLUMNS} FROM cases c WHERE c.id = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let (mut case, local_only) = case_from_row(row)?;
+    case.linked_transactions = linked_ids(conn, id)?;
+    Ok(Some((case, local_only)))
+}
+
+/// The case's linked transaction ids in link order.
+pub(crate) fn linked_ids(conn: &Connection, case_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT transaction_id FROM case_transactions WHERE case_id = ?1 ORDER BY position",
+    )?;
+    let ids = stmt
+        .query_map([case_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(ids)
+}
+
+/// Upserts the case row and replaces its links. The FTS document is refreshed separately
+/// (after the comments are written) with [`refresh_fts`].
+pub(crate) fn write_case(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
+    let refs = serde_json::to_string(&case.references)?;
+    conn.prepare_cached(
+        "INSERT INTO cases (id, reference, title, partner_id, partner_name, kind, status, \
+            status_rank, priority, priority_rank, owner, sla_due, created_at, updated_at, \
+            references_json, version, local_only) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
+         ON CONFLICT(id) DO UPDATE SET reference = excluded.reference, title = excluded.title, \
+            partner_id = excluded.partner_id, partner_name = excluded.partner_name, \
+            kind = excluded.kind, status = excluded.status, status_rank = excluded.status_rank, \
+            priority = excluded.priority, priority_rank = excluded.priority_rank, \
+            owner = excluded.owner, sla_due = excluded.sla_due, created_at = excluded.created_at, \
+            updated_at = excluded.updated_at, references_json = excluded.references_json, \
+            version = excluded.version, local_only = excluded.local_only",
+    )?
+    .execute(params![
+        case.id,
+        case.reference,
+        case.title,
+        case.partner_id,
+        case.partner_name,
+        case.kind.as_str(),
+        case.status.as_str(),
+        status_rank(case.status),
+        case.priority.as_str(),
+        priority_rank(case.priority),
+        case.owner,
+        ts_opt(case.sla_due),
+        ts(case.created_at),
+        ts(case.updated_at),
+        refs,
+        case.version,
+        local_only,
+    ])?;
+    let current = linked_ids(conn, &case.id)?;
+    if current != case.linked_transactions {
+        conn.prepare_cached("DELETE FROM case_transactions WHERE case_id = ?1")?
+            .execute([&case.id])?;
+        let mut insert = conn.prepare_cached(
+            "INSERT OR IGNORE INTO case_transactions (case_id, transaction_id, position) \
+             VALUES (?1, ?2, ?3)",
+        )?;
+        for (position, tx_id) in case.linked_transactions.iter().enumerate() {
+            insert.execute(params![case.id, tx_id, position as i64])?;
+        }
+    }
+    Ok(())
+}
+
+/// Rebuilds the case's full-text document from its row and thread.
+pub(crate) fn refresh_fts(conn: &Connection, case_id: &str) -> Result<()> {
+    let found = conn
+        .prepare_cached(
+            "SELECT rid, title, partner_name, reference, references_json FROM cases WHERE id = ?1",
+        )?
+        .query_row([case_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .optional()?;
+    let Some((rid, title, partner, reference, refs_json)) = found else {
+        return Ok(());
+    };
+    let refs: pd_domain::CaseReferences = serde_json::from_str(&refs_json)?;
+    let mut ref_text = reference;
+    for r in refs.all() {
+        ref_text.push(' ');
+        ref_text.push_str(r);
+    }
+    let mut bodies = String::new();
+    let mut stmt = conn.prepare_cached("SELECT body FROM comments WHERE case_id = ?1")?;
+    let mut rows = stmt.query([case_id])?;
+    while let Some(row) = rows.next()? {
+        bodies.push_str(row.get_ref(0)?.as_str().unwrap_or_default());
+        bodies.push('\n');
+    }
+    conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
+        .execute([rid])?;
+    conn.prepare_cached(
+        "INSERT INTO case_fts (rowid, title, partner, refs, comments) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![rid, title, partner, ref_text, bodies])?;
+    Ok(())
+}
+
+/// Upserts one comment; `op_id` marks a comment written here and not yet on the server.
+pub(crate) fn write_comment(conn: &Connection, c: &Comment, op_id: Option<&str>) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, author = excluded.author, \
+            author_is_partner = excluded.author_is_partner, body = excluded.body, \
+            visibility = excluded.visibility, created_at = excluded.created_at, op_id = excluded.op_id",
+    )?
+    .execute(params![
+        c.id,
+        c.case_id,
+        c.author,
+        c.author_is_partner,
+        c.body,
+        c.visibility.as_str(),
+        ts(c.created_at),
+        op_id
+    ])?;
+    Ok(())
+}
+
+/// Reads one comment row: (comment, op_id).
+pub(crate) fn comment_from_row(row: &Row<'_>) -> Result<(Comment, Option<String>)> {
+    let vis: String = row.get(5)?;
+    let created: String = row.get(6)?;
+    Ok((
+        Comment {
+            id: row.get(0)?,
+            case_id: row.get(1)?,
+            author: row.get(2)?,
+            author_is_partner: row.get(3)?,
+            body: row.get(4)?,
+            visibility: parse_visibility(&vis)?,
+            created_at: parse_ts(&created)?,
+        },
+        row.get(7)?,
+    ))
+}
+
+/// The columns [`comment_from_row`] reads.
+pub(crate) const COMMENT_COLUMNS: &str =
+    "id, case_id, author, author_is_partner, body, visibility, created_at, op_id";
+
+fn write_document(conn: &Connection, d: &Document) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+         ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, name = excluded.name, \
+            size = excluded.size, sha256 = excluded.sha256, media_type = excluded.media_type, \
+            location_json = excluded.location_json, uploaded_by = excluded.uploaded_by, \
+            uploaded_at = excluded.uploaded_at",
+    )?
+    .execute(params![
+        d.id,
+        d.case_id,
+        d.name,
+        i64::try_from(d.size).unwrap_or(i64::MAX),
+        d.sha256,
+        d.media_type,
+        serde_json::to_string(&d.location)?,
+        d.uploaded_by,
+        ts(d.uploaded_at)
+    ])?;
+    Ok(())
+}
+
+/// Reads a document row.
+pub(crate) fn document_from_row(row: &Row<'_>) -> Result<Document> {
+    let location: String = row.get(6)?;
+    let uploaded: String = row.get(8)?;
+    Ok(Document {
+        id: row.get(0)?,
+        case_id: row.get(1)?,
+        name: row.get(2)?,
+        size: u64::try_from(row.get::<_, i64>(3)?).unwrap_or(0),
+        sha256: row.get(4)?,
+        media_type: row.get(5)?,
+        location: serde_json::from_str(&location)?,
+        uploaded_by: row.get(7)?,
+        uploaded_at: parse_ts(&uploaded)?,
+    })
+}
+
+/// The columns [`document_from_row`] reads.
+pub(crate) const DOCUMENT_COLUMNS: &str =
+    "id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at";
+
+/// Whether the case has outbox entries in any state.
+pub(crate) fn has_outbox(conn: &Connection, case_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM outbox WHERE case_id = ?1 LIMIT 1")?
+        .exists([case_id])?)
+}
+
+/// The stored server base of a case with pending changes.
+pub(crate) fn read_base(conn: &Connection, case_id: &str) -> Result<Option<Case>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT case_json FROM case_base WHERE case_id = ?1")?
+        .query_row([case_id], |r| r.get(0))
+        .optional()?;
+    json.map(|j| serde_json::from_str(&j).map_err(StoreError::from))
+        .transpose()
+}
+
+pub(crate) fn write_base(conn: &Connection, case: &Case) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_base (case_id, case_json) VALUES (?1, ?2) \
+         ON CONFLICT(case_id) DO UPDATE SET case_json = excluded.case_json",
+    )?
+    .execute(params![case.id, serde_json::to_string(case)?])?;
+    Ok(())
+}
+
+/// Applies one outbox operation's effect to a case (the rebase step).
+pub(crate) fn apply_op(
+    case: &mut Case,
+    kind: &str,
+    payload: &str,
+    at: pd_domain::Timestamp,
+) -> Result<()> {
+    match kind {
+        crate::outbox::KIND_PATCH => {
+            let patch: CasePatch = serde_json::from_str(payload)?;
+            apply_patch(case, &patch);
+        }
+        crate::outbox::KIND_LINK => {
+            let link: TransactionLink = serde_json::from_str(payload)?;
+            if !case.linked_transactions.contains(&link.transaction_id) {
+                case.linked_transactions.push(link.transaction_id);
+            }
+        }
+        crate::outbox::KIND_UNLINK => {
+            let link: TransactionLink = serde_json::from_str(payload)?;
+            case.linked_transactions
+                .retain(|t| *t != link.transaction_id);
+        }
+        _ => {}
+    }
+    if at > case.updated_at {
+        case.updated_at = at;
+    }
+    Ok(())
+}
+
+/// Field-by-field application of a PATCH body.
+pub(crate) fn apply_patch(case: &mut Case, patch: &CasePatch) {
+    if let Some(s) = patch.status {
+        case.status = s;
+    }
+    if let Some(p) = patch.priority {
+        case.priority = p;
+    }
+    if let Some(o) = &patch.owner {
+        case.owner = o.clone();
+    }
+    if let Some(d) = patch.sla_due {
+        case.sla_due = d;
+    }
+    if let Some(t) = &patch.title {
+        case.title = t.clone();
+    }
+}
+
+/// Recomputes the visible case from its base plus every remaining outbox entry, in order.
+/// With no entries left, the base becomes the plain cached row and is dropped.
+pub(crate) fn rebase(conn: &Connection, case_id: &str) -> Result<()> {
+    let Some(base) = read_base(conn, case_id)? else {
+        return Ok(());
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, payload_json, created_at FROM outbox WHERE case_id = ?1 ORDER BY seq",
+    )?;
+    let entries = stmt
+        .query_map([case_id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut effective = base;
+    let mut local_only = false;
+    for (kind, payload, created) in &entries {
+        if kind == crate::outbox::KIND_CREATE {
+            local_only = true;
+        }
+        apply_op(&mut effective, kind, payload, parse_ts(created)?)?;
+    }
+    write_case(conn, &effective, local_only)?;
+    if entries.is_empty() {
+        conn.prepare_cached("DELETE FROM case_base WHERE case_id = ?1")?
+            .execute([case_id])?;
+    }
+    refresh_fts(conn, case_id)?;
+    Ok(())
+}
+
+/// Stores one server bundle. Older versions than the one cached are ignored (a replayed or
+/// out-of-order page must not move a case back in time). Pending local changes survive: the
+/// server case becomes their base and they are re-applied on top.
+pub(crate) fn apply_bundle(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
+    let case = &bundle.case;
+    if case.id.is_empty() {
+        return Err(StoreError::Invalid(
+            "a case from the server has an empty id".into(),
+        ));
+    }
+    let pending = has_outbox(conn, &case.id)?;
+    let known_version = if pending {
+        read_base(conn, &case.id)?.map(|b| b.version)
+    } else {
+        conn.prepare_cached("SELECT version FROM cases WHERE id = ?1 AND local_only = 0")?
+            .query_row([&case.id], |r| r.get::<_, i64>(0))
+            .optional()?
+    };
+    if known_version.is_some_and(|v| case.version < v) {
+        return Ok(());
+    }
+    if pending {
+        write_base(conn, case)?;
+        rebase(conn, &case.id)?;
+    } else {
+        write_case(conn, case, false)?;
+    }
+
+    let server_comments: HashSet<&str> = bundle.comments.iter().map(|c| c.id.as_str()).collect();
+    for c in &bundle.comments {
+        if c.case_id != case.id {
+            return Err(StoreError::Invalid(format!(
+                "comment {} of case {} claims case {}",
+                c.id, case.id, c.case_id
+            )));
+        }
+        write_comment(conn, c, None)?;
+    }
+    // Comments the server no longer has go, except the ones still waiting to be sent.
+    let existing: Vec<(String, Option<String>)> = conn
+        .prepare_cached("SELECT id, op_id FROM comments WHERE case_id = ?1")?
+        .query_map([&case.id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, op_id) in existing {
+        if server_comments.contains(id.as_str()) {
+            continue;
+        }
+        let still_pending = match &op_id {
+            Some(op) => conn
+                .prepare_cached("SELECT 1 FROM outbox WHERE op_id = ?1")?
+                .exists([op])?,
+            None => false,
+        };
+        if !still_pending {
+            conn.prepare_cached("DELETE FROM comments WHERE id = ?1")?
+                .execute([&id])?;
+        }
+    }
+
+    let server_docs: HashSet<&str> = bundle.documents.iter().map(|d| d.id.as_str()).collect();
+    for d in &bundle.documents {
+        write_document(conn, d)?;
+    }
+    let doc_ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM documents WHERE case_id = ?1")?
+        .query_map([&case.id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in doc_ids {
+        if !server_docs.contains(id.as_str()) {
+            conn.prepare_cached("DELETE FROM documents WHERE id = ?1")?
+                .execute([&id])?;
+        }
+    }
+    refresh_fts(conn, &case.id)?;
+    Ok(())
+}

@@ -1,0 +1,327 @@
+//! Opening the cache file safely: connection settings on every connection, embedded migrations,
+//! damage detection, the corrupt-file rebuild, and the write path with `BEGIN IMMEDIATE` and a
+//! short retry when another process holds the write lock.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+
+use crate::error::{is_busy, is_corrupt, is_read_only, Result, StoreError};
+
+/// Embedded migrations: (version, name, SQL). Append only; never edit a shipped one.
+const MIGRATIONS: &[(i64, &str, &str)] =
+    &[(1, "init", include_str!("../migrations/0001_init.sql"))];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// How many read connections each store keeps.
+const READERS: usize = 3;
+/// SQLite's own wait for a lock, per statement.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// Our extra retry budget for a write transaction that still met SQLITE_BUSY.
+const WRITE_RETRY_BUDGET: Duration = Duration::from_secs(10);
+
+/// The connections behind one [`crate::Store`].
+pub(crate) struct Db {
+    pub(crate) path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: std::sync::atomic::AtomicUsize,
+}
+
+impl Db {
+    /// Opens (creating if missing) and migrates.
+    pub(crate) fn open(path: &Path) -> Result<Arc<Db>> {
+        check_writable(path)?;
+        check_header(path)?;
+        let map = |e: rusqlite::Error| classify(path, e);
+        let writer = open_connection(path).map_err(map)?;
+        migrate(&writer).map_err(|e| match e {
+            StoreError::Sqlite(e) => classify(path, e),
+            other => other,
+        })?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(Mutex::new(open_connection(path).map_err(map)?));
+        }
+        Ok(Arc::new(Db {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
+        }))
+    }
+
+    /// Runs `f` on a read connection (never waits on the writer).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.reader();
+        f(&conn).map_err(|e| self.map_err(e))
+    }
+
+    /// Runs `f` inside one read transaction so several statements see one snapshot.
+    pub(crate) fn read_tx<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.reader();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(|e| self.map_err(e.into()))?;
+        let out = f(&tx).map_err(|e| self.map_err(e))?;
+        tx.finish().map_err(|e| self.map_err(e.into()))?;
+        Ok(out)
+    }
+
+    /// Runs `f` inside one `BEGIN IMMEDIATE` transaction; commits if it returns Ok, rolls back
+    /// otherwise. Retries the whole transaction while another process holds the lock.
+    pub(crate) fn write<T>(&self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let attempt = (|| {
+                let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let out = f(&tx)?;
+                tx.commit()?;
+                Ok(out)
+            })();
+            match attempt {
+                Err(StoreError::Sqlite(e)) if is_busy(&e) => {
+                    if started.elapsed() > WRITE_RETRY_BUDGET {
+                        return Err(StoreError::Busy);
+                    }
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other.map_err(|e| self.map_err(e)),
+            }
+        }
+    }
+
+    fn reader(&self) -> MutexGuard<'_, Connection> {
+        for slot in &self.readers {
+            if let Ok(guard) = slot.try_lock() {
+                return guard;
+            }
+        }
+        let i = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            % self.readers.len();
+        lock(&self.readers[i])
+    }
+
+    fn map_err(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Sqlite(e) if is_corrupt(&e) || is_read_only(&e) => classify(&self.path, e),
+            other => other,
+        }
+    }
+}
+
+fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
+    // A panic while holding a connection leaves the connection itself usable (SQLite rolls
+    // back an unfinished transaction when the next one begins).
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Turns a SQLite error at open time into the typed error a user can act on.
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
+    if is_corrupt(&e) {
+        StoreError::Corrupt {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
+    } else if is_read_only(&e) {
+        StoreError::ReadOnly {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        }
+    } else if is_busy(&e) {
+        StoreError::Busy
+    } else {
+        StoreError::Sqlite(e)
+    }
+}
+
+/// The settings every connection gets.
+fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX
+        | OpenFlags::SQLITE_OPEN_URI;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    if conn.is_readonly(rusqlite::MAIN_DB)? {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some("the database file was opened read-only".into()),
+        ));
+    }
+    // journal_mode reads the header: a file that is not a database fails here.
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_READONLY),
+            Some(format!("could not switch to WAL (journal mode {mode})")),
+        ));
+    }
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
+         PRAGMA cache_size = -16000;",
+    )?;
+    // Reads the schema: a malformed schema or first page fails here rather than later.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })?;
+    Ok(conn)
+}
+
+/// Applies the migrations this file has not seen, each in its own transaction.
+fn migrate(conn: &Connection) -> Result<()> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    for (version, name, sql) in MIGRATIONS {
+        if *version <= found {
+            continue;
+        }
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let applied = (|| -> Result<()> {
+            // Another process may have migrated while we waited for the lock.
+            let now: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+            if now >= *version {
+                return Ok(());
+            }
+            conn.execute_batch(sql)?;
+            conn.execute_batch(&format!("PRAGMA user_version = {version}"))?;
+            tracing::info!(version, name, "applied cache migration");
+            Ok(())
+        })();
+        match applied {
+            Ok(()) => conn.execute_batch("COMMIT")?,
+            Err(e) => {
+                let _ = conn.execute_batch("ROLLBACK");
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A read-only file or folder is reported before SQLite quietly opens it read-only (or, as the
+/// superuser, writes into it anyway).
+fn check_writable(path: &Path) -> Result<()> {
+    let read_only = |detail: &str| StoreError::ReadOnly {
+        path: path.to_path_buf(),
+        detail: detail.to_string(),
+    };
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.permissions().readonly() => {
+            return Err(read_only("the file is read-only"))
+        }
+        Ok(meta) if meta.is_dir() => {
+            return Err(StoreError::Invalid(format!(
+                "{} is a folder, not a file",
+                path.display()
+            )))
+        }
+        _ => {}
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(folder) {
+        Ok(meta) if meta.permissions().readonly() => Err(read_only("the folder is read-only")),
+        Ok(_) => Ok(()),
+        Err(e) => Err(StoreError::Io(e)),
+    }
+}
+
+/// Header sanity check: a file that is too short for its own page count was truncated.
+fn check_header(path: &Path) -> Result<()> {
+    let corrupt = |detail: String| StoreError::Corrupt {
+        path: path.to_path_buf(),
+        detail,
+    };
+    let bytes = match read_header(path) {
+        Ok(h) => h,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::Io(e)),
+    };
+    let (len, header) = bytes;
+    if len == 0 {
+        return Ok(());
+    }
+    if len < 100 || &header[..16] != b"SQLite format 3\0" {
+        return Err(corrupt("file is not a database".into()));
+    }
+    let raw_page = u16::from_be_bytes([header[16], header[17]]) as u64;
+    let page_size = if raw_page == 1 { 65536 } else { raw_page };
+    let pages = u32::from_be_bytes([header[28], header[29], header[30], header[31]]) as u64;
+    let change_counter = &header[24..28];
+    let valid_for = &header[92..96];
+    let wal = wal_path(path);
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    if change_counter == valid_for && wal_len == 0 && pages > 0 && len < pages * page_size {
+        return Err(corrupt(format!(
+            "file is truncated: {len} bytes, its header says {pages} pages of {page_size}"
+        )));
+    }
+    Ok(())
+}
+
+fn read_header(path: &Path) -> std::io::Result<(u64, [u8; 100])> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let len = file.metadata()?.len();
+    let mut header = [0u8; 100];
+    let mut filled = 0;
+    while filled < header.len() {
+        let n = file.read(&mut header[filled..])?;
+        if n == 0 {
+            break;
+        }
+        filled += n;
+    }
+    Ok((len, header))
+}
+
+pub(crate) fn wal_path(path: &Path) -> PathBuf {
+    sibling(path, "-wal")
+}
+
+pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_os_string();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// Moves a damaged database (and its -wal/-shm) aside as `<name>.corrupt-<unix time>`.
+/// Returns where the main file went.
+pub(crate) fn set_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let mut suffix = format!(".corrupt-{stamp}");
+    let mut n = 1;
+    while sibling(path, &suffix).exists() {
+        suffix = format!(".corrupt-{stamp}-{n}");
+        n += 1;
+    }
+    let target = sibling(path, &suffix);
+    std::fs::rename(path, &target)?;
+    for extra in ["-wal", "-shm"] {
+        let from = sibling(path, extra);
+        if from.exists() {
+            std::fs::rename(&from, sibling(&target, extra))?;
+        }
+    }
+    Ok(target)
+}

@@ -1,0 +1,382 @@
+//! The SQLite cache every screen reads: what was seen from Trading Grid plus every local change
+//! with its outbox entry. Synchronous on purpose (callers wrap calls in `spawn_blocking`); a
+//! [`Store`] is a cheap `Clone` shared across threads, with one writer connection and a few
+//! readers so reads never wait on writes.
+
+mod cases;
+mod codec;
+mod db;
+mod directory;
+mod error;
+mod outbox;
+mod query;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pd_domain::{
+    Case, CaseDetail, CaseListPage, CasePage, CasePatch, CaseQuery, Comment, ExceptionFacets,
+    ExceptionPage, ExceptionQuery, NewCase, Partner, PartnerRow, StatusCount, Timestamp,
+    Transaction, User, Visibility,
+};
+use rusqlite::OptionalExtension;
+
+pub use db::SCHEMA_VERSION;
+pub use error::{Result, StoreError};
+pub use outbox::{
+    Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, KIND_COMMENT,
+    KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK, MAX_COMMENT_CHARS,
+};
+pub use query::{search_filter, SearchFilter};
+
+/// Row counts, for tests and the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Counts {
+    /// Cases (including local-only ones).
+    pub cases: u64,
+    /// Comments (including pending ones).
+    pub comments: u64,
+    /// Partners.
+    pub partners: u64,
+    /// Cached transactions.
+    pub transactions: u64,
+}
+
+/// What [`Store::open_or_rebuild`] had to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpenOutcome {
+    /// The file opened as it was.
+    Opened,
+    /// The file was damaged; it was moved to `set_aside` and an empty cache started.
+    Rebuilt {
+        /// Where the damaged file went.
+        set_aside: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+/// Handle to the cache. Clone freely; all clones share the same connections.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<db::Db>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.db.path)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Opens the cache at `path` (creating it), applying migrations. A damaged file is
+    /// [`StoreError::Corrupt`], a read-only one [`StoreError::ReadOnly`], one from a newer app
+    /// [`StoreError::NewerSchema`].
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        Ok(Store {
+            db: db::Db::open(path.as_ref())?,
+        })
+    }
+
+    /// Like [`Store::open`], but a damaged file is set aside as `<name>.corrupt-<unix time>`
+    /// (with its -wal/-shm) and an empty cache started, for the next sync to refill. Read-only
+    /// files, newer schemas and other errors are returned, never "rebuilt".
+    pub fn open_or_rebuild(path: impl AsRef<Path>) -> Result<(Store, OpenOutcome)> {
+        let path = path.as_ref();
+        match Store::open(path) {
+            Ok(store) => Ok((store, OpenOutcome::Opened)),
+            Err(StoreError::Corrupt { detail, .. }) => {
+                let set_aside = db::set_aside(path)?;
+                tracing::warn!(path = %path.display(), moved_to = %set_aside.display(), %detail, "damaged cache set aside");
+                let store = Store::open(path)?;
+                Ok((
+                    store,
+                    OpenOutcome::Rebuilt {
+                        set_aside,
+                        reason: detail,
+                    },
+                ))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.db.path
+    }
+
+    // ---- pull side -------------------------------------------------------------------------
+
+    /// Stores partners (one transaction).
+    pub fn upsert_partners(&self, partners: &[Partner]) -> Result<()> {
+        self.db.write(|tx| directory::upsert_partners(tx, partners))
+    }
+
+    /// Stores colleagues (one transaction).
+    pub fn upsert_users(&self, users: &[User]) -> Result<()> {
+        self.db.write(|tx| directory::upsert_users(tx, users))
+    }
+
+    /// Stores a batch of Lens transactions (one transaction).
+    pub fn upsert_transactions(&self, transactions: &[Transaction]) -> Result<()> {
+        self.db
+            .write(|tx| directory::upsert_transactions(tx, transactions))
+    }
+
+    /// Stores one change-feed page and its cursor in one transaction: after a crash either both
+    /// are there or neither. Applying the same page twice changes nothing; cases with pending
+    /// local changes keep them (rebased on the new server version).
+    pub fn apply_case_page(&self, page: &CasePage, cursor_key: &str) -> Result<()> {
+        self.db.write(|tx| {
+            for bundle in &page.cases {
+                cases::apply_bundle(tx, bundle)?;
+            }
+            set_cursor_in(tx, cursor_key, &page.next_cursor)
+        })
+    }
+
+    /// A sync cursor.
+    pub fn cursor(&self, key: &str) -> Result<Option<String>> {
+        self.db.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+                    .query_row([key], |r| r.get(0))
+                    .optional()?,
+            )
+        })
+    }
+
+    /// Sets a sync cursor.
+    pub fn set_cursor(&self, key: &str, value: &str) -> Result<()> {
+        self.db.write(|tx| set_cursor_in(tx, key, value))
+    }
+
+    // ---- local changes ---------------------------------------------------------------------
+
+    /// Creates a case here (offline-first) and queues its creation. Returns the case id (the
+    /// input's id, or a new UUID when it is empty). A description becomes the first comment.
+    pub fn create_local_case(&self, new: &NewCase, author: &str, now: Timestamp) -> Result<String> {
+        self.db
+            .write(|tx| outbox::create_local_case(tx, new, author, now))
+    }
+
+    /// Adds a comment here and queues it; the comment id is a client-chosen UUID so the server's
+    /// echo replaces it rather than duplicating it.
+    pub fn add_local_comment(
+        &self,
+        case_id: &str,
+        author: &str,
+        body: &str,
+        visibility: Visibility,
+        now: Timestamp,
+    ) -> Result<Comment> {
+        self.db
+            .write(|tx| outbox::add_local_comment(tx, case_id, author, body, visibility, now))
+    }
+
+    /// Changes case fields here and queues the PATCH. Returns the operation id, or `None` when
+    /// the patch changes nothing (then nothing is queued).
+    pub fn patch_local_case(
+        &self,
+        case_id: &str,
+        patch: &CasePatch,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        self.db
+            .write(|tx| outbox::patch_local_case(tx, case_id, patch, now))
+    }
+
+    /// Links a transaction here and queues it (`None`: already linked).
+    pub fn link_local_transaction(
+        &self,
+        case_id: &str,
+        transaction_id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        self.db
+            .write(|tx| outbox::link_local(tx, case_id, transaction_id, true, now))
+    }
+
+    /// Unlinks a transaction here and queues it (`None`: was not linked).
+    pub fn unlink_local_transaction(
+        &self,
+        case_id: &str,
+        transaction_id: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        self.db
+            .write(|tx| outbox::link_local(tx, case_id, transaction_id, false, now))
+    }
+
+    // ---- outbox (for the push worker) ------------------------------------------------------
+
+    /// Up to `limit` entries ready to send: the oldest entry of each case, if it is pending and
+    /// due at `now`. Cases are independent; within a case, order is kept.
+    pub fn outbox_next(&self, limit: u32, now: Timestamp) -> Result<Vec<OutboxEntry>> {
+        self.db.read(|c| outbox::next(c, limit, now))
+    }
+
+    /// The worker is sending this entry (counts an attempt).
+    pub fn outbox_mark_in_flight(&self, op_id: &str) -> Result<()> {
+        self.db
+            .write(|tx| outbox::set_state(tx, op_id, OutboxState::InFlight, None, None))
+    }
+
+    /// The server accepted the entry: removes it and stores the server's answer together.
+    pub fn outbox_mark_sent(
+        &self,
+        op_id: &str,
+        answer: &ServerAnswer,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.db
+            .write(|tx| outbox::mark_sent(tx, op_id, answer, now))
+    }
+
+    /// The server refused the entry for good: it stays, marked failed, until retried or
+    /// discarded. Its effect stays visible.
+    pub fn outbox_mark_failed(&self, op_id: &str, reason: &str) -> Result<()> {
+        self.db
+            .write(|tx| outbox::set_state(tx, op_id, OutboxState::Failed, Some(reason), None))
+    }
+
+    /// A transient failure: back to pending, not before `next_attempt_at`.
+    pub fn outbox_reschedule(
+        &self,
+        op_id: &str,
+        reason: &str,
+        next_attempt_at: Timestamp,
+    ) -> Result<()> {
+        self.db.write(|tx| {
+            outbox::set_state(
+                tx,
+                op_id,
+                OutboxState::Pending,
+                Some(reason),
+                Some(next_attempt_at),
+            )
+        })
+    }
+
+    /// The server kept a newer value: the entry is removed, what was lost is recorded in the
+    /// case's conflicts, and the case is rebased on `server`.
+    pub fn outbox_mark_conflict(&self, op_id: &str, server: &Case, now: Timestamp) -> Result<()> {
+        self.db
+            .write(|tx| outbox::mark_conflict(tx, op_id, server, now))
+    }
+
+    /// Puts failed entries back in the queue; returns how many.
+    pub fn outbox_retry(&self, target: &RetryTarget) -> Result<u32> {
+        self.db.write(|tx| outbox::retry(tx, target))
+    }
+
+    /// Drops an entry and reverts its local effect (rebasing on the server's version). Discarding
+    /// a case creation removes the case and everything queued on it.
+    pub fn outbox_discard(&self, op_id: &str) -> Result<()> {
+        self.db.write(|tx| outbox::discard(tx, op_id))
+    }
+
+    /// Entries left `in_flight` by a crash go back to pending (call once at start-up).
+    pub fn outbox_requeue_in_flight(&self) -> Result<u32> {
+        self.db.write(|tx| {
+            let n = tx.execute(
+                "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
+                [],
+            )?;
+            Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        })
+    }
+
+    /// Pending (incl. in flight) and failed counts, and the oldest entry's time.
+    pub fn outbox_summary(&self) -> Result<OutboxSummary> {
+        self.db.read(outbox::summary)
+    }
+
+    /// Every entry, in queue order.
+    pub fn outbox_entries(&self) -> Result<Vec<OutboxEntry>> {
+        self.db.read(|c| outbox::entries(c, None))
+    }
+
+    /// Local changes of one case that lost to newer server values.
+    pub fn case_conflicts(&self, case_id: &str) -> Result<Vec<Conflict>> {
+        self.db.read(|c| outbox::conflicts(c, case_id))
+    }
+
+    // ---- reads for the UI ------------------------------------------------------------------
+
+    /// One window of the case list and the total it was cut from (one snapshot).
+    pub fn list_cases(&self, query: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
+        self.db.read_tx(|tx| query::list_cases(tx, query, now))
+    }
+
+    /// Counts per status for the query without its status filter.
+    pub fn status_counts(&self, query: &CaseQuery, now: Timestamp) -> Result<Vec<StatusCount>> {
+        self.db.read(|c| query::status_counts(c, query, now))
+    }
+
+    /// Everything the case page shows.
+    pub fn case_detail(&self, id: &str, now: Timestamp) -> Result<CaseDetail> {
+        self.db.read_tx(|tx| query::case_detail(tx, id, now))
+    }
+
+    /// The cached case (with pending local changes applied).
+    pub fn case(&self, id: &str) -> Result<Option<Case>> {
+        self.db
+            .read(|c| Ok(cases::read_case(c, id)?.map(|(case, _)| case)))
+    }
+
+    /// The exceptions inbox.
+    pub fn list_exceptions(&self, query: &ExceptionQuery) -> Result<ExceptionPage> {
+        self.db.read_tx(|tx| directory::list_exceptions(tx, query))
+    }
+
+    /// Inbox filter choices.
+    pub fn exception_facets(&self) -> Result<ExceptionFacets> {
+        self.db.read(directory::exception_facets)
+    }
+
+    /// Partners matching `search` (name, id or trading address; all when empty).
+    pub fn list_partners(&self, search: Option<&str>) -> Result<Vec<PartnerRow>> {
+        self.db.read(|c| directory::list_partners(c, search))
+    }
+
+    /// One partner.
+    pub fn partner(&self, id: &str) -> Result<PartnerRow> {
+        self.db.read(|c| directory::partner(c, id))
+    }
+
+    /// Colleagues, by name.
+    pub fn list_users(&self) -> Result<Vec<User>> {
+        self.db.read(directory::list_users)
+    }
+
+    /// Row counts.
+    pub fn counts(&self) -> Result<Counts> {
+        self.db.read(|c| {
+            let n = |table: &str| -> Result<u64> {
+                let v: i64 =
+                    c.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+                Ok(u64::try_from(v).unwrap_or(0))
+            };
+            Ok(Counts {
+                cases: n("cases")?,
+                comments: n("comments")?,
+                partners: n("partners")?,
+                transactions: n("transactions")?,
+            })
+        })
+    }
+}
+
+fn set_cursor_in(conn: &rusqlite::Connection, key: &str, value: &str) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2) \
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute([key, value])?;
+    Ok(())
+}

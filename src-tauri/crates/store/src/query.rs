@@ -1,0 +1,443 @@
+//! The reads the UI makes: the filtered, searched, sorted case list with its total, the counts
+//! per status, and the case page. Also the translation of hostile search input into a safe FTS5
+//! query.
+
+use pd_domain::{
+    ActivityEntry, CaseDetail, CaseListPage, CaseQuery, CaseRow, CaseSortField, CaseStatus,
+    CommentView, SendState, StatusCount, Timestamp,
+};
+use rusqlite::{params_from_iter, types::Value, Connection};
+
+use crate::cases::{
+    case_from_row, comment_from_row, document_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS,
+    DOCUMENT_COLUMNS,
+};
+use crate::codec::ts;
+use crate::directory::{transaction_from_row, TX_COLUMNS};
+use crate::error::{Result, StoreError};
+use crate::outbox::{
+    self, OutboxState, KIND_COMMENT, KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK,
+};
+
+/// Most search words used; the rest of a pasted essay is ignored.
+const MAX_SEARCH_TOKENS: usize = 16;
+/// Longest search word kept, in characters.
+const MAX_TOKEN_CHARS: usize = 64;
+/// Default and largest page size.
+const DEFAULT_LIMIT: u32 = 200;
+const MAX_LIMIT: u32 = 5000;
+
+/// What a user's search text becomes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchFilter {
+    /// Blank input: no search filter at all.
+    Nothing,
+    /// Input with no searchable word (only punctuation or symbols): nothing can match.
+    MatchesNothing,
+    /// A safe FTS5 expression: every word quoted, the last one a prefix.
+    Fts(String),
+}
+
+/// Turns free text into an FTS5 query that cannot be a syntax error: each word is quoted as a
+/// phrase (FTS5 operators and quotes lose their meaning), words AND together, and the last word
+/// matches as a prefix so results appear while typing.
+pub fn search_filter(input: Option<&str>) -> SearchFilter {
+    let Some(text) = input.map(str::trim).filter(|s| !s.is_empty()) else {
+        return SearchFilter::Nothing;
+    };
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| *c != '"')
+                .take(MAX_TOKEN_CHARS)
+                .collect::<String>()
+        })
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .take(MAX_SEARCH_TOKENS)
+        .collect();
+    if words.is_empty() {
+        return SearchFilter::MatchesNothing;
+    }
+    let last = words.len() - 1;
+    let parts: Vec<String> = words
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            if i == last {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
+        .collect();
+    SearchFilter::Fts(parts.join(" "))
+}
+
+/// WHERE clause + arguments for a case query; `with_status` false leaves the status filter out.
+fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<(String, Vec<Value>)> {
+    let mut filters: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let list =
+        |col: &str, values: Vec<String>, filters: &mut Vec<String>, args: &mut Vec<Value>| {
+            if values.is_empty() {
+                return;
+            }
+            let mut marks = Vec::new();
+            for v in values {
+                args.push(Value::Text(v));
+                marks.push(format!("?{}", args.len()));
+            }
+            filters.push(format!("{col} IN ({})", marks.join(", ")));
+        };
+    match search_filter(q.search.as_deref()) {
+        SearchFilter::Nothing => {}
+        SearchFilter::MatchesNothing => return None,
+        SearchFilter::Fts(expr) => {
+            args.push(Value::Text(expr));
+            filters.push(format!(
+                "c.rid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?{})",
+                args.len()
+            ));
+        }
+    }
+    if with_status {
+        list(
+            "c.status",
+            q.statuses.iter().map(|s| s.as_str().to_string()).collect(),
+            &mut filters,
+            &mut args,
+        );
+    }
+    list(
+        "c.partner_id",
+        q.partner_ids.clone(),
+        &mut filters,
+        &mut args,
+    );
+    list(
+        "c.kind",
+        q.kinds.iter().map(|k| k.as_str().to_string()).collect(),
+        &mut filters,
+        &mut args,
+    );
+    if !q.owners.is_empty() {
+        let unassigned = q.owners.iter().any(|o| o.is_empty());
+        let named: Vec<String> = q.owners.iter().filter(|o| !o.is_empty()).cloned().collect();
+        let mut sub = Vec::new();
+        list("c.owner", named, &mut sub, &mut args);
+        if unassigned {
+            sub.push("c.owner IS NULL".to_string());
+        }
+        filters.push(format!("({})", sub.join(" OR ")));
+    }
+    if q.sla_breached {
+        args.push(Value::Text(ts(now)));
+        filters.push(format!(
+            "(c.sla_due IS NOT NULL AND c.sla_due <= ?{} AND c.status NOT IN ('resolved', 'closed'))",
+            args.len()
+        ));
+    }
+    let sql = if filters.is_empty() {
+        "1".to_string()
+    } else {
+        filters.join(" AND ")
+    };
+    Some((sql, args))
+}
+
+fn order_by(sort: CaseSortField, descending: bool) -> String {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let key = match sort {
+        CaseSortField::Reference => format!("c.reference {dir}"),
+        CaseSortField::Title => format!("c.title COLLATE NOCASE {dir}"),
+        CaseSortField::Partner => format!("c.partner_name COLLATE NOCASE {dir}"),
+        CaseSortField::Kind => format!("c.kind {dir}"),
+        CaseSortField::Status => format!("c.status_rank {dir}"),
+        CaseSortField::Priority => format!("c.priority_rank {dir}"),
+        CaseSortField::Owner => format!("c.owner IS NULL, c.owner {dir}"),
+        CaseSortField::SlaDue => format!("c.sla_due IS NULL, c.sla_due {dir}"),
+        CaseSortField::Updated => format!("c.updated_at {dir}"),
+    };
+    format!("{key}, c.rid {dir}")
+}
+
+pub(crate) fn list_cases(conn: &Connection, q: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
+    let Some((where_sql, args)) = case_filters(q, now, true) else {
+        return Ok(CaseListPage {
+            rows: Vec::new(),
+            total: 0,
+            offset: q.offset,
+        });
+    };
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM cases c WHERE {where_sql}"))?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let limit = if q.limit == 0 {
+        DEFAULT_LIMIT
+    } else {
+        q.limit.min(MAX_LIMIT)
+    };
+    let sql = format!(
+        "SELECT {CASE_COLUMNS}, \
+            (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
+            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
+            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed') \
+         FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {limit} OFFSET {}",
+        order_by(q.sort, q.descending),
+        q.offset
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut out = Vec::new();
+    while let Some(r) = rows.next()? {
+        let (case, local_only) = case_from_row(r)?;
+        let sla_state = case.sla_state(now);
+        out.push(CaseRow {
+            id: case.id,
+            reference: case.reference,
+            title: case.title,
+            partner_id: case.partner_id,
+            partner_name: case.partner_name,
+            kind: case.kind,
+            status: case.status,
+            priority: case.priority,
+            owner: case.owner,
+            owner_name: r.get(15)?,
+            sla_due: case.sla_due,
+            sla_state,
+            updated_at: case.updated_at,
+            pending_changes: u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0),
+            failed_changes: u32::try_from(r.get::<_, i64>(17)?).unwrap_or(0),
+            local_only,
+        });
+    }
+    Ok(CaseListPage {
+        rows: out,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        offset: q.offset,
+    })
+}
+
+pub(crate) fn status_counts(
+    conn: &Connection,
+    q: &CaseQuery,
+    now: Timestamp,
+) -> Result<Vec<StatusCount>> {
+    let mut counts: Vec<StatusCount> = CaseStatus::ALL
+        .iter()
+        .map(|s| StatusCount {
+            status: *s,
+            count: 0,
+        })
+        .collect();
+    let Some((where_sql, args)) = case_filters(q, now, false) else {
+        return Ok(counts);
+    };
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.status, count(*) FROM cases c WHERE {where_sql} GROUP BY c.status"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    while let Some(r) = rows.next()? {
+        let status: String = r.get(0)?;
+        let n: i64 = r.get(1)?;
+        if let Some(slot) = counts.iter_mut().find(|c| c.status.as_str() == status) {
+            slot.count = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+    }
+    Ok(counts)
+}
+
+fn status_words(s: CaseStatus) -> &'static str {
+    match s {
+        CaseStatus::New => "New",
+        CaseStatus::Open => "Open",
+        CaseStatus::WaitingOnPartner => "Waiting on partner",
+        CaseStatus::WaitingOnUs => "Waiting on us",
+        CaseStatus::Resolved => "Resolved",
+        CaseStatus::Closed => "Closed",
+    }
+}
+
+fn describe_entry(entry: &outbox::OutboxEntry) -> String {
+    let what = match entry.kind.as_str() {
+        KIND_PATCH => {
+            let patch: pd_domain::CasePatch =
+                serde_json::from_value(entry.payload.clone()).unwrap_or_default();
+            let mut parts = Vec::new();
+            if let Some(s) = patch.status {
+                parts.push(format!("Status changed to {}", status_words(s)));
+            }
+            if let Some(p) = patch.priority {
+                parts.push(format!("Priority changed to {}", p.as_str()));
+            }
+            if let Some(o) = &patch.owner {
+                parts.push(match o {
+                    Some(o) => format!("Assigned to {o}"),
+                    None => "Unassigned".to_string(),
+                });
+            }
+            if let Some(d) = patch.sla_due {
+                parts.push(match d {
+                    Some(d) => format!("SLA due set to {}", d.format("%Y-%m-%d %H:%M UTC")),
+                    None => "SLA cleared".to_string(),
+                });
+            }
+            if let Some(t) = &patch.title {
+                parts.push(format!("Title changed to \u{201c}{t}\u{201d}"));
+            }
+            parts.join("; ")
+        }
+        KIND_LINK | KIND_UNLINK => {
+            let id = entry
+                .payload
+                .get("transactionId")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?");
+            if entry.kind == KIND_LINK {
+                format!("Linked transaction {id}")
+            } else {
+                format!("Unlinked transaction {id}")
+            }
+        }
+        KIND_CREATE => "Case created here".to_string(),
+        KIND_COMMENT => "Comment written".to_string(),
+        other => other.to_string(),
+    };
+    match entry.state {
+        OutboxState::Failed => format!(
+            "{what} (not accepted: {})",
+            entry
+                .last_error
+                .as_deref()
+                .unwrap_or("refused by the server")
+        ),
+        _ => format!("{what} (waiting to be sent)"),
+    }
+}
+
+pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result<CaseDetail> {
+    let (case, local_only) =
+        read_case(conn, id)?.ok_or_else(|| StoreError::not_found("case", id))?;
+    let owner_name: Option<String> = match &case.owner {
+        Some(o) => conn
+            .prepare_cached(
+                "SELECT first_name || ' ' || last_name FROM users WHERE login_id = ?1 LIMIT 1",
+            )?
+            .query_row([o], |r| r.get(0))
+            .ok(),
+        None => None,
+    };
+    let mut comments = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {}, (SELECT state FROM outbox o WHERE o.op_id = cm.op_id) FROM comments cm \
+             WHERE cm.case_id = ?1 ORDER BY cm.created_at, cm.rowid",
+            COMMENT_COLUMNS
+                .split(", ")
+                .map(|c| format!("cm.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            let (comment, _) = comment_from_row(r)?;
+            let state: Option<String> = r.get(8)?;
+            let send_state = match state.as_deref() {
+                None => SendState::Sent,
+                Some("failed") => SendState::Failed,
+                Some(_) => SendState::Pending,
+            };
+            comments.push(CommentView {
+                comment,
+                send_state,
+            });
+        }
+    }
+    let mut documents = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE case_id = ?1 ORDER BY uploaded_at, id"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            documents.push(document_from_row(r)?);
+        }
+    }
+    let mut linked_transactions = Vec::new();
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {TX_COLUMNS} FROM case_transactions ct JOIN transactions t ON t.id = ct.transaction_id \
+             WHERE ct.case_id = ?1 ORDER BY ct.position"
+        ))?;
+        let mut rows = stmt.query([id])?;
+        while let Some(r) = rows.next()? {
+            linked_transactions.push(transaction_from_row(r)?);
+        }
+    }
+
+    let mut activity = vec![ActivityEntry {
+        at: case.created_at,
+        actor: None,
+        summary: if local_only {
+            "Case created here, not yet on the server".to_string()
+        } else {
+            format!("Case {} opened", case.reference)
+        },
+    }];
+    for c in &comments {
+        let what = match c.comment.visibility {
+            pd_domain::Visibility::Partner => "Commented",
+            pd_domain::Visibility::Internal => "Added an internal note",
+        };
+        let state = match c.send_state {
+            SendState::Sent => "",
+            SendState::Pending => " (waiting to be sent)",
+            SendState::Failed => " (not accepted by the server)",
+        };
+        activity.push(ActivityEntry {
+            at: c.comment.created_at,
+            actor: Some(c.comment.author.clone()),
+            summary: format!("{what}{state}"),
+        });
+    }
+    for d in &documents {
+        activity.push(ActivityEntry {
+            at: d.uploaded_at,
+            actor: Some(d.uploaded_by.clone()),
+            summary: format!("Attached {}", d.name),
+        });
+    }
+    for entry in outbox::entries(conn, Some(id))? {
+        if entry.kind == KIND_COMMENT || entry.kind == KIND_CREATE {
+            continue; // shown with the comment and the creation line
+        }
+        activity.push(ActivityEntry {
+            at: entry.created_at,
+            actor: None,
+            summary: describe_entry(&entry),
+        });
+    }
+    for c in outbox::conflicts(conn, id)? {
+        activity.push(ActivityEntry {
+            at: c.detected_at,
+            actor: None,
+            summary: format!(
+                "Your change to {} ({}) lost to a newer server value ({})",
+                c.field, c.local_value, c.server_value
+            ),
+        });
+    }
+    activity.sort_by(|a, b| b.at.cmp(&a.at));
+    let sla_state = case.sla_state(now);
+    Ok(CaseDetail {
+        case,
+        owner_name,
+        sla_state,
+        comments,
+        documents,
+        linked_transactions,
+        activity,
+        local_only,
+    })
+}
