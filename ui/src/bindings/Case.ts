@@ -67,4 +67,4 @@ references: CaseReferences,
 /**
  * Server revision of the case row; bumps on every change.
  */
-version: bigint, };
+version: number, };

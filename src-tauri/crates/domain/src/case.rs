@@ -200,6 +200,7 @@ pub struct Case {
     #[serde(default)]
     pub references: CaseReferences,
     /// Server revision of the case row; bumps on every change.
+    #[ts(type = "number")]
     pub version: i64,
 }
 
