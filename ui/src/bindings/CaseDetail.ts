@@ -2,6 +2,7 @@
 import type { ActivityEntry } from "./ActivityEntry";
 import type { Case } from "./Case";
 import type { CommentView } from "./CommentView";
+import type { ConflictView } from "./ConflictView";
 import type { Document } from "./Document";
 import type { SlaState } from "./SlaState";
 import type { Transaction } from "./Transaction";
@@ -41,4 +42,8 @@ activity: Array<ActivityEntry>,
 /**
  * The case exists only here so far.
  */
-localOnly: boolean, };
+localOnly: boolean, 
+/**
+ * Local changes that lost to newer server values.
+ */
+conflicts: Array<ConflictView>, };

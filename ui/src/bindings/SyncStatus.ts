@@ -37,4 +37,12 @@ pendingChanges: number,
 /**
  * Outbox entries refused.
  */
-failedChanges: number, };
+failedChanges: number, 
+/**
+ * When the oldest waiting change was made.
+ */
+oldestPendingAt: string | null, 
+/**
+ * The OS keychain could not be reached (secrets cannot be read or saved).
+ */
+keychainUnavailable: boolean, };

@@ -4,12 +4,14 @@
 pub mod case;
 pub mod collab;
 pub mod directory;
+pub mod settings_view;
 pub mod transaction;
 pub mod view;
 
 pub use case::*;
 pub use collab::*;
 pub use directory::*;
+pub use settings_view::*;
 pub use transaction::*;
 pub use view::*;
 

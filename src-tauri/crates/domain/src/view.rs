@@ -175,6 +175,9 @@ pub struct CaseDetail {
     pub activity: Vec<ActivityEntry>,
     /// The case exists only here so far.
     pub local_only: bool,
+    /// Local changes that lost to newer server values.
+    #[serde(default)]
+    pub conflicts: Vec<crate::ConflictView>,
 }
 
 /// Exceptions-inbox request.
@@ -281,6 +284,12 @@ pub struct SyncStatus {
     pub pending_changes: u32,
     /// Outbox entries refused.
     pub failed_changes: u32,
+    /// When the oldest waiting change was made.
+    #[serde(default)]
+    pub oldest_pending_at: Option<Timestamp>,
+    /// The OS keychain could not be reached (secrets cannot be read or saved).
+    #[serde(default)]
+    pub keychain_unavailable: bool,
 }
 
 /// The `{code, message}` every command error becomes at the IPC boundary.

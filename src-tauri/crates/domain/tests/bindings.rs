@@ -19,7 +19,9 @@ fn export_typescript_bindings() {
         CasePage, NewCase, NewComment, CasePatch, TransactionLink, ApiErrorBody, CaseSortField,
         CaseQuery, CaseRow, CaseListPage, StatusCount, SendState, CommentView, ActivityEntry,
         CaseDetail, ExceptionQuery, ExceptionRow, ExceptionPage, ExceptionFacets, PartnerRow,
-        Connectivity, SyncStatus, ErrorInfo,
+        Connectivity, SyncStatus, ErrorInfo, HostKind, AccountHealth, AccountView, AccountInput,
+        ConnectorKind, ConnectorSettings, ConnectorView, ConnectorInput, ConnectionTestResult,
+        KeychainStatus, OutboxState, OutboxEntryView, OutboxEdit, ConflictView, NewCaseInput,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read bindings dir")
