@@ -155,9 +155,13 @@ pub(crate) fn like_pattern(text: &str) -> String {
     out
 }
 
-/// The partner a transaction involves: the first sender/receiver address that belongs to one.
-const TX_PARTNER: &str = "(SELECT pa.partner_id FROM partner_addresses pa \
-    WHERE pa.address IN (t.sender_address, t.receiver_address) ORDER BY pa.address = t.receiver_address LIMIT 1)";
+/// The partner a transaction involves: a sender or receiver address that belongs to one (our
+/// own addresses are not in the partner directory).
+const TX_PARTNER_ID: &str = "(SELECT pa.partner_id FROM partner_addresses pa \
+    WHERE pa.address IN (t.sender_address, t.receiver_address) ORDER BY pa.partner_id LIMIT 1)";
+const TX_PARTNER_NAME: &str =
+    "(SELECT p.name FROM partner_addresses pa JOIN partners p ON p.id = pa.partner_id \
+    WHERE pa.address IN (t.sender_address, t.receiver_address) ORDER BY pa.partner_id LIMIT 1)";
 
 pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<ExceptionPage> {
     let mut filters = vec!["t.is_exception = 1".to_string()];
@@ -206,8 +210,7 @@ pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<E
     )?;
     let limit = if q.limit == 0 { 200 } else { q.limit.min(5000) };
     let sql = format!(
-        "SELECT {TX_COLUMNS}, {TX_PARTNER} AS pid, \
-            (SELECT name FROM partners WHERE id = {TX_PARTNER}), t.po_number, t.invoice_number, t.shipment_number \
+        "SELECT {TX_COLUMNS}, {TX_PARTNER_ID}, {TX_PARTNER_NAME}, t.po_number, t.invoice_number, t.shipment_number \
          FROM transactions t WHERE {where_sql} \
          ORDER BY t.arrival_time DESC, t.id LIMIT {limit} OFFSET {}",
         q.offset

@@ -301,6 +301,11 @@ impl Store {
         self.db.read(|c| outbox::entries(c, None))
     }
 
+    /// The outbox as the UI's outbox view lists it (case reference and a summary in words).
+    pub fn outbox_views(&self) -> Result<Vec<pd_domain::OutboxEntryView>> {
+        self.db.read_tx(|tx| query::outbox_views(tx))
+    }
+
     /// Local changes of one case that lost to newer server values.
     pub fn case_conflicts(&self, case_id: &str) -> Result<Vec<Conflict>> {
         self.db.read(|c| outbox::conflicts(c, case_id))

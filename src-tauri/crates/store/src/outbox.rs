@@ -29,34 +29,22 @@ pub const KIND_UNLINK: &str = "unlink_transaction";
 /// Longest comment body accepted, in characters.
 pub const MAX_COMMENT_CHARS: usize = 100_000;
 
-/// Where an outbox entry stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutboxState {
-    /// Waiting to be sent (possibly after `next_attempt_at`).
-    Pending,
-    /// Handed to the worker; not yet answered.
-    InFlight,
-    /// Refused by the server; waits for retry or discard.
-    Failed,
+pub use pd_domain::OutboxState;
+
+fn state_str(state: OutboxState) -> &'static str {
+    match state {
+        OutboxState::Pending => "pending",
+        OutboxState::InFlight => "in_flight",
+        OutboxState::Failed => "failed",
+    }
 }
 
-impl OutboxState {
-    fn as_str(self) -> &'static str {
-        match self {
-            OutboxState::Pending => "pending",
-            OutboxState::InFlight => "in_flight",
-            OutboxState::Failed => "failed",
-        }
-    }
-
-    fn parse(s: &str) -> Result<Self> {
-        match s {
-            "pending" => Ok(OutboxState::Pending),
-            "in_flight" => Ok(OutboxState::InFlight),
-            "failed" => Ok(OutboxState::Failed),
-            other => Err(StoreError::Data(format!("unknown outbox state {other:?}"))),
-        }
+fn parse_state(s: &str) -> Result<OutboxState> {
+    match s {
+        "pending" => Ok(OutboxState::Pending),
+        "in_flight" => Ok(OutboxState::InFlight),
+        "failed" => Ok(OutboxState::Failed),
+        other => Err(StoreError::Data(format!("unknown outbox state {other:?}"))),
     }
 }
 
@@ -126,6 +114,8 @@ pub struct OutboxSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Conflict {
+    /// Row id.
+    pub id: i64,
     /// The case.
     pub case_id: String,
     /// The operation that lost.
@@ -156,7 +146,7 @@ pub(crate) fn entry_from_row(row: &Row<'_>) -> Result<OutboxEntry> {
         payload: serde_json::from_str(&payload)?,
         base: base.as_deref().map(serde_json::from_str).transpose()?,
         created_at: parse_ts(&created)?,
-        state: OutboxState::parse(&state)?,
+        state: parse_state(&state)?,
         attempts: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(0),
         next_attempt_at: parse_ts_opt(row.get(9)?)?,
         last_error: row.get(10)?,
@@ -424,7 +414,13 @@ pub(crate) fn set_state(
             "UPDATE outbox SET state = ?2, attempts = attempts + ?3, \
                 last_error = coalesce(?4, last_error), next_attempt_at = ?5 WHERE op_id = ?1",
         )?
-        .execute(params![op_id, state.as_str(), bump, error, ts_opt(next_at)])?;
+        .execute(params![
+            op_id,
+            state_str(state),
+            bump,
+            error,
+            ts_opt(next_at)
+        ])?;
     if n == 0 {
         return Err(StoreError::not_found("outbox entry", op_id));
     }
@@ -674,19 +670,20 @@ pub(crate) fn entries(conn: &Connection, case_id: Option<&str>) -> Result<Vec<Ou
 
 pub(crate) fn conflicts(conn: &Connection, case_id: &str) -> Result<Vec<Conflict>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT case_id, op_id, field, local_value, server_value, detected_at FROM conflicts \
+        "SELECT id, case_id, op_id, field, local_value, server_value, detected_at FROM conflicts \
          WHERE case_id = ?1 ORDER BY id",
     )?;
     let mut rows = stmt.query([case_id])?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
-        let at: String = r.get(5)?;
+        let at: String = r.get(6)?;
         out.push(Conflict {
-            case_id: r.get(0)?,
-            op_id: r.get(1)?,
-            field: r.get(2)?,
-            local_value: r.get(3)?,
-            server_value: r.get(4)?,
+            id: r.get(0)?,
+            case_id: r.get(1)?,
+            op_id: r.get(2)?,
+            field: r.get(3)?,
+            local_value: r.get(4)?,
+            server_value: r.get(5)?,
             detected_at: parse_ts(&at)?,
         });
     }

@@ -259,8 +259,9 @@ fn status_words(s: CaseStatus) -> &'static str {
     }
 }
 
-fn describe_entry(entry: &outbox::OutboxEntry) -> String {
-    let what = match entry.kind.as_str() {
+/// What an entry does, in words, without its send state.
+pub(crate) fn entry_words(entry: &outbox::OutboxEntry) -> String {
+    match entry.kind.as_str() {
         KIND_PATCH => {
             let patch: pd_domain::CasePatch =
                 serde_json::from_value(entry.payload.clone()).unwrap_or_default();
@@ -301,9 +302,24 @@ fn describe_entry(entry: &outbox::OutboxEntry) -> String {
             }
         }
         KIND_CREATE => "Case created here".to_string(),
-        KIND_COMMENT => "Comment written".to_string(),
+        KIND_COMMENT => {
+            let body = entry
+                .payload
+                .get("body")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let mut short: String = body.chars().take(60).collect();
+            if body.chars().count() > 60 {
+                short.push('\u{2026}');
+            }
+            format!("Comment: \u{201c}{short}\u{201d}")
+        }
         other => other.to_string(),
-    };
+    }
+}
+
+fn describe_entry(entry: &outbox::OutboxEntry) -> String {
+    let what = entry_words(entry);
     match entry.state {
         OutboxState::Failed => format!(
             "{what} (not accepted: {})",
@@ -429,6 +445,16 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
         });
     }
     activity.sort_by(|a, b| b.at.cmp(&a.at));
+    let conflicts = outbox::conflicts(conn, id)?
+        .into_iter()
+        .map(|c| pd_domain::ConflictView {
+            id: c.id.to_string(),
+            field: c.field,
+            local_value: Some(c.local_value),
+            server_value: Some(c.server_value),
+            detected_at: c.detected_at,
+        })
+        .collect();
     let sla_state = case.sla_state(now);
     Ok(CaseDetail {
         case,
@@ -439,5 +465,28 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
         linked_transactions,
         activity,
         local_only,
+        conflicts,
     })
+}
+
+pub(crate) fn outbox_views(conn: &Connection) -> Result<Vec<pd_domain::OutboxEntryView>> {
+    let mut reference = conn.prepare_cached("SELECT reference FROM cases WHERE id = ?1")?;
+    let mut out = Vec::new();
+    for entry in outbox::entries(conn, None)? {
+        let case_reference: String = reference
+            .query_row([&entry.case_id], |r| r.get(0))
+            .unwrap_or_else(|_| entry.case_id.clone());
+        out.push(pd_domain::OutboxEntryView {
+            summary: entry_words(&entry),
+            op_id: entry.op_id,
+            case_id: entry.case_id,
+            case_reference,
+            kind: entry.kind,
+            state: entry.state,
+            attempts: entry.attempts,
+            last_error: entry.last_error,
+            created_at: entry.created_at,
+        });
+    }
+    Ok(out)
 }
