@@ -1,0 +1,66 @@
+//! The HTTP surface: which path goes to which handler, with faults in front of the API routes
+//! and not in front of `/__admin`.
+
+pub mod admin;
+mod collab;
+mod community;
+mod lens;
+mod oauth;
+
+use std::sync::Arc;
+
+use axum::extract::DefaultBodyLimit;
+use axum::routing::post;
+use axum::{middleware, Router};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Largest document upload.
+pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
+/// Largest JSON body.
+pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+
+/// The whole app.
+pub fn router(state: Arc<AppState>) -> Router {
+    let api = Router::new()
+        .route("/v1/oauth2/tokens", post(oauth::token))
+        .route("/visibility_transaction_search", post(lens::search))
+        .merge(community::routes())
+        .merge(collab::routes())
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            crate::faults::inject,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(admin::routes())
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1))
+        .with_state(state)
+}
+
+/// Parses a JSON body with a clear 400 on anything wrong.
+pub fn json_body<T: serde::de::DeserializeOwned>(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<T, ApiError> {
+    let bytes =
+        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
+    if bytes.len() > MAX_JSON_BYTES {
+        return Err(ApiError::validation(format!(
+            "request body is {} bytes, over the {MAX_JSON_BYTES}-byte limit for JSON",
+            bytes.len()
+        )));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ApiError::validation(format!("malformed JSON body: {e}")))
+}
+
+/// 404 unless the path names our company.
+pub fn check_company(state: &AppState, company_id: &str) -> Result<(), ApiError> {
+    if company_id == state.company_id {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("unknown company {company_id}")))
+    }
+}
