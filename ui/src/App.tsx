@@ -10,6 +10,8 @@ import { CasesScreen } from "./screens/CasesScreen";
 import { CaseDetailScreen } from "./screens/CaseDetailScreen";
 import { ExceptionsScreen } from "./screens/ExceptionsScreen";
 import { PartnerScreen, PartnersScreen } from "./screens/PartnersScreen";
+import { OutboxScreen } from "./screens/OutboxScreen";
+import { SettingsScreen } from "./screens/SettingsScreen";
 
 /** A query client tuned for a local cache: data is fresh until an event says otherwise. */
 export function createQueryClient(): QueryClient {
@@ -43,6 +45,12 @@ function Routes() {
       break;
     case "partner":
       screen = <PartnerScreen key={route.id} id={route.id} />;
+      break;
+    case "outbox":
+      screen = <OutboxScreen />;
+      break;
+    case "settings":
+      screen = <SettingsScreen />;
       break;
     default:
       screen = <CasesScreen state={caseList} onChange={setCaseList} />;

@@ -1,5 +1,6 @@
-// The frame around every screen: navigation rail, top bar with the workspace, the offline banner
-// and the status bar with the sync state and "Sync now".
+// The frame around every screen: navigation rail (with the outbox badge), top bar with the
+// workspace, the offline and keychain banners, and the status bar with connectivity, the sync state
+// and "Sync now".
 import type { ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ipc } from "../lib/ipc";
@@ -14,7 +15,9 @@ export function useSyncStatus() {
   return useQuery({ queryKey: keys.sync(), queryFn: ipc.syncStatus, refetchInterval: 60_000 });
 }
 
-const NAV: { id: "cases" | "exceptions" | "partners"; label: string; icon: ReactNode }[] = [
+type Section = "cases" | "exceptions" | "partners" | "outbox" | "settings";
+
+const NAV: { id: Section; label: string; icon: ReactNode }[] = [
   {
     id: "cases",
     label: "Cases",
@@ -45,12 +48,51 @@ const NAV: { id: "cases" | "exceptions" | "partners"; label: string; icon: React
       </svg>
     ),
   },
+  {
+    id: "outbox",
+    label: "Outbox",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M3 11.5h4l1 2h4l1-2h4" />
+        <path d="M3 11.5 5 5h10l2 6.5V16H3z" />
+        <path d="M10 3v6M7.8 5.2 10 3l2.2 2.2" />
+      </svg>
+    ),
+  },
+  {
+    id: "settings",
+    label: "Settings",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <circle cx="10" cy="10" r="2.5" />
+        <path d="M10 2.5v2M10 15.5v2M2.5 10h2M15.5 10h2M4.7 4.7l1.4 1.4M13.9 13.9l1.4 1.4M4.7 15.3l1.4-1.4M13.9 6.1l1.4-1.4" />
+      </svg>
+    ),
+  },
 ];
 
-function activeSection(route: Route): string {
+function activeSection(route: Route): Section {
   if (route.name === "case" || route.name === "cases") return "cases";
   if (route.name === "partner" || route.name === "partners") return "partners";
+  if (route.name === "outbox" || route.name === "settings") return route.name;
   return "exceptions";
+}
+
+/** Pending + failed changes on the Outbox item; red when something was refused. */
+function OutboxBadge() {
+  const sync = useSyncStatus();
+  const pending = sync.data?.pendingChanges ?? 0;
+  const failed = sync.data?.failedChanges ?? 0;
+  if (pending + failed === 0) return null;
+  return (
+    <span
+      className={`nav-badge${failed > 0 ? " nav-badge-failed" : ""}`}
+      data-testid="nav-outbox-badge"
+      title={`${pending} waiting, ${failed} refused`}
+    >
+      {pending + failed > 99 ? "99+" : pending + failed}
+    </span>
+  );
 }
 
 function NavRail({ route }: { route: Route }) {
@@ -70,6 +112,7 @@ function NavRail({ route }: { route: Route }) {
         >
           {item.icon}
           <span>{item.label}</span>
+          {item.id === "outbox" && <OutboxBadge />}
         </a>
       ))}
     </nav>
@@ -98,7 +141,7 @@ function TopBar() {
       <span className="top-bar-spacer" />
       <span className="hint">
         <kbd>/</kbd> search · <kbd>j</kbd>
-        <kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>Esc</kbd> back
+        <kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>n</kbd> new case · <kbd>Esc</kbd> back
       </span>
     </header>
   );
@@ -109,6 +152,7 @@ export function OfflineBanner() {
   const sync = useSyncStatus();
   if (sync.data?.connectivity !== "offline") return null;
   const since = sync.data.lastSyncedAt ? ` from ${clockTime(sync.data.lastSyncedAt)}` : "";
+  const waiting = sync.data.pendingChanges + sync.data.failedChanges;
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
       <svg viewBox="0 0 20 20" aria-hidden="true">
@@ -117,7 +161,35 @@ export function OfflineBanner() {
       <span>
         You're offline — showing cached data{since}. Changes will be sent when the connection
         returns.
+        {waiting > 0 && (
+          <>
+            {" "}
+            <a href={routeHref({ name: "outbox" })} data-testid="offline-waiting">
+              {waiting} change{waiting === 1 ? "" : "s"} waiting
+            </a>
+            .
+          </>
+        )}
       </span>
+    </div>
+  );
+}
+
+/** Across the app while the OS keychain cannot be reached: nothing can sign in. */
+export function KeychainBanner() {
+  const sync = useSyncStatus();
+  if (!sync.data?.keychainUnavailable) return null;
+  return (
+    <div className="keychain-banner" role="status" data-testid="keychain-banner">
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <rect x="4" y="9" width="12" height="8" rx="1.5" />
+        <path d="M7 9V6.5a3 3 0 0 1 6 0V9" />
+      </svg>
+      <span>
+        The system keychain is unavailable, so PartnerDesk cannot sign in. It works read-only on its cache
+        until the keychain is available.
+      </span>
+      <a href={routeHref({ name: "settings" })}>Settings</a>
     </div>
   );
 }
@@ -158,21 +230,21 @@ function StatusBar() {
   return (
     <footer className="status-bar" data-testid="status-bar">
       {s && (
-        <span className={`conn conn-${s.connectivity}`}>
+        <span className={`conn conn-${s.connectivity}`} data-testid="connectivity" data-state={s.connectivity}>
           <span className="conn-dot" aria-hidden="true" />
           {s.connectivity === "online" ? "Online" : s.connectivity === "offline" ? "Offline" : "Connecting"}
         </span>
       )}
       {state}
       {s && s.pendingChanges > 0 && (
-        <span className="status-pending" data-testid="outbox-pending">
+        <a className="status-pending" href={routeHref({ name: "outbox" })} data-testid="outbox-pending">
           {s.pendingChanges} change{s.pendingChanges === 1 ? "" : "s"} waiting to be sent
-        </span>
+        </a>
       )}
       {s && s.failedChanges > 0 && (
-        <span className="status-error" data-testid="outbox-failed">
+        <a className="status-error" href={routeHref({ name: "outbox" })} data-testid="outbox-failed">
           {s.failedChanges} change{s.failedChanges === 1 ? "" : "s"} refused by the server
-        </span>
+        </a>
       )}
       {syncNow.isError && <span className="status-error">{syncNow.error.message}</span>}
       <span className="top-bar-spacer" />
@@ -197,6 +269,7 @@ export function Shell({ route, children }: { route: Route; children: ReactNode }
       <div className="app-main">
         <TopBar />
         <OfflineBanner />
+        <KeychainBanner />
         <main className="content">{children}</main>
         <StatusBar />
       </div>

@@ -155,6 +155,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
     if (!globalKeys) return;
     const handler = (event: KeyboardEvent) => {
       if (isTyping(event.target)) return;
+      if (document.querySelector("[aria-modal='true']")) return; // a dialog has the keyboard
       if (scrollRef.current?.contains(event.target as Node)) return; // the grid handles its own
       onKey(event);
     };

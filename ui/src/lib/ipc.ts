@@ -3,15 +3,24 @@
 // the shell sends, so screens can show the message and branch on the stable code.
 import { invoke } from "@tauri-apps/api/core";
 import type {
+  AccountInput,
+  AccountView,
   CaseDetail,
   CaseListPage,
   CasePatch,
   CaseQuery,
   CommentView,
+  ConnectionTestResult,
+  ConnectorInput,
+  ConnectorView,
   ErrorInfo,
   ExceptionFacets,
   ExceptionPage,
   ExceptionQuery,
+  KeychainStatus,
+  NewCaseInput,
+  OutboxEdit,
+  OutboxEntryView,
   PartnerRow,
   StatusCount,
   SyncStatus,
@@ -95,7 +104,35 @@ export const ipc = {
     call<CommentView>("add_comment", { caseId, body, visibility }),
   updateCase: (caseId: string, patch: CasePatch) =>
     call<CaseDetail>("update_case", { caseId, patch }),
+  createCase: (input: NewCaseInput) => call<string>("create_case", { input }),
+  linkTransaction: (caseId: string, transactionId: string) =>
+    call<CaseDetail>("link_transaction", { caseId, transactionId }),
+  unlinkTransaction: (caseId: string, transactionId: string) =>
+    call<CaseDetail>("unlink_transaction", { caseId, transactionId }),
+  outboxList: () => call<OutboxEntryView[]>("outbox_list"),
+  /** `null` retries every failed entry. */
+  outboxRetry: (opId: string | null) => call<null>("outbox_retry", { opId }),
+  outboxEdit: (opId: string, edit: OutboxEdit) => call<null>("outbox_edit", { opId, edit }),
+  outboxDiscard: (opId: string) => call<null>("outbox_discard", { opId }),
+  dismissConflict: (conflictId: string) => call<null>("dismiss_conflict", { conflictId }),
+  keychainStatus: () => call<KeychainStatus>("keychain_status"),
+  listAccounts: () => call<AccountView[]>("list_accounts"),
+  saveAccount: (input: AccountInput) => call<AccountView>("save_account", { input }),
+  removeAccount: (id: string) => call<null>("remove_account", { id }),
+  /** `null` opens the demo workspace. */
+  switchAccount: (id: string | null) => call<SyncStatus>("switch_account", { id }),
+  testAccount: (input: AccountInput) => call<ConnectionTestResult>("test_account", { input }),
+  listConnectors: () => call<ConnectorView[]>("list_connectors"),
+  saveConnector: (input: ConnectorInput) => call<ConnectorView>("save_connector", { input }),
+  removeConnector: (id: string) => call<null>("remove_connector", { id }),
+  testConnector: (id: string) => call<ConnectionTestResult>("test_connector", { id }),
 };
+
+/**
+ * Secret fields in `AccountInput` / `ConnectorInput`: `null` keeps the stored value, a string
+ * replaces it, and this empty string asks the shell to delete the stored value.
+ */
+export const REMOVE_SECRET = "";
 
 /** The `pd://changed` event name and its payload. */
 export const CHANGED_EVENT = "pd://changed";

@@ -15,15 +15,22 @@ export const keys = {
   partner: (id: string) => ["partners", "detail", id] as const,
   users: () => ["partners", "users"] as const,
   sync: () => ["sync"] as const,
+  outbox: () => ["outbox", "list"] as const,
+  keychain: () => ["settings", "keychain"] as const,
+  accounts: () => ["settings", "accounts"] as const,
+  connectors: () => ["settings", "connectors"] as const,
 };
 
-/** Which key roots each topic makes stale. Outbox changes move pending/failed marks on cases. */
+/**
+ * Which key roots each topic makes stale. Outbox changes move pending/failed marks on cases; a
+ * sync may send or refuse queued changes, so it refreshes the outbox too.
+ */
 export const topicRoots: Record<ChangeTopic, string[]> = {
-  cases: ["cases", "partners"],
+  cases: ["cases", "partners", "outbox"],
   exceptions: ["exceptions", "partners"],
   partners: ["partners"],
-  sync: ["sync"],
-  outbox: ["cases", "sync"],
+  sync: ["sync", "outbox"],
+  outbox: ["cases", "sync", "outbox"],
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -1,5 +1,6 @@
 // A small hash router: the app is served from the Tauri custom protocol, where hash routes need
-// no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id.
+// no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id,
+// #/outbox, #/settings.
 import { useSyncExternalStore } from "react";
 
 /** Where the window is. */
@@ -8,7 +9,9 @@ export type Route =
   | { name: "case"; id: string }
   | { name: "exceptions" }
   | { name: "partners" }
-  | { name: "partner"; id: string };
+  | { name: "partner"; id: string }
+  | { name: "outbox" }
+  | { name: "settings" };
 
 /** Parses a location hash into a route; anything unknown is the case list. */
 export function parseRoute(hash: string): Route {
@@ -20,6 +23,10 @@ export function parseRoute(hash: string): Route {
       return { name: "exceptions" };
     case "partners":
       return parts[1] ? { name: "partner", id: parts[1] } : { name: "partners" };
+    case "outbox":
+      return { name: "outbox" };
+    case "settings":
+      return { name: "settings" };
     default:
       return { name: "cases" };
   }

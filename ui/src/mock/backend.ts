@@ -2,6 +2,8 @@
 // same filtering, sorting and paging rules the store applies, so the UI can be exercised without
 // the Rust shell. Installed through `mockIPC`; never imported by the production entry.
 import type {
+  AccountInput,
+  AccountView,
   Case,
   CaseDetail,
   CaseListPage,
@@ -9,10 +11,17 @@ import type {
   CaseQuery,
   CaseRow,
   CommentView,
+  ConnectionTestResult,
+  ConnectorInput,
+  ConnectorView,
   ExceptionFacets,
   ExceptionPage,
   ExceptionQuery,
   ExceptionRow,
+  KeychainStatus,
+  NewCaseInput,
+  OutboxEdit,
+  OutboxEntryView,
   PartnerRow,
   SlaState,
   StatusCount,
@@ -20,6 +29,7 @@ import type {
   Visibility,
 } from "../bindings";
 import { activityFor, makeFixture, type Fixture } from "./fixture";
+import { STATUS_LABELS } from "../lib/format";
 
 const STATUS_ORDER = ["new", "open", "waiting_on_partner", "waiting_on_us", "resolved", "closed"];
 const PRIORITY_ORDER = ["low", "normal", "high", "urgent"];
@@ -31,14 +41,104 @@ export interface MockOptions {
   now?: number;
   /** Milliseconds every answer waits, to see loading states. */
   latencyMs?: number;
+  /** The OS keychain answers (default true). */
+  keychainAvailable?: boolean;
+  /** Start with no accounts and no connectors. */
+  noSettings?: boolean;
 }
 
-/** The mock backend: the fixture, the sync status, and the command handler. */
+/** Settings the mock keeps: views as listed, secrets apart (the "keychain"), never returned. */
+export interface MockSettings {
+  accounts: AccountView[];
+  connectors: ConnectorView[];
+  /** `account:<id>:key`, `account:<id>:secret`, `connector:<id>` -> secret. */
+  keychain: Map<string, string>;
+}
+
+/** The mock backend: the fixture, the sync status, settings, and the command handler. */
 export interface MockBackend {
   fixture: Fixture;
   sync: SyncStatus;
+  settings: MockSettings;
   handle: (cmd: string, args?: Record<string, unknown>) => unknown;
 }
+
+function seedSettings(): MockSettings {
+  const keychain = new Map<string, string>([
+    ["account:acct-prod:key", "mock-key-prod"],
+    ["account:acct-prod:secret", "mock-secret-prod"],
+    ["account:acct-beta:key", "mock-key-beta"],
+    ["account:acct-beta:secret", "mock-secret-beta-revoked"],
+    ["connector:conn-sftp", "mock-sftp-password"],
+    ["connector:conn-s3", "mock-s3-secret"],
+  ]);
+  return {
+    accounts: [
+      {
+        id: "acct-prod",
+        name: "ACME production",
+        hostKind: "production",
+        baseUrl: "https://apigrid.opentext.com",
+        companyId: "GC00804444LX",
+        consumerKeySet: true,
+        consumerSecretSet: true,
+        active: false,
+        health: "ok",
+      },
+      {
+        id: "acct-beta",
+        name: "ACME beta (testing)",
+        hostKind: "beta",
+        baseUrl: "https://apibetagrid.opentext.com",
+        companyId: "GC00804444LX",
+        consumerKeySet: true,
+        consumerSecretSet: true,
+        active: false,
+        health: "sign_in_needed",
+      },
+    ],
+    connectors: [
+      {
+        id: "conn-sftp",
+        name: "Carrier POD drop folder",
+        settings: {
+          kind: "sftp",
+          host: "sftp.tidewater-freight.example",
+          port: 22,
+          user: "demoretail",
+          auth: "password",
+          private_key_path: null,
+          remote_dir: "/outbound/pod",
+        },
+        secretSet: true,
+      },
+      {
+        id: "conn-s3",
+        name: "Case archive",
+        settings: {
+          kind: "s3",
+          endpoint: null,
+          region: "eu-central-1",
+          bucket: "demoretail-case-archive",
+          access_key_id: "AKIAIOSFODNN7EXAMPLE",
+        },
+        secretSet: true,
+      },
+      {
+        id: "conn-drupal",
+        name: "Partner knowledge base",
+        settings: { kind: "drupal", base_url: "https://support.demoretail.example", auth: "oauth", client_or_user: "partnerdesk" },
+        secretSet: false,
+      },
+    ],
+    keychain,
+  };
+}
+
+const HOSTS: Record<string, string> = {
+  production: "https://apigrid.opentext.com",
+  beta: "https://apibetagrid.opentext.com",
+};
 
 function slaState(c: Case, now: number): SlaState {
   if (c.status === "resolved" || c.status === "closed" || !c.slaDue) return "none";
@@ -57,6 +157,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const now = () => options.now ?? Date.now();
   const fixture = makeFixture(options.caseCount ?? 400, options.now ?? Date.now());
   const userName = new Map(fixture.users.map((u) => [u.loginId, `${u.firstName} ${u.lastName}`]));
+  const keychainAvailable = options.keychainAvailable ?? true;
+  const settings: MockSettings = options.noSettings
+    ? { accounts: [], connectors: [], keychain: new Map() }
+    : seedSettings();
   const sync: SyncStatus = {
     workspaceName: "Demo workspace",
     isDemo: true,
@@ -66,11 +170,82 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     lastError: null,
     pendingChanges: 0,
     failedChanges: 0,
+    oldestPendingAt: null,
+    keychainUnavailable: !keychainAvailable,
     ...options.sync,
+  };
+  const fixedCounts = options.sync !== undefined && "pendingChanges" in options.sync;
+  let nextId = 1;
+  const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${nextId++}`;
+
+  /** The status the app sees: counts follow the outbox unless a test pinned them. */
+  const syncStatus = (): SyncStatus => {
+    if (fixedCounts) return { ...sync };
+    const waiting = fixture.outbox.filter((e) => e.state !== "failed");
+    return {
+      ...sync,
+      pendingChanges: waiting.length,
+      failedChanges: fixture.outbox.length - waiting.length,
+      oldestPendingAt: waiting.reduce<string | null>((min, e) => (min === null || e.createdAt < min ? e.createdAt : min), null),
+    };
+  };
+
+  const caseCounts = (caseId: string) => {
+    let pending = 0;
+    let failed = 0;
+    for (const e of fixture.outbox) {
+      if (e.caseId !== caseId) continue;
+      if (e.state === "failed") failed += 1;
+      else pending += 1;
+    }
+    return { pending, failed };
+  };
+
+  /** Offline, a change waits in the outbox; online the mock "sends" it at once. */
+  const queue = (c: Case, kind: string, summary: string): OutboxEntryView | null => {
+    if (sync.connectivity !== "offline") return null;
+    const e: OutboxEntryView = {
+      opId: newId("op"),
+      caseId: c.id,
+      caseReference: c.reference,
+      kind,
+      summary,
+      state: "pending",
+      attempts: 0,
+      lastError: null,
+      createdAt: new Date(now()).toISOString(),
+    };
+    fixture.outbox.push(e);
+    return e;
+  };
+
+  const findCase = (id: string): Case =>
+    fixture.cases.find((x) => x.id === id) ?? err("store.not_found", "This case is not in the local cache.");
+
+  const patchWords = (patch: CasePatch): string => {
+    const parts: string[] = [];
+    if (patch.status) parts.push(`Status changed to ${STATUS_LABELS[patch.status]}`);
+    if (patch.priority) parts.push(`Priority changed to ${patch.priority}`);
+    if (patch.owner !== undefined) parts.push(patch.owner ? `Assigned to ${patch.owner}` : "Unassigned");
+    if (patch.title) parts.push(`Title changed to \u201c${patch.title}\u201d`);
+    return parts.join("; ");
+  };
+
+  const applyPatch = (c: Case, patch: CasePatch) => {
+    if (patch.status) c.status = patch.status;
+    if (patch.priority) c.priority = patch.priority;
+    if (patch.owner !== undefined) c.owner = patch.owner;
+    if (patch.title) c.title = patch.title;
+    c.updatedAt = new Date(now()).toISOString();
+  };
+
+  const needKeychain = () => {
+    if (!keychainAvailable)
+      err("keychain.unavailable", "The system keychain is unavailable, so secrets cannot be read or saved.");
   };
 
   const toRow = (c: Case): CaseRow => {
-    const l = fixture.local.get(c.id) ?? { localOnly: false, pending: 0, failed: 0 };
+    const l = { localOnly: fixture.local.get(c.id)?.localOnly ?? false, ...caseCounts(c.id) };
     return {
       id: c.id,
       reference: c.reference,
@@ -169,6 +344,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       linkedTransactions: fixture.transactions.filter((t) => c.linkedTransactions.includes(t.transactionId)),
       activity: activityFor(c, thread, docs),
       localOnly: fixture.local.get(id)?.localOnly ?? false,
+      conflicts: fixture.conflicts.get(id) ?? [],
     };
   };
 
@@ -242,7 +418,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "list_users":
         return fixture.users;
       case "sync_status":
-        return { ...sync };
+        return syncStatus();
       case "sync_now":
         if (sync.connectivity === "offline") {
           return {
@@ -252,7 +428,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         }
         sync.lastSyncedAt = new Date(now()).toISOString();
         sync.lastError = null;
-        return { ...sync };
+        return syncStatus();
       case "create_case_from_exception": {
         const tid = args.transactionId as string;
         const existing = fixture.txnCases.get(tid);
@@ -280,9 +456,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
             invoiceNumbers: row.invoiceNumber ? [row.invoiceNumber] : [],
             shipmentNumbers: row.shipmentNumber ? [row.shipmentNumber] : [],
           },
-          version: 0n,
+          version: 0,
         });
         fixture.local.set(id, { localOnly: true, pending: 1, failed: 0 });
+        queue(fixture.cases[0], "create_case", "Case created here");
         fixture.comments.set(id, []);
         fixture.documents.set(id, []);
         fixture.txnCases.set(tid, [id]);
@@ -303,23 +480,246 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           sendState: sync.connectivity === "offline" ? "pending" : "sent",
         };
         fixture.comments.set(caseId, [...(fixture.comments.get(caseId) ?? []), comment]);
+        const queued = queue(findCase(caseId), "comment", `Comment: \u201c${body.slice(0, 60)}${body.length > 60 ? "\u2026" : ""}\u201d`);
+        if (queued) fixture.opComment.set(queued.opId, comment.id);
         return comment;
       }
       case "update_case": {
         const caseId = args.caseId as string;
         const patch = args.patch as CasePatch;
-        const c = fixture.cases.find((x) => x.id === caseId) ?? err("store.not_found", "This case is not in the local cache.");
-        if (patch.status) c.status = patch.status;
-        if (patch.priority) c.priority = patch.priority;
-        if (patch.owner !== undefined) c.owner = patch.owner;
-        if (patch.title) c.title = patch.title;
-        c.updatedAt = new Date(now()).toISOString();
+        const c = findCase(caseId);
+        applyPatch(c, patch);
+        queue(c, "patch", patchWords(patch));
         return detail(caseId);
+      }
+      case "create_case": {
+        const input = args.input as NewCaseInput;
+        if (!input?.title?.trim()) err("validation.title", "A case needs a title.");
+        const partner =
+          fixture.partners.find((p) => p.partnerCompanyId === input.partnerId) ??
+          err("validation.partner", "Choose a partner from the directory.");
+        const id = newId("case-local");
+        const at = new Date(now()).toISOString();
+        const c: Case = {
+          id,
+          reference: `CASE-2026-${String(fixture.cases.length + 1).padStart(6, "0")}`,
+          title: input.title.trim(),
+          partnerId: partner.partnerCompanyId,
+          partnerName: partner.partnerCompanyName,
+          kind: input.kind,
+          status: "new",
+          priority: input.priority,
+          owner: input.owner,
+          slaDue: null,
+          createdAt: at,
+          updatedAt: at,
+          linkedTransactions: [],
+          references: { poNumbers: [], invoiceNumbers: [], shipmentNumbers: [] },
+          version: 0,
+        };
+        fixture.cases.unshift(c);
+        fixture.local.set(id, { localOnly: sync.connectivity === "offline", pending: 0, failed: 0 });
+        fixture.documents.set(id, []);
+        fixture.comments.set(
+          id,
+          input.description
+            ? [
+                {
+                  id: `${id}-c0`,
+                  caseId: id,
+                  author: "Ann Keller",
+                  authorIsPartner: false,
+                  body: input.description,
+                  visibility: "partner",
+                  createdAt: at,
+                  sendState: sync.connectivity === "offline" ? "pending" : "sent",
+                },
+              ]
+            : [],
+        );
+        queue(c, "create_case", "Case created here");
+        return id;
+      }
+      case "link_transaction":
+      case "unlink_transaction": {
+        const c = findCase(args.caseId as string);
+        const tid = String(args.transactionId ?? "").trim();
+        if (!tid) err("validation.transaction", "Enter a transaction id.");
+        const linking = cmd === "link_transaction";
+        if (linking && c.linkedTransactions.includes(tid)) err("validation.duplicate", "This transaction is already linked.");
+        c.linkedTransactions = linking ? [...c.linkedTransactions, tid] : c.linkedTransactions.filter((t) => t !== tid);
+        const others = (fixture.txnCases.get(tid) ?? []).filter((x) => x !== c.id);
+        fixture.txnCases.set(tid, linking ? [...others, c.id] : others);
+        queue(c, linking ? "link" : "unlink", `${linking ? "Linked" : "Unlinked"} transaction ${tid}`);
+        return detail(c.id);
+      }
+      case "outbox_list":
+        return fixture.outbox.map((e) => ({ ...e }));
+      case "outbox_retry": {
+        const opId = args.opId as string | null;
+        for (const e of fixture.outbox) {
+          if (e.state === "failed" && (opId === null || e.opId === opId)) e.state = "pending";
+        }
+        return null;
+      }
+      case "outbox_edit": {
+        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("outbox.not_found", "This change was already sent or discarded.");
+        if (e.state !== "failed") err("outbox.not_failed", "Only a change the server refused can be edited.");
+        const edit = args.edit as OutboxEdit;
+        if (e.kind === "comment" && edit.body) {
+          const commentId = fixture.opComment.get(e.opId);
+          const thread = fixture.comments.get(e.caseId) ?? [];
+          const comment = thread.find((m) => m.id === commentId);
+          if (comment) {
+            comment.body = edit.body;
+            comment.sendState = "pending";
+          }
+          e.summary = `Comment: \u201c${edit.body.slice(0, 60)}${edit.body.length > 60 ? "\u2026" : ""}\u201d`;
+        } else if (e.kind === "patch" && edit.patch) {
+          applyPatch(findCase(e.caseId), edit.patch);
+          e.summary = patchWords(edit.patch);
+        } else {
+          err("validation.edit", "Nothing to change in this entry.");
+        }
+        e.state = "pending";
+        e.lastError = null;
+        return null;
+      }
+      case "outbox_discard": {
+        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("outbox.not_found", "This change was already sent or discarded.");
+        if (e.state === "in_flight") err("outbox.in_flight", "This change is being sent right now.");
+        fixture.outbox = fixture.outbox.filter((x) => x !== e);
+        const commentId = fixture.opComment.get(e.opId);
+        if (commentId) fixture.comments.set(e.caseId, (fixture.comments.get(e.caseId) ?? []).filter((m) => m.id !== commentId));
+        if (e.kind === "create_case") fixture.cases = fixture.cases.filter((c) => c.id !== e.caseId);
+        return null;
+      }
+      case "dismiss_conflict": {
+        for (const [caseId, list] of fixture.conflicts) {
+          fixture.conflicts.set(caseId, list.filter((c) => c.id !== args.conflictId));
+        }
+        return null;
+      }
+      case "keychain_status": {
+        const status: KeychainStatus = keychainAvailable
+          ? { available: true, code: null, message: null }
+          : {
+              available: false,
+              code: "keychain.unavailable",
+              message:
+                "The system keychain (Secret Service) did not answer. Unlock your keyring or start your desktop's keyring service, then restart PartnerDesk.",
+            };
+        return status;
+      }
+      case "list_accounts":
+        return settings.accounts.map((a) => ({ ...a }));
+      case "save_account": {
+        needKeychain();
+        const input = args.input as AccountInput;
+        if (!input.name.trim()) err("validation.name", "Give the account a name.");
+        if (!input.companyId.trim()) err("validation.company_id", "Enter the company id (BUID).");
+        const id = input.id ?? newId("acct");
+        const existing = settings.accounts.find((a) => a.id === id);
+        for (const [field, value] of [
+          ["key", input.consumerKey],
+          ["secret", input.consumerSecret],
+        ] as const) {
+          if (value === "") settings.keychain.delete(`account:${id}:${field}`);
+          else if (value !== null) settings.keychain.set(`account:${id}:${field}`, value);
+        }
+        const view: AccountView = {
+          id,
+          name: input.name.trim(),
+          hostKind: input.hostKind,
+          baseUrl: input.hostKind === "custom" ? (input.customUrl ?? "") : HOSTS[input.hostKind],
+          companyId: input.companyId.trim(),
+          consumerKeySet: settings.keychain.has(`account:${id}:key`),
+          consumerSecretSet: settings.keychain.has(`account:${id}:secret`),
+          active: existing?.active ?? false,
+          health: input.consumerSecret || input.consumerKey ? "unknown" : (existing?.health ?? "unknown"),
+        };
+        settings.accounts = existing ? settings.accounts.map((a) => (a.id === id ? view : a)) : [...settings.accounts, view];
+        return view;
+      }
+      case "remove_account": {
+        const id = args.id as string;
+        settings.accounts = settings.accounts.filter((a) => a.id !== id);
+        settings.keychain.delete(`account:${id}:key`);
+        settings.keychain.delete(`account:${id}:secret`);
+        return null;
+      }
+      case "switch_account": {
+        const id = args.id as string | null;
+        const target = id === null ? null : (settings.accounts.find((a) => a.id === id) ?? err("settings.not_found", "This account no longer exists."));
+        settings.accounts = settings.accounts.map((a) => ({ ...a, active: a.id === id }));
+        sync.isDemo = target === null;
+        sync.workspaceName = target?.name ?? "Demo workspace";
+        return syncStatus();
+      }
+      case "test_account": {
+        const input = args.input as AccountInput;
+        const id = input.id ?? "";
+        const secret = input.consumerSecret || settings.keychain.get(`account:${id}:secret`);
+        const key = input.consumerKey || settings.keychain.get(`account:${id}:key`);
+        let result: ConnectionTestResult;
+        if (!keychainAvailable && (!input.consumerKey || !input.consumerSecret))
+          result = { ok: false, code: "keychain.unavailable", message: "The stored key and secret cannot be read: the system keychain is unavailable." };
+        else if (!key || !secret)
+          result = { ok: false, code: "auth.missing", message: "Enter the consumer key and secret." };
+        else if (input.hostKind === "custom" && /unreachable|invalid/.test(input.customUrl ?? ""))
+          result = { ok: false, code: "net.dns", message: `The host in ${input.customUrl} could not be found. Check the URL.` };
+        else if (/revoked|wrong/.test(secret))
+          result = {
+            ok: false,
+            code: "auth.unauthorized",
+            message: "Trading Grid refused the consumer key or secret. Check them in the Trading Grid developer portal.",
+          };
+        else result = { ok: true, code: null, message: `Signed in to ${input.name || "Trading Grid"} (${input.companyId}).` };
+        return result;
+      }
+      case "list_connectors":
+        return settings.connectors.map((c) => ({ ...c }));
+      case "save_connector": {
+        needKeychain();
+        const input = args.input as ConnectorInput;
+        if (!input.name.trim()) err("validation.name", "Give the connector a name.");
+        const id = input.id ?? newId("conn");
+        if (input.secret === "") settings.keychain.delete(`connector:${id}`);
+        else if (input.secret !== null) settings.keychain.set(`connector:${id}`, input.secret);
+        const view: ConnectorView = {
+          id,
+          name: input.name.trim(),
+          settings: input.settings,
+          secretSet: settings.keychain.has(`connector:${id}`),
+        };
+        const exists = settings.connectors.some((c) => c.id === id);
+        settings.connectors = exists ? settings.connectors.map((c) => (c.id === id ? view : c)) : [...settings.connectors, view];
+        return view;
+      }
+      case "remove_connector": {
+        const id = args.id as string;
+        settings.connectors = settings.connectors.filter((c) => c.id !== id);
+        settings.keychain.delete(`connector:${id}`);
+        return null;
+      }
+      case "test_connector": {
+        const c = settings.connectors.find((x) => x.id === args.id) ?? err("settings.not_found", "This connector no longer exists.");
+        const s = c.settings;
+        let result: ConnectionTestResult;
+        if (!c.secretSet && !(s.kind === "sftp" && s.auth === "private_key"))
+          result = { ok: false, code: "auth.missing", message: "No secret is stored for this connector. Edit it and enter one." };
+        else if (s.kind === "sftp")
+          result = { ok: true, code: null, message: `Connected to ${s.host}:${s.port} as ${s.user}; ${s.remote_dir ?? "the home folder"} can be read and written.` };
+        else if (s.kind === "s3")
+          result = { ok: true, code: null, message: `Bucket ${s.bucket} in ${s.region} is reachable and writable.` };
+        else if (s.kind === "wix") result = { ok: true, code: null, message: `Site ${s.site_id} accepted the API key.` };
+        else result = { ok: true, code: null, message: `Signed in to ${s.base_url}.` };
+        return result;
       }
       default:
         return err("ipc.unknown_command", `The app does not know the command ${cmd}.`);
     }
   };
 
-  return { fixture, sync, handle };
+  return { fixture, sync, settings, handle };
 }

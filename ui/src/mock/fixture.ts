@@ -6,12 +6,15 @@ import type {
   CaseKind,
   CaseStatus,
   CommentView,
+  ConflictView,
   Document,
+  OutboxEntryView,
   Partner,
   Priority,
   Transaction,
   User,
 } from "../bindings";
+import { STATUS_LABELS } from "../lib/format";
 
 /** A seeded pseudo-random generator (mulberry32), so every run shows the same tenant. */
 export function rng(seed: number): () => number {
@@ -146,7 +149,19 @@ export interface Fixture {
   txnPartner: Map<string, string>;
   /** Transaction id -> linked case ids. */
   txnCases: Map<string, string[]>;
+  /** Queued changes, oldest first (pending, in flight and refused). */
+  outbox: OutboxEntryView[];
+  /** Outbox op id -> the local comment it sends. */
+  opComment: Map<string, string>;
+  /** Per case id: local changes that lost to newer server values. */
+  conflicts: Map<string, ConflictView[]>;
 }
+
+const REFUSALS = [
+  "The case is closed on the server; reopen it before changing it.",
+  "The partner's portal rejected the comment: it is longer than 4,000 characters.",
+  "You are not allowed to change this case (403 Forbidden).",
+];
 
 const HOUR = 3_600_000;
 
@@ -248,7 +263,7 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
         invoiceNumbers: kind === "invoice" ? [inv] : [],
         shipmentNumbers: kind === "shipment" || kind === "compliance" ? [shp] : [],
       },
-      version: 1n, // i64 is exported as bigint; the shell sends a JSON number (see report)
+      version: 1,
     });
     const roll = r();
     local.set(id, {
@@ -300,7 +315,113 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
     }
     documents.set(id, docs);
   }
-  return { partners, users, cases, local, comments, documents, transactions, txnPartner, txnCases };
+  // Queued changes come from a second generator, so the tenant above stays the same.
+  const r2 = rng(seed + 101);
+  const outbox: OutboxEntryView[] = [];
+  const opComment = new Map<string, string>();
+  let op = 0;
+  const entry = (c: Case, patch: Partial<OutboxEntryView>): OutboxEntryView => {
+    op += 1;
+    return {
+      opId: `op-${String(op).padStart(4, "0")}`,
+      caseId: c.id,
+      caseReference: c.reference,
+      kind: "patch",
+      summary: "",
+      state: "pending",
+      attempts: 0,
+      lastError: null,
+      createdAt: new Date(now - (5 + r2() * 170) * 60_000).toISOString(),
+      ...patch,
+    };
+  };
+  const queueComment = (c: Case, state: "pending" | "failed", lastError: string | null) => {
+    const body = pick(r2, COMMENT_BODIES_US);
+    const e = entry(c, {
+      kind: "comment",
+      summary: `Comment: \u201c${body.length > 60 ? `${body.slice(0, 60)}\u2026` : body}\u201d`,
+      state,
+      attempts: state === "failed" ? 1 + Math.floor(r2() * 3) : 0,
+      lastError,
+    });
+    const commentId = `${c.id}-q${op}`;
+    comments.get(c.id)?.push({
+      id: commentId,
+      caseId: c.id,
+      author: "Ann Keller",
+      authorIsPartner: false,
+      body,
+      visibility: "partner",
+      createdAt: e.createdAt,
+      sendState: state,
+    });
+    opComment.set(e.opId, commentId);
+    outbox.push(e);
+  };
+  for (const c of cases) {
+    const l = local.get(c.id);
+    if (!l) continue;
+    for (let k = 0; k < l.pending; k += 1) {
+      if (k === 0) outbox.push(entry(c, { summary: `Status changed to ${STATUS_LABELS[c.status]}` }));
+      else queueComment(c, "pending", null);
+    }
+    if (l.failed > 0) {
+      if (r2() < 0.5) queueComment(c, "failed", pick(r2, REFUSALS));
+      else
+        outbox.push(
+          entry(c, {
+            summary: `Priority changed to ${c.priority}; Assigned to ${users[0].loginId}`,
+            state: "failed",
+            attempts: 2,
+            lastError: pick(r2, REFUSALS),
+          }),
+        );
+    }
+  }
+  outbox.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  if (outbox[0]) {
+    outbox[0].attempts = 3;
+    outbox[0].lastError = "The server did not answer within 30 seconds.";
+  }
+  const newestPending = [...outbox].reverse().find((e) => e.state === "pending");
+  if (newestPending) newestPending.state = "in_flight";
+  for (const e of outbox) {
+    const l = local.get(e.caseId);
+    if (l) {
+      l.pending = outbox.filter((x) => x.caseId === e.caseId && x.state !== "failed").length;
+      l.failed = outbox.filter((x) => x.caseId === e.caseId && x.state === "failed").length;
+    }
+  }
+
+  // One case whose status change lost to the partner's newer answer.
+  const conflicts = new Map<string, ConflictView[]>();
+  const overtaken = cases.find((c) => c.status === "waiting_on_partner");
+  if (overtaken) {
+    conflicts.set(overtaken.id, [
+      {
+        id: "conflict-1",
+        field: "status",
+        localValue: JSON.stringify("resolved"),
+        serverValue: JSON.stringify("waiting_on_partner"),
+        detectedAt: new Date(now - 25 * 60_000).toISOString(),
+      },
+    ]);
+  }
+
+  return {
+    partners,
+    users,
+    cases,
+    local,
+    comments,
+    documents,
+    transactions,
+    txnPartner,
+    txnCases,
+    outbox,
+    opComment,
+    conflicts,
+  };
 }
 
 /** The activity timeline the mock derives for a case, newest first. */

@@ -1,6 +1,8 @@
 // Dev-only preview entry (mock.html): installs a mocked Tauri IPC over a generated demo tenant,
 // then mounts the real app. Query parameters pick a scenario for screenshots:
-// ?offline=1, ?error=1 (last sync failed), ?syncing=1, ?cases=N, ?empty=1, ?latency=MS.
+// ?offline=1, ?error=1 (last sync failed), ?syncing=1, ?cases=N, ?empty=1, ?latency=MS,
+// ?keychain=0 (the OS keychain is unavailable), ?nosettings=1 (no accounts or connectors).
+// Add a hash route to open a screen: mock.html?offline=1#/outbox, #/settings, #/cases/<id>.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { mockIPC } from "@tauri-apps/api/mocks";
@@ -18,10 +20,15 @@ const backend = createMockBackend({
     lastError: params.has("error")
       ? { code: "auth.unauthorized", message: "Trading Grid refused the credentials. Sign in again in Settings." }
       : null,
-    pendingChanges: params.has("offline") ? 3 : 0,
-    failedChanges: params.has("error") ? 1 : 0,
   },
+  keychainAvailable: params.get("keychain") !== "0",
+  noSettings: params.has("nosettings"),
 });
+// The case with a conflict, for screenshots: open it with #/conflict.
+if (window.location.hash === "#/conflict") {
+  const [caseId] = [...backend.fixture.conflicts.keys()];
+  window.location.hash = caseId ? `#/cases/${caseId}` : "#/cases";
+}
 const latency = Number(params.get("latency") ?? 60);
 mockIPC(
   (cmd, args) =>

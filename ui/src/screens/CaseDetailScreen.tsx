@@ -1,10 +1,12 @@
 // One case: header, the shared thread with internal notes set apart, the comment box, field
-// changes (status, priority, owner), documents, linked transactions and the activity timeline.
-import { useEffect, useState, type ReactNode } from "react";
+// changes (status, priority, owner) with marks while they wait to be sent, conflicts with newer
+// server values, documents, linking and unlinking transactions, and the activity timeline.
+import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CaseDetail, CasePatch, CommentView, Transaction, Visibility } from "../bindings";
-import { ipc } from "../lib/ipc";
+import type { CaseDetail, CasePatch, CommentView, ConflictView, Transaction, Visibility } from "../bindings";
+import { emptyExceptionQuery, ipc } from "../lib/ipc";
 import { keys } from "../lib/queries";
+import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../lib/outbox";
 import {
   KIND_LABELS,
   PRIORITIES,
@@ -73,6 +75,7 @@ function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean 
       setBody("");
       void client.invalidateQueries({ queryKey: ["cases"] });
       void client.invalidateQueries({ queryKey: ["sync"] });
+      void client.invalidateQueries({ queryKey: ["outbox"] });
     },
   });
   const submit = () => {
@@ -154,7 +157,33 @@ function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean 
   );
 }
 
-function Fields({ detail }: { detail: CaseDetail }) {
+/** The queued changes of one case, by header field (from the outbox list). */
+function usePendingFields(caseId: string): Map<PatchField, FieldSendState> {
+  const outbox = useQuery({ queryKey: keys.outbox(), queryFn: ipc.outboxList });
+  return useMemo(() => pendingFields(outbox.data ?? [], caseId), [outbox.data, caseId]);
+}
+
+/** "Pending" / "Not sent" beside a header field whose change has not reached the server. */
+function FieldMark({ field, states }: { field: PatchField; states: Map<PatchField, FieldSendState> }) {
+  const state = states.get(field);
+  if (!state) return null;
+  return state === "failed" ? (
+    <a
+      href={routeHref({ name: "outbox" })}
+      className="mark mark-failed field-mark"
+      data-testid={`field-failed-${field}`}
+      title="The server refused this change: see the Outbox"
+    >
+      Not sent
+    </a>
+  ) : (
+    <span className="mark mark-pending field-mark" data-testid={`field-pending-${field}`} title="Waiting to be sent">
+      Pending
+    </span>
+  );
+}
+
+function Fields({ detail, marks }: { detail: CaseDetail; marks: Map<PatchField, FieldSendState> }) {
   const client = useQueryClient();
   const c = detail.case;
   const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
@@ -164,6 +193,7 @@ function Fields({ detail }: { detail: CaseDetail }) {
       client.setQueryData(keys.caseDetail(c.id), next);
       void client.invalidateQueries({ queryKey: ["cases"] });
       void client.invalidateQueries({ queryKey: ["sync"] });
+      void client.invalidateQueries({ queryKey: ["outbox"] });
     },
   });
   const ownerKnown = !c.owner || users.data?.some((u) => u.loginId === c.owner);
@@ -173,6 +203,7 @@ function Fields({ detail }: { detail: CaseDetail }) {
       <dl className="fields">
         <dt>
           <label htmlFor="case-status">Status</label>
+          <FieldMark field="status" states={marks} />
         </dt>
         <dd>
           <select
@@ -192,6 +223,7 @@ function Fields({ detail }: { detail: CaseDetail }) {
         </dd>
         <dt>
           <label htmlFor="case-priority">Priority</label>
+          <FieldMark field="priority" states={marks} />
         </dt>
         <dd>
           <select
@@ -211,6 +243,7 @@ function Fields({ detail }: { detail: CaseDetail }) {
         </dd>
         <dt>
           <label htmlFor="case-owner">Owner</label>
+          <FieldMark field="owner" states={marks} />
         </dt>
         <dd>
           <select
@@ -234,7 +267,10 @@ function Fields({ detail }: { detail: CaseDetail }) {
         <dd>{KIND_LABELS[c.kind]}</dd>
         <dt>Opened</dt>
         <dd>{dateTime(c.createdAt)}</dd>
-        <dt>SLA due</dt>
+        <dt>
+          SLA due
+          <FieldMark field="slaDue" states={marks} />
+        </dt>
         <dd>{c.slaDue ? dateTime(c.slaDue) : <span className="muted">No SLA</span>}</dd>
       </dl>
       {update.isPending && (
@@ -317,7 +353,7 @@ function Documents({ detail }: { detail: CaseDetail }) {
   );
 }
 
-function TransactionCard({ t }: { t: Transaction }) {
+function TransactionCard({ t, action }: { t: Transaction; action?: ReactNode }) {
   const refs = [
     ["PO", contentKey(t, "purchase order number")],
     ["Invoice", contentKey(t, "invoice number")],
@@ -331,6 +367,7 @@ function TransactionCard({ t }: { t: Transaction }) {
           {t.senderName ?? "?"} → {t.receiverName ?? "?"}
         </span>
         {t.errorCode && <span className="mark mark-failed mono">{t.errorCode}</span>}
+        {action}
       </div>
       {t.externalErrorMessage && <p className="txn-message">{t.externalErrorMessage}</p>}
       <p className="muted small">
@@ -342,10 +379,97 @@ function TransactionCard({ t }: { t: Transaction }) {
   );
 }
 
+function useCaseAction(caseId: string) {
+  const client = useQueryClient();
+  return (next: CaseDetail) => {
+    client.setQueryData(keys.caseDetail(caseId), next);
+    void client.invalidateQueries({ queryKey: ["cases"] });
+    void client.invalidateQueries({ queryKey: ["exceptions"] });
+    void client.invalidateQueries({ queryKey: ["sync"] });
+    void client.invalidateQueries({ queryKey: ["outbox"] });
+  };
+}
+
+function PartnerExceptions({
+  detail,
+  linked,
+  onLink,
+  busy,
+}: {
+  detail: CaseDetail;
+  linked: Set<string>;
+  onLink: (transactionId: string) => void;
+  busy: boolean;
+}) {
+  const query = { ...emptyExceptionQuery(), partnerId: detail.case.partnerId, limit: 20 };
+  const list = useQuery({ queryKey: keys.exceptionPage(query, 0), queryFn: () => ipc.listExceptions(query) });
+  if (list.isPending) return <p className="muted small">Loading {detail.case.partnerName}'s exceptions…</p>;
+  if (list.isError) return <p className="inline-error">{list.error.message}</p>;
+  const rows = list.data.rows.filter((r) => !linked.has(r.transaction.transactionId));
+  if (rows.length === 0) return <p className="muted small">No other exceptions from {detail.case.partnerName}.</p>;
+  return (
+    <ul className="pick-list" data-testid="partner-exceptions">
+      {rows.map((r) => (
+        <li key={r.transaction.transactionId} className="pick-row" data-testid="partner-exception">
+          <span className="pick-main">
+            <span className="truncate">
+              <span className="badge badge-edi">{r.transaction.ediType ?? "EDI"}</span>{" "}
+              {r.transaction.errorCode && <span className="error-code mono">{r.transaction.errorCode}</span>}{" "}
+              {r.poNumber && <span className="mono small">PO {r.poNumber}</span>}
+            </span>
+            <span className="muted small truncate" title={r.transaction.externalErrorMessage ?? undefined}>
+              {r.transaction.externalErrorMessage ?? r.transaction.transactionId}
+            </span>
+          </span>
+          <button
+            type="button"
+            className="btn btn-small"
+            disabled={busy}
+            onClick={() => onLink(r.transaction.transactionId)}
+            data-testid="link-exception"
+          >
+            Link
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 function LinkedTransactions({ detail }: { detail: CaseDetail }) {
+  const caseId = detail.case.id;
+  const applied = useCaseAction(caseId);
+  const [txnId, setTxnId] = useState("");
+  const [picking, setPicking] = useState(false);
+  const link = useMutation({
+    mutationFn: (id: string) => ipc.linkTransaction(caseId, id),
+    onSuccess: (next) => {
+      applied(next);
+      setTxnId("");
+    },
+  });
+  const unlink = useMutation({
+    mutationFn: (id: string) => ipc.unlinkTransaction(caseId, id),
+    onSuccess: applied,
+  });
   const cached = new Set(detail.linkedTransactions.map((t) => t.transactionId));
   const missing = detail.case.linkedTransactions.filter((id) => !cached.has(id));
-  const n = detail.case.linkedTransactions.length || detail.linkedTransactions.length;
+  const all = new Set([...cached, ...detail.case.linkedTransactions]);
+  const n = all.size;
+  const busy = link.isPending || unlink.isPending;
+  const trimmed = txnId.trim();
+  const unlinkButton = (id: string) => (
+    <button
+      type="button"
+      className="btn btn-small btn-ghost txn-unlink"
+      disabled={busy}
+      onClick={() => unlink.mutate(id)}
+      aria-label={`Unlink transaction ${id}`}
+      data-testid="unlink-transaction"
+    >
+      Unlink
+    </button>
+  );
   return (
     <div className="panel">
       <h2 className="panel-title">
@@ -356,14 +480,97 @@ function LinkedTransactions({ detail }: { detail: CaseDetail }) {
       ) : (
         <ul className="txn-list">
           {detail.linkedTransactions.map((t) => (
-            <TransactionCard key={t.transactionId} t={t} />
+            <TransactionCard key={t.transactionId} t={t} action={unlinkButton(t.transactionId)} />
           ))}
           {missing.map((id) => (
-            <li key={id} className="txn muted small">
-              <span className="mono">{id}</span> — not in the local cache yet
+            <li key={id} className="txn muted small" data-testid="linked-transaction">
+              <div className="txn-head">
+                <span className="truncate">
+                  <span className="mono">{id}</span> — not in the local cache yet
+                </span>
+                {unlinkButton(id)}
+              </div>
             </li>
           ))}
         </ul>
+      )}
+      <form
+        className="link-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (trimmed && !all.has(trimmed) && !busy) link.mutate(trimmed);
+        }}
+      >
+        <input
+          className="input input-small"
+          value={txnId}
+          onChange={(e) => setTxnId(e.target.value)}
+          placeholder="Transaction id"
+          aria-label="Transaction id to link"
+          data-testid="link-transaction-input"
+        />
+        <button
+          type="submit"
+          className="btn btn-small"
+          disabled={!trimmed || all.has(trimmed) || busy}
+          data-testid="link-transaction-submit"
+        >
+          Link
+        </button>
+      </form>
+      {trimmed && all.has(trimmed) && <p className="muted small">This transaction is already linked.</p>}
+      {(link.isError || unlink.isError) && (
+        <p className="inline-error" role="alert">
+          {(link.error ?? unlink.error)?.message}
+        </p>
+      )}
+      <button
+        type="button"
+        className="btn btn-small btn-ghost link-toggle"
+        aria-expanded={picking}
+        onClick={() => setPicking(!picking)}
+        data-testid="show-partner-exceptions"
+      >
+        {picking ? "Hide" : "Choose from"} {detail.case.partnerName}'s exceptions
+      </button>
+      {picking && <PartnerExceptions detail={detail} linked={all} onLink={(id) => link.mutate(id)} busy={busy} />}
+    </div>
+  );
+}
+
+function Conflicts({ conflicts }: { conflicts: ConflictView[] }) {
+  const client = useQueryClient();
+  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
+  const dismiss = useMutation({
+    mutationFn: (id: string) => ipc.dismissConflict(id),
+    onSettled: () => {
+      void client.invalidateQueries({ queryKey: ["cases"] });
+    },
+  });
+  if (conflicts.length === 0) return null;
+  return (
+    <div className="conflicts" data-testid="conflicts">
+      {conflicts.map((c) => (
+        <div key={c.id} className="conflict" role="status" data-testid="conflict">
+          <svg viewBox="0 0 20 20" aria-hidden="true">
+            <path d="M6 3v9M6 12a2 2 0 1 0 0 4 2 2 0 0 0 0-4zM14 8a2 2 0 1 0 0-4 2 2 0 0 0 0 4zM14 8c0 3-3 3.5-8 4.5" />
+          </svg>
+          <span className="conflict-text">{conflictSentence(c, users.data ?? [])}</span>
+          <button
+            type="button"
+            className="btn btn-small"
+            onClick={() => dismiss.mutate(c.id)}
+            disabled={dismiss.isPending && dismiss.variables === c.id}
+            data-testid="conflict-dismiss"
+          >
+            Dismiss
+          </button>
+        </div>
+      ))}
+      {dismiss.isError && (
+        <p className="inline-error" role="alert">
+          {dismiss.error.message}
+        </p>
       )}
     </div>
   );
@@ -413,11 +620,13 @@ export function CaseDetailScreen({ id }: { id: string }) {
   // A comment just posted must read "just now", even between two ticks of the clock.
   const now = Math.max(useNow(30_000), Date.now());
   const detail = useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id) });
+  const marks = usePendingFields(id);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       if (event.key !== "Escape") return;
+      if (document.querySelector("[aria-modal='true']")) return;
       if (target && ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName)) {
         target.blur();
         return;
@@ -449,6 +658,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
             shared when it reaches the server.
           </div>
         )}
+        <Conflicts conflicts={d.conflicts ?? []} />
         <header className="case-header">
           <div className="case-header-top">
             <span className="mono muted" data-testid="case-reference">
@@ -462,8 +672,9 @@ export function CaseDetailScreen({ id }: { id: string }) {
               </span>
             )}
           </div>
-          <h1 className="case-title" data-testid="case-title">
-            {c.title}
+          <h1 className="case-title">
+            <span data-testid="case-title">{c.title}</span>
+            <FieldMark field="title" states={marks} />
           </h1>
           <div className="case-header-meta">
             <a href={routeHref({ name: "partner", id: c.partnerId })}>{c.partnerName}</a>
@@ -492,7 +703,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
             <CommentBox caseId={c.id} localOnly={d.localOnly} />
           </div>
           <aside className="case-side">
-            <Fields detail={d} />
+            <Fields detail={d} marks={marks} />
             <References detail={d} />
             <LinkedTransactions detail={d} />
             <Documents detail={d} />

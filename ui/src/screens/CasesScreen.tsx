@@ -1,5 +1,5 @@
 // The case list: status tabs with counts, a filter bar, a debounced search box (`/` focuses it),
-// saved views, and the virtualized, sortable table.
+// saved views, the virtualized, sortable table, and "New case" (`n` opens it).
 import { useEffect, useMemo, useRef, useState } from "react";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import type { CaseKind, CaseSortField, CaseStatus } from "../bindings";
@@ -19,6 +19,7 @@ import {
 import { useDebounced } from "../lib/useDebounced";
 import { CaseTable } from "../components/CaseTable";
 import { EmptyState } from "../components/bits";
+import { NewCaseDialog } from "../components/NewCaseDialog";
 
 /** Props of `CasesScreen`: the list state lives above, so it survives navigation. */
 export interface CasesScreenProps {
@@ -131,15 +132,21 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
   const query = useMemo(() => toCaseQuery(state, search), [state, search]);
   const partners = useQuery({ queryKey: keys.partners(null), queryFn: () => ipc.listPartners(null) });
   const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
+  const [creating, setCreating] = useState(false);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
       const typing = target && (["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable);
-      if (event.key === "/" && !typing) {
+      if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (document.querySelector("[aria-modal='true']")) return;
+      if (event.key === "/") {
         event.preventDefault();
         searchRef.current?.focus();
         searchRef.current?.select();
+      } else if (event.key === "n") {
+        event.preventDefault();
+        setCreating(true);
       }
     };
     window.addEventListener("keydown", onKey);
@@ -159,7 +166,17 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
         {total !== null && <span className="screen-count">{count(total)} {total === 1 ? "case" : "cases"}</span>}
         <span className="top-bar-spacer" />
         <SavedViews state={state} onChange={onChange} />
+        <button
+          type="button"
+          className="btn btn-primary"
+          onClick={() => setCreating(true)}
+          title="New case (n)"
+          data-testid="new-case"
+        >
+          + New case
+        </button>
       </div>
+      {creating && <NewCaseDialog onClose={() => setCreating(false)} partnerId={state.partnerId} />}
       <StatusTabs state={state} onChange={onChange} search={search} />
       <div className="filter-bar">
         <div className="search-box">

@@ -38,7 +38,7 @@ function detail(patch: Partial<CaseDetail> = {}): CaseDetail {
       updatedAt: NOW,
       linkedTransactions: ["TX1"],
       references: { poNumbers: ["4500012345"], invoiceNumbers: [], shipmentNumbers: ["SH1"] },
-      version: 3n,
+      version: 3,
     },
     ownerName: "Ann Keller",
     slaState: "none",
@@ -82,11 +82,13 @@ function detail(patch: Partial<CaseDetail> = {}): CaseDetail {
     ],
     activity: [{ at: NOW, actor: "Ann Keller", summary: "Status changed to Open" }],
     localOnly: false,
+    conflicts: [],
     ...patch,
   };
 }
 
 function basics(cmd: string): unknown {
+  if (cmd === "outbox_list") return [];
   if (cmd === "sync_status")
     return {
       workspaceName: "Acme",

@@ -1,0 +1,386 @@
+// The outbox: every change made here that the server has not accepted yet, oldest first, with
+// what to do about each one (retry, edit a refused comment or field change, discard it).
+import { useState } from "react";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { CasePatch, CaseStatus, OutboxEdit, OutboxEntryView, Priority } from "../bindings";
+import { ipc } from "../lib/ipc";
+import { keys } from "../lib/queries";
+import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../lib/format";
+import { OUTBOX_STATE_LABELS, outboxKindLabel, patchOfSummary, waitedFor } from "../lib/outbox";
+import { routeHref } from "../lib/router";
+import { useNow } from "../lib/useDebounced";
+import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../components/bits";
+import { ConfirmDialog, Dialog } from "../components/Dialog";
+import { useSyncStatus } from "../components/Shell";
+
+/** After any outbox action: the list, the marks on cases and the counts all move. */
+export function useInvalidateOutbox() {
+  const client = useQueryClient();
+  return () => {
+    void client.invalidateQueries({ queryKey: ["outbox"] });
+    void client.invalidateQueries({ queryKey: ["cases"] });
+    void client.invalidateQueries({ queryKey: ["sync"] });
+  };
+}
+
+/** A refused comment's full text: the entry's words hold only its first 60 characters. */
+function useFullCommentBody(entry: OutboxEntryView): string | null {
+  const quoted = /^Comment: \u201c([\s\S]*)\u201d$/.exec(entry.summary)?.[1] ?? null;
+  const truncated = quoted?.endsWith("\u2026") ?? true;
+  const detail = useQuery({
+    queryKey: keys.caseDetail(entry.caseId),
+    queryFn: () => ipc.getCase(entry.caseId),
+    enabled: truncated,
+  });
+  if (!truncated) return quoted;
+  const prefix = quoted?.slice(0, -1) ?? "";
+  const candidates = (detail.data?.comments ?? []).filter((c) => c.sendState !== "sent" && c.body.startsWith(prefix));
+  return candidates.length === 1 ? candidates[0].body : null;
+}
+
+function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
+  const original = useFullCommentBody(entry);
+  const [body, setBody] = useState<string | null>(null);
+  const text = body ?? original ?? "";
+  const invalidate = useInvalidateOutbox();
+  const save = useMutation({
+    mutationFn: (edit: OutboxEdit) => ipc.outboxEdit(entry.opId, edit),
+    onSuccess: () => {
+      invalidate();
+      onClose();
+    },
+  });
+  return (
+    <Dialog
+      title="Edit the comment and send it again"
+      onClose={onClose}
+      testId="outbox-edit-dialog"
+      footer={
+        <>
+          {save.isError && (
+            <span className="inline-error" role="alert">
+              {save.error.message}
+            </span>
+          )}
+          <span className="top-bar-spacer" />
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={!text.trim() || save.isPending}
+            onClick={() => save.mutate({ body: text.trim(), patch: null })}
+            data-testid="outbox-edit-save"
+          >
+            {save.isPending && <Spinner label="Saving" />}
+            Save and send again
+          </button>
+        </>
+      }
+    >
+      <p className="muted small">
+        {entry.caseReference} · refused: {entry.lastError ?? "the server did not accept it"}
+      </p>
+      <textarea
+        className="textarea"
+        rows={5}
+        value={text}
+        onChange={(e) => setBody(e.target.value)}
+        aria-label="Comment"
+        placeholder={original === null ? "Write the comment again" : undefined}
+        data-testid="outbox-edit-body"
+      />
+    </Dialog>
+  );
+}
+
+function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
+  const initial = patchOfSummary(entry.summary);
+  const [status, setStatus] = useState<string>(initial.status ?? "");
+  const [priority, setPriority] = useState<string>(initial.priority ?? "");
+  const [owner, setOwner] = useState<string>(
+    initial.owner === undefined ? "*" : initial.owner === null ? "" : initial.owner,
+  );
+  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
+  const invalidate = useInvalidateOutbox();
+  const patch: CasePatch = {};
+  if (status) patch.status = status as CaseStatus;
+  if (priority) patch.priority = priority as Priority;
+  if (owner !== "*") patch.owner = owner === "" ? null : owner;
+  const empty = Object.keys(patch).length === 0;
+  const save = useMutation({
+    mutationFn: () => ipc.outboxEdit(entry.opId, { body: null, patch }),
+    onSuccess: () => {
+      invalidate();
+      onClose();
+    },
+  });
+  const ownerKnown = owner === "*" || owner === "" || users.data?.some((u) => u.loginId === owner);
+  return (
+    <Dialog
+      title="Edit the change and send it again"
+      onClose={onClose}
+      testId="outbox-edit-dialog"
+      footer={
+        <>
+          {save.isError && (
+            <span className="inline-error" role="alert">
+              {save.error.message}
+            </span>
+          )}
+          <span className="top-bar-spacer" />
+          <button type="button" className="btn" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="btn btn-primary"
+            disabled={empty || save.isPending}
+            onClick={() => save.mutate()}
+            data-testid="outbox-edit-save"
+          >
+            {save.isPending && <Spinner label="Saving" />}
+            Save and send again
+          </button>
+        </>
+      }
+    >
+      <p className="muted small">
+        {entry.caseReference} · refused: {entry.lastError ?? "the server did not accept it"}
+      </p>
+      <div className="form-grid">
+        <label htmlFor="edit-status">Status</label>
+        <select id="edit-status" className="select" value={status} onChange={(e) => setStatus(e.target.value)} data-testid="outbox-edit-status">
+          <option value="">Leave unchanged</option>
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {STATUS_LABELS[s]}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="edit-priority">Priority</label>
+        <select id="edit-priority" className="select" value={priority} onChange={(e) => setPriority(e.target.value)} data-testid="outbox-edit-priority">
+          <option value="">Leave unchanged</option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {PRIORITY_LABELS[p]}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="edit-owner">Owner</label>
+        <select id="edit-owner" className="select" value={owner} onChange={(e) => setOwner(e.target.value)} data-testid="outbox-edit-owner">
+          <option value="*">Leave unchanged</option>
+          <option value="">Unassigned</option>
+          {!ownerKnown && <option value={owner}>{owner}</option>}
+          {users.data?.map((u) => (
+            <option key={u.loginId} value={u.loginId}>
+              {u.firstName} {u.lastName}
+            </option>
+          ))}
+        </select>
+      </div>
+      {empty && <p className="inline-error">Choose at least one field to change, or discard the change instead.</p>}
+    </Dialog>
+  );
+}
+
+function EntryRow({
+  entry,
+  now,
+  onEdit,
+  onDiscard,
+}: {
+  entry: OutboxEntryView;
+  now: number;
+  onEdit: () => void;
+  onDiscard: () => void;
+}) {
+  const invalidate = useInvalidateOutbox();
+  const retry = useMutation({ mutationFn: () => ipc.outboxRetry(entry.opId), onSettled: invalidate });
+  const failed = entry.state === "failed";
+  const editable = failed && (entry.kind === "comment" || entry.kind === "patch");
+  return (
+    <li className={`outbox-entry outbox-${entry.state}`} data-testid="outbox-entry" data-state={entry.state}>
+      <div className="outbox-entry-main">
+        <div className="outbox-entry-head">
+          <a href={routeHref({ name: "case", id: entry.caseId })} className="mono" data-testid="outbox-case-link">
+            {entry.caseReference}
+          </a>
+          <span className="muted small">{outboxKindLabel(entry.kind)}</span>
+          <span className={`pill pill-outbox-${entry.state}`} data-testid="outbox-state">
+            {entry.state === "in_flight" && <Spinner label="Sending" />}
+            {OUTBOX_STATE_LABELS[entry.state]}
+          </span>
+        </div>
+        <p className="outbox-summary" data-testid="outbox-summary">
+          {entry.summary}
+        </p>
+        <p className="muted small">
+          Made <span title={dateTime(entry.createdAt)}>{relativeTime(entry.createdAt, now)}</span>
+          {entry.attempts > 0 && (
+            <>
+              {" · "}
+              <span data-testid="outbox-attempts">
+                {entry.attempts} attempt{entry.attempts === 1 ? "" : "s"}
+              </span>
+            </>
+          )}
+        </p>
+        {entry.lastError && (
+          <p className={failed ? "outbox-error" : "muted small"} data-testid="outbox-error">
+            {failed ? "The server refused it: " : "Last try failed: "}
+            {entry.lastError}
+          </p>
+        )}
+        {retry.isError && (
+          <p className="inline-error" role="alert">
+            {retry.error.message}
+          </p>
+        )}
+      </div>
+      <div className="outbox-actions">
+        {failed && (
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            onClick={() => retry.mutate()}
+            disabled={retry.isPending}
+            data-testid="outbox-retry"
+          >
+            Retry
+          </button>
+        )}
+        {editable && (
+          <button type="button" className="btn btn-small" onClick={onEdit} data-testid="outbox-edit">
+            Edit
+          </button>
+        )}
+        {entry.state !== "in_flight" && (
+          <button type="button" className="btn btn-small btn-ghost-danger" onClick={onDiscard} data-testid="outbox-discard">
+            Discard
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+/** See the module comment. */
+export function OutboxScreen() {
+  const now = Math.max(useNow(30_000), Date.now());
+  const sync = useSyncStatus();
+  const list = useQuery({ queryKey: keys.outbox(), queryFn: ipc.outboxList, refetchInterval: 15_000 });
+  const invalidate = useInvalidateOutbox();
+  const [editing, setEditing] = useState<OutboxEntryView | null>(null);
+  const [discarding, setDiscarding] = useState<OutboxEntryView | null>(null);
+  const retryAll = useMutation({ mutationFn: () => ipc.outboxRetry(null), onSettled: invalidate });
+  const discard = useMutation({
+    mutationFn: (opId: string) => ipc.outboxDiscard(opId),
+    onSuccess: () => {
+      setDiscarding(null);
+      invalidate();
+    },
+  });
+
+  const entries = [...(list.data ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  const failed = entries.filter((e) => e.state === "failed").length;
+  const waiting = entries.length - failed;
+  const oldestPending =
+    sync.data?.oldestPendingAt ?? entries.find((e) => e.state !== "failed")?.createdAt ?? null;
+
+  let body;
+  if (list.isPending) body = <SkeletonRows rows={4} />;
+  else if (list.isError)
+    body = <ErrorState error={list.error} onRetry={() => void list.refetch()} title="Could not read the outbox" />;
+  else if (entries.length === 0)
+    body = (
+      <EmptyState
+        title="Everything has been sent."
+        detail="Changes you make while offline, or that the server refuses, wait here until they are sent."
+      />
+    );
+  else
+    body = (
+      <ul className="outbox-list" data-testid="outbox-list">
+        {entries.map((e) => (
+          <EntryRow
+            key={e.opId}
+            entry={e}
+            now={now}
+            onEdit={() => setEditing(e)}
+            onDiscard={() => {
+              discard.reset();
+              setDiscarding(e);
+            }}
+          />
+        ))}
+      </ul>
+    );
+
+  return (
+    <section className="screen screen-scroll" aria-labelledby="outbox-heading">
+      <div className="screen-head">
+        <h1 id="outbox-heading">Outbox</h1>
+        {list.data && (
+          <span className="screen-count" data-testid="outbox-count">
+            {waiting} waiting{failed > 0 ? ` · ${failed} refused` : ""}
+          </span>
+        )}
+        {waiting > 0 && oldestPending && (
+          <span className="muted" data-testid="outbox-oldest" title={dateTime(oldestPending)}>
+            oldest waiting {waitedFor(oldestPending, now)}
+          </span>
+        )}
+        <span className="top-bar-spacer" />
+        {retryAll.isError && (
+          <span className="inline-error" role="alert">
+            {retryAll.error.message}
+          </span>
+        )}
+        {failed > 0 && (
+          <button
+            type="button"
+            className="btn"
+            onClick={() => retryAll.mutate()}
+            disabled={retryAll.isPending}
+            data-testid="outbox-retry-all"
+          >
+            Retry all failed
+          </button>
+        )}
+      </div>
+      {sync.data?.connectivity === "offline" && entries.length > 0 && (
+        <p className="muted" data-testid="outbox-offline-note">
+          You're offline: these changes are kept here and sent when the connection returns.
+        </p>
+      )}
+      {body}
+      {editing &&
+        (editing.kind === "comment" ? (
+          <EditCommentDialog entry={editing} onClose={() => setEditing(null)} />
+        ) : (
+          <EditPatchDialog entry={editing} onClose={() => setEditing(null)} />
+        ))}
+      {discarding && (
+        <ConfirmDialog
+          title="Discard this change?"
+          message={
+            <>
+              Discard this change? It will be undone here and never sent.
+              <span className="confirm-detail">
+                {discarding.caseReference} · {discarding.summary}
+              </span>
+            </>
+          }
+          confirmLabel="Discard change"
+          cancelLabel="Keep it"
+          busy={discard.isPending}
+          error={discard.isError ? discard.error.message : null}
+          onCancel={() => setDiscarding(null)}
+          onConfirm={() => discard.mutate(discarding.opId)}
+        />
+      )}
+    </section>
+  );
+}
