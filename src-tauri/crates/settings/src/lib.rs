@@ -1,0 +1,1 @@
+//! Non-secret connection settings, kept in one validated file the user can trust.
