@@ -157,10 +157,13 @@ export interface Fixture {
   conflicts: Map<string, ConflictView[]>;
 }
 
-const REFUSALS = [
-  "The case is closed on the server; reopen it before changing it.",
-  "The partner's portal rejected the comment: it is longer than 4,000 characters.",
-  "You are not allowed to change this case (403 Forbidden).",
+const COMMENT_REFUSALS = [
+  "The case was closed on the server; reopen it before commenting.",
+  "The server rejected the comment as malformed (422): it contains an unsupported character.",
+];
+const PATCH_REFUSALS = [
+  "You are not allowed to reassign this case (403 Forbidden).",
+  "The owner is not a user of this company any more.",
 ];
 
 const HOUR = 3_600_000;
@@ -366,14 +369,14 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
       else queueComment(c, "pending", null);
     }
     if (l.failed > 0) {
-      if (r2() < 0.5) queueComment(c, "failed", pick(r2, REFUSALS));
+      if (r2() < 0.5) queueComment(c, "failed", pick(r2, COMMENT_REFUSALS));
       else
         outbox.push(
           entry(c, {
             summary: `Priority changed to ${c.priority}; Assigned to ${users[0].loginId}`,
             state: "failed",
             attempts: 2,
-            lastError: pick(r2, REFUSALS),
+            lastError: pick(r2, PATCH_REFUSALS),
           }),
         );
     }
@@ -406,6 +409,9 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
         detectedAt: new Date(now - 25 * 60_000).toISOString(),
       },
     ]);
+    // ...and a priority change of the analyst's still waiting to be sent.
+    overtaken.priority = "high";
+    outbox.push(entry(overtaken, { summary: "Priority changed to high", createdAt: new Date(now - 12 * 60_000).toISOString() }));
   }
 
   return {

@@ -44,6 +44,42 @@ mockIPC(
   { shouldMockEvents: true },
 );
 
+/**
+ * `?do=` drives the preview for screenshots of dialogs and forms, steps separated by `;`:
+ * `click:<test id>[:<index>]`, `type:<test id>=<text>`, `key:<key>`, `wait:<ms>`.
+ */
+async function runScript(script: string) {
+  const find = async (testId: string, index = 0): Promise<HTMLElement | null> => {
+    for (let i = 0; i < 50; i += 1) {
+      const hits = document.querySelectorAll<HTMLElement>(`[data-testid="${testId}"]`);
+      if (hits[index]) return hits[index];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return null;
+  };
+  for (const step of script.split(";").filter(Boolean)) {
+    const [verb, ...rest] = step.split(":");
+    const arg = rest.join(":");
+    if (verb === "click") {
+      const [id, index] = arg.split(":");
+      (await find(id, Number(index ?? 0)))?.click();
+    } else if (verb === "type") {
+      const [id, ...text] = arg.split("=");
+      const el = (await find(id)) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | null;
+      if (el) {
+        const proto = Object.getPrototypeOf(el) as object;
+        Object.getOwnPropertyDescriptor(proto, "value")?.set?.call(el, text.join("="));
+        el.dispatchEvent(new Event(el.tagName === "SELECT" ? "change" : "input", { bubbles: true }));
+      }
+    } else if (verb === "key") {
+      window.dispatchEvent(new KeyboardEvent("keydown", { key: arg, bubbles: true }));
+    } else if (verb === "wait") {
+      await new Promise((r) => setTimeout(r, Number(arg)));
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
+
 const root = document.getElementById("root");
 if (root) {
   createRoot(root).render(
@@ -51,4 +87,6 @@ if (root) {
       <App client={createQueryClient()} />
     </StrictMode>,
   );
+  const script = params.get("do");
+  if (script) void runScript(script);
 }

@@ -212,20 +212,20 @@ function EntryRow({
             {entry.state === "in_flight" && <Spinner label="Sending" />}
             {OUTBOX_STATE_LABELS[entry.state]}
           </span>
+          <span className="muted small outbox-meta">
+            made <span title={dateTime(entry.createdAt)}>{relativeTime(entry.createdAt, now)}</span>
+            {entry.attempts > 0 && (
+              <>
+                {" · "}
+                <span data-testid="outbox-attempts">
+                  {entry.attempts} attempt{entry.attempts === 1 ? "" : "s"}
+                </span>
+              </>
+            )}
+          </span>
         </div>
         <p className="outbox-summary" data-testid="outbox-summary">
           {entry.summary}
-        </p>
-        <p className="muted small">
-          Made <span title={dateTime(entry.createdAt)}>{relativeTime(entry.createdAt, now)}</span>
-          {entry.attempts > 0 && (
-            <>
-              {" · "}
-              <span data-testid="outbox-attempts">
-                {entry.attempts} attempt{entry.attempts === 1 ? "" : "s"}
-              </span>
-            </>
-          )}
         </p>
         {entry.lastError && (
           <p className={failed ? "outbox-error" : "muted small"} data-testid="outbox-error">
