@@ -152,7 +152,7 @@ export function OfflineBanner() {
   const sync = useSyncStatus();
   if (sync.data?.connectivity !== "offline") return null;
   const since = sync.data.lastSyncedAt ? ` from ${clockTime(sync.data.lastSyncedAt)}` : "";
-  const waiting = sync.data.pendingChanges + sync.data.failedChanges;
+  const { pendingChanges: waiting, failedChanges: refused } = sync.data;
   return (
     <div className="offline-banner" role="status" data-testid="offline-banner">
       <svg viewBox="0 0 20 20" aria-hidden="true">
@@ -161,11 +161,12 @@ export function OfflineBanner() {
       <span>
         You're offline — showing cached data{since}. Changes will be sent when the connection
         returns.
-        {waiting > 0 && (
+        {waiting + refused > 0 && (
           <>
             {" "}
             <a href={routeHref({ name: "outbox" })} data-testid="offline-waiting">
               {waiting} change{waiting === 1 ? "" : "s"} waiting
+              {refused > 0 ? `, ${refused} refused` : ""}
             </a>
             .
           </>

@@ -1,0 +1,275 @@
+// The outbox view and the offline-first marks: entries in their states, Retry / Edit / Discard
+// (with confirmation) through the outbox commands, the empty state, the nav badge, the offline
+// banner's count, conflicts on the case page, pending field marks, new case, link / unlink.
+import { describe, expect, it } from "vitest";
+import { fireEvent, screen, waitFor, within } from "@testing-library/react";
+import type { OutboxEntryView } from "../bindings";
+import { renderApp } from "./render";
+import { createMockBackend } from "../mock/backend";
+
+function entry(patch: Partial<OutboxEntryView>): OutboxEntryView {
+  return {
+    opId: "op-1",
+    caseId: "case-000001",
+    caseReference: "CASE-2026-000001",
+    kind: "patch",
+    summary: "Status changed to Resolved",
+    state: "pending",
+    attempts: 0,
+    lastError: null,
+    createdAt: new Date(Date.now() - 12 * 60_000).toISOString(),
+    ...patch,
+  };
+}
+
+function backendWith(entries: OutboxEntryView[], sync = {}) {
+  const backend = createMockBackend({ caseCount: 5, now: Date.now(), sync });
+  backend.fixture.outbox = entries;
+  return backend;
+}
+
+describe("outbox", () => {
+  it("lists entries with their state, attempts, refusal in words, and the oldest wait", async () => {
+    const backend = backendWith([
+      entry({ opId: "op-1" }),
+      entry({ opId: "op-2", state: "in_flight", summary: "Linked transaction TX9", kind: "link", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() }),
+      entry({
+        opId: "op-3",
+        kind: "comment",
+        summary: "Comment: \u201cPlease resend the ASN\u201d",
+        state: "failed",
+        attempts: 3,
+        lastError: "The case was closed on the server; reopen it before commenting.",
+        createdAt: new Date(Date.now() - 2 * 60_000).toISOString(),
+      }),
+    ]);
+    renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const rows = await screen.findAllByTestId("outbox-entry");
+    expect(rows.map((r) => r.dataset.state)).toEqual(["pending", "in_flight", "failed"]);
+    expect(within(rows[0]).getByTestId("outbox-state")).toHaveTextContent("Waiting");
+    expect(within(rows[1]).getByTestId("outbox-state")).toHaveTextContent("Sending");
+    expect(within(rows[2]).getByTestId("outbox-state")).toHaveTextContent("Refused");
+    expect(within(rows[2]).getByTestId("outbox-error")).toHaveTextContent(
+      "The server refused it: The case was closed on the server; reopen it before commenting.",
+    );
+    expect(within(rows[2]).getByTestId("outbox-attempts")).toHaveTextContent("3 attempts");
+    expect(within(rows[0]).getByTestId("outbox-case-link")).toHaveAttribute("href", "#/cases/case-000001");
+    // Only refused entries can be retried or edited; an entry being sent cannot be discarded.
+    expect(within(rows[0]).queryByTestId("outbox-retry")).not.toBeInTheDocument();
+    expect(within(rows[1]).queryByTestId("outbox-discard")).not.toBeInTheDocument();
+    expect(within(rows[2]).getByTestId("outbox-edit")).toBeInTheDocument();
+    expect(screen.getByTestId("outbox-count")).toHaveTextContent("2 waiting · 1 refused");
+    expect(screen.getByTestId("outbox-oldest")).toHaveTextContent("oldest waiting 12 min");
+    expect(await screen.findByTestId("nav-outbox-badge")).toHaveTextContent("3");
+  });
+
+  it("retries one refused entry, and all of them", async () => {
+    const backend = backendWith([
+      entry({ opId: "op-a", state: "failed", lastError: "Forbidden" }),
+      entry({ opId: "op-b", state: "failed", lastError: "Forbidden" }),
+    ]);
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const rows = await screen.findAllByTestId("outbox-entry");
+    fireEvent.click(within(rows[0]).getByTestId("outbox-retry"));
+    await waitFor(() => expect(callsOf("outbox_retry")).toHaveLength(1));
+    expect(callsOf("outbox_retry")[0].args).toEqual({ opId: "op-a" });
+    // The list refreshes: the retried entry waits again.
+    await waitFor(() => expect(screen.getAllByTestId("outbox-entry")[0]).toHaveAttribute("data-state", "pending"));
+    fireEvent.click(screen.getByTestId("outbox-retry-all"));
+    await waitFor(() => expect(callsOf("outbox_retry")).toHaveLength(2));
+    expect(callsOf("outbox_retry")[1].args).toEqual({ opId: null });
+    await waitFor(() => expect(screen.queryByTestId("outbox-retry-all")).not.toBeInTheDocument());
+  });
+
+  it("asks before discarding, and discards only on confirmation", async () => {
+    const backend = backendWith([entry({ opId: "op-x" })]);
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    fireEvent.click(await screen.findByTestId("outbox-discard"));
+    const dialog = screen.getByTestId("confirm-dialog");
+    expect(dialog).toHaveTextContent("Discard this change? It will be undone here and never sent.");
+    fireEvent.click(within(dialog).getByTestId("confirm-cancel"));
+    expect(screen.queryByTestId("confirm-dialog")).not.toBeInTheDocument();
+    expect(callsOf("outbox_discard")).toHaveLength(0);
+    expect(screen.getByTestId("outbox-entry")).toBeInTheDocument();
+
+    fireEvent.click(screen.getByTestId("outbox-discard"));
+    fireEvent.click(screen.getByTestId("confirm-ok"));
+    await waitFor(() => expect(callsOf("outbox_discard")).toHaveLength(1));
+    expect(callsOf("outbox_discard")[0].args).toEqual({ opId: "op-x" });
+    expect(await screen.findByText("Everything has been sent.")).toBeInTheDocument();
+  });
+
+  it("edits a refused comment with its full text and queues it again", async () => {
+    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
+    const body = "Could you resend the 856 with the corrected carton count, including pallet 3 of 4?";
+    backend.fixture.comments.get("case-000001")?.push({
+      id: "c-local",
+      caseId: "case-000001",
+      author: "Ann Keller",
+      authorIsPartner: false,
+      body,
+      visibility: "partner",
+      createdAt: new Date().toISOString(),
+      sendState: "failed",
+    });
+    backend.fixture.outbox = [
+      entry({ opId: "op-c", kind: "comment", state: "failed", lastError: "Malformed", summary: `Comment: \u201c${body.slice(0, 60)}\u2026\u201d` }),
+    ];
+    backend.fixture.opComment.set("op-c", "c-local");
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    fireEvent.click(await screen.findByTestId("outbox-edit"));
+    const input = await screen.findByTestId("outbox-edit-body");
+    await waitFor(() => expect(input).toHaveValue(body));
+    fireEvent.change(input, { target: { value: "Please resend the 856." } });
+    fireEvent.click(screen.getByTestId("outbox-edit-save"));
+    await waitFor(() => expect(callsOf("outbox_edit")).toHaveLength(1));
+    expect(callsOf("outbox_edit")[0].args).toEqual({ opId: "op-c", edit: { body: "Please resend the 856.", patch: null } });
+    await waitFor(() => expect(screen.getByTestId("outbox-entry")).toHaveAttribute("data-state", "pending"));
+  });
+
+  it("edits a refused field change as a patch", async () => {
+    const backend = backendWith([
+      entry({ opId: "op-p", state: "failed", lastError: "Forbidden", summary: "Status changed to Resolved; Assigned to someone@acme.example" }),
+    ]);
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    fireEvent.click(await screen.findByTestId("outbox-edit"));
+    expect(screen.getByTestId("outbox-edit-status")).toHaveValue("resolved");
+    fireEvent.change(screen.getByTestId("outbox-edit-owner"), { target: { value: "" } });
+    fireEvent.click(screen.getByTestId("outbox-edit-save"));
+    await waitFor(() => expect(callsOf("outbox_edit")).toHaveLength(1));
+    expect(callsOf("outbox_edit")[0].args).toEqual({ opId: "op-p", edit: { body: null, patch: { status: "resolved", owner: null } } });
+  });
+
+  it("says everything has been sent when the outbox is empty", async () => {
+    const backend = backendWith([]);
+    renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    expect(await screen.findByTestId("empty-state")).toHaveTextContent("Everything has been sent.");
+    expect(screen.queryByTestId("nav-outbox-badge")).not.toBeInTheDocument();
+  });
+
+  it("says in the offline banner how many changes wait, and the status bar shows Offline", async () => {
+    const backend = backendWith(
+      [entry({ opId: "1" }), entry({ opId: "2" }), entry({ opId: "3", state: "failed", lastError: "x" })],
+      { connectivity: "offline" },
+    );
+    renderApp((cmd, args) => backend.handle(cmd, args));
+    expect(await screen.findByTestId("offline-waiting")).toHaveTextContent("2 changes waiting, 1 refused");
+    expect(screen.getByTestId("connectivity")).toHaveTextContent("Offline");
+    expect(screen.getByTestId("nav-outbox-badge")).toHaveTextContent("3");
+  });
+});
+
+describe("case page, offline-first", () => {
+  it("shows a conflict in words and dismisses it", async () => {
+    const backend = createMockBackend({ caseCount: 60, now: Date.now() });
+    const [caseId] = [...backend.fixture.conflicts.keys()];
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${caseId}`);
+    const conflict = await screen.findByTestId("conflict");
+    expect(conflict).toHaveTextContent(
+      "Your change to Status (Resolved) was overtaken by a newer change on the server (Waiting on partner).",
+    );
+    fireEvent.click(within(conflict).getByTestId("conflict-dismiss"));
+    await waitFor(() => expect(callsOf("dismiss_conflict")).toHaveLength(1));
+    expect(callsOf("dismiss_conflict")[0].args).toEqual({ conflictId: "conflict-1" });
+    await waitFor(() => expect(screen.queryByTestId("conflict")).not.toBeInTheDocument());
+  });
+
+  it("marks header fields whose change waits or was refused", async () => {
+    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
+    backend.fixture.outbox = [
+      entry({ opId: "p1", summary: "Priority changed to urgent" }),
+      entry({ opId: "p2", summary: "Unassigned", state: "failed", lastError: "Forbidden" }),
+      entry({ opId: "p3", caseId: "case-000002", summary: "Status changed to Closed" }),
+    ];
+    renderApp((cmd, args) => backend.handle(cmd, args), "#/cases/case-000001");
+    expect(await screen.findByTestId("field-pending-priority")).toHaveTextContent("Pending");
+    expect(screen.getByTestId("field-failed-owner")).toHaveTextContent("Not sent");
+    expect(screen.queryByTestId("field-pending-status")).not.toBeInTheDocument();
+  });
+
+  it("marks a field as pending after an offline change, refetching the outbox", async () => {
+    const backend = createMockBackend({ caseCount: 5, now: Date.now(), sync: { connectivity: "offline" } });
+    backend.fixture.outbox = [];
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/cases/case-000001");
+    await screen.findByTestId("case-title");
+    expect(screen.queryByTestId("field-pending-status")).not.toBeInTheDocument();
+    const before = callsOf("outbox_list").length;
+    fireEvent.change(screen.getByTestId("case-status-select"), { target: { value: "closed" } });
+    expect(await screen.findByTestId("field-pending-status")).toBeInTheDocument();
+    expect(callsOf("outbox_list").length).toBeGreaterThan(before);
+  });
+
+  it("links a transaction by id and from the partner's exceptions, and unlinks one", async () => {
+    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
+    const c = backend.fixture.cases[0];
+    c.linkedTransactions = [];
+    const partnerTxn = backend.fixture.transactions[0];
+    backend.fixture.txnPartner.set(partnerTxn.transactionId, c.partnerId);
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${c.id}`);
+    await screen.findByTestId("case-title");
+    const other = backend.fixture.transactions[1].transactionId;
+    fireEvent.change(screen.getByTestId("link-transaction-input"), { target: { value: ` ${other} ` } });
+    fireEvent.click(screen.getByTestId("link-transaction-submit"));
+    await waitFor(() => expect(screen.getAllByTestId("linked-transaction")).toHaveLength(1));
+    expect(callsOf("link_transaction")[0].args).toEqual({ caseId: c.id, transactionId: other });
+    expect(screen.getByTestId("link-transaction-input")).toHaveValue("");
+
+    fireEvent.click(screen.getByTestId("show-partner-exceptions"));
+    const picks = await screen.findAllByTestId("partner-exception");
+    const pick = picks.find((p) => p.textContent?.includes(partnerTxn.externalErrorMessage ?? "")) ?? picks[0];
+    fireEvent.click(within(pick).getByTestId("link-exception"));
+    await waitFor(() => expect(screen.getAllByTestId("linked-transaction")).toHaveLength(2));
+
+    fireEvent.click(screen.getByRole("button", { name: `Unlink transaction ${other}` }));
+    await waitFor(() => expect(screen.getAllByTestId("linked-transaction")).toHaveLength(1));
+    expect(callsOf("unlink_transaction")[0].args).toEqual({ caseId: c.id, transactionId: other });
+  });
+});
+
+describe("new case", () => {
+  it("opens with n, checks required fields, creates the case and opens it", async () => {
+    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
+    await screen.findAllByTestId("case-row");
+    fireEvent.keyDown(document.body, { key: "n" });
+    const dialog = await screen.findByTestId("new-case-dialog");
+    fireEvent.click(within(dialog).getByTestId("new-case-submit"));
+    expect(dialog).toHaveTextContent("Give the case a title.");
+    expect(dialog).toHaveTextContent("Choose the partner this case is with.");
+    expect(callsOf("create_case")).toHaveLength(0);
+
+    const partner = backend.fixture.partners[3];
+    fireEvent.change(screen.getByTestId("new-case-title"), { target: { value: "Pallets damaged at DC 4" } });
+    await waitFor(() => expect(within(screen.getByTestId("new-case-partner")).getAllByRole("option").length).toBeGreaterThan(1));
+    fireEvent.change(screen.getByTestId("new-case-partner"), { target: { value: partner.partnerCompanyId } });
+    fireEvent.change(screen.getByTestId("new-case-kind"), { target: { value: "shipment" } });
+    fireEvent.change(screen.getByTestId("new-case-priority"), { target: { value: "high" } });
+    fireEvent.change(screen.getByTestId("new-case-description"), { target: { value: "Three pallets arrived crushed." } });
+    fireEvent.click(screen.getByTestId("new-case-submit"));
+    await waitFor(() => expect(callsOf("create_case")).toHaveLength(1));
+    expect(callsOf("create_case")[0].args).toEqual({
+      input: {
+        title: "Pallets damaged at DC 4",
+        partnerId: partner.partnerCompanyId,
+        kind: "shipment",
+        priority: "high",
+        owner: null,
+        description: "Three pallets arrived crushed.",
+      },
+    });
+    await waitFor(() => expect(window.location.hash).toMatch(/^#\/cases\/case-local-/));
+    expect(await screen.findByTestId("case-title")).toHaveTextContent("Pallets damaged at DC 4");
+    expect(screen.queryByTestId("new-case-dialog")).not.toBeInTheDocument();
+  });
+
+  it("closes on Escape without creating anything", async () => {
+    const backend = createMockBackend({ caseCount: 3, now: Date.now() });
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
+    fireEvent.click(await screen.findByTestId("new-case"));
+    const title = await screen.findByTestId("new-case-title");
+    fireEvent.keyDown(title, { key: "Escape" });
+    expect(screen.queryByTestId("new-case-dialog")).not.toBeInTheDocument();
+    expect(callsOf("create_case")).toHaveLength(0);
+    expect(window.location.hash).toBe("#/cases");
+  });
+});
