@@ -83,16 +83,31 @@ impl From<std::io::Error> for AppError {
     }
 }
 
-/// Converts a crate error that has a stable `code()` into a reported error, keeping its message.
-#[macro_export]
-macro_rules! reported_from {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for $crate::error::AppError {
-            fn from(error: $error) -> Self {
-                $crate::error::AppError::reported(error.code(), error.to_string())
+impl From<pd_store::StoreError> for AppError {
+    fn from(error: pd_store::StoreError) -> Self {
+        use pd_store::StoreError;
+        match error {
+            StoreError::Io(_) | StoreError::Sqlite(_) | StoreError::Data(_) => {
+                AppError::internal(format!("[{}] {error}", error.code()))
             }
+            other => AppError::reported(other.code(), capitalised(&other.to_string())),
         }
-    )*};
+    }
+}
+
+impl From<pd_tradinggrid::Error> for AppError {
+    fn from(error: pd_tradinggrid::Error) -> Self {
+        AppError::reported(error.code(), capitalised(&error.to_string()))
+    }
+}
+
+/// Crate messages start lower case (they read well inside logs); the UI shows sentences.
+fn capitalised(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
@@ -107,6 +122,19 @@ mod tests {
             json,
             serde_json::json!({"code": "net.offline", "message": "The server cannot be reached."})
         );
+    }
+
+    #[test]
+    fn store_errors_keep_their_stable_code() {
+        let error = AppError::from(pd_store::StoreError::NotFound {
+            what: "case",
+            id: "c-1".into(),
+        });
+        assert_eq!(error.to_info().code, "store.not_found");
+        assert_eq!(error.to_info().message, "Case c-1 is not in the cache");
+        let undecodable = AppError::from(pd_store::StoreError::Data("bad json in column".into()));
+        assert_eq!(undecodable.to_info().code, "app.internal");
+        assert!(!undecodable.to_info().message.contains("bad json"));
     }
 
     #[test]

@@ -49,13 +49,8 @@ where
         while let Some(first) = receiver.recv().await {
             let mut topics = BTreeSet::from([first]);
             let deadline = tokio::time::Instant::now() + window;
-            loop {
-                match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                    Ok(Some(topic)) => {
-                        topics.insert(topic);
-                    }
-                    Ok(None) | Err(_) => break,
-                }
+            while let Ok(Some(topic)) = tokio::time::timeout_at(deadline, receiver.recv()).await {
+                topics.insert(topic);
             }
             emit(ChangedPayload {
                 topics: topics.into_iter().collect(),
@@ -70,46 +65,58 @@ mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    fn collecting() -> (
-        Arc<Mutex<Vec<ChangedPayload>>>,
-        impl Fn(ChangedPayload) + Send,
-    ) {
-        let batches = Arc::new(Mutex::new(Vec::new()));
+    type Batches = Arc<Mutex<Vec<ChangedPayload>>>;
+
+    fn collecting() -> (Batches, impl Fn(ChangedPayload) + Send) {
+        let batches = Batches::default();
         let sink = batches.clone();
         (batches, move |payload| {
             sink.lock().expect("test mutex").push(payload)
         })
     }
 
-    #[tokio::test(start_paused = true)]
+    /// Waits (bounded) until `count` batches went out; returns them.
+    async fn batches_after(batches: &Batches, count: usize) -> Vec<ChangedPayload> {
+        for _ in 0..500 {
+            let seen = batches.lock().expect("test mutex").clone();
+            if seen.len() >= count {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        batches.lock().expect("test mutex").clone()
+    }
+
+    #[tokio::test]
     async fn a_burst_of_reports_becomes_one_event_with_each_topic_once() {
         let (batches, sink) = collecting();
         let reporter = start_batcher(BATCH_WINDOW, sink);
+        // All queued before the batching task runs: they must land in one batch.
         for _ in 0..1000 {
             reporter.report(&["cases", "sync"]);
         }
         reporter.report(&["exceptions"]);
-        tokio::time::sleep(Duration::from_millis(150)).await;
-        let batches = batches.lock().expect("test mutex").clone();
+        let first = batches_after(&batches, 1).await;
+        tokio::time::sleep(BATCH_WINDOW * 3).await;
+        let all = batches.lock().expect("test mutex").clone();
+        assert_eq!(first.len(), 1);
         assert_eq!(
-            batches,
+            all,
             vec![ChangedPayload {
                 topics: vec!["cases".into(), "exceptions".into(), "sync".into()]
             }]
         );
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn reports_after_the_window_go_out_in_a_second_event() {
+    #[tokio::test]
+    async fn a_report_after_an_event_went_out_makes_a_second_event() {
         let (batches, sink) = collecting();
         let reporter = start_batcher(BATCH_WINDOW, sink);
         reporter.report(&["cases"]);
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(batches_after(&batches, 1).await.len(), 1);
         reporter.report(&["outbox"]);
-        tokio::time::sleep(Duration::from_millis(250)).await;
-        let topics: Vec<Vec<String>> = batches
-            .lock()
-            .expect("test mutex")
+        let topics: Vec<Vec<String>> = batches_after(&batches, 2)
+            .await
             .iter()
             .map(|batch| batch.topics.clone())
             .collect();
@@ -119,11 +126,11 @@ mod tests {
         );
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn nothing_reported_means_no_event() {
         let (batches, sink) = collecting();
         let _reporter = start_batcher(BATCH_WINDOW, sink);
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(BATCH_WINDOW * 3).await;
         assert!(batches.lock().expect("test mutex").is_empty());
     }
 }

@@ -1,18 +1,27 @@
 //! The PartnerDesk shell: opens the window, wires the crates (store, sync, sandbox) into Tauri
 //! state and exposes the IPC contract of ARCHITECTURE.md. Logic lives in the crates; this stays thin.
 
+pub mod commands;
 pub mod error;
 pub mod events;
+pub mod exception_case;
 pub mod logging;
+pub mod state;
+pub mod sync;
+pub mod workspace;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use tauri::{Emitter, Manager};
 
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Environment variable that overrides where the cache, logs and demo data live.
 pub const DATA_DIR_ENV: &str = "PARTNERDESK_DATA_DIR";
+/// The cache file inside the data dir.
+pub const CACHE_FILE: &str = "cache.db";
 
 /// The folder for `cache.db`, `logs/` and the demo sandbox's data: `PARTNERDESK_DATA_DIR` when
 /// set, else the platform's app-data folder (`~/.local/share/com.partnerdesk.app` on Linux).
@@ -30,26 +39,74 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     let dir = data_dir(&handle)?;
     let guard = logging::init(&dir.join("logs"))?;
     app.manage(guard);
-    tracing::info!(data_dir = %dir.display(), "PartnerDesk starting");
-    let emitter = handle.clone();
-    let reporter = tauri::async_runtime::block_on(async move {
-        events::start_batcher(events::BATCH_WINDOW, move |payload| {
+    tracing::info!(data_dir = %dir.display(), version = env!("CARGO_PKG_VERSION"), "PartnerDesk starting");
+
+    let (store, outcome) = pd_store::Store::open_or_rebuild(dir.join(CACHE_FILE))?;
+    if let pd_store::OpenOutcome::Rebuilt { set_aside, reason } = outcome {
+        tracing::warn!(moved_to = %set_aside.display(), %reason, "cache was damaged; starting empty");
+    }
+
+    let state = tauri::async_runtime::block_on(async move {
+        let emitter = handle.clone();
+        let changes = events::start_batcher(events::BATCH_WINDOW, move |payload| {
             if let Err(error) = emitter.emit(events::CHANGED_EVENT, payload) {
                 tracing::warn!(%error, "could not emit change event");
             }
+        });
+        let workspace = workspace::open_demo(&dir).await?;
+        let info = Arc::new(workspace.info);
+        let sync = Arc::new(sync::SyncControl::start(store.clone(), (*info).clone()));
+        Ok::<_, AppError>(AppState {
+            store,
+            sync,
+            workspace: info,
+            changes,
+            sandbox: tokio::sync::Mutex::new(workspace.sandbox),
         })
-    });
-    app.manage(reporter);
+    })?;
+    app.manage(state);
     Ok(())
 }
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
-    let result = tauri::Builder::default()
-        .setup(|app| setup(app).map_err(|error| error.to_string().into()))
-        .run(tauri::generate_context!());
-    if let Err(error) = result {
-        eprintln!("PartnerDesk could not start: {error}");
-        std::process::exit(1);
-    }
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            setup(app).map_err(|error| {
+                let info = error.to_info();
+                eprintln!("PartnerDesk could not start: [{}] {error}", info.code);
+                error.to_string().into()
+            })
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::list_cases,
+            commands::case_status_counts,
+            commands::get_case,
+            commands::list_exceptions,
+            commands::exception_facets,
+            commands::list_partners,
+            commands::get_partner,
+            commands::list_users,
+            commands::sync_status,
+            commands::sync_now,
+            commands::create_case_from_exception,
+            commands::add_comment,
+            commands::update_case,
+        ])
+        .build(tauri::generate_context!());
+    let app = match app {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("PartnerDesk could not start: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|handle, event| {
+        if let tauri::RunEvent::Exit = event {
+            if let Some(state) = handle.try_state::<AppState>() {
+                tauri::async_runtime::block_on(state.shutdown());
+            }
+            tracing::info!("PartnerDesk stopped");
+        }
+    });
 }

@@ -1,0 +1,109 @@
+//! Decides which Trading Grid tenant the app talks to. With no account configured that is the
+//! built-in demo: the sandbox started in-process on a loopback port over a data file in the data
+//! dir (so the demo tenant is the same on every start), or an external sandbox named by
+//! `PARTNERDESK_SERVER_URL` (the end-to-end tests stop it to see the offline state).
+
+use std::path::Path;
+
+use partnerdesk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use pd_tradinggrid::{ClientConfig, TradingGridClient};
+use url::Url;
+
+use crate::error::AppError;
+
+/// `PARTNERDESK_SERVER_URL`: an external server for the demo workspace instead of the built-in one.
+pub const SERVER_URL_ENV: &str = "PARTNERDESK_SERVER_URL";
+/// `PARTNERDESK_COMPANY_ID` (default: the demo's).
+pub const COMPANY_ID_ENV: &str = "PARTNERDESK_COMPANY_ID";
+/// `PARTNERDESK_CONSUMER_KEY` (default: the demo's).
+pub const CONSUMER_KEY_ENV: &str = "PARTNERDESK_CONSUMER_KEY";
+/// `PARTNERDESK_CONSUMER_SECRET` (default: the demo's). Never logged.
+pub const CONSUMER_SECRET_ENV: &str = "PARTNERDESK_CONSUMER_SECRET";
+/// The demo sandbox's data file inside the data dir.
+pub const DEMO_DATA_FILE: &str = "demo-sandbox.sqlite";
+
+/// What the UI shows about the workspace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceInfo {
+    /// "Demo workspace" or the account's name.
+    pub name: String,
+    /// On the demo tenant (built-in or external sandbox).
+    pub is_demo: bool,
+    /// The server's base URL.
+    pub base_url: String,
+    /// Our company id.
+    pub company_id: String,
+    /// Display name used as the author of local comments and cases.
+    pub analyst: String,
+}
+
+/// A connected workspace: the client and, for the built-in demo, the sandbox that serves it.
+#[derive(Debug)]
+pub struct Workspace {
+    /// Shown in the UI.
+    pub info: WorkspaceInfo,
+    /// The Trading Grid client for it.
+    pub client: TradingGridClient,
+    /// The in-process sandbox, when the demo runs built-in; shut down on exit.
+    pub sandbox: Option<SandboxHandle>,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => value,
+        _ => default.to_owned(),
+    }
+}
+
+/// Opens the demo workspace: an external sandbox when `PARTNERDESK_SERVER_URL` is set, else the
+/// built-in one over `<data_dir>/demo-sandbox.sqlite`.
+pub async fn open_demo(data_dir: &Path) -> Result<Workspace, AppError> {
+    let defaults = SandboxConfig::default();
+    let company_id = env_or(COMPANY_ID_ENV, &defaults.company_id);
+    let consumer_key = env_or(CONSUMER_KEY_ENV, &defaults.consumer_key);
+    let consumer_secret = env_or(CONSUMER_SECRET_ENV, &defaults.consumer_secret);
+    let (base_url, sandbox) = match std::env::var(SERVER_URL_ENV) {
+        Ok(url) if !url.trim().is_empty() => (url, None),
+        _ => {
+            let config = SandboxConfig {
+                data: Some(data_dir.join(DEMO_DATA_FILE)),
+                company_id: company_id.clone(),
+                consumer_key: consumer_key.clone(),
+                consumer_secret: consumer_secret.clone(),
+                ..defaults
+            };
+            let handle = Sandbox::start(config).await.map_err(|error| {
+                AppError::reported(
+                    error.code(),
+                    format!("The demo server could not start: {error}"),
+                )
+            })?;
+            (handle.base_url(), Some(handle))
+        }
+    };
+    let parsed = Url::parse(&base_url).map_err(|error| {
+        AppError::reported(
+            "config.invalid",
+            format!("{SERVER_URL_ENV} is not a valid URL ({base_url}): {error}"),
+        )
+    })?;
+    let client = TradingGridClient::new(ClientConfig::new(
+        parsed,
+        company_id.clone(),
+        consumer_key,
+        consumer_secret,
+    ))
+    .map_err(|error| AppError::reported(error.code(), error.to_string()))?;
+    tracing::info!(%base_url, %company_id, built_in = sandbox.is_some(), "demo workspace");
+    Ok(Workspace {
+        info: WorkspaceInfo {
+            name: "Demo workspace".to_owned(),
+            is_demo: true,
+            base_url,
+            company_id,
+            analyst: env_or("PARTNERDESK_ANALYST", "Demo Analyst"),
+        },
+        client,
+        sandbox,
+    })
+}
