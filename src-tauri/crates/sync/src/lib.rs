@@ -1,0 +1,14 @@
+//! Moves data between Trading Grid and the cache in both directions, so the UI only ever reads
+//! SQLite: [`pull`] brings partners, colleagues, exceptions and cases down with persisted
+//! cursors; [`push`] sends the outbox in per-case order with idempotency keys; [`SyncService`]
+//! runs both at start, on a schedule, on demand, and again by itself when the network returns.
+
+mod error;
+mod pull;
+mod push;
+mod service;
+
+pub use error::{Error, Result};
+pub use pull::{pull, PullOptions, PullReport};
+pub use push::{push, PushOptions, PushReport};
+pub use service::{SyncHandle, SyncOptions, SyncService, Topics};

@@ -1,0 +1,238 @@
+//! Brings the server's state down into the cache. Every kind of data has its own cursor, stored
+//! in the same transaction as the data it covers, so a pull can stop anywhere (network gone, app
+//! killed) and the next one resumes where it left off without duplicating anything.
+
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use pd_domain::{CasePage, Timestamp};
+use pd_store::Store;
+use pd_tradinggrid::{LensQuery, TradingGridClient};
+
+use crate::Result;
+
+/// Cursor of the `collab/v1` case change feed.
+pub const CASES_CURSOR: &str = "collab.cases";
+/// Arrival time of the newest exception seen (Lens has no change feed; arrival is the cursor).
+pub const EXCEPTIONS_CURSOR: &str = "lens.exceptions.arrival";
+/// When the exceptions were last fetched in full (to catch status changes of older ones).
+pub const EXCEPTIONS_FULL_AT: &str = "lens.exceptions.full_at";
+/// When partners and users were last fetched (Community Management has no change feed).
+pub const DIRECTORY_AT: &str = "directory.refreshed_at";
+
+/// How a pull behaves.
+#[derive(Debug, Clone)]
+pub struct PullOptions {
+    /// Cases per change-feed page.
+    pub case_page_size: u32,
+    /// Partners and users are fetched again when older than this.
+    pub directory_max_age: Duration,
+    /// The exceptions inbox is fetched in full when the last full fetch is older than this;
+    /// in between only newer arrivals are asked for.
+    pub exceptions_full_every: Duration,
+}
+
+impl Default for PullOptions {
+    fn default() -> Self {
+        Self {
+            case_page_size: 1000,
+            directory_max_age: Duration::from_secs(3600),
+            exceptions_full_every: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What one pull brought.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PullReport {
+    /// Partners stored (0 when the directory was fresh enough).
+    pub partners: usize,
+    /// Users stored.
+    pub users: usize,
+    /// Exceptions stored.
+    pub exceptions: usize,
+    /// Case bundles stored.
+    pub cases: usize,
+    /// Change-feed pages fetched.
+    pub case_pages: usize,
+    /// HTTP requests made for data (the token excluded).
+    pub requests: usize,
+}
+
+impl PullReport {
+    /// The UI topics whose queries this pull made stale.
+    pub fn changed_topics(&self) -> Vec<&'static str> {
+        let mut topics = Vec::new();
+        if self.partners > 0 || self.users > 0 {
+            topics.push("partners");
+        }
+        if self.exceptions > 0 {
+            topics.push("exceptions");
+        }
+        if self.cases > 0 {
+            topics.push("cases");
+        }
+        topics
+    }
+}
+
+/// Pulls everything that changed since the last pull into `store`.
+pub async fn pull(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    now: Timestamp,
+) -> Result<PullReport> {
+    let mut report = PullReport::default();
+    pull_directory(store, client, options, now, &mut report).await?;
+    pull_exceptions(store, client, options, now, &mut report).await?;
+    pull_cases(store, client, options, &mut report).await?;
+    Ok(report)
+}
+
+async fn blocking<T: Send + 'static>(
+    store: &Store,
+    f: impl FnOnce(&Store) -> pd_store::Result<T> + Send + 'static,
+) -> Result<T> {
+    let store = store.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
+}
+
+fn is_older_than(stamp: Option<String>, age: Duration, now: Timestamp) -> bool {
+    let Some(at) = stamp.and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok()) else {
+        return true;
+    };
+    let age = chrono::Duration::from_std(age).unwrap_or(chrono::Duration::MAX);
+    now.signed_duration_since(at) >= age
+}
+
+fn stamp(at: Timestamp) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+async fn pull_directory(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    now: Timestamp,
+    report: &mut PullReport,
+) -> Result<()> {
+    let last = blocking(store, |s| s.cursor(DIRECTORY_AT)).await?;
+    if !is_older_than(last, options.directory_max_age, now) {
+        return Ok(());
+    }
+    let partners = client.partners(None).await?;
+    let users = client.users_with_roles().await?;
+    report.requests += 2 + users.len();
+    report.partners = partners.len();
+    report.users = users.len();
+    let at = stamp(now);
+    blocking(store, move |s| {
+        s.upsert_partners(&partners)?;
+        s.upsert_users(&users)?;
+        s.set_cursor(DIRECTORY_AT, &at)
+    })
+    .await
+}
+
+async fn pull_exceptions(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    now: Timestamp,
+    report: &mut PullReport,
+) -> Result<()> {
+    let (newest, full_at) = blocking(store, |s| {
+        Ok((s.cursor(EXCEPTIONS_CURSOR)?, s.cursor(EXCEPTIONS_FULL_AT)?))
+    })
+    .await?;
+    let full = newest.is_none() || is_older_than(full_at, options.exceptions_full_every, now);
+    let mut query = LensQuery::failed().count(500);
+    if !full {
+        if let Some(after) = newest
+            .as_deref()
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        {
+            let from = stamp(after.with_timezone(&chrono::Utc) + chrono::Duration::milliseconds(1));
+            query = query.range("arrivaltime", Some(&from), None);
+        }
+    }
+    let transactions = client.lens_all(&query).await?;
+    report.requests += 1 + transactions.len() / 500;
+    report.exceptions = transactions.len();
+    let latest = transactions
+        .iter()
+        .filter_map(|t| t.arrival_time.as_deref())
+        .filter_map(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .max()
+        .map(|t| stamp(t.with_timezone(&chrono::Utc)));
+    let full_stamp = full.then(|| stamp(now));
+    blocking(store, move |s| {
+        if !transactions.is_empty() {
+            s.upsert_transactions(&transactions)?;
+        }
+        let newer = match (latest, s.cursor(EXCEPTIONS_CURSOR)?) {
+            (Some(l), Some(old)) if old >= l => None,
+            (l, _) => l,
+        };
+        if let Some(newest) = newer {
+            s.set_cursor(EXCEPTIONS_CURSOR, &newest)?;
+        }
+        if let Some(at) = full_stamp {
+            s.set_cursor(EXCEPTIONS_FULL_AT, &at)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Follows the change feed to its end. The next page is fetched while the current one is being
+/// written, so the network and SQLite work at the same time; pages are still stored in order,
+/// each with its cursor.
+async fn pull_cases(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    report: &mut PullReport,
+) -> Result<()> {
+    let cursor = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
+    let limit = options.case_page_size;
+    let mut page = client.cases_since(cursor.as_deref(), limit).await?;
+    report.requests += 1;
+    report.case_pages += 1;
+    loop {
+        let has_more = page.has_more && !page.cases.is_empty();
+        let next = has_more.then(|| {
+            let client = client.clone();
+            let cursor = page.next_cursor.clone();
+            tokio::spawn(async move { client.cases_since(Some(&cursor), limit).await })
+        });
+        report.cases += page.cases.len();
+        let write = store_page(store, page);
+        let written = write.await;
+        let fetched = match next {
+            Some(task) => Some(task.await?),
+            None => None,
+        };
+        written?;
+        match fetched {
+            Some(next_page) => {
+                page = next_page?;
+                report.requests += 1;
+                report.case_pages += 1;
+            }
+            None => return Ok(()),
+        }
+    }
+}
+
+async fn store_page(store: &Store, page: CasePage) -> Result<()> {
+    if page.cases.is_empty() {
+        // Nothing new: keep the cursor unless the server moved it.
+        let current = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
+        if current.as_deref() == Some(page.next_cursor.as_str()) {
+            return Ok(());
+        }
+    }
+    blocking(store, move |s| s.apply_case_page(&page, CASES_CURSOR)).await
+}

@@ -1,0 +1,281 @@
+//! Keeps a workspace in sync without anyone asking: a cycle (push, pull, push) at start, on a
+//! schedule, on demand, soon after every local change, and every few seconds while the server
+//! is unreachable, so work resumes by itself when the network returns.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use pd_domain::{Connectivity, ErrorInfo, SyncStatus, Timestamp};
+use pd_store::Store;
+use pd_tradinggrid::TradingGridClient;
+use tokio::sync::{watch, Notify};
+use tokio::task::JoinHandle;
+
+use crate::{pull, push, Error, PullOptions, PushOptions};
+
+/// Called with the UI topics a cycle made stale (`cases`, `exceptions`, `partners`, `outbox`,
+/// `sync`).
+pub type Topics = Arc<dyn Fn(&[&'static str]) + Send + Sync>;
+
+/// How the service behaves.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// Shown in the status bar ("Demo workspace", an account's name).
+    pub workspace_name: String,
+    /// The workspace is the built-in sandbox.
+    pub is_demo: bool,
+    /// Time between scheduled cycles while online.
+    pub interval: Duration,
+    /// Time between attempts while offline or while changes wait for a retry.
+    pub retry_interval: Duration,
+    /// Pull settings.
+    pub pull: PullOptions,
+    /// Push settings.
+    pub push: PushOptions,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        Self {
+            workspace_name: "Demo workspace".into(),
+            is_demo: true,
+            interval: Duration::from_secs(180),
+            retry_interval: Duration::from_secs(5),
+            pull: PullOptions::default(),
+            push: PushOptions::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct State {
+    syncing: bool,
+    connectivity: Connectivity,
+    last_synced_at: Option<Timestamp>,
+    last_error: Option<ErrorInfo>,
+}
+
+struct Inner {
+    store: Store,
+    client: TradingGridClient,
+    options: SyncOptions,
+    on_topics: Topics,
+    state: Mutex<State>,
+    cycle: tokio::sync::Mutex<()>,
+    wake: Notify,
+    stop: watch::Sender<bool>,
+}
+
+/// Starts the background sync of one workspace.
+pub struct SyncService;
+
+impl SyncService {
+    /// Starts the loop on the current tokio runtime: entries left in flight by a crash are
+    /// queued again, then a first cycle runs at once.
+    pub fn start(
+        store: Store,
+        client: TradingGridClient,
+        options: SyncOptions,
+        on_topics: Topics,
+    ) -> SyncHandle {
+        let (stop, stopped) = watch::channel(false);
+        let inner = Arc::new(Inner {
+            store,
+            client,
+            options,
+            on_topics,
+            state: Mutex::new(State {
+                syncing: false,
+                connectivity: Connectivity::Unknown,
+                last_synced_at: None,
+                last_error: None,
+            }),
+            cycle: tokio::sync::Mutex::new(()),
+            wake: Notify::new(),
+            stop,
+        });
+        let task = tokio::spawn(run(inner.clone(), stopped));
+        SyncHandle {
+            inner,
+            task: Mutex::new(Some(task)),
+        }
+    }
+}
+
+/// Controls a running sync.
+pub struct SyncHandle {
+    inner: Arc<Inner>,
+    task: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SyncHandle {
+    /// Runs a cycle now (waiting for one in progress first) and returns the status after it.
+    /// A failed cycle is not an error here: the status carries it, as the UI shows it.
+    pub async fn sync_now(&self) -> SyncStatus {
+        cycle(&self.inner).await;
+        self.status().await
+    }
+
+    /// Asks for a push soon (after a local change); returns at once.
+    pub fn nudge(&self) {
+        self.inner.wake.notify_one();
+    }
+
+    /// Where the sync stands, with the outbox counts from the cache.
+    pub async fn status(&self) -> SyncStatus {
+        status(&self.inner).await
+    }
+
+    /// Stops the loop; a cycle in progress finishes its current request and leaves the rest
+    /// for the next start (nothing is lost: the outbox and cursors are in the cache).
+    pub async fn shutdown(&self) {
+        let _ = self.inner.stop.send(true);
+        self.inner.wake.notify_one();
+        let task = self
+            .task
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(task) = task {
+            task.abort();
+            let _ = task.await;
+        }
+    }
+}
+
+async fn status(inner: &Inner) -> SyncStatus {
+    let state = inner
+        .state
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let store = inner.store.clone();
+    let summary = tokio::task::spawn_blocking(move || store.outbox_summary())
+        .await
+        .ok()
+        .and_then(Result::ok);
+    SyncStatus {
+        workspace_name: inner.options.workspace_name.clone(),
+        is_demo: inner.options.is_demo,
+        syncing: state.syncing,
+        connectivity: state.connectivity,
+        last_synced_at: state.last_synced_at,
+        last_error: state.last_error,
+        pending_changes: summary.as_ref().map_or(0, |s| s.pending),
+        failed_changes: summary.as_ref().map_or(0, |s| s.failed),
+        oldest_pending_at: summary.and_then(|s| s.oldest),
+        keychain_unavailable: false,
+    }
+}
+
+async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
+    let store = inner.store.clone();
+    match tokio::task::spawn_blocking(move || store.outbox_requeue_in_flight()).await {
+        Ok(Ok(n)) if n > 0 => tracing::info!(entries = n, "re-queued changes left in flight"),
+        Ok(Err(e)) => tracing::error!(error = %e, "could not re-queue in-flight changes"),
+        _ => {}
+    }
+    loop {
+        let healthy = cycle(&inner).await;
+        let waiting = status(&inner).await.pending_changes > 0;
+        let pause = if healthy && !waiting {
+            inner.options.interval
+        } else {
+            inner.options.retry_interval
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(pause) => {}
+            _ = inner.wake.notified() => {
+                // Let a burst of local changes settle into one push.
+                tokio::time::sleep(Duration::from_millis(150)).await;
+            }
+            _ = stopped.changed() => {}
+        }
+        if *stopped.borrow() {
+            return;
+        }
+    }
+}
+
+/// One push–pull–push cycle. Returns whether the server was reachable and accepted us.
+async fn cycle(inner: &Inner) -> bool {
+    let _running = inner.cycle.lock().await;
+    set(inner, |s| s.syncing = true);
+    (inner.on_topics)(&["sync"]);
+    let result = async {
+        let mut topics = Vec::new();
+        let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
+        topics.extend(pushed.changed_topics());
+        let pulled = pull(
+            &inner.store,
+            &inner.client,
+            &inner.options.pull,
+            chrono::Utc::now(),
+        )
+        .await?;
+        topics.extend(pulled.changed_topics());
+        let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
+        topics.extend(pushed.changed_topics());
+        Ok::<_, Error>(topics)
+    }
+    .await;
+    let ok = match result {
+        Ok(mut topics) => {
+            set(inner, |s| {
+                s.connectivity = Connectivity::Online;
+                s.last_synced_at = Some(chrono::Utc::now());
+                s.last_error = None;
+            });
+            topics.sort_unstable();
+            topics.dedup();
+            topics.push("sync");
+            (inner.on_topics)(&topics);
+            true
+        }
+        Err(e) => {
+            let offline = e.is_offline();
+            tracing::warn!(code = e.code(), error = %e, "sync cycle failed");
+            set(inner, |s| {
+                s.connectivity = if offline {
+                    Connectivity::Offline
+                } else {
+                    Connectivity::Online
+                };
+                s.last_error = Some(describe(&e));
+            });
+            // A push may have changed the outbox before the failure.
+            (inner.on_topics)(&["sync", "outbox", "cases"]);
+            false
+        }
+    };
+    set(inner, |s| s.syncing = false);
+    (inner.on_topics)(&["sync"]);
+    ok
+}
+
+fn set(inner: &Inner, change: impl FnOnce(&mut State)) {
+    change(&mut inner.state.lock().unwrap_or_else(PoisonError::into_inner));
+}
+
+/// The error in words an analyst understands.
+fn describe(e: &Error) -> ErrorInfo {
+    let message = match e.code() {
+        "net.offline" | "net.interrupted" => {
+            "The server can't be reached. You're working from the cache; changes will be sent when the connection returns.".to_owned()
+        }
+        "net.dns" => "The server's address could not be found. Check the network or the account's host.".to_owned(),
+        "net.timeout" => "The server is not answering in time. PartnerDesk will keep trying.".to_owned(),
+        "net.tls" => "A secure connection to the server could not be made (certificate or TLS problem).".to_owned(),
+        "auth.unauthorized" => "Sign-in needed: the server refused the account's consumer key or secret. Update them in Settings.".to_owned(),
+        "auth.forbidden" => "The account is not allowed to read this data. Ask your Trading Grid administrator for access.".to_owned(),
+        "api.rate_limited" => "The server asked PartnerDesk to slow down. It will try again shortly.".to_owned(),
+        "api.server" => "The server had a problem. PartnerDesk will try again shortly.".to_owned(),
+        "api.malformed" | "api.graphql" => format!("The server sent an answer PartnerDesk could not read; nothing was changed in the cache. ({e})"),
+        code if code.starts_with("store.") => format!("The local cache could not be updated: {e}"),
+        _ => e.to_string(),
+    };
+    ErrorInfo {
+        code: e.code().to_owned(),
+        message,
+    }
+}

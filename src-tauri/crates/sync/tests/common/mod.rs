@@ -1,0 +1,155 @@
+//! Shared set-up for the sync tests: a sandbox on loopback, a client for it, a cache file, and
+//! the comparison that says "the cache equals the server".
+
+#![allow(dead_code, missing_docs)]
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use partnerdesk_sandbox::{Faults, Sandbox, SandboxConfig, SandboxHandle};
+use pd_domain::CaseBundle;
+use pd_store::Store;
+use pd_tradinggrid::{ClientConfig, RetryPolicy, TradingGridClient};
+
+pub struct World {
+    pub dir: tempfile::TempDir,
+    pub sandbox: Option<SandboxHandle>,
+    pub config: SandboxConfig,
+    pub store: Store,
+    pub client: TradingGridClient,
+}
+
+impl World {
+    pub async fn new(cases: usize) -> World {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = SandboxConfig {
+            data: Some(dir.path().join("sandbox.db")),
+            cases,
+            ..SandboxConfig::default()
+        };
+        let sandbox = Sandbox::start(config.clone()).await.expect("sandbox");
+        let config = SandboxConfig {
+            listen: sandbox.addr(),
+            ..config
+        };
+        let client = client_for(&sandbox, &config, RetryPolicy::default());
+        let store = Store::open(dir.path().join("cache.db")).expect("store");
+        World {
+            dir,
+            sandbox: Some(sandbox),
+            config,
+            store,
+            client,
+        }
+    }
+
+    pub fn sandbox(&self) -> &SandboxHandle {
+        self.sandbox.as_ref().expect("sandbox running")
+    }
+
+    pub fn faults(&self, faults: Faults) {
+        self.sandbox().set_faults(faults).expect("set faults");
+    }
+
+    /// Stops the server (what the client sees as the server going away).
+    pub async fn stop_server(&mut self) {
+        if let Some(s) = self.sandbox.take() {
+            s.shutdown().await.expect("shutdown");
+        }
+    }
+
+    /// Starts it again on the same port with the same data file.
+    pub async fn start_server(&mut self) {
+        for _ in 0..50 {
+            match Sandbox::start(self.config.clone()).await {
+                Ok(s) => {
+                    self.sandbox = Some(s);
+                    return;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("sandbox did not restart on {}", self.config.listen);
+    }
+
+    /// Every case on the server, with its thread, by id (read with a fault-free client).
+    pub async fn server_cases(&self) -> HashMap<String, CaseBundle> {
+        let mut all = HashMap::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self
+                .client
+                .cases_since(cursor.as_deref(), 2000)
+                .await
+                .expect("read server cases");
+            for b in page.cases {
+                all.insert(b.case.id.clone(), b);
+            }
+            cursor = Some(page.next_cursor);
+            if !page.has_more {
+                return all;
+            }
+        }
+    }
+
+    /// Asserts the cache holds exactly what the server holds: every case's fields, every
+    /// comment and document, no extra case and no pending change.
+    pub async fn assert_cache_equals_server(&self) {
+        let server = self.server_cases().await;
+        let counts = self.store.counts().expect("counts");
+        assert_eq!(counts.cases as usize, server.len(), "case count differs");
+        let server_comments: usize = server.values().map(|b| b.comments.len()).sum();
+        assert_eq!(
+            counts.comments as usize, server_comments,
+            "comment count differs"
+        );
+        let now = chrono::Utc::now();
+        for (id, bundle) in &server {
+            let detail = self.store.case_detail(id, now).expect("case in cache");
+            assert_eq!(detail.case, bundle.case, "case {id} differs");
+            let mut cached: Vec<_> = detail.comments.iter().map(|c| c.comment.clone()).collect();
+            let mut remote = bundle.comments.clone();
+            cached.sort_by(|a, b| a.id.cmp(&b.id));
+            remote.sort_by(|a, b| a.id.cmp(&b.id));
+            assert_eq!(cached, remote, "thread of case {id} differs");
+            let mut docs = detail.documents.clone();
+            let mut remote_docs = bundle.documents.clone();
+            docs.sort_by(|a, b| a.id.cmp(&b.id));
+            remote_docs.sort_by(|a, b| a.id.cmp(&b.id));
+            assert_eq!(docs, remote_docs, "documents of case {id} differ");
+        }
+        let outbox = self.store.outbox_summary().expect("summary");
+        assert_eq!(
+            (outbox.pending, outbox.failed),
+            (0, 0),
+            "changes still waiting"
+        );
+    }
+}
+
+pub fn client_for(
+    sandbox: &SandboxHandle,
+    config: &SandboxConfig,
+    retry: RetryPolicy,
+) -> TradingGridClient {
+    let url = url::Url::parse(&sandbox.base_url()).expect("url");
+    let mut cc = ClientConfig::new(
+        url,
+        config.company_id.clone(),
+        config.consumer_key.clone(),
+        config.consumer_secret.clone(),
+    );
+    cc.retry = retry;
+    cc.request_timeout = Duration::from_secs(10);
+    TradingGridClient::new(cc).expect("client")
+}
+
+/// A retry policy for fault tests: many quick attempts.
+pub fn stubborn() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 12,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(200),
+        max_elapsed: Duration::from_secs(20),
+    }
+}
