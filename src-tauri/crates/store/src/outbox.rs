@@ -641,19 +641,23 @@ pub(crate) fn retry(conn: &Connection, target: &RetryTarget) -> Result<u32> {
 }
 
 pub(crate) fn summary(conn: &Connection) -> Result<OutboxSummary> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(state <> 'failed'), 0), coalesce(sum(state = 'failed'), 0), min(created_at) FROM outbox",
+    let (pending, failed, oldest) = conn.query_row(
+        "SELECT coalesce(sum(state <> 'failed'), 0), coalesce(sum(state = 'failed'), 0), \
+         min(created_at) FROM outbox",
         [],
-        |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Option<String>>(2)?)),
-    )
-    .map_err(StoreError::from)
-    .and_then(|(p, f, oldest)| {
-        Ok(OutboxSummary {
-            pending: u32::try_from(p).unwrap_or(0),
-            failed: u32::try_from(f).unwrap_or(0),
-            oldest: parse_ts_opt(oldest)?,
-        })
-    })?)
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        },
+    )?;
+    Ok(OutboxSummary {
+        pending: u32::try_from(pending).unwrap_or(0),
+        failed: u32::try_from(failed).unwrap_or(0),
+        oldest: parse_ts_opt(oldest)?,
+    })
 }
 
 pub(crate) fn entries(conn: &Connection, case_id: Option<&str>) -> Result<Vec<OutboxEntry>> {

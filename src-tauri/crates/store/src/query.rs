@@ -444,7 +444,7 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
             ),
         });
     }
-    activity.sort_by(|a, b| b.at.cmp(&a.at));
+    activity.sort_by_key(|a| std::cmp::Reverse(a.at));
     let conflicts = outbox::conflicts(conn, id)?
         .into_iter()
         .map(|c| pd_domain::ConflictView {
