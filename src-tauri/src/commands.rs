@@ -95,9 +95,7 @@ pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncStatus
 /// Syncs now; answers with the status after it (offline is a status, not an error).
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<SyncStatus> {
-    let status = state.sync.sync_now().await?;
-    state.changes.report(&["sync"]);
-    Ok(status)
+    state.sync.sync_now().await
 }
 
 /// Opens a case for a failed transaction; returns the new case id.
@@ -127,6 +125,7 @@ pub async fn create_case_from_exception(
     })
     .await??;
     state.changes.report(&["cases", "exceptions", "outbox"]);
+    state.sync.nudge();
     Ok(case_id)
 }
 
@@ -168,6 +167,7 @@ pub async fn add_comment(
     })
     .await?;
     state.changes.report(&["cases", "outbox"]);
+    state.sync.nudge();
     Ok(CommentView {
         comment,
         send_state: SendState::Pending,
@@ -187,5 +187,6 @@ pub async fn update_case(
     })
     .await?;
     state.changes.report(&["cases", "outbox"]);
+    state.sync.nudge();
     Ok(detail)
 }

@@ -55,7 +55,12 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
         });
         let workspace = workspace::open_demo(&dir).await?;
         let info = Arc::new(workspace.info);
-        let sync = Arc::new(sync::SyncControl::start(store.clone(), (*info).clone()));
+        let sync = Arc::new(sync::SyncControl::start(
+            store.clone(),
+            workspace.client,
+            &info,
+            changes.clone(),
+        ));
         Ok::<_, AppError>(AppState {
             store,
             sync,

@@ -1,51 +1,65 @@
-//! The shell's view of synchronisation: one place that starts, asks and stops the sync service,
-//! so commands never care how the pull and push are scheduled.
-//!
-//! Until `pd-sync` lands this only reports the cache's outbox state; `sync_now` does not reach the
-//! server yet.
+//! The shell's view of synchronisation: one place that starts, asks and stops `pd-sync`, so
+//! commands never care how the pull and push are scheduled.
 
-use pd_domain::{Connectivity, SyncStatus};
+use std::sync::Arc;
+
+use pd_domain::SyncStatus;
 use pd_store::Store;
+use pd_sync::{SyncHandle, SyncOptions, SyncService};
+use pd_tradinggrid::TradingGridClient;
 
 use crate::error::AppError;
+use crate::events::ChangeReporter;
 use crate::workspace::WorkspaceInfo;
 
 /// Handle to the running sync.
-#[derive(Debug)]
 pub struct SyncControl {
-    store: Store,
-    workspace: WorkspaceInfo,
+    handle: SyncHandle,
+}
+
+impl std::fmt::Debug for SyncControl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncControl").finish_non_exhaustive()
+    }
 }
 
 impl SyncControl {
     /// Starts syncing `store` with the workspace's server: at once, every 3 minutes, on demand.
-    pub fn start(store: Store, workspace: WorkspaceInfo) -> Self {
-        SyncControl { store, workspace }
+    /// Must run inside the Tokio runtime. Changed topics go to `changes`.
+    pub fn start(
+        store: Store,
+        client: TradingGridClient,
+        workspace: &WorkspaceInfo,
+        changes: ChangeReporter,
+    ) -> Self {
+        let options = SyncOptions {
+            workspace_name: workspace.name.clone(),
+            is_demo: workspace.is_demo,
+            ..SyncOptions::default()
+        };
+        let on_topics: pd_sync::Topics = Arc::new(move |topics: &[&str]| changes.report(topics));
+        SyncControl {
+            handle: SyncService::start(store, client, options, on_topics),
+        }
     }
 
     /// Where the sync stands now.
     pub async fn status(&self) -> Result<SyncStatus, AppError> {
-        let store = self.store.clone();
-        let summary = tokio::task::spawn_blocking(move || store.outbox_summary()).await??;
-        Ok(SyncStatus {
-            workspace_name: self.workspace.name.clone(),
-            is_demo: self.workspace.is_demo,
-            syncing: false,
-            connectivity: Connectivity::Unknown,
-            last_synced_at: None,
-            last_error: None,
-            pending_changes: summary.pending,
-            failed_changes: summary.failed,
-            oldest_pending_at: summary.oldest,
-            keychain_unavailable: false,
-        })
+        Ok(self.handle.status().await)
     }
 
-    /// Runs one sync now and returns the status after it.
+    /// Runs one sync now and returns the status after it (offline is a status, not an error).
     pub async fn sync_now(&self) -> Result<SyncStatus, AppError> {
-        self.status().await
+        Ok(self.handle.sync_now().await)
     }
 
-    /// Stops the schedule; in-flight work finishes or is left for the next start.
-    pub async fn shutdown(&self) {}
+    /// Asks for a push soon, after a local change.
+    pub fn nudge(&self) {
+        self.handle.nudge();
+    }
+
+    /// Stops the schedule; unfinished work stays in the cache for the next start.
+    pub async fn shutdown(&self) {
+        self.handle.shutdown().await;
+    }
 }
