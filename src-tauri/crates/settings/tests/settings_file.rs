@@ -1,0 +1,662 @@
+//! The settings file as a user meets it: saved and loaded again, damaged by hand or by a crash,
+//! edited into nonsense, and never holding a secret.
+
+#![allow(clippy::unwrap_used)] // tests: a panic is the failure report
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use pd_domain::{AccountInput, ConnectorInput, ConnectorSettings, HostKind};
+use pd_settings::{
+    load, save, Account, Connector, ConnectorConfig, DrupalAuth, DrupalConfig, Host, S3Config,
+    Settings, SettingsError, SftpAuth, SftpConfig, WixConfig, BETA_BASE_URL, PRODUCTION_BASE_URL,
+};
+use uuid::Uuid;
+
+fn full_settings() -> Settings {
+    let production = Uuid::new_v4();
+    Settings {
+        version: 1,
+        active_account_id: Some(production),
+        accounts: vec![
+            Account {
+                id: production,
+                name: "ACME production".into(),
+                host: Host::Production,
+                company_id: "GC00804444LX".into(),
+            },
+            Account {
+                id: Uuid::new_v4(),
+                name: "ACME beta".into(),
+                host: Host::Beta,
+                company_id: "GC00804444LX".into(),
+            },
+            Account {
+                id: Uuid::new_v4(),
+                name: "Sandbox".into(),
+                host: Host::Custom {
+                    url: "http://127.0.0.1:8787/".into(),
+                },
+                company_id: "GCDEMO0001".into(),
+            },
+        ],
+        connectors: vec![
+            Connector {
+                id: Uuid::new_v4(),
+                name: "Partner SFTP inbox".into(),
+                settings: ConnectorConfig::Sftp(SftpConfig {
+                    host: "sftp.partner.example".into(),
+                    port: 2222,
+                    user: "acme".into(),
+                    auth: SftpAuth::PrivateKey {
+                        path: "/home/ana/.ssh/id_ed25519".into(),
+                    },
+                    remote_dir: Some("/inbox".into()),
+                }),
+            },
+            Connector {
+                id: Uuid::new_v4(),
+                name: "Retention bucket".into(),
+                settings: ConnectorConfig::S3(S3Config {
+                    endpoint: Some("http://127.0.0.1:3900".into()),
+                    region: "garage".into(),
+                    bucket: "test-bucket".into(),
+                    access_key_id: "GK31c2f218a2e44f485b94239e".into(),
+                }),
+            },
+            Connector {
+                id: Uuid::new_v4(),
+                name: "Partner portal".into(),
+                settings: ConnectorConfig::Wix(WixConfig {
+                    site_id: "1a2b3c4d-0000-4000-8000-00000000abcd".into(),
+                }),
+            },
+            Connector {
+                id: Uuid::new_v4(),
+                name: "Knowledge base".into(),
+                settings: ConnectorConfig::Drupal(DrupalConfig {
+                    base_url: "https://kb.acme.example".into(),
+                    auth: DrupalAuth::Oauth {
+                        client_id: "partnerdesk".into(),
+                    },
+                }),
+            },
+        ],
+    }
+}
+
+fn settings_path() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config").join("settings.json");
+    (dir, path)
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+fn kept_aside(err: &SettingsError) -> PathBuf {
+    match err {
+        SettingsError::Broken {
+            kept_as: Some(kept),
+            ..
+        }
+        | SettingsError::Unreadable {
+            kept_as: Some(kept),
+            ..
+        } => kept.clone(),
+        other => panic!("expected a file kept aside, got {other:?}"),
+    }
+}
+
+#[test]
+fn first_start_has_empty_settings_and_writes_nothing() {
+    let (dir, path) = settings_path();
+    assert_eq!(load(&path).unwrap(), Settings::default());
+    assert!(!path.exists());
+    assert!(files_in(dir.path()).is_empty());
+}
+
+#[test]
+fn settings_round_trip_through_the_file() {
+    let (_dir, path) = settings_path();
+    let settings = full_settings();
+    save(&path, &settings).unwrap();
+    let loaded = load(&path).unwrap();
+    assert_eq!(loaded, settings);
+    assert_eq!(loaded.active_account().unwrap().name, "ACME production");
+    assert_eq!(loaded.accounts[0].base_url(), PRODUCTION_BASE_URL);
+    assert_eq!(
+        loaded.accounts[0].base_url(),
+        "https://apigrid.opentext.com"
+    );
+    assert_eq!(loaded.accounts[1].base_url(), BETA_BASE_URL);
+    assert_eq!(
+        loaded.accounts[1].base_url(),
+        "https://apibetagrid.opentext.com"
+    );
+    assert_eq!(loaded.accounts[2].base_url(), "http://127.0.0.1:8787");
+    assert_eq!(loaded.accounts[2].host_kind(), HostKind::Custom);
+    // Readable by a person who opens it.
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"version\": 1"));
+    assert!(text.contains("\"kind\": \"private_key\""));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "settings are private to the user");
+    }
+    // Saving again replaces, leaving no temp files.
+    let mut changed = settings.clone();
+    changed.accounts[0].name = "ACME prod (renamed)".into();
+    save(&path, &changed).unwrap();
+    assert_eq!(load(&path).unwrap(), changed);
+    assert_eq!(files_in(path.parent().unwrap()), vec!["settings.json"]);
+}
+
+#[test]
+fn a_broken_file_is_kept_aside_with_a_clear_error() {
+    let (_dir, path) = settings_path();
+    save(&path, &full_settings()).unwrap();
+    let original = fs::read(&path).unwrap();
+    let truncated = &original[..original.len() / 2];
+    fs::write(&path, truncated).unwrap();
+
+    let err = load(&path).unwrap_err();
+    assert_eq!(err.code(), "settings.broken");
+    let message = err.to_string();
+    assert!(message.contains(&path.display().to_string()), "{message}");
+    assert!(message.contains("EOF while parsing"), "{message}");
+    let kept = kept_aside(&err);
+    assert!(message.contains(&kept.display().to_string()), "{message}");
+    assert!(kept
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("settings.json.broken-"));
+    assert_eq!(fs::read(&kept).unwrap(), truncated, "kept byte for byte");
+    assert!(!path.exists());
+
+    // PartnerDesk goes on with empty settings; saving does not touch the kept file.
+    assert_eq!(load(&path).unwrap(), Settings::default());
+    save(&path, &Settings::default()).unwrap();
+    assert_eq!(fs::read(&kept).unwrap(), truncated);
+
+    // A second broken file in the same second gets its own name.
+    fs::write(&path, b"{").unwrap();
+    let second = kept_aside(&load(&path).unwrap_err());
+    assert_ne!(second, kept);
+    assert_eq!(fs::read(&second).unwrap(), b"{");
+}
+
+#[test]
+fn saving_over_a_broken_file_moves_it_aside_first() {
+    let (_dir, path) = settings_path();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, b"hand-edited nonsense").unwrap();
+    save(&path, &full_settings()).unwrap();
+    let names = files_in(path.parent().unwrap());
+    assert_eq!(names.len(), 2, "{names:?}");
+    let kept = names
+        .iter()
+        .find(|name| name.starts_with("settings.json.broken-"))
+        .unwrap();
+    assert_eq!(
+        fs::read(path.parent().unwrap().join(kept)).unwrap(),
+        b"hand-edited nonsense"
+    );
+    assert_eq!(load(&path).unwrap(), full_settings_like(&path));
+}
+
+fn full_settings_like(path: &Path) -> Settings {
+    // Ids are random; compare with what was written.
+    pd_settings::parse(&fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn hostile_files_are_refused_and_kept() {
+    let valid = serde_json::to_string(&full_settings()).unwrap();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty", Vec::new(), "the file is empty"),
+        ("not utf-8", vec![0xff, 0xfe, b'{', 0x80], "not UTF-8"),
+        (
+            "not json",
+            b"version = 1".to_vec(),
+            "not valid settings JSON",
+        ),
+        ("a list", b"[1, 2, 3]".to_vec(), "not valid settings JSON"),
+        (
+            "wrong type",
+            valid
+                .replace("\"port\":2222", "\"port\":\"22\"")
+                .into_bytes(),
+            "connectors[0].settings.port: invalid type",
+        ),
+        (
+            "port out of range",
+            valid
+                .replace("\"port\":2222", "\"port\":70000")
+                .into_bytes(),
+            "connectors[0].settings.port",
+        ),
+        (
+            "a secret smuggled in",
+            valid
+                .replace(
+                    "\"user\":\"acme\"",
+                    "\"user\":\"acme\",\"password\":\"hunter2\"",
+                )
+                .into_bytes(),
+            "unknown field `password`",
+        ),
+        (
+            "unknown connector kind",
+            valid
+                .replace("\"kind\":\"wix\"", "\"kind\":\"ftp\"")
+                .into_bytes(),
+            "connectors[2]",
+        ),
+        (
+            "newer version",
+            valid.replace("\"version\":1", "\"version\":7").into_bytes(),
+            "newer PartnerDesk (format version 7",
+        ),
+        (
+            "trailing garbage",
+            format!("{valid} {{}}").into_bytes(),
+            "trailing characters",
+        ),
+        (
+            "deep nesting",
+            format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)).into_bytes(),
+            "recursion limit",
+        ),
+        (
+            "huge",
+            format!(
+                "{{\"version\":1,\"x\":\"{}\"}}",
+                "a".repeat(5 * 1024 * 1024)
+            )
+            .into_bytes(),
+            "larger than",
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let (_dir, path) = settings_path();
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, &bytes).unwrap();
+        let err = load(&path).unwrap_err();
+        assert_eq!(err.code(), "settings.broken", "{what}: {err}");
+        assert!(err.to_string().contains(expected), "{what}: {err}");
+        assert!(!err.to_string().contains("hunter2"), "{what}: {err}");
+        assert_eq!(fs::read(kept_aside(&err)).unwrap(), bytes, "{what}");
+    }
+}
+
+#[test]
+fn validation_names_the_field() {
+    let mut settings = full_settings();
+    settings.accounts[1].host = Host::Custom {
+        url: "not a url".into(),
+    };
+    settings.accounts[2].company_id = "GC 0080/4444".into();
+    settings.accounts[0].name = "   ".into();
+    if let ConnectorConfig::Sftp(sftp) = &mut settings.connectors[0].settings {
+        sftp.port = 0;
+        sftp.host = "sftp://sftp.partner.example".into();
+        sftp.auth = SftpAuth::PrivateKey {
+            path: "id_ed25519".into(),
+        };
+    }
+    if let ConnectorConfig::S3(s3) = &mut settings.connectors[1].settings {
+        s3.bucket = "Test_Bucket".into();
+        s3.endpoint = Some("http://s3.internal.example:9000".into());
+    }
+    if let ConnectorConfig::Wix(wix) = &mut settings.connectors[2].settings {
+        wix.site_id = "my-site".into();
+    }
+    if let ConnectorConfig::Drupal(drupal) = &mut settings.connectors[3].settings {
+        drupal.base_url = "https://admin:hunter2@kb.acme.example".into();
+    }
+    settings.active_account_id = Some(Uuid::nil());
+    let issues: Vec<String> = pd_settings::validate(&settings)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let expected = [
+        "accounts[0].name: is empty",
+        "accounts[1].host.url: not a URL",
+        "accounts[2].company_id: not a company id (BUID): letters and digits, like GC00804444LX",
+        "active_account_id: no account has id 00000000-0000-0000-0000-000000000000",
+        "connectors[0].settings.host: a host name or address, not a URL",
+        "connectors[0].settings.port: must be between 1 and 65535",
+        "connectors[0].settings.auth.path: must be an absolute path to the private key file",
+        "connectors[1].settings.endpoint: must use https (http is allowed only for 127.0.0.1)",
+        "connectors[1].settings.bucket: not a bucket name: 3 to 63 lowercase letters, digits, '.' or '-'",
+        "connectors[2].settings.site_id: not a Wix site id (a GUID like 1a2b3c4d-0000-4000-8000-00000000abcd)",
+        "connectors[3].settings.base_url: must not contain a user name or password (those go in the keychain)",
+    ];
+    assert_eq!(issues, expected);
+
+    // Duplicate ids.
+    let mut duplicated = full_settings();
+    duplicated.accounts[1].id = duplicated.accounts[0].id;
+    duplicated.connectors[1].id = duplicated.connectors[0].id;
+    let issues: Vec<String> = pd_settings::validate(&duplicated)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        issues,
+        [
+            "accounts[1].id: another account has the same id",
+            "connectors[1].id: another connector has the same id"
+        ]
+    );
+}
+
+#[test]
+fn invalid_settings_are_not_saved_and_the_file_is_unchanged() {
+    let (_dir, path) = settings_path();
+    let good = full_settings();
+    save(&path, &good).unwrap();
+    let before = fs::read(&path).unwrap();
+    let mut bad = good.clone();
+    bad.accounts[1].host = Host::Custom {
+        url: "ftp://apigrid.opentext.com".into(),
+    };
+    let err = save(&path, &bad).unwrap_err();
+    assert_eq!(err.code(), "settings.invalid");
+    assert_eq!(err.to_string(), "accounts[1].host.url: not an http(s) URL");
+    assert_eq!(err.issues().len(), 1);
+    assert_eq!(fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn a_leftover_temp_file_is_ignored() {
+    let (_dir, path) = settings_path();
+    let settings = full_settings();
+    save(&path, &settings).unwrap();
+    let dir = path.parent().unwrap();
+    fs::write(
+        dir.join(".settings.json.tmp-4242-deadbeef"),
+        b"{\"version\": 1, \"accou",
+    )
+    .unwrap();
+    assert_eq!(load(&path).unwrap(), settings);
+    let mut changed = settings.clone();
+    changed.active_account_id = None;
+    save(&path, &changed).unwrap();
+    assert_eq!(load(&path).unwrap(), changed);
+}
+
+const SENTINELS: [&str; 6] = [
+    "CONSUMER-KEY-sentinel-7f3a",
+    "CONSUMER-SECRET-sentinel-91bc",
+    "SFTP-PASSWORD-sentinel-22d0",
+    "S3-SECRET-sentinel-5e11",
+    "WIX-API-KEY-sentinel-a0a0",
+    "DRUPAL-SECRET-sentinel-c3c3",
+];
+
+fn account_input(id: Option<String>) -> AccountInput {
+    AccountInput {
+        id,
+        name: "ACME production".into(),
+        host_kind: HostKind::Production,
+        custom_url: None,
+        company_id: "GC00804444LX".into(),
+        consumer_key: Some(SENTINELS[0].into()),
+        consumer_secret: Some(SENTINELS[1].into()),
+    }
+}
+
+fn connector_inputs() -> Vec<ConnectorInput> {
+    vec![
+        ConnectorInput {
+            id: None,
+            name: "Partner SFTP".into(),
+            settings: ConnectorSettings::Sftp {
+                host: "127.0.0.1".into(),
+                port: 2222,
+                user: "acme".into(),
+                auth: "password".into(),
+                private_key_path: None,
+                remote_dir: Some("/inbox".into()),
+            },
+            secret: Some(SENTINELS[2].into()),
+        },
+        ConnectorInput {
+            id: None,
+            name: "Bucket".into(),
+            settings: ConnectorSettings::S3 {
+                endpoint: None,
+                region: "eu-central-1".into(),
+                bucket: "acme-cases".into(),
+                access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
+            },
+            secret: Some(SENTINELS[3].into()),
+        },
+        ConnectorInput {
+            id: None,
+            name: "Portal".into(),
+            settings: ConnectorSettings::Wix {
+                site_id: "1a2b3c4d-0000-4000-8000-00000000abcd".into(),
+            },
+            secret: Some(SENTINELS[4].into()),
+        },
+        ConnectorInput {
+            id: None,
+            name: "KB".into(),
+            settings: ConnectorSettings::Drupal {
+                base_url: "https://kb.acme.example".into(),
+                auth: "basic".into(),
+                client_or_user: "ana".into(),
+            },
+            secret: Some(SENTINELS[5].into()),
+        },
+    ]
+}
+
+/// Walks every key of the saved JSON: none may even be named like a secret.
+fn secret_like_keys(value: &serde_json::Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, child) in map {
+                let lower = key.to_ascii_lowercase();
+                if [
+                    "password",
+                    "secret",
+                    "passphrase",
+                    "api_key",
+                    "apikey",
+                    "token",
+                ]
+                .iter()
+                .any(|word| lower.contains(word))
+                {
+                    found.push(format!("{at}.{key}"));
+                }
+                secret_like_keys(child, &format!("{at}.{key}"), found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, child) in items.iter().enumerate() {
+                secret_like_keys(child, &format!("{at}[{index}]"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_secret_ever_reaches_the_settings_file() {
+    let (_dir, path) = settings_path();
+    let mut settings = Settings::default();
+    let account_id = settings.upsert_account(&account_input(None)).unwrap();
+    settings.set_active_account(Some(account_id)).unwrap();
+    let mut connector_ids = Vec::new();
+    for input in connector_inputs() {
+        connector_ids.push(settings.upsert_connector(&input).unwrap());
+    }
+    // Editing keeps the id and still drops the secrets.
+    settings
+        .upsert_account(&account_input(Some(account_id.to_string())))
+        .unwrap();
+    // A secret typed into a URL is refused, not saved.
+    let mut sneaky = account_input(None);
+    sneaky.host_kind = HostKind::Custom;
+    sneaky.custom_url = Some(format!("https://ana:{}@gateway.acme.example", SENTINELS[1]));
+    let err = settings.upsert_account(&sneaky).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "account.custom_url: must not contain a user name or password (those go in the keychain)"
+    );
+    save(&path, &settings).unwrap();
+
+    let raw = fs::read_to_string(&path).unwrap();
+    for sentinel in SENTINELS {
+        assert!(
+            !raw.contains(sentinel),
+            "{sentinel} was written to the settings file"
+        );
+        assert!(!format!("{settings:?}").contains(sentinel));
+    }
+    let mut found = Vec::new();
+    secret_like_keys(&serde_json::from_str(&raw).unwrap(), "$", &mut found);
+    assert!(found.is_empty(), "secret-like keys in the file: {found:?}");
+
+    // What the shell needs to put the secrets where they belong.
+    let loaded = load(&path).unwrap();
+    assert_eq!(loaded.accounts.len(), 1);
+    assert_eq!(loaded.connectors.len(), 4);
+    let refs = loaded.secret_refs();
+    assert_eq!(refs.len(), 2 + 4);
+    assert_eq!(refs[0].owner(), account_id.to_string());
+    assert_eq!(refs[0].name, "tradinggrid.consumer_key");
+    assert_eq!(refs[1].name, "tradinggrid.consumer_secret");
+    assert_eq!(refs[2].owner_id, connector_ids[0]);
+    assert_eq!(refs[2].name, "connector.secret");
+    assert_eq!(loaded.connectors[0].settings.secret_purpose(), "password");
+    assert_eq!(
+        loaded.connectors[1].settings.secret_purpose(),
+        "secret access key"
+    );
+    assert_eq!(loaded.connectors[2].settings.secret_purpose(), "API key");
+    assert_eq!(loaded.connectors[3].settings.secret_purpose(), "password");
+}
+
+#[test]
+fn form_input_is_checked_like_the_file() {
+    let mut settings = Settings::default();
+    let mut input = account_input(None);
+    input.host_kind = HostKind::Custom;
+    let err = settings.upsert_account(&input).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "account.custom_url: required when the host is custom"
+    );
+    input.custom_url = Some("http://10.0.0.5:8080".into());
+    assert_eq!(
+        settings.upsert_account(&input).unwrap_err().to_string(),
+        "account.custom_url: must use https (http is allowed only for 127.0.0.1)"
+    );
+    input.custom_url = Some("http://127.0.0.1:8787".into());
+    let id = settings.upsert_account(&input).unwrap();
+    assert_eq!(
+        settings.account(id).unwrap().base_url(),
+        "http://127.0.0.1:8787"
+    );
+
+    let missing = account_input(Some(Uuid::new_v4().to_string()));
+    assert_eq!(
+        settings.upsert_account(&missing).unwrap_err().code(),
+        "settings.not_found"
+    );
+    let garbage = account_input(Some("not-an-id".into()));
+    assert_eq!(
+        settings.upsert_account(&garbage).unwrap_err().to_string(),
+        "account.id: not an id"
+    );
+
+    let mut sftp = connector_inputs().remove(0);
+    sftp.settings = ConnectorSettings::Sftp {
+        host: "".into(),
+        port: 22,
+        user: "acme".into(),
+        auth: "kerberos".into(),
+        private_key_path: None,
+        remote_dir: None,
+    };
+    assert_eq!(
+        settings.upsert_connector(&sftp).unwrap_err().to_string(),
+        "connector.settings.auth: must be \"password\" or \"private_key\""
+    );
+    sftp.settings = ConnectorSettings::Sftp {
+        host: "".into(),
+        port: 22,
+        user: "acme".into(),
+        auth: "private_key".into(),
+        private_key_path: None,
+        remote_dir: None,
+    };
+    assert_eq!(
+        settings.upsert_connector(&sftp).unwrap_err().to_string(),
+        "connector.settings.host: is empty; connector.settings.auth.path: is empty"
+    );
+
+    // Remove the open account: back to the demo workspace.
+    settings.set_active_account(Some(id)).unwrap();
+    assert!(settings.remove_account(id).is_some());
+    assert_eq!(settings.active_account_id, None);
+    assert!(settings.set_active_account(Some(id)).is_err());
+}
+
+#[test]
+fn connector_settings_convert_to_and_from_the_ipc_shape() {
+    for input in connector_inputs() {
+        let config = ConnectorConfig::try_from(&input.settings).unwrap();
+        assert_eq!(ConnectorSettings::from(&config), input.settings);
+        assert_eq!(
+            serde_json::to_value(config.kind()).unwrap(),
+            serde_json::to_value(&input.settings).unwrap()["kind"]
+        );
+    }
+}
+
+#[test]
+fn errors_inside_a_connector_name_the_inner_field() {
+    let valid = serde_json::to_string(&full_settings()).unwrap();
+    let cases = [
+        (
+            valid.replace("\"port\":2222,", ""),
+            "connectors[0].settings: missing field `port`",
+        ),
+        (
+            valid.replace("\"port\":2222", "\"port\":\"22\""),
+            "connectors[0].settings.port: invalid type: string \"22\", expected u16",
+        ),
+        (
+            valid.replace("\"kind\":\"private_key\"", "\"kind\":\"agent\""),
+            "connectors[0].settings.auth.kind: unknown variant `agent`, expected `password` or `private_key`",
+        ),
+        (
+            valid.replace("\"kind\":\"wix\"", "\"kind\":\"ftp\""),
+            "connectors[2].settings.kind: unknown connector kind \"ftp\"",
+        ),
+        (
+            valid.replace("\"kind\":\"wix\",", ""),
+            "connectors[2].settings.kind: missing",
+        ),
+    ];
+    for (text, expected) in cases {
+        let reason = pd_settings::parse(text.as_bytes()).unwrap_err();
+        assert!(reason.starts_with(expected), "{reason}");
+    }
+}
