@@ -1,0 +1,81 @@
+//! Sends a cache file's outbox to a server and exits: a support tool for draining a cache
+//! without the app, and the process the crash-safety test kills at random points.
+//!
+//! `partnerdesk-push --db cache.db --url http://127.0.0.1:PORT --company-id ID --consumer-key KEY`
+//! with the consumer secret in the environment variable `PARTNERDESK_CONSUMER_SECRET` (never on
+//! the command line, where other users could read it).
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use pd_store::Store;
+use pd_sync::{push, PushOptions};
+use pd_tradinggrid::{ClientConfig, TradingGridClient};
+
+fn arg(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (Some(db), Some(url), Some(company), Some(key)) = (
+        arg(&args, "--db"),
+        arg(&args, "--url"),
+        arg(&args, "--company-id"),
+        arg(&args, "--consumer-key"),
+    ) else {
+        eprintln!("usage: partnerdesk-push --db FILE --url URL --company-id ID --consumer-key KEY (secret in PARTNERDESK_CONSUMER_SECRET)");
+        return ExitCode::from(2);
+    };
+    let secret = std::env::var("PARTNERDESK_CONSUMER_SECRET").unwrap_or_default();
+    let url = match url::Url::parse(&url) {
+        Ok(u) => u,
+        Err(e) => {
+            eprintln!("--url: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let store = match Store::open(&db) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{}: {e}", e.code());
+            return ExitCode::FAILURE;
+        }
+    };
+    let client = match TradingGridClient::new(ClientConfig::new(url, company, key, secret)) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}: {e}", e.code());
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(e) = store.outbox_requeue_in_flight() {
+        eprintln!("{}: {e}", e.code());
+        return ExitCode::FAILURE;
+    }
+    let options = PushOptions {
+        concurrency: 4,
+        max_backoff: Duration::from_millis(500),
+    };
+    loop {
+        let result = push(&store, &client, &options).await;
+        let summary = match store.outbox_summary() {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}: {e}", e.code());
+                return ExitCode::FAILURE;
+            }
+        };
+        if summary.pending == 0 {
+            println!("sent; {} refused", summary.failed);
+            return ExitCode::SUCCESS;
+        }
+        if let Err(e) = result {
+            eprintln!("{}: {e}; retrying", e.code());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
