@@ -479,7 +479,12 @@ fn page_summary(body: &[u8]) -> String {
 /// Maps a failure to send (or to receive headers) onto the network error variants.
 pub(crate) fn classify_transport(error: &reqwest::Error, what: &str) -> Error {
     let chain = error_chain(error);
-    let lower = chain.to_ascii_lowercase();
+    // Classify on the causes only: the top-level message carries the URL, whose host could
+    // contain any of the words below.
+    let lower = std::error::Error::source(error)
+        .map(error_chain)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     if error.is_timeout() {
         return Error::Timeout {
             detail: format!("waiting for {what}: {chain}"),
@@ -491,11 +496,17 @@ pub(crate) fn classify_transport(error: &reqwest::Error, what: &str) -> Error {
     {
         return Error::Dns { detail: chain };
     }
-    if lower.contains("certificate")
-        || lower.contains("tls")
-        || lower.contains("handshake")
-        || lower.contains("invalid peer")
-    {
+    // rustls reports handshake failures as `InvalidData` I/O errors inside the connect error.
+    let invalid_data = io_error_kinds(error).contains(&std::io::ErrorKind::InvalidData);
+    let tls_words = [
+        "certificate",
+        "tls",
+        "handshake",
+        "invalid peer",
+        "corrupt message",
+        "alert",
+    ];
+    if (error.is_connect() && invalid_data) || tls_words.iter().any(|w| lower.contains(w)) {
         return Error::Tls { detail: chain };
     }
     if error.is_connect() {
@@ -525,6 +536,18 @@ fn classify_body(error: &reqwest::Error, what: &str) -> Error {
             detail: error_chain(error),
         }
     }
+}
+
+fn io_error_kinds(error: &(dyn std::error::Error + 'static)) -> Vec<std::io::ErrorKind> {
+    let mut kinds = Vec::new();
+    let mut current = Some(error);
+    while let Some(inner) = current {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            kinds.push(io.kind());
+        }
+        current = inner.source();
+    }
+    kinds
 }
 
 fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {

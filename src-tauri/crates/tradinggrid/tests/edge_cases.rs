@@ -598,3 +598,30 @@ async fn path_segments_are_encoded() {
     let head = &server.api_requests()[0].head;
     assert!(head.starts_with("GET /TGCommunityServices/v1/companies/GC00804444LX/users/ann%2F..%2Fx%20y@acme.com/roles "), "{head}");
 }
+
+#[tokio::test]
+async fn a_plain_http_server_behind_an_https_url_is_a_tls_failure() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                .await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    let base = url::Url::parse(&format!("https://127.0.0.1:{port}")).expect("url");
+    let client = TradingGridClient::new(ClientConfig::new(base, "GC00804444LX", "key", "secret"))
+        .expect("client");
+    match client.test_connection().await {
+        ConnectionCheck::Failed {
+            stage: ConnectionStage::Token,
+            error,
+        } => {
+            assert_eq!(error.code(), "net.tls", "{error}");
+            assert!(!error.is_transient());
+        }
+        other => panic!("{other:?}"),
+    }
+}
