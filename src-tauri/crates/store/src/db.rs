@@ -98,6 +98,21 @@ impl Db {
         }
     }
 
+    /// See [`crate::Store::optimize`].
+    pub(crate) fn optimize(&self) -> Result<()> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "INSERT INTO case_fts(case_fts) VALUES ('optimize'); \
+                 PRAGMA analysis_limit = 1000; ANALYZE;",
+            )?;
+            Ok(())
+        })?;
+        let conn = lock(&self.writer);
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.map_err(e.into()))?;
+        Ok(())
+    }
+
     fn reader(&self) -> MutexGuard<'_, Connection> {
         for slot in &self.readers {
             if let Ok(guard) = slot.try_lock() {

@@ -1,0 +1,32 @@
+//! `cargo run --release -p pd-bench --bin sync-bench -- [--cases N] [--comments-per-case N]
+//! [--queries N] [--data FILE]`: first sync, no-change sync and case-list query latency.
+
+use pd_bench::args::Flags;
+use pd_bench::sync_bench::{self, SyncBenchConfig};
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let outcome = async {
+        let flags = Flags::parse(
+            std::env::args().skip(1),
+            &["cases", "comments-per-case", "queries", "data", "idle-runs"],
+        )?;
+        let d = SyncBenchConfig::default();
+        let config = SyncBenchConfig {
+            cases: flags.count("cases", d.cases)?,
+            comments_per_case: flags.count("comments-per-case", d.comments_per_case)?,
+            queries: flags.count("queries", d.queries)?,
+            idle_runs: flags.count("idle-runs", d.idle_runs)?,
+            data: flags.path("data"),
+        };
+        println!("sync-bench on {}", pd_bench::machine_line());
+        let report = sync_bench::run(&config).await?;
+        println!("\n{}", report.to_markdown());
+        Ok::<(), pd_bench::BenchError>(())
+    }
+    .await;
+    if let Err(e) = outcome {
+        eprintln!("sync-bench failed [{}]: {e}", e.code());
+        std::process::exit(1);
+    }
+}

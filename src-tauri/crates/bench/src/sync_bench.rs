@@ -1,0 +1,187 @@
+//! `sync-bench`: the first sync of a large tenant into an empty cache, the sync when nothing
+//! changed, and case-list query latency over what was synced.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use pd_sync::{pull, PullOptions};
+
+use crate::error::{BenchError, Result};
+use crate::queries::{self, QueryTimings, Vocabulary};
+use crate::stats::{ms, rate, secs, Percentiles};
+use crate::world::{Server, Workspace};
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct SyncBenchConfig {
+    /// Cases the sandbox seeds.
+    pub cases: usize,
+    /// Average comments per case.
+    pub comments_per_case: usize,
+    /// Case-list queries to time.
+    pub queries: usize,
+    /// Runs of the no-change sync.
+    pub idle_runs: usize,
+    /// Sandbox data file to reuse between runs (seeded on first use).
+    pub data: Option<PathBuf>,
+}
+
+impl Default for SyncBenchConfig {
+    fn default() -> Self {
+        Self {
+            cases: 100_000,
+            comments_per_case: 5,
+            queries: 1000,
+            idle_runs: 20,
+            data: None,
+        }
+    }
+}
+
+/// What a run measured.
+#[derive(Debug, Clone)]
+pub struct SyncBenchReport {
+    /// The config it ran with.
+    pub config: SyncBenchConfig,
+    /// Sandbox start-up (seeding included unless the data file was reused).
+    pub sandbox_start: Duration,
+    /// Whether the sandbox data file was reused.
+    pub reused_data: bool,
+    /// Cases and comments in the cache after the first sync.
+    pub cases: u64,
+    /// Comments in the cache after the first sync.
+    pub comments: u64,
+    /// First sync into an empty cache.
+    pub first_sync: Duration,
+    /// Requests the first sync made.
+    pub first_sync_requests: usize,
+    /// `Store::optimize` after the first sync.
+    pub optimize: Duration,
+    /// The no-change sync, each run.
+    pub idle_sync: Percentiles,
+    /// Requests one no-change sync made (as the sandbox counted them).
+    pub idle_sync_requests: u64,
+    /// Case-list queries.
+    pub queries: QueryTimings,
+}
+
+/// Runs the sync benchmark.
+pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
+    let ws = Workspace::new(config.data.clone())?;
+    let server = Server::start(&ws.sandbox_data, config.cases, config.comments_per_case).await?;
+    let client = server.client()?;
+    let store = ws.empty_cache("cache.db")?;
+    let options = PullOptions::default();
+
+    let started = Instant::now();
+    let first = pull(&store, &client, &options, chrono::Utc::now()).await?;
+    let first_sync = started.elapsed();
+    let counts = store.counts()?;
+    let server_stats = server.handle()?.stats().await?;
+    if counts.cases != u64::try_from(server_stats.cases).unwrap_or(0) {
+        return Err(BenchError::Check(format!(
+            "the cache holds {} cases, the sandbox {}",
+            counts.cases, server_stats.cases
+        )));
+    }
+
+    let started = Instant::now();
+    store.optimize()?;
+    let optimize = started.elapsed();
+
+    let mut idle = Vec::with_capacity(config.idle_runs);
+    let mut idle_requests = 0;
+    for _ in 0..config.idle_runs.max(1) {
+        let before = server.handle()?.stats().await?.requests;
+        let started = Instant::now();
+        let report = pull(&store, &client, &options, chrono::Utc::now()).await?;
+        idle.push(started.elapsed());
+        let after = server.handle()?.stats().await?.requests;
+        idle_requests = after.saturating_sub(before);
+        if report.cases != 0 {
+            return Err(BenchError::Check(format!(
+                "a sync with nothing changed brought {} cases",
+                report.cases
+            )));
+        }
+    }
+
+    let now = chrono::Utc::now();
+    let vocab = Vocabulary::learn(&store, now)?;
+    let plan = vocab.plan(config.queries, 0x5EED);
+    let timings = tokio::task::block_in_place(|| queries::run(&store, &plan, now))?;
+
+    Ok(SyncBenchReport {
+        config: config.clone(),
+        sandbox_start: server.started_in,
+        reused_data: server.reused_data,
+        cases: counts.cases,
+        comments: counts.comments,
+        first_sync,
+        first_sync_requests: first.requests,
+        optimize,
+        idle_sync: Percentiles::of(&idle),
+        idle_sync_requests: idle_requests,
+        queries: timings,
+    })
+}
+
+impl SyncBenchReport {
+    /// The figures as a Markdown table (plus a per-search-kind breakdown).
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let seeding = if self.reused_data {
+            format!("{} (data file reused, not seeded)", secs(self.sandbox_start))
+        } else {
+            secs(self.sandbox_start)
+        };
+        let q = &self.queries.overall;
+        out.push_str("| what | result | target |\n|---|---|---|\n");
+        out.push_str(&format!(
+            "| sandbox seeding ({} cases, {} comments/case avg) | {seeding} | - |\n",
+            self.config.cases, self.config.comments_per_case
+        ));
+        out.push_str(&format!(
+            "| first sync into an empty cache ({} cases, {} comments, {} requests) | {} ({} cases) | < 60 s |\n",
+            self.cases,
+            self.comments,
+            self.first_sync_requests,
+            secs(self.first_sync),
+            rate(usize::try_from(self.cases).unwrap_or(0), self.first_sync)
+        ));
+        out.push_str(&format!(
+            "| `Store::optimize` after the first sync | {} | - |\n",
+            secs(self.optimize)
+        ));
+        out.push_str(&format!(
+            "| sync with nothing changed (median of {}, {} requests) | {} (max {}) | < 50 ms |\n",
+            self.idle_sync.samples,
+            self.idle_sync_requests,
+            ms(self.idle_sync.p50),
+            ms(self.idle_sync.max)
+        ));
+        out.push_str(&format!(
+            "| case list + status counts, {} filtered searches: p50 / p95 / p99 / max | {} / {} / {} / {} | p95 < 30 ms |\n",
+            q.samples,
+            ms(q.p50),
+            ms(q.p95),
+            ms(q.p99),
+            ms(q.max)
+        ));
+        out.push_str("\n| search text | queries | p50 | p95 | max |\n|---|---|---|---|---|\n");
+        for (kind, p) in &self.queries.by_kind {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                kind.label(),
+                p.samples,
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.max)
+            ));
+        }
+        if let Some((d, q)) = &self.queries.slowest {
+            out.push_str(&format!("\nslowest query ({}): {q:?}\n", ms(*d)));
+        }
+        out
+    }
+}
