@@ -640,6 +640,57 @@ pub(crate) fn retry(conn: &Connection, target: &RetryTarget) -> Result<u32> {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
+/// Rewrites a refused entry (a comment's text, a patch's fields) and queues it again; the local
+/// effect follows the new content at once.
+pub(crate) fn edit(conn: &Connection, op_id: &str, edit: &pd_domain::OutboxEdit) -> Result<()> {
+    let entry = read_entry(conn, op_id)?;
+    if entry.state != OutboxState::Failed {
+        return Err(StoreError::Invalid(
+            "only a change the server refused can be edited".into(),
+        ));
+    }
+    let payload = match (entry.kind.as_str(), edit) {
+        (
+            KIND_COMMENT,
+            pd_domain::OutboxEdit {
+                body: Some(body), ..
+            },
+        ) => {
+            if body.trim().is_empty() {
+                return Err(StoreError::Invalid("a comment cannot be empty".into()));
+            }
+            if body.chars().count() > MAX_COMMENT_CHARS {
+                return Err(StoreError::Invalid(format!(
+                    "a comment can have at most {MAX_COMMENT_CHARS} characters"
+                )));
+            }
+            let mut comment: NewComment = serde_json::from_value(entry.payload.clone())
+                .map_err(|e| StoreError::Data(e.to_string()))?;
+            comment.body = body.clone();
+            conn.prepare_cached("UPDATE comments SET body = ?2 WHERE id = ?1")?
+                .execute(rusqlite::params![comment.id, body])?;
+            serde_json::to_string(&comment).map_err(|e| StoreError::Data(e.to_string()))?
+        }
+        (
+            KIND_PATCH,
+            pd_domain::OutboxEdit {
+                patch: Some(patch), ..
+            },
+        ) => serde_json::to_string(patch).map_err(|e| StoreError::Data(e.to_string()))?,
+        (kind, _) => {
+            return Err(StoreError::Invalid(format!(
+                "a {kind} change cannot be edited this way; retry or discard it"
+            )))
+        }
+    };
+    conn.prepare_cached(
+        "UPDATE outbox SET payload_json = ?2, state = 'pending', next_attempt_at = NULL, \
+         last_error = NULL WHERE op_id = ?1",
+    )?
+    .execute(rusqlite::params![op_id, payload])?;
+    rebase(conn, &entry.case_id)
+}
+
 pub(crate) fn summary(conn: &Connection) -> Result<OutboxSummary> {
     let (pending, failed, oldest) = conn.query_row(
         "SELECT coalesce(sum(state <> 'failed'), 0), coalesce(sum(state = 'failed'), 0), \

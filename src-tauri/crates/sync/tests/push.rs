@@ -508,3 +508,83 @@ fn client_for_stopped(world: &World) -> pd_tradinggrid::TradingGridClient {
     cc.retry = pd_tradinggrid::RetryPolicy::no_retries();
     pd_tradinggrid::TradingGridClient::new(cc).expect("client")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_change_can_be_edited_and_sent() {
+    let world = World::new(10).await;
+    first_pull(&world).await;
+    let case_id = world
+        .store
+        .list_cases(
+            &CaseQuery {
+                limit: 1,
+                ..CaseQuery::default()
+            },
+            chrono::Utc::now(),
+        )
+        .expect("cases")
+        .rows[0]
+        .id
+        .clone();
+    let bad = CasePatch {
+        owner: Some(Some("typo@acme.example".into())),
+        ..CasePatch::default()
+    };
+    let op = world
+        .store
+        .patch_local_case(&case_id, &bad, chrono::Utc::now())
+        .expect("patch")
+        .expect("queued");
+    let report = push(&world.store, &world.client, &quick_push())
+        .await
+        .expect("push");
+    assert_eq!(report.failed, 1);
+    let owner = world.store.list_users().expect("users")[0].login_id.clone();
+    let fixed = CasePatch {
+        owner: Some(Some(owner.clone())),
+        ..CasePatch::default()
+    };
+    world
+        .store
+        .outbox_edit(
+            &op,
+            &pd_domain::OutboxEdit {
+                body: None,
+                patch: Some(fixed),
+            },
+        )
+        .expect("edit");
+    assert_eq!(
+        world
+            .store
+            .case(&case_id)
+            .expect("read")
+            .expect("case")
+            .owner
+            .as_deref(),
+        Some(owner.as_str())
+    );
+    let report = push(&world.store, &world.client, &quick_push())
+        .await
+        .expect("push");
+    assert_eq!(report.sent, 1);
+    assert_eq!(
+        world
+            .client
+            .case(&case_id)
+            .await
+            .expect("server")
+            .case
+            .owner,
+        Some(owner)
+    );
+    pull(
+        &world.store,
+        &world.client,
+        &PullOptions::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("pull");
+    world.assert_cache_equals_server().await;
+}
