@@ -210,6 +210,22 @@ impl SecretStore {
         }
     }
 
+    /// The start-up probe as the Settings screen shows it (`keychain_status` command).
+    pub fn keychain_status(&self) -> pd_domain::KeychainStatus {
+        match self.probe() {
+            Ok(_) => pd_domain::KeychainStatus {
+                available: true,
+                code: None,
+                message: None,
+            },
+            Err(err) => pd_domain::KeychainStatus {
+                available: false,
+                code: Some(err.code().to_owned()),
+                message: Some(err.to_string()),
+            },
+        }
+    }
+
     /// SHA-256 of a stored secret, hex-encoded, for comparing secrets across processes without
     /// printing them. `None` if no secret is stored.
     pub fn digest(

@@ -263,6 +263,8 @@ fn probe_succeeds_and_leaves_nothing_behind() {
     store.delete_all_for(&acct).unwrap();
 
     let report = store.probe().unwrap();
+    let status = store.keychain_status();
+    assert!(status.available && status.code.is_none(), "{status:?}");
     assert_eq!(report.backend, "Secret Service (D-Bus)");
     let output = Command::new(CHECK_BIN)
         .args(["probe", store.namespace()])
