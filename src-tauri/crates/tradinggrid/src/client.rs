@@ -337,7 +337,21 @@ impl TradingGridClient {
     where
         P: Fn(&[u8]) -> Result<T>,
     {
-        let policy = &self.inner.config.retry;
+        self.call_with_policy(&self.inner.config.retry, call, what, parse)
+            .await
+    }
+
+    /// [`Self::call_with`] under an explicit retry policy.
+    pub(crate) async fn call_with_policy<T, P>(
+        &self,
+        policy: &RetryPolicy,
+        call: Call<'_>,
+        what: &str,
+        parse: P,
+    ) -> Result<T>
+    where
+        P: Fn(&[u8]) -> Result<T>,
+    {
         let call = &call;
         let parse = &parse;
         self.with_retry(policy, || async move {

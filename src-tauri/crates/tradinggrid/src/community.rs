@@ -5,6 +5,7 @@ use pd_domain::{Partner, User};
 use serde::{Deserialize, Serialize};
 
 use crate::client::{Call, TradingGridClient};
+use crate::config::RetryPolicy;
 use crate::error::{Error, Result};
 use crate::lenient;
 
@@ -256,8 +257,15 @@ impl TradingGridClient {
 
     /// The company the client is configured for.
     pub async fn company(&self) -> Result<Company> {
+        self.company_with(&self.inner.config.retry).await
+    }
+
+    pub(crate) async fn company_with(&self, policy: &RetryPolicy) -> Result<Company> {
         let call = self.get(self.company_url(&[])?);
-        self.call_json(call, "company").await.map_err(|e| match e {
+        let answer = self
+            .call_with_policy(policy, call, "company", parse::company)
+            .await;
+        answer.map_err(|e| match e {
             Error::NotFound { .. } => Error::NotFound {
                 message: format!(
                     "company {} is not known to Trading Grid",

@@ -36,13 +36,14 @@ impl TradingGridClient {
     /// Fetches a fresh token and the company once each, without retries.
     pub async fn test_connection(&self) -> ConnectionCheck {
         self.forget_token().await;
-        if let Err(error) = self.bearer(&RetryPolicy::no_retries()).await {
+        let once = RetryPolicy::no_retries();
+        if let Err(error) = self.bearer(&once).await {
             return ConnectionCheck::Failed {
                 stage: ConnectionStage::Token,
                 error,
             };
         }
-        match self.company().await {
+        match self.company_with(&once).await {
             Ok(company) => ConnectionCheck::Ok { company },
             Err(error) => ConnectionCheck::Failed {
                 stage: ConnectionStage::Company,

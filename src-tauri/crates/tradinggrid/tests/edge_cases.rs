@@ -625,3 +625,49 @@ async fn a_plain_http_server_behind_an_https_url_is_a_tls_failure() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_download_that_does_not_match_its_metadata_leaves_nothing_behind() {
+    let content = b"ISA*00*~GS*PO~ST*850*0001~";
+    let metadata = format!(
+        r#"{{"id":"d1","caseId":"k1","name":"po.edi","size":{},"sha256":"{}","mediaType":"application/edi-x12","location":{{"type":"collab"}},"uploadedBy":"Ann","uploadedAt":"2026-01-01T00:00:00Z"}}"#,
+        content.len(),
+        "0".repeat(64)
+    );
+    let server = canned(
+        token_ok(),
+        vec![json("200 OK", &metadata), http("200 OK", &[], content)],
+    )
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let dest = dir.path().join("po.edi");
+    std::fs::write(&dest, b"the copy the analyst already had").expect("existing");
+    let error = client(&server, 1)
+        .download_document("k1", "d1", &dest)
+        .await
+        .expect_err("sha mismatch");
+    assert_eq!(error.code(), "api.integrity", "{error}");
+    assert_eq!(
+        std::fs::read(&dest).expect("kept"),
+        b"the copy the analyst already had"
+    );
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "temporary file removed"
+    );
+
+    // More bytes than announced stop the transfer.
+    let short = metadata.replace(&format!(r#""size":{}"#, content.len()), r#""size":4"#);
+    let server = canned(
+        token_ok(),
+        vec![json("200 OK", &short), http("200 OK", &[], content)],
+    )
+    .await;
+    let error = client(&server, 1)
+        .download_document("k1", "d1", &dest)
+        .await
+        .expect_err("too long");
+    assert_eq!(error.code(), "api.integrity", "{error}");
+    assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+}
