@@ -224,7 +224,7 @@ async fn filters_must_should_ranges_and_content_keys_narrow_the_results() {
     assert!(!ranged_list.is_empty() && ranged_list.len() < 5000);
     assert!(ranged_list.iter().all(|t| {
         let at = t["arrivaltime"].as_str().unwrap_or("");
-        at >= "2026-02-10" && at < "2026-02-15T00:00:00.001Z"
+        ("2026-02-10".."2026-02-15T00:00:00.001Z").contains(&at)
     }));
     let list_of_ranges = env.lens(r#"{ getTransactions(query:{ranges:[{field: arrivaltime from:"2026-02-10T00:00:00Z" to:"2026-02-15T00:00:00Z"}]}) { total } }"#).await;
     assert_eq!(

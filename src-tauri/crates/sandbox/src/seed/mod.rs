@@ -207,13 +207,30 @@ fn seed_users(tx: &Connection, rng: &mut SeedRng) -> Result<Vec<SeedUser>> {
 fn fill(template: &str, refs: &Refs, partner: &str, rng: &mut SeedRng) -> String {
     let m = rng.range(12, 60);
     let n = rng.range(1, m.saturating_sub(1).max(1));
-    template
-        .replace("{po}", &refs.po)
-        .replace("{inv}", &refs.invoice)
-        .replace("{ship}", &refs.shipment)
-        .replace("{partner}", partner)
-        .replace("{m}", &m.to_string())
-        .replace("{n}", &n.to_string())
+    // One pass over the template: this runs once per seeded comment.
+    let mut out = String::with_capacity(template.len() + 32);
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open..];
+        let Some(close) = after.find('}') else { break };
+        match &after[1..close] {
+            "po" => out.push_str(&refs.po),
+            "inv" => out.push_str(&refs.invoice),
+            "ship" => out.push_str(&refs.shipment),
+            "partner" => out.push_str(partner),
+            "m" => out.push_str(&m.to_string()),
+            "n" => out.push_str(&n.to_string()),
+            other => {
+                out.push('{');
+                out.push_str(other);
+                out.push('}');
+            }
+        }
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The business references a seeded case talks about.
@@ -453,4 +470,31 @@ fn seed_cases(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_fill_every_placeholder() {
+        let refs = Refs {
+            po: "4500012345".into(),
+            invoice: "INV1".into(),
+            shipment: "SH1".into(),
+        };
+        let mut rng = SeedRng::new(1);
+        let text = fill(
+            "Received {n} of {m} cartons on PO {po} ({ship}, {inv}) from {partner} {x}",
+            &refs,
+            "Acme",
+            &mut rng,
+        );
+        assert!(text.starts_with("Received "));
+        assert!(
+            text.contains("on PO 4500012345 (SH1, INV1) from Acme {x}"),
+            "{text}"
+        );
+        assert!(!text.contains("{n}") && !text.contains("{m}"));
+    }
 }
