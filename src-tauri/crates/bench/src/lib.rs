@@ -35,6 +35,10 @@ pub fn machine_line() -> String {
         .unwrap_or_default();
     format!(
         "{cores} cores, {mem}{load}, {} build",
-        if cfg!(debug_assertions) { "debug" } else { "release" }
+        if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }
     )
 }

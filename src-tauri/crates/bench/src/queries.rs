@@ -143,7 +143,12 @@ impl Vocabulary {
             .map(|(w, _)| w.clone())
             .collect();
         if vocab.rare.is_empty() {
-            vocab.rare = by_freq.iter().rev().take(10).map(|(w, _)| w.clone()).collect();
+            vocab.rare = by_freq
+                .iter()
+                .rev()
+                .take(10)
+                .map(|(w, _)| w.clone())
+                .collect();
         }
         let mut partners: Vec<(String, String)> = partners.into_iter().collect();
         partners.sort();
@@ -173,7 +178,14 @@ impl Vocabulary {
                 let name = Self::pick(rng, &self.partner_names, "partner");
                 let parts: Vec<&str> = name.split_whitespace().collect();
                 let take = rng.gen_range(1..=parts.len().clamp(1, 2));
-                Some(parts.iter().take(take).copied().collect::<Vec<_>>().join(" "))
+                Some(
+                    parts
+                        .iter()
+                        .take(take)
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                )
             }
             SearchKind::PoNumber => Some(Self::pick(rng, &self.po_numbers, "PO-1").to_string()),
             SearchKind::Common => Some(common(rng)),

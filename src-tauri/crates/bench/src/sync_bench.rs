@@ -24,6 +24,8 @@ pub struct SyncBenchConfig {
     pub idle_runs: usize,
     /// Sandbox data file to reuse between runs (seeded on first use).
     pub data: Option<PathBuf>,
+    /// Keep the synced cache at this path (it must not exist yet) instead of a temp file.
+    pub keep_cache: Option<PathBuf>,
 }
 
 impl Default for SyncBenchConfig {
@@ -34,6 +36,7 @@ impl Default for SyncBenchConfig {
             queries: 1000,
             idle_runs: 20,
             data: None,
+            keep_cache: None,
         }
     }
 }
@@ -70,7 +73,16 @@ pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
     let ws = Workspace::new(config.data.clone())?;
     let server = Server::start(&ws.sandbox_data, config.cases, config.comments_per_case).await?;
     let client = server.client()?;
-    let store = ws.empty_cache("cache.db")?;
+    let store = match &config.keep_cache {
+        Some(path) if path.exists() => {
+            return Err(BenchError::Check(format!(
+                "{} exists; the first sync needs an empty cache",
+                path.display()
+            )))
+        }
+        Some(path) => pd_store::Store::open(path)?,
+        None => ws.empty_cache("cache.db")?,
+    };
     let options = PullOptions::default();
 
     let started = Instant::now();
@@ -131,7 +143,10 @@ impl SyncBenchReport {
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
         let seeding = if self.reused_data {
-            format!("{} (data file reused, not seeded)", secs(self.sandbox_start))
+            format!(
+                "{} (data file reused, not seeded)",
+                secs(self.sandbox_start)
+            )
         } else {
             secs(self.sandbox_start)
         };

@@ -78,9 +78,9 @@ impl Server {
                 }
             }
         }
-        Err(last.map(BenchError::from).unwrap_or_else(|| {
-            BenchError::Check("the sandbox did not restart".into())
-        }))
+        Err(last
+            .map(BenchError::from)
+            .unwrap_or_else(|| BenchError::Check("the sandbox did not restart".into())))
     }
 
     /// A client for this server with the default retry policy.

@@ -15,6 +15,7 @@ async fn sync_bench_syncs_everything_and_runs_every_query() {
         queries: 60,
         idle_runs: 3,
         data: None,
+        keep_cache: None,
     })
     .await
     .expect("sync bench");
@@ -63,8 +64,11 @@ async fn push_bench_sends_every_action_and_drains_after_restart() {
 #[test]
 fn flags_parse_and_refuse_nonsense() {
     let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let f = Flags::parse(args(&["--cases", "100_000", "--queries=50"]), &["cases", "queries"])
-        .expect("parse");
+    let f = Flags::parse(
+        args(&["--cases", "100_000", "--queries=50"]),
+        &["cases", "queries"],
+    )
+    .expect("parse");
     assert_eq!(f.count("cases", 1).expect("cases"), 100_000);
     assert_eq!(f.count("queries", 1).expect("queries"), 50);
     assert_eq!(f.count("missing", 7).expect("default"), 7);

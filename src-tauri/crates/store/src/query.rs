@@ -74,8 +74,21 @@ pub fn search_filter(input: Option<&str>) -> SearchFilter {
     SearchFilter::Fts(parts.join(" "))
 }
 
-/// WHERE clause + arguments for a case query; `with_status` false leaves the status filter out.
-fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<(String, Vec<Value>)> {
+/// A case query split into its full-text part and its plain column filters.
+struct Filters {
+    /// The FTS5 expression, bound as `?1`, when the query searches.
+    fts: Option<String>,
+    /// Conditions on `c.*` joined with AND (`1` when there are none).
+    plain: String,
+    /// Whether there is any plain condition.
+    has_plain: bool,
+    /// Arguments: the FTS expression first (if any), then the plain filters' values.
+    args: Vec<Value>,
+}
+
+/// Splits a case query into [`Filters`]; `with_status` false leaves the status filter out.
+/// `None`: the search text cannot match anything.
+fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<Filters> {
     let mut filters: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let list =
@@ -90,17 +103,14 @@ fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<(Str
             }
             filters.push(format!("{col} IN ({})", marks.join(", ")));
         };
-    match search_filter(q.search.as_deref()) {
-        SearchFilter::Nothing => {}
+    let fts = match search_filter(q.search.as_deref()) {
+        SearchFilter::Nothing => None,
         SearchFilter::MatchesNothing => return None,
         SearchFilter::Fts(expr) => {
-            args.push(Value::Text(expr));
-            filters.push(format!(
-                "c.rid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?{})",
-                args.len()
-            ));
+            args.push(Value::Text(expr.clone()));
+            Some(expr)
         }
-    }
+    };
     if with_status {
         list(
             "c.status",
@@ -138,57 +148,128 @@ fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<(Str
             args.len()
         ));
     }
-    let sql = if filters.is_empty() {
-        "1".to_string()
-    } else {
+    let has_plain = !filters.is_empty();
+    let plain = if has_plain {
         filters.join(" AND ")
+    } else {
+        "1".to_string()
     };
-    Some((sql, args))
+    Some(Filters {
+        fts,
+        plain,
+        has_plain,
+        args,
+    })
 }
 
-fn order_by(sort: CaseSortField, descending: bool) -> String {
+/// The ORDER BY for a sort, and the index that yields exactly that order. Ties break on `rid`
+/// (every index ends with it). Owner and SLA due put NULLs last either way: ascending through an
+/// index on `(x IS NULL, x)`, descending naturally (NULL sorts lowest).
+fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
     let dir = if descending { "DESC" } else { "ASC" };
-    let key = match sort {
-        CaseSortField::Reference => format!("c.reference {dir}"),
-        CaseSortField::Title => format!("c.title COLLATE NOCASE {dir}"),
-        CaseSortField::Partner => format!("c.partner_name COLLATE NOCASE {dir}"),
-        CaseSortField::Kind => format!("c.kind {dir}"),
-        CaseSortField::Status => format!("c.status_rank {dir}"),
-        CaseSortField::Priority => format!("c.priority_rank {dir}"),
-        CaseSortField::Owner => format!("c.owner IS NULL, c.owner {dir}"),
-        CaseSortField::SlaDue => format!("c.sla_due IS NULL, c.sla_due {dir}"),
-        CaseSortField::Updated => format!("c.updated_at {dir}"),
+    let (key, index) = match (sort, descending) {
+        (CaseSortField::Reference, _) => (format!("c.reference {dir}"), "cases_reference"),
+        (CaseSortField::Title, _) => (format!("c.title COLLATE NOCASE {dir}"), "cases_title"),
+        (CaseSortField::Partner, _) => (
+            format!("c.partner_name COLLATE NOCASE {dir}"),
+            "cases_partner_name",
+        ),
+        (CaseSortField::Kind, _) => (format!("c.kind {dir}"), "cases_kind"),
+        (CaseSortField::Status, _) => (format!("c.status_rank {dir}"), "cases_status_rank"),
+        (CaseSortField::Priority, _) => (format!("c.priority_rank {dir}"), "cases_priority_rank"),
+        (CaseSortField::Owner, false) => (
+            "c.owner IS NULL ASC, c.owner ASC".to_string(),
+            "cases_owner_nulls_last",
+        ),
+        (CaseSortField::Owner, true) => ("c.owner DESC".to_string(), "cases_owner"),
+        (CaseSortField::SlaDue, false) => (
+            "c.sla_due IS NULL ASC, c.sla_due ASC".to_string(),
+            "cases_sla_nulls_last",
+        ),
+        (CaseSortField::SlaDue, true) => ("c.sla_due DESC".to_string(), "cases_sla_due"),
+        (CaseSortField::Updated, _) => (format!("c.updated_at {dir}"), "cases_updated"),
     };
-    format!("{key}, c.rid {dir}")
+    (format!("{key}, c.rid {dir}"), index)
+}
+
+/// Rows a page query may step over in sort order before driving from the filters (and sorting
+/// what they match) is cheaper.
+const ORDERED_WALK_BUDGET: u64 = 20_000;
+
+/// `SELECT {what} ... {tail}` over the cases the filters match. A search drives from the
+/// full-text index and reads only the narrow `cases_facets` index per match.
+fn counting_sql(f: &Filters, what: &str, tail: &str) -> String {
+    match (&f.fts, f.has_plain) {
+        (Some(_), false) if tail.is_empty() => {
+            format!("SELECT {what} FROM case_fts WHERE case_fts MATCH ?1")
+        }
+        (Some(_), _) => format!(
+            "SELECT {what} FROM case_fts CROSS JOIN cases c INDEXED BY cases_facets \
+             ON c.rid = case_fts.rowid WHERE case_fts MATCH ?1 AND {} {tail}",
+            f.plain
+        ),
+        (None, _) => format!("SELECT {what} FROM cases c WHERE {} {tail}", f.plain),
+    }
 }
 
 pub(crate) fn list_cases(conn: &Connection, q: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
-    let Some((where_sql, args)) = case_filters(q, now, true) else {
-        return Ok(CaseListPage {
-            rows: Vec::new(),
-            total: 0,
-            offset: q.offset,
-        });
+    let empty = || CaseListPage {
+        rows: Vec::new(),
+        total: 0,
+        offset: q.offset,
+    };
+    let Some(f) = case_filters(q, now, true) else {
+        return Ok(empty());
     };
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM cases c WHERE {where_sql}"))?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+        .prepare_cached(&counting_sql(&f, "count(*)", ""))?
+        .query_row(params_from_iter(f.args.iter()), |r| r.get(0))?;
     let limit = if q.limit == 0 {
         DEFAULT_LIMIT
     } else {
         q.limit.min(MAX_LIMIT)
+    };
+    if total <= i64::from(q.offset) {
+        return Ok(CaseListPage {
+            total: u32::try_from(total).unwrap_or(u32::MAX),
+            ..empty()
+        });
+    }
+    // How far a walk in sort order would go to fill the page, if matches are spread evenly.
+    let all: i64 = conn
+        .prepare_cached("SELECT coalesce(max(rid), 0) FROM cases")?
+        .query_row([], |r| r.get(0))?;
+    let window = u64::from(q.offset) + u64::from(limit);
+    let walk = window.saturating_mul(u64::try_from(all).unwrap_or(0))
+        / u64::try_from(total.max(1)).unwrap_or(1);
+    let (order, sort_index) = order_by(q.sort, q.descending);
+    let walk_in_order = walk <= ORDERED_WALK_BUDGET;
+    let source = match (&f.fts, walk_in_order) {
+        // Many matches: walk the sort index, keep what the search matched, stop after a page.
+        (Some(_), true) => format!(
+            "cases c INDEXED BY {sort_index} WHERE c.rid IN \
+             (SELECT rowid FROM case_fts WHERE case_fts MATCH ?1) AND {}",
+            f.plain
+        ),
+        // Few matches: start from the search and sort what it found.
+        (Some(_), false) => format!(
+            "case_fts CROSS JOIN cases c ON c.rid = case_fts.rowid \
+             WHERE case_fts MATCH ?1 AND {}",
+            f.plain
+        ),
+        (None, true) => format!("cases c INDEXED BY {sort_index} WHERE {}", f.plain),
+        (None, false) => format!("cases c WHERE {}", f.plain),
     };
     let sql = format!(
         "SELECT {CASE_COLUMNS}, \
             (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
             (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
             (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed') \
-         FROM cases c WHERE {where_sql} ORDER BY {} LIMIT {limit} OFFSET {}",
-        order_by(q.sort, q.descending),
+         FROM {source} ORDER BY {order} LIMIT {limit} OFFSET {}",
         q.offset
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut rows = stmt.query(params_from_iter(f.args.iter()))?;
     let mut out = Vec::new();
     while let Some(r) = rows.next()? {
         let (case, local_only) = case_from_row(r)?;
@@ -231,13 +312,12 @@ pub(crate) fn status_counts(
             count: 0,
         })
         .collect();
-    let Some((where_sql, args)) = case_filters(q, now, false) else {
+    let Some(f) = case_filters(q, now, false) else {
         return Ok(counts);
     };
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT c.status, count(*) FROM cases c WHERE {where_sql} GROUP BY c.status"
-    ))?;
-    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut stmt =
+        conn.prepare_cached(&counting_sql(&f, "c.status, count(*)", "GROUP BY c.status"))?;
+    let mut rows = stmt.query(params_from_iter(f.args.iter()))?;
     while let Some(r) = rows.next()? {
         let status: String = r.get(0)?;
         let n: i64 = r.get(1)?;

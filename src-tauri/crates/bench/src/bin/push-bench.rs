@@ -9,7 +9,14 @@ async fn main() {
     let outcome = async {
         let flags = Flags::parse(
             std::env::args().skip(1),
-            &["cases", "comments-per-case", "actions", "over", "drain", "data"],
+            &[
+                "cases",
+                "comments-per-case",
+                "actions",
+                "over",
+                "drain",
+                "data",
+            ],
         )?;
         let d = PushBenchConfig::default();
         let config = PushBenchConfig {

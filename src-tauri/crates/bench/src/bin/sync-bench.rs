@@ -1,5 +1,6 @@
 //! `cargo run --release -p pd-bench --bin sync-bench -- [--cases N] [--comments-per-case N]
-//! [--queries N] [--data FILE]`: first sync, no-change sync and case-list query latency.
+//! [--queries N] [--data FILE] [--keep-cache FILE]`: first sync, no-change sync and case-list
+//! query latency.
 
 use pd_bench::args::Flags;
 use pd_bench::sync_bench::{self, SyncBenchConfig};
@@ -9,7 +10,14 @@ async fn main() {
     let outcome = async {
         let flags = Flags::parse(
             std::env::args().skip(1),
-            &["cases", "comments-per-case", "queries", "data", "idle-runs"],
+            &[
+                "cases",
+                "comments-per-case",
+                "queries",
+                "data",
+                "idle-runs",
+                "keep-cache",
+            ],
         )?;
         let d = SyncBenchConfig::default();
         let config = SyncBenchConfig {
@@ -18,6 +26,7 @@ async fn main() {
             queries: flags.count("queries", d.queries)?,
             idle_runs: flags.count("idle-runs", d.idle_runs)?,
             data: flags.path("data"),
+            keep_cache: flags.path("keep-cache"),
         };
         println!("sync-bench on {}", pd_bench::machine_line());
         let report = sync_bench::run(&config).await?;
