@@ -1,6 +1,8 @@
 //! The sandbox's SQLite file: schema, and reading cases back as the `pd-domain` collab types.
 //! Every request handler goes through these functions so the wire shapes have one source.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use pd_domain::{
     Case, CaseBundle, CaseKind, CaseReferences, CaseStatus, Comment, Document, DocumentLocation,
@@ -96,42 +98,42 @@ pub fn next_seq(conn: &Connection) -> rusqlite::Result<i64> {
     })
 }
 
-/// The case row (without links), if it exists.
+const CASE_COLUMNS: &str =
+    "id, reference, title, partner_id, partner_name, kind, status, priority, owner,
+     sla_due, created_at, updated_at, refs, version";
+
+/// One case row (links are filled in separately).
+fn case_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Case> {
+    let kind: String = r.get(5)?;
+    let status: String = r.get(6)?;
+    let priority: String = r.get(7)?;
+    let sla: Option<String> = r.get(9)?;
+    let refs: String = r.get(12)?;
+    Ok(Case {
+        id: r.get(0)?,
+        reference: r.get(1)?,
+        title: r.get(2)?,
+        partner_id: r.get(3)?,
+        partner_name: r.get(4)?,
+        kind: CaseKind::parse(&kind).ok_or_else(|| bad_value("kind", &kind))?,
+        status: CaseStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
+        priority: Priority::parse(&priority).ok_or_else(|| bad_value("priority", &priority))?,
+        owner: r.get(8)?,
+        sla_due: sla.as_deref().map(parse_ts).transpose()?,
+        created_at: parse_ts(&r.get::<_, String>(10)?)?,
+        updated_at: parse_ts(&r.get::<_, String>(11)?)?,
+        linked_transactions: Vec::new(),
+        references: serde_json::from_str::<CaseReferences>(&refs)
+            .map_err(|_| bad_value("references", &refs))?,
+        version: r.get(13)?,
+    })
+}
+
+/// The case row (with links), if it exists.
 pub fn load_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, reference, title, partner_id, partner_name, kind, status, priority, owner,
-                sla_due, created_at, updated_at, refs, version
-         FROM cases WHERE id = ?1",
-    )?;
-    let case = stmt
-        .query_row([id], |r| {
-            let kind: String = r.get(5)?;
-            let status: String = r.get(6)?;
-            let priority: String = r.get(7)?;
-            let sla: Option<String> = r.get(9)?;
-            let refs: String = r.get(12)?;
-            Ok(Case {
-                id: r.get(0)?,
-                reference: r.get(1)?,
-                title: r.get(2)?,
-                partner_id: r.get(3)?,
-                partner_name: r.get(4)?,
-                kind: CaseKind::parse(&kind).ok_or_else(|| bad_value("kind", &kind))?,
-                status: CaseStatus::parse(&status).ok_or_else(|| bad_value("status", &status))?,
-                priority: Priority::parse(&priority)
-                    .ok_or_else(|| bad_value("priority", &priority))?,
-                owner: r.get(8)?,
-                sla_due: sla.as_deref().map(parse_ts).transpose()?,
-                created_at: parse_ts(&r.get::<_, String>(10)?)?,
-                updated_at: parse_ts(&r.get::<_, String>(11)?)?,
-                linked_transactions: Vec::new(),
-                references: serde_json::from_str::<CaseReferences>(&refs)
-                    .map_err(|_| bad_value("references", &refs))?,
-                version: r.get(13)?,
-            })
-        })
-        .optional()?;
-    let Some(mut case) = case else {
+    let mut stmt =
+        conn.prepare_cached(&format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = ?1"))?;
+    let Some(mut case) = stmt.query_row([id], case_from_row).optional()? else {
         return Ok(None);
     };
     let mut links = conn
@@ -140,6 +142,80 @@ pub fn load_case(conn: &Connection, id: &str) -> rusqlite::Result<Option<Case>> 
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<String>>>()?;
     Ok(Some(case))
+}
+
+/// One page of the change feed: the bundles of cases whose sequence is above `since`, in
+/// sequence order, at most `limit`; plus the last sequence returned and whether more wait.
+/// Four queries per page, however many cases it holds.
+pub fn load_page(
+    conn: &Connection,
+    since: i64,
+    limit: i64,
+) -> rusqlite::Result<(Vec<CaseBundle>, Option<i64>, bool)> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CASE_COLUMNS}, seq FROM cases WHERE seq > ?1 ORDER BY seq LIMIT ?2"
+    ))?;
+    let mut rows: Vec<(Case, i64)> = stmt
+        .query_map(params![since, limit + 1], |r| {
+            Ok((case_from_row(r)?, r.get(14)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let has_more = rows.len() as i64 > limit;
+    rows.truncate(limit.max(0) as usize);
+    let last = rows.last().map(|(_, seq)| *seq);
+    let Some(last_seq) = last else {
+        return Ok((Vec::new(), None, false));
+    };
+    let in_page = "SELECT id FROM cases WHERE seq > ?1 AND seq <= ?2";
+    let mut links: HashMap<String, Vec<String>> = HashMap::new();
+    for row in conn
+        .prepare_cached(&format!(
+            "SELECT case_id, transaction_id FROM case_links WHERE case_id IN ({in_page}) ORDER BY case_id, pos"
+        ))?
+        .query_map(params![since, last_seq], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?
+    {
+        let (case_id, tx) = row?;
+        links.entry(case_id).or_default().push(tx);
+    }
+    let mut comments: HashMap<String, Vec<Comment>> = HashMap::new();
+    for comment in conn
+        .prepare_cached(&format!(
+            "SELECT id, case_id, author, author_is_partner, body, visibility, created_at
+             FROM comments WHERE case_id IN ({in_page}) ORDER BY rowid"
+        ))?
+        .query_map(params![since, last_seq], comment_from_row)?
+    {
+        let comment = comment?;
+        comments
+            .entry(comment.case_id.clone())
+            .or_default()
+            .push(comment);
+    }
+    let mut documents: HashMap<String, Vec<Document>> = HashMap::new();
+    for doc in conn
+        .prepare_cached(&format!(
+            "SELECT id, case_id, name, size, sha256, media_type, uploaded_by, uploaded_at
+             FROM documents WHERE case_id IN ({in_page}) ORDER BY rowid"
+        ))?
+        .query_map(params![since, last_seq], document_from_row)?
+    {
+        let doc = doc?;
+        documents.entry(doc.case_id.clone()).or_default().push(doc);
+    }
+    let bundles = rows
+        .into_iter()
+        .map(|(mut case, _)| {
+            case.linked_transactions = links.remove(&case.id).unwrap_or_default();
+            let comments = comments.remove(&case.id).unwrap_or_default();
+            let documents = documents.remove(&case.id).unwrap_or_default();
+            CaseBundle {
+                case,
+                comments,
+                documents,
+            }
+        })
+        .collect();
+    Ok((bundles, last, has_more))
 }
 
 /// One comment row.

@@ -84,9 +84,25 @@ async fn main() {
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "listening on {}", handle.base_url());
     let _ = stdout.flush();
-    let _ = tokio::signal::ctrl_c().await;
+    wait_for_stop_signal().await;
     if let Err(err) = handle.shutdown().await {
         eprintln!("error [{}]: {err}", err.code());
         std::process::exit(1);
     }
+}
+
+/// Ctrl-C, or SIGTERM on Unix (how test harnesses and service managers stop it).
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

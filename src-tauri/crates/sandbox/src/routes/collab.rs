@@ -92,19 +92,8 @@ async fn list_changed(
     };
     state
         .db(move |conn| {
-            let ids: Vec<(String, i64)> = conn
-                .prepare_cached("SELECT id, seq FROM cases WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
-                .query_map(params![since, limit + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<_>>()?;
-            let has_more = ids.len() as i64 > limit;
-            let mut cases = Vec::with_capacity(ids.len().min(limit as usize));
-            let mut cursor = since;
-            for (id, seq) in ids.into_iter().take(limit as usize) {
-                if let Some(bundle) = db::load_bundle(conn, &id)? {
-                    cases.push(bundle);
-                }
-                cursor = seq;
-            }
+            let (cases, last, has_more) = db::load_page(conn, since, limit)?;
+            let cursor = last.unwrap_or(since);
             Ok(Json(CasePage {
                 cases,
                 next_cursor: cursor.to_string(),
