@@ -1,0 +1,138 @@
+//! The one error type of this crate: every way a connection test can fail, each with a stable
+//! code the UI keys on and a message an analyst can act on. No variant ever carries a secret.
+
+use pd_domain::ConnectionTestResult;
+
+/// Why a connection test failed. The `Display` text is the message shown to the analyst; it
+/// names the host, port, bucket or site involved and never contains a password, key or token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConnectorError {
+    /// The host name does not resolve.
+    #[error(
+        "Could not find the server \"{host}\": the name does not resolve. Check the host name \
+         (typos, missing domain) and that your network or VPN is up."
+    )]
+    Dns {
+        /// The name that did not resolve.
+        host: String,
+    },
+    /// Nothing listens on the port (TCP reset).
+    #[error(
+        "{host}:{port} refused the connection: nothing is listening there. Check the host and \
+         port, and that the server is running."
+    )]
+    Refused {
+        /// Host as configured.
+        host: String,
+        /// Port tried.
+        port: u16,
+    },
+    /// The network path failed in some other way (unreachable network, reset, no route).
+    #[error("Could not reach {host}:{port} ({detail}). Check the address and your network.")]
+    Unreachable {
+        /// Host as configured.
+        host: String,
+        /// Port tried.
+        port: u16,
+        /// The operating system's reason.
+        detail: String,
+    },
+    /// The TLS handshake or certificate check failed.
+    #[error(
+        "The secure connection (TLS) to {host} failed: {detail}. Check that the address uses \
+         the right scheme and port, and that the server's certificate is valid."
+    )]
+    Tls {
+        /// Host as configured.
+        host: String,
+        /// What the TLS layer said.
+        detail: String,
+    },
+    /// A step did not finish in time.
+    #[error(
+        "{step} did not answer within {seconds} s. The server may be overloaded, or a firewall \
+         may be silently dropping the traffic."
+    )]
+    Timeout {
+        /// What was waited for, e.g. "sftp.partner.com:22 (SSH handshake)".
+        step: String,
+        /// The limit.
+        seconds: u64,
+    },
+    /// Credentials were refused (HTTP 401, SSH authentication failure, bad S3 key).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Credentials were accepted but lack permission (HTTP 403, S3 AccessDenied).
+    #[error("{0}")]
+    Forbidden(String),
+    /// The bucket, folder or site does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The SSH host key is not the one pinned for this connector.
+    #[error("{0}")]
+    HostKey(String),
+    /// The settings or the secret cannot be used as they are (missing secret, unreadable key).
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The server answered, but not in a way this test understands.
+    #[error("{0}")]
+    Unexpected(String),
+}
+
+impl ConnectorError {
+    /// Stable dotted code for the UI.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Dns { .. } => "net.dns",
+            Self::Refused { .. } => "net.refused",
+            Self::Unreachable { .. } => "net.unreachable",
+            Self::Tls { .. } => "net.tls",
+            Self::Timeout { .. } => "net.timeout",
+            Self::Unauthorized(_) => "auth.unauthorized",
+            Self::Forbidden(_) => "auth.forbidden",
+            Self::NotFound(_) => "api.not_found",
+            Self::HostKey(_) => "ssh.host_key",
+            Self::InvalidInput(_) => "input.invalid",
+            Self::Unexpected(_) => "api.unexpected",
+        }
+    }
+}
+
+impl From<ConnectorError> for ConnectionTestResult {
+    fn from(error: ConnectorError) -> Self {
+        ConnectionTestResult {
+            ok: false,
+            code: Some(error.code().to_owned()),
+            message: error.to_string(),
+        }
+    }
+}
+
+/// A successful test's message, or the failure, as the UI receives it.
+pub(crate) fn into_result(outcome: Result<String, ConnectorError>) -> ConnectionTestResult {
+    match outcome {
+        Ok(message) => ConnectionTestResult {
+            ok: true,
+            code: None,
+            message,
+        },
+        Err(error) => error.into(),
+    }
+}
+
+/// Text from a remote server, made safe to show: control characters dropped, length capped.
+pub(crate) fn server_text(text: &str) -> String {
+    const MAX_CHARS: usize = 200;
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.chars().count() > MAX_CHARS {
+        let mut short: String = trimmed.chars().take(MAX_CHARS).collect();
+        short.push('…');
+        short
+    } else {
+        trimmed.to_owned()
+    }
+}

@@ -1,0 +1,41 @@
+//! Small helpers for the HTTP connectors: bounded body reads and the error message a JSON
+//! error body carries.
+
+use crate::error::server_text;
+
+/// The largest answer read from a connector test request; real answers are far smaller.
+const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The body as text, at most [`MAX_BODY_BYTES`] of it (a hostile server cannot fill memory).
+pub(crate) async fn read_capped(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        let room = MAX_BODY_BYTES.saturating_sub(bytes.len());
+        bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if bytes.len() >= MAX_BODY_BYTES {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The human message of a JSON error body: Wix's `message`, OAuth2's `error_description` /
+/// `error`, JSON:API's `errors[0].detail` / `title`. Cleaned for display.
+pub(crate) fn json_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    let found = value
+        .get("message")
+        .and_then(text)
+        .or_else(|| value.get("error_description").and_then(text))
+        .or_else(|| {
+            let first = value.get("errors")?.get(0)?;
+            first
+                .get("detail")
+                .and_then(text)
+                .or_else(|| first.get("title").and_then(text))
+        })
+        .or_else(|| value.get("error").and_then(text))?;
+    let cleaned = server_text(&found);
+    (!cleaned.is_empty()).then_some(cleaned)
+}
