@@ -139,6 +139,9 @@ async fn run(
         "InvalidAccessKeyId" => ConnectorError::Unauthorized(format!(
             "S3 at {where_} does not know the access key id {access_key_id}. Check the access key id."
         )),
+        "NotSignedUp" => ConnectorError::Unauthorized(format!(
+            "S3 at {where_} does not accept access key {access_key_id}: its account is not signed up for S3 there. Check the access key id and the endpoint."
+        )),
         "SignatureDoesNotMatch" => ConnectorError::Unauthorized(format!(
             "S3 at {where_} refused the secret access key of access key {access_key_id}. Enter the secret again."
         )),
