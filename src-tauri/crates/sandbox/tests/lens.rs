@@ -357,6 +357,39 @@ async fn bad_queries_get_clear_errors() {
         assert!(message.contains(needle), "{query}: {answer}");
         assert!(answer.get("data").is_none());
     }
+    let hostile = format!(
+        "{{ getTransactions(query:{{query: \"{}x{}\"}}) {{ count }} }}",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let answer = env.lens(&hostile).await;
+    assert!(
+        answer["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("nest")),
+        "{answer:.200}"
+    );
+    let deep = format!("{}{}", "{ a ".repeat(100_000), "}".repeat(100_000));
+    let answer = env.lens(&deep).await;
+    assert!(answer["errors"][0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("nests deeper")));
+    let nots = format!(
+        "{{ getTransactions(query:{{query: \"{}850\"}}) {{ total }} }}",
+        "NOT ".repeat(2001)
+    );
+    let answer = env.lens(&nots).await;
+    assert!(
+        answer["data"]["getTransactions"]["total"]
+            .as_u64()
+            .is_some_and(|t| t > 4000),
+        "2001 NOTs negate once"
+    );
+    assert_eq!(
+        env.get(&env.cm("")).await.status(),
+        200,
+        "the server survived"
+    );
     let malformed = env
         .request(Method::POST, "/visibility_transaction_search")
         .header("content-type", "application/json")

@@ -137,13 +137,18 @@ impl Parser {
     }
 
     fn unary(&mut self, field: Option<&str>) -> Result<Query, String> {
-        match self.peek() {
-            Some(Token::Not) => {
-                self.pos += 1;
-                Ok(Query::Not(Box::new(self.unary(field)?)))
-            }
-            _ => self.primary(field),
+        // Iterative, so "NOT NOT NOT ..." cannot exhaust the stack.
+        let mut negations = 0usize;
+        while self.peek() == Some(&Token::Not) {
+            self.pos += 1;
+            negations += 1;
         }
+        let inner = self.primary(field)?;
+        Ok(if negations % 2 == 1 {
+            Query::Not(Box::new(inner))
+        } else {
+            inner
+        })
     }
 
     fn group(&mut self, field: Option<&str>) -> Result<Query, String> {
@@ -369,6 +374,13 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad} should not parse");
         }
+        let deep = format!("{}x", "NOT ".repeat(2000));
+        assert!(
+            parse(&deep).is_ok(),
+            "long NOT chains parse without recursion"
+        );
+        let nested = format!("{}x{}", "(".repeat(100), ")".repeat(100));
+        assert!(parse(&nested).is_err(), "nesting is bounded");
         assert!(wildcard("a*c?e", "ABCDE"));
         assert!(!wildcard("a*c?e", "ABCD"));
     }

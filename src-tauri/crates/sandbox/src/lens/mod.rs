@@ -287,6 +287,42 @@ fn fields_of<'s, 'a>(
         .collect()
 }
 
+/// Refuses GraphQL text nested deeper than any real query, before the (recursive) parser sees
+/// it: hostile input must get an error, not overflow the server's stack.
+fn check_nesting(text: &str) -> Result<(), String> {
+    const MAX_DEPTH: usize = 32;
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut in_comment = false;
+    let mut escaped = false;
+    for c in text.chars() {
+        if in_comment {
+            in_comment = c != '\n';
+        } else if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else {
+            match c {
+                '#' => in_comment = true,
+                '"' => in_string = true,
+                '{' | '[' | '(' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(format!("query nests deeper than {MAX_DEPTH} levels"));
+                    }
+                }
+                '}' | ']' | ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The body of a Lens request: the GraphQL text and its variables.
 #[derive(Debug)]
 pub struct LensRequest {
@@ -338,6 +374,7 @@ impl LensIndex {
         if request.query.len() > 1_000_000 {
             return Err("query text longer than 1,000,000 characters".into());
         }
+        check_nesting(&request.query)?;
         let document = graphql_parser::parse_query::<String>(&request.query)
             .map_err(|e| format!("cannot parse the GraphQL query: {e}"))?;
         let selection = document
