@@ -359,8 +359,8 @@ async fn bad_queries_get_clear_errors() {
     }
     let hostile = format!(
         "{{ getTransactions(query:{{query: \"{}x{}\"}}) {{ count }} }}",
-        "(".repeat(5000),
-        ")".repeat(5000)
+        "(".repeat(2000),
+        ")".repeat(2000)
     );
     let answer = env.lens(&hostile).await;
     assert!(
