@@ -120,12 +120,32 @@ impl Journey {
         }
     }
 
-    async fn texts(&self, elements: &[Element]) -> Vec<String> {
-        let mut texts = Vec::with_capacity(elements.len());
-        for element in elements {
-            texts.push(element.text().await.unwrap_or_default());
+    /// Double-clicks (how a row opens; a single click only selects it).
+    async fn double_click(&self, element: &Element) {
+        let target = serde_json::to_value(element).expect("element reference");
+        self.client
+            .execute(
+                "arguments[0].dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));",
+                vec![target],
+            )
+            .await
+            .expect("double-click");
+    }
+
+    /// The title (`case-row-title`) of each case row.
+    async fn titles(&self, rows: &[Element]) -> Vec<String> {
+        let mut titles = Vec::with_capacity(rows.len());
+        for row in rows {
+            let title = match row.find(Locator::Css(&by_test_id("case-row-title"))).await {
+                Ok(cell) => match cell.attr("title").await {
+                    Ok(Some(title)) => title,
+                    _ => cell.text().await.unwrap_or_default(),
+                },
+                Err(_) => String::new(),
+            };
+            titles.push(title);
         }
-        texts
+        titles
     }
 }
 
@@ -247,11 +267,11 @@ async fn journey() {
     let rows = journey
         .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
         .await;
-    let row_texts = journey.texts(&rows).await;
+    let titles = journey.titles(&rows).await;
     journey.shot("case-list").await;
 
     // 3. Search narrows the list.
-    let word = rare_word(&row_texts).expect("a searchable word in the case list");
+    let word = rare_word(&titles).expect("a searchable word in the case titles");
     let search = journey.wait_for("case-search").await;
     search.send_keys(&word).await.expect("type a search");
     let before = rows.len();
@@ -266,7 +286,8 @@ async fn journey() {
     journey.shot("search").await;
 
     // 4. A case opens with its thread.
-    narrowed[0].click().await.expect("open the case");
+    narrowed[0].click().await.expect("select the case");
+    journey.double_click(&narrowed[0]).await;
     let title = journey.wait_for("case-title").await;
     assert!(
         !title.text().await.unwrap_or_default().trim().is_empty(),
@@ -302,7 +323,18 @@ async fn journey() {
         .click()
         .await
         .expect("open a case from the exception");
-    journey.wait_for("case-title").await;
+    journey
+        .wait_for_count("exception-row", "leaving the inbox for the new case", |n| {
+            n == 0
+        })
+        .await;
+    let title = journey
+        .wait_for("case-title")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    eprintln!("case opened from the exception: {title}");
     journey
         .wait_for_count(
             "linked-transaction",
