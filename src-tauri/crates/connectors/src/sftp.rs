@@ -123,6 +123,11 @@ async fn run(
     };
 
     let stream = connect_tcp(host, port, limit).await?;
+    let first_bytes = Arc::new(Mutex::new(Vec::new()));
+    let stream = Recording {
+        inner: stream,
+        seen: first_bytes.clone(),
+    };
     let seen = Arc::new(Mutex::new(HostKeySeen::default()));
     let checker = Checker {
         seen: seen.clone(),
@@ -148,7 +153,16 @@ async fn run(
                 options.sftp_host_key.as_deref().unwrap_or("(none)"),
             )))
         }
-        Err(error) => return Err(ssh_failure(host, port, &error, limit, "SSH handshake")),
+        Err(error) => {
+            let seen = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+            if let Some(banner) = foreign_banner(&seen) {
+                return Err(ConnectorError::Unexpected(format!(
+                    "{host}:{port} answered, but not as an SSH server does (it said \"{banner}\"). \
+                     Check the port: SFTP is usually 22."
+                )));
+            }
+            return Err(ssh_failure(host, port, &error, limit, "SSH handshake"));
+        }
     };
     let fingerprint = fingerprint.unwrap_or_else(|| "(not reported)".into());
 
@@ -393,10 +407,10 @@ fn ssh_failure(
             "{host}:{port} and this app share no {kind:?} algorithm; the server is too old or locked down. Ask the partner which algorithms it allows."
         )),
         russh::Error::Disconnect | russh::Error::HUP => ConnectorError::Unexpected(format!(
-            "{host}:{port} closed the connection while {step}. The server may limit who can connect (IP allow list) or be overloaded."
+            "{host}:{port} closed the connection ({step}). The server may limit who can connect (IP allow list) or be overloaded."
         )),
         other => ConnectorError::Unexpected(format!(
-            "The SSH connection to {host}:{port} failed while {step}: {}.",
+            "The SSH connection to {host}:{port} failed ({step}): {}.",
             server_text(&other.to_string())
         )),
     }
@@ -431,4 +445,64 @@ fn sftp_failure(
             server_text(&other.to_string())
         )),
     }
+}
+
+/// How many of the server's first bytes are kept to recognise a non-SSH service.
+const FIRST_BYTES_KEPT: usize = 256;
+
+/// The TCP stream, remembering the first bytes the server sent.
+struct Recording<S> {
+    inner: S,
+    seen: Arc<Mutex<Vec<u8>>>,
+}
+
+impl<S: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for Recording<S> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        if let Ok(mut seen) = self.seen.lock() {
+            let room = FIRST_BYTES_KEPT.saturating_sub(seen.len());
+            let new = &buf.filled()[before..];
+            seen.extend_from_slice(&new[..new.len().min(room)]);
+        }
+        polled
+    }
+}
+
+impl<S: tokio::io::AsyncWrite + Unpin> tokio::io::AsyncWrite for Recording<S> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, data)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// The first line a non-SSH server sent, if it sent one and no line was an SSH banner.
+fn foreign_banner(seen: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(seen);
+    if text.lines().any(|line| line.starts_with("SSH-")) {
+        return None;
+    }
+    let first = text.lines().map(str::trim).find(|line| !line.is_empty())?;
+    Some(server_text(&first.chars().take(80).collect::<String>()))
 }

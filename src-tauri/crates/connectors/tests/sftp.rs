@@ -426,20 +426,27 @@ async fn a_port_that_is_not_ssh_is_named() {
         .await
         .expect("bind");
     let port = listener.local_addr().expect("addr").port();
+    // An HTTP server: reads what the client sent, answers 400 and closes politely.
     tokio::spawn(async move {
-        use tokio::io::AsyncWriteExt;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         while let Ok((mut socket, _)) = listener.accept().await {
-            let _ = socket
-                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                .await;
+            tokio::spawn(async move {
+                let mut buffer = [0u8; 4096];
+                let _ = socket.read(&mut buffer).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    .await;
+                let _ = socket.shutdown().await;
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            });
         }
     });
     let result = test_sftp_with(&config_at("127.0.0.1", port, &key), None, &quick_options(3)).await;
-    assert!(!result.ok);
-    assert!(
-        result.message.contains(&port.to_string()),
-        "message names the port: {}",
-        result.message
+    assert_failure(
+        &result,
+        "api.unexpected",
+        &[&port.to_string(), "not as an SSH server"],
+        &[],
     );
 }
 

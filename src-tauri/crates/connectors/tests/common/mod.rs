@@ -40,7 +40,11 @@ pub async fn silent_server() -> u16 {
 
 /// Asserts a failed result with `code`, whose message mentions every `words` and no secret.
 pub fn assert_failure(result: &ConnectionTestResult, code: &str, words: &[&str], secrets: &[&str]) {
-    eprintln!("{code}: {}", result.message);
+    eprintln!(
+        "{}: {}",
+        result.code.as_deref().unwrap_or("ok"),
+        result.message
+    );
     assert!(
         !result.ok,
         "expected {code}, got success: {}",
