@@ -62,4 +62,9 @@ if [ ! -x "$TOOLS_ROOT/bin/tauri-driver" ]; then
   say "cargo install tauri-driver@2.1.0"
   cargo install tauri-driver@2.1.0 --locked --root "$TOOLS_ROOT" --quiet
 fi
+# s3s-fs: a real S3-compatible server (checks signatures) for the connector tests.
+if [ ! -x "$TOOLS_ROOT/bin/s3s-fs" ]; then
+  say "cargo install s3s-fs@0.14.1 (S3 test peer)"
+  cargo install s3s-fs@0.14.1 --features binary --locked --root "$TOOLS_ROOT" --quiet
+fi
 say "done"
