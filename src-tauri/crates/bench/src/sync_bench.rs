@@ -68,6 +68,52 @@ pub struct SyncBenchReport {
     pub queries: QueryTimings,
 }
 
+/// Times `queries` case-list queries against an existing cache (no sandbox, no sync): for
+/// iterating on query plans with a cache kept by `--keep-cache`.
+pub fn run_queries_on(path: &std::path::Path, queries: usize) -> Result<QueryTimings> {
+    if !path.exists() {
+        return Err(BenchError::Check(format!(
+            "{} does not exist",
+            path.display()
+        )));
+    }
+    let store = pd_store::Store::open(path)?;
+    let now = chrono::Utc::now();
+    let vocab = Vocabulary::learn(&store, now)?;
+    let plan = vocab.plan(queries, 0x5EED);
+    queries::run(&store, &plan, now)
+}
+
+impl QueryTimings {
+    /// The overall and per-kind figures as Markdown.
+    pub fn to_markdown(&self) -> String {
+        let q = &self.overall;
+        let mut out = format!(
+            "{} queries: p50 {} / p95 {} / p99 {} / max {}\n\n",
+            q.samples,
+            ms(q.p50),
+            ms(q.p95),
+            ms(q.p99),
+            ms(q.max)
+        );
+        out.push_str("| search text | queries | p50 | p95 | max |\n|---|---|---|---|---|\n");
+        for (kind, p) in &self.by_kind {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                kind.label(),
+                p.samples,
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.max)
+            ));
+        }
+        if let Some((d, q)) = &self.slowest {
+            out.push_str(&format!("\nslowest query ({}): {q:?}\n", ms(*d)));
+        }
+        out
+    }
+}
+
 /// Runs the sync benchmark.
 pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
     let ws = Workspace::new(config.data.clone())?;
@@ -183,20 +229,8 @@ impl SyncBenchReport {
             ms(q.p99),
             ms(q.max)
         ));
-        out.push_str("\n| search text | queries | p50 | p95 | max |\n|---|---|---|---|---|\n");
-        for (kind, p) in &self.queries.by_kind {
-            out.push_str(&format!(
-                "| {} | {} | {} | {} | {} |\n",
-                kind.label(),
-                p.samples,
-                ms(p.p50),
-                ms(p.p95),
-                ms(p.max)
-            ));
-        }
-        if let Some((d, q)) = &self.queries.slowest {
-            out.push_str(&format!("\nslowest query ({}): {q:?}\n", ms(*d)));
-        }
+        out.push('\n');
+        out.push_str(&self.queries.to_markdown());
         out
     }
 }

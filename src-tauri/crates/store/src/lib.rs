@@ -316,6 +316,23 @@ impl Store {
         self.db.read(|c| outbox::conflicts(c, case_id))
     }
 
+    /// Forgets a conflict the analyst has read; returns its case id.
+    pub fn dismiss_conflict(&self, conflict_id: i64) -> Result<String> {
+        self.db.write(|tx| {
+            let case_id: Option<String> = tx
+                .query_row(
+                    "DELETE FROM conflicts WHERE id = ?1 RETURNING case_id",
+                    [conflict_id],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            case_id.ok_or_else(|| StoreError::NotFound {
+                what: "conflict",
+                id: conflict_id.to_string(),
+            })
+        })
+    }
+
     // ---- reads for the UI ------------------------------------------------------------------
 
     /// One window of the case list and the total it was cut from (one snapshot).
@@ -325,7 +342,7 @@ impl Store {
 
     /// Counts per status for the query without its status filter.
     pub fn status_counts(&self, query: &CaseQuery, now: Timestamp) -> Result<Vec<StatusCount>> {
-        self.db.read(|c| query::status_counts(c, query, now))
+        self.db.read_tx(|tx| query::status_counts(tx, query, now))
     }
 
     /// Everything the case page shows.

@@ -1,6 +1,6 @@
 //! `cargo run --release -p pd-bench --bin sync-bench -- [--cases N] [--comments-per-case N]
 //! [--queries N] [--data FILE] [--keep-cache FILE]`: first sync, no-change sync and case-list
-//! query latency.
+//! query latency. `--cache FILE` only times the queries against an existing cache.
 
 use pd_bench::args::Flags;
 use pd_bench::sync_bench::{self, SyncBenchConfig};
@@ -17,6 +17,7 @@ async fn main() {
                 "data",
                 "idle-runs",
                 "keep-cache",
+                "cache",
             ],
         )?;
         let d = SyncBenchConfig::default();
@@ -29,6 +30,12 @@ async fn main() {
             keep_cache: flags.path("keep-cache"),
         };
         println!("sync-bench on {}", pd_bench::machine_line());
+        if let Some(cache) = flags.path("cache") {
+            let timings =
+                tokio::task::block_in_place(|| sync_bench::run_queries_on(&cache, config.queries))?;
+            println!("\n{}", timings.to_markdown());
+            return Ok(());
+        }
         let report = sync_bench::run(&config).await?;
         println!("\n{}", report.to_markdown());
         Ok::<(), pd_bench::BenchError>(())
