@@ -121,7 +121,12 @@ pub enum Priority {
 
 impl Priority {
     /// Every priority, lowest first.
-    pub const ALL: [Priority; 4] = [Priority::Low, Priority::Normal, Priority::High, Priority::Urgent];
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
 
     /// The wire and database spelling.
     pub fn as_str(self) -> &'static str {

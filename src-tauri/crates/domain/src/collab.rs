@@ -87,11 +87,19 @@ pub struct CasePatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<Priority>,
     /// New owner; `Some(None)` unassigns.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
     #[ts(optional, type = "string | null")]
     pub owner: Option<Option<String>>,
     /// New SLA due; `Some(None)` clears it.
-    #[serde(default, skip_serializing_if = "Option::is_none", with = "double_option")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "double_option"
+    )]
     #[ts(optional, type = "string | null")]
     pub sla_due: Option<Option<Timestamp>>,
     /// New title.
@@ -151,8 +159,14 @@ mod tests {
         assert_eq!(cleared.owner, Some(None));
         let set: CasePatch = serde_json::from_str(r#"{"owner":"ann@acme.com"}"#).expect("parse");
         assert_eq!(set.owner, Some(Some("ann@acme.com".into())));
-        assert_eq!(serde_json::to_string(&cleared).expect("ser"), r#"{"owner":null}"#);
-        assert_eq!(serde_json::to_string(&absent).expect("ser"), r#"{"status":"open"}"#);
+        assert_eq!(
+            serde_json::to_string(&cleared).expect("ser"),
+            r#"{"owner":null}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&absent).expect("ser"),
+            r#"{"status":"open"}"#
+        );
     }
 
     #[test]

@@ -80,8 +80,13 @@ impl Transaction {
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("failed") || s.eq_ignore_ascii_case("f"));
         let failed_delivery = self.delivery_status.as_deref().is_some_and(|s| {
-            matches!(s, "DeliveryFailed" | "PartiallyFailed" | "PartiallyDelivered")
+            matches!(
+                s,
+                "DeliveryFailed" | "PartiallyFailed" | "PartiallyDelivered"
+            )
         });
-        failed_status || failed_delivery || self.error_code.as_deref().is_some_and(|c| !c.is_empty())
+        failed_status
+            || failed_delivery
+            || self.error_code.as_deref().is_some_and(|c| !c.is_empty())
     }
 }
