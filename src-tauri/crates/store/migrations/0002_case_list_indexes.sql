@@ -10,3 +10,23 @@ CREATE INDEX cases_kind ON cases(kind);
 CREATE INDEX cases_owner ON cases(owner);
 CREATE INDEX cases_owner_nulls_last ON cases(owner IS NULL, owner);
 CREATE INDEX cases_sla_nulls_last ON cases(sla_due IS NULL, sla_due);
+
+-- A counter that moves whenever a case row is written, read in the same snapshot as a query:
+-- the in-memory copy of the filter columns (query.rs) is reused while it has not moved.
+CREATE TABLE case_list_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    n  INTEGER NOT NULL
+);
+INSERT INTO case_list_version (id, n) VALUES (1, 0);
+CREATE TRIGGER cases_version_insert AFTER INSERT ON cases
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER cases_version_update AFTER UPDATE ON cases
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER cases_version_delete AFTER DELETE ON cases
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;

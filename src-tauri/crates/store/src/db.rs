@@ -36,6 +36,8 @@ pub(crate) struct Db {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: std::sync::atomic::AtomicUsize,
+    /// The case list's in-memory filter columns, shared by the readers (see `facets.rs`).
+    pub(crate) facets: crate::facets::FacetSlot,
 }
 
 impl Db {
@@ -60,6 +62,7 @@ impl Db {
             writer: Mutex::new(writer),
             readers,
             next_reader: std::sync::atomic::AtomicUsize::new(0),
+            facets: Default::default(),
         }))
     }
 

@@ -8,6 +8,7 @@ mod codec;
 mod db;
 mod directory;
 mod error;
+mod facets;
 mod outbox;
 mod query;
 
@@ -337,12 +338,14 @@ impl Store {
 
     /// One window of the case list and the total it was cut from (one snapshot).
     pub fn list_cases(&self, query: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
-        self.db.read_tx(|tx| query::list_cases(tx, query, now))
+        self.db
+            .read_tx(|tx| query::list_cases(tx, &self.db.facets, query, now))
     }
 
     /// Counts per status for the query without its status filter.
     pub fn status_counts(&self, query: &CaseQuery, now: Timestamp) -> Result<Vec<StatusCount>> {
-        self.db.read_tx(|tx| query::status_counts(tx, query, now))
+        self.db
+            .read_tx(|tx| query::status_counts(tx, &self.db.facets, query, now))
     }
 
     /// Everything the case page shows.

@@ -6,7 +6,7 @@ use pd_domain::{
     ActivityEntry, CaseDetail, CaseListPage, CaseQuery, CaseRow, CaseSortField, CaseStatus,
     CommentView, SendState, StatusCount, Timestamp,
 };
-use rusqlite::{params_from_iter, types::Value, Connection, OptionalExtension};
+use rusqlite::{params_from_iter, types::Value, Connection};
 
 use crate::cases::{
     case_from_row, comment_from_row, document_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS,
@@ -15,6 +15,7 @@ use crate::cases::{
 use crate::codec::{status_rank, ts};
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
+use crate::facets::{self, FacetSlot};
 use crate::outbox::{
     self, OutboxState, KIND_COMMENT, KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK,
 };
@@ -80,10 +81,6 @@ struct Filters {
     fts: Option<String>,
     /// Conditions on `c.*` joined with AND (`1` when there are none).
     plain: String,
-    /// Whether there is any plain condition.
-    has_plain: bool,
-    /// Whether a plain condition narrows to few cases through its own index (partner, owner).
-    selective: bool,
     /// Arguments: the FTS expression first (if any), then the plain filters' values.
     args: Vec<Value>,
 }
@@ -158,20 +155,12 @@ fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<Filt
             terminal.join(", ")
         ));
     }
-    let has_plain = !filters.is_empty();
-    let selective = !q.partner_ids.is_empty() || q.owners.iter().any(|o| !o.is_empty());
-    let plain = if has_plain {
+    let plain = if !filters.is_empty() {
         filters.join(" AND ")
     } else {
         "1".to_string()
     };
-    Some(Filters {
-        fts,
-        plain,
-        has_plain,
-        selective,
-        args,
-    })
+    Some(Filters { fts, plain, args })
 }
 
 /// The ORDER BY for a sort, and the index that yields exactly that order. Ties break on `rid`
@@ -208,139 +197,49 @@ fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
 /// what they match) is cheaper.
 const ORDERED_WALK_BUDGET: u64 = 20_000;
 
-/// Statuses counted per packed sum: each gets [`COUNT_BITS`] bits of one 64-bit integer.
-const STATUSES_PER_SUM: usize = 3;
-/// Bits per status in a packed sum: counts up to 2,097,151 per status.
-const COUNT_BITS: usize = 21;
-
-/// How many cases per status (indexed by status rank) the filters match, ignoring any status
-/// filter they carry. One pass over the matches, with no sorting: the counts are packed into
-/// two integer sums. A search drives from the full-text index and reads only the narrow
-/// `cases_facets` entry of each match.
-fn count_by_status(conn: &Connection, f: &Filters) -> Result<Vec<i64>> {
-    let statuses = CaseStatus::ALL.len();
-    let sums: Vec<String> = (0..statuses.div_ceil(STATUSES_PER_SUM))
-        .map(|part| {
-            let first = part * STATUSES_PER_SUM;
-            let last = (first + STATUSES_PER_SUM).min(statuses);
-            format!(
-                "coalesce(sum(CASE WHEN c.status_rank >= {first} AND c.status_rank < {last} \
-                 THEN 1 << ({COUNT_BITS} * (c.status_rank - {first})) ELSE 0 END), 0)"
-            )
-        })
-        .collect();
-    let source = match (&f.fts, f.selective) {
-        (Some(_), _) => format!(
-            "case_fts CROSS JOIN cases c INDEXED BY cases_facets ON c.rid = case_fts.rowid \
-             WHERE case_fts MATCH ?1 AND {}",
-            f.plain
-        ),
-        (None, true) => format!("cases c WHERE {}", f.plain),
-        (None, false) if f.has_plain => {
-            format!("cases c INDEXED BY cases_facets WHERE {}", f.plain)
+/// Cases per status rank that `q` matches, ignoring its status filter: the search's rowids
+/// from the full-text index (or every case), checked against the in-memory filter columns.
+/// Call inside a read transaction so the copy and the search read one snapshot.
+fn count_by_status(
+    conn: &Connection,
+    slot: &FacetSlot,
+    q: &CaseQuery,
+    f: &Filters,
+    now: Timestamp,
+) -> Result<(Vec<i64>, usize)> {
+    let facets = facets::current(conn, slot)?;
+    let filter = facets.filter(q, now);
+    let counts = match &f.fts {
+        Some(expr) => {
+            let mut stmt =
+                conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
+            let rids = stmt
+                .query_map([expr], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            facets.count_by_status(Some(&rids), &filter)
         }
-        (None, false) => "cases c INDEXED BY cases_status_rank".to_string(),
+        None => facets.count_by_status(None, &filter),
     };
-    let sql = format!("SELECT {} FROM {source}", sums.join(", "));
-    let packed: Vec<i64> = conn
-        .prepare_cached(&sql)?
-        .query_row(params_from_iter(f.args.iter()), |r| {
-            (0..sums.len()).map(|i| r.get::<_, i64>(i)).collect()
-        })?;
-    let mask = (1i64 << COUNT_BITS) - 1;
-    Ok((0..statuses)
-        .map(|rank| {
-            let sum = packed[rank / STATUSES_PER_SUM];
-            (sum >> (COUNT_BITS * (rank % STATUSES_PER_SUM))) & mask
-        })
-        .collect())
+    Ok((counts, facets.case_slots()))
 }
 
-/// [`count_by_status`], remembered per read connection for the next call with the same filters
-/// while the data is unchanged (`PRAGMA data_version`): the UI asks for the list (whose total
-/// needs the counts) and the status counts together, and the second call then costs nothing.
-/// Call inside a read transaction so the version and the counts come from one snapshot.
-fn status_counts_of(conn: &Connection, f: &Filters) -> Result<Vec<i64>> {
-    let too_many: bool = conn
-        .prepare_cached("SELECT coalesce(max(rid), 0) >= ?1 FROM cases")?
-        .query_row([1i64 << COUNT_BITS], |r| r.get(0))?;
-    if too_many {
-        return count_by_status_grouped(conn, f);
-    }
-    conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS case_count_memo \
-         (key TEXT PRIMARY KEY, version INTEGER NOT NULL, counts TEXT NOT NULL)",
-    )?;
-    let version: i64 = conn
-        .prepare_cached("PRAGMA main.data_version")?
-        .query_row([], |r| r.get(0))?;
-    let key = format!(
-        "{}\u{1f}{}\u{1f}{:?}",
-        f.fts.as_deref().unwrap_or(""),
-        f.plain,
-        f.args
-    );
-    let remembered: Option<String> = conn
-        .prepare_cached("SELECT counts FROM temp.case_count_memo WHERE key = ?1 AND version = ?2")?
-        .query_row(rusqlite::params![key, version], |r| r.get(0))
-        .optional()?;
-    if let Some(text) = remembered {
-        let counts: Vec<i64> = text.split(',').filter_map(|n| n.parse().ok()).collect();
-        if counts.len() == CaseStatus::ALL.len() {
-            return Ok(counts);
-        }
-    }
-    let counts = count_by_status(conn, f)?;
-    let text = counts
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
-    conn.prepare_cached("DELETE FROM temp.case_count_memo")?
-        .execute([])?;
-    conn.prepare_cached(
-        "INSERT INTO temp.case_count_memo (key, version, counts) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(rusqlite::params![key, version, text])?;
-    Ok(counts)
-}
-
-/// The plain GROUP BY, for caches too large for packed sums.
-fn count_by_status_grouped(conn: &Connection, f: &Filters) -> Result<Vec<i64>> {
-    let source = match &f.fts {
-        Some(_) => format!(
-            "case_fts CROSS JOIN cases c ON c.rid = case_fts.rowid WHERE case_fts MATCH ?1 AND {}",
-            f.plain
-        ),
-        None => format!("cases c WHERE {}", f.plain),
-    };
-    let mut counts = vec![0; CaseStatus::ALL.len()];
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT c.status_rank, count(*) FROM {source} GROUP BY c.status_rank"
-    ))?;
-    let mut rows = stmt.query(params_from_iter(f.args.iter()))?;
-    while let Some(r) = rows.next()? {
-        let rank: i64 = r.get(0)?;
-        if let Some(slot) = usize::try_from(rank).ok().and_then(|i| counts.get_mut(i)) {
-            *slot = r.get(1)?;
-        }
-    }
-    Ok(counts)
-}
-
-pub(crate) fn list_cases(conn: &Connection, q: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
+pub(crate) fn list_cases(
+    conn: &Connection,
+    slot: &FacetSlot,
+    q: &CaseQuery,
+    now: Timestamp,
+) -> Result<CaseListPage> {
     let empty = || CaseListPage {
         rows: Vec::new(),
         total: 0,
         offset: q.offset,
     };
-    let (Some(f), Some(unfiltered)) = (case_filters(q, now, true), case_filters(q, now, false))
-    else {
+    let Some(f) = case_filters(q, now, true) else {
         return Ok(empty());
     };
     // The total is the status counts' sum over the statuses asked for; the same counts answer
     // the status_counts call that comes with it.
-    let counts = status_counts_of(conn, &unfiltered)?;
+    let (counts, all) = count_by_status(conn, slot, q, &f, now)?;
     let total: i64 = CaseStatus::ALL
         .iter()
         .zip(&counts)
@@ -359,12 +258,9 @@ pub(crate) fn list_cases(conn: &Connection, q: &CaseQuery, now: Timestamp) -> Re
         });
     }
     // How far a walk in sort order would go to fill the page, if matches are spread evenly.
-    let all: i64 = conn
-        .prepare_cached("SELECT coalesce(max(rid), 0) FROM cases")?
-        .query_row([], |r| r.get(0))?;
+    let all = u64::try_from(all).unwrap_or(u64::MAX);
     let window = u64::from(q.offset) + u64::from(limit);
-    let walk = window.saturating_mul(u64::try_from(all).unwrap_or(0))
-        / u64::try_from(total.max(1)).unwrap_or(1);
+    let walk = window.saturating_mul(all) / u64::try_from(total.max(1)).unwrap_or(1);
     let (order, sort_index) = order_by(q.sort, q.descending);
     let walk_in_order = walk <= ORDERED_WALK_BUDGET;
     let source = match (&f.fts, walk_in_order) {
@@ -425,11 +321,12 @@ pub(crate) fn list_cases(conn: &Connection, q: &CaseQuery, now: Timestamp) -> Re
 
 pub(crate) fn status_counts(
     conn: &Connection,
+    slot: &FacetSlot,
     q: &CaseQuery,
     now: Timestamp,
 ) -> Result<Vec<StatusCount>> {
     let counts = match case_filters(q, now, false) {
-        Some(f) => status_counts_of(conn, &f)?,
+        Some(f) => count_by_status(conn, slot, q, &f, now)?.0,
         None => vec![0; CaseStatus::ALL.len()],
     };
     Ok(CaseStatus::ALL

@@ -229,3 +229,73 @@ fn every_plan_gives_the_same_page_total_and_counts_as_a_plain_filter_and_sort() 
     }
     assert_eq!(checked, 5 * 5 * 9 * 2 * 3);
 }
+
+#[test]
+fn counts_and_totals_follow_every_change_to_the_cases() {
+    let (_dir, store, cases) = fixture();
+    let open_zebra = CaseQuery {
+        search: Some("zebrafish".into()),
+        ..CaseQuery::default()
+    };
+    let before = store.list_cases(&open_zebra, now()).expect("list");
+    assert_eq!(before.total, 6);
+    let count_of = |status: CaseStatus, q: &CaseQuery| {
+        store
+            .status_counts(q, now())
+            .expect("counts")
+            .into_iter()
+            .find(|c| c.status == status)
+            .map(|c| c.count)
+            .expect("status present")
+    };
+    let target = &cases[7];
+    let was = target.status;
+    let new_status = if was == CaseStatus::Closed {
+        CaseStatus::Open
+    } else {
+        CaseStatus::Closed
+    };
+    let closed_before = count_of(new_status, &open_zebra);
+    let was_before = count_of(was, &open_zebra);
+    // A local change moves the case between statuses at once.
+    store
+        .patch_local_case(
+            &target.id,
+            &CasePatch {
+                status: Some(new_status),
+                ..CasePatch::default()
+            },
+            now(),
+        )
+        .expect("patch");
+    assert_eq!(count_of(new_status, &open_zebra), closed_before + 1);
+    assert_eq!(count_of(was, &open_zebra), was_before - 1);
+    // A pulled case appears in counts, totals and the page.
+    let mut fresh = case(CASES + 1, "GC9", "Newcomer Goods");
+    fresh.title = "zebrafish crate".into();
+    store
+        .apply_case_page(
+            &page(vec![bundle(fresh.clone(), vec![], vec![])], "c2"),
+            "cases",
+        )
+        .expect("page");
+    let after = store.list_cases(&open_zebra, now()).expect("list");
+    assert_eq!(after.total, 7);
+    assert!(after.rows.iter().any(|r| r.id == fresh.id));
+    let gc9 = CaseQuery {
+        partner_ids: vec!["GC9".into()],
+        ..CaseQuery::default()
+    };
+    assert_eq!(store.list_cases(&gc9, now()).expect("list").total, 1);
+    let nobody = CaseQuery {
+        partner_ids: vec!["GC-unknown".into()],
+        owners: vec!["nobody-at-all".into()],
+        ..CaseQuery::default()
+    };
+    assert_eq!(store.list_cases(&nobody, now()).expect("list").total, 0);
+    assert!(store
+        .status_counts(&nobody, now())
+        .expect("counts")
+        .iter()
+        .all(|c| c.count == 0));
+}
