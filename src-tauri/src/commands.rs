@@ -1,30 +1,17 @@
-//! The IPC contract of ARCHITECTURE.md, one short function per command: reads go to the store on
-//! a blocking thread; writes go to the store (cache row + outbox entry) and nudge the sync.
+//! The IPC contract of ARCHITECTURE.md as Tauri commands: each forwards to the plain function of
+//! the same name in [`crate::api`] or [`crate::accounts`], where the work and its tests live.
 
-use chrono::Utc;
 use pd_domain::{
-    CaseDetail, CaseListPage, CasePatch, CaseQuery, CommentView, ExceptionFacets, ExceptionPage,
-    ExceptionQuery, ExceptionRow, PartnerRow, SendState, StatusCount, SyncStatus, User, Visibility,
+    AccountInput, AccountView, CaseDetail, CaseListPage, CasePatch, CaseQuery, CommentView,
+    ConnectionTestResult, ConnectorInput, ConnectorView, ExceptionFacets, ExceptionPage,
+    ExceptionQuery, KeychainStatus, NewCaseInput, OutboxEdit, OutboxEntryView, PartnerRow,
+    StatusCount, SyncStatus, User, Visibility,
 };
-use pd_store::Store;
 use tauri::State;
 
-use crate::error::AppError;
-use crate::exception_case::new_case_from_exception;
+use crate::accounts;
+use crate::api::{self, CommandResult};
 use crate::state::AppState;
-
-/// Result of every command.
-pub type CommandResult<T> = Result<T, AppError>;
-
-/// Runs a store call on a blocking thread.
-async fn on_store<T, F>(state: &AppState, call: F) -> CommandResult<T>
-where
-    T: Send + 'static,
-    F: FnOnce(&Store) -> pd_store::Result<T> + Send + 'static,
-{
-    let store = state.store.clone();
-    Ok(tokio::task::spawn_blocking(move || call(&store)).await??)
-}
 
 /// A page of the case list.
 #[tauri::command]
@@ -32,7 +19,7 @@ pub async fn list_cases(
     state: State<'_, AppState>,
     query: CaseQuery,
 ) -> CommandResult<CaseListPage> {
-    on_store(&state, move |store| store.list_cases(&query, Utc::now())).await
+    api::list_cases(&state, query).await
 }
 
 /// Counts per status for the tabs.
@@ -41,13 +28,13 @@ pub async fn case_status_counts(
     state: State<'_, AppState>,
     query: CaseQuery,
 ) -> CommandResult<Vec<StatusCount>> {
-    on_store(&state, move |store| store.status_counts(&query, Utc::now())).await
+    api::case_status_counts(&state, query).await
 }
 
 /// One case with its thread, documents and linked transactions.
 #[tauri::command]
 pub async fn get_case(state: State<'_, AppState>, id: String) -> CommandResult<CaseDetail> {
-    on_store(&state, move |store| store.case_detail(&id, Utc::now())).await
+    api::get_case(&state, id).await
 }
 
 /// A page of the exceptions inbox.
@@ -56,13 +43,13 @@ pub async fn list_exceptions(
     state: State<'_, AppState>,
     query: ExceptionQuery,
 ) -> CommandResult<ExceptionPage> {
-    on_store(&state, move |store| store.list_exceptions(&query)).await
+    api::list_exceptions(&state, query).await
 }
 
 /// Filter choices for the inbox.
 #[tauri::command]
 pub async fn exception_facets(state: State<'_, AppState>) -> CommandResult<ExceptionFacets> {
-    on_store(&state, |store| store.exception_facets()).await
+    api::exception_facets(&state).await
 }
 
 /// Partners matching a search (all when empty).
@@ -71,89 +58,43 @@ pub async fn list_partners(
     state: State<'_, AppState>,
     search: Option<String>,
 ) -> CommandResult<Vec<PartnerRow>> {
-    on_store(&state, move |store| store.list_partners(search.as_deref())).await
+    api::list_partners(&state, search).await
 }
 
 /// One partner.
 #[tauri::command]
 pub async fn get_partner(state: State<'_, AppState>, id: String) -> CommandResult<PartnerRow> {
-    on_store(&state, move |store| store.partner(&id)).await
+    api::get_partner(&state, id).await
 }
 
 /// Colleagues, to assign cases.
 #[tauri::command]
 pub async fn list_users(state: State<'_, AppState>) -> CommandResult<Vec<User>> {
-    on_store(&state, |store| store.list_users()).await
+    api::list_users(&state).await
 }
 
 /// Where the sync stands.
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> CommandResult<SyncStatus> {
-    state.sync.status().await
+    api::sync_status(&state).await
 }
 
-/// Syncs now; answers with the status after it (offline is a status, not an error).
+/// Syncs now; answers with the status after it.
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> CommandResult<SyncStatus> {
-    state.sync.sync_now().await
+    api::sync_now(&state).await
 }
 
-/// Opens a case for a failed transaction; returns the new case id.
+/// Opens a case for a failed transaction; returns the case id.
 #[tauri::command]
 pub async fn create_case_from_exception(
     state: State<'_, AppState>,
     transaction_id: String,
 ) -> CommandResult<String> {
-    let analyst = state.workspace.analyst.clone();
-    let case_id = on_store(&state, move |store| {
-        let Some(row) = find_exception(store, &transaction_id)? else {
-            return Ok(Err(AppError::reported(
-                "exception.not_found",
-                format!("Transaction {transaction_id} is not in the exceptions inbox."),
-            )));
-        };
-        if let Some(existing) = row.case_ids.first() {
-            return Ok(Ok(existing.clone()));
-        }
-        let new_case = match new_case_from_exception(&row, uuid::Uuid::new_v4().to_string()) {
-            Ok(new_case) => new_case,
-            Err(error) => return Ok(Err(error)),
-        };
-        store
-            .create_local_case(&new_case, &analyst, Utc::now())
-            .map(Ok)
-    })
-    .await??;
-    state.changes.report(&["cases", "exceptions", "outbox"]);
-    state.sync.nudge();
-    Ok(case_id)
+    api::create_case_from_exception(&state, transaction_id).await
 }
 
-/// Finds one inbox row by transaction id, paging through the inbox.
-fn find_exception(store: &Store, transaction_id: &str) -> pd_store::Result<Option<ExceptionRow>> {
-    const PAGE: u32 = 500;
-    let mut offset = 0;
-    loop {
-        let page = store.list_exceptions(&ExceptionQuery {
-            offset,
-            limit: PAGE,
-            ..ExceptionQuery::default()
-        })?;
-        if let Some(row) = page
-            .rows
-            .iter()
-            .find(|row| row.transaction.transaction_id == transaction_id)
-        {
-            return Ok(Some(row.clone()));
-        }
-        offset += PAGE;
-        if page.rows.is_empty() || offset >= page.total {
-            return Ok(None);
-        }
-    }
-}
-
-/// Adds a comment (queued for the server); the view says it is pending.
+/// Adds a comment (queued for the server).
 #[tauri::command]
 pub async fn add_comment(
     state: State<'_, AppState>,
@@ -161,32 +102,153 @@ pub async fn add_comment(
     body: String,
     visibility: Visibility,
 ) -> CommandResult<CommentView> {
-    let author = state.workspace.analyst.clone();
-    let comment = on_store(&state, move |store| {
-        store.add_local_comment(&case_id, &author, &body, visibility, Utc::now())
-    })
-    .await?;
-    state.changes.report(&["cases", "outbox"]);
-    state.sync.nudge();
-    Ok(CommentView {
-        comment,
-        send_state: SendState::Pending,
-    })
+    api::add_comment(&state, case_id, body, visibility).await
 }
 
-/// Changes case fields (queued for the server) and returns the case as it now reads.
+/// Changes case fields (queued) and returns the case.
 #[tauri::command]
 pub async fn update_case(
     state: State<'_, AppState>,
     case_id: String,
     patch: CasePatch,
 ) -> CommandResult<CaseDetail> {
-    let detail = on_store(&state, move |store| {
-        store.patch_local_case(&case_id, &patch, Utc::now())?;
-        store.case_detail(&case_id, Utc::now())
-    })
-    .await?;
-    state.changes.report(&["cases", "outbox"]);
-    state.sync.nudge();
-    Ok(detail)
+    api::update_case(&state, case_id, patch).await
+}
+
+/// A case typed by the analyst (queued); returns its id.
+#[tauri::command]
+pub async fn create_case(state: State<'_, AppState>, input: NewCaseInput) -> CommandResult<String> {
+    api::create_case(&state, input).await
+}
+
+/// Links a transaction to a case (queued).
+#[tauri::command]
+pub async fn link_transaction(
+    state: State<'_, AppState>,
+    case_id: String,
+    transaction_id: String,
+) -> CommandResult<CaseDetail> {
+    api::link_transaction(&state, case_id, transaction_id).await
+}
+
+/// Unlinks a transaction from a case (queued).
+#[tauri::command]
+pub async fn unlink_transaction(
+    state: State<'_, AppState>,
+    case_id: String,
+    transaction_id: String,
+) -> CommandResult<CaseDetail> {
+    api::unlink_transaction(&state, case_id, transaction_id).await
+}
+
+/// Every queued change.
+#[tauri::command]
+pub async fn outbox_list(state: State<'_, AppState>) -> CommandResult<Vec<OutboxEntryView>> {
+    api::outbox_list(&state).await
+}
+
+/// Queues failed entries again (`null`: all of them).
+#[tauri::command]
+pub async fn outbox_retry(state: State<'_, AppState>, op_id: Option<String>) -> CommandResult<()> {
+    api::outbox_retry(&state, op_id).await
+}
+
+/// Rewrites a refused entry and queues it again.
+#[tauri::command]
+pub async fn outbox_edit(
+    state: State<'_, AppState>,
+    op_id: String,
+    edit: OutboxEdit,
+) -> CommandResult<()> {
+    api::outbox_edit(&state, op_id, edit).await
+}
+
+/// Drops an entry and reverts its local effect.
+#[tauri::command]
+pub async fn outbox_discard(state: State<'_, AppState>, op_id: String) -> CommandResult<()> {
+    api::outbox_discard(&state, op_id).await
+}
+
+/// Forgets a conflict the analyst has read.
+#[tauri::command]
+pub async fn dismiss_conflict(
+    state: State<'_, AppState>,
+    conflict_id: String,
+) -> CommandResult<()> {
+    api::dismiss_conflict(&state, conflict_id).await
+}
+
+/// Whether secrets can be stored.
+#[tauri::command]
+pub async fn keychain_status(state: State<'_, AppState>) -> CommandResult<KeychainStatus> {
+    api::keychain_status(&state).await
+}
+
+/// The Trading Grid accounts.
+#[tauri::command]
+pub async fn list_accounts(state: State<'_, AppState>) -> CommandResult<Vec<AccountView>> {
+    accounts::list_accounts(&state).await
+}
+
+/// Creates or edits an account (secrets to the keychain only).
+#[tauri::command]
+pub async fn save_account(
+    state: State<'_, AppState>,
+    input: AccountInput,
+) -> CommandResult<AccountView> {
+    accounts::save_account(&state, input).await
+}
+
+/// Removes an account, its secrets and its cache.
+#[tauri::command]
+pub async fn remove_account(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    accounts::remove_account(&state, id).await
+}
+
+/// Opens an account's workspace (`null`: the demo).
+#[tauri::command]
+pub async fn switch_account(
+    state: State<'_, AppState>,
+    id: Option<String>,
+) -> CommandResult<SyncStatus> {
+    accounts::switch_account(&state, id).await
+}
+
+/// Tests an account form without saving it.
+#[tauri::command]
+pub async fn test_account(
+    state: State<'_, AppState>,
+    input: AccountInput,
+) -> CommandResult<ConnectionTestResult> {
+    accounts::test_account(&state, input).await
+}
+
+/// The connectors.
+#[tauri::command]
+pub async fn list_connectors(state: State<'_, AppState>) -> CommandResult<Vec<ConnectorView>> {
+    accounts::list_connectors(&state).await
+}
+
+/// Creates or edits a connector (secret to the keychain only).
+#[tauri::command]
+pub async fn save_connector(
+    state: State<'_, AppState>,
+    input: ConnectorInput,
+) -> CommandResult<ConnectorView> {
+    accounts::save_connector(&state, input).await
+}
+
+/// Removes a connector and its secret.
+#[tauri::command]
+pub async fn remove_connector(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    accounts::remove_connector(&state, id).await
+}
+
+/// Tests a saved connector.
+#[tauri::command]
+pub async fn test_connector(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<ConnectionTestResult> {
+    accounts::test_connector(&state, id).await
 }

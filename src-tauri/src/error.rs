@@ -101,8 +101,20 @@ impl From<pd_tradinggrid::Error> for AppError {
     }
 }
 
+impl From<pd_secrets::SecretsError> for AppError {
+    fn from(error: pd_secrets::SecretsError) -> Self {
+        AppError::reported(error.code(), capitalised(&error.to_string()))
+    }
+}
+
+impl From<pd_settings::SettingsError> for AppError {
+    fn from(error: pd_settings::SettingsError) -> Self {
+        AppError::reported(error.code(), capitalised(&error.to_string()))
+    }
+}
+
 /// Crate messages start lower case (they read well inside logs); the UI shows sentences.
-fn capitalised(message: &str) -> String {
+pub(crate) fn capitalised(message: &str) -> String {
     let mut chars = message.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

@@ -1,26 +1,30 @@
 //! The PartnerDesk shell: opens the window, wires the crates (store, sync, sandbox) into Tauri
 //! state and exposes the IPC contract of ARCHITECTURE.md. Logic lives in the crates; this stays thin.
 
+pub mod accounts;
+pub mod api;
 pub mod commands;
 pub mod error;
 pub mod events;
 pub mod exception_case;
+pub mod keychain;
 pub mod logging;
 pub mod state;
 pub mod sync;
 pub mod workspace;
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use tauri::{Emitter, Manager};
 
 use crate::error::AppError;
-use crate::state::AppState;
+use crate::state::{AppState, StartOptions};
 
 /// Environment variable that overrides where the cache, logs and demo data live.
 pub const DATA_DIR_ENV: &str = "PARTNERDESK_DATA_DIR";
-/// The cache file inside the data dir.
+/// Environment variable that overrides where `settings.json` lives.
+pub const CONFIG_DIR_ENV: &str = "PARTNERDESK_CONFIG_DIR";
+/// The cache file inside the data dir (and inside each account's folder).
 pub const CACHE_FILE: &str = "cache.db";
 
 /// The folder for `cache.db`, `logs/` and the demo sandbox's data: `PARTNERDESK_DATA_DIR` when
@@ -34,18 +38,28 @@ pub fn data_dir(app: &tauri::AppHandle) -> Result<PathBuf, AppError> {
     Ok(dir)
 }
 
+/// The folder for `settings.json`: `PARTNERDESK_CONFIG_DIR` when set, else the platform's
+/// app-config folder (`~/.config/com.partnerdesk.app` on Linux).
+pub fn config_dir(app: &tauri::AppHandle) -> Result<PathBuf, AppError> {
+    let dir = match std::env::var_os(CONFIG_DIR_ENV) {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => app.path().app_config_dir()?,
+    };
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
+}
+
 fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     let handle = app.handle().clone();
     let dir = data_dir(&handle)?;
     let guard = logging::init(&dir.join("logs"))?;
     app.manage(guard);
     tracing::info!(data_dir = %dir.display(), version = env!("CARGO_PKG_VERSION"), "PartnerDesk starting");
-
-    let (store, outcome) = pd_store::Store::open_or_rebuild(dir.join(CACHE_FILE))?;
-    if let pd_store::OpenOutcome::Rebuilt { set_aside, reason } = outcome {
-        tracing::warn!(moved_to = %set_aside.display(), %reason, "cache was damaged; starting empty");
-    }
-
+    let options = StartOptions {
+        data_dir: dir,
+        config_dir: config_dir(&handle)?,
+        keychain_namespace: keychain::namespace_from_env(),
+    };
     let state = tauri::async_runtime::block_on(async move {
         let emitter = handle.clone();
         let changes = events::start_batcher(events::BATCH_WINDOW, move |payload| {
@@ -53,21 +67,7 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
                 tracing::warn!(%error, "could not emit change event");
             }
         });
-        let workspace = workspace::open_demo(&dir).await?;
-        let info = Arc::new(workspace.info);
-        let sync = Arc::new(sync::SyncControl::start(
-            store.clone(),
-            workspace.client,
-            &info,
-            changes.clone(),
-        ));
-        Ok::<_, AppError>(AppState {
-            store,
-            sync,
-            workspace: info,
-            changes,
-            sandbox: tokio::sync::Mutex::new(workspace.sandbox),
-        })
+        AppState::start(options, changes).await
     })?;
     app.manage(state);
     Ok(())
@@ -97,6 +97,24 @@ pub fn run() {
             commands::create_case_from_exception,
             commands::add_comment,
             commands::update_case,
+            commands::create_case,
+            commands::link_transaction,
+            commands::unlink_transaction,
+            commands::outbox_list,
+            commands::outbox_retry,
+            commands::outbox_edit,
+            commands::outbox_discard,
+            commands::dismiss_conflict,
+            commands::keychain_status,
+            commands::list_accounts,
+            commands::save_account,
+            commands::remove_account,
+            commands::switch_account,
+            commands::test_account,
+            commands::list_connectors,
+            commands::save_connector,
+            commands::remove_connector,
+            commands::test_connector,
         ])
         .build(tauri::generate_context!());
     let app = match app {

@@ -1,39 +1,454 @@
-//! What every command reaches through `tauri::State`: the cache, the sync, the workspace and the
-//! change reporter, created once at start-up.
+//! What every command reaches through `tauri::State`: the open workspace (its cache, its sync and,
+//! for the built-in demo, its sandbox), the settings, the keychain and the change reporter. The
+//! open workspace can be swapped at run time (`switch_account`); commands take a snapshot of it,
+//! so a switch never pulls a cache out from under a running command.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use partnerdesk_sandbox::SandboxHandle;
+use pd_domain::{AccountHealth, Connectivity, ErrorInfo, SyncStatus};
+use pd_settings::{Account, Settings, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET};
 use pd_store::Store;
 use tokio::sync::Mutex;
+use uuid::Uuid;
 
-use crate::events::ChangeReporter;
+use crate::error::AppError;
+use crate::events::{ChangeReporter, TOPICS};
+use crate::keychain::Keychain;
 use crate::sync::SyncControl;
-use crate::workspace::WorkspaceInfo;
+use crate::workspace::{self, Credentials, WorkspaceInfo};
+use crate::CACHE_FILE;
 
-/// Shared application state.
-#[derive(Debug)]
-pub struct AppState {
-    /// The SQLite cache (cheap to clone; clones share connections).
-    pub store: Store,
-    /// The sync service.
-    pub sync: Arc<SyncControl>,
-    /// The workspace shown in the UI.
-    pub workspace: Arc<WorkspaceInfo>,
-    /// Where commands report what they changed.
-    pub changes: ChangeReporter,
-    /// The built-in demo server, stopped on exit.
-    pub sandbox: Mutex<Option<SandboxHandle>>,
+/// The settings file inside the config dir.
+pub const SETTINGS_FILE: &str = "settings.json";
+
+/// Where the app keeps its files and secrets; [`crate::run`] fills it from the environment,
+/// tests from temp dirs.
+#[derive(Debug, Clone)]
+pub struct StartOptions {
+    /// Caches, logs, the demo sandbox's data.
+    pub data_dir: PathBuf,
+    /// `settings.json`.
+    pub config_dir: PathBuf,
+    /// Keychain service namespace.
+    pub keychain_namespace: String,
 }
 
-impl AppState {
-    /// Stops the sync, then the built-in sandbox.
-    pub async fn shutdown(&self) {
-        self.sync.shutdown().await;
+/// The workspace open now.
+pub struct ActiveWorkspace {
+    /// Its SQLite cache (cheap to clone; clones share connections).
+    pub store: Store,
+    /// Shown in the UI.
+    pub info: WorkspaceInfo,
+    /// The running sync; `None` when it cannot run (no keychain, no stored secret).
+    sync: Option<SyncControl>,
+    /// Why no sync runs, as the status bar shows it.
+    blocked: Option<ErrorInfo>,
+    /// The built-in demo server, stopped when the workspace closes.
+    sandbox: Mutex<Option<SandboxHandle>>,
+}
+
+impl std::fmt::Debug for ActiveWorkspace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActiveWorkspace")
+            .field("info", &self.info)
+            .field("syncing", &self.sync.is_some())
+            .field("blocked", &self.blocked)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ActiveWorkspace {
+    /// Where the sync stands (a workspace without a sync says why in `last_error`).
+    pub async fn status(&self) -> SyncStatus {
+        match &self.sync {
+            Some(sync) => sync.status().await,
+            None => {
+                let store = self.store.clone();
+                let summary = tokio::task::spawn_blocking(move || store.outbox_summary())
+                    .await
+                    .ok()
+                    .and_then(Result::ok);
+                SyncStatus {
+                    workspace_name: self.info.name.clone(),
+                    is_demo: self.info.is_demo,
+                    syncing: false,
+                    connectivity: Connectivity::Unknown,
+                    last_synced_at: None,
+                    last_error: self.blocked.clone(),
+                    pending_changes: summary.as_ref().map_or(0, |s| s.pending),
+                    failed_changes: summary.as_ref().map_or(0, |s| s.failed),
+                    oldest_pending_at: summary.and_then(|s| s.oldest),
+                    keychain_unavailable: false,
+                }
+            }
+        }
+    }
+
+    /// Runs one sync now (or just reports why none can run).
+    pub async fn sync_now(&self) -> SyncStatus {
+        match &self.sync {
+            Some(sync) => sync.sync_now().await,
+            None => self.status().await,
+        }
+    }
+
+    /// Asks for a push soon, after a local change.
+    pub fn nudge(&self) {
+        if let Some(sync) = &self.sync {
+            sync.nudge();
+        }
+    }
+
+    /// Stops the sync, then the built-in sandbox. Unsent changes stay in the cache.
+    pub async fn close(&self) {
+        if let Some(sync) = &self.sync {
+            sync.shutdown().await;
+        }
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             if let Err(error) = sandbox.shutdown().await {
                 tracing::warn!(%error, "demo server did not stop cleanly");
             }
         }
     }
+
+    /// The account's sign-in health as its sync shows it (`None`: nothing known yet).
+    async fn observed_health(&self) -> Option<AccountHealth> {
+        let status = self.status().await;
+        match status.last_error.as_ref().map(|error| error.code.as_str()) {
+            Some("auth.unauthorized" | "account.secret_missing") => {
+                Some(AccountHealth::SignInNeeded)
+            }
+            Some("keychain.unavailable") => Some(AccountHealth::KeychainUnavailable),
+            _ if status.last_synced_at.is_some() => Some(AccountHealth::Ok),
+            _ => None,
+        }
+    }
+}
+
+/// Shared application state.
+#[derive(Debug)]
+pub struct AppState {
+    /// Caches, logs, demo data.
+    pub data_dir: PathBuf,
+    /// The settings file.
+    pub settings_path: PathBuf,
+    /// The OS keychain as probed at start.
+    pub keychain: Keychain,
+    /// Where commands report what they changed.
+    pub changes: ChangeReporter,
+    /// The settings as last saved (edits go through [`AppState::settings`]).
+    settings: Mutex<Settings>,
+    current: RwLock<Arc<ActiveWorkspace>>,
+    /// Serializes workspace switches.
+    switching: Mutex<()>,
+    /// Last known sign-in health of accounts not open now (tests, earlier sessions).
+    health: std::sync::Mutex<HashMap<Uuid, AccountHealth>>,
+}
+
+impl AppState {
+    /// Probes the keychain, reads the settings and opens the workspace that was open last (the
+    /// demo when none was). Must run inside the Tokio runtime.
+    pub async fn start(
+        options: StartOptions,
+        changes: ChangeReporter,
+    ) -> Result<AppState, AppError> {
+        std::fs::create_dir_all(&options.data_dir)?;
+        std::fs::create_dir_all(&options.config_dir)?;
+        let keychain = Keychain::open(&options.keychain_namespace).await;
+        let settings_path = options.config_dir.join(SETTINGS_FILE);
+        let settings = match pd_settings::load(&settings_path) {
+            Ok(settings) => settings,
+            Err(error) => {
+                tracing::warn!(code = error.code(), %error, "settings unusable; starting with none");
+                Settings::default()
+            }
+        };
+        let target = settings.active_account().cloned();
+        let active = match &target {
+            None => open_demo(&options.data_dir, &changes).await?,
+            Some(account) => {
+                match open_account(&options.data_dir, account, &keychain, &changes).await {
+                    Ok(active) => active,
+                    Err(error) => {
+                        tracing::warn!(account = %account.id, code = error.code(), "account opens without sync");
+                        open_cache_only(&options.data_dir, account, error.to_info())?
+                    }
+                }
+            }
+        };
+        Ok(AppState {
+            data_dir: options.data_dir,
+            settings_path,
+            keychain,
+            changes,
+            settings: Mutex::new(settings),
+            current: RwLock::new(Arc::new(active)),
+            switching: Mutex::new(()),
+            health: std::sync::Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The workspace open now (a snapshot: a switch does not affect a command already running).
+    pub fn current(&self) -> Arc<ActiveWorkspace> {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The settings, locked for reading or editing (save with [`AppState::save_settings`]).
+    pub async fn settings(&self) -> tokio::sync::MutexGuard<'_, Settings> {
+        self.settings.lock().await
+    }
+
+    /// Writes `settings` to the settings file (atomically), off the async threads.
+    pub async fn save_settings(&self, settings: &Settings) -> Result<(), AppError> {
+        let path = self.settings_path.clone();
+        let settings = settings.clone();
+        Ok(tokio::task::spawn_blocking(move || pd_settings::save(&path, &settings)).await??)
+    }
+
+    /// Where the sync stands, with the keychain's state.
+    pub async fn status(&self) -> SyncStatus {
+        let mut status = self.current().status().await;
+        status.keychain_unavailable = !self.keychain.available();
+        status
+    }
+
+    /// Local changes in an account workspace need the keychain (they could never be sent
+    /// otherwise); the demo workspace's credentials are not secret, so it stays writable.
+    pub fn ensure_writable(&self, workspace: &ActiveWorkspace) -> Result<(), AppError> {
+        if workspace.info.account_id.is_some() {
+            self.keychain.require()?;
+        }
+        Ok(())
+    }
+
+    /// The sign-in health of `account`.
+    pub async fn health_of(&self, account: Uuid) -> AccountHealth {
+        if !self.keychain.available() {
+            return AccountHealth::KeychainUnavailable;
+        }
+        let current = self.current();
+        if current.info.account_id == Some(account) {
+            if let Some(health) = current.observed_health().await {
+                return health;
+            }
+        }
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account)
+            .copied()
+            .unwrap_or(AccountHealth::Unknown)
+    }
+
+    /// Records what a connection test or a sync found about an account.
+    pub fn record_health(&self, account: Uuid, health: AccountHealth) {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(account, health);
+    }
+
+    /// Forgets an account's health (it was removed).
+    pub fn forget_health(&self, account: Uuid) {
+        self.health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&account);
+    }
+
+    /// Opens `account` (`None`: the demo workspace) in place of the current workspace, makes it
+    /// the one restored at the next start, and tells the UI everything changed. Switching to
+    /// the workspace already open re-opens it (new credentials take effect).
+    pub async fn switch_to(&self, account: Option<Uuid>) -> Result<SyncStatus, AppError> {
+        let _switching = self.switching.lock().await;
+        let mut settings = self.settings.lock().await;
+        let target: Option<Account> = match account {
+            None => None,
+            Some(id) => Some(settings.account(id).cloned().ok_or_else(|| {
+                AppError::reported("settings.not_found", "That account no longer exists.")
+            })?),
+        };
+        let old = self.current();
+        if target.is_none() && old.info.account_id.is_none() {
+            drop(settings);
+            return Ok(self.status().await);
+        }
+        // Everything that can fail without side effects comes first: the credentials.
+        let credentials = match &target {
+            Some(account) => Some(read_credentials(&self.keychain, account).await?),
+            None => None,
+        };
+        if let (Some(id), Some(health)) = (old.info.account_id, old.observed_health().await) {
+            self.record_health(id, health);
+        }
+        old.close().await;
+        let opened = match (&target, credentials) {
+            (Some(account), Some(credentials)) => {
+                start_account(&self.data_dir, account, credentials, &self.changes)
+            }
+            _ => open_demo(&self.data_dir, &self.changes).await,
+        };
+        let new = match opened {
+            Ok(new) => new,
+            Err(error) => {
+                tracing::error!(
+                    code = error.code(),
+                    "workspace did not open; re-opening the previous one"
+                );
+                let previous = settings.active_account().cloned();
+                let restored = match &previous {
+                    Some(account) => {
+                        match open_account(&self.data_dir, account, &self.keychain, &self.changes)
+                            .await
+                        {
+                            Ok(active) => active,
+                            Err(inner) => {
+                                open_cache_only(&self.data_dir, account, inner.to_info())?
+                            }
+                        }
+                    }
+                    None => open_demo(&self.data_dir, &self.changes).await?,
+                };
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(restored);
+                self.changes.report(TOPICS);
+                return Err(error);
+            }
+        };
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+        let mut changed = settings.clone();
+        changed.set_active_account(account)?;
+        if let Err(error) = self.save_settings(&changed).await {
+            tracing::warn!(
+                code = error.code(),
+                "the open workspace could not be remembered"
+            );
+        } else {
+            *settings = changed;
+        }
+        drop(settings);
+        self.changes.report(TOPICS);
+        Ok(self.status().await)
+    }
+
+    /// Re-opens the open account after its settings or secrets changed. Without usable
+    /// credentials (a secret was removed) its cache stays open, read-only, without a sync.
+    pub async fn reopen_account(&self, id: Uuid) -> Result<(), AppError> {
+        match self.switch_to(Some(id)).await {
+            Ok(_) => Ok(()),
+            Err(error) if error.code() == "account.secret_missing" => {
+                let _switching = self.switching.lock().await;
+                let Some(account) = self.settings.lock().await.account(id).cloned() else {
+                    return Ok(());
+                };
+                let old = self.current();
+                old.close().await;
+                let blocked = open_cache_only(&self.data_dir, &account, error.to_info())?;
+                *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(blocked);
+                self.changes.report(TOPICS);
+                Ok(())
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Stops the sync, then the built-in sandbox.
+    pub async fn shutdown(&self) {
+        self.current().close().await;
+    }
+}
+
+/// The account's consumer key and secret from the keychain, or why they cannot be used.
+pub async fn read_credentials(
+    keychain: &Keychain,
+    account: &Account,
+) -> Result<Credentials, AppError> {
+    let key = keychain.get(account.id, CONSUMER_KEY_SECRET).await?;
+    let secret = keychain.get(account.id, CONSUMER_SECRET_SECRET).await?;
+    match (key, secret) {
+        (Some(consumer_key), Some(consumer_secret)) => Ok(Credentials {
+            consumer_key,
+            consumer_secret,
+        }),
+        _ => Err(AppError::reported(
+            "account.secret_missing",
+            format!(
+                "The consumer key or secret of {} is not in the keychain. Edit the account and enter them.",
+                account.name
+            ),
+        )),
+    }
+}
+
+fn open_cache(path: &Path) -> Result<Store, AppError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let (store, outcome) = Store::open_or_rebuild(path)?;
+    if let pd_store::OpenOutcome::Rebuilt { set_aside, reason } = outcome {
+        tracing::warn!(moved_to = %set_aside.display(), %reason, "cache was damaged; starting empty");
+    }
+    Ok(store)
+}
+
+async fn open_demo(data_dir: &Path, changes: &ChangeReporter) -> Result<ActiveWorkspace, AppError> {
+    let store = open_cache(&data_dir.join(CACHE_FILE))?;
+    let demo = workspace::open_demo(data_dir).await?;
+    let sync = SyncControl::start(store.clone(), demo.client, &demo.info, changes.clone());
+    Ok(ActiveWorkspace {
+        store,
+        info: demo.info,
+        sync: Some(sync),
+        blocked: None,
+        sandbox: Mutex::new(demo.sandbox),
+    })
+}
+
+async fn open_account(
+    data_dir: &Path,
+    account: &Account,
+    keychain: &Keychain,
+    changes: &ChangeReporter,
+) -> Result<ActiveWorkspace, AppError> {
+    let credentials = read_credentials(keychain, account).await?;
+    start_account(data_dir, account, credentials, changes)
+}
+
+fn start_account(
+    data_dir: &Path,
+    account: &Account,
+    credentials: Credentials,
+    changes: &ChangeReporter,
+) -> Result<ActiveWorkspace, AppError> {
+    let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
+    let opened = workspace::open_account(account, &credentials)?;
+    let sync = SyncControl::start(store.clone(), opened.client, &opened.info, changes.clone());
+    Ok(ActiveWorkspace {
+        store,
+        info: opened.info,
+        sync: Some(sync),
+        blocked: None,
+        sandbox: Mutex::new(None),
+    })
+}
+
+/// The account's cache without a sync (its secrets cannot be read): read-only work goes on.
+fn open_cache_only(
+    data_dir: &Path,
+    account: &Account,
+    reason: ErrorInfo,
+) -> Result<ActiveWorkspace, AppError> {
+    let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
+    Ok(ActiveWorkspace {
+        store,
+        info: workspace::account_info(account),
+        sync: None,
+        blocked: Some(reason),
+        sandbox: Mutex::new(None),
+    })
 }

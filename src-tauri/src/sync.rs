@@ -8,7 +8,6 @@ use pd_store::Store;
 use pd_sync::{SyncHandle, SyncOptions, SyncService};
 use pd_tradinggrid::TradingGridClient;
 
-use crate::error::AppError;
 use crate::events::ChangeReporter;
 use crate::workspace::WorkspaceInfo;
 
@@ -44,13 +43,13 @@ impl SyncControl {
     }
 
     /// Where the sync stands now.
-    pub async fn status(&self) -> Result<SyncStatus, AppError> {
-        Ok(self.handle.status().await)
+    pub async fn status(&self) -> SyncStatus {
+        self.handle.status().await
     }
 
     /// Runs one sync now and returns the status after it (offline is a status, not an error).
-    pub async fn sync_now(&self) -> Result<SyncStatus, AppError> {
-        Ok(self.handle.sync_now().await)
+    pub async fn sync_now(&self) -> SyncStatus {
+        self.handle.sync_now().await
     }
 
     /// Asks for a push soon, after a local change.

@@ -1,13 +1,19 @@
 //! Decides which Trading Grid tenant the app talks to. With no account configured that is the
 //! built-in demo: the sandbox started in-process on a loopback port over a data file in the data
 //! dir (so the demo tenant is the same on every start), or an external sandbox named by
-//! `PARTNERDESK_SERVER_URL` (the end-to-end tests stop it to see the offline state).
+//! `PARTNERDESK_SERVER_URL` (the end-to-end tests stop it to see the offline state). A configured
+//! account is a workspace of its own: its server, its company, its keychain credentials and its
+//! own cache file under `<data dir>/accounts/<id>/`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use partnerdesk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
-use pd_tradinggrid::{ClientConfig, TradingGridClient};
+use pd_secrets::SecretString;
+use pd_settings::Account;
+use pd_tradinggrid::{ClientConfig, RetryPolicy, TradingGridClient};
 use url::Url;
+use uuid::Uuid;
 
 use crate::error::AppError;
 
@@ -35,6 +41,8 @@ pub struct WorkspaceInfo {
     pub company_id: String,
     /// Display name used as the author of local comments and cases.
     pub analyst: String,
+    /// The configured account; `None` for the demo workspace.
+    pub account_id: Option<Uuid>,
 }
 
 /// A connected workspace: the client and, for the built-in demo, the sandbox that serves it.
@@ -102,8 +110,81 @@ pub async fn open_demo(data_dir: &Path) -> Result<Workspace, AppError> {
             base_url,
             company_id,
             analyst: env_or("PARTNERDESK_ANALYST", "Demo Analyst"),
+            account_id: None,
         },
         client,
         sandbox,
     })
+}
+
+/// The author name of local changes in an account workspace (the server knows who signed in).
+pub const ACCOUNT_ANALYST: &str = "You";
+/// The folder holding every account's cache.
+pub const ACCOUNTS_DIR: &str = "accounts";
+/// How long a "Test connection" request may take.
+pub const TEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// `<data_dir>/accounts/<id>`: the account's own folder (its cache).
+pub fn account_dir(data_dir: &Path, account_id: Uuid) -> PathBuf {
+    data_dir.join(ACCOUNTS_DIR).join(account_id.to_string())
+}
+
+/// The account's consumer key and secret, read from the keychain by the caller.
+#[derive(Debug)]
+pub struct Credentials {
+    /// OAuth2 consumer key.
+    pub consumer_key: SecretString,
+    /// OAuth2 consumer secret.
+    pub consumer_secret: SecretString,
+}
+
+/// A client for `account` (its base URL and company) with `credentials`.
+pub fn account_client_config(
+    account: &Account,
+    credentials: &Credentials,
+) -> Result<ClientConfig, AppError> {
+    let base_url = account.base_url();
+    let parsed = Url::parse(&base_url).map_err(|error| {
+        AppError::reported(
+            "settings.invalid",
+            format!("The account's URL {base_url} is not valid: {error}"),
+        )
+    })?;
+    Ok(ClientConfig::new(
+        parsed,
+        account.company_id.clone(),
+        credentials.consumer_key.expose_secret(),
+        credentials.consumer_secret.expose_secret(),
+    ))
+}
+
+/// The same settings, for a connection test: one attempt, a short timeout.
+pub fn for_connection_test(mut config: ClientConfig) -> ClientConfig {
+    config.retry = RetryPolicy::no_retries();
+    config.request_timeout = TEST_TIMEOUT;
+    config
+}
+
+/// Opens an account's workspace: the client from its settings and keychain credentials.
+pub fn open_account(account: &Account, credentials: &Credentials) -> Result<Workspace, AppError> {
+    let client = TradingGridClient::new(account_client_config(account, credentials)?)
+        .map_err(|error| AppError::reported(error.code(), error.to_string()))?;
+    tracing::info!(account = %account.id, base_url = %account.base_url(), company_id = %account.company_id, "account workspace");
+    Ok(Workspace {
+        info: account_info(account),
+        client,
+        sandbox: None,
+    })
+}
+
+/// What the UI shows about an account's workspace.
+pub fn account_info(account: &Account) -> WorkspaceInfo {
+    WorkspaceInfo {
+        name: account.name.clone(),
+        is_demo: false,
+        base_url: account.base_url(),
+        company_id: account.company_id.clone(),
+        analyst: ACCOUNT_ANALYST.to_owned(),
+        account_id: Some(account.id),
+    }
 }

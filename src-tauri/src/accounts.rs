@@ -1,0 +1,368 @@
+//! The Settings screen's commands: Trading Grid accounts (each its own workspace and cache) and
+//! connectors. Non-secret fields go to the settings file through `pd-settings`; secrets go only
+//! to the OS keychain through [`crate::keychain`], and no answer ever carries one back.
+
+use pd_domain::{
+    AccountHealth, AccountInput, AccountView, ConnectionTestResult, ConnectorInput,
+    ConnectorSettings, ConnectorView, SyncStatus,
+};
+use pd_settings::{
+    Account, Connector, CONNECTOR_SECRET, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
+};
+use pd_tradinggrid::{ConnectionCheck, ConnectionStage, TradingGridClient};
+use uuid::Uuid;
+
+use crate::api::CommandResult;
+use crate::error::{capitalised, AppError};
+use crate::state::{read_credentials, AppState};
+use crate::workspace::{self, Credentials};
+
+/// `PARTNERDESK_WIX_API_BASE`: the Wix REST base URL for connector tests (tests point it at a
+/// local double).
+pub const WIX_API_BASE_ENV: &str = "PARTNERDESK_WIX_API_BASE";
+
+fn parse_id(what: &str, id: &str) -> CommandResult<Uuid> {
+    Uuid::parse_str(id.trim()).map_err(|_| {
+        AppError::reported(
+            "settings.not_found",
+            format!("{id:?} is not the id of any {what}."),
+        )
+    })
+}
+
+async fn account_view(state: &AppState, account: &Account, active: Option<Uuid>) -> AccountView {
+    let names = state.keychain.names_for(account.id).await;
+    AccountView {
+        id: account.id.to_string(),
+        name: account.name.clone(),
+        host_kind: account.host_kind(),
+        base_url: account.base_url(),
+        company_id: account.company_id.clone(),
+        consumer_key_set: names.iter().any(|name| name == CONSUMER_KEY_SECRET),
+        consumer_secret_set: names.iter().any(|name| name == CONSUMER_SECRET_SECRET),
+        active: active == Some(account.id),
+        health: state.health_of(account.id).await,
+    }
+}
+
+/// Every configured account, with which one is open and whether it can sign in.
+pub async fn list_accounts(state: &AppState) -> CommandResult<Vec<AccountView>> {
+    let accounts = state.settings().await.accounts.clone();
+    let active = state.current().info.account_id;
+    let mut views = Vec::with_capacity(accounts.len());
+    for account in &accounts {
+        views.push(account_view(state, account, active).await);
+    }
+    Ok(views)
+}
+
+/// Creates or edits an account. Secrets in the input go to the keychain only (`""` removes one,
+/// absent keeps it). Saving does not switch workspaces; editing the open account re-opens it so
+/// new credentials take effect at once.
+pub async fn save_account(state: &AppState, input: AccountInput) -> CommandResult<AccountView> {
+    state.keychain.require()?;
+    let mut settings = state.settings().await;
+    let mut changed = settings.clone();
+    let is_new = input.id.is_none();
+    let id = changed.upsert_account(&input)?;
+    state.save_settings(&changed).await?;
+    *settings = changed;
+    let secrets = [
+        (CONSUMER_KEY_SECRET, input.consumer_key.clone()),
+        (CONSUMER_SECRET_SECRET, input.consumer_secret.clone()),
+    ];
+    for (name, value) in secrets {
+        let Some(value) = value else { continue };
+        if let Err(error) = state.keychain.set_or_remove(id, name, value).await {
+            if is_new {
+                // Leave no half-made account behind.
+                settings.remove_account(id);
+                let _ = state.save_settings(&settings).await;
+                let _ = state.keychain.delete_all_for(id).await;
+            }
+            return Err(error);
+        }
+    }
+    let account = settings
+        .account(id)
+        .cloned()
+        .ok_or_else(|| AppError::internal("saved account vanished"))?;
+    drop(settings);
+    let secrets_changed = input.consumer_key.is_some() || input.consumer_secret.is_some();
+    if secrets_changed {
+        state.forget_health(id);
+    }
+    if state.current().info.account_id == Some(id) {
+        state.reopen_account(id).await?;
+    }
+    tracing::info!(account = %id, new = is_new, "account saved");
+    Ok(account_view(state, &account, state.current().info.account_id).await)
+}
+
+/// Removes an account, its keychain secrets and its cache; the demo opens if it was open.
+pub async fn remove_account(state: &AppState, id: String) -> CommandResult<()> {
+    let id = parse_id("account", &id)?;
+    state.keychain.require()?;
+    if state.settings().await.account(id).is_none() {
+        return Err(AppError::reported(
+            "settings.not_found",
+            "That account no longer exists.",
+        ));
+    }
+    if state.current().info.account_id == Some(id) {
+        state.switch_to(None).await?;
+    }
+    state.keychain.delete_all_for(id).await?;
+    {
+        let mut settings = state.settings().await;
+        let mut changed = settings.clone();
+        changed.remove_account(id);
+        state.save_settings(&changed).await?;
+        *settings = changed;
+    }
+    state.forget_health(id);
+    let folder = workspace::account_dir(&state.data_dir, id);
+    match tokio::fs::remove_dir_all(&folder).await {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => {
+            tracing::warn!(%error, folder = %folder.display(), "account cache not removed")
+        }
+    }
+    tracing::info!(account = %id, "account removed");
+    state.changes.report(&["sync"]);
+    Ok(())
+}
+
+/// Opens an account's workspace (`None`: the demo).
+pub async fn switch_account(state: &AppState, id: Option<String>) -> CommandResult<SyncStatus> {
+    let id = match id {
+        Some(id) => Some(parse_id("account", &id)?),
+        None => None,
+    };
+    state.switch_to(id).await
+}
+
+/// Tries the form's settings (stored secrets where the form leaves them out) without saving.
+pub async fn test_account(
+    state: &AppState,
+    input: AccountInput,
+) -> CommandResult<ConnectionTestResult> {
+    let existing = match &input.id {
+        Some(id) => Some(parse_id("account", id)?),
+        None => None,
+    };
+    let account = pd_settings::account_from_input(existing.unwrap_or_else(Uuid::nil), &input)?;
+    let stored = match existing {
+        Some(id) => {
+            let needs_stored = input.consumer_key.is_none() || input.consumer_secret.is_none();
+            if needs_stored {
+                state.keychain.require()?;
+                let with_id = Account {
+                    id,
+                    ..account.clone()
+                };
+                read_credentials(&state.keychain, &with_id).await.ok()
+            } else {
+                None
+            }
+        }
+        None => None,
+    };
+    let pick = |typed: &Option<String>, stored: Option<&pd_secrets::SecretString>| match typed {
+        Some(value) => Some(value.trim().to_owned()).filter(|value| !value.is_empty()),
+        None => stored.map(|secret| secret.expose_secret().to_owned()),
+    };
+    let key = pick(
+        &input.consumer_key,
+        stored.as_ref().map(|stored| &stored.consumer_key),
+    );
+    let secret = pick(
+        &input.consumer_secret,
+        stored.as_ref().map(|stored| &stored.consumer_secret),
+    );
+    let (Some(key), Some(secret)) = (key, secret) else {
+        return Ok(ConnectionTestResult {
+            ok: false,
+            code: Some("account.secret_missing".to_owned()),
+            message: "Enter the consumer key and the consumer secret to test the connection."
+                .to_owned(),
+        });
+    };
+    let credentials = Credentials {
+        consumer_key: key.into(),
+        consumer_secret: secret.into(),
+    };
+    let config =
+        workspace::for_connection_test(workspace::account_client_config(&account, &credentials)?);
+    let client = TradingGridClient::new(config)?;
+    let result = describe_check(&account, client.test_connection().await);
+    if let Some(id) = existing {
+        match result.code.as_deref() {
+            None => state.record_health(id, AccountHealth::Ok),
+            Some("auth.unauthorized") => state.record_health(id, AccountHealth::SignInNeeded),
+            Some(_) => {}
+        }
+    }
+    tracing::info!(ok = result.ok, code = ?result.code, "account connection test");
+    Ok(result)
+}
+
+/// A connection test's outcome in the words the Settings screen shows.
+fn describe_check(account: &Account, check: ConnectionCheck) -> ConnectionTestResult {
+    let base_url = account.base_url();
+    let (stage, error) = match check {
+        ConnectionCheck::Ok { company } => {
+            let name = if company.company_name.trim().is_empty() {
+                company.company_id.clone()
+            } else {
+                company.company_name.clone()
+            };
+            return ConnectionTestResult {
+                ok: true,
+                code: None,
+                message: format!("Signed in to {name} ({}).", company.company_id),
+            };
+        }
+        ConnectionCheck::Failed { stage, error } => (stage, error),
+    };
+    let code = error.code();
+    let message = match (code, stage) {
+        ("net.dns", _) => format!(
+            "The host name in {base_url} could not be found. Check the URL and your network."
+        ),
+        ("net.offline", _) => format!(
+            "Nothing answered at {base_url} (connection refused or unreachable). Check the URL and that the server is running."
+        ),
+        ("net.tls", _) => format!(
+            "A secure connection to {base_url} could not be made: {error}. Check the URL (https) and the server's certificate."
+        ),
+        ("net.timeout", _) => format!(
+            "{base_url} did not answer within {} seconds. Check the URL, your network or proxy.",
+            workspace::TEST_TIMEOUT.as_secs()
+        ),
+        ("auth.unauthorized", _) => {
+            "The consumer key or secret was refused. Check both and enter them again.".to_owned()
+        }
+        ("auth.forbidden", _) => format!(
+            "Signed in, but this account may not read company {} (403 Forbidden). Ask your Trading Grid administrator for access.",
+            account.company_id
+        ),
+        ("api.not_found", ConnectionStage::Company) => format!(
+            "Signed in, but company {} was not found (404). Check the company id (BUID).",
+            account.company_id
+        ),
+        ("api.not_found", ConnectionStage::Token) => format!(
+            "{base_url} has no Trading Grid token endpoint (404). Check the URL."
+        ),
+        _ => capitalised(&error.to_string()),
+    };
+    ConnectionTestResult {
+        ok: false,
+        code: Some(code.to_owned()),
+        message,
+    }
+}
+
+async fn connector_view(state: &AppState, connector: &Connector) -> ConnectorView {
+    let names = state.keychain.names_for(connector.id).await;
+    ConnectorView {
+        id: connector.id.to_string(),
+        name: connector.name.clone(),
+        settings: ConnectorSettings::from(&connector.settings),
+        secret_set: names.iter().any(|name| name == CONNECTOR_SECRET),
+    }
+}
+
+/// Every configured connector.
+pub async fn list_connectors(state: &AppState) -> CommandResult<Vec<ConnectorView>> {
+    let connectors = state.settings().await.connectors.clone();
+    let mut views = Vec::with_capacity(connectors.len());
+    for connector in &connectors {
+        views.push(connector_view(state, connector).await);
+    }
+    Ok(views)
+}
+
+/// Creates or edits a connector; its secret goes to the keychain only (`""` removes it).
+pub async fn save_connector(
+    state: &AppState,
+    input: ConnectorInput,
+) -> CommandResult<ConnectorView> {
+    state.keychain.require()?;
+    let mut settings = state.settings().await;
+    let mut changed = settings.clone();
+    let is_new = input.id.is_none();
+    let id = changed.upsert_connector(&input)?;
+    state.save_settings(&changed).await?;
+    *settings = changed;
+    if let Some(secret) = input.secret.clone() {
+        if let Err(error) = state
+            .keychain
+            .set_or_remove(id, CONNECTOR_SECRET, secret)
+            .await
+        {
+            if is_new {
+                settings.remove_connector(id);
+                let _ = state.save_settings(&settings).await;
+                let _ = state.keychain.delete_all_for(id).await;
+            }
+            return Err(error);
+        }
+    }
+    let connector = settings
+        .connector(id)
+        .cloned()
+        .ok_or_else(|| AppError::internal("saved connector vanished"))?;
+    drop(settings);
+    tracing::info!(connector = %id, new = is_new, "connector saved");
+    Ok(connector_view(state, &connector).await)
+}
+
+/// Removes a connector and its keychain secret.
+pub async fn remove_connector(state: &AppState, id: String) -> CommandResult<()> {
+    let id = parse_id("connector", &id)?;
+    state.keychain.require()?;
+    let mut settings = state.settings().await;
+    if settings.connector(id).is_none() {
+        return Err(AppError::reported(
+            "settings.not_found",
+            "That connector no longer exists.",
+        ));
+    }
+    state.keychain.delete_all_for(id).await?;
+    let mut changed = settings.clone();
+    changed.remove_connector(id);
+    state.save_settings(&changed).await?;
+    *settings = changed;
+    tracing::info!(connector = %id, "connector removed");
+    Ok(())
+}
+
+/// Tests a saved connector with its keychain secret (`pd-connectors`).
+pub async fn test_connector(state: &AppState, id: String) -> CommandResult<ConnectionTestResult> {
+    let id = parse_id("connector", &id)?;
+    let connector = state
+        .settings()
+        .await
+        .connector(id)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::reported("settings.not_found", "That connector no longer exists.")
+        })?;
+    let secret = state.keychain.get(id, CONNECTOR_SECRET).await?;
+    let mut options = pd_connectors::TestOptions::default();
+    if let Ok(base) = std::env::var(WIX_API_BASE_ENV) {
+        if !base.trim().is_empty() {
+            options.wix_api_base = base.trim().to_owned();
+        }
+    }
+    let result = pd_connectors::test_connector(
+        &connector.settings,
+        secret.as_ref().map(|secret| secret.expose_secret()),
+        &options,
+    )
+    .await;
+    tracing::info!(connector = %id, ok = result.ok, code = ?result.code, "connector test");
+    Ok(result)
+}
