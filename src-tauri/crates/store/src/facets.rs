@@ -132,7 +132,45 @@ impl Facets {
         counts
     }
 
-    /// The number of rids with a case (for plan estimates).
+    /// The rids among `rids` (every case when `None`) that pass `filter` and have one of
+    /// `statuses` (any when empty), in ascending rid order when `rids` is.
+    pub(crate) fn matching(
+        &self,
+        rids: Option<&[i64]>,
+        filter: &FacetFilter,
+        statuses: &[CaseStatus],
+    ) -> Vec<i64> {
+        let mask = statuses
+            .iter()
+            .filter_map(|s| CaseStatus::ALL.iter().position(|x| x == s))
+            .fold(0u64, |m, i| m | (1 << i));
+        let keep = |f: &Facet| {
+            f.status != ABSENT
+                && (statuses.is_empty() || (f.status < 64 && mask & (1 << f.status) != 0))
+                && filter.passes(f)
+        };
+        match rids {
+            Some(rids) => rids
+                .iter()
+                .copied()
+                .filter(|rid| {
+                    usize::try_from(*rid)
+                        .ok()
+                        .and_then(|i| self.by_rid.get(i))
+                        .is_some_and(keep)
+                })
+                .collect(),
+            None => self
+                .by_rid
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| keep(f))
+                .filter_map(|(i, _)| i64::try_from(i).ok())
+                .collect(),
+        }
+    }
+
+    /// One more than the highest rid held.
     pub(crate) fn case_slots(&self) -> usize {
         self.by_rid.len()
     }

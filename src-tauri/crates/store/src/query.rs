@@ -6,13 +6,12 @@ use pd_domain::{
     ActivityEntry, CaseDetail, CaseListPage, CaseQuery, CaseRow, CaseSortField, CaseStatus,
     CommentView, SendState, StatusCount, Timestamp,
 };
-use rusqlite::{params_from_iter, types::Value, Connection};
+use rusqlite::Connection;
 
 use crate::cases::{
     case_from_row, comment_from_row, document_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS,
     DOCUMENT_COLUMNS,
 };
-use crate::codec::{status_rank, ts};
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
 use crate::facets::{self, FacetSlot};
@@ -75,92 +74,21 @@ pub fn search_filter(input: Option<&str>) -> SearchFilter {
     SearchFilter::Fts(parts.join(" "))
 }
 
-/// A case query split into its full-text part and its plain column filters.
-struct Filters {
-    /// The FTS5 expression, bound as `?1`, when the query searches.
-    fts: Option<String>,
-    /// Conditions on `c.*` joined with AND (`1` when there are none).
-    plain: String,
-    /// Arguments: the FTS expression first (if any), then the plain filters' values.
-    args: Vec<Value>,
-}
-
-/// Splits a case query into [`Filters`]; `with_status` false leaves the status filter out.
-/// `None`: the search text cannot match anything.
-fn case_filters(q: &CaseQuery, now: Timestamp, with_status: bool) -> Option<Filters> {
-    let mut filters: Vec<String> = Vec::new();
-    let mut args: Vec<Value> = Vec::new();
-    let list =
-        |col: &str, values: Vec<String>, filters: &mut Vec<String>, args: &mut Vec<Value>| {
-            if values.is_empty() {
-                return;
-            }
-            let mut marks = Vec::new();
-            for v in values {
-                args.push(Value::Text(v));
-                marks.push(format!("?{}", args.len()));
-            }
-            filters.push(format!("{col} IN ({})", marks.join(", ")));
-        };
-    let fts = match search_filter(q.search.as_deref()) {
-        SearchFilter::Nothing => None,
-        SearchFilter::MatchesNothing => return None,
+/// The rowids of the cases the query's search text matches: `Ok(None)` when it has no search
+/// text, an empty list when the text cannot match anything.
+fn search_rids(conn: &Connection, q: &CaseQuery) -> Result<Option<Vec<i64>>> {
+    match search_filter(q.search.as_deref()) {
+        SearchFilter::Nothing => Ok(None),
+        SearchFilter::MatchesNothing => Ok(Some(Vec::new())),
         SearchFilter::Fts(expr) => {
-            args.push(Value::Text(expr.clone()));
-            Some(expr)
+            let mut stmt =
+                conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
+            let rids = stmt
+                .query_map([expr], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(Some(rids))
         }
-    };
-    if with_status && !q.statuses.is_empty() {
-        let mut ranks: Vec<String> = q
-            .statuses
-            .iter()
-            .map(|s| status_rank(*s).to_string())
-            .collect();
-        ranks.sort();
-        ranks.dedup();
-        filters.push(format!("c.status_rank IN ({})", ranks.join(", ")));
     }
-    list(
-        "c.partner_id",
-        q.partner_ids.clone(),
-        &mut filters,
-        &mut args,
-    );
-    list(
-        "c.kind",
-        q.kinds.iter().map(|k| k.as_str().to_string()).collect(),
-        &mut filters,
-        &mut args,
-    );
-    if !q.owners.is_empty() {
-        let unassigned = q.owners.iter().any(|o| o.is_empty());
-        let named: Vec<String> = q.owners.iter().filter(|o| !o.is_empty()).cloned().collect();
-        let mut sub = Vec::new();
-        list("c.owner", named, &mut sub, &mut args);
-        if unassigned {
-            sub.push("c.owner IS NULL".to_string());
-        }
-        filters.push(format!("({})", sub.join(" OR ")));
-    }
-    if q.sla_breached {
-        args.push(Value::Text(ts(now)));
-        let terminal: Vec<String> = CaseStatus::ALL
-            .iter()
-            .filter(|s| s.is_terminal())
-            .map(|s| status_rank(*s).to_string())
-            .collect();
-        filters.push(format!(
-            "(c.sla_due IS NOT NULL AND c.sla_due <= ?{} AND c.status_rank NOT IN ({}))",
-            args.len(),
-            terminal.join(", ")
-        ));
-    }
-    let plain = if !filters.is_empty() {
-        filters.join(" AND ")
-    } else {
-        "1".to_string()
-    };
-    Some(Filters { fts, plain, args })
 }
 
 /// The ORDER BY for a sort, and the index that yields exactly that order. Ties break on `rid`
@@ -193,124 +121,117 @@ fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
     (format!("{key}, c.rid {dir}"), index)
 }
 
-/// Rows a page query may step over in sort order before driving from the filters (and sorting
-/// what they match) is cheaper.
-const ORDERED_WALK_BUDGET: u64 = 20_000;
+/// A match set up to this size is fetched and sorted directly; a larger one is paged by walking
+/// the sort order's index until the page is full.
+const SORT_DIRECTLY_UP_TO: usize = 2000;
 
-/// Cases per status rank that `q` matches, ignoring its status filter: the search's rowids
-/// from the full-text index (or every case), checked against the in-memory filter columns.
-/// Call inside a read transaction so the copy and the search read one snapshot.
-fn count_by_status(
-    conn: &Connection,
-    slot: &FacetSlot,
-    q: &CaseQuery,
-    f: &Filters,
-    now: Timestamp,
-) -> Result<(Vec<i64>, usize)> {
-    let facets = facets::current(conn, slot)?;
-    let filter = facets.filter(q, now);
-    let counts = match &f.fts {
-        Some(expr) => {
-            let mut stmt =
-                conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
-            let rids = stmt
-                .query_map([expr], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            facets.count_by_status(Some(&rids), &filter)
+/// `rid IN (...)` over known integer rids (inlined: integers cannot inject anything).
+fn rid_list(rids: &[i64]) -> String {
+    let mut out = String::with_capacity(rids.len() * 7);
+    for (i, rid) in rids.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
         }
-        None => facets.count_by_status(None, &filter),
-    };
-    Ok((counts, facets.case_slots()))
+        out.push_str(&rid.to_string());
+    }
+    out
 }
 
+/// The list: counts and the match set come from the search's rowids checked against the
+/// in-memory filter columns ([`facets`]); the page comes from sorting a small match set in
+/// SQL, or from walking the sort column's index and keeping the matches until the page is
+/// full. Call inside a read transaction (one snapshot for all of it).
 pub(crate) fn list_cases(
     conn: &Connection,
     slot: &FacetSlot,
     q: &CaseQuery,
     now: Timestamp,
 ) -> Result<CaseListPage> {
-    let empty = || CaseListPage {
-        rows: Vec::new(),
-        total: 0,
-        offset: q.offset,
-    };
-    let Some(f) = case_filters(q, now, true) else {
-        return Ok(empty());
-    };
-    // The total is the status counts' sum over the statuses asked for; the same counts answer
-    // the status_counts call that comes with it.
-    let (counts, all) = count_by_status(conn, slot, q, &f, now)?;
-    let total: i64 = CaseStatus::ALL
-        .iter()
-        .zip(&counts)
-        .filter(|(s, _)| q.statuses.is_empty() || q.statuses.contains(s))
-        .map(|(_, n)| n)
-        .sum();
     let limit = if q.limit == 0 {
         DEFAULT_LIMIT
     } else {
         q.limit.min(MAX_LIMIT)
     };
-    if total <= i64::from(q.offset) {
-        return Ok(CaseListPage {
-            total: u32::try_from(total).unwrap_or(u32::MAX),
-            ..empty()
-        });
-    }
-    // How far a walk in sort order would go to fill the page, if matches are spread evenly.
-    let all = u64::try_from(all).unwrap_or(u64::MAX);
-    let window = u64::from(q.offset) + u64::from(limit);
-    let walk = window.saturating_mul(all) / u64::try_from(total.max(1)).unwrap_or(1);
+    let facets = facets::current(conn, slot)?;
+    let filter = facets.filter(q, now);
+    let rids = search_rids(conn, q)?;
+    let matching = facets.matching(rids.as_deref(), &filter, &q.statuses);
+    let total = matching.len();
+    let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
+    let window = usize::try_from(limit).unwrap_or(usize::MAX);
     let (order, sort_index) = order_by(q.sort, q.descending);
-    let walk_in_order = walk <= ORDERED_WALK_BUDGET;
-    let source = match (&f.fts, walk_in_order) {
-        // Many matches: walk the sort index, keep what the search matched, stop after a page.
-        (Some(_), true) => format!(
-            "cases c INDEXED BY {sort_index} WHERE c.rid IN \
-             (SELECT rowid FROM case_fts WHERE case_fts MATCH ?1) AND {}",
-            f.plain
-        ),
-        // Few matches: start from the search and sort what it found.
-        (Some(_), false) => format!(
-            "case_fts CROSS JOIN cases c ON c.rid = case_fts.rowid \
-             WHERE case_fts MATCH ?1 AND {}",
-            f.plain
-        ),
-        (None, true) => format!("cases c INDEXED BY {sort_index} WHERE {}", f.plain),
-        (None, false) => format!("cases c WHERE {}", f.plain),
+    let (page_rids, skip) = if total <= offset {
+        (Vec::new(), 0)
+    } else if total <= SORT_DIRECTLY_UP_TO {
+        (matching, offset)
+    } else {
+        let mut member = vec![false; facets.case_slots()];
+        for rid in &matching {
+            if let Some(slot) = usize::try_from(*rid).ok().and_then(|i| member.get_mut(i)) {
+                *slot = true;
+            }
+        }
+        let mut walk = conn.prepare_cached(&format!(
+            "SELECT c.rid FROM cases c INDEXED BY {sort_index} ORDER BY {order}"
+        ))?;
+        let mut rows = walk.query([])?;
+        let mut seen = 0usize;
+        let mut page = Vec::with_capacity(window);
+        while let Some(r) = rows.next()? {
+            let rid: i64 = r.get(0)?;
+            let hit = usize::try_from(rid)
+                .ok()
+                .and_then(|i| member.get(i))
+                .copied()
+                .unwrap_or(false);
+            if !hit {
+                continue;
+            }
+            seen += 1;
+            if seen > offset {
+                page.push(rid);
+                if page.len() >= window {
+                    break;
+                }
+            }
+        }
+        (page, 0)
     };
-    let sql = format!(
-        "SELECT {CASE_COLUMNS}, \
-            (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
-            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
-            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed') \
-         FROM {source} ORDER BY {order} LIMIT {limit} OFFSET {}",
-        q.offset
-    );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query(params_from_iter(f.args.iter()))?;
     let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let (case, local_only) = case_from_row(r)?;
-        let sla_state = case.sla_state(now);
-        out.push(CaseRow {
-            id: case.id,
-            reference: case.reference,
-            title: case.title,
-            partner_id: case.partner_id,
-            partner_name: case.partner_name,
-            kind: case.kind,
-            status: case.status,
-            priority: case.priority,
-            owner: case.owner,
-            owner_name: r.get(15)?,
-            sla_due: case.sla_due,
-            sla_state,
-            updated_at: case.updated_at,
-            pending_changes: u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0),
-            failed_changes: u32::try_from(r.get::<_, i64>(17)?).unwrap_or(0),
-            local_only,
-        });
+    if !page_rids.is_empty() {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS}, \
+                (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
+                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
+                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed') \
+             FROM cases c WHERE c.rid IN ({}) ORDER BY {order} LIMIT {limit} OFFSET {skip}",
+            rid_list(&page_rids)
+        );
+        // Not cached: the rid list makes every statement different.
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (case, local_only) = case_from_row(r)?;
+            let sla_state = case.sla_state(now);
+            out.push(CaseRow {
+                id: case.id,
+                reference: case.reference,
+                title: case.title,
+                partner_id: case.partner_id,
+                partner_name: case.partner_name,
+                kind: case.kind,
+                status: case.status,
+                priority: case.priority,
+                owner: case.owner,
+                owner_name: r.get(15)?,
+                sla_due: case.sla_due,
+                sla_state,
+                updated_at: case.updated_at,
+                pending_changes: u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0),
+                failed_changes: u32::try_from(r.get::<_, i64>(17)?).unwrap_or(0),
+                local_only,
+            });
+        }
     }
     Ok(CaseListPage {
         rows: out,
@@ -319,16 +240,17 @@ pub(crate) fn list_cases(
     })
 }
 
+/// Counts per status for the query without its status filter.
 pub(crate) fn status_counts(
     conn: &Connection,
     slot: &FacetSlot,
     q: &CaseQuery,
     now: Timestamp,
 ) -> Result<Vec<StatusCount>> {
-    let counts = match case_filters(q, now, false) {
-        Some(f) => count_by_status(conn, slot, q, &f, now)?.0,
-        None => vec![0; CaseStatus::ALL.len()],
-    };
+    let facets = facets::current(conn, slot)?;
+    let filter = facets.filter(q, now);
+    let rids = search_rids(conn, q)?;
+    let counts = facets.count_by_status(rids.as_deref(), &filter);
     Ok(CaseStatus::ALL
         .iter()
         .zip(counts)

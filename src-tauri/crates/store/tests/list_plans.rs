@@ -1,6 +1,6 @@
-//! The case list picks its plan by how many cases match (walk a sort index and stop after a page,
-//! or start from the search and sort what it found). Whatever the plan, the page, the total and
-//! the status counts must equal what a plain in-memory filter and sort of the same cases gives.
+//! The case list picks its plan by how many cases match (sort a small match set directly, or
+//! walk the sort column's index and keep matches until the page is full). Whatever the plan, the
+//! page, the total and the status counts must equal a plain in-memory filter and sort.
 
 mod common;
 
