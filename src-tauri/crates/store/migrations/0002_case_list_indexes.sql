@@ -30,3 +30,17 @@ CREATE TRIGGER cases_version_delete AFTER DELETE ON cases
 BEGIN
     UPDATE case_list_version SET n = n + 1 WHERE id = 1;
 END;
+-- Comment bodies are part of a case's full-text document: the version moves with them too, so
+-- search results remembered at one version are exact.
+CREATE TRIGGER comments_version_insert AFTER INSERT ON comments
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER comments_version_update AFTER UPDATE ON comments
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;
+CREATE TRIGGER comments_version_delete AFTER DELETE ON comments
+BEGIN
+    UPDATE case_list_version SET n = n + 1 WHERE id = 1;
+END;

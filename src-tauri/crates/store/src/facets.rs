@@ -42,6 +42,8 @@ pub(crate) struct Facets {
     by_rid: Vec<Facet>,
     partners: HashMap<String, u32>,
     owners: HashMap<String, u32>,
+    /// The last search's rowids at this version (the list and its status counts ask together).
+    last_search: Mutex<Option<(String, Arc<Vec<i64>>)>>,
 }
 
 /// Where a store keeps its current copy (shared by its read connections).
@@ -70,6 +72,7 @@ impl Facets {
             by_rid: Vec::new(),
             partners: HashMap::new(),
             owners: HashMap::new(),
+            last_search: Mutex::new(None),
         };
         let mut stmt = conn.prepare_cached(
             "SELECT rid, status_rank, kind, partner_id, owner, sla_due \
@@ -107,6 +110,27 @@ impl Facets {
             };
         }
         Ok(facets)
+    }
+
+    /// The rowids the FTS expression `expr` matches, remembered for the next call at this
+    /// version (comments and cases move the version, so the answer cannot be stale).
+    pub(crate) fn search(&self, conn: &Connection, expr: &str) -> Result<Arc<Vec<i64>>> {
+        {
+            let last = self.last_search.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((e, rids)) = last.as_ref() {
+                if e == expr {
+                    return Ok(Arc::clone(rids));
+                }
+            }
+        }
+        let mut stmt = conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
+        let rids = Arc::new(
+            stmt.query_map([expr], |r| r.get::<_, i64>(0))?
+                .collect::<rusqlite::Result<Vec<i64>>>()?,
+        );
+        *self.last_search.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((expr.to_string(), Arc::clone(&rids)));
+        Ok(rids)
     }
 
     /// Cases per status rank among `rids` (every case when `None`) that pass `filter`.

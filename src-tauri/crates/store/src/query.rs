@@ -14,10 +14,11 @@ use crate::cases::{
 };
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
-use crate::facets::{self, FacetSlot};
+use crate::facets::{self, FacetSlot, Facets};
 use crate::outbox::{
     self, OutboxState, KIND_COMMENT, KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK,
 };
+use std::sync::Arc;
 
 /// Most search words used; the rest of a pasted essay is ignored.
 const MAX_SEARCH_TOKENS: usize = 16;
@@ -76,18 +77,11 @@ pub fn search_filter(input: Option<&str>) -> SearchFilter {
 
 /// The rowids of the cases the query's search text matches: `Ok(None)` when it has no search
 /// text, an empty list when the text cannot match anything.
-fn search_rids(conn: &Connection, q: &CaseQuery) -> Result<Option<Vec<i64>>> {
+fn search_rids(facets: &Facets, conn: &Connection, q: &CaseQuery) -> Result<Option<Arc<Vec<i64>>>> {
     match search_filter(q.search.as_deref()) {
         SearchFilter::Nothing => Ok(None),
-        SearchFilter::MatchesNothing => Ok(Some(Vec::new())),
-        SearchFilter::Fts(expr) => {
-            let mut stmt =
-                conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
-            let rids = stmt
-                .query_map([expr], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?;
-            Ok(Some(rids))
-        }
+        SearchFilter::MatchesNothing => Ok(Some(Arc::new(Vec::new()))),
+        SearchFilter::Fts(expr) => Ok(Some(facets.search(conn, &expr)?)),
     }
 }
 
@@ -154,8 +148,8 @@ pub(crate) fn list_cases(
     };
     let facets = facets::current(conn, slot)?;
     let filter = facets.filter(q, now);
-    let rids = search_rids(conn, q)?;
-    let matching = facets.matching(rids.as_deref(), &filter, &q.statuses);
+    let rids = search_rids(&facets, conn, q)?;
+    let matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &q.statuses);
     let total = matching.len();
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let window = usize::try_from(limit).unwrap_or(usize::MAX);
@@ -249,8 +243,8 @@ pub(crate) fn status_counts(
 ) -> Result<Vec<StatusCount>> {
     let facets = facets::current(conn, slot)?;
     let filter = facets.filter(q, now);
-    let rids = search_rids(conn, q)?;
-    let counts = facets.count_by_status(rids.as_deref(), &filter);
+    let rids = search_rids(&facets, conn, q)?;
+    let counts = facets.count_by_status(rids.as_deref().map(Vec::as_slice), &filter);
     Ok(CaseStatus::ALL
         .iter()
         .zip(counts)

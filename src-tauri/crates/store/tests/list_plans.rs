@@ -270,6 +270,25 @@ fn counts_and_totals_follow_every_change_to_the_cases() {
         .expect("patch");
     assert_eq!(count_of(new_status, &open_zebra), closed_before + 1);
     assert_eq!(count_of(was, &open_zebra), was_before - 1);
+    // A comment written here is searchable at once, even right after the same search.
+    let quokka = CaseQuery {
+        search: Some("quokka".into()),
+        ..CaseQuery::default()
+    };
+    assert_eq!(store.list_cases(&quokka, now()).expect("list").total, 0);
+    store
+        .add_local_comment(
+            &cases[42].id,
+            "Ann",
+            "A quokka ate the label",
+            Visibility::Internal,
+            now(),
+        )
+        .expect("comment");
+    let found = store.list_cases(&quokka, now()).expect("list");
+    assert_eq!(found.total, 1);
+    assert_eq!(found.rows[0].id, cases[42].id);
+    assert_eq!(count_of(cases[42].status, &quokka), 1);
     // A pulled case appears in counts, totals and the page.
     let mut fresh = case(CASES + 1, "GC9", "Newcomer Goods");
     fresh.title = "zebrafish crate".into();
