@@ -340,7 +340,11 @@ async fn outbox_commands_queue_edit_discard_and_send_each_change_once() {
     );
     let queued = ipc.ok("outbox_list", api::outbox_list(&state).await);
     assert_eq!(queued.len(), 2, "{queued:?}");
-    assert_eq!(queued[0].kind, pd_store::KIND_COMMENT);
+    assert_eq!(
+        queued[0].kind, "comment",
+        "the kind the outbox view documents"
+    );
+    assert_eq!(queued[1].kind, "patch");
     // Editing a change that is only waiting (not refused) is refused with a clear code.
     let edit = api::outbox_edit(
         &state,

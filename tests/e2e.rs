@@ -1,17 +1,23 @@
 //! The real app binary in a real window, driven through tauri-driver and WebKitWebDriver the way
 //! an analyst clicks: demo workspace, case list, search, a case, the exceptions inbox, opening a
-//! case from an exception, and the offline state with the server stopped.
+//! case from an exception, and the offline state with the server stopped; offline-first writes
+//! (a comment and a status change made with the server down are sent once, by themselves, when
+//! it returns); and a real account added in Settings (test, switch, its tenant's cases, a wrong
+//! secret refused with a clear message).
 //!
-//! Runs only with `PARTNERDESK_E2E=1` (it needs a display, `tauri-driver` and `WebKitWebDriver`);
-//! `.ci/test` runs it under `xvfb-run`. Screenshots of each step go to `tests/artifacts/`.
+//! Runs only with `PARTNERDESK_E2E=1` (it needs a display, `tauri-driver` and `WebKitWebDriver`)
+//! inside a keyring session; `.ci/test` runs it under `xvfb-run` and `.ci/with-keyring.sh`.
+//! Screenshots of each step go to `tests/artifacts/`.
 
-use std::net::TcpListener;
+mod common;
+
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{elements::Element, Client, ClientBuilder, Locator};
-use partnerdesk_sandbox::{Sandbox, SandboxConfig};
+use partnerdesk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -64,13 +70,16 @@ impl Drop for Driver {
 struct Journey {
     client: Client,
     artifacts: PathBuf,
+    prefix: &'static str,
     step: u32,
 }
 
 impl Journey {
     async fn shot(&mut self, name: &str) {
         self.step += 1;
-        let path = self.artifacts.join(format!("{:02}-{name}.png", self.step));
+        let path = self
+            .artifacts
+            .join(format!("{}{:02}-{name}.png", self.prefix, self.step));
         match self.client.screenshot().await {
             Ok(png) => {
                 if let Err(error) = std::fs::write(&path, png) {
@@ -79,7 +88,63 @@ impl Journey {
             }
             Err(error) => eprintln!("screenshot {name} failed: {error}"),
         }
-        eprintln!("step {}: {name}", self.step);
+        eprintln!("{}step {}: {name}", self.prefix, self.step);
+    }
+
+    /// Clicks the element with `test_id` once it appears.
+    async fn click(&self, test_id: &str) {
+        self.wait_for(test_id)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|error| panic!("click {test_id}: {error}"));
+    }
+
+    /// Types into the field with `test_id`.
+    async fn type_into(&self, test_id: &str, text: &str) {
+        self.wait_for(test_id)
+            .await
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|error| panic!("type into {test_id}: {error}"));
+    }
+
+    /// Waits until an element with `test_id` has attribute `name` equal to `value`.
+    async fn wait_for_attr(&self, test_id: &str, name: &str, value: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for element in self.all(test_id).await {
+                if element.attr(name).await.ok().flatten().as_deref() == Some(value) {
+                    return element;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {test_id} ever had {name}={value:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// The route part of the page's URL (`#/cases/<id>`).
+    async fn hash(&self) -> String {
+        self.client
+            .execute("return window.location.hash;", vec![])
+            .await
+            .ok()
+            .and_then(|value| value.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
+    /// Goes to a route the way a link does.
+    async fn go(&self, hash: &str) {
+        self.client
+            .execute(
+                "window.location.hash = arguments[0];",
+                vec![serde_json::Value::String(hash.to_owned())],
+            )
+            .await
+            .expect("navigate");
     }
 
     async fn wait_for(&self, test_id: &str) -> Element {
@@ -170,37 +235,73 @@ fn rare_word(rows: &[String]) -> Option<String> {
     best.map(|(_, word)| word)
 }
 
-#[test]
-fn an_analyst_works_cases_and_exceptions_and_sees_the_offline_state() {
+/// Whether the end-to-end tests should run; says why not when they should not.
+fn e2e_enabled() -> bool {
     if std::env::var("PARTNERDESK_E2E").as_deref() != Ok("1") {
         eprintln!(
             "skipped: the end-to-end test needs a display, tauri-driver and WebKitWebDriver; \
              run it with PARTNERDESK_E2E=1 (bash .ci/test does)"
         );
-        return;
+        return false;
     }
+    true
+}
+
+fn run_journey<F: std::future::Future<Output = ()>>(journey: F) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(journey());
+    runtime.block_on(journey);
 }
 
-async fn journey() {
+#[test]
+fn an_analyst_works_cases_and_exceptions_and_sees_the_offline_state() {
+    if e2e_enabled() {
+        run_journey(journey());
+    }
+}
+
+#[test]
+fn changes_made_offline_are_sent_once_when_the_server_returns() {
+    if e2e_enabled() {
+        run_journey(outbox_journey());
+    }
+}
+
+#[test]
+fn an_analyst_adds_a_trading_grid_account_and_works_in_it() {
+    if e2e_enabled() {
+        run_journey(account_journey());
+    }
+}
+
+/// The app's folders and keychain namespace for one journey.
+struct AppHome {
+    root: tempfile::TempDir,
+    namespace: String,
+}
+
+impl AppHome {
+    fn new() -> AppHome {
+        let namespace = common::keychain_namespace()
+            .expect("the end-to-end tests need a keychain: run them under .ci/with-keyring.sh");
+        AppHome {
+            root: tempfile::tempdir().expect("temp data dir"),
+            namespace,
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.root.path()
+    }
+}
+
+/// Starts tauri-driver (which starts the app) pointed at `server_url`, and connects to it.
+async fn launch(home: &AppHome, server_url: &str, prefix: &'static str) -> (Driver, Journey) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("tests/artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts folder");
-    let data = tempfile::tempdir().expect("temp data dir");
-
-    let sandbox = Sandbox::start(SandboxConfig {
-        data: Some(data.path().join("external-sandbox.sqlite")),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts");
-    let server_url = sandbox.base_url();
-    eprintln!("sandbox at {server_url}");
-
     let app = PathBuf::from(env!("CARGO_BIN_EXE_partnerdesk"));
     let driver_path = tauri_driver_path();
     assert!(
@@ -210,8 +311,7 @@ async fn journey() {
     );
     let port = free_port();
     let native_port = free_port();
-    let app_data = data.path().join("app");
-    let _driver = Driver {
+    let driver = Driver {
         child: Command::new(&driver_path)
             .args([
                 "--port",
@@ -219,13 +319,14 @@ async fn journey() {
                 "--native-port",
                 &native_port.to_string(),
             ])
-            .env("PARTNERDESK_DATA_DIR", &app_data)
-            .env("PARTNERDESK_SERVER_URL", &server_url)
+            .env("PARTNERDESK_DATA_DIR", home.path().join("app"))
+            .env("PARTNERDESK_CONFIG_DIR", home.path().join("config"))
+            .env("PARTNERDESK_KEYCHAIN_NAMESPACE", &home.namespace)
+            .env("PARTNERDESK_SERVER_URL", server_url)
             .stdin(Stdio::null())
             .spawn()
             .expect("tauri-driver starts"),
     };
-
     let mut capabilities = serde_json::Map::new();
     capabilities.insert("browserName".into(), "wry".into());
     capabilities.insert(
@@ -249,11 +350,28 @@ async fn journey() {
             }
         }
     };
-    let mut journey = Journey {
-        client,
-        artifacts,
-        step: 0,
-    };
+    (
+        driver,
+        Journey {
+            client,
+            artifacts,
+            prefix,
+            step: 0,
+        },
+    )
+}
+
+async fn journey() {
+    let home = AppHome::new();
+    let sandbox = Sandbox::start(SandboxConfig {
+        data: Some(home.path().join("external-sandbox.sqlite")),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let server_url = sandbox.base_url();
+    eprintln!("sandbox at {server_url}");
+    let (_driver, mut journey) = launch(&home, &server_url, "").await;
 
     // 1. The app opens on the demo workspace.
     let badge = journey.wait_for("demo-badge").await;
@@ -369,4 +487,247 @@ async fn journey() {
     journey.shot("offline").await;
 
     let _ = journey.client.close().await;
+}
+
+/// Starts the sandbox over `data` at `listen` (port 0: any), retrying while the old socket of a
+/// stopped server at that port is released.
+async fn sandbox_at(listen: SocketAddr, data: PathBuf) -> SandboxHandle {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match Sandbox::start(SandboxConfig {
+            listen,
+            data: Some(data.clone()),
+            ..SandboxConfig::default()
+        })
+        .await
+        {
+            Ok(handle) => return handle,
+            Err(error) => {
+                assert!(Instant::now() < deadline, "sandbox did not start: {error}");
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        }
+    }
+}
+
+async fn outbox_journey() {
+    let home = AppHome::new();
+    let data = home.path().join("outbox-sandbox.sqlite");
+    let sandbox = sandbox_at(SocketAddr::from(([127, 0, 0, 1], 0)), data.clone()).await;
+    let listen = sandbox.addr();
+    let (_driver, mut journey) = launch(&home, &sandbox.base_url(), "outbox-").await;
+
+    // A case, opened while online.
+    let rows = journey
+        .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
+        .await;
+    rows[0].click().await.expect("select the case");
+    journey.double_click(&rows[0]).await;
+    journey.wait_for("case-title").await;
+    let case_route = journey.hash().await;
+    let case_id = case_route
+        .rsplit('/')
+        .next()
+        .expect("case id in the route")
+        .to_owned();
+    assert!(!case_id.is_empty(), "route {case_route}");
+
+    // The server goes away; the analyst keeps working.
+    sandbox.shutdown().await.expect("sandbox stops");
+    journey.click("sync-now").await;
+    journey.wait_for("offline-banner").await;
+    let comment_text = format!("Resent the ASN, please confirm ({})", std::process::id());
+    journey.type_into("comment-input", &comment_text).await;
+    journey.click("comment-submit").await;
+    journey
+        .wait_for_attr("comment", "data-send-state", "pending")
+        .await;
+    let status = journey.wait_for("case-status-select").await;
+    let current = status
+        .prop("value")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let target = if current == "resolved" {
+        "waiting_on_partner"
+    } else {
+        "resolved"
+    };
+    status
+        .select_by_value(target)
+        .await
+        .expect("change the status");
+    journey.wait_for("field-pending-status").await;
+    journey.shot("offline-changes-pending").await;
+
+    journey.click("nav-outbox").await;
+    let entries = journey
+        .wait_for_count("outbox-entry", "the two waiting changes", |n| n == 2)
+        .await;
+    journey.shot("outbox-pending").await;
+    for entry in &entries {
+        // "in_flight": the worker is trying the (stopped) server right now; still waiting.
+        let state = entry.attr("data-state").await.ok().flatten();
+        assert!(
+            matches!(state.as_deref(), Some("pending" | "in_flight")),
+            "a waiting change shows as {state:?}"
+        );
+    }
+
+    // The server returns at the same address: no click, the changes go out by themselves.
+    let sandbox = sandbox_at(listen, data).await;
+    eprintln!("sandbox back at {}", sandbox.base_url());
+    journey
+        .wait_for_count("outbox-entry", "the outbox emptying by itself", |n| n == 0)
+        .await;
+    journey.shot("outbox-sent").await;
+    journey.go(&case_route).await;
+    journey.wait_for("case-title").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut sent = false;
+        for comment in journey.all("comment").await {
+            let text = comment.text().await.unwrap_or_default();
+            let state = comment.attr("data-send-state").await.ok().flatten();
+            if text.contains(&comment_text) && state.as_deref() == Some("sent") {
+                sent = true;
+            }
+        }
+        if sent && journey.all("field-pending-status").await.is_empty() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the comment never showed as sent"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    journey.shot("case-changes-sent").await;
+
+    let applied = sandbox
+        .applied_ops(Some(&case_id))
+        .await
+        .expect("applied ops");
+    let kinds: Vec<&str> = applied.iter().map(|op| op.kind.as_str()).collect();
+    assert_eq!(
+        kinds.iter().filter(|kind| **kind == "add_comment").count(),
+        1,
+        "the comment arrived once: {kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|kind| **kind == "patch_case").count(),
+        1,
+        "the status change arrived once: {kinds:?}"
+    );
+    let _ = journey.client.close().await;
+    sandbox.shutdown().await.expect("sandbox stops");
+}
+
+const SECOND_COMPANY: &str = "GC00SECOND99";
+const SECOND_KEY: &str = "second-tenant-key";
+const SECOND_SECRET: &str = "second-tenant-SECRET-55d1";
+const SECOND_CASES: usize = 17;
+
+async fn account_journey() {
+    let home = AppHome::new();
+    let demo = sandbox_at(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        home.path().join("demo-sandbox.sqlite"),
+    )
+    .await;
+    let second = Sandbox::start(SandboxConfig {
+        data: Some(home.path().join("second-tenant.sqlite")),
+        company_id: SECOND_COMPANY.into(),
+        consumer_key: SECOND_KEY.into(),
+        consumer_secret: SECOND_SECRET.into(),
+        seed: 4242,
+        cases: SECOND_CASES,
+        comments_per_case: 2,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("second sandbox starts");
+    let (_driver, mut journey) = launch(&home, &demo.base_url(), "account-").await;
+    journey.wait_for("demo-badge").await;
+    journey
+        .wait_for_count("case-row", "the demo's cases", |n| n >= 5)
+        .await;
+
+    // Add the account in Settings and test it.
+    journey.click("nav-settings").await;
+    journey.click("account-add").await;
+    journey.type_into("account-name", "Second tenant").await;
+    journey
+        .wait_for("account-host-kind")
+        .await
+        .select_by_value("custom")
+        .await
+        .expect("custom host");
+    journey
+        .type_into("account-custom-url", &second.base_url())
+        .await;
+    journey
+        .type_into("account-company-id", SECOND_COMPANY)
+        .await;
+    journey.type_into("account-consumer-key", SECOND_KEY).await;
+    journey
+        .type_into("account-consumer-secret", SECOND_SECRET)
+        .await;
+    journey.click("account-test").await;
+    let result = journey
+        .wait_for_attr("account-test-result", "data-ok", "true")
+        .await;
+    let words = result.text().await.unwrap_or_default();
+    assert!(words.contains(SECOND_COMPANY), "test result: {words}");
+    journey.shot("account-test-ok").await;
+    journey.click("account-save").await;
+    journey
+        .wait_for_count("account-row", "the saved account", |n| n == 1)
+        .await;
+    journey.shot("account-saved").await;
+
+    // Switch to it: after the sync the list shows that tenant's cases.
+    journey.click("account-switch").await;
+    journey.wait_for("account-active").await;
+    journey.click("nav-cases").await;
+    journey
+        .wait_for_count("case-row", "the second tenant's cases", |n| {
+            n == SECOND_CASES
+        })
+        .await;
+    let name = journey
+        .wait_for("workspace-name")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(name.contains("Second tenant"), "workspace name: {name}");
+    assert!(
+        journey.all("demo-badge").await.is_empty(),
+        "no demo badge in a real account"
+    );
+    journey.shot("second-tenant-cases").await;
+
+    // A wrong secret is refused in words.
+    journey.click("nav-settings").await;
+    journey.click("account-edit").await;
+    journey.click("account-consumer-secret-replace").await;
+    journey
+        .type_into("account-consumer-secret", "not-the-secret")
+        .await;
+    journey.click("account-test").await;
+    let result = journey
+        .wait_for_attr("account-test-result", "data-ok", "false")
+        .await;
+    let words = result.text().await.unwrap_or_default();
+    assert!(
+        words.contains("The consumer key or secret was refused"),
+        "test result: {words}"
+    );
+    journey.shot("account-test-refused").await;
+
+    let _ = journey.client.close().await;
+    second.shutdown().await.expect("second sandbox stops");
+    demo.shutdown().await.expect("demo sandbox stops");
 }

@@ -197,7 +197,9 @@ pub async fn test_account(
         workspace::for_connection_test(workspace::account_client_config(&account, &credentials)?);
     let client = TradingGridClient::new(config)?;
     let result = describe_check(&account, client.test_connection().await);
-    if let Some(id) = existing {
+    // Only a test of the stored secrets says something about the saved account.
+    let stored_only = input.consumer_key.is_none() && input.consumer_secret.is_none();
+    if let (Some(id), true) = (existing, stored_only) {
         match result.code.as_deref() {
             None => state.record_health(id, AccountHealth::Ok),
             Some("auth.unauthorized") => state.record_health(id, AccountHealth::SignInNeeded),
