@@ -23,13 +23,14 @@ export const keys = {
 
 /**
  * Which key roots each topic makes stale. Outbox changes move pending/failed marks on cases; a
- * sync may send or refuse queued changes, so it refreshes the outbox too.
+ * sync may send or refuse queued changes, so it refreshes the outbox too, and it can find an
+ * account's credentials refused, so it refreshes the accounts' health in Settings.
  */
 export const topicRoots: Record<ChangeTopic, string[]> = {
   cases: ["cases", "partners", "outbox"],
   exceptions: ["exceptions", "partners"],
   partners: ["partners"],
-  sync: ["sync", "outbox"],
+  sync: ["sync", "outbox", "settings"],
   outbox: ["cases", "sync", "outbox"],
 };
 
