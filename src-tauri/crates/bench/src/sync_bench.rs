@@ -66,6 +66,9 @@ pub struct SyncBenchReport {
     pub idle_sync_requests: u64,
     /// Case-list queries.
     pub queries: QueryTimings,
+    /// List + status counts right after one case changed (the in-memory filter columns are
+    /// rebuilt), median of a few runs.
+    pub after_change: Duration,
 }
 
 /// Times `queries` case-list queries against an existing cache (no sandbox, no sync): for
@@ -168,6 +171,7 @@ pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
     let vocab = Vocabulary::learn(&store, now)?;
     let plan = vocab.plan(config.queries, 0x5EED);
     let timings = tokio::task::block_in_place(|| queries::run(&store, &plan, now))?;
+    let after_change = tokio::task::block_in_place(|| first_query_after_a_change(&store))?;
 
     Ok(SyncBenchReport {
         config: config.clone(),
@@ -181,7 +185,42 @@ pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
         idle_sync: Percentiles::of(&idle),
         idle_sync_requests: idle_requests,
         queries: timings,
+        after_change,
     })
+}
+
+/// Changes one case's priority here, then times the next list + status counts (median of 5).
+fn first_query_after_a_change(store: &pd_store::Store) -> Result<Duration> {
+    let now = chrono::Utc::now();
+    let query = pd_domain::CaseQuery {
+        search: Some("invoice".into()),
+        descending: true,
+        ..pd_domain::CaseQuery::default()
+    };
+    let ids: Vec<String> = store
+        .list_cases(&query, now)?
+        .rows
+        .into_iter()
+        .map(|r| r.id)
+        .take(5)
+        .collect();
+    let mut times = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let priority = pd_domain::Priority::ALL[i % pd_domain::Priority::ALL.len()];
+        store.patch_local_case(
+            id,
+            &pd_domain::CasePatch {
+                priority: Some(priority),
+                ..pd_domain::CasePatch::default()
+            },
+            now,
+        )?;
+        let started = Instant::now();
+        store.list_cases(&query, now)?;
+        store.status_counts(&query, now)?;
+        times.push(started.elapsed());
+    }
+    Ok(Percentiles::of(&times).p50)
 }
 
 impl SyncBenchReport {
@@ -228,6 +267,10 @@ impl SyncBenchReport {
             ms(q.p95),
             ms(q.p99),
             ms(q.max)
+        ));
+        out.push_str(&format!(
+            "| the same, first query after one case changed (filter columns reloaded) | {} | - |\n",
+            ms(self.after_change)
         ));
         out.push('\n');
         out.push_str(&self.queries.to_markdown());
