@@ -18,10 +18,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_list_indexes",
         include_str!("../migrations/0002_case_list_indexes.sql"),
     ),
+    (
+        3,
+        "case_list_repair",
+        include_str!("../migrations/0003_case_list_repair.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;
