@@ -87,8 +87,16 @@ pub async fn pull(
     pull_directory(store, client, options, now, &mut report).await?;
     pull_exceptions(store, client, options, now, &mut report).await?;
     pull_cases(store, client, options, &mut report).await?;
+    if report.cases >= OPTIMIZE_AFTER_CASES {
+        // A large pull (the first sync of a big tenant) leaves the search index fragmented and the
+        // planner's statistics stale; tidying now keeps every later list query fast.
+        blocking(store, |s| s.optimize()).await?;
+    }
     Ok(report)
 }
+
+/// A pull that stored at least this many cases is followed by [`Store::optimize`].
+pub const OPTIMIZE_AFTER_CASES: usize = 5_000;
 
 async fn blocking<T: Send + 'static>(
     store: &Store,
