@@ -23,10 +23,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case_list_repair",
         include_str!("../migrations/0003_case_list_repair.sql"),
     ),
+    (
+        4,
+        "exception_interchanges",
+        include_str!("../migrations/0004_exception_interchanges.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

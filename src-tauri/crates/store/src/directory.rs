@@ -163,8 +163,17 @@ const TX_PARTNER_NAME: &str =
     "(SELECT p.name FROM partner_addresses pa JOIN partners p ON p.id = pa.partner_id \
     WHERE pa.address IN (t.sender_address, t.receiver_address) ORDER BY pa.partner_id LIMIT 1)";
 
+/// A transaction the inbox shows: a Lens exception, except an envelope whose failure is already
+/// shown by a failed document of the same interchange (Lens reports both levels; the analyst
+/// works the document, which carries the PO / invoice / shipment numbers).
+const INBOX_ROW: &str =
+    "t.is_exception = 1 AND NOT (coalesce(t.transaction_level, '') = 'Envelope' \
+    AND t.correlation_id IS NOT NULL AND EXISTS (SELECT 1 FROM transactions d \
+    WHERE d.correlation_id = t.correlation_id AND d.is_exception = 1 \
+    AND coalesce(d.transaction_level, '') <> 'Envelope'))";
+
 pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<ExceptionPage> {
-    let mut filters = vec!["t.is_exception = 1".to_string()];
+    let mut filters = vec![INBOX_ROW.to_string()];
     let mut args: Vec<Value> = Vec::new();
     if let Some(pid) = q.partner_id.as_deref().filter(|s| !s.is_empty()) {
         args.push(Value::Text(pid.to_string()));
@@ -246,8 +255,8 @@ pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<E
 pub(crate) fn exception_facets(conn: &Connection) -> Result<ExceptionFacets> {
     let distinct = |col: &str| -> Result<Vec<String>> {
         let mut stmt = conn.prepare(&format!(
-            "SELECT DISTINCT {col} FROM transactions WHERE is_exception = 1 AND {col} IS NOT NULL \
-             AND {col} <> '' ORDER BY {col}"
+            "SELECT DISTINCT t.{col} FROM transactions t WHERE {INBOX_ROW} AND t.{col} IS NOT NULL \
+             AND t.{col} <> '' ORDER BY t.{col}"
         ))?;
         let v = stmt
             .query_map([], |r| r.get(0))?
@@ -276,11 +285,11 @@ fn partner_row(conn: &Connection, r: &Row<'_>) -> Result<PartnerRow> {
         )?
         .query_row([&partner.partner_company_id], |r| r.get(0))?;
     let exceptions: i64 = conn
-        .prepare_cached(
-            "SELECT count(*) FROM transactions t WHERE t.is_exception = 1 AND EXISTS \
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM transactions t WHERE {INBOX_ROW} AND EXISTS \
              (SELECT 1 FROM partner_addresses pa WHERE pa.partner_id = ?1 \
-              AND pa.address IN (t.sender_address, t.receiver_address))",
-        )?
+              AND pa.address IN (t.sender_address, t.receiver_address))"
+        ))?
         .query_row([&partner.partner_company_id], |r| r.get(0))?;
     Ok(PartnerRow {
         partner,

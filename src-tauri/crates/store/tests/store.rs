@@ -926,3 +926,41 @@ fn local_case_creation_and_discard() {
         "store.invalid"
     );
 }
+
+#[test]
+fn a_failed_envelope_is_listed_only_when_no_failed_document_of_its_interchange_is() {
+    let (_dir, store) = seeded();
+    let with_level = |id: &str, level: &str, correlation: &str, po: &str| {
+        let mut t = transaction(id, true, "ZZ:DEMORETAILER", "ZZ:VERONAVITTLES", po);
+        t.transaction_level = Some(level.into());
+        t.correlation_id = Some(correlation.into());
+        t
+    };
+    store
+        .upsert_transactions(&[
+            with_level("ENV-1", "Envelope", "corr-1", ""),
+            with_level("DOC-1", "Document", "corr-1", "PO-1"),
+            with_level("ENV-2", "Envelope", "corr-2", ""),
+        ])
+        .expect("tx");
+    let inbox = store
+        .list_exceptions(&ExceptionQuery::default())
+        .expect("inbox");
+    let mut ids: Vec<&str> = inbox
+        .rows
+        .iter()
+        .map(|r| r.transaction.transaction_id.as_str())
+        .collect();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        vec!["DOC-1", "ENV-2"],
+        "the envelope of DOC-1 is not listed twice"
+    );
+    assert_eq!(inbox.total, 2);
+    let partner = store.partner("GC1").expect("partner");
+    assert_eq!(
+        partner.exceptions, 2,
+        "the partner's count agrees with the inbox"
+    );
+}
