@@ -176,7 +176,8 @@ export function OfflineBanner() {
   );
 }
 
-/** Across the app while the OS keychain cannot be reached: nothing can sign in. */
+/** Across the app while the OS keychain cannot be reached: no account can sign in (the demo, whose
+ * credentials are not secret, keeps working). */
 export function KeychainBanner() {
   const sync = useSyncStatus();
   if (!sync.data?.keychainUnavailable) return null;
@@ -187,8 +188,9 @@ export function KeychainBanner() {
         <path d="M7 9V6.5a3 3 0 0 1 6 0V9" />
       </svg>
       <span>
-        The system keychain is unavailable, so PartnerDesk cannot sign in. It works read-only on its cache
-        until the keychain is available.
+        {sync.data.isDemo
+          ? "The system keychain is unavailable, so Trading Grid accounts cannot be added or opened until it is. The demo workspace works as usual."
+          : "The system keychain is unavailable, so PartnerDesk cannot sign in. It works read-only on its cache until the keychain is available."}
       </span>
       <a href={routeHref({ name: "settings" })}>Settings</a>
     </div>
