@@ -46,17 +46,22 @@ fn tauri_driver() -> PathBuf {
         })
 }
 
-/// VmRSS in KiB of one process.
-fn rss_kib(pid: u32) -> u64 {
+/// One `/proc/PID/status` figure in KiB (`VmRSS`, `RssAnon`, `RssFile`).
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
+                .find(|l| l.starts_with(field))
                 .and_then(|l| l.split_whitespace().nth(1))
                 .and_then(|v| v.parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// VmRSS in KiB of one process.
+fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
 }
 
 fn parent_of(pid: u32) -> Option<u32> {
@@ -233,10 +238,15 @@ async fn main() {
             let (pid, helpers) = app_processes(&app);
             let app_kib = pid.map(rss_kib).unwrap_or(0);
             let helper_kib: u64 = helpers.iter().map(|&p| rss_kib(p)).sum();
+            let (anon, file) = pid.map_or((0, 0), |p| {
+                (status_kib(p, "RssAnon:"), status_kib(p, "RssFile:"))
+            });
             eprintln!(
-                "run {run}: painted after {:.0} ms; RSS app {} MB + WebKit helpers {} MB",
+                "run {run}: painted after {:.0} ms; RSS app {} MB (anonymous {} MB, file {} MB) + WebKit helpers {} MB",
                 painted.as_secs_f64() * 1000.0,
                 app_kib / 1024,
+                anon / 1024,
+                file / 1024,
                 helper_kib / 1024
             );
             starts.push(painted.as_secs_f64() * 1000.0);
