@@ -3,7 +3,7 @@
 import type { ReactNode } from "react";
 import type { CaseStatus, Priority, SlaState } from "../bindings";
 import { IpcError } from "../lib/ipc";
-import { PRIORITY_LABELS, STATUS_LABELS, dateTime, relativeTime } from "../lib/format";
+import { PRIORITY_LABELS, STATUS_LABELS, dateTime, overdueText, relativeTime } from "../lib/format";
 
 /** The coloured status pill. */
 export function StatusPill({ status }: { status: CaseStatus }) {
@@ -53,7 +53,7 @@ export function SlaMark({
   return (
     <span className={`sla sla-${state}`} title={`${label}: ${dateTime(due)}`} data-sla={state}>
       {(state === "breached" || state === "at_risk") && <span className="sla-dot" aria-hidden="true" />}
-      {state === "breached" ? `${relativeTime(due, now).replace(" ago", "")} overdue` : relativeTime(due, now)}
+      {state === "breached" ? overdueText(due, now) : relativeTime(due, now)}
     </span>
   );
 }

@@ -60,6 +60,17 @@ export function relativeTime(iso: string | null | undefined, now: number = Date.
   return future ? `in ${text}` : `${text} ago`;
 }
 
+/** How long past due, kept short for the SLA column: "40 min", "6 h", "41 days" overdue. */
+export function overdueText(iso: string, now: number = Date.now()): string {
+  const late = now - Date.parse(iso);
+  if (Number.isNaN(late)) return "";
+  const hour = 3_600_000;
+  if (late < hour) return `${Math.max(1, Math.round(late / 60_000))} min overdue`;
+  if (late < 24 * hour) return `${Math.round(late / hour)} h overdue`;
+  const days = Math.round(late / (24 * hour));
+  return `${days} day${days === 1 ? "" : "s"} overdue`;
+}
+
 /** "10:42" in the local time zone. */
 export function clockTime(iso: string): string {
   const d = new Date(iso);
