@@ -90,7 +90,7 @@ async fn killing_the_worker_at_any_point_loses_nothing_and_duplicates_nothing() 
     let total: usize = expected.values().map(Vec::len).sum();
     // Slow answers and dropped connections keep entries in flight long enough to be killed there.
     world.faults(Faults {
-        latency_ms: 15,
+        latency_ms: 25,
         drop_rate: 0.05,
         ..Faults::default()
     });
@@ -120,6 +120,10 @@ async fn killing_the_worker_at_any_point_loses_nothing_and_duplicates_nothing() 
         }
         progress_at_kill.insert(world.store.outbox_summary().expect("summary").pending);
     }
+    eprintln!(
+        "{kills} kills at {} distinct points, {killed_in_flight} with an entry in flight",
+        progress_at_kill.len()
+    );
     assert!(
         kills >= 20,
         "only {kills} kills before the outbox drained; slow the worker down"
