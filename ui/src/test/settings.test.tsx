@@ -133,6 +133,22 @@ describe("settings: accounts", () => {
     expect(callsOf("test_account")).toHaveLength(0);
   });
 
+  it("opens the first real account in place of the demo workspace once it is saved", async () => {
+    const { callsOf } = setup({ noSettings: true });
+    expect(await screen.findByTestId("demo-badge")).toBeInTheDocument();
+    fireEvent.click(await screen.findByTestId("account-add"));
+    fireEvent.change(screen.getByTestId("account-name"), { target: { value: "ACME production" } });
+    fireEvent.change(screen.getByTestId("account-company-id"), { target: { value: "GC00804444LX" } });
+    fireEvent.change(screen.getByTestId("account-consumer-key"), { target: { value: "k" } });
+    fireEvent.change(screen.getByTestId("account-consumer-secret"), { target: { value: "s" } });
+    fireEvent.click(screen.getByTestId("account-save"));
+    await waitFor(() => expect(callsOf("switch_account")).toHaveLength(1));
+    const saved = await screen.findByTestId("account-row");
+    expect(callsOf("switch_account")[0].args).toEqual({ id: expect.any(String) });
+    expect(saved).toHaveTextContent("ACME production");
+    await waitFor(() => expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument());
+  });
+
   it("switches to an account and back to the demo workspace", async () => {
     const { callsOf } = setup();
     const rows = await screen.findAllByTestId("account-row");

@@ -11,6 +11,7 @@ import { ConfirmDialog } from "../../components/Dialog";
 import { ErrorState, SkeletonRows, Spinner } from "../../components/bits";
 import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
 import { TestResult } from "./TestResult";
+import { useSyncStatus } from "../../components/Shell";
 
 /** Environment names. */
 export const HOST_LABELS: Record<HostKind, string> = {
@@ -96,13 +97,18 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     onMutate: () => setResult(null),
     onSuccess: setResult,
   });
+  const sync = useSyncStatus();
+  const switchTo = useSwitchAccount();
   const save = useMutation({
     mutationFn: () => ipc.saveAccount(input()),
-    onSuccess: () => {
+    onMutate: () => ({ first: (client.getQueryData<AccountView[]>(keys.accounts()) ?? []).length === 0 }),
+    onSuccess: (saved, _vars, context) => {
       // Drop every typed secret before anything else renders.
       setForm((f) => ({ ...f, key: { mode: "keep" }, secret: { mode: "keep" } }));
       void client.invalidateQueries({ queryKey: ["settings"] });
       void client.invalidateQueries({ queryKey: ["sync"] });
+      // The first real account replaces the demo workspace; later ones wait for a switch.
+      if (!account && context?.first && sync.data?.isDemo) switchTo.mutate(saved.id);
       onDone();
     },
   });
