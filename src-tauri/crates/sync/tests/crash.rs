@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::World;
 use partnerdesk_sandbox::Faults;
-use pd_domain::{CasePatch, CaseQuery, CaseStatus, Visibility};
+use pd_domain::{CasePatch, CaseStatus, Visibility};
 use pd_sync::{pull, PullOptions};
 use rand::{Rng, SeedableRng};
 
@@ -42,20 +42,7 @@ async fn killing_the_worker_at_any_point_loses_nothing_and_duplicates_nothing() 
     )
     .await
     .expect("first pull");
-    let cases: Vec<String> = world
-        .store
-        .list_cases(
-            &CaseQuery {
-                limit: 20,
-                ..CaseQuery::default()
-            },
-            chrono::Utc::now(),
-        )
-        .expect("cases")
-        .rows
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let cases: Vec<String> = world.first_case_ids(20);
     let mut rng = rand::rngs::StdRng::seed_from_u64(99);
     let now = chrono::Utc::now();
     for i in 0..300 {

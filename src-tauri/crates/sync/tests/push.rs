@@ -145,20 +145,7 @@ fn queue_actions(world: &World, cases: &[String], n: usize) -> HashMap<String, V
 async fn a_thousand_actions_arrive_exactly_once_in_order_through_faults_and_restarts() {
     let mut world = World::new(120).await;
     first_pull(&world).await;
-    let cases: Vec<String> = world
-        .store
-        .list_cases(
-            &CaseQuery {
-                limit: 50,
-                ..CaseQuery::default()
-            },
-            chrono::Utc::now(),
-        )
-        .expect("cases")
-        .rows
-        .into_iter()
-        .map(|r| r.id)
-        .collect();
+    let cases: Vec<String> = world.first_case_ids(50);
     assert_eq!(cases.len(), 50);
     let expected = queue_actions(&world, &cases, 1000);
     let queued: usize = expected.values().map(Vec::len).sum();
@@ -248,18 +235,8 @@ async fn a_thousand_actions_arrive_exactly_once_in_order_through_faults_and_rest
 async fn a_refused_change_holds_only_its_case_and_can_be_fixed_or_discarded() {
     let world = World::new(30).await;
     first_pull(&world).await;
-    let rows = world
-        .store
-        .list_cases(
-            &CaseQuery {
-                limit: 2,
-                ..CaseQuery::default()
-            },
-            chrono::Utc::now(),
-        )
-        .expect("cases")
-        .rows;
-    let (bad_case, good_case) = (rows[0].id.clone(), rows[1].id.clone());
+    let rows = world.first_case_ids(2);
+    let (bad_case, good_case) = (rows[0].clone(), rows[1].clone());
     let now = chrono::Utc::now();
     let bad = CasePatch {
         owner: Some(Some("nobody@nowhere.example".into())),
@@ -424,19 +401,7 @@ async fn a_newer_server_value_wins_and_the_lost_local_change_is_kept() {
 async fn a_comment_made_offline_is_sent_once_and_shown_once() {
     let mut world = World::new(10).await;
     first_pull(&world).await;
-    let case_id = world
-        .store
-        .list_cases(
-            &CaseQuery {
-                limit: 1,
-                ..CaseQuery::default()
-            },
-            chrono::Utc::now(),
-        )
-        .expect("cases")
-        .rows[0]
-        .id
-        .clone();
+    let case_id = world.first_case_ids(1).remove(0);
     world.stop_server().await;
     let client = client_for_stopped(&world);
     let comment = world
@@ -513,19 +478,7 @@ fn client_for_stopped(world: &World) -> pd_tradinggrid::TradingGridClient {
 async fn a_refused_change_can_be_edited_and_sent() {
     let world = World::new(10).await;
     first_pull(&world).await;
-    let case_id = world
-        .store
-        .list_cases(
-            &CaseQuery {
-                limit: 1,
-                ..CaseQuery::default()
-            },
-            chrono::Utc::now(),
-        )
-        .expect("cases")
-        .rows[0]
-        .id
-        .clone();
+    let case_id = world.first_case_ids(1).remove(0);
     let bad = CasePatch {
         owner: Some(Some("typo@acme.example".into())),
         ..CasePatch::default()

@@ -72,6 +72,25 @@ impl World {
         panic!("sandbox did not restart on {}", self.config.listen);
     }
 
+    /// Ids of the cached cases a list query returns (newest first by default).
+    pub fn case_ids(&self, query: pd_domain::CaseQuery) -> Vec<String> {
+        self.store
+            .list_cases(&query, chrono::Utc::now())
+            .expect("case list")
+            .rows
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    /// The first `n` cached cases, newest first.
+    pub fn first_case_ids(&self, n: u32) -> Vec<String> {
+        self.case_ids(pd_domain::CaseQuery {
+            limit: n,
+            ..pd_domain::CaseQuery::default()
+        })
+    }
+
     /// Every case on the server, with its thread, by id (read with a fault-free client).
     pub async fn server_cases(&self) -> HashMap<String, CaseBundle> {
         let mut all = HashMap::new();
