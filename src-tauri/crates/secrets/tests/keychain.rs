@@ -10,7 +10,18 @@ use pd_secrets::{SecretStore, SecretString};
 
 const CHECK_BIN: &str = env!("CARGO_BIN_EXE_pd-keychain-check");
 
-/// A store in a namespace of its own (tests run in parallel), or `None` when skipping.
+/// One keychain test at a time: in one CI run out of five, gnome-keyring answered "Message
+/// recipient disconnected from message bus without replying" while these tests created items at
+/// the same moment; taking turns keeps the tests about the store, not about the daemon's races.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A store in a namespace of its own, or `None` when skipping.
 fn keychain() -> Option<SecretStore> {
     let namespace = format!("com.partnerdesk.test.{}", uuid::Uuid::new_v4().simple());
     let store = SecretStore::new(&namespace).expect("the platform store is available");
@@ -40,6 +51,7 @@ fn exposed(secret: Option<SecretString>) -> Option<String> {
 
 #[test]
 fn store_read_replace_and_delete() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let acct = account();
     assert_eq!(
@@ -86,6 +98,7 @@ fn store_read_replace_and_delete() {
 
 #[test]
 fn unusual_values_come_back_byte_for_byte() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let acct = account();
     let values = [
@@ -113,6 +126,7 @@ fn unusual_values_come_back_byte_for_byte() {
 
 #[test]
 fn a_secret_survives_into_a_new_process() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let acct = account();
     let secret = "written-by-the-first-process";
@@ -144,6 +158,7 @@ fn a_secret_survives_into_a_new_process() {
 
 #[test]
 fn delete_all_for_removes_one_account_and_spares_the_other() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let leaving = account();
     let staying = account();
@@ -188,6 +203,7 @@ fn delete_all_for_removes_one_account_and_spares_the_other() {
 
 #[test]
 fn namespaces_keep_build_kinds_apart() {
+    let _serial = serial();
     let Some(release) = keychain() else { return };
     let Some(dev) = keychain() else { return };
     let acct = account();
@@ -205,6 +221,7 @@ fn namespaces_keep_build_kinds_apart() {
 
 #[test]
 fn a_damaged_index_is_reported_and_loses_nothing() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let acct = account();
     store
@@ -249,6 +266,7 @@ fn items_in(namespace: &str) -> Vec<String> {
 
 #[test]
 fn probe_succeeds_and_leaves_nothing_behind() {
+    let _serial = serial();
     let Some(store) = keychain() else { return };
     let acct = account();
     store
