@@ -302,6 +302,20 @@ fn check_transaction(lens: &LensIndex, id: &str) -> Result<(), ApiError> {
     }
 }
 
+/// A JSON write addressed to this company: the raw body (kept for the idempotency comparison)
+/// and its parsed value.
+fn json_write<T: serde::de::DeserializeOwned>(
+    state: &AppState,
+    company_id: &str,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(Bytes, T), ApiError> {
+    check_company(state, company_id)?;
+    let bytes =
+        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
+    let value = json_body(Ok(bytes.clone()))?;
+    Ok((bytes, value))
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn create_case(
     State(state): State<Arc<AppState>>,
@@ -312,10 +326,7 @@ async fn create_case(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    check_company(&state, &company_id)?;
-    let bytes =
-        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
-    let new: NewCase = json_body(Ok(bytes.clone()))?;
+    let (bytes, new) = json_write::<NewCase>(&state, &company_id, body)?;
     check_id("id", &new.id)?;
     check_title(&new.title)?;
     if new
@@ -404,10 +415,7 @@ async fn patch_case(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    check_company(&state, &company_id)?;
-    let bytes =
-        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
-    let patch: CasePatch = json_body(Ok(bytes.clone()))?;
+    let (bytes, patch) = json_write::<CasePatch>(&state, &company_id, body)?;
     if let Some(title) = &patch.title {
         check_title(title)?;
     }
@@ -451,10 +459,7 @@ async fn add_comment(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    check_company(&state, &company_id)?;
-    let bytes =
-        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
-    let new: NewComment = json_body(Ok(bytes.clone()))?;
+    let (bytes, new) = json_write::<NewComment>(&state, &company_id, body)?;
     check_id("id", &new.id)?;
     if new.author.trim().is_empty() {
         return Err(ApiError::validation("author must not be empty"));
@@ -497,10 +502,7 @@ async fn link_transaction(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    check_company(&state, &company_id)?;
-    let bytes =
-        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
-    let link: TransactionLink = json_body(Ok(bytes.clone()))?;
+    let (bytes, link) = json_write::<TransactionLink>(&state, &company_id, body)?;
     check_transaction(&state.lens, &link.transaction_id)?;
     write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
         require_case(tx, &case_id)?;
