@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use pd_domain::{
     CaseDetail, CaseListPage, CasePatch, CaseQuery, CaseReferences, CommentView, ExceptionFacets,
-    ExceptionPage, ExceptionQuery, ExceptionRow, KeychainStatus, NewCase, NewCaseInput, OutboxEdit,
+    ExceptionPage, ExceptionQuery, KeychainStatus, NewCase, NewCaseInput, OutboxEdit,
     OutboxEntryView, PartnerRow, SendState, StatusCount, SyncStatus, User, Visibility,
 };
 use pd_store::{RetryTarget, Store};
@@ -121,7 +121,7 @@ pub async fn create_case_from_exception(
     let workspace = writable(state)?;
     let analyst = workspace.info.analyst.clone();
     let case_id = on_store(&workspace, move |store| {
-        let Some(row) = find_exception(store, &transaction_id)? else {
+        let Some(row) = store.exception(&transaction_id)? else {
             return Ok(Err(AppError::reported(
                 "exception.not_found",
                 format!("Transaction {transaction_id} is not in the exceptions inbox."),
@@ -141,30 +141,6 @@ pub async fn create_case_from_exception(
     .await??;
     changed(state, &workspace, &["cases", "exceptions", "outbox"]);
     Ok(case_id)
-}
-
-/// Finds one inbox row by transaction id, paging through the inbox.
-fn find_exception(store: &Store, transaction_id: &str) -> pd_store::Result<Option<ExceptionRow>> {
-    const PAGE: u32 = 500;
-    let mut offset = 0;
-    loop {
-        let page = store.list_exceptions(&ExceptionQuery {
-            offset,
-            limit: PAGE,
-            ..ExceptionQuery::default()
-        })?;
-        if let Some(row) = page
-            .rows
-            .iter()
-            .find(|row| row.transaction.transaction_id == transaction_id)
-        {
-            return Ok(Some(row.clone()));
-        }
-        offset += PAGE;
-        if page.rows.is_empty() || offset >= page.total {
-            return Ok(None);
-        }
-    }
 }
 
 /// Adds a comment (queued for the server); the view says it is pending.

@@ -218,11 +218,40 @@ pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<E
         |r| r.get(0),
     )?;
     let limit = if q.limit == 0 { 200 } else { q.limit.min(5000) };
+    let out = exception_rows(
+        conn,
+        &format!(
+            "{where_sql} ORDER BY t.arrival_time DESC, t.id LIMIT {limit} OFFSET {}",
+            q.offset
+        ),
+        &args,
+    )?;
+    Ok(ExceptionPage {
+        rows: out,
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+        offset: q.offset,
+    })
+}
+
+/// One inbox row by transaction id (`None` when it is not in the inbox).
+pub(crate) fn exception(conn: &Connection, transaction_id: &str) -> Result<Option<ExceptionRow>> {
+    let rows = exception_rows(
+        conn,
+        &format!("{INBOX_ROW} AND t.id = ?1"),
+        &[Value::Text(transaction_id.to_string())],
+    )?;
+    Ok(rows.into_iter().next())
+}
+
+/// Inbox rows (with partner, references and linked cases) for a `WHERE` clause and its tail.
+fn exception_rows(
+    conn: &Connection,
+    where_and_tail: &str,
+    args: &[Value],
+) -> Result<Vec<ExceptionRow>> {
     let sql = format!(
         "SELECT {TX_COLUMNS}, {TX_PARTNER_ID}, {TX_PARTNER_NAME}, t.po_number, t.invoice_number, t.shipment_number \
-         FROM transactions t WHERE {where_sql} \
-         ORDER BY t.arrival_time DESC, t.id LIMIT {limit} OFFSET {}",
-        q.offset
+         FROM transactions t WHERE {where_and_tail}"
     );
     let mut stmt = conn.prepare(&sql)?;
     let mut rows = stmt.query(params_from_iter(args.iter()))?;
@@ -245,11 +274,7 @@ pub(crate) fn list_exceptions(conn: &Connection, q: &ExceptionQuery) -> Result<E
             case_ids,
         });
     }
-    Ok(ExceptionPage {
-        rows: out,
-        total: u32::try_from(total).unwrap_or(u32::MAX),
-        offset: q.offset,
-    })
+    Ok(out)
 }
 
 pub(crate) fn exception_facets(conn: &Connection) -> Result<ExceptionFacets> {

@@ -17,8 +17,8 @@ use std::sync::Arc;
 
 use pd_domain::{
     Case, CaseDetail, CaseListPage, CasePage, CasePatch, CaseQuery, Comment, ExceptionFacets,
-    ExceptionPage, ExceptionQuery, NewCase, Partner, PartnerRow, StatusCount, Timestamp,
-    Transaction, User, Visibility,
+    ExceptionPage, ExceptionQuery, ExceptionRow, NewCase, Partner, PartnerRow, StatusCount,
+    Timestamp, Transaction, User, Visibility,
 };
 use rusqlite::OptionalExtension;
 
@@ -362,6 +362,11 @@ impl Store {
     /// The exceptions inbox.
     pub fn list_exceptions(&self, query: &ExceptionQuery) -> Result<ExceptionPage> {
         self.db.read_tx(|tx| directory::list_exceptions(tx, query))
+    }
+
+    /// One inbox row by transaction id (`None` when that transaction is not in the inbox).
+    pub fn exception(&self, transaction_id: &str) -> Result<Option<ExceptionRow>> {
+        self.db.read(|c| directory::exception(c, transaction_id))
     }
 
     /// Inbox filter choices.
