@@ -10,8 +10,8 @@ import { CasesScreen } from "./screens/CasesScreen";
 import { CaseDetailScreen } from "./screens/CaseDetailScreen";
 import { ExceptionsScreen } from "./screens/ExceptionsScreen";
 import { PartnerScreen, PartnersScreen } from "./screens/PartnersScreen";
-import { OutboxScreen } from "./screens/OutboxScreen";
-import { SettingsScreen } from "./screens/SettingsScreen";
+import { OutboxScreen } from "./features/outbox/OutboxScreen";
+import { SettingsScreen } from "./features/settings/SettingsScreen";
 
 /** A query client tuned for a local cache: data is fresh until an event says otherwise. */
 export function createQueryClient(): QueryClient {

@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { CaseDetail, CasePatch, CommentView, ConflictView, Transaction, Visibility } from "../bindings";
 import { emptyExceptionQuery, ipc } from "../lib/ipc";
 import { keys } from "../lib/queries";
-import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../lib/outbox";
+import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../features/outbox/outbox";
 import {
   KIND_LABELS,
   PRIORITIES,

@@ -3,8 +3,8 @@
 // connectors (validation, test), and inline validation.
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import { renderApp } from "./render";
-import { createMockBackend } from "../mock/backend";
+import { renderApp } from "../../test/render";
+import { createMockBackend } from "../../mock/backend";
 
 function setup(options: Parameters<typeof createMockBackend>[0] = {}) {
   const backend = createMockBackend({ caseCount: 3, now: Date.now(), ...options });

@@ -2,16 +2,16 @@
 // what to do about each one (retry, edit a refused comment or field change, discard it).
 import { useState } from "react";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CasePatch, CaseStatus, OutboxEdit, OutboxEntryView, Priority } from "../bindings";
-import { ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../lib/format";
-import { OUTBOX_STATE_LABELS, outboxKindLabel, patchOfSummary, waitedFor } from "../lib/outbox";
-import { routeHref } from "../lib/router";
-import { useNow } from "../lib/useDebounced";
-import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../components/bits";
-import { ConfirmDialog, Dialog } from "../components/Dialog";
-import { useSyncStatus } from "../components/Shell";
+import type { CasePatch, CaseStatus, OutboxEdit, OutboxEntryView, Priority } from "../../bindings";
+import { ipc } from "../../lib/ipc";
+import { keys } from "../../lib/queries";
+import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../../lib/format";
+import { OUTBOX_STATE_LABELS, outboxKindLabel, patchOfSummary, waitedFor } from "./outbox";
+import { routeHref } from "../../lib/router";
+import { useNow } from "../../lib/useDebounced";
+import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
+import { ConfirmDialog, Dialog } from "../../components/Dialog";
+import { useSyncStatus } from "../../components/Shell";
 
 /** After any outbox action: the list, the marks on cases and the counts all move. */
 export function useInvalidateOutbox() {

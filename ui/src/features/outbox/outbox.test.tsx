@@ -3,9 +3,9 @@
 // banner's count, conflicts on the case page, pending field marks, new case, link / unlink.
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import type { OutboxEntryView } from "../bindings";
-import { renderApp } from "./render";
-import { createMockBackend } from "../mock/backend";
+import type { OutboxEntryView } from "../../bindings";
+import { renderApp } from "../../test/render";
+import { createMockBackend } from "../../mock/backend";
 
 function entry(patch: Partial<OutboxEntryView>): OutboxEntryView {
   return {

@@ -1,11 +1,11 @@
 // Settings: the keychain notice when secrets cannot be stored, Trading Grid accounts (workspaces)
 // and connectors.
 import { useQuery } from "@tanstack/react-query";
-import { ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { useSyncStatus } from "../components/Shell";
-import { AccountsSection } from "./settings/AccountsSection";
-import { ConnectorsSection } from "./settings/ConnectorsSection";
+import { ipc } from "../../lib/ipc";
+import { keys } from "../../lib/queries";
+import { useSyncStatus } from "../../components/Shell";
+import { AccountsSection } from "./AccountsSection";
+import { ConnectorsSection } from "./ConnectorsSection";
 
 function KeychainNotice() {
   const status = useQuery({ queryKey: keys.keychain(), queryFn: ipc.keychainStatus });

@@ -1,7 +1,7 @@
 // Words for queued changes and conflicts: which case header fields a queued change touches, a
 // conflict as a sentence, and how long the oldest change has waited.
-import type { CaseStatus, ConflictView, OutboxEntryView, Priority, User } from "../bindings";
-import { PRIORITY_LABELS, STATUS_LABELS, dateTime } from "./format";
+import type { CaseStatus, ConflictView, OutboxEntryView, Priority, User } from "../../bindings";
+import { PRIORITY_LABELS, STATUS_LABELS, dateTime } from "../../lib/format";
 
 /** Case header fields a local change can touch. */
 export type PatchField = "status" | "priority" | "owner" | "slaDue" | "title";
