@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
-# Installs what PartnerDesk needs to build, run and test on a fresh Debian/Ubuntu machine.
+# Installs what PartnerDesk needs on a fresh Debian/Ubuntu machine.
+#   bash .ci/install.sh          what building and running need (.ci/start calls this)
+#   bash .ci/install.sh --test   the same, plus what the tests need: the end-to-end driver, the
+#                                test keyring, sshd, s3s-fs, ImageMagick (.ci/test calls this)
 # Idempotent: every step checks first and does nothing when its part is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+with_tests=0
+case "${1:-}" in
+  "") ;;
+  --test) with_tests=1 ;;
+  *)
+    echo "usage: bash .ci/install.sh [--test]" >&2
+    exit 2
+    ;;
+esac
+
 TOOLS_ROOT="${PARTNERDESK_TOOLS:-$HOME/.cache/partnerdesk/tools}"
-APT_PACKAGES=(
-  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev
-  xvfb xauth webkit2gtk-driver imagemagick
-  dbus dbus-x11 gnome-keyring libsecret-tools openssh-server libdbus-1-dev
+# Building (WebKitGTK, OpenSSL, D-Bus for the keychain) and running, headless too (xvfb-run).
+RUN_APT_PACKAGES=(
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libdbus-1-dev
+  dbus xvfb xauth
+)
+# The tests: WebKitWebDriver for the end-to-end journeys, screenshots, a private gnome-keyring
+# Secret Service, OpenSSH's sshd as the SFTP peer.
+TEST_APT_PACKAGES=(
+  webkit2gtk-driver imagemagick
+  dbus-x11 gnome-keyring libsecret-tools openssh-server
 )
 
 say() { printf '[install] %s\n' "$*"; }
@@ -32,7 +51,11 @@ apt_install_missing() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-apt_install_missing "${APT_PACKAGES[@]}"
+if [ "$with_tests" -eq 1 ]; then
+  apt_install_missing "${RUN_APT_PACKAGES[@]}" "${TEST_APT_PACKAGES[@]}"
+else
+  apt_install_missing "${RUN_APT_PACKAGES[@]}"
+fi
 
 # Node.js for the UI (the UI's toolchain wants Node 20 or newer).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -43,8 +66,15 @@ if [ "$node_major" -lt 20 ]; then
   say "warning: Node.js $(node --version) found; the UI build wants 20 or newer"
 fi
 
-if ! command -v cargo >/dev/null 2>&1; then
-  say "error: cargo (Rust 1.85 or newer) is required and was not found on PATH"
+# Rust: at least the rust-version in Cargo.toml (what the locked dependencies need).
+rust_needed="$(sed -n 's/^rust-version = "\([0-9.]*\)"$/\1/p' Cargo.toml | head -n 1)"
+if ! command -v cargo >/dev/null 2>&1 || ! command -v rustc >/dev/null 2>&1; then
+  say "error: cargo (Rust $rust_needed or newer) is required and was not found on PATH"
+  exit 1
+fi
+rust_found="$(rustc --version | cut -d' ' -f2)"
+if ! printf '%s\n%s\n' "$rust_needed" "${rust_found%%-*}" | sort -V -C; then
+  say "error: Rust $rust_needed or newer is required (rustc $rust_found found; rustup update)"
   exit 1
 fi
 
@@ -57,14 +87,16 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
   printf '%s' "$lock_hash" > "$stamp"
 fi
 
-# tauri-driver for the end-to-end test (WebKitWebDriver comes from webkit2gtk-driver).
-if [ ! -x "$TOOLS_ROOT/bin/tauri-driver" ]; then
-  say "cargo install tauri-driver@2.1.0"
-  cargo install tauri-driver@2.1.0 --locked --root "$TOOLS_ROOT" --quiet
-fi
-# s3s-fs: a real S3-compatible server (checks signatures) for the connector tests.
-if [ ! -x "$TOOLS_ROOT/bin/s3s-fs" ]; then
-  say "cargo install s3s-fs@0.14.1 (S3 test peer)"
-  cargo install s3s-fs@0.14.1 --features binary --locked --root "$TOOLS_ROOT" --quiet
+if [ "$with_tests" -eq 1 ]; then
+  # tauri-driver for the end-to-end test (WebKitWebDriver comes from webkit2gtk-driver).
+  if [ ! -x "$TOOLS_ROOT/bin/tauri-driver" ]; then
+    say "cargo install tauri-driver@2.1.0"
+    cargo install tauri-driver@2.1.0 --locked --root "$TOOLS_ROOT" --quiet
+  fi
+  # s3s-fs: a real S3-compatible server (checks signatures) for the connector tests.
+  if [ ! -x "$TOOLS_ROOT/bin/s3s-fs" ]; then
+    say "cargo install s3s-fs@0.14.1 (S3 test peer)"
+    cargo install s3s-fs@0.14.1 --features binary --locked --root "$TOOLS_ROOT" --quiet
+  fi
 fi
 say "done"
