@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useRoute } from "./lib/router";
-import { useChangedEvents } from "./lib/useChangedEvents";
+import { useChangedEvents } from "./app/changes";
 import { initialCaseListState, type CaseListState } from "./lib/caseListState";
 import { Shell } from "./components/Shell";
 import { CasesScreen } from "./screens/CasesScreen";

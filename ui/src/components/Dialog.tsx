@@ -1,6 +1,7 @@
 // Modal dialogs: one frame (backdrop, Escape closes, focus moves in and returns) for forms such as
 // "New case", and a confirmation for anything that throws work away.
 import { useEffect, useRef, type ReactNode } from "react";
+import { Actions } from "./form";
 
 /** A modal dialog. `onClose` runs on Escape, on the backdrop and on the close button. */
 export function Dialog({
@@ -92,26 +93,13 @@ export function ConfirmDialog({
       role="alertdialog"
       testId="confirm-dialog"
       footer={
-        <>
-          {error && (
-            <span className="inline-error" role="alert">
-              {error}
-            </span>
-          )}
-          <span className="top-bar-spacer" />
-          <button type="button" className="btn" onClick={onCancel} data-testid="confirm-cancel">
-            {cancelLabel}
-          </button>
-          <button
-            type="button"
-            className="btn btn-danger"
-            onClick={onConfirm}
-            disabled={busy}
-            data-testid="confirm-ok"
-          >
-            {confirmLabel}
-          </button>
-        </>
+        <Actions
+          error={error}
+          onCancel={onCancel}
+          cancelLabel={cancelLabel}
+          cancelTestId="confirm-cancel"
+          primary={{ label: confirmLabel, onClick: onConfirm, disabled: busy, testId: "confirm-ok", danger: true }}
+        />
       }
     >
       <p className="confirm-message">{message}</p>

@@ -2,18 +2,11 @@
 // workspace, the offline and keychain banners, and the status bar with connectivity, the sync state
 // and "Sync now".
 import type { ReactNode } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
+import { useSyncNow, useSyncStatus } from "../app/sync";
 import { routeHref, type Route } from "../lib/router";
 import { clockTime, relativeTime } from "../lib/format";
 import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
-
-/** The sync status query, shared by the top bar, banner and status bar. */
-export function useSyncStatus() {
-  return useQuery({ queryKey: keys.sync(), queryFn: ipc.syncStatus, refetchInterval: 60_000 });
-}
 
 type Section = "cases" | "exceptions" | "partners" | "outbox" | "settings";
 
@@ -199,12 +192,8 @@ export function KeychainBanner() {
 
 function StatusBar() {
   const sync = useSyncStatus();
-  const client = useQueryClient();
   const now = useNow(15_000);
-  const syncNow = useMutation({
-    mutationFn: ipc.syncNow,
-    onSuccess: (status) => client.setQueryData(keys.sync(), status),
-  });
+  const syncNow = useSyncNow();
   const s = sync.data;
   let state: ReactNode;
   if (sync.isError && !s) {

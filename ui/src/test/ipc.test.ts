@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { IpcError, emptyCaseQuery, ipc, toIpcError } from "../lib/ipc";
-import { rootsForTopics } from "../lib/useChangedEvents";
+import { rootsForTopics } from "../app/changes";
 import { loadSavedViews, storeSavedViews, initialCaseListState } from "../lib/caseListState";
 
 describe("ipc", () => {

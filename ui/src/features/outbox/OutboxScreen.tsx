@@ -1,37 +1,24 @@
 // The outbox: every change made here that the server has not accepted yet, oldest first, with
 // what to do about each one (retry, edit a refused comment or field change, discard it).
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CasePatch, CaseStatus, OutboxEdit, OutboxEntryView, Priority } from "../../bindings";
-import { ipc } from "../../lib/ipc";
-import { keys } from "../../lib/queries";
+import type { CasePatch, CaseStatus, OutboxEntryView, Priority } from "../../bindings";
 import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../../lib/format";
 import { OUTBOX_STATE_LABELS, outboxKindLabel, patchOfSummary, waitedFor } from "./outbox";
 import { routeHref } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
-import { useSyncStatus } from "../../components/Shell";
-
-/** After any outbox action: the list, the marks on cases and the counts all move. */
-export function useInvalidateOutbox() {
-  const client = useQueryClient();
-  return () => {
-    void client.invalidateQueries({ queryKey: ["outbox"] });
-    void client.invalidateQueries({ queryKey: ["cases"] });
-    void client.invalidateQueries({ queryKey: ["sync"] });
-  };
-}
+import { Actions, Options, Select } from "../../components/form";
+import { useSyncStatus } from "../../app/sync";
+import { useCase } from "../cases/hooks";
+import { useUsers } from "../partners/hooks";
+import { useOutbox, useOutboxDiscard, useOutboxEdit, useOutboxRetry } from "./hooks";
 
 /** A refused comment's full text: the entry's words hold only its first 60 characters. */
 function useFullCommentBody(entry: OutboxEntryView): string | null {
   const quoted = /^Comment: \u201c([\s\S]*)\u201d$/.exec(entry.summary)?.[1] ?? null;
   const truncated = quoted?.endsWith("\u2026") ?? true;
-  const detail = useQuery({
-    queryKey: keys.caseDetail(entry.caseId),
-    queryFn: () => ipc.getCase(entry.caseId),
-    enabled: truncated,
-  });
+  const detail = useCase(entry.caseId, { enabled: truncated });
   if (!truncated) return quoted;
   const prefix = quoted?.slice(0, -1) ?? "";
   const candidates = (detail.data?.comments ?? []).filter((c) => c.sendState !== "sent" && c.body.startsWith(prefix));
@@ -42,41 +29,25 @@ function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose
   const original = useFullCommentBody(entry);
   const [body, setBody] = useState<string | null>(null);
   const text = body ?? original ?? "";
-  const invalidate = useInvalidateOutbox();
-  const save = useMutation({
-    mutationFn: (edit: OutboxEdit) => ipc.outboxEdit(entry.opId, edit),
-    onSuccess: () => {
-      invalidate();
-      onClose();
-    },
-  });
+  const save = useOutboxEdit(entry.opId, { onSuccess: onClose });
   return (
     <Dialog
       title="Edit the comment and send it again"
       onClose={onClose}
       testId="outbox-edit-dialog"
       footer={
-        <>
-          {save.isError && (
-            <span className="inline-error" role="alert">
-              {save.error.message}
-            </span>
-          )}
-          <span className="top-bar-spacer" />
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            disabled={!text.trim() || save.isPending}
-            onClick={() => save.mutate({ body: text.trim(), patch: null })}
-            data-testid="outbox-edit-save"
-          >
-            {save.isPending && <Spinner label="Saving" />}
-            Save and send again
-          </button>
-        </>
+        <Actions
+          error={save.error?.message}
+          onCancel={onClose}
+          primary={{
+            label: "Save and send again",
+            busy: save.isPending,
+            busyLabel: "Saving",
+            disabled: !text.trim(),
+            onClick: () => save.mutate({ body: text.trim(), patch: null }),
+            testId: "outbox-edit-save",
+          }}
+        />
       }
     >
       <p className="muted small">
@@ -102,20 +73,13 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
   const [owner, setOwner] = useState<string>(
     initial.owner === undefined ? "*" : initial.owner === null ? "" : initial.owner,
   );
-  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
-  const invalidate = useInvalidateOutbox();
+  const users = useUsers();
   const patch: CasePatch = {};
   if (status) patch.status = status as CaseStatus;
   if (priority) patch.priority = priority as Priority;
   if (owner !== "*") patch.owner = owner === "" ? null : owner;
   const empty = Object.keys(patch).length === 0;
-  const save = useMutation({
-    mutationFn: () => ipc.outboxEdit(entry.opId, { body: null, patch }),
-    onSuccess: () => {
-      invalidate();
-      onClose();
-    },
-  });
+  const save = useOutboxEdit(entry.opId, { onSuccess: onClose });
   const ownerKnown = owner === "*" || owner === "" || users.data?.some((u) => u.loginId === owner);
   return (
     <Dialog
@@ -123,27 +87,18 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
       onClose={onClose}
       testId="outbox-edit-dialog"
       footer={
-        <>
-          {save.isError && (
-            <span className="inline-error" role="alert">
-              {save.error.message}
-            </span>
-          )}
-          <span className="top-bar-spacer" />
-          <button type="button" className="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="btn btn-primary"
-            disabled={empty || save.isPending}
-            onClick={() => save.mutate()}
-            data-testid="outbox-edit-save"
-          >
-            {save.isPending && <Spinner label="Saving" />}
-            Save and send again
-          </button>
-        </>
+        <Actions
+          error={save.error?.message}
+          onCancel={onClose}
+          primary={{
+            label: "Save and send again",
+            busy: save.isPending,
+            busyLabel: "Saving",
+            disabled: empty,
+            onClick: () => save.mutate({ body: null, patch }),
+            testId: "outbox-edit-save",
+          }}
+        />
       }
     >
       <p className="muted small">
@@ -151,25 +106,17 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
       </p>
       <div className="form-grid">
         <label htmlFor="edit-status">Status</label>
-        <select id="edit-status" className="select" value={status} onChange={(e) => setStatus(e.target.value)} data-testid="outbox-edit-status">
+        <Select id="edit-status" value={status} onChange={setStatus} testId="outbox-edit-status">
           <option value="">Leave unchanged</option>
-          {STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {STATUS_LABELS[s]}
-            </option>
-          ))}
-        </select>
+          <Options values={STATUSES} labels={STATUS_LABELS} />
+        </Select>
         <label htmlFor="edit-priority">Priority</label>
-        <select id="edit-priority" className="select" value={priority} onChange={(e) => setPriority(e.target.value)} data-testid="outbox-edit-priority">
+        <Select id="edit-priority" value={priority} onChange={setPriority} testId="outbox-edit-priority">
           <option value="">Leave unchanged</option>
-          {PRIORITIES.map((p) => (
-            <option key={p} value={p}>
-              {PRIORITY_LABELS[p]}
-            </option>
-          ))}
-        </select>
+          <Options values={PRIORITIES} labels={PRIORITY_LABELS} />
+        </Select>
         <label htmlFor="edit-owner">Owner</label>
-        <select id="edit-owner" className="select" value={owner} onChange={(e) => setOwner(e.target.value)} data-testid="outbox-edit-owner">
+        <Select id="edit-owner" value={owner} onChange={setOwner} testId="outbox-edit-owner">
           <option value="*">Leave unchanged</option>
           <option value="">Unassigned</option>
           {!ownerKnown && <option value={owner}>{owner}</option>}
@@ -178,7 +125,7 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
               {u.firstName} {u.lastName}
             </option>
           ))}
-        </select>
+        </Select>
       </div>
       {empty && <p className="inline-error">Choose at least one field to change, or discard the change instead.</p>}
     </Dialog>
@@ -196,8 +143,7 @@ function EntryRow({
   onEdit: () => void;
   onDiscard: () => void;
 }) {
-  const invalidate = useInvalidateOutbox();
-  const retry = useMutation({ mutationFn: () => ipc.outboxRetry(entry.opId), onSettled: invalidate });
+  const retry = useOutboxRetry();
   const failed = entry.state === "failed";
   const editable = failed && (entry.kind === "comment" || entry.kind === "patch");
   return (
@@ -244,7 +190,7 @@ function EntryRow({
           <button
             type="button"
             className="btn btn-small btn-primary"
-            onClick={() => retry.mutate()}
+            onClick={() => retry.mutate(entry.opId)}
             disabled={retry.isPending}
             data-testid="outbox-retry"
           >
@@ -270,18 +216,11 @@ function EntryRow({
 export function OutboxScreen() {
   const now = Math.max(useNow(30_000), Date.now());
   const sync = useSyncStatus();
-  const list = useQuery({ queryKey: keys.outbox(), queryFn: ipc.outboxList, refetchInterval: 15_000 });
-  const invalidate = useInvalidateOutbox();
+  const list = useOutbox({ poll: true });
   const [editing, setEditing] = useState<OutboxEntryView | null>(null);
   const [discarding, setDiscarding] = useState<OutboxEntryView | null>(null);
-  const retryAll = useMutation({ mutationFn: () => ipc.outboxRetry(null), onSettled: invalidate });
-  const discard = useMutation({
-    mutationFn: (opId: string) => ipc.outboxDiscard(opId),
-    onSuccess: () => {
-      setDiscarding(null);
-      invalidate();
-    },
-  });
+  const retryAll = useOutboxRetry();
+  const discard = useOutboxDiscard({ onSuccess: () => setDiscarding(null) });
 
   const entries = [...(list.data ?? [])].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   const failed = entries.filter((e) => e.state === "failed").length;
@@ -342,7 +281,7 @@ export function OutboxScreen() {
           <button
             type="button"
             className="btn"
-            onClick={() => retryAll.mutate()}
+            onClick={() => retryAll.mutate(null)}
             disabled={retryAll.isPending}
             data-testid="outbox-retry-all"
           >

@@ -2,16 +2,15 @@
 // the add/edit form with keychain-backed secrets, "Test connection", switching workspaces and
 // removing an account.
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AccountHealth, AccountInput, AccountView, ConnectionTestResult, HostKind } from "../../bindings";
-import { ipc } from "../../lib/ipc";
-import { keys } from "../../lib/queries";
 import { allValid, httpUrl, required } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
-import { ErrorState, SkeletonRows, Spinner } from "../../components/bits";
+import { Spinner } from "../../components/bits";
+import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from "../../components/form";
 import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
 import { TestResult } from "./TestResult";
-import { useSyncStatus } from "../../components/Shell";
+import { useSyncStatus } from "../../app/sync";
+import { useAccounts, useRemoveAccount, useSaveAccount, useSwitchAccount, useTestAccount } from "./hooks";
 
 /** Environment names. */
 export const HOST_LABELS: Record<HostKind, string> = {
@@ -35,18 +34,6 @@ const HEALTH: Record<AccountHealth, { label: string; className: string; detail?:
   unknown: { label: "Not checked yet", className: "health-unknown" },
 };
 
-/** After a workspace switch every cached answer belongs to the old workspace. */
-function useSwitchAccount() {
-  const client = useQueryClient();
-  return useMutation({
-    mutationFn: (id: string | null) => ipc.switchAccount(id),
-    onSuccess: (status) => {
-      client.setQueryData(keys.sync(), status);
-      void client.invalidateQueries();
-    },
-  });
-}
-
 interface FormState {
   name: string;
   hostKind: HostKind;
@@ -57,7 +44,6 @@ interface FormState {
 }
 
 function AccountForm({ account, onDone }: { account: AccountView | null; onDone: () => void }) {
-  const client = useQueryClient();
   const [form, setForm] = useState<FormState>(() => ({
     name: account?.name ?? "",
     hostKind: account?.hostKind ?? "production",
@@ -92,21 +78,13 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     consumerSecret: secretInput(form.secret),
   });
 
-  const test = useMutation({
-    mutationFn: () => ipc.testAccount(input()),
-    onMutate: () => setResult(null),
-    onSuccess: setResult,
-  });
+  const test = useTestAccount({ onMutate: () => setResult(null), onSuccess: setResult });
   const sync = useSyncStatus();
   const switchTo = useSwitchAccount();
-  const save = useMutation({
-    mutationFn: () => ipc.saveAccount(input()),
-    onMutate: () => ({ first: (client.getQueryData<AccountView[]>(keys.accounts()) ?? []).length === 0 }),
+  const save = useSaveAccount({
     onSuccess: (saved, _vars, context) => {
       // Drop every typed secret before anything else renders.
       setForm((f) => ({ ...f, key: { mode: "keep" }, secret: { mode: "keep" } }));
-      void client.invalidateQueries({ queryKey: ["settings"] });
-      void client.invalidateQueries({ queryKey: ["sync"] });
       // The first real account replaces the demo workspace; later ones wait for a switch.
       if (!account && context?.first && sync.data?.isDemo) switchTo.mutate(saved.id);
       onDone();
@@ -124,76 +102,43 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        checkThen(() => save.mutate());
+        checkThen(() => save.mutate(input()));
       }}
     >
       <h3 className="settings-form-title">{account ? `Edit ${account.name}` : "Add a Trading Grid account"}</h3>
       <div className="form-grid">
-        <label htmlFor="account-name">Name</label>
-        <div className="form-field">
-          <input
-            id="account-name"
-            className="input"
-            value={form.name}
-            onChange={(e) => set({ name: e.target.value })}
-            placeholder="ACME production"
-            aria-invalid={!!shown(problems.name)}
-            data-testid="account-name"
-            autoFocus
-          />
-          {shown(problems.name) && <span className="field-error">{problems.name}</span>}
-        </div>
-
-        <label htmlFor="account-host-kind">Environment</label>
-        <select
-          id="account-host-kind"
-          className="select"
-          value={form.hostKind}
-          onChange={(e) => set({ hostKind: e.target.value as HostKind })}
-          data-testid="account-host-kind"
-        >
-          {(Object.keys(HOST_LABELS) as HostKind[]).map((h) => (
-            <option key={h} value={h}>
-              {HOST_LABELS[h]}
-            </option>
-          ))}
-        </select>
-
+        <TextField
+          id="account-name"
+          label="Name"
+          value={form.name}
+          onChange={(name) => set({ name })}
+          placeholder="ACME production"
+          error={shown(problems.name)}
+          autoFocus
+        />
+        <SelectField id="account-host-kind" label="Environment" value={form.hostKind} onChange={(hostKind) => set({ hostKind })}>
+          <Options values={Object.keys(HOST_LABELS) as HostKind[]} labels={HOST_LABELS} />
+        </SelectField>
         {form.hostKind === "custom" && (
-          <>
-            <label htmlFor="account-custom-url">URL</label>
-            <div className="form-field">
-              <input
-                id="account-custom-url"
-                className="input"
-                value={form.customUrl}
-                onChange={(e) => set({ customUrl: e.target.value })}
-                placeholder="https://tradinggrid.example.com"
-                aria-invalid={!!shown(problems.customUrl)}
-                data-testid="account-custom-url"
-              />
-              {shown(problems.customUrl) && <span className="field-error">{problems.customUrl}</span>}
-            </div>
-          </>
-        )}
-
-        <label htmlFor="account-company-id">Company id</label>
-        <div className="form-field">
-          <input
-            id="account-company-id"
-            className="input mono"
-            value={form.companyId}
-            onChange={(e) => set({ companyId: e.target.value })}
-            placeholder="GC00804444LX"
-            aria-invalid={!!shown(problems.companyId)}
-            data-testid="account-company-id"
+          <TextField
+            id="account-custom-url"
+            label="URL"
+            value={form.customUrl}
+            onChange={(customUrl) => set({ customUrl })}
+            placeholder="https://tradinggrid.example.com"
+            error={shown(problems.customUrl)}
           />
-          {shown(problems.companyId) ? (
-            <span className="field-error">{problems.companyId}</span>
-          ) : (
-            <span className="muted small">Your company's BUID in Trading Grid.</span>
-          )}
-        </div>
+        )}
+        <TextField
+          id="account-company-id"
+          label="Company id"
+          value={form.companyId}
+          onChange={(companyId) => set({ companyId })}
+          placeholder="GC00804444LX"
+          error={shown(problems.companyId)}
+          hint="Your company's BUID in Trading Grid."
+          mono
+        />
 
         <SecretField
           id="account-consumer-key"
@@ -218,31 +163,25 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
 
       {result && <TestResult result={result} testId="account-test-result" />}
       {test.isError && <TestResult error={test.error.message} testId="account-test-result" />}
-      {save.isError && (
-        <p className="inline-banner-error" role="alert">
-          {save.error.message}
-        </p>
-      )}
+      <ErrorBanner error={save.error} />
 
       <div className="settings-form-foot">
-        <button
-          type="button"
-          className="btn"
-          onClick={() => checkThen(() => test.mutate())}
-          disabled={test.isPending}
-          data-testid="account-test"
-        >
-          {test.isPending && <Spinner label="Testing" />}
-          Test connection
-        </button>
-        <span className="top-bar-spacer" />
-        <button type="button" className="btn" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="account-save">
-          {save.isPending && <Spinner label="Saving" />}
-          Save
-        </button>
+        <Actions
+          leading={
+            <button
+              type="button"
+              className="btn"
+              onClick={() => checkThen(() => test.mutate(input()))}
+              disabled={test.isPending}
+              data-testid="account-test"
+            >
+              {test.isPending && <Spinner label="Testing" />}
+              Test connection
+            </button>
+          }
+          onCancel={onDone}
+          primary={{ label: "Save", type: "submit", busy: save.isPending, busyLabel: "Saving", testId: "account-save" }}
+        />
       </div>
     </form>
   );
@@ -316,48 +255,43 @@ function AccountRow({
 
 /** See the module comment. */
 export function AccountsSection({ demoActive }: { demoActive: boolean }) {
-  const client = useQueryClient();
-  const accounts = useQuery({ queryKey: keys.accounts(), queryFn: ipc.listAccounts });
+  const accounts = useAccounts();
   const [editing, setEditing] = useState<AccountView | "new" | null>(null);
   const [removing, setRemoving] = useState<AccountView | null>(null);
   const switchTo = useSwitchAccount();
-  const remove = useMutation({
-    mutationFn: (id: string) => ipc.removeAccount(id),
-    onSuccess: () => {
-      setRemoving(null);
-      void client.invalidateQueries({ queryKey: ["settings"] });
-      void client.invalidateQueries({ queryKey: ["sync"] });
-    },
-  });
+  const remove = useRemoveAccount({ onSuccess: () => setRemoving(null) });
 
-  let list;
-  if (accounts.isPending) list = <SkeletonRows rows={2} />;
-  else if (accounts.isError)
-    list = <ErrorState error={accounts.error} onRetry={() => void accounts.refetch()} title="Could not read the accounts" />;
-  else if (accounts.data.length === 0)
-    list = (
-      <p className="settings-empty" data-testid="accounts-empty">
-        No Trading Grid account yet. You are working in the demo workspace with sample data.
-      </p>
-    );
-  else
-    list = (
-      <ul className="settings-list">
-        {accounts.data.map((a) => (
-          <AccountRow
-            key={a.id}
-            account={a}
-            onEdit={() => setEditing(a)}
-            onRemove={() => {
-              remove.reset();
-              setRemoving(a);
-            }}
-            onSwitch={() => switchTo.mutate(a.id)}
-            switching={switchTo.isPending}
-          />
-        ))}
-      </ul>
-    );
+  const list = (
+    <QueryView
+      query={accounts}
+      skeletonRows={2}
+      errorTitle="Could not read the accounts"
+      isEmpty={(data) => data.length === 0}
+      empty={
+        <p className="settings-empty" data-testid="accounts-empty">
+          No Trading Grid account yet. You are working in the demo workspace with sample data.
+        </p>
+      }
+    >
+      {(data) => (
+        <ul className="settings-list">
+          {data.map((a) => (
+            <AccountRow
+              key={a.id}
+              account={a}
+              onEdit={() => setEditing(a)}
+              onRemove={() => {
+                remove.reset();
+                setRemoving(a);
+              }}
+              onSwitch={() => switchTo.mutate(a.id)}
+              switching={switchTo.isPending}
+            />
+          ))}
+        </ul>
+      )}
+    </QueryView>
+  );
 
   return (
     <section className="settings-section" aria-labelledby="accounts-heading">

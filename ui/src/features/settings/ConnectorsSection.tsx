@@ -1,15 +1,14 @@
 // Connectors to the systems around Trading Grid (SFTP, S3, Wix, Drupal): list, add/edit with the
 // same keychain rules for secrets as accounts, test a saved connector, remove one.
 import { useState } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { ConnectionTestResult, ConnectorKind, ConnectorSettings, ConnectorView } from "../../bindings";
-import { ipc } from "../../lib/ipc";
-import { keys } from "../../lib/queries";
 import { allValid, bucketName, hostName, httpUrl, port, required, type Problem } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
-import { ErrorState, SkeletonRows, Spinner } from "../../components/bits";
+import { Spinner } from "../../components/bits";
+import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from "../../components/form";
 import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
 import { TestResult } from "./TestResult";
+import { useConnectors, useRemoveConnector, useSaveConnector, useTestConnector } from "./hooks";
 
 /** Connector kinds in words. */
 export const CONNECTOR_LABELS: Record<ConnectorKind, string> = {
@@ -163,50 +162,7 @@ function problemsOf(kind: ConnectorKind, name: string, f: Fields, secretOk: bool
   return p;
 }
 
-function TextField({
-  id,
-  label,
-  value,
-  onChange,
-  error,
-  placeholder,
-  hint,
-  mono,
-  inputMode,
-}: {
-  id: string;
-  label: string;
-  value: string;
-  onChange: (v: string) => void;
-  error: Problem;
-  placeholder?: string;
-  hint?: string;
-  mono?: boolean;
-  inputMode?: "numeric";
-}) {
-  return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <div className="form-field">
-        <input
-          id={id}
-          className={`input${mono ? " mono" : ""}`}
-          value={value}
-          onChange={(e) => onChange(e.target.value)}
-          placeholder={placeholder}
-          inputMode={inputMode}
-          aria-invalid={!!error}
-          data-testid={id}
-          spellCheck={false}
-        />
-        {error ? <span className="field-error">{error}</span> : hint ? <span className="muted small">{hint}</span> : null}
-      </div>
-    </>
-  );
-}
-
 function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null; onDone: () => void }) {
-  const client = useQueryClient();
   const [kind, setKind] = useState<ConnectorKind>(connector?.settings.kind ?? "sftp");
   const [name, setName] = useState(connector?.name ?? "");
   const [fields, setFields] = useState<Fields>(() => fieldsOf(connector?.settings ?? null));
@@ -218,17 +174,9 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
   const problems = problemsOf(kind, name, fields, optional || secretPresent(secret, stored), secretName);
   const err = (k: string): Problem => (showErrors ? (problems[k] ?? null) : null);
 
-  const save = useMutation({
-    mutationFn: () =>
-      ipc.saveConnector({
-        id: connector?.id ?? null,
-        name: name.trim(),
-        settings: settingsOf(kind, fields),
-        secret: secretInput(secret),
-      }),
+  const save = useSaveConnector({
     onSuccess: () => {
       setSecret({ mode: "keep" });
-      void client.invalidateQueries({ queryKey: keys.connectors() });
       onDone();
     },
   });
@@ -241,26 +189,20 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
       onSubmit={(e) => {
         e.preventDefault();
         setShowErrors(true);
-        if (allValid(problems)) save.mutate();
+        if (allValid(problems))
+          save.mutate({
+            id: connector?.id ?? null,
+            name: name.trim(),
+            settings: settingsOf(kind, fields),
+            secret: secretInput(secret),
+          });
       }}
     >
       <h3 className="settings-form-title">{connector ? `Edit ${connector.name}` : "Add a connector"}</h3>
       <div className="form-grid">
-        <label htmlFor="connector-kind">Kind</label>
-        <select
-          id="connector-kind"
-          className="select"
-          value={kind}
-          disabled={connector !== null}
-          onChange={(e) => setKind(e.target.value as ConnectorKind)}
-          data-testid="connector-kind"
-        >
-          {(Object.keys(CONNECTOR_LABELS) as ConnectorKind[]).map((k) => (
-            <option key={k} value={k}>
-              {CONNECTOR_LABELS[k]}
-            </option>
-          ))}
-        </select>
+        <SelectField id="connector-kind" label="Kind" value={kind} onChange={setKind} disabled={connector !== null}>
+          <Options values={Object.keys(CONNECTOR_LABELS) as ConnectorKind[]} labels={CONNECTOR_LABELS} />
+        </SelectField>
         <TextField id="connector-name" label="Name" value={name} onChange={setName} error={err("name")} placeholder="Partner drop folder" />
 
         {kind === "sftp" && (
@@ -268,17 +210,10 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
             <TextField id="connector-host" label="Host" value={fields.host} onChange={(host) => set({ host })} error={err("host")} placeholder="sftp.partner.example" mono />
             <TextField id="connector-port" label="Port" value={fields.port} onChange={(p) => set({ port: p })} error={err("port")} inputMode="numeric" mono />
             <TextField id="connector-user" label="User" value={fields.user} onChange={(user) => set({ user })} error={err("user")} mono />
-            <label htmlFor="connector-sftp-auth">Sign in with</label>
-            <select
-              id="connector-sftp-auth"
-              className="select"
-              value={fields.sftpAuth}
-              onChange={(e) => set({ sftpAuth: e.target.value as Fields["sftpAuth"] })}
-              data-testid="connector-sftp-auth"
-            >
+            <SelectField id="connector-sftp-auth" label="Sign in with" value={fields.sftpAuth} onChange={(sftpAuth) => set({ sftpAuth })}>
               <option value="password">Password</option>
               <option value="private_key">Private key file</option>
-            </select>
+            </SelectField>
             {fields.sftpAuth === "private_key" && (
               <TextField
                 id="connector-key-path"
@@ -308,17 +243,10 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
         {kind === "drupal" && (
           <>
             <TextField id="connector-base-url" label="Site URL" value={fields.baseUrl} onChange={(baseUrl) => set({ baseUrl })} error={err("baseUrl")} placeholder="https://support.example.com" mono />
-            <label htmlFor="connector-drupal-auth">Sign in with</label>
-            <select
-              id="connector-drupal-auth"
-              className="select"
-              value={fields.drupalAuth}
-              onChange={(e) => set({ drupalAuth: e.target.value as Fields["drupalAuth"] })}
-              data-testid="connector-drupal-auth"
-            >
+            <SelectField id="connector-drupal-auth" label="Sign in with" value={fields.drupalAuth} onChange={(drupalAuth) => set({ drupalAuth })}>
               <option value="oauth">OAuth client</option>
               <option value="basic">User and password</option>
-            </select>
+            </SelectField>
             <TextField
               id="connector-client-or-user"
               label={fields.drupalAuth === "oauth" ? "Client id" : "User"}
@@ -340,25 +268,17 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
           hint={optional ? "Only if the key file is protected with a passphrase." : "Kept in the system keychain."}
         />
       </div>
-      {save.isError && (
-        <p className="inline-banner-error" role="alert">
-          {save.error.message}
-        </p>
-      )}
+      <ErrorBanner error={save.error} />
       <div className="settings-form-foot">
-        {connector ? (
-          <span className="muted small">Save, then test the connection from the list.</span>
-        ) : (
-          <span className="muted small">You can test the connection once it is saved.</span>
-        )}
-        <span className="top-bar-spacer" />
-        <button type="button" className="btn" onClick={onDone}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="connector-save">
-          {save.isPending && <Spinner label="Saving" />}
-          Save
-        </button>
+        <Actions
+          leading={
+            <span className="muted small">
+              {connector ? "Save, then test the connection from the list." : "You can test the connection once it is saved."}
+            </span>
+          }
+          onCancel={onDone}
+          primary={{ label: "Save", type: "submit", busy: save.isPending, busyLabel: "Saving", testId: "connector-save" }}
+        />
       </div>
     </form>
   );
@@ -387,11 +307,7 @@ function ConnectorRow({
   onRemove: () => void;
 }) {
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
-  const test = useMutation({
-    mutationFn: () => ipc.testConnector(connector.id),
-    onMutate: () => setResult(null),
-    onSuccess: setResult,
-  });
+  const test = useTestConnector(connector.id, { onMutate: () => setResult(null), onSuccess: setResult });
   return (
     <li className="settings-row settings-row-stack" data-testid="connector-row">
       <div className="settings-row-top">
@@ -426,44 +342,40 @@ function ConnectorRow({
 
 /** See the module comment. */
 export function ConnectorsSection() {
-  const client = useQueryClient();
-  const connectors = useQuery({ queryKey: keys.connectors(), queryFn: ipc.listConnectors });
+  const connectors = useConnectors();
   const [editing, setEditing] = useState<ConnectorView | "new" | null>(null);
   const [removing, setRemoving] = useState<ConnectorView | null>(null);
-  const remove = useMutation({
-    mutationFn: (id: string) => ipc.removeConnector(id),
-    onSuccess: () => {
-      setRemoving(null);
-      void client.invalidateQueries({ queryKey: keys.connectors() });
-    },
-  });
+  const remove = useRemoveConnector({ onSuccess: () => setRemoving(null) });
 
-  let list;
-  if (connectors.isPending) list = <SkeletonRows rows={2} />;
-  else if (connectors.isError)
-    list = <ErrorState error={connectors.error} onRetry={() => void connectors.refetch()} title="Could not read the connectors" />;
-  else if (connectors.data.length === 0)
-    list = (
-      <p className="settings-empty" data-testid="connectors-empty">
-        No connectors yet. Add an SFTP drop folder, an S3 bucket, a Wix site or a Drupal site.
-      </p>
-    );
-  else
-    list = (
-      <ul className="settings-list">
-        {connectors.data.map((c) => (
-          <ConnectorRow
-            key={c.id}
-            connector={c}
-            onEdit={() => setEditing(c)}
-            onRemove={() => {
-              remove.reset();
-              setRemoving(c);
-            }}
-          />
-        ))}
-      </ul>
-    );
+  const list = (
+    <QueryView
+      query={connectors}
+      skeletonRows={2}
+      errorTitle="Could not read the connectors"
+      isEmpty={(data) => data.length === 0}
+      empty={
+        <p className="settings-empty" data-testid="connectors-empty">
+          No connectors yet. Add an SFTP drop folder, an S3 bucket, a Wix site or a Drupal site.
+        </p>
+      }
+    >
+      {(data) => (
+        <ul className="settings-list">
+          {data.map((c) => (
+            <ConnectorRow
+              key={c.id}
+              connector={c}
+              onEdit={() => setEditing(c)}
+              onRemove={() => {
+                remove.reset();
+                setRemoving(c);
+              }}
+            />
+          ))}
+        </ul>
+      )}
+    </QueryView>
+  );
 
   return (
     <section className="settings-section" aria-labelledby="connectors-heading">

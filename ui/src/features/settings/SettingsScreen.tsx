@@ -1,14 +1,12 @@
 // Settings: the keychain notice when secrets cannot be stored, Trading Grid accounts (workspaces)
 // and connectors.
-import { useQuery } from "@tanstack/react-query";
-import { ipc } from "../../lib/ipc";
-import { keys } from "../../lib/queries";
-import { useSyncStatus } from "../../components/Shell";
+import { useSyncStatus } from "../../app/sync";
+import { useKeychainStatus } from "./hooks";
 import { AccountsSection } from "./AccountsSection";
 import { ConnectorsSection } from "./ConnectorsSection";
 
 function KeychainNotice() {
-  const status = useQuery({ queryKey: keys.keychain(), queryFn: ipc.keychainStatus });
+  const status = useKeychainStatus();
   if (!status.data || status.data.available) return null;
   return (
     <div className="keychain-notice" role="alert" data-testid="keychain-notice" data-code={status.data.code ?? "keychain.unavailable"}>

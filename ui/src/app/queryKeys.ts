@@ -1,0 +1,30 @@
+// Query keys in one place. The first element of every key is a root that `TOPIC_ROOTS`
+// (app/changes.ts) maps change topics to, so invalidation never needs to know a key's details.
+import type { CaseQuery, ExceptionQuery } from "../bindings";
+
+/** The roots query keys start with. */
+export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs";
+
+function key<const T extends readonly unknown[]>(root: QueryRoot, ...rest: T) {
+  return [root, ...rest] as const;
+}
+
+/** Query keys, each under the root that the change topics invalidate. */
+export const keys = {
+  casePage: (q: CaseQuery, page: number) => key("cases", "page", { ...q, offset: 0, limit: 0 }, page),
+  caseCounts: (q: CaseQuery) => key("cases", "counts", q),
+  caseDetail: (id: string) => key("cases", "detail", id),
+  exceptionPage: (q: ExceptionQuery, page: number) => key("exceptions", "page", { ...q, offset: 0, limit: 0 }, page),
+  exceptionFacets: () => key("exceptions", "facets"),
+  partners: (search: string | null) => key("partners", "list", search),
+  partner: (id: string) => key("partners", "detail", id),
+  users: () => key("partners", "users"),
+  sync: () => key("sync"),
+  outbox: () => key("outbox", "list"),
+  keychain: () => key("settings", "keychain"),
+  accounts: () => key("settings", "accounts"),
+  connectors: () => key("settings", "connectors"),
+};
+
+/** Rows fetched per window of a virtualized list. */
+export const PAGE_SIZE = 100;

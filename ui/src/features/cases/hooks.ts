@@ -1,0 +1,106 @@
+// The case queries and mutations, one hook each. Screens call these, never the IPC layer; each
+// mutation names the change topics its command touches and is invalidated through them.
+import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { CaseDetail, CasePatch, CaseQuery, CommentView, NewCaseInput, Visibility } from "../../bindings";
+import { ipc } from "../../lib/ipc";
+import { PAGE_SIZE, keys } from "../../app/queryKeys";
+import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
+
+/** Query options for one window of the case list (the virtualized table fetches windows). */
+export function casePageQuery(q: CaseQuery, page: number) {
+  return {
+    queryKey: keys.casePage(q, page),
+    queryFn: () => ipc.listCases({ ...q, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+  };
+}
+
+/** Cases per status for a query (its status filter ignored by the caller). */
+export function useCaseCounts(q: CaseQuery) {
+  return useQuery({
+    queryKey: keys.caseCounts(q),
+    queryFn: () => ipc.caseStatusCounts(q),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** One case with its thread, activity and links. */
+export function useCase(id: string, options: { enabled?: boolean } = {}) {
+  return useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id), enabled: options.enabled });
+}
+
+/** Puts a command's answer in the case's cache entry at once. */
+function useSetCase() {
+  const client = useQueryClient();
+  return (next: CaseDetail) => client.setQueryData(keys.caseDetail(next.case.id), next);
+}
+
+/** Adds a comment; it shows in the thread at once. */
+export function useAddComment(
+  caseId: string,
+  callbacks: MutationCallbacks<CommentView, { body: string; visibility: Visibility }> = {},
+) {
+  const client = useQueryClient();
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: ({ body, visibility }) => ipc.addComment(caseId, body, visibility),
+    topics: ["cases", "outbox"],
+    onSuccess: (comment, ...rest) => {
+      client.setQueryData<CaseDetail>(keys.caseDetail(caseId), (old) =>
+        old ? { ...old, comments: [...old.comments, comment] } : old,
+      );
+      return callbacks.onSuccess?.(comment, ...rest);
+    },
+  });
+}
+
+/** Changes a case's status, priority or owner. */
+export function useUpdateCase(caseId: string) {
+  const setCase = useSetCase();
+  return useTopicMutation({
+    mutationFn: (patch: CasePatch) => ipc.updateCase(caseId, patch),
+    topics: ["cases", "outbox"],
+    onSuccess: setCase,
+  });
+}
+
+/** Creates a case; its answer is the new case's id. */
+export function useCreateCase(callbacks: MutationCallbacks<string, NewCaseInput> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (input: NewCaseInput) => ipc.createCase(input),
+    topics: ["cases", "outbox"],
+  });
+}
+
+/** Links a transaction to the case. */
+export function useLinkTransaction(caseId: string, callbacks: MutationCallbacks<CaseDetail, string> = {}) {
+  const setCase = useSetCase();
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (transactionId: string) => ipc.linkTransaction(caseId, transactionId),
+    topics: ["cases", "exceptions", "outbox"],
+    onSuccess: (next, ...rest) => {
+      setCase(next);
+      return callbacks.onSuccess?.(next, ...rest);
+    },
+  });
+}
+
+/** Unlinks a transaction from the case. */
+export function useUnlinkTransaction(caseId: string) {
+  const setCase = useSetCase();
+  return useTopicMutation({
+    mutationFn: (transactionId: string) => ipc.unlinkTransaction(caseId, transactionId),
+    topics: ["cases", "exceptions", "outbox"],
+    onSuccess: setCase,
+  });
+}
+
+/** Dismisses a conflict kept on a case (the case refreshes whether or not it worked). */
+export function useDismissConflict() {
+  return useTopicMutation({
+    mutationFn: (conflictId: string) => ipc.dismissConflict(conflictId),
+    topics: ["cases"],
+    invalidateOn: "settled",
+  });
+}

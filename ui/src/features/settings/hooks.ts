@@ -1,0 +1,87 @@
+// Settings' queries and actions, one hook each: the keychain, accounts (workspaces) and
+// connectors. Saving or removing changes the `settings` topic; accounts also move the sync state.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { AccountInput, AccountView, ConnectionTestResult, ConnectorInput, ConnectorView } from "../../bindings";
+import { ipc } from "../../lib/ipc";
+import { keys } from "../../app/queryKeys";
+import { ALL_TOPICS, invalidateTopics, useTopicMutation, type MutationCallbacks } from "../../app/changes";
+
+/** Whether the system keychain can be used. */
+export function useKeychainStatus() {
+  return useQuery({ queryKey: keys.keychain(), queryFn: () => ipc.keychainStatus() });
+}
+
+/** The Trading Grid accounts. */
+export function useAccounts() {
+  return useQuery({ queryKey: keys.accounts(), queryFn: () => ipc.listAccounts() });
+}
+
+/** What `useSaveAccount` knew before saving: whether this is the first account. */
+export interface SaveAccountContext {
+  first: boolean;
+}
+
+/** Saves an account (new or edited). */
+export function useSaveAccount(callbacks: MutationCallbacks<AccountView, AccountInput, SaveAccountContext> = {}) {
+  const client = useQueryClient();
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (input: AccountInput) => ipc.saveAccount(input),
+    onMutate: () => ({ first: (client.getQueryData<AccountView[]>(keys.accounts()) ?? []).length === 0 }),
+    topics: ["settings", "sync"],
+  });
+}
+
+/** Removes an account with its keychain secrets and cache. */
+export function useRemoveAccount(callbacks: MutationCallbacks<null, string> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (id: string) => ipc.removeAccount(id),
+    topics: ["settings", "sync"],
+  });
+}
+
+/** Opens another workspace (`null`: the demo); every cached answer belonged to the old one. */
+export function useSwitchAccount() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (id: string | null) => ipc.switchAccount(id),
+    onSuccess: (status) => {
+      client.setQueryData(keys.sync(), status);
+      void invalidateTopics(client, ALL_TOPICS);
+    },
+  });
+}
+
+/** "Test connection" for an account as typed (stored secrets fill what the input omits). */
+export function useTestAccount(callbacks: MutationCallbacks<ConnectionTestResult, AccountInput> = {}) {
+  return useMutation({ ...callbacks, mutationFn: (input: AccountInput) => ipc.testAccount(input) });
+}
+
+/** The connectors. */
+export function useConnectors() {
+  return useQuery({ queryKey: keys.connectors(), queryFn: () => ipc.listConnectors() });
+}
+
+/** Saves a connector (new or edited). */
+export function useSaveConnector(callbacks: MutationCallbacks<ConnectorView, ConnectorInput> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (input: ConnectorInput) => ipc.saveConnector(input),
+    topics: ["settings"],
+  });
+}
+
+/** Removes a connector with its keychain secret. */
+export function useRemoveConnector(callbacks: MutationCallbacks<null, string> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (id: string) => ipc.removeConnector(id),
+    topics: ["settings"],
+  });
+}
+
+/** "Test connection" for a saved connector. */
+export function useTestConnector(id: string, callbacks: MutationCallbacks<ConnectionTestResult, void> = {}) {
+  return useMutation({ ...callbacks, mutationFn: () => ipc.testConnector(id) });
+}
