@@ -4,12 +4,12 @@ import { useState } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useRoute } from "./lib/router";
 import { useChangedEvents } from "./app/changes";
-import { initialCaseListState, type CaseListState } from "./lib/caseListState";
+import { initialCaseListState, type CaseListState } from "./features/cases/caseListState";
 import { Shell } from "./components/Shell";
-import { CasesScreen } from "./screens/CasesScreen";
-import { CaseDetailScreen } from "./screens/CaseDetailScreen";
-import { ExceptionsScreen } from "./screens/ExceptionsScreen";
-import { PartnerScreen, PartnersScreen } from "./screens/PartnersScreen";
+import { CasesScreen } from "./features/cases/CasesScreen";
+import { CaseDetailScreen } from "./features/cases/CaseDetailScreen";
+import { ExceptionsScreen } from "./features/exceptions/ExceptionsScreen";
+import { PartnerScreen, PartnersScreen } from "./features/partners/PartnersScreen";
 import { OutboxScreen } from "./features/outbox/OutboxScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 

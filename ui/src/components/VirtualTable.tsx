@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { PAGE_SIZE } from "../lib/queries";
+import { PAGE_SIZE } from "../app/queryKeys";
 import { ErrorState, SkeletonRows } from "./bits";
 
 /** One column: its header, width (a CSS grid track) and how a row renders in it. */

@@ -1,7 +1,7 @@
 // Form pieces every form and dialog shares: a labelled field with its error or hint, a labelled
 // select, the options of a labelled enum, the row of actions at the foot of a form or dialog, and
 // the loading / error / empty / loaded states of a query. One look, one behaviour, one place.
-import type { ReactNode } from "react";
+import type { KeyboardEvent, ReactNode, Ref } from "react";
 import type { UseQueryResult } from "@tanstack/react-query";
 import { ErrorState, SkeletonRows, Spinner } from "./bits";
 
@@ -60,16 +60,55 @@ export function TextField({
   );
 }
 
-/** The `<option>`s of an enum whose values have labels, in the given order. */
-export function Options<T extends string>({ values, labels }: { values: readonly T[]; labels: Record<T, string> }) {
+/** One `<option>` per value, in the given order, labelled by `labels` (else by the value). */
+export function Options<T extends string>({ values, labels }: { values: readonly T[]; labels?: Record<T, string> }) {
   return (
     <>
       {values.map((v) => (
         <option key={v} value={v}>
-          {labels[v]}
+          {labels ? labels[v] : v}
         </option>
       ))}
     </>
+  );
+}
+
+/** The search field of a filter bar, with its magnifier. */
+export function SearchBox({
+  value,
+  onChange,
+  placeholder,
+  label,
+  testId,
+  onKeyDown,
+  ref,
+}: {
+  value: string;
+  onChange: (v: string) => void;
+  placeholder: string;
+  label: string;
+  testId: string;
+  onKeyDown?: (e: KeyboardEvent<HTMLInputElement>) => void;
+  ref?: Ref<HTMLInputElement>;
+}) {
+  return (
+    <div className="search-box">
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <circle cx="8.5" cy="8.5" r="5" />
+        <path d="m12.5 12.5 4 4" />
+      </svg>
+      <input
+        ref={ref}
+        type="search"
+        className="input"
+        placeholder={placeholder}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        onKeyDown={onKeyDown}
+        data-testid={testId}
+        aria-label={label}
+      />
+    </div>
   );
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { IpcError, emptyCaseQuery, ipc, toIpcError } from "../lib/ipc";
 import { rootsForTopics } from "../app/changes";
-import { loadSavedViews, storeSavedViews, initialCaseListState } from "../lib/caseListState";
+import { loadSavedViews, storeSavedViews, initialCaseListState } from "../features/cases/caseListState";
 
 describe("ipc", () => {
   it("sends the argument names of the contract", async () => {

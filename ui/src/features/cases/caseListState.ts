@@ -1,7 +1,7 @@
 // What the analyst has chosen on the case list (tab, filters, search, sort), kept above the
 // screen so it survives opening a case and coming back, and saved views of it in localStorage.
-import type { CaseKind, CaseQuery, CaseSortField, CaseStatus } from "../bindings";
-import { emptyCaseQuery } from "./ipc";
+import type { CaseKind, CaseQuery, CaseSortField, CaseStatus } from "../../bindings";
+import { emptyCaseQuery } from "../../lib/ipc";
 
 /** The case list's filters, search and sort. */
 export interface CaseListState {

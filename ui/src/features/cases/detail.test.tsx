@@ -2,8 +2,8 @@
 // through `add_comment` / `update_case`, a local-only case says it is not shared yet.
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import type { CaseDetail, CommentView } from "../bindings";
-import { renderApp } from "./render";
+import type { CaseDetail, CommentView } from "../../bindings";
+import { renderApp } from "../../test/render";
 
 const NOW = new Date().toISOString();
 

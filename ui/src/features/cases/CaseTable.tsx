@@ -1,13 +1,13 @@
 // The case list table: the columns an analyst scans (reference to updated), windowed over
 // `list_cases`. Used by the Cases screen and by a partner's page.
 import { useCallback, useMemo, type ReactNode } from "react";
-import type { CaseQuery, CaseRow, CaseSortField } from "../bindings";
-import { casePageQuery } from "../lib/queries";
-import { KIND_LABELS, relativeTime, dateTime } from "../lib/format";
-import { navigate } from "../lib/router";
-import { useNow } from "../lib/useDebounced";
-import { ChangeMarks, PriorityMark, SlaMark, StatusPill } from "./bits";
-import { VirtualTable, type Column } from "./VirtualTable";
+import type { CaseQuery, CaseRow, CaseSortField } from "../../bindings";
+import { casePageQuery } from "./hooks";
+import { KIND_LABELS, relativeTime, dateTime } from "../../lib/format";
+import { navigate } from "../../lib/router";
+import { useNow } from "../../lib/useDebounced";
+import { ChangeMarks, PriorityMark, SlaMark, StatusPill } from "../../components/bits";
+import { VirtualTable, type Column } from "../../components/VirtualTable";
 
 /** Props of `CaseTable`. */
 export interface CaseTableProps {

@@ -2,9 +2,9 @@
 // "Open case" creating a case and going to it (or to the case already linked).
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import type { ExceptionQuery } from "../bindings";
-import { renderApp } from "./render";
-import { createMockBackend } from "../mock/backend";
+import type { ExceptionQuery } from "../../bindings";
+import { renderApp } from "../../test/render";
+import { createMockBackend } from "../../mock/backend";
 
 const NOW = Date.parse("2026-03-10T12:00:00Z");
 

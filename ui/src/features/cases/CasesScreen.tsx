@@ -1,11 +1,8 @@
 // The case list: status tabs with counts, a filter bar, a debounced search box (`/` focuses it),
 // saved views, the virtualized, sortable table, and "New case" (`n` opens it).
 import { useEffect, useMemo, useRef, useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { CaseKind, CaseSortField, CaseStatus } from "../bindings";
-import { ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { KINDS, KIND_LABELS, STATUSES, STATUS_LABELS, count } from "../lib/format";
+import type { CaseKind, CaseSortField, CaseStatus } from "../../bindings";
+import { KINDS, KIND_LABELS, STATUSES, STATUS_LABELS, count } from "../../lib/format";
 import {
   defaultDescending,
   hasFilters,
@@ -15,11 +12,15 @@ import {
   toCaseQuery,
   type CaseListState,
   type SavedView,
-} from "../lib/caseListState";
-import { useDebounced } from "../lib/useDebounced";
-import { CaseTable } from "../components/CaseTable";
-import { EmptyState } from "../components/bits";
-import { NewCaseDialog } from "../components/NewCaseDialog";
+} from "./caseListState";
+import { useDebounced } from "../../lib/useDebounced";
+import { CaseTable } from "./CaseTable";
+import { EmptyState } from "../../components/bits";
+import { NewCaseDialog } from "./NewCaseDialog";
+import { Options, SearchBox, Select } from "../../components/form";
+import { PartnerOptions } from "../partners/PartnerOptions";
+import { UserOptions } from "../partners/UserOptions";
+import { useCaseCounts } from "./hooks";
 
 /** Props of `CasesScreen`: the list state lives above, so it survives navigation. */
 export interface CasesScreenProps {
@@ -29,11 +30,7 @@ export interface CasesScreenProps {
 
 function StatusTabs({ state, onChange, search }: CasesScreenProps & { search: string }) {
   const countQuery = useMemo(() => ({ ...toCaseQuery(state, search), statuses: [] }), [state, search]);
-  const counts = useQuery({
-    queryKey: keys.caseCounts(countQuery),
-    queryFn: () => ipc.caseStatusCounts(countQuery),
-    placeholderData: keepPreviousData,
-  });
+  const counts = useCaseCounts(countQuery);
   const byStatus = new Map(counts.data?.map((c) => [c.status, c.count]));
   const all = counts.data?.reduce((sum, c) => sum + c.count, 0);
   const tabs: { id: CaseStatus | "all"; label: string; n: number | undefined }[] = [
@@ -130,8 +127,6 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
   const [total, setTotal] = useState<number | null>(null);
   const search = useDebounced(state.search, 250);
   const query = useMemo(() => toCaseQuery(state, search), [state, search]);
-  const partners = useQuery({ queryKey: keys.partners(null), queryFn: () => ipc.listPartners(null) });
-  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
   const [creating, setCreating] = useState(false);
 
   useEffect(() => {
@@ -179,74 +174,43 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
       {creating && <NewCaseDialog onClose={() => setCreating(false)} partnerId={state.partnerId} />}
       <StatusTabs state={state} onChange={onChange} search={search} />
       <div className="filter-bar">
-        <div className="search-box">
-          <svg viewBox="0 0 20 20" aria-hidden="true">
-            <circle cx="8.5" cy="8.5" r="5" />
-            <path d="m12.5 12.5 4 4" />
-          </svg>
-          <input
-            ref={searchRef}
-            type="search"
-            className="input"
-            placeholder="Search titles, comments, partners, PO / invoice numbers"
-            value={state.search}
-            onChange={(e) => set({ search: e.target.value })}
-            onKeyDown={(e) => {
-              if (e.key === "Escape") {
-                if (state.search) set({ search: "" });
-                e.currentTarget.blur();
-              }
-            }}
-            data-testid="case-search"
-            aria-label="Search cases"
-          />
-        </div>
-        <select
-          className="select"
-          value={state.partnerId ?? ""}
-          onChange={(e) => set({ partnerId: e.target.value || null })}
-          aria-label="Partner"
-          data-testid="filter-partner"
-        >
+        <SearchBox
+          ref={searchRef}
+          placeholder="Search titles, comments, partners, PO / invoice numbers"
+          value={state.search}
+          onChange={(search) => set({ search })}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              if (state.search) set({ search: "" });
+              e.currentTarget.blur();
+            }
+          }}
+          testId="case-search"
+          label="Search cases"
+        />
+        <Select value={state.partnerId ?? ""} onChange={(v) => set({ partnerId: v || null })} label="Partner" testId="filter-partner">
           <option value="">All partners</option>
-          {partners.data?.map((p) => (
-            <option key={p.partner.partnerCompanyId} value={p.partner.partnerCompanyId}>
-              {p.partner.partnerCompanyName}
-            </option>
-          ))}
-        </select>
-        <select
-          className="select"
+          <PartnerOptions />
+        </Select>
+        <Select<CaseKind | "">
           value={state.kind ?? ""}
-          onChange={(e) => set({ kind: (e.target.value || null) as CaseKind | null })}
-          aria-label="Kind"
-          data-testid="filter-kind"
+          onChange={(v) => set({ kind: v || null })}
+          label="Kind"
+          testId="filter-kind"
         >
           <option value="">All kinds</option>
-          {KINDS.map((k) => (
-            <option key={k} value={k}>
-              {KIND_LABELS[k]}
-            </option>
-          ))}
-        </select>
-        <select
-          className="select"
+          <Options values={KINDS} labels={KIND_LABELS} />
+        </Select>
+        <Select
           value={state.owner === null ? "*" : state.owner === "" ? "-" : state.owner}
-          onChange={(e) => {
-            const v = e.target.value;
-            set({ owner: v === "*" ? null : v === "-" ? "" : v });
-          }}
-          aria-label="Owner"
-          data-testid="filter-owner"
+          onChange={(v) => set({ owner: v === "*" ? null : v === "-" ? "" : v })}
+          label="Owner"
+          testId="filter-owner"
         >
           <option value="*">Any owner</option>
           <option value="-">Unassigned</option>
-          {users.data?.map((u) => (
-            <option key={u.loginId} value={u.loginId}>
-              {u.firstName} {u.lastName}
-            </option>
-          ))}
-        </select>
+          <UserOptions />
+        </Select>
         <button
           type="button"
           className={`toggle${state.slaBreached ? " on" : ""}`}

@@ -1,16 +1,16 @@
 // The partner directory with each partner's workload, and a partner's own page with its cases
 // and exceptions.
 import { useEffect, useMemo, useState } from "react";
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import type { PartnerRow } from "../bindings";
-import { emptyCaseQuery, emptyExceptionQuery, ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { count } from "../lib/format";
-import { goBack, navigate, routeHref } from "../lib/router";
-import { useDebounced } from "../lib/useDebounced";
-import { CaseTable } from "../components/CaseTable";
-import { ExceptionTable } from "../components/ExceptionTable";
-import { EmptyState, ErrorState, SkeletonRows } from "../components/bits";
+import type { PartnerRow } from "../../bindings";
+import { emptyCaseQuery, emptyExceptionQuery } from "../../lib/ipc";
+import { SearchBox } from "../../components/form";
+import { usePartner, usePartners } from "./hooks";
+import { count } from "../../lib/format";
+import { goBack, navigate, routeHref } from "../../lib/router";
+import { useDebounced } from "../../lib/useDebounced";
+import { CaseTable } from "../cases/CaseTable";
+import { ExceptionTable } from "../exceptions/ExceptionTable";
+import { EmptyState, ErrorState, SkeletonRows } from "../../components/bits";
 
 function PartnerStatus({ status }: { status: string }) {
   const tone = status.toLowerCase() === "active" ? "ok" : status.toLowerCase() === "pending" ? "warn" : "off";
@@ -21,11 +21,7 @@ function PartnerStatus({ status }: { status: string }) {
 export function PartnersScreen() {
   const [search, setSearch] = useState("");
   const debounced = useDebounced(search.trim(), 250);
-  const partners = useQuery({
-    queryKey: keys.partners(debounced || null),
-    queryFn: () => ipc.listPartners(debounced || null),
-    placeholderData: keepPreviousData,
-  });
+  const partners = usePartners(debounced || null, { keepPrevious: true });
 
   let body;
   if (partners.isPending) body = <SkeletonRows rows={10} />;
@@ -103,21 +99,13 @@ export function PartnersScreen() {
         )}
       </div>
       <div className="filter-bar">
-        <div className="search-box">
-          <svg viewBox="0 0 20 20" aria-hidden="true">
-            <circle cx="8.5" cy="8.5" r="5" />
-            <path d="m12.5 12.5 4 4" />
-          </svg>
-          <input
-            type="search"
-            className="input"
-            placeholder="Search partners by name"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            data-testid="partner-search"
-            aria-label="Search partners"
-          />
-        </div>
+        <SearchBox
+          placeholder="Search partners by name"
+          value={search}
+          onChange={setSearch}
+          testId="partner-search"
+          label="Search partners"
+        />
       </div>
       {body}
     </section>
@@ -127,7 +115,7 @@ export function PartnersScreen() {
 /** One partner: who they are, their cases and their exceptions. */
 export function PartnerScreen({ id }: { id: string }) {
   const [tab, setTab] = useState<"cases" | "exceptions">("cases");
-  const partner = useQuery({ queryKey: keys.partner(id), queryFn: () => ipc.getPartner(id) });
+  const partner = usePartner(id);
   const caseQuery = useMemo(() => ({ ...emptyCaseQuery(), partnerIds: [id] }), [id]);
   const exceptionQuery = useMemo(() => ({ ...emptyExceptionQuery(), partnerId: id }), [id]);
 

@@ -1,15 +1,13 @@
 // The exceptions table: failed and undelivered transactions, windowed over `list_exceptions`,
 // with "Open case" turning a row into a case (or going to the case already linked).
 import { useCallback, useMemo, useState, type ReactNode } from "react";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
-import type { ExceptionQuery, ExceptionRow } from "../bindings";
-import { ipc } from "../lib/ipc";
-import { exceptionPageQuery } from "../lib/queries";
-import { dateTime, relativeTime } from "../lib/format";
-import { navigate } from "../lib/router";
-import { useNow } from "../lib/useDebounced";
-import { Spinner } from "./bits";
-import { VirtualTable, type Column } from "./VirtualTable";
+import type { ExceptionQuery, ExceptionRow } from "../../bindings";
+import { exceptionPageQuery, useOpenCaseFromException } from "./hooks";
+import { dateTime, relativeTime } from "../../lib/format";
+import { navigate } from "../../lib/router";
+import { useNow } from "../../lib/useDebounced";
+import { Spinner } from "../../components/bits";
+import { VirtualTable, type Column } from "../../components/VirtualTable";
 
 function deliveryLabel(row: ExceptionRow): string {
   const t = row.transaction;
@@ -31,14 +29,10 @@ export interface ExceptionTableProps {
 /** See the module comment. */
 export function ExceptionTable({ query, empty, globalKeys, hidePartner, onTotal }: ExceptionTableProps) {
   const now = useNow(30_000);
-  const client = useQueryClient();
   const [openError, setOpenError] = useState<string | null>(null);
-  const openCase = useMutation({
-    mutationFn: (row: ExceptionRow) => ipc.createCaseFromException(row.transaction.transactionId),
+  const openCase = useOpenCaseFromException({
     onSuccess: (caseId) => {
       setOpenError(null);
-      void client.invalidateQueries({ queryKey: ["exceptions"] });
-      void client.invalidateQueries({ queryKey: ["cases"] });
       navigate({ name: "case", id: caseId });
     },
     onError: (error) => setOpenError(error.message),
@@ -47,7 +41,7 @@ export function ExceptionTable({ query, empty, globalKeys, hidePartner, onTotal 
   const open = useCallback(
     (row: ExceptionRow) => {
       if (row.caseIds.length > 0) navigate({ name: "case", id: row.caseIds[0] });
-      else if (!openCase.isPending) openCase.mutate(row);
+      else if (!openCase.isPending) openCase.mutate(row.transaction.transactionId);
     },
     [openCase],
   );
@@ -136,7 +130,7 @@ export function ExceptionTable({ query, empty, globalKeys, hidePartner, onTotal 
               disabled={openCase.isPending}
               data-testid="open-case-from-exception"
             >
-              {openCase.isPending && openCase.variables?.transaction.transactionId === r.transaction.transactionId ? (
+              {openCase.isPending && openCase.variables === r.transaction.transactionId ? (
                 <Spinner label="Opening case" />
               ) : null}
               Open case

@@ -1,13 +1,14 @@
 // The exceptions inbox: failed and undelivered transactions from Lens, filtered by partner,
 // document type and error code, searchable, each one a click away from a case.
 import { useMemo, useState } from "react";
-import { useQuery } from "@tanstack/react-query";
-import { emptyExceptionQuery, ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { count } from "../lib/format";
-import { useDebounced } from "../lib/useDebounced";
-import { ExceptionTable } from "../components/ExceptionTable";
-import { EmptyState } from "../components/bits";
+import { emptyExceptionQuery } from "../../lib/ipc";
+import { count } from "../../lib/format";
+import { useDebounced } from "../../lib/useDebounced";
+import { ExceptionTable } from "./ExceptionTable";
+import { EmptyState } from "../../components/bits";
+import { Options, SearchBox, Select } from "../../components/form";
+import { PartnerOptions } from "../partners/PartnerOptions";
+import { useExceptionFacets } from "./hooks";
 
 /** See the module comment. */
 export function ExceptionsScreen() {
@@ -17,8 +18,7 @@ export function ExceptionsScreen() {
   const [errorCode, setErrorCode] = useState<string | null>(null);
   const [total, setTotal] = useState<number | null>(null);
   const debounced = useDebounced(search, 250);
-  const facets = useQuery({ queryKey: keys.exceptionFacets(), queryFn: ipc.exceptionFacets });
-  const partners = useQuery({ queryKey: keys.partners(null), queryFn: () => ipc.listPartners(null) });
+  const facets = useExceptionFacets();
   const query = useMemo(
     () => ({
       ...emptyExceptionQuery(),
@@ -48,63 +48,25 @@ export function ExceptionsScreen() {
         )}
       </div>
       <div className="filter-bar">
-        <div className="search-box">
-          <svg viewBox="0 0 20 20" aria-hidden="true">
-            <circle cx="8.5" cy="8.5" r="5" />
-            <path d="m12.5 12.5 4 4" />
-          </svg>
-          <input
-            type="search"
-            className="input"
-            placeholder="Search partners, error messages, PO / invoice / shipment numbers"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            data-testid="exception-search"
-            aria-label="Search exceptions"
-          />
-        </div>
-        <select
-          className="select"
-          value={partnerId ?? ""}
-          onChange={(e) => setPartnerId(e.target.value || null)}
-          aria-label="Partner"
-          data-testid="exception-filter-partner"
-        >
+        <SearchBox
+          placeholder="Search partners, error messages, PO / invoice / shipment numbers"
+          value={search}
+          onChange={setSearch}
+          testId="exception-search"
+          label="Search exceptions"
+        />
+        <Select value={partnerId ?? ""} onChange={(v) => setPartnerId(v || null)} label="Partner" testId="exception-filter-partner">
           <option value="">All partners</option>
-          {partners.data?.map((p) => (
-            <option key={p.partner.partnerCompanyId} value={p.partner.partnerCompanyId}>
-              {p.partner.partnerCompanyName}
-            </option>
-          ))}
-        </select>
-        <select
-          className="select"
-          value={ediType ?? ""}
-          onChange={(e) => setEdiType(e.target.value || null)}
-          aria-label="Document type"
-          data-testid="exception-filter-type"
-        >
+          <PartnerOptions />
+        </Select>
+        <Select value={ediType ?? ""} onChange={(v) => setEdiType(v || null)} label="Document type" testId="exception-filter-type">
           <option value="">All document types</option>
-          {facets.data?.ediTypes.map((t) => (
-            <option key={t} value={t}>
-              {t}
-            </option>
-          ))}
-        </select>
-        <select
-          className="select"
-          value={errorCode ?? ""}
-          onChange={(e) => setErrorCode(e.target.value || null)}
-          aria-label="Error code"
-          data-testid="exception-filter-error"
-        >
+          <Options values={facets.data?.ediTypes ?? []} />
+        </Select>
+        <Select value={errorCode ?? ""} onChange={(v) => setErrorCode(v || null)} label="Error code" testId="exception-filter-error">
           <option value="">All error codes</option>
-          {facets.data?.errorCodes.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
+          <Options values={facets.data?.errorCodes ?? []} />
+        </Select>
         {filtered && (
           <button type="button" className="btn btn-ghost btn-small" onClick={clear} data-testid="clear-filters">
             Clear filters

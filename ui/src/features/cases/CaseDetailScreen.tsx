@@ -2,11 +2,9 @@
 // changes (status, priority, owner) with marks while they wait to be sent, conflicts with newer
 // server values, documents, linking and unlinking transactions, and the activity timeline.
 import { useEffect, useMemo, useState, type ReactNode } from "react";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import type { CaseDetail, CasePatch, CommentView, ConflictView, Transaction, Visibility } from "../bindings";
-import { emptyExceptionQuery, ipc } from "../lib/ipc";
-import { keys } from "../lib/queries";
-import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../features/outbox/outbox";
+import type { CaseDetail, CommentView, ConflictView, Priority, CaseStatus, Transaction, Visibility } from "../../bindings";
+import { emptyExceptionQuery } from "../../lib/ipc";
+import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../outbox/outbox";
 import {
   KIND_LABELS,
   PRIORITIES,
@@ -17,11 +15,24 @@ import {
   documentType,
   fileSize,
   relativeTime,
-} from "../lib/format";
-import { goBack, routeHref } from "../lib/router";
-import { useNow } from "../lib/useDebounced";
-import { Avatar, ErrorState, PriorityMark, SlaMark, Spinner, StatusPill } from "../components/bits";
-import { contentKey } from "../lib/transactions";
+} from "../../lib/format";
+import { goBack, routeHref } from "../../lib/router";
+import { useNow } from "../../lib/useDebounced";
+import { Avatar, ErrorState, PriorityMark, SlaMark, Spinner, StatusPill } from "../../components/bits";
+import { Options, Select } from "../../components/form";
+import { contentKey } from "../exceptions/transactions";
+import { useExceptionList } from "../exceptions/hooks";
+import { useOutbox } from "../outbox/hooks";
+import { useUsers } from "../partners/hooks";
+import { UserOptions } from "../partners/UserOptions";
+import {
+  useAddComment,
+  useCase,
+  useDismissConflict,
+  useLinkTransaction,
+  useUnlinkTransaction,
+  useUpdateCase,
+} from "./hooks";
 
 function Comment({ comment, now }: { comment: CommentView; now: number }) {
   const internal = comment.visibility === "internal";
@@ -63,23 +74,11 @@ function Comment({ comment, now }: { comment: CommentView; now: number }) {
 }
 
 function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean }) {
-  const client = useQueryClient();
   const [body, setBody] = useState("");
   const [visibility, setVisibility] = useState<Visibility>("partner");
-  const add = useMutation({
-    mutationFn: () => ipc.addComment(caseId, body.trim(), visibility),
-    onSuccess: (comment) => {
-      client.setQueryData<CaseDetail>(keys.caseDetail(caseId), (old) =>
-        old ? { ...old, comments: [...old.comments, comment] } : old,
-      );
-      setBody("");
-      void client.invalidateQueries({ queryKey: ["cases"] });
-      void client.invalidateQueries({ queryKey: ["sync"] });
-      void client.invalidateQueries({ queryKey: ["outbox"] });
-    },
-  });
+  const add = useAddComment(caseId, { onSuccess: () => setBody("") });
   const submit = () => {
-    if (body.trim() && !add.isPending) add.mutate();
+    if (body.trim() && !add.isPending) add.mutate({ body: body.trim(), visibility });
   };
   const internal = visibility === "internal";
   return (
@@ -159,7 +158,7 @@ function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean 
 
 /** The queued changes of one case, by header field (from the outbox list). */
 function usePendingFields(caseId: string): Map<PatchField, FieldSendState> {
-  const outbox = useQuery({ queryKey: keys.outbox(), queryFn: ipc.outboxList });
+  const outbox = useOutbox();
   return useMemo(() => pendingFields(outbox.data ?? [], caseId), [outbox.data, caseId]);
 }
 
@@ -184,18 +183,9 @@ function FieldMark({ field, states }: { field: PatchField; states: Map<PatchFiel
 }
 
 function Fields({ detail, marks }: { detail: CaseDetail; marks: Map<PatchField, FieldSendState> }) {
-  const client = useQueryClient();
   const c = detail.case;
-  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
-  const update = useMutation({
-    mutationFn: (patch: CasePatch) => ipc.updateCase(c.id, patch),
-    onSuccess: (next) => {
-      client.setQueryData(keys.caseDetail(c.id), next);
-      void client.invalidateQueries({ queryKey: ["cases"] });
-      void client.invalidateQueries({ queryKey: ["sync"] });
-      void client.invalidateQueries({ queryKey: ["outbox"] });
-    },
-  });
+  const users = useUsers();
+  const update = useUpdateCase(c.id);
   const ownerKnown = !c.owner || users.data?.some((u) => u.loginId === c.owner);
   return (
     <div className="panel">
@@ -206,62 +196,47 @@ function Fields({ detail, marks }: { detail: CaseDetail; marks: Map<PatchField, 
           <FieldMark field="status" states={marks} />
         </dt>
         <dd>
-          <select
+          <Select<CaseStatus>
             id="case-status"
-            className="select"
             value={c.status}
             disabled={update.isPending}
-            onChange={(e) => update.mutate({ status: e.target.value as CasePatch["status"] })}
-            data-testid="case-status-select"
+            onChange={(status) => update.mutate({ status })}
+            testId="case-status-select"
           >
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {STATUS_LABELS[s]}
-              </option>
-            ))}
-          </select>
+            <Options values={STATUSES} labels={STATUS_LABELS} />
+          </Select>
         </dd>
         <dt>
           <label htmlFor="case-priority">Priority</label>
           <FieldMark field="priority" states={marks} />
         </dt>
         <dd>
-          <select
+          <Select<Priority>
             id="case-priority"
-            className="select"
             value={c.priority}
             disabled={update.isPending}
-            onChange={(e) => update.mutate({ priority: e.target.value as CasePatch["priority"] })}
-            data-testid="case-priority-select"
+            onChange={(priority) => update.mutate({ priority })}
+            testId="case-priority-select"
           >
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {PRIORITY_LABELS[p]}
-              </option>
-            ))}
-          </select>
+            <Options values={PRIORITIES} labels={PRIORITY_LABELS} />
+          </Select>
         </dd>
         <dt>
           <label htmlFor="case-owner">Owner</label>
           <FieldMark field="owner" states={marks} />
         </dt>
         <dd>
-          <select
+          <Select
             id="case-owner"
-            className="select"
             value={c.owner ?? ""}
             disabled={update.isPending}
-            onChange={(e) => update.mutate({ owner: e.target.value === "" ? null : e.target.value })}
-            data-testid="case-owner-select"
+            onChange={(owner) => update.mutate({ owner: owner === "" ? null : owner })}
+            testId="case-owner-select"
           >
             <option value="">Unassigned</option>
             {!ownerKnown && c.owner && <option value={c.owner}>{detail.ownerName ?? c.owner}</option>}
-            {users.data?.map((u) => (
-              <option key={u.loginId} value={u.loginId}>
-                {u.firstName} {u.lastName}
-              </option>
-            ))}
-          </select>
+            <UserOptions />
+          </Select>
         </dd>
         <dt>Kind</dt>
         <dd>{KIND_LABELS[c.kind]}</dd>
@@ -379,17 +354,6 @@ function TransactionCard({ t, action }: { t: Transaction; action?: ReactNode }) 
   );
 }
 
-function useCaseAction(caseId: string) {
-  const client = useQueryClient();
-  return (next: CaseDetail) => {
-    client.setQueryData(keys.caseDetail(caseId), next);
-    void client.invalidateQueries({ queryKey: ["cases"] });
-    void client.invalidateQueries({ queryKey: ["exceptions"] });
-    void client.invalidateQueries({ queryKey: ["sync"] });
-    void client.invalidateQueries({ queryKey: ["outbox"] });
-  };
-}
-
 function PartnerExceptions({
   detail,
   linked,
@@ -402,7 +366,7 @@ function PartnerExceptions({
   busy: boolean;
 }) {
   const query = { ...emptyExceptionQuery(), partnerId: detail.case.partnerId, limit: 20 };
-  const list = useQuery({ queryKey: keys.exceptionPage(query, 0), queryFn: () => ipc.listExceptions(query) });
+  const list = useExceptionList(query);
   if (list.isPending) return <p className="muted small">Loading {detail.case.partnerName}'s exceptions…</p>;
   if (list.isError) return <p className="inline-error">{list.error.message}</p>;
   const rows = list.data.rows.filter((r) => !linked.has(r.transaction.transactionId));
@@ -438,20 +402,10 @@ function PartnerExceptions({
 
 function LinkedTransactions({ detail }: { detail: CaseDetail }) {
   const caseId = detail.case.id;
-  const applied = useCaseAction(caseId);
   const [txnId, setTxnId] = useState("");
   const [picking, setPicking] = useState(false);
-  const link = useMutation({
-    mutationFn: (id: string) => ipc.linkTransaction(caseId, id),
-    onSuccess: (next) => {
-      applied(next);
-      setTxnId("");
-    },
-  });
-  const unlink = useMutation({
-    mutationFn: (id: string) => ipc.unlinkTransaction(caseId, id),
-    onSuccess: applied,
-  });
+  const link = useLinkTransaction(caseId, { onSuccess: () => setTxnId("") });
+  const unlink = useUnlinkTransaction(caseId);
   const cached = new Set(detail.linkedTransactions.map((t) => t.transactionId));
   const missing = detail.case.linkedTransactions.filter((id) => !cached.has(id));
   const all = new Set([...cached, ...detail.case.linkedTransactions]);
@@ -539,14 +493,8 @@ function LinkedTransactions({ detail }: { detail: CaseDetail }) {
 }
 
 function Conflicts({ conflicts }: { conflicts: ConflictView[] }) {
-  const client = useQueryClient();
-  const users = useQuery({ queryKey: keys.users(), queryFn: ipc.listUsers });
-  const dismiss = useMutation({
-    mutationFn: (id: string) => ipc.dismissConflict(id),
-    onSettled: () => {
-      void client.invalidateQueries({ queryKey: ["cases"] });
-    },
-  });
+  const users = useUsers();
+  const dismiss = useDismissConflict();
   if (conflicts.length === 0) return null;
   return (
     <div className="conflicts" data-testid="conflicts">
@@ -619,7 +567,7 @@ function DetailSkeleton() {
 export function CaseDetailScreen({ id }: { id: string }) {
   // A comment just posted must read "just now", even between two ticks of the clock.
   const now = Math.max(useNow(30_000), Date.now());
-  const detail = useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id) });
+  const detail = useCase(id);
   const marks = usePendingFields(id);
 
   useEffect(() => {

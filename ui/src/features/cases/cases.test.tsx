@@ -2,9 +2,9 @@
 // empty and error states, keyboard navigation.
 import { describe, expect, it } from "vitest";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
-import type { CaseListPage, CaseQuery, CaseRow, StatusCount } from "../bindings";
-import { renderApp } from "./render";
-import { createMockBackend } from "../mock/backend";
+import type { CaseListPage, CaseQuery, CaseRow, StatusCount } from "../../bindings";
+import { renderApp } from "../../test/render";
+import { createMockBackend } from "../../mock/backend";
 
 function row(id: string, title: string, patch: Partial<CaseRow> = {}): CaseRow {
   return {
