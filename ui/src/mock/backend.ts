@@ -29,6 +29,7 @@ import type {
   Visibility,
 } from "../bindings";
 import { activityFor, makeFixture, type Fixture } from "./fixture";
+import { caseFromException } from "./generated";
 import { STATUS_LABELS } from "../lib/format";
 
 const STATUS_ORDER = ["new", "open", "waiting_on_partner", "waiting_on_us", "resolved", "closed"];
@@ -444,10 +445,13 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           partnerId: row.partnerId ?? "",
           partnerName: row.partnerName ?? "Unknown partner",
           kind: t.ediType === "810" || t.ediType === "INVOIC" ? "invoice" : t.ediType === "856" || t.ediType === "DESADV" ? "shipment" : "order",
-          status: "new",
-          priority: "normal",
-          owner: null,
-          slaDue: new Date(now() + 3 * 24 * 3_600_000).toISOString(),
+          // What the real code sets on a case opened from an exception (generated fixture).
+          status: caseFromException?.case.status ?? "new",
+          priority: caseFromException?.case.priority ?? "normal",
+          owner: caseFromException?.case.owner ?? null,
+          slaDue: caseFromException
+            ? caseFromException.case.slaDue && new Date(now() + Date.parse(caseFromException.case.slaDue) - Date.parse(caseFromException.case.createdAt)).toISOString()
+            : new Date(now() + 3 * 24 * 3_600_000).toISOString(),
           createdAt: at,
           updatedAt: at,
           linkedTransactions: [tid],
