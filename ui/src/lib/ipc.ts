@@ -133,14 +133,3 @@ export const ipc = {
  * replaces it, and this empty string asks the shell to delete the stored value.
  */
 export const REMOVE_SECRET = "";
-
-/** The `pd://changed` event name and its payload. */
-export const CHANGED_EVENT = "pd://changed";
-
-/** Topics the Rust side announces in `pd://changed`. */
-export type ChangeTopic = "cases" | "exceptions" | "partners" | "sync" | "outbox";
-
-/** Payload of `pd://changed`. */
-export interface ChangedPayload {
-  topics: ChangeTopic[];
-}
