@@ -250,26 +250,9 @@ async fn link(
     Ok(detail)
 }
 
-/// Every queued change, in queue order, with the kinds `OutboxEntryView` documents.
+/// Every queued change, in queue order, each with its typed operation (the store's view as is).
 pub async fn outbox_list(state: &AppState) -> CommandResult<Vec<OutboxEntryView>> {
-    let mut entries = read(state, |store| store.outbox_views()).await?;
-    for entry in &mut entries {
-        entry.kind = view_kind(&entry.kind).to_owned();
-    }
-    Ok(entries)
-}
-
-/// The store names queued operations after the server call (`add_comment`, `patch_case`, ...);
-/// the outbox view names them after what the analyst did (`comment`, `patch`, ...).
-pub fn view_kind(store_kind: &str) -> &str {
-    match store_kind {
-        pd_store::KIND_CREATE => "create_case",
-        pd_store::KIND_COMMENT => "comment",
-        pd_store::KIND_PATCH => "patch",
-        pd_store::KIND_LINK => "link",
-        pd_store::KIND_UNLINK => "unlink",
-        other => other,
-    }
+    read(state, |store| store.outbox_views()).await
 }
 
 /// Queues a failed entry again (`None`: every failed entry) and asks the sync to push.

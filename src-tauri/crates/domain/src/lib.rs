@@ -4,6 +4,7 @@
 pub mod case;
 pub mod collab;
 pub mod directory;
+pub mod outbox_op;
 pub mod settings_view;
 pub mod transaction;
 pub mod view;
@@ -11,6 +12,7 @@ pub mod view;
 pub use case::*;
 pub use collab::*;
 pub use directory::*;
+pub use outbox_op::*;
 pub use settings_view::*;
 pub use transaction::*;
 pub use view::*;

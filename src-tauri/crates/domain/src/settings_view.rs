@@ -211,8 +211,9 @@ pub struct OutboxEntryView {
     pub case_id: String,
     /// Case reference for display.
     pub case_reference: String,
-    /// `create_case`, `comment`, `patch`, `link`, `unlink`.
-    pub kind: String,
+    /// What the change does, as data (`None`: the stored change could not be read; it is failed
+    /// and `last_error` says why).
+    pub op: Option<crate::OutboxOp>,
     /// In words: "Comment: “Please resend the ASN…”", "Status → Resolved".
     pub summary: String,
     /// State.

@@ -63,6 +63,7 @@ fn export_typescript_bindings() {
         ConnectionTestResult,
         KeychainStatus,
         OutboxState,
+        OutboxOp,
         OutboxEntryView,
         OutboxEdit,
         ConflictView,

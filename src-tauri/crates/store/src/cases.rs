@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use pd_domain::{Case, CaseBundle, CasePatch, Comment, Document, TransactionLink};
+use pd_domain::{Case, CaseBundle, CasePatch, Comment, Document, OutboxOp};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{
@@ -12,6 +12,7 @@ use crate::codec::{
     priority_rank, status_rank, ts, ts_opt,
 };
 use crate::error::{Result, StoreError};
+use crate::outbox::{self, has_outbox};
 
 /// The columns [`case_from_row`] reads, in order.
 pub(crate) const CASE_COLUMNS: &str = "c.id, c.reference, c.title, c.partner_id, c.partner_name, \
@@ -250,13 +251,6 @@ pub(crate) fn document_from_row(row: &Row<'_>) -> Result<Document> {
 pub(crate) const DOCUMENT_COLUMNS: &str =
     "id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at";
 
-/// Whether the case has outbox entries in any state.
-pub(crate) fn has_outbox(conn: &Connection, case_id: &str) -> Result<bool> {
-    Ok(conn
-        .prepare_cached("SELECT 1 FROM outbox WHERE case_id = ?1 LIMIT 1")?
-        .exists([case_id])?)
-}
-
 /// The stored server base of a case with pending changes.
 pub(crate) fn read_base(conn: &Connection, case_id: &str) -> Result<Option<Case>> {
     let json: Option<String> = conn
@@ -276,35 +270,25 @@ pub(crate) fn write_base(conn: &Connection, case: &Case) -> Result<()> {
     Ok(())
 }
 
-/// Applies one outbox operation's effect to a case (the rebase step).
-pub(crate) fn apply_op(
-    case: &mut Case,
-    kind: &str,
-    payload: &str,
-    at: pd_domain::Timestamp,
-) -> Result<()> {
-    match kind {
-        crate::outbox::KIND_PATCH => {
-            let patch: CasePatch = serde_json::from_str(payload)?;
-            apply_patch(case, &patch);
-        }
-        crate::outbox::KIND_LINK => {
-            let link: TransactionLink = serde_json::from_str(payload)?;
+/// Applies one outbox operation's effect to a case (the rebase step). A creation or a comment
+/// changes only the case's time here (their rows are written when they are queued).
+pub(crate) fn apply_op(case: &mut Case, op: &OutboxOp, at: pd_domain::Timestamp) {
+    match op {
+        OutboxOp::PatchCase(patch) => apply_patch(case, patch),
+        OutboxOp::LinkTransaction(link) => {
             if !case.linked_transactions.contains(&link.transaction_id) {
-                case.linked_transactions.push(link.transaction_id);
+                case.linked_transactions.push(link.transaction_id.clone());
             }
         }
-        crate::outbox::KIND_UNLINK => {
-            let link: TransactionLink = serde_json::from_str(payload)?;
+        OutboxOp::UnlinkTransaction(link) => {
             case.linked_transactions
                 .retain(|t| *t != link.transaction_id);
         }
-        _ => {}
+        OutboxOp::CreateCase(_) | OutboxOp::AddComment(_) => {}
     }
     if at > case.updated_at {
         case.updated_at = at;
     }
-    Ok(())
 }
 
 /// Field-by-field application of a PATCH body.
@@ -332,25 +316,16 @@ pub(crate) fn rebase(conn: &Connection, case_id: &str) -> Result<()> {
     let Some(base) = read_base(conn, case_id)? else {
         return Ok(());
     };
-    let mut stmt = conn.prepare_cached(
-        "SELECT kind, payload_json, created_at FROM outbox WHERE case_id = ?1 ORDER BY seq",
-    )?;
-    let entries = stmt
-        .query_map([case_id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let entries = outbox::entries(conn, Some(case_id))?;
     let mut effective = base;
     let mut local_only = false;
-    for (kind, payload, created) in &entries {
-        if kind == crate::outbox::KIND_CREATE {
+    for entry in &entries {
+        // An unreadable entry has no known effect; it waits, failed, for the analyst to discard.
+        let Ok(op) = &entry.op else { continue };
+        if let OutboxOp::CreateCase(_) = op {
             local_only = true;
         }
-        apply_op(&mut effective, kind, payload, parse_ts(created)?)?;
+        apply_op(&mut effective, op, entry.created_at);
     }
     write_case(conn, &effective, local_only)?;
     if entries.is_empty() {

@@ -28,10 +28,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exception_interchanges",
         include_str!("../migrations/0004_exception_interchanges.sql"),
     ),
+    (
+        5,
+        "typed_outbox",
+        include_str!("../migrations/0005_typed_outbox.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

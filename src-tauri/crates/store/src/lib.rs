@@ -9,6 +9,7 @@ mod db;
 mod directory;
 mod error;
 mod facets;
+mod local;
 mod outbox;
 mod query;
 
@@ -25,8 +26,7 @@ use rusqlite::OptionalExtension;
 pub use db::SCHEMA_VERSION;
 pub use error::{Result, StoreError};
 pub use outbox::{
-    Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, KIND_COMMENT,
-    KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK, MAX_COMMENT_CHARS,
+    Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, MAX_COMMENT_CHARS,
 };
 pub use query::{search_filter, SearchFilter};
 
@@ -76,10 +76,20 @@ impl Store {
     /// Opens the cache at `path` (creating it), applying migrations. A damaged file is
     /// [`StoreError::Corrupt`], a read-only one [`StoreError::ReadOnly`], one from a newer app
     /// [`StoreError::NewerSchema`].
+    /// Queued changes whose stored operation cannot be read (an older build's or a damaged
+    /// row) are marked failed here, with the reason, so they are shown and never sent.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
-        Ok(Store {
+        let store = Store {
             db: db::Db::open(path.as_ref())?,
-        })
+        };
+        if store.db.read(outbox::has_unreadable)? {
+            let failed = store.db.write(|tx| outbox::fail_unreadable(tx))?;
+            tracing::warn!(
+                failed,
+                "queued changes that could not be read were marked failed"
+            );
+        }
+        Ok(store)
     }
 
     /// Like [`Store::open`], but a damaged file is set aside as `<name>.corrupt-<unix time>`
@@ -162,7 +172,7 @@ impl Store {
     /// input's id, or a new UUID when it is empty). A description becomes the first comment.
     pub fn create_local_case(&self, new: &NewCase, author: &str, now: Timestamp) -> Result<String> {
         self.db
-            .write(|tx| outbox::create_local_case(tx, new, author, now))
+            .write(|tx| local::create_local_case(tx, new, author, now))
     }
 
     /// Adds a comment here and queues it; the comment id is a client-chosen UUID so the server's
@@ -176,7 +186,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Comment> {
         self.db
-            .write(|tx| outbox::add_local_comment(tx, case_id, author, body, visibility, now))
+            .write(|tx| local::add_local_comment(tx, case_id, author, body, visibility, now))
     }
 
     /// Changes case fields here and queues the PATCH. Returns the operation id, or `None` when
@@ -188,7 +198,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<String>> {
         self.db
-            .write(|tx| outbox::patch_local_case(tx, case_id, patch, now))
+            .write(|tx| local::patch_local_case(tx, case_id, patch, now))
     }
 
     /// Links a transaction here and queues it (`None`: already linked).
@@ -199,7 +209,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<String>> {
         self.db
-            .write(|tx| outbox::link_local(tx, case_id, transaction_id, true, now))
+            .write(|tx| local::link_local(tx, case_id, transaction_id, true, now))
     }
 
     /// Unlinks a transaction here and queues it (`None`: was not linked).
@@ -210,7 +220,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<Option<String>> {
         self.db
-            .write(|tx| outbox::link_local(tx, case_id, transaction_id, false, now))
+            .write(|tx| local::link_local(tx, case_id, transaction_id, false, now))
     }
 
     // ---- outbox (for the push worker) ------------------------------------------------------
@@ -234,8 +244,7 @@ impl Store {
         answer: &ServerAnswer,
         now: Timestamp,
     ) -> Result<()> {
-        self.db
-            .write(|tx| outbox::mark_sent(tx, op_id, answer, now))
+        self.db.write(|tx| local::mark_sent(tx, op_id, answer, now))
     }
 
     /// The server refused the entry for good: it stays, marked failed, until retried or
@@ -267,7 +276,7 @@ impl Store {
     /// case's conflicts, and the case is rebased on `server`.
     pub fn outbox_mark_conflict(&self, op_id: &str, server: &Case, now: Timestamp) -> Result<()> {
         self.db
-            .write(|tx| outbox::mark_conflict(tx, op_id, server, now))
+            .write(|tx| local::mark_conflict(tx, op_id, server, now))
     }
 
     /// Puts failed entries back in the queue; returns how many.
@@ -277,13 +286,13 @@ impl Store {
 
     /// Rewrites a refused entry (comment text or patch fields) and queues it again.
     pub fn outbox_edit(&self, op_id: &str, edit: &pd_domain::OutboxEdit) -> Result<()> {
-        self.db.write(|tx| outbox::edit(tx, op_id, edit))
+        self.db.write(|tx| local::edit(tx, op_id, edit))
     }
 
     /// Drops an entry and reverts its local effect (rebasing on the server's version). Discarding
     /// a case creation removes the case and everything queued on it.
     pub fn outbox_discard(&self, op_id: &str) -> Result<()> {
-        self.db.write(|tx| outbox::discard(tx, op_id))
+        self.db.write(|tx| local::discard(tx, op_id))
     }
 
     /// Entries left `in_flight` by a crash go back to pending (call once at start-up).

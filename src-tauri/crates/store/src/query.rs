@@ -15,9 +15,8 @@ use crate::cases::{
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
 use crate::facets::{self, FacetSlot, Facets};
-use crate::outbox::{
-    self, OutboxState, KIND_COMMENT, KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK,
-};
+use crate::outbox::{self, OutboxState};
+use pd_domain::OutboxOp;
 use std::sync::Arc;
 
 /// Most search words used; the rest of a pasted essay is ignored.
@@ -268,10 +267,11 @@ fn status_words(s: CaseStatus) -> &'static str {
 
 /// What an entry does, in words, without its send state.
 pub(crate) fn entry_words(entry: &outbox::OutboxEntry) -> String {
-    match entry.kind.as_str() {
-        KIND_PATCH => {
-            let patch: pd_domain::CasePatch =
-                serde_json::from_value(entry.payload.clone()).unwrap_or_default();
+    let Ok(op) = &entry.op else {
+        return "A queued change that could not be read".to_string();
+    };
+    match op {
+        OutboxOp::PatchCase(patch) => {
             let mut parts = Vec::new();
             if let Some(s) = patch.status {
                 parts.push(format!("Status changed to {}", status_words(s)));
@@ -296,44 +296,40 @@ pub(crate) fn entry_words(entry: &outbox::OutboxEntry) -> String {
             }
             parts.join("; ")
         }
-        KIND_LINK | KIND_UNLINK => {
-            let id = entry
-                .payload
-                .get("transactionId")
-                .and_then(|v| v.as_str())
-                .unwrap_or("?");
-            if entry.kind == KIND_LINK {
-                format!("Linked transaction {id}")
-            } else {
-                format!("Unlinked transaction {id}")
-            }
+        OutboxOp::LinkTransaction(link) => format!("Linked transaction {}", link.transaction_id),
+        OutboxOp::UnlinkTransaction(link) => {
+            format!("Unlinked transaction {}", link.transaction_id)
         }
-        KIND_CREATE => "Case created here".to_string(),
-        KIND_COMMENT => {
-            let body = entry
-                .payload
-                .get("body")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default();
+        OutboxOp::CreateCase(_) => "Case created here".to_string(),
+        OutboxOp::AddComment(comment) => {
+            let body = comment.body.as_str();
             let mut short: String = body.chars().take(60).collect();
             if body.chars().count() > 60 {
                 short.push('\u{2026}');
             }
             format!("Comment: \u{201c}{short}\u{201d}")
         }
-        other => other.to_string(),
+    }
+}
+
+/// Where an entry stands as the analyst sees it: an unreadable entry is failed (with why) even
+/// before the cache has marked it so.
+fn shown_state(entry: &outbox::OutboxEntry) -> (OutboxState, Option<String>) {
+    match &entry.op {
+        Err(unreadable) if entry.state != OutboxState::Failed || entry.last_error.is_none() => {
+            (OutboxState::Failed, Some(unreadable.reason()))
+        }
+        _ => (entry.state, entry.last_error.clone()),
     }
 }
 
 fn describe_entry(entry: &outbox::OutboxEntry) -> String {
     let what = entry_words(entry);
-    match entry.state {
+    let (state, last_error) = shown_state(entry);
+    match state {
         OutboxState::Failed => format!(
             "{what} (not accepted: {})",
-            entry
-                .last_error
-                .as_deref()
-                .unwrap_or("refused by the server")
+            last_error.as_deref().unwrap_or("refused by the server")
         ),
         _ => format!("{what} (waiting to be sent)"),
     }
@@ -432,7 +428,7 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
         });
     }
     for entry in outbox::entries(conn, Some(id))? {
-        if entry.kind == KIND_COMMENT || entry.kind == KIND_CREATE {
+        if let Ok(OutboxOp::AddComment(_) | OutboxOp::CreateCase(_)) = entry.op {
             continue; // shown with the comment and the creation line
         }
         activity.push(ActivityEntry {
@@ -483,15 +479,16 @@ pub(crate) fn outbox_views(conn: &Connection) -> Result<Vec<pd_domain::OutboxEnt
         let case_reference: String = reference
             .query_row([&entry.case_id], |r| r.get(0))
             .unwrap_or_else(|_| entry.case_id.clone());
+        let (state, last_error) = shown_state(&entry);
         out.push(pd_domain::OutboxEntryView {
             summary: entry_words(&entry),
             op_id: entry.op_id,
             case_id: entry.case_id,
             case_reference,
-            kind: entry.kind,
-            state: entry.state,
+            op: entry.op.ok(),
+            state,
             attempts: entry.attempts,
-            last_error: entry.last_error,
+            last_error,
             created_at: entry.created_at,
         });
     }

@@ -418,15 +418,18 @@ fn local_changes_are_visible_at_once_and_queued_atomically() {
 
     let entries = store.outbox_entries().expect("entries");
     assert_eq!(
-        entries.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
-        vec![KIND_PATCH, KIND_COMMENT, KIND_LINK]
+        entries
+            .iter()
+            .map(|e| e.op.as_ref().map(OutboxOp::name).expect("readable"))
+            .collect::<Vec<_>>(),
+        vec!["patch_case", "add_comment", "link_transaction"]
     );
     assert_eq!(entries[0].op_id, op);
     assert_eq!(
         entries[0].base,
         Some(serde_json::json!({"status": "open", "owner": null}))
     );
-    assert_eq!(entries[1].payload["id"], serde_json::json!(comment.id));
+    assert!(matches!(&entries[1].op, Ok(OutboxOp::AddComment(c)) if c.id == comment.id));
     let summary = store.outbox_summary().expect("summary");
     assert_eq!(
         (summary.pending, summary.failed, summary.oldest),
@@ -568,7 +571,7 @@ fn pull_does_not_overwrite_pending_changes_and_rebases() {
         .outbox_entries()
         .expect("entries")
         .into_iter()
-        .find(|e| e.kind == KIND_PATCH)
+        .find(|e| matches!(e.op, Ok(OutboxOp::PatchCase(_))))
         .expect("patch op");
     store.outbox_discard(&patch_op.op_id).expect("discard");
     let seen = store.case(&c.id).expect("read").expect("case");
@@ -845,8 +848,7 @@ fn local_case_creation_and_discard() {
 
     // Accepted by the server: the server's bundle replaces the local one, no duplicate description.
     let create_op = store.outbox_next(5, now).expect("next").remove(0);
-    assert_eq!(create_op.kind, KIND_CREATE);
-    assert_eq!(create_op.payload["id"], serde_json::json!(id));
+    assert!(matches!(&create_op.op, Ok(OutboxOp::CreateCase(new)) if new.id == id));
     let mut server = detail.case.clone();
     server.reference = "CASE-2026-000900".into();
     server.version = 1;
@@ -889,7 +891,7 @@ fn local_case_creation_and_discard() {
         .outbox_entries()
         .expect("e")
         .into_iter()
-        .find(|e| e.case_id == id2 && e.kind == KIND_CREATE)
+        .find(|e| e.case_id == id2 && matches!(e.op, Ok(OutboxOp::CreateCase(_))))
         .expect("op");
     store.outbox_discard(&op.op_id).expect("discard");
     assert_eq!(store.case(&id2).expect("read"), None);

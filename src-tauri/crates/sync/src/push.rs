@@ -5,10 +5,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pd_domain::{Case, CasePatch, NewCase, NewComment, TransactionLink};
-use pd_store::{
-    OutboxEntry, ServerAnswer, Store, KIND_COMMENT, KIND_CREATE, KIND_LINK, KIND_PATCH, KIND_UNLINK,
-};
+use pd_domain::{Case, CasePatch, OutboxOp};
+use pd_store::{OutboxEntry, ServerAnswer, Store};
 use pd_tradinggrid::{Error as RemoteError, TradingGridClient};
 use rand::Rng;
 use tokio::task::JoinSet;
@@ -131,6 +129,10 @@ async fn send_entry(
     entry: OutboxEntry,
 ) -> Result<Outcome> {
     let op_id = Arc::<str>::from(entry.op_id.as_str());
+    if let Err(unreadable) = &entry.op {
+        // Never sent: failed with the reason, its case's queue held, other cases go on.
+        return failed(store, &op_id, unreadable.reason()).await;
+    }
     {
         let op_id = op_id.clone();
         blocking(store, move |s| s.outbox_mark_in_flight(&op_id)).await?;
@@ -222,60 +224,35 @@ enum Request {
 async fn request(client: &TradingGridClient, entry: &OutboxEntry) -> Result<Request, RemoteError> {
     let op = entry.op_id.as_str();
     let case_id = entry.case_id.as_str();
-    macro_rules! payload {
-        ($t:ty) => {
-            match serde_json::from_value::<$t>(entry.payload.clone()) {
-                Ok(p) => p,
-                Err(e) => {
-                    return Ok(Request::Unreadable(format!(
-                        "This queued change could not be read ({e}); discard it and make it again."
-                    )))
-                }
-            }
-        };
-    }
-    let answer = match entry.kind.as_str() {
-        KIND_CREATE => ServerAnswer::Bundle(client.create_case(op, &payload!(NewCase)).await?),
-        KIND_COMMENT => ServerAnswer::Comment(
-            client
-                .add_comment(op, case_id, &payload!(NewComment))
-                .await?,
-        ),
-        KIND_PATCH => {
-            let patch = payload!(CasePatch);
+    let answer = match &entry.op {
+        Err(unreadable) => return Ok(Request::Unreadable(unreadable.reason())),
+        Ok(OutboxOp::CreateCase(new)) => ServerAnswer::Bundle(client.create_case(op, new).await?),
+        Ok(OutboxOp::AddComment(comment)) => {
+            ServerAnswer::Comment(client.add_comment(op, case_id, comment).await?)
+        }
+        Ok(OutboxOp::PatchCase(patch)) => {
             let base: Option<CasePatch> = entry
                 .base
                 .clone()
                 .and_then(|b| serde_json::from_value(b).ok());
             if let Some(base) = base {
                 let server = client.case(case_id).await?.case;
-                if overtaken(&patch, &base, &server) {
+                if overtaken(patch, &base, &server) {
                     return Ok(Request::Conflict(server));
                 }
             }
-            ServerAnswer::Case(client.patch_case(op, case_id, &patch).await?)
+            ServerAnswer::Case(client.patch_case(op, case_id, patch).await?)
         }
-        KIND_LINK => {
-            let link = payload!(TransactionLink);
-            ServerAnswer::Case(
-                client
-                    .link_transaction(op, case_id, &link.transaction_id)
-                    .await?,
-            )
-        }
-        KIND_UNLINK => {
-            let link = payload!(TransactionLink);
-            ServerAnswer::Case(
-                client
-                    .unlink_transaction(op, case_id, &link.transaction_id)
-                    .await?,
-            )
-        }
-        other => {
-            return Ok(Request::Unreadable(format!(
-                "This queued change has an unknown kind ({other}); discard it."
-            )))
-        }
+        Ok(OutboxOp::LinkTransaction(link)) => ServerAnswer::Case(
+            client
+                .link_transaction(op, case_id, &link.transaction_id)
+                .await?,
+        ),
+        Ok(OutboxOp::UnlinkTransaction(link)) => ServerAnswer::Case(
+            client
+                .unlink_transaction(op, case_id, &link.transaction_id)
+                .await?,
+        ),
     };
     Ok(Request::Answer(answer))
 }

@@ -541,3 +541,131 @@ async fn a_refused_change_can_be_edited_and_sent() {
     .expect("pull");
     world.assert_cache_equals_server().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_queued_change_that_cannot_be_read_is_failed_never_sent_and_other_cases_flow() {
+    let world = World::new(20).await;
+    first_pull(&world).await;
+    let rows = world.first_case_ids(3);
+    let (garbled_case, unknown_case, good_case) = (&rows[0], &rows[1], &rows[2]);
+    // Rows no build of ours writes: a comment whose body does not fit (no such visibility) and
+    // an operation this build does not know, put straight into the cache file.
+    let now = chrono::Utc::now();
+    {
+        let conn = rusqlite::Connection::open(world.dir.path().join("cache.db")).expect("raw");
+        let at = now.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true);
+        for (op_id, case_id, op) in [
+            (
+                "garbled",
+                garbled_case,
+                r#"{"op":"add_comment","id":"garbled-comment","author":"Ann Keller","body":"must never reach the server","visibility":"everyone"}"#,
+            ),
+            (
+                "unknown",
+                unknown_case,
+                r#"{"op":"close_case","reason":"done"}"#,
+            ),
+        ] {
+            conn.execute(
+                "INSERT INTO outbox (op_id, case_id, op_json, created_at, state) \
+                 VALUES (?1, ?2, ?3, ?4, 'pending')",
+                rusqlite::params![op_id, case_id, op, at],
+            )
+            .expect("bogus row");
+        }
+    }
+    world
+        .store
+        .add_local_comment(
+            garbled_case,
+            "Ann Keller",
+            "queued behind the unreadable change",
+            Visibility::Internal,
+            now,
+        )
+        .expect("comment");
+    world
+        .store
+        .add_local_comment(
+            good_case,
+            "Ann Keller",
+            "independent case flows",
+            Visibility::Partner,
+            now,
+        )
+        .expect("comment");
+
+    let report = push(&world.store, &world.client, &quick_push())
+        .await
+        .expect("push");
+    assert_eq!((report.sent, report.failed), (1, 2));
+
+    let views = world.store.outbox_views().expect("views");
+    for op_id in ["garbled", "unknown"] {
+        let v = views
+            .iter()
+            .find(|v| v.op_id == op_id)
+            .expect("still listed");
+        assert_eq!(v.state, pd_domain::OutboxState::Failed, "{v:?}");
+        assert_eq!(v.op, None);
+        let reason = v.last_error.as_deref().unwrap_or_default();
+        assert!(reason.contains("could not be read"), "{reason}");
+    }
+    assert!(views
+        .iter()
+        .find(|v| v.op_id == "unknown")
+        .and_then(|v| v.last_error.as_deref())
+        .is_some_and(|r| r.contains("close_case")));
+    let behind = views
+        .iter()
+        .find(|v| v.case_id == *garbled_case && v.op.is_some())
+        .expect("the comment behind it");
+    assert_eq!(behind.state, pd_domain::OutboxState::Pending, "it waits");
+
+    // Retrying does not send it either.
+    world.store.outbox_retry(&RetryTarget::All).expect("retry");
+    let report = push(&world.store, &world.client, &quick_push())
+        .await
+        .expect("push");
+    assert_eq!((report.sent, report.failed), (0, 2));
+
+    let garbled_on_server = world.client.case(garbled_case).await.expect("case");
+    assert!(garbled_on_server
+        .comments
+        .iter()
+        .all(|c| c.id != "garbled-comment"
+            && c.body != "must never reach the server"
+            && c.body != "queued behind the unreadable change"));
+    let unknown_on_server = world.client.case(unknown_case).await.expect("case");
+    assert_eq!(
+        unknown_on_server.case.status,
+        world
+            .store
+            .case(unknown_case)
+            .expect("read")
+            .expect("cached")
+            .status,
+        "nothing was done to it"
+    );
+    let good_on_server = world.client.case(good_case).await.expect("case");
+    assert!(good_on_server
+        .comments
+        .iter()
+        .any(|c| c.body == "independent case flows"));
+
+    // Discarding the unreadable change lets its case's queue go on.
+    world.store.outbox_discard("garbled").expect("discard");
+    let report = push(&world.store, &world.client, &quick_push())
+        .await
+        .expect("push");
+    assert_eq!(report.sent, 1);
+    let garbled_on_server = world.client.case(garbled_case).await.expect("case");
+    assert!(garbled_on_server
+        .comments
+        .iter()
+        .any(|c| c.body == "queued behind the unreadable change"));
+    assert!(garbled_on_server
+        .comments
+        .iter()
+        .all(|c| c.body != "must never reach the server"));
+}
