@@ -1,38 +1,42 @@
-//! The Drupal connection test: the JSON:API index (`GET {base}/jsonapi`) proves the site and
+//! The Drupal client (knowledge articles, imported requests) and its connection test. The
+//! client signs in once (OAuth2 client credentials or HTTP Basic) and creates, reads, updates
+//! and lists nodes through JSON:API (`application/vnd.api+json`, `links.next` paging).
+//!
+//! The connection test: the JSON:API index (`GET {base}/jsonapi`) proves the site and
 //! the module; then sign-in (OAuth2 client credentials at simple_oauth's `/oauth/token`, or
 //! HTTP Basic), a check that the site recognised us (the index's `meta.links.me`: Drupal
 //! treats unrecognised credentials as anonymous on public routes), and one authenticated read
 //! (`/jsonapi/node/article?page[limit]=1`).
 
-use pd_domain::ConnectionTestResult;
-use pd_settings::{DrupalAuth, DrupalConfig};
+use pd_domain::{ConnectionTestResult, DrupalAuth, DrupalSettings};
+use serde_json::{json, Value};
 
-use crate::error::{into_result, ConnectorError};
+use crate::error::{into_result, server_text, ConnectorError};
 use crate::http::{json_message, read_capped};
 use crate::net::{http_client, http_failure, parse_url, resolve, Target};
-use crate::TestOptions;
+use crate::ConnectorOptions;
 
 /// The JSON:API media type.
 const JSON_API: &str = "application/vnd.api+json";
 
-/// Tests a Drupal connector with the default [`TestOptions`].
-pub async fn test_drupal(config: &DrupalConfig, secret: Option<&str>) -> ConnectionTestResult {
-    test_drupal_with(config, secret, &TestOptions::default()).await
+/// Tests a Drupal connector with the default [`ConnectorOptions`].
+pub async fn test_drupal(config: &DrupalSettings, secret: Option<&str>) -> ConnectionTestResult {
+    test_drupal_with(config, secret, &ConnectorOptions::default()).await
 }
 
 /// Tests a Drupal connector; `secret` is the OAuth client secret or the user's password.
 pub async fn test_drupal_with(
-    config: &DrupalConfig,
+    config: &DrupalSettings,
     secret: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> ConnectionTestResult {
     into_result(run(config, secret, options).await)
 }
 
 async fn run(
-    config: &DrupalConfig,
+    config: &DrupalSettings,
     secret: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> Result<String, ConnectorError> {
     let base = parse_url(&config.base_url, "Drupal site address")?;
     let target = Target::of(&base, "Drupal site address")?;
@@ -243,5 +247,325 @@ fn status_error(status: u16, body: &str, site: &str, who: &str, what: &str) -> C
         other => ConnectorError::Unexpected(format!(
             "{site} answered HTTP {other} for {what}.{said} Try again later; if it persists, ask the site's administrator."
         )),
+    }
+}
+
+/// One node as JSON:API gives it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrupalNode {
+    /// The node's UUID (JSON:API `id`).
+    pub id: String,
+    /// `node--{bundle}`.
+    pub kind: String,
+    /// The node's attributes (`title`, `body`, `status`, ...).
+    pub attributes: Value,
+}
+
+/// One page of a node listing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrupalPage {
+    /// The nodes.
+    pub nodes: Vec<DrupalNode>,
+    /// The next page's URL (`links.next.href`), if there is one.
+    pub next: Option<String>,
+}
+
+/// A signed-in client for one Drupal site's JSON:API.
+pub struct DrupalClient {
+    http: reqwest::Client,
+    root: String,
+    target: Target,
+    auth: DrupalAuth,
+    secret: String,
+    token: tokio::sync::Mutex<Option<String>>,
+    options: ConnectorOptions,
+}
+
+impl std::fmt::Debug for DrupalClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DrupalClient")
+            .field("root", &self.root)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DrupalClient {
+    /// Checks the settings and the secret (no network yet; sign-in happens on first use).
+    pub fn new(
+        config: &DrupalSettings,
+        secret: Option<&str>,
+        options: &ConnectorOptions,
+    ) -> Result<Self, ConnectorError> {
+        let base = parse_url(&config.base_url, "Drupal site address")?;
+        let target = Target::of(&base, "Drupal site address")?;
+        let secret = secret.filter(|secret| !secret.is_empty()).ok_or_else(|| {
+            ConnectorError::InvalidInput(match config.auth {
+                DrupalAuth::Oauth { .. } => {
+                    "No OAuth client secret is stored: enter it and test again.".into()
+                }
+                DrupalAuth::Basic { .. } => "No password is stored: enter it and test again.".into(),
+            })
+        })?;
+        Ok(Self {
+            http: http_client(options.timeout)?,
+            root: base.as_str().trim_end_matches('/').to_owned(),
+            target,
+            auth: config.auth.clone(),
+            secret: secret.to_owned(),
+            token: tokio::sync::Mutex::new(None),
+            options: options.clone(),
+        })
+    }
+
+    /// Creates a node of `bundle` (e.g. `article`) with `attributes`; returns it as stored.
+    pub async fn create_node(
+        &self,
+        bundle: &str,
+        attributes: Value,
+    ) -> Result<DrupalNode, ConnectorError> {
+        check_name(bundle)?;
+        let body = json!({ "data": { "type": format!("node--{bundle}"), "attributes": attributes } });
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{}/jsonapi/node/{bundle}", self.root),
+                Some(&body),
+                bundle,
+            )
+            .await?;
+        node_of(answer.get("data"), &self.target.host)
+    }
+
+    /// Changes some attributes of node `id`.
+    pub async fn update_node(
+        &self,
+        bundle: &str,
+        id: &str,
+        attributes: Value,
+    ) -> Result<DrupalNode, ConnectorError> {
+        check_name(bundle)?;
+        check_name(id)?;
+        let body = json!({ "data": { "type": format!("node--{bundle}"), "id": id, "attributes": attributes } });
+        let answer = self
+            .call(
+                reqwest::Method::PATCH,
+                &format!("{}/jsonapi/node/{bundle}/{id}", self.root),
+                Some(&body),
+                bundle,
+            )
+            .await?;
+        node_of(answer.get("data"), &self.target.host)
+    }
+
+    /// Reads node `id` of `bundle`.
+    pub async fn get_node(&self, bundle: &str, id: &str) -> Result<DrupalNode, ConnectorError> {
+        check_name(bundle)?;
+        check_name(id)?;
+        let answer = self
+            .call(
+                reqwest::Method::GET,
+                &format!("{}/jsonapi/node/{bundle}/{id}", self.root),
+                None,
+                bundle,
+            )
+            .await?;
+        node_of(answer.get("data"), &self.target.host)
+    }
+
+    /// One page of nodes of `bundle` (`page[limit]` of them); pass the previous page's `next`
+    /// to continue. A `next` outside this site is refused.
+    pub async fn list_nodes(
+        &self,
+        bundle: &str,
+        limit: u32,
+        next: Option<&str>,
+    ) -> Result<DrupalPage, ConnectorError> {
+        check_name(bundle)?;
+        let url = match next {
+            Some(next) => {
+                let absolute = if next.starts_with('/') {
+                    let origin = url::Url::parse(&self.root)
+                        .map(|url| url.origin().ascii_serialization())
+                        .unwrap_or_default();
+                    format!("{origin}{next}")
+                } else {
+                    next.to_owned()
+                };
+                if !absolute.starts_with(&self.root) {
+                    return Err(ConnectorError::Unexpected(format!(
+                        "{} sent a next-page link outside the site; PartnerDesk does not follow it.",
+                        self.target.host
+                    )));
+                }
+                absolute
+            }
+            None => format!(
+                "{}/jsonapi/node/{bundle}?page%5Blimit%5D={}",
+                self.root,
+                limit.clamp(1, 50)
+            ),
+        };
+        let answer = self.call(reqwest::Method::GET, &url, None, bundle).await?;
+        let Some(items) = answer.get("data").and_then(Value::as_array) else {
+            return Err(ConnectorError::Unexpected(format!(
+                "{} answered the listing without JSON:API data.",
+                self.target.host
+            )));
+        };
+        Ok(DrupalPage {
+            nodes: items
+                .iter()
+                .map(|item| node_of(Some(item), &self.target.host))
+                .collect::<Result<_, _>>()?,
+            next: answer
+                .pointer("/links/next/href")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        })
+    }
+
+    async fn authorized(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ConnectorError> {
+        match &self.auth {
+            DrupalAuth::Basic { user } => Ok(request.basic_auth(user.trim(), Some(&self.secret))),
+            DrupalAuth::Oauth { client_id } => {
+                let mut token = self.token.lock().await;
+                if token.is_none() {
+                    *token = Some(self.fetch_token(client_id.trim()).await?);
+                }
+                Ok(request.bearer_auth(token.as_deref().unwrap_or_default()))
+            }
+        }
+    }
+
+    async fn fetch_token(&self, client_id: &str) -> Result<String, ConnectorError> {
+        let step = "requesting an OAuth token";
+        let response = self
+            .http
+            .post(format!("{}/oauth/token", self.root))
+            .header("accept", "application/json")
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id),
+                ("client_secret", self.secret.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let status = response.status().as_u16();
+        let body = read_capped(response)
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        match status {
+            200..=299 => serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|value| value.get("access_token")?.as_str().map(str::to_owned))
+                .filter(|token| !token.is_empty())
+                .ok_or_else(|| {
+                    ConnectorError::Unexpected(format!(
+                        "{} answered the token request without an access token.",
+                        self.target.host
+                    ))
+                }),
+            400 | 401 => Err(ConnectorError::Unauthorized(format!(
+                "{} refused the OAuth client {client_id} and its secret (HTTP {status}). Check the client id and enter the secret again.{}",
+                self.target.host,
+                said(&body)
+            ))),
+            other => Err(status_error(
+                other,
+                &body,
+                &self.target.host,
+                &format!("OAuth client {client_id}"),
+                "the token request",
+            )),
+        }
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&Value>,
+        bundle: &str,
+    ) -> Result<Value, ConnectorError> {
+        let step = "calling JSON:API";
+        let mut request = self
+            .http
+            .request(method, url)
+            .header("accept", JSON_API);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", JSON_API)
+                .body(body.to_string());
+        }
+        let response = self
+            .authorized(request)
+            .await?
+            .send()
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let status = response.status().as_u16();
+        let text = read_capped(response)
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let who = match &self.auth {
+            DrupalAuth::Oauth { client_id } => format!("OAuth client {}", client_id.trim()),
+            DrupalAuth::Basic { user } => format!("user {}", user.trim()),
+        };
+        let site = format!("{}:{}", self.target.host, self.target.port);
+        match status {
+            200..=299 => serde_json::from_str(&text).map_err(|_| {
+                ConnectorError::Unexpected(format!("{site} answered, but not with JSON:API."))
+            }),
+            404 => Err(ConnectorError::NotFound(format!(
+                "{site} has no such {} content (HTTP 404).{}",
+                server_text(bundle),
+                said(&text)
+            ))),
+            422 => Err(ConnectorError::InvalidInput(format!(
+                "{site} refused the {} content as invalid (HTTP 422).{}",
+                server_text(bundle),
+                said(&text)
+            ))),
+            429 => Err(ConnectorError::RateLimited(format!(
+                "{site} asks to slow down (HTTP 429); PartnerDesk will try again shortly."
+            ))),
+            other => Err(status_error(other, &text, &site, &who, &format!("{} content", server_text(bundle)))),
+        }
+    }
+}
+
+fn check_name(name: &str) -> Result<(), ConnectorError> {
+    if name.is_empty()
+        || name.len() > 128
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+    {
+        return Err(ConnectorError::InvalidInput(format!(
+            "\"{}\" is not a Drupal content type or node id.",
+            server_text(name)
+        )));
+    }
+    Ok(())
+}
+
+fn node_of(data: Option<&Value>, host: &str) -> Result<DrupalNode, ConnectorError> {
+    let data = data
+        .ok_or_else(|| ConnectorError::Unexpected(format!("{host} answered without JSON:API data.")))?;
+    let id = data.get("id").and_then(Value::as_str).filter(|id| !id.is_empty());
+    let kind = data.get("type").and_then(Value::as_str);
+    match (id, kind) {
+        (Some(id), Some(kind)) => Ok(DrupalNode {
+            id: id.to_owned(),
+            kind: kind.to_owned(),
+            attributes: data.get("attributes").cloned().unwrap_or(Value::Null),
+        }),
+        _ => Err(ConnectorError::Unexpected(format!(
+            "{host} answered with a JSON:API resource without id or type."
+        ))),
     }
 }

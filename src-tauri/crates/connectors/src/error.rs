@@ -1,6 +1,8 @@
-//! The one error type of this crate: every way a connection test can fail, each with a stable
-//! code the UI keys on and a message an analyst can act on. No variant ever carries a secret.
+//! The one error type of this crate: every way a connection test or a connector call can fail,
+//! each with a stable code the UI keys on and a message an analyst can act on. No variant ever
+//! carries a secret.
 
+use pd_domain::ErrorCode;
 use pd_domain::ConnectionTestResult;
 
 /// Why a connection test failed. The `Display` text is the message shown to the analyst; it
@@ -77,23 +79,40 @@ pub enum ConnectorError {
     /// The server answered, but not in a way this test understands.
     #[error("{0}")]
     Unexpected(String),
+    /// The target already exists and is not overwritten (an SFTP upload's final name).
+    #[error("{0}")]
+    Conflict(String),
+    /// The connection broke in the middle of a transfer; nothing half-done is kept under the
+    /// final name, and a download can resume from what arrived.
+    #[error("{0}")]
+    Interrupted(String),
+    /// A file on this computer could not be read or written.
+    #[error("{0}")]
+    Local(String),
+    /// The server asks to slow down (HTTP 429).
+    #[error("{0}")]
+    RateLimited(String),
 }
 
 impl ConnectorError {
     /// Stable dotted code for the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Dns { .. } => "net.dns",
-            Self::Refused { .. } => "net.refused",
-            Self::Unreachable { .. } => "net.unreachable",
-            Self::Tls { .. } => "net.tls",
-            Self::Timeout { .. } => "net.timeout",
-            Self::Unauthorized(_) => "auth.unauthorized",
-            Self::Forbidden(_) => "auth.forbidden",
-            Self::NotFound(_) => "api.not_found",
-            Self::HostKey(_) => "ssh.host_key",
-            Self::InvalidInput(_) => "input.invalid",
-            Self::Unexpected(_) => "api.unexpected",
+            Self::Dns { .. } => ErrorCode::NetDns,
+            Self::Refused { .. } => ErrorCode::NetRefused,
+            Self::Unreachable { .. } => ErrorCode::NetUnreachable,
+            Self::Tls { .. } => ErrorCode::NetTls,
+            Self::Timeout { .. } => ErrorCode::NetTimeout,
+            Self::Unauthorized(_) => ErrorCode::AuthUnauthorized,
+            Self::Forbidden(_) => ErrorCode::AuthForbidden,
+            Self::NotFound(_) => ErrorCode::ApiNotFound,
+            Self::HostKey(_) => ErrorCode::SshHostKey,
+            Self::InvalidInput(_) => ErrorCode::InputInvalid,
+            Self::Unexpected(_) => ErrorCode::ApiUnexpected,
+            Self::Conflict(_) => ErrorCode::ApiConflict,
+            Self::Interrupted(_) => ErrorCode::NetInterrupted,
+            Self::Local(_) => ErrorCode::IoFile,
+            Self::RateLimited(_) => ErrorCode::ApiRateLimited,
         }
     }
 }
@@ -102,7 +121,7 @@ impl From<ConnectorError> for ConnectionTestResult {
     fn from(error: ConnectorError) -> Self {
         ConnectionTestResult {
             ok: false,
-            code: Some(error.code().to_owned()),
+            code: Some(error.code()),
             message: error.to_string(),
         }
     }

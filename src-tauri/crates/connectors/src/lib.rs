@@ -1,5 +1,7 @@
-//! "Test connection" for the connectors an analyst configures in Settings (SFTP, S3, Wix,
-//! Drupal): each test goes as far as a real transfer would, and says precisely what failed
+//! Clients for the connectors an analyst configures in Settings (SFTP, S3, Wix, Drupal), each
+//! built from its kind's settings type (`pd-domain`) and the connector's keychain secret, and
+//! "Test connection" as one of their operations. Each test goes as far as a real transfer
+//! would, and says precisely what failed
 //! (name resolution, refused connection, TLS, credentials, permission, missing bucket, folder
 //! or site, timeout) with a stable code and a message naming the host, port, bucket or site.
 //!
@@ -8,7 +10,7 @@
 //! exchange only: never logged, never part of a result message.
 //!
 //! ```no_run
-//! # async fn demo(config: &pd_settings::SftpConfig, secret: Option<&str>) {
+//! # async fn demo(config: &pd_domain::SftpSettings, secret: Option<&str>) {
 //! let result = pd_connectors::test_sftp(config, secret).await;
 //! if !result.ok {
 //!     eprintln!("{:?}: {}", result.code, result.message);
@@ -27,21 +29,24 @@ mod wix;
 
 use std::time::Duration;
 
-use pd_domain::ConnectionTestResult;
-use pd_settings::ConnectorConfig;
+use pd_domain::{ConnectionTestResult, ConnectorSettings};
 
-pub use drupal::{test_drupal, test_drupal_with};
+pub use drupal::{test_drupal, test_drupal_with, DrupalClient, DrupalNode, DrupalPage};
 pub use error::ConnectorError;
-pub use s3::{test_s3, test_s3_with};
-pub use sftp::{test_sftp, test_sftp_with};
-pub use wix::{test_wix, test_wix_with, WIX_API_BASE};
+pub use s3::{
+    check_key, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
+    MIN_PART_SIZE,
+};
+pub use sftp::{test_sftp, test_sftp_with, RemoteEntry, RemoteKind, SftpClient};
+pub use wix::{test_wix, test_wix_with, WixClient, WixItem, WixPage, WIX_API_BASE};
 
 /// How long each step (name resolution, connect, handshake, each request) may take by default.
 pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// Knobs of a connection test; [`TestOptions::default`] is what the app uses.
+/// Knobs of the clients and their connection tests; [`ConnectorOptions::default`] is what the
+/// app uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TestOptions {
+pub struct ConnectorOptions {
     /// Limit for each step.
     pub timeout: Duration,
     /// Wix REST API base URL ([`WIX_API_BASE`]); overridable for tests and proxies.
@@ -51,7 +56,7 @@ pub struct TestOptions {
     pub sftp_host_key: Option<String>,
 }
 
-impl Default for TestOptions {
+impl Default for ConnectorOptions {
     fn default() -> Self {
         Self {
             timeout: DEFAULT_STEP_TIMEOUT,
@@ -63,14 +68,14 @@ impl Default for TestOptions {
 
 /// Tests any connector; `secret` is the connector's one keychain secret, if stored.
 pub async fn test_connector(
-    config: &ConnectorConfig,
+    config: &ConnectorSettings,
     secret: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> ConnectionTestResult {
     match config {
-        ConnectorConfig::Sftp(sftp) => test_sftp_with(sftp, secret, options).await,
-        ConnectorConfig::S3(s3) => test_s3_with(s3, secret, options).await,
-        ConnectorConfig::Wix(wix) => test_wix_with(wix, secret, options).await,
-        ConnectorConfig::Drupal(drupal) => test_drupal_with(drupal, secret, options).await,
+        ConnectorSettings::Sftp(sftp) => test_sftp_with(sftp, secret, options).await,
+        ConnectorSettings::S3(s3) => test_s3_with(s3, secret, options).await,
+        ConnectorSettings::Wix(wix) => test_wix_with(wix, secret, options).await,
+        ConnectorSettings::Drupal(drupal) => test_drupal_with(drupal, secret, options).await,
     }
 }

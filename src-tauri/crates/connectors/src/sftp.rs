@@ -1,37 +1,53 @@
-//! The SFTP connection test, step by step as an analyst would check by hand: TCP connect, SSH
-//! handshake (host key fingerprint reported, optionally pinned), sign-in with password or key
-//! file, SFTP subsystem, listing the remote folder. The first step that fails is the answer.
+//! The SFTP client (drop folders, partner inboxes) and its connection test. Connecting goes
+//! step by step as an analyst would check by hand: TCP connect, SSH handshake (host key
+//! fingerprint reported, optionally pinned), sign-in with password or key file, SFTP subsystem;
+//! the first step that fails is the answer. Once connected: list, read (streamed, from an
+//! offset), write (under a temporary name, renamed when complete), rename, remove.
 
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pd_domain::ConnectionTestResult;
-use pd_settings::{SftpAuth, SftpConfig};
+use pd_domain::{ConnectionTestResult, SftpAuth, SftpSettings};
 use russh::client;
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
-use russh_sftp::protocol::StatusCode;
+use russh_sftp::client::SftpSession;
+use russh_sftp::protocol::{OpenFlags, StatusCode};
+use tokio::io::{AsyncRead, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
 use crate::error::{into_result, server_text, ConnectorError};
 use crate::net::connect_tcp;
-use crate::TestOptions;
+use crate::ConnectorOptions;
 
 /// The largest private key file read (real ones are a few KiB).
 const MAX_KEY_FILE_BYTES: u64 = 64 * 1024;
 
-/// Tests an SFTP connector with the default [`TestOptions`].
-pub async fn test_sftp(config: &SftpConfig, secret: Option<&str>) -> ConnectionTestResult {
-    test_sftp_with(config, secret, &TestOptions::default()).await
+/// Tests an SFTP connector with the default [`ConnectorOptions`].
+pub async fn test_sftp(config: &SftpSettings, secret: Option<&str>) -> ConnectionTestResult {
+    test_sftp_with(config, secret, &ConnectorOptions::default()).await
 }
 
-/// Tests an SFTP connector. `secret` is the password, or the private key's passphrase (`None`
-/// for an unencrypted key). Success names the host key's SHA-256 fingerprint; with
-/// [`TestOptions::sftp_host_key`] set, any other host key fails with `ssh.host_key`.
+/// Tests an SFTP connector: connects, lists the remote folder, disconnects. `secret` is the
+/// password, or the private key's passphrase (`None` for an unencrypted key). Success names
+/// the host key's SHA-256 fingerprint; with [`ConnectorOptions::sftp_host_key`] set, any other
+/// host key fails with `ssh.host_key`.
 pub async fn test_sftp_with(
-    config: &SftpConfig,
+    config: &SftpSettings,
     secret: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> ConnectionTestResult {
     into_result(run(config, secret, options).await)
+}
+
+async fn run(
+    config: &SftpSettings,
+    secret: Option<&str>,
+    options: &ConnectorOptions,
+) -> Result<String, ConnectorError> {
+    let client = SftpClient::connect(config, secret, options).await?;
+    let outcome = client.describe_home().await;
+    client.close().await;
+    outcome
 }
 
 /// What the handshake learned about the server's key.
@@ -70,11 +86,397 @@ impl client::Handler for Checker {
     }
 }
 
-async fn run(
-    config: &SftpConfig,
+/// One signed-in SFTP session. Every failure is a [`ConnectorError`] naming the host, user and
+/// path involved; no message ever carries the password or passphrase.
+pub struct SftpClient {
+    session: client::Handle<Checker>,
+    sftp: SftpSession,
+    host: String,
+    port: u16,
+    user: String,
+    fingerprint: String,
+    remote_dir: Option<String>,
+    limit: Duration,
+}
+
+/// One entry of a remote folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteEntry {
+    /// The name as the server sent it (any bytes a file name may hold, newlines included).
+    pub name: String,
+    /// Folder path joined with the name.
+    pub path: String,
+    /// What it is.
+    pub kind: RemoteKind,
+    /// Size in bytes, if the server said.
+    pub size: Option<u64>,
+    /// Modification time, seconds since 1970, if the server said.
+    pub modified: Option<u32>,
+}
+
+/// The kind of a remote folder entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteKind {
+    /// A regular file.
+    File,
+    /// A folder.
+    Dir,
+    /// A symbolic link (not followed).
+    Symlink,
+    /// Anything else (device, socket, ...).
+    Other,
+}
+
+impl SftpClient {
+    /// Connects and signs in; `secret` as for [`test_sftp_with`].
+    pub async fn connect(
+        config: &SftpSettings,
+        secret: Option<&str>,
+        options: &ConnectorOptions,
+    ) -> Result<Self, ConnectorError> {
+        connect(config, secret, options).await
+    }
+
+    /// The server's host key fingerprint (`SHA256:...`) seen during the handshake.
+    pub fn host_key(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The entries of a remote folder (without `.` and `..`), in the server's order.
+    pub async fn list(&self, dir: &str) -> Result<Vec<RemoteEntry>, ConnectorError> {
+        check_remote_path(dir, "folder")?;
+        let entries = tokio::time::timeout(self.limit, self.sftp.read_dir(dir.to_owned()))
+            .await
+            .map_err(|_| self.timeout("listing the remote folder"))?
+            .map_err(|error| self.sftp_error(dir, &error))?;
+        Ok(entries
+            .filter(|entry| !matches!(entry.file_name().as_str(), "." | ".."))
+            .map(|entry| {
+                let metadata = entry.metadata();
+                let kind = if metadata.is_symlink() {
+                    RemoteKind::Symlink
+                } else if metadata.is_dir() {
+                    RemoteKind::Dir
+                } else if metadata.is_regular() {
+                    RemoteKind::File
+                } else {
+                    RemoteKind::Other
+                };
+                RemoteEntry {
+                    name: entry.file_name(),
+                    path: entry.path(),
+                    kind,
+                    size: metadata.size,
+                    modified: metadata.mtime,
+                }
+            })
+            .collect())
+    }
+
+    /// Streams the remote file from byte `offset` (0: the whole file; a partial download's
+    /// length: the rest) into `writer`; returns the bytes copied. A connection lost midway is
+    /// `net.interrupted`: keep what was written and resume from its length.
+    pub async fn read_to_writer<W: AsyncWrite + Unpin>(
+        &self,
+        path: &str,
+        offset: u64,
+        writer: &mut W,
+    ) -> Result<u64, ConnectorError> {
+        check_remote_path(path, "file")?;
+        let mut file = tokio::time::timeout(self.limit, self.sftp.open(path.to_owned()))
+            .await
+            .map_err(|_| self.timeout("opening the remote file"))?
+            .map_err(|error| self.sftp_error(path, &error))?;
+        if offset > 0 {
+            file.seek(std::io::SeekFrom::Start(offset))
+                .await
+                .map_err(|error| self.interrupted(path, &error))?;
+        }
+        let copied = copy(&mut file, writer).await.map_err(|failure| match failure {
+            CopyFailure::Read(error) => self.interrupted(path, &error),
+            CopyFailure::Write(error) => local_error("write the downloaded file", &error),
+        })?;
+        writer
+            .flush()
+            .await
+            .map_err(|error| local_error("write the downloaded file", &error))?;
+        let _ = file.shutdown().await;
+        Ok(copied)
+    }
+
+    /// Downloads the remote file to `local` (created or replaced); returns its size.
+    pub async fn read_to_path(&self, path: &str, local: &Path) -> Result<u64, ConnectorError> {
+        let mut file = tokio::fs::File::create(local)
+            .await
+            .map_err(|error| local_error(&format!("create {}", local.display()), &error))?;
+        let copied = self.read_to_writer(path, 0, &mut file).await?;
+        file.sync_all()
+            .await
+            .map_err(|error| local_error(&format!("save {}", local.display()), &error))?;
+        Ok(copied)
+    }
+
+    /// Uploads `reader` as `dir/name`: written under a temporary dot-name ending in `.part`
+    /// and renamed when complete, so a reader of the folder never sees half a file. An
+    /// existing `dir/name` is not overwritten (`api.conflict`). Returns the bytes written.
+    pub async fn write_from_reader<R: AsyncRead + Unpin>(
+        &self,
+        dir: &str,
+        name: &str,
+        reader: &mut R,
+    ) -> Result<u64, ConnectorError> {
+        check_remote_path(dir, "folder")?;
+        check_file_name(name)?;
+        let target = join(dir, name);
+        let exists = tokio::time::timeout(self.limit, self.sftp.try_exists(target.clone()))
+            .await
+            .map_err(|_| self.timeout("checking the remote file"))?
+            .map_err(|error| self.sftp_error(&target, &error))?;
+        if exists {
+            return Err(ConnectorError::Conflict(format!(
+                "{} already exists on {}: PartnerDesk does not overwrite a partner's file.",
+                server_text(&target),
+                self.host
+            )));
+        }
+        let temporary = join(dir, &temporary_name(name));
+        let written = self.write_temporary(&temporary, reader).await;
+        let outcome = match written {
+            Ok(bytes) => tokio::time::timeout(
+                self.limit,
+                self.sftp.rename(temporary.clone(), target.clone()),
+            )
+            .await
+            .map_err(|_| self.timeout("renaming the uploaded file"))
+            .and_then(|renamed| renamed.map_err(|error| self.sftp_error(&target, &error)))
+            .map(|()| bytes),
+            Err(error) => Err(error),
+        };
+        if outcome.is_err() {
+            let _ = tokio::time::timeout(self.limit, self.sftp.remove_file(temporary)).await;
+        }
+        outcome
+    }
+
+    /// Uploads the local file `local` as `dir/name` (see [`SftpClient::write_from_reader`]).
+    pub async fn write_from_path(
+        &self,
+        local: &Path,
+        dir: &str,
+        name: &str,
+    ) -> Result<u64, ConnectorError> {
+        let mut file = tokio::fs::File::open(local)
+            .await
+            .map_err(|error| local_error(&format!("open {}", local.display()), &error))?;
+        self.write_from_reader(dir, name, &mut file).await
+    }
+
+    /// Renames or moves a remote file (e.g. into `processed/`); the target must not exist.
+    pub async fn rename(&self, from: &str, to: &str) -> Result<(), ConnectorError> {
+        check_remote_path(from, "file")?;
+        check_remote_path(to, "file")?;
+        if let Some(name) = to.rsplit('/').next() {
+            check_file_name(name)?;
+        }
+        tokio::time::timeout(self.limit, self.sftp.rename(from.to_owned(), to.to_owned()))
+            .await
+            .map_err(|_| self.timeout("renaming the remote file"))?
+            .map_err(|error| self.sftp_error(from, &error))
+    }
+
+    /// Removes a remote file.
+    pub async fn remove(&self, path: &str) -> Result<(), ConnectorError> {
+        check_remote_path(path, "file")?;
+        tokio::time::timeout(self.limit, self.sftp.remove_file(path.to_owned()))
+            .await
+            .map_err(|_| self.timeout("removing the remote file"))?
+            .map_err(|error| self.sftp_error(path, &error))
+    }
+
+    /// Ends the session politely.
+    pub async fn close(self) {
+        let _ = self.sftp.close().await;
+        let _ = self
+            .session
+            .disconnect(russh::Disconnect::ByApplication, "", "en")
+            .await;
+    }
+
+    /// The connection test's sentence: the configured folder (or the login folder) listed.
+    async fn describe_home(&self) -> Result<String, ConnectorError> {
+        let folder = self.remote_dir.clone().unwrap_or_else(|| ".".to_owned());
+        let listing = tokio::time::timeout(self.limit, self.sftp.read_dir(folder.clone()))
+            .await
+            .map_err(|_| self.timeout("listing the remote folder"))?;
+        let shown = if folder == "." {
+            match tokio::time::timeout(self.limit, self.sftp.canonicalize(".")).await {
+                Ok(Ok(path)) => format!("the login folder {path}"),
+                _ => "the login folder".to_owned(),
+            }
+        } else {
+            folder.clone()
+        };
+        let entries = listing
+            .map_err(|error| sftp_failure(&self.host, &self.user, &folder, &error, self.limit))?
+            .count();
+        let entries = match entries {
+            1 => "1 entry".to_owned(),
+            n => format!("{n} entries"),
+        };
+        Ok(format!(
+            "Connected to {} as {} (host key {}); {shown} is readable ({entries}).",
+            self.host, self.user, self.fingerprint
+        ))
+    }
+
+    async fn write_temporary<R: AsyncRead + Unpin>(
+        &self,
+        temporary: &str,
+        reader: &mut R,
+    ) -> Result<u64, ConnectorError> {
+        let flags = OpenFlags::CREATE | OpenFlags::WRITE | OpenFlags::TRUNCATE | OpenFlags::EXCLUDE;
+        let mut file = tokio::time::timeout(
+            self.limit,
+            self.sftp.open_with_flags(temporary.to_owned(), flags),
+        )
+        .await
+        .map_err(|_| self.timeout("creating the remote file"))?
+        .map_err(|error| self.sftp_error(temporary, &error))?;
+        let copied = copy(reader, &mut file).await.map_err(|failure| match failure {
+            CopyFailure::Read(error) => local_error("read the file to upload", &error),
+            CopyFailure::Write(error) => self.interrupted(temporary, &error),
+        })?;
+        file.shutdown()
+            .await
+            .map_err(|error| self.interrupted(temporary, &error))?;
+        Ok(copied)
+    }
+
+    fn timeout(&self, step: &str) -> ConnectorError {
+        ConnectorError::Timeout {
+            step: format!("{}:{} ({step})", self.host, self.port),
+            seconds: self.limit.as_secs().max(1),
+        }
+    }
+
+    fn sftp_error(&self, path: &str, error: &russh_sftp::client::error::Error) -> ConnectorError {
+        sftp_failure(&self.host, &self.user, path, error, self.limit)
+    }
+
+    fn interrupted(&self, path: &str, error: &std::io::Error) -> ConnectorError {
+        if error.kind() == std::io::ErrorKind::TimedOut {
+            return self.timeout("transferring a file");
+        }
+        ConnectorError::Interrupted(format!(
+            "The transfer of {} with {}:{} stopped midway ({}). Nothing half-done is kept under the final name; try again.",
+            server_text(path),
+            self.host,
+            self.port,
+            server_text(&error.to_string())
+        ))
+    }
+}
+
+enum CopyFailure {
+    Read(std::io::Error),
+    Write(std::io::Error),
+}
+
+/// Copies until the end of `reader`, telling a failed read from a failed write.
+async fn copy<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+    reader: &mut R,
+    writer: &mut W,
+) -> Result<u64, CopyFailure> {
+    use tokio::io::AsyncReadExt;
+    let mut buffer = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let read = reader.read(&mut buffer).await.map_err(CopyFailure::Read)?;
+        if read == 0 {
+            return Ok(total);
+        }
+        writer
+            .write_all(&buffer[..read])
+            .await
+            .map_err(CopyFailure::Write)?;
+        total += read as u64;
+    }
+}
+
+fn local_error(what: &str, error: &std::io::Error) -> ConnectorError {
+    ConnectorError::Local(format!(
+        "PartnerDesk could not {what} on this computer: {}.",
+        server_text(&error.to_string())
+    ))
+}
+
+/// `dir/name`, with one slash.
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir == "." {
+        name.to_owned()
+    } else if dir.ends_with('/') {
+        format!("{dir}{name}")
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// `.name.<random>.part`: a dot-name drop-folder scanners skip until it is renamed.
+fn temporary_name(name: &str) -> String {
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.subsec_nanos())
+        .unwrap_or_default()
+        ^ std::process::id();
+    let short: String = name.chars().take(200).collect();
+    format!(".{short}.{nonce:08x}.part")
+}
+
+/// A remote path PartnerDesk may send: not empty, no NUL, a sane length.
+fn check_remote_path(path: &str, what: &str) -> Result<(), ConnectorError> {
+    if path.is_empty() {
+        return Err(ConnectorError::InvalidInput(format!(
+            "The remote {what} path is empty."
+        )));
+    }
+    if path.contains('\0') || path.len() > 4096 {
+        return Err(ConnectorError::InvalidInput(format!(
+            "\"{}\" is not a remote {what} path this app will use.",
+            server_text(path)
+        )));
+    }
+    Ok(())
+}
+
+/// A file name PartnerDesk may create: one path component, no control characters, at most
+/// 255 bytes, not `.` or `..`.
+fn check_file_name(name: &str) -> Result<(), ConnectorError> {
+    let refused = |why: &str| {
+        Err(ConnectorError::InvalidInput(format!(
+            "\"{}\" cannot be used as a remote file name: {why}.",
+            server_text(name)
+        )))
+    };
+    if name.is_empty() || name == "." || name == ".." {
+        return refused("it is empty, . or ..");
+    }
+    if name.contains('/') {
+        return refused("it contains a slash");
+    }
+    if name.chars().any(char::is_control) {
+        return refused("it contains control characters");
+    }
+    if name.len() > 255 {
+        return refused("it is longer than 255 bytes");
+    }
+    Ok(())
+}
+
+async fn connect(
+    config: &SftpSettings,
     secret: Option<&str>,
-    options: &TestOptions,
-) -> Result<String, ConnectorError> {
+    options: &ConnectorOptions,
+) -> Result<SftpClient, ConnectorError> {
     let host = config.host.trim();
     let user = config.user.trim();
     let port = config.port;
@@ -221,25 +623,34 @@ async fn run(
         return Err(ConnectorError::Unauthorized(what));
     }
 
-    let listing = list_folder(&session, config, limit).await;
-    let _ = session
-        .disconnect(russh::Disconnect::ByApplication, "", "en")
-        .await;
-    let (folder, entries) = match listing {
-        Ok(found) => found,
-        Err(Failure::Timeout(step)) => return Err(timeout(step)),
-        Err(Failure::Ssh(error, step)) => return Err(ssh_failure(host, port, &error, limit, step)),
-        Err(Failure::Sftp(error, folder)) => {
-            return Err(sftp_failure(host, user, &folder, &error, limit))
+    let sftp = match open_subsystem(&session, limit).await {
+        Ok(sftp) => sftp,
+        Err(failure) => {
+            let _ = session
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+            return Err(match failure {
+                Failure::Timeout(step) => timeout(step),
+                Failure::Ssh(error, step) => ssh_failure(host, port, &error, limit, step),
+                Failure::Sftp(error, what) => sftp_failure(host, user, &what, &error, limit),
+            });
         }
     };
-    let entries = match entries {
-        1 => "1 entry".to_owned(),
-        n => format!("{n} entries"),
-    };
-    Ok(format!(
-        "Connected to {host} as {user} (host key {fingerprint}); {folder} is readable ({entries})."
-    ))
+    Ok(SftpClient {
+        session,
+        sftp,
+        host: host.to_owned(),
+        port,
+        user: user.to_owned(),
+        fingerprint,
+        remote_dir: config
+            .remote_dir
+            .as_deref()
+            .map(str::trim)
+            .filter(|dir| !dir.is_empty())
+            .map(str::to_owned),
+        limit,
+    })
 }
 
 enum Credential {
@@ -256,12 +667,11 @@ enum Failure {
     Sftp(russh_sftp::client::error::Error, String),
 }
 
-/// Opens the SFTP subsystem and lists the configured folder (or the login folder).
-async fn list_folder<H: client::Handler>(
+/// Opens the SFTP subsystem on a signed-in session.
+async fn open_subsystem<H: client::Handler>(
     session: &client::Handle<H>,
-    config: &SftpConfig,
     limit: Duration,
-) -> Result<(String, usize), Failure> {
+) -> Result<SftpSession, Failure> {
     let step = "opening the SFTP subsystem";
     let channel = tokio::time::timeout(limit, session.channel_open_session())
         .await
@@ -271,37 +681,12 @@ async fn list_folder<H: client::Handler>(
         .await
         .map_err(|_| Failure::Timeout(step))?
         .map_err(|error| Failure::Ssh(error, step))?;
-    let sftp = tokio::time::timeout(
-        limit,
-        russh_sftp::client::SftpSession::new(channel.into_stream()),
-    )
-    .await
-    .map_err(|_| Failure::Timeout(step))?
-    .map_err(|error| Failure::Sftp(error, "the SFTP subsystem".into()))?;
-    sftp.set_timeout(limit.as_secs().max(1));
-    let folder = config
-        .remote_dir
-        .as_deref()
-        .map(str::trim)
-        .filter(|dir| !dir.is_empty())
-        .unwrap_or(".")
-        .to_owned();
-    let listing = tokio::time::timeout(limit, sftp.read_dir(folder.clone()))
+    let sftp = tokio::time::timeout(limit, SftpSession::new(channel.into_stream()))
         .await
-        .map_err(|_| Failure::Timeout("listing the remote folder"))?;
-    let shown = if folder == "." {
-        match tokio::time::timeout(limit, sftp.canonicalize(".")).await {
-            Ok(Ok(path)) => format!("the login folder {path}"),
-            _ => "the login folder".to_owned(),
-        }
-    } else {
-        folder.clone()
-    };
-    let _ = sftp.close().await;
-    match listing {
-        Ok(entries) => Ok((shown, entries.count())),
-        Err(error) => Err(Failure::Sftp(error, folder)),
-    }
+        .map_err(|_| Failure::Timeout(step))?
+        .map_err(|error| Failure::Sftp(error, "the SFTP subsystem".into()))?;
+    sftp.set_timeout(limit.as_secs().max(1));
+    Ok(sftp)
 }
 
 /// Reads and decodes the private key file; the passphrase is used only here.
@@ -428,20 +813,28 @@ fn sftp_failure(
     match error {
         Error::Status(status) if status.status_code == StatusCode::NoSuchFile => {
             ConnectorError::NotFound(format!(
-                "Signed in to {host} as {user}, but the folder {folder} does not exist there. Check the remote folder."
+                "Signed in to {host} as {user}, but {} does not exist there. Check the remote folder.",
+                server_text(folder)
             ))
         }
         Error::Status(status) if status.status_code == StatusCode::PermissionDenied => {
             ConnectorError::Forbidden(format!(
-                "Signed in to {host} as {user}, but {user} may not read the folder {folder}."
+                "Signed in to {host} as {user}, but {user} may not use {} (permission denied).",
+                server_text(folder)
             ))
         }
         Error::Timeout => ConnectorError::Timeout {
-            step: format!("{host} (SFTP, listing {folder})"),
+            step: format!("{host} (SFTP, {})", server_text(folder)),
             seconds: limit.as_secs().max(1),
         },
+        Error::IO(detail) => ConnectorError::Interrupted(format!(
+            "The SFTP connection to {host} broke while working on {} ({}). Try again.",
+            server_text(folder),
+            server_text(detail)
+        )),
         other => ConnectorError::Unexpected(format!(
-            "Signed in to {host} as {user}, but SFTP failed on {folder}: {}.",
+            "Signed in to {host} as {user}, but SFTP failed on {}: {}.",
+            server_text(folder),
             server_text(&other.to_string())
         )),
     }

@@ -1,37 +1,48 @@
-//! The Wix connection test: one authenticated, read-only call of the Wix Data Collections API
-//! (`GET /wix-data/v2/collections`) with the API key in `Authorization` and the site in
-//! `wix-site-id`, as Wix documents for API-key calls.
+//! The Wix client (partner notices, imported requests) and its connection test: the Data Items
+//! API (`POST /wix-data/v2/items`, `PUT /wix-data/v2/items/{id}`, `POST
+//! /wix-data/v2/items/query`) with the API key in `Authorization` and the site in
+//! `wix-site-id`, as Wix documents for API-key calls. The test is one read-only call of the
+//! Data Collections API (`GET /wix-data/v2/collections`).
 
-use pd_domain::ConnectionTestResult;
-use pd_settings::WixConfig;
+use pd_domain::{ConnectionTestResult, WixSettings};
+use serde_json::{json, Value};
 
 use crate::error::{into_result, server_text, ConnectorError};
 use crate::http::{json_message, read_capped};
 use crate::net::{http_client, http_failure, parse_url, resolve, Target};
-use crate::TestOptions;
+use crate::ConnectorOptions;
 
 /// Wix's REST API host.
 pub const WIX_API_BASE: &str = "https://www.wixapis.com";
 
-/// Tests a Wix connector with the default [`TestOptions`].
-pub async fn test_wix(config: &WixConfig, api_key: Option<&str>) -> ConnectionTestResult {
-    test_wix_with(config, api_key, &TestOptions::default()).await
+/// Tests a Wix connector with the default [`ConnectorOptions`].
+pub async fn test_wix(config: &WixSettings, api_key: Option<&str>) -> ConnectionTestResult {
+    test_wix_with(config, api_key, &ConnectorOptions::default()).await
 }
 
-/// Tests a Wix connector against [`TestOptions::wix_api_base`]: lists one data collection.
+/// Tests a Wix connector against [`ConnectorOptions::wix_api_base`]: lists one data collection.
 pub async fn test_wix_with(
-    config: &WixConfig,
+    config: &WixSettings,
     api_key: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> ConnectionTestResult {
     into_result(run(config, api_key, options).await)
 }
 
 async fn run(
-    config: &WixConfig,
+    config: &WixSettings,
     api_key: Option<&str>,
-    options: &TestOptions,
+    options: &ConnectorOptions,
 ) -> Result<String, ConnectorError> {
+    let (site, api_key) = checked(config, api_key)?;
+    let base = parse_url(&options.wix_api_base, "Wix API address")?;
+    run_checked(site, api_key, &base, options).await
+}
+
+fn checked<'a>(
+    config: &'a WixSettings,
+    api_key: Option<&'a str>,
+) -> Result<(&'a str, &'a str), ConnectorError> {
     let site = config.site_id.trim();
     if site.is_empty() {
         return Err(ConnectorError::InvalidInput(
@@ -53,8 +64,16 @@ async fn run(
             ))
         }
     };
-    let base = parse_url(&options.wix_api_base, "Wix API address")?;
-    let target = Target::of(&base, "Wix API address")?;
+    Ok((site, api_key))
+}
+
+async fn run_checked(
+    site: &str,
+    api_key: &str,
+    base: &url::Url,
+    options: &ConnectorOptions,
+) -> Result<String, ConnectorError> {
+    let target = Target::of(base, "Wix API address")?;
     resolve(&target.host, target.port, options.timeout).await?;
     let url = format!(
         "{}/wix-data/v2/collections?paging.limit=1",
@@ -113,4 +132,235 @@ async fn run(
             "Wix answered HTTP {other} for site {site}; try again later.{said}"
         ))),
     }
+}
+
+/// One item of a Wix data collection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WixItem {
+    /// The item id (`dataItem.id`).
+    pub id: String,
+    /// The item's fields (`dataItem.data`), system fields (`_id`, `_updatedDate`) included.
+    pub data: Value,
+}
+
+/// One page of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WixPage {
+    /// The items.
+    pub items: Vec<WixItem>,
+    /// The total, when Wix counted it.
+    pub total: Option<u64>,
+}
+
+/// A client for one Wix site's data collections.
+#[derive(Clone)]
+pub struct WixClient {
+    http: reqwest::Client,
+    root: String,
+    target: Target,
+    site: String,
+    api_key: String,
+    options: ConnectorOptions,
+}
+
+impl std::fmt::Debug for WixClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WixClient")
+            .field("site", &self.site)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WixClient {
+    /// Checks the settings and the API key (no network yet).
+    pub fn new(
+        config: &WixSettings,
+        api_key: Option<&str>,
+        options: &ConnectorOptions,
+    ) -> Result<Self, ConnectorError> {
+        let (site, api_key) = checked(config, api_key)?;
+        let base = parse_url(&options.wix_api_base, "Wix API address")?;
+        let target = Target::of(&base, "Wix API address")?;
+        Ok(Self {
+            http: http_client(options.timeout)?,
+            root: base.as_str().trim_end_matches('/').to_owned(),
+            target,
+            site: site.to_owned(),
+            api_key: api_key.to_owned(),
+            options: options.clone(),
+        })
+    }
+
+    /// Inserts an item into `collection`; returns it as Wix stored it (with its new id).
+    pub async fn insert_item(
+        &self,
+        collection: &str,
+        data: Value,
+    ) -> Result<WixItem, ConnectorError> {
+        check_collection(collection)?;
+        let body = json!({ "dataCollectionId": collection, "dataItem": { "data": data } });
+        let answer = self
+            .call(reqwest::Method::POST, "/wix-data/v2/items", &body, collection)
+            .await?;
+        item_of(answer.get("dataItem"), &self.target.host)
+    }
+
+    /// Replaces item `id` of `collection` with `data` (Wix replaces the whole item).
+    pub async fn update_item(
+        &self,
+        collection: &str,
+        id: &str,
+        data: Value,
+    ) -> Result<WixItem, ConnectorError> {
+        check_collection(collection)?;
+        check_collection(id)?;
+        let body = json!({
+            "dataCollectionId": collection,
+            "dataItem": { "id": id, "dataCollectionId": collection, "data": data }
+        });
+        let answer = self
+            .call(
+                reqwest::Method::PUT,
+                &format!("/wix-data/v2/items/{id}"),
+                &body,
+                collection,
+            )
+            .await?;
+        item_of(answer.get("dataItem"), &self.target.host)
+    }
+
+    /// Queries `collection`: `filter` and `sort` in Wix's query language (e.g.
+    /// `{"_updatedDate": {"$gt": ...}}`, `[{"fieldName": "_updatedDate", "order": "ASC"}]`),
+    /// `limit` items from `offset`.
+    pub async fn query_items(
+        &self,
+        collection: &str,
+        filter: Option<Value>,
+        sort: Option<Value>,
+        limit: u32,
+        offset: u32,
+    ) -> Result<WixPage, ConnectorError> {
+        check_collection(collection)?;
+        let mut query = json!({ "paging": { "limit": limit.clamp(1, 1000), "offset": offset } });
+        if let Some(filter) = filter {
+            query["filter"] = filter;
+        }
+        if let Some(sort) = sort {
+            query["sort"] = sort;
+        }
+        let body = json!({ "dataCollectionId": collection, "query": query });
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                "/wix-data/v2/items/query",
+                &body,
+                collection,
+            )
+            .await?;
+        let Some(items) = answer.get("dataItems").and_then(Value::as_array) else {
+            return Err(ConnectorError::Unexpected(format!(
+                "{} answered the query without dataItems. Check the Wix API address.",
+                self.target.host
+            )));
+        };
+        Ok(WixPage {
+            items: items
+                .iter()
+                .map(|item| item_of(Some(item), &self.target.host))
+                .collect::<Result<_, _>>()?,
+            total: answer.pointer("/pagingMetadata/total").and_then(Value::as_u64),
+        })
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &Value,
+        collection: &str,
+    ) -> Result<Value, ConnectorError> {
+        let step = "calling the Wix Data Items API";
+        let response = self
+            .http
+            .request(method, format!("{}{path}", self.root))
+            .header("authorization", &self.api_key)
+            .header("wix-site-id", &self.site)
+            .header("accept", "application/json")
+            .json(body)
+            .send()
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let status = response.status().as_u16();
+        let text = read_capped(response)
+            .await
+            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let said = json_message(&text)
+            .map(|message| format!(" Wix said: \"{message}\""))
+            .unwrap_or_default();
+        let site = &self.site;
+        let collection = server_text(collection);
+        match status {
+            200..=299 => serde_json::from_str(&text).map_err(|_| {
+                ConnectorError::Unexpected(format!(
+                    "{} answered, but not with Wix data (the answer is not JSON).",
+                    self.target.host
+                ))
+            }),
+            401 => Err(ConnectorError::Unauthorized(format!(
+                "Wix refused the API key (HTTP 401). Enter the key again, or create a new one in the Wix API Keys Manager.{said}"
+            ))),
+            403 => Err(ConnectorError::Forbidden(format!(
+                "The API key may not change items of collection {collection} on site {site} (HTTP 403). Give the key the \"Manage Data Items\" permission.{said}"
+            ))),
+            404 => Err(ConnectorError::NotFound(format!(
+                "Wix found no collection or item {collection} on site {site} (HTTP 404).{said}"
+            ))),
+            409 => Err(ConnectorError::Conflict(format!(
+                "Wix already holds that item in collection {collection} (HTTP 409).{said}"
+            ))),
+            429 => Err(ConnectorError::RateLimited(format!(
+                "Wix asks to slow down (HTTP 429); PartnerDesk will try again shortly.{said}"
+            ))),
+            400 => Err(ConnectorError::InvalidInput(format!(
+                "Wix refused the item for collection {collection} as invalid (HTTP 400).{said}"
+            ))),
+            other => Err(ConnectorError::Unexpected(format!(
+                "Wix answered HTTP {other} for collection {collection}; try again later.{said}"
+            ))),
+        }
+    }
+}
+
+fn check_collection(id: &str) -> Result<(), ConnectorError> {
+    if id.is_empty()
+        || id.len() > 256
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '@'))
+        || id.contains("..")
+    {
+        return Err(ConnectorError::InvalidInput(format!(
+            "\"{}\" is not a Wix collection or item id.",
+            server_text(id)
+        )));
+    }
+    Ok(())
+}
+
+fn item_of(item: Option<&Value>, host: &str) -> Result<WixItem, ConnectorError> {
+    let item = item.ok_or_else(|| {
+        ConnectorError::Unexpected(format!("{host} answered without the data item."))
+    })?;
+    let id = item
+        .get("id")
+        .and_then(Value::as_str)
+        .or_else(|| item.pointer("/data/_id").and_then(Value::as_str))
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ConnectorError::Unexpected(format!("{host} answered with a data item without an id."))
+        })?;
+    Ok(WixItem {
+        id: id.to_owned(),
+        data: item.get("data").cloned().unwrap_or(Value::Null),
+    })
 }

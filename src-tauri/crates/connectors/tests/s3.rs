@@ -14,8 +14,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use common::*;
-use pd_connectors::{test_s3_with, TestOptions};
-use pd_settings::S3Config;
+use pd_connectors::{test_s3_with, ConnectorOptions};
+use pd_domain::S3Settings;
 
 const ACCESS_KEY: &str = "PDTESTACCESSKEY01";
 const SECRET: &str = "pd-test-secret/key+with=symbols";
@@ -79,8 +79,8 @@ async fn start_s3() -> Option<S3Server> {
     Some(server)
 }
 
-fn config(endpoint: &str, bucket: &str) -> S3Config {
-    S3Config {
+fn config(endpoint: &str, bucket: &str) -> S3Settings {
+    S3Settings {
         endpoint: Some(endpoint.to_owned()),
         region: "us-east-1".into(),
         bucket: bucket.into(),
@@ -97,7 +97,7 @@ async fn good_credentials_and_bucket_are_confirmed() {
     let result = test_s3_with(
         &config(&endpoint, BUCKET),
         Some(SECRET),
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_success(&result, &[BUCKET, ACCESS_KEY, "readable"], &[SECRET]);
@@ -112,7 +112,7 @@ async fn a_missing_bucket_is_named() {
     let result = test_s3_with(
         &config(&endpoint, "no-such-bucket"),
         Some(SECRET),
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_failure(
@@ -133,7 +133,7 @@ async fn a_wrong_secret_is_refused_by_the_signature_check() {
     let result = test_s3_with(
         &config(&endpoint, BUCKET),
         Some(wrong),
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_failure(
@@ -152,7 +152,7 @@ async fn an_unknown_access_key_is_refused() {
     let endpoint = format!("http://127.0.0.1:{}", server.port);
     let mut config = config(&endpoint, BUCKET);
     config.access_key_id = "AKIAUNKNOWNKEY".into();
-    let result = test_s3_with(&config, Some(SECRET), &TestOptions::default()).await;
+    let result = test_s3_with(&config, Some(SECRET), &ConnectorOptions::default()).await;
     assert_failure(&result, "auth.unauthorized", &["AKIAUNKNOWNKEY"], &[SECRET]);
 }
 
@@ -195,7 +195,7 @@ async fn an_unknown_endpoint_host_is_reported_as_dns() {
 
 #[tokio::test]
 async fn missing_secret_and_bad_fields_are_refused_before_any_request() {
-    let options = TestOptions::default();
+    let options = ConnectorOptions::default();
     let good = config("http://127.0.0.1:9", BUCKET);
     assert_failure(
         &test_s3_with(&good, None, &options).await,

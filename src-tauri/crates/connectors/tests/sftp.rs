@@ -11,8 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use pd_connectors::{test_sftp_with, TestOptions};
-use pd_settings::{SftpAuth, SftpConfig};
+use pd_connectors::{test_sftp_with, ConnectorOptions};
+use pd_domain::{SftpAuth, SftpSettings};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -36,8 +36,8 @@ impl Sshd {
         self.dir.path().join(name)
     }
 
-    fn key_config(&self, key: &str, remote_dir: Option<&str>) -> SftpConfig {
-        SftpConfig {
+    fn key_config(&self, key: &str, remote_dir: Option<&str>) -> SftpSettings {
+        SftpSettings {
             host: "127.0.0.1".into(),
             port: self.port,
             user: self.user.clone(),
@@ -157,7 +157,7 @@ async fn good_key_lists_the_folder_and_reports_the_host_key() {
     let result = test_sftp_with(
         &sshd.key_config("client_ed25519", Some(&inbound)),
         None,
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_success(
@@ -178,7 +178,7 @@ async fn good_key_lists_the_folder_and_reports_the_host_key() {
     let result = test_sftp_with(
         &sshd.key_config("client_ed25519", None),
         None,
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_success(&result, &["login folder"], &[]);
@@ -192,7 +192,7 @@ async fn rsa_key_signs_in_with_a_sha2_signature() {
     let result = test_sftp_with(
         &sshd.key_config("client_rsa", Some(&sshd.inbound())),
         None,
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_success(&result, &["readable"], &[]);
@@ -204,7 +204,7 @@ async fn encrypted_key_needs_its_passphrase() {
         return;
     };
     let config = sshd.key_config("client_encrypted", Some(&sshd.inbound()));
-    let options = TestOptions::default();
+    let options = ConnectorOptions::default();
 
     let result = test_sftp_with(&config, Some(PASSPHRASE), &options).await;
     assert_success(&result, &["readable"], &[PASSPHRASE]);
@@ -235,7 +235,7 @@ async fn a_key_the_server_does_not_know_is_refused_by_name() {
     let result = test_sftp_with(
         &sshd.key_config("stranger_ed25519", Some(&sshd.inbound())),
         None,
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_failure(
@@ -253,7 +253,7 @@ async fn a_wrong_user_is_refused() {
     };
     let mut config = sshd.key_config("client_ed25519", Some(&sshd.inbound()));
     config.user = "no-such-partner-user".into();
-    let result = test_sftp_with(&config, None, &TestOptions::default()).await;
+    let result = test_sftp_with(&config, None, &ConnectorOptions::default()).await;
     assert_failure(&result, "auth.unauthorized", &["no-such-partner-user"], &[]);
 }
 
@@ -263,11 +263,11 @@ async fn a_password_is_refused_when_the_server_takes_keys_only() {
         return;
     };
     let password = "Summer2026!";
-    let config = SftpConfig {
+    let config = SftpSettings {
         auth: SftpAuth::Password,
         ..sshd.key_config("client_ed25519", None)
     };
-    let result = test_sftp_with(&config, Some(password), &TestOptions::default()).await;
+    let result = test_sftp_with(&config, Some(password), &ConnectorOptions::default()).await;
     assert_failure(
         &result,
         "auth.unauthorized",
@@ -275,7 +275,7 @@ async fn a_password_is_refused_when_the_server_takes_keys_only() {
         &[password],
     );
 
-    let result = test_sftp_with(&config, None, &TestOptions::default()).await;
+    let result = test_sftp_with(&config, None, &ConnectorOptions::default()).await;
     assert_failure(&result, "input.invalid", &["No password"], &[]);
 }
 
@@ -288,7 +288,7 @@ async fn a_missing_remote_folder_is_named() {
     let result = test_sftp_with(
         &sshd.key_config("client_ed25519", Some(&missing)),
         None,
-        &TestOptions::default(),
+        &ConnectorOptions::default(),
     )
     .await;
     assert_failure(
@@ -304,7 +304,7 @@ async fn unreadable_or_wrong_key_files_are_refused_before_connecting() {
     let Some(sshd) = start_sshd().await else {
         return;
     };
-    let options = TestOptions::default();
+    let options = ConnectorOptions::default();
 
     let result = test_sftp_with(&sshd.key_config("no_such_key", None), None, &options).await;
     assert_failure(
@@ -342,9 +342,9 @@ async fn a_pinned_host_key_must_match() {
     };
     let config = sshd.key_config("client_ed25519", Some(&sshd.inbound()));
 
-    let pinned = TestOptions {
+    let pinned = ConnectorOptions {
         sftp_host_key: Some(sshd.fingerprint.clone()),
-        ..TestOptions::default()
+        ..ConnectorOptions::default()
     };
     assert_success(
         &test_sftp_with(&config, None, &pinned).await,
@@ -353,16 +353,16 @@ async fn a_pinned_host_key_must_match() {
     );
 
     let other = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    let mismatch = TestOptions {
+    let mismatch = ConnectorOptions {
         sftp_host_key: Some(other.into()),
-        ..TestOptions::default()
+        ..ConnectorOptions::default()
     };
     let result = test_sftp_with(&config, None, &mismatch).await;
     assert_failure(&result, "ssh.host_key", &[&sshd.fingerprint, other], &[]);
 }
 
-fn config_at(host: &str, port: u16, key: &Path) -> SftpConfig {
-    SftpConfig {
+fn config_at(host: &str, port: u16, key: &Path) -> SftpSettings {
+    SftpSettings {
         host: host.into(),
         port,
         user: "edi".into(),
@@ -453,7 +453,7 @@ async fn a_port_that_is_not_ssh_is_named() {
 #[tokio::test]
 async fn empty_fields_are_refused_without_a_network_call() {
     let (_dir, key) = scratch_key();
-    let options = TestOptions::default();
+    let options = ConnectorOptions::default();
     let mut config = config_at("", 22, &key);
     assert_failure(
         &test_sftp_with(&config, None, &options).await,

@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use base64::Engine;
 use common::*;
-use pd_connectors::{test_drupal_with, test_wix_with, TestOptions};
-use pd_settings::{DrupalAuth, DrupalConfig, WixConfig};
+use pd_connectors::{test_drupal_with, test_wix_with, ConnectorOptions};
+use pd_domain::{DrupalAuth, DrupalSettings, WixSettings};
 use serde_json::json;
 
 const WIX_KEY: &str = "IST.eyJraWQiOiJQb3pIX2FDMiIsImFsZyI6IlJTMjU2In0.good";
@@ -105,15 +105,15 @@ fn wix_double() -> Router {
     Router::new().route("/wix-data/v2/collections", get(wix_collections))
 }
 
-fn wix_options(base: &str) -> TestOptions {
-    TestOptions {
+fn wix_options(base: &str) -> ConnectorOptions {
+    ConnectorOptions {
         wix_api_base: base.to_owned(),
         ..quick_options(5)
     }
 }
 
-fn wix(site: &str) -> WixConfig {
-    WixConfig {
+fn wix(site: &str) -> WixSettings {
+    WixSettings {
         site_id: site.into(),
     }
 }
@@ -179,7 +179,7 @@ async fn wix_network_failures_are_precise() {
     assert_failure(&dns, "net.dns", &["nonexistent.invalid"], &[WIX_KEY]);
 
     let port = silent_server().await;
-    let silent = TestOptions {
+    let silent = ConnectorOptions {
         timeout: std::time::Duration::from_secs(1),
         ..wix_options(&format!("http://127.0.0.1:{port}"))
     };
@@ -341,8 +341,8 @@ async fn drupal_double() -> String {
     format!("{base}/drupal")
 }
 
-fn drupal(base: &str, auth: DrupalAuth) -> DrupalConfig {
-    DrupalConfig {
+fn drupal(base: &str, auth: DrupalAuth) -> DrupalSettings {
+    DrupalSettings {
         base_url: base.into(),
         auth,
     }

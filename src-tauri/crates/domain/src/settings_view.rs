@@ -90,49 +90,177 @@ pub enum ConnectorKind {
     Drupal,
 }
 
-/// A connector's non-secret fields, by kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// A connector's non-secret settings, by kind: the one definition the settings file, the IPC
+/// (form input and listing) and the connector clients share. The wire shape is the settings
+/// file's: `{"kind": "sftp", "host": ..., "auth": {"kind": "password"}, ...}`.
+///
+/// `Deserialize` is written by hand so that an error names the field inside the connector
+/// (`connectors[0].settings.port: invalid type`): serde's internally tagged enums lose the path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ConnectorSettings {
-    /// SFTP.
-    Sftp {
-        /// Host name or address.
-        host: String,
-        /// Port (22).
-        port: u16,
+    /// An SFTP server.
+    Sftp(SftpSettings),
+    /// Amazon S3 or an S3-compatible store.
+    S3(S3Settings),
+    /// A Wix site.
+    Wix(WixSettings),
+    /// A Drupal site.
+    Drupal(DrupalSettings),
+}
+
+impl<'de> Deserialize<'de> for ConnectorSettings {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut fields = serde_json::Map::deserialize(deserializer)?;
+        let kind = match fields.remove("kind") {
+            Some(serde_json::Value::String(kind)) => kind,
+            Some(_) => return Err(D::Error::custom(".kind: must be a string")),
+            None => return Err(D::Error::custom(".kind: missing (sftp, s3, wix or drupal)")),
+        };
+        fn inner<T: serde::de::DeserializeOwned, E: Error>(
+            fields: serde_json::Map<String, serde_json::Value>,
+        ) -> Result<T, E> {
+            serde_path_to_error::deserialize(serde_json::Value::Object(fields)).map_err(|err| {
+                let path = err.path().to_string();
+                if path == "." {
+                    E::custom(err.inner())
+                } else {
+                    E::custom(format!(".{path}: {}", err.inner()))
+                }
+            })
+        }
+        match kind.as_str() {
+            "sftp" => inner(fields).map(Self::Sftp),
+            "s3" => inner(fields).map(Self::S3),
+            "wix" => inner(fields).map(Self::Wix),
+            "drupal" => inner(fields).map(Self::Drupal),
+            other => Err(D::Error::custom(format!(
+                ".kind: unknown connector kind {other:?} (sftp, s3, wix or drupal)"
+            ))),
+        }
+    }
+}
+
+impl ConnectorSettings {
+    /// The kind.
+    pub fn kind(&self) -> ConnectorKind {
+        match self {
+            Self::Sftp(_) => ConnectorKind::Sftp,
+            Self::S3(_) => ConnectorKind::S3,
+            Self::Wix(_) => ConnectorKind::Wix,
+            Self::Drupal(_) => ConnectorKind::Drupal,
+        }
+    }
+
+    /// What the connector's one keychain secret is, in words, for a form label.
+    pub fn secret_purpose(&self) -> &'static str {
+        match self {
+            Self::Sftp(SftpSettings {
+                auth: SftpAuth::Password,
+                ..
+            }) => "password",
+            Self::Sftp(_) => "private key passphrase",
+            Self::S3(_) => "secret access key",
+            Self::Wix(_) => "API key",
+            Self::Drupal(DrupalSettings {
+                auth: DrupalAuth::Oauth { .. },
+                ..
+            }) => "OAuth client secret",
+            Self::Drupal(_) => "password",
+        }
+    }
+
+    /// Whether the connector cannot work without its secret (an unencrypted private key
+    /// needs none).
+    pub fn secret_required(&self) -> bool {
+        !matches!(
+            self,
+            Self::Sftp(SftpSettings {
+                auth: SftpAuth::PrivateKey { .. },
+                ..
+            })
+        )
+    }
+}
+
+/// SFTP connection settings; the password or key passphrase is the connector's keychain secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SftpSettings {
+    /// Host name or address (not a URL).
+    pub host: String,
+    /// Port, usually 22.
+    pub port: u16,
+    /// User name.
+    pub user: String,
+    /// How to sign in.
+    pub auth: SftpAuth,
+    /// Remote folder, if not the login folder.
+    #[serde(default)]
+    pub remote_dir: Option<String>,
+}
+
+/// How to sign in to SFTP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SftpAuth {
+    /// Password (the keychain secret).
+    Password,
+    /// A private key file (OpenSSH format); the keychain secret is its passphrase, if any.
+    PrivateKey {
+        /// Absolute path of the key file.
+        path: String,
+    },
+}
+
+/// S3 connection settings; the secret access key is the connector's keychain secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct S3Settings {
+    /// Endpoint URL of an S3-compatible store; `None` for AWS.
+    #[serde(default)]
+    pub endpoint: Option<String>,
+    /// Region, e.g. `eu-central-1` (`garage` for Garage).
+    pub region: String,
+    /// Bucket name.
+    pub bucket: String,
+    /// Access key id (not secret).
+    pub access_key_id: String,
+}
+
+/// Wix connection settings; the API key is the connector's keychain secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct WixSettings {
+    /// Site id (a GUID).
+    pub site_id: String,
+}
+
+/// Drupal connection settings; the client secret or password is the connector's keychain
+/// secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct DrupalSettings {
+    /// Site base URL.
+    pub base_url: String,
+    /// How to sign in.
+    pub auth: DrupalAuth,
+}
+
+/// How to sign in to Drupal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum DrupalAuth {
+    /// OAuth2 client credentials (simple_oauth); the secret is the client secret.
+    Oauth {
+        /// Client id.
+        client_id: String,
+    },
+    /// HTTP Basic; the secret is the user's password.
+    Basic {
         /// User name.
         user: String,
-        /// "password" or "private_key".
-        auth: String,
-        /// Private key file path when `auth` is private_key.
-        private_key_path: Option<String>,
-        /// Remote folder.
-        remote_dir: Option<String>,
-    },
-    /// S3.
-    S3 {
-        /// Endpoint URL (empty for AWS).
-        endpoint: Option<String>,
-        /// Region.
-        region: String,
-        /// Bucket.
-        bucket: String,
-        /// Access key id (not secret).
-        access_key_id: String,
-    },
-    /// Wix.
-    Wix {
-        /// Site id.
-        site_id: String,
-    },
-    /// Drupal.
-    Drupal {
-        /// Site base URL.
-        base_url: String,
-        /// "oauth" or "basic".
-        auth: String,
-        /// OAuth client id or user name.
-        client_or_user: String,
     },
 }
 

@@ -2,14 +2,14 @@
 //! secrets typed by the analyst. This module turns them into settings and deliberately never
 //! reads their secret fields: the shell stores those in the keychain under the returned ids.
 
-use pd_domain::{AccountInput, ConnectorInput, ConnectorSettings, HostKind};
+use pd_domain::{
+    AccountInput, ConnectorInput, ConnectorSettings, DrupalAuth, DrupalSettings, HostKind,
+    S3Settings, SftpAuth, SftpSettings, WixSettings,
+};
 use uuid::Uuid;
 
 use crate::error::SettingsError;
-use crate::model::{
-    Account, Connector, ConnectorConfig, DrupalAuth, DrupalConfig, Host, S3Config, Settings,
-    SftpAuth, SftpConfig, WixConfig,
-};
+use crate::model::{Account, Connector, Host, Settings};
 use crate::validate::{validate_account, validate_connector, FieldIssue};
 
 /// Builds the account `id` from form input, validated; field names follow the form
@@ -52,128 +52,50 @@ pub fn account_from_input(id: Uuid, input: &AccountInput) -> Result<Account, Set
     }
 }
 
-impl TryFrom<&ConnectorSettings> for ConnectorConfig {
-    type Error = SettingsError;
-
-    /// Reads the form's connector settings; field names start with `connector.settings`.
-    fn try_from(settings: &ConnectorSettings) -> Result<Self, SettingsError> {
-        let trimmed = |value: &str| value.trim().to_owned();
-        Ok(match settings {
-            ConnectorSettings::Sftp {
-                host,
-                port,
-                user,
-                auth,
-                private_key_path,
-                remote_dir,
-            } => ConnectorConfig::Sftp(SftpConfig {
-                host: trimmed(host),
-                port: *port,
-                user: trimmed(user),
-                auth: match auth.as_str() {
-                    "password" => SftpAuth::Password,
-                    "private_key" => SftpAuth::PrivateKey {
-                        path: private_key_path
-                            .as_deref()
-                            .map(str::trim)
-                            .unwrap_or_default()
-                            .to_owned(),
-                    },
-                    _ => {
-                        return Err(SettingsError::invalid(
-                            "connector.settings.auth",
-                            "must be \"password\" or \"private_key\"",
-                        ))
-                    }
+/// The form's connector settings as they are stored: every text field trimmed, an empty
+/// optional field (remote folder, endpoint) left out. Validation is [`validate_connector`]'s.
+pub fn normalized_connector_settings(settings: &ConnectorSettings) -> ConnectorSettings {
+    let trimmed = |value: &str| value.trim().to_owned();
+    let optional = |value: &Option<String>| {
+        value
+            .as_deref()
+            .map(str::trim)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned)
+    };
+    match settings {
+        ConnectorSettings::Sftp(sftp) => ConnectorSettings::Sftp(SftpSettings {
+            host: trimmed(&sftp.host),
+            port: sftp.port,
+            user: trimmed(&sftp.user),
+            auth: match &sftp.auth {
+                SftpAuth::Password => SftpAuth::Password,
+                SftpAuth::PrivateKey { path } => SftpAuth::PrivateKey {
+                    path: trimmed(path),
                 },
-                remote_dir: remote_dir
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|dir| !dir.is_empty())
-                    .map(str::to_owned),
-            }),
-            ConnectorSettings::S3 {
-                endpoint,
-                region,
-                bucket,
-                access_key_id,
-            } => ConnectorConfig::S3(S3Config {
-                endpoint: endpoint
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|url| !url.is_empty())
-                    .map(str::to_owned),
-                region: trimmed(region),
-                bucket: trimmed(bucket),
-                access_key_id: trimmed(access_key_id),
-            }),
-            ConnectorSettings::Wix { site_id } => ConnectorConfig::Wix(WixConfig {
-                site_id: trimmed(site_id),
-            }),
-            ConnectorSettings::Drupal {
-                base_url,
-                auth,
-                client_or_user,
-            } => ConnectorConfig::Drupal(DrupalConfig {
-                base_url: trimmed(base_url),
-                auth: match auth.as_str() {
-                    "oauth" => DrupalAuth::Oauth {
-                        client_id: trimmed(client_or_user),
-                    },
-                    "basic" => DrupalAuth::Basic {
-                        user: trimmed(client_or_user),
-                    },
-                    _ => {
-                        return Err(SettingsError::invalid(
-                            "connector.settings.auth",
-                            "must be \"oauth\" or \"basic\"",
-                        ))
-                    }
+            },
+            remote_dir: optional(&sftp.remote_dir),
+        }),
+        ConnectorSettings::S3(s3) => ConnectorSettings::S3(S3Settings {
+            endpoint: optional(&s3.endpoint),
+            region: trimmed(&s3.region),
+            bucket: trimmed(&s3.bucket),
+            access_key_id: trimmed(&s3.access_key_id),
+        }),
+        ConnectorSettings::Wix(wix) => ConnectorSettings::Wix(WixSettings {
+            site_id: trimmed(&wix.site_id),
+        }),
+        ConnectorSettings::Drupal(drupal) => ConnectorSettings::Drupal(DrupalSettings {
+            base_url: trimmed(&drupal.base_url),
+            auth: match &drupal.auth {
+                DrupalAuth::Oauth { client_id } => DrupalAuth::Oauth {
+                    client_id: trimmed(client_id),
                 },
-            }),
-        })
-    }
-}
-
-impl From<&ConnectorConfig> for ConnectorSettings {
-    fn from(config: &ConnectorConfig) -> Self {
-        match config {
-            ConnectorConfig::Sftp(sftp) => ConnectorSettings::Sftp {
-                host: sftp.host.clone(),
-                port: sftp.port,
-                user: sftp.user.clone(),
-                auth: match sftp.auth {
-                    SftpAuth::Password => "password",
-                    SftpAuth::PrivateKey { .. } => "private_key",
-                }
-                .to_owned(),
-                private_key_path: match &sftp.auth {
-                    SftpAuth::PrivateKey { path } => Some(path.clone()),
-                    SftpAuth::Password => None,
+                DrupalAuth::Basic { user } => DrupalAuth::Basic {
+                    user: trimmed(user),
                 },
-                remote_dir: sftp.remote_dir.clone(),
             },
-            ConnectorConfig::S3(s3) => ConnectorSettings::S3 {
-                endpoint: s3.endpoint.clone(),
-                region: s3.region.clone(),
-                bucket: s3.bucket.clone(),
-                access_key_id: s3.access_key_id.clone(),
-            },
-            ConnectorConfig::Wix(wix) => ConnectorSettings::Wix {
-                site_id: wix.site_id.clone(),
-            },
-            ConnectorConfig::Drupal(drupal) => {
-                let (auth, client_or_user) = match &drupal.auth {
-                    DrupalAuth::Oauth { client_id } => ("oauth", client_id.clone()),
-                    DrupalAuth::Basic { user } => ("basic", user.clone()),
-                };
-                ConnectorSettings::Drupal {
-                    base_url: drupal.base_url.clone(),
-                    auth: auth.to_owned(),
-                    client_or_user,
-                }
-            }
-        }
+        }),
     }
 }
 
@@ -226,7 +148,7 @@ impl Settings {
         let connector = Connector {
             id,
             name: input.name.trim().to_owned(),
-            settings: ConnectorConfig::try_from(&input.settings)?,
+            settings: normalized_connector_settings(&input.settings),
         };
         let issues = validate_connector("connector", &connector);
         if !issues.is_empty() {

@@ -1,6 +1,7 @@
 //! The shape of the settings file, typed so that a secret has nowhere to go: there is no field
 //! for a password, key or token, and unknown fields are refused rather than kept.
 
+use pd_domain::ConnectorSettings;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -179,8 +180,9 @@ pub struct Connector {
     pub id: Uuid,
     /// Display name ("Partner SFTP inbox").
     pub name: String,
-    /// What to connect to and how.
-    pub settings: ConnectorConfig,
+    /// What to connect to and how: the one settings type per kind (`pd-domain`), which the
+    /// form sends and the connector clients take.
+    pub settings: ConnectorSettings,
 }
 
 impl Connector {
@@ -191,174 +193,4 @@ impl Connector {
             name: CONNECTOR_SECRET,
         }
     }
-}
-
-/// A connector's non-secret settings, by kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum ConnectorConfig {
-    /// An SFTP server.
-    Sftp(SftpConfig),
-    /// Amazon S3 or an S3-compatible store.
-    S3(S3Config),
-    /// A Wix site.
-    Wix(WixConfig),
-    /// A Drupal site.
-    Drupal(DrupalConfig),
-}
-
-/// Hand-written so that an error names the field inside the connector
-/// (`connectors[0].settings.port: invalid type`): serde's internally tagged enums lose the path.
-impl<'de> Deserialize<'de> for ConnectorConfig {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
-        let mut fields = serde_json::Map::deserialize(deserializer)?;
-        let kind = match fields.remove("kind") {
-            Some(serde_json::Value::String(kind)) => kind,
-            Some(_) => return Err(D::Error::custom(".kind: must be a string")),
-            None => return Err(D::Error::custom(".kind: missing (sftp, s3, wix or drupal)")),
-        };
-        fn inner<T: serde::de::DeserializeOwned, E: Error>(
-            fields: serde_json::Map<String, serde_json::Value>,
-        ) -> Result<T, E> {
-            serde_path_to_error::deserialize(serde_json::Value::Object(fields)).map_err(|err| {
-                let path = err.path().to_string();
-                if path == "." {
-                    E::custom(err.inner())
-                } else {
-                    E::custom(format!(".{path}: {}", err.inner()))
-                }
-            })
-        }
-        match kind.as_str() {
-            "sftp" => inner(fields).map(Self::Sftp),
-            "s3" => inner(fields).map(Self::S3),
-            "wix" => inner(fields).map(Self::Wix),
-            "drupal" => inner(fields).map(Self::Drupal),
-            other => Err(D::Error::custom(format!(
-                ".kind: unknown connector kind {other:?} (sftp, s3, wix or drupal)"
-            ))),
-        }
-    }
-}
-
-impl ConnectorConfig {
-    /// The kind as the UI names it.
-    pub fn kind(&self) -> pd_domain::ConnectorKind {
-        match self {
-            Self::Sftp(_) => pd_domain::ConnectorKind::Sftp,
-            Self::S3(_) => pd_domain::ConnectorKind::S3,
-            Self::Wix(_) => pd_domain::ConnectorKind::Wix,
-            Self::Drupal(_) => pd_domain::ConnectorKind::Drupal,
-        }
-    }
-
-    /// What the keychain secret is, in words, for a form label.
-    pub fn secret_purpose(&self) -> &'static str {
-        match self {
-            Self::Sftp(SftpConfig {
-                auth: SftpAuth::Password,
-                ..
-            }) => "password",
-            Self::Sftp(_) => "private key passphrase",
-            Self::S3(_) => "secret access key",
-            Self::Wix(_) => "API key",
-            Self::Drupal(DrupalConfig {
-                auth: DrupalAuth::Oauth { .. },
-                ..
-            }) => "OAuth client secret",
-            Self::Drupal(_) => "password",
-        }
-    }
-
-    /// Whether the connector cannot work without its secret (an unencrypted private key
-    /// needs none).
-    pub fn secret_required(&self) -> bool {
-        !matches!(
-            self,
-            Self::Sftp(SftpConfig {
-                auth: SftpAuth::PrivateKey { .. },
-                ..
-            })
-        )
-    }
-}
-
-/// SFTP connection settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SftpConfig {
-    /// Host name or address (not a URL).
-    pub host: String,
-    /// Port, usually 22.
-    pub port: u16,
-    /// User name.
-    pub user: String,
-    /// How to sign in.
-    pub auth: SftpAuth,
-    /// Remote folder, if not the login folder.
-    #[serde(default)]
-    pub remote_dir: Option<String>,
-}
-
-/// How to sign in to SFTP; the password or key passphrase is the connector's keychain secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SftpAuth {
-    /// Password.
-    Password,
-    /// A private key file (OpenSSH format), maybe protected by a passphrase.
-    PrivateKey {
-        /// Absolute path of the key file.
-        path: String,
-    },
-}
-
-/// S3 connection settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct S3Config {
-    /// Endpoint URL of an S3-compatible store; `None` for AWS.
-    #[serde(default)]
-    pub endpoint: Option<String>,
-    /// Region, e.g. `eu-central-1` (`garage` for Garage).
-    pub region: String,
-    /// Bucket name.
-    pub bucket: String,
-    /// Access key id (not secret; the secret access key is in the keychain).
-    pub access_key_id: String,
-}
-
-/// Wix connection settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WixConfig {
-    /// Site id (a GUID).
-    pub site_id: String,
-}
-
-/// Drupal connection settings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct DrupalConfig {
-    /// Site base URL.
-    pub base_url: String,
-    /// How to sign in.
-    pub auth: DrupalAuth,
-}
-
-/// How to sign in to Drupal; the client secret or password is the connector's keychain secret.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum DrupalAuth {
-    /// OAuth2 client credentials (simple_oauth).
-    Oauth {
-        /// Client id.
-        client_id: String,
-    },
-    /// HTTP Basic.
-    Basic {
-        /// User name.
-        user: String,
-    },
 }

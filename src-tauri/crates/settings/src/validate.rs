@@ -8,10 +8,11 @@ use std::path::Path;
 
 use url::Url;
 
-use crate::model::{
-    Account, Connector, ConnectorConfig, DrupalAuth, DrupalConfig, Host, S3Config, Settings,
-    SftpAuth, SftpConfig, WixConfig, SETTINGS_VERSION,
+use pd_domain::{
+    ConnectorSettings, DrupalAuth, DrupalSettings, S3Settings, SftpAuth, SftpSettings, WixSettings,
 };
+
+use crate::model::{Account, Connector, Host, Settings, SETTINGS_VERSION};
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_FIELD_CHARS: usize = 255;
@@ -122,14 +123,14 @@ fn check_connector(at: &str, connector: &Connector, issues: &mut Issues) {
     check_display_name(&format!("{at}.name"), &connector.name, issues);
     let at = format!("{at}.settings");
     match &connector.settings {
-        ConnectorConfig::Sftp(sftp) => check_sftp(&at, sftp, issues),
-        ConnectorConfig::S3(s3) => check_s3(&at, s3, issues),
-        ConnectorConfig::Wix(wix) => check_wix(&at, wix, issues),
-        ConnectorConfig::Drupal(drupal) => check_drupal(&at, drupal, issues),
+        ConnectorSettings::Sftp(sftp) => check_sftp(&at, sftp, issues),
+        ConnectorSettings::S3(s3) => check_s3(&at, s3, issues),
+        ConnectorSettings::Wix(wix) => check_wix(&at, wix, issues),
+        ConnectorSettings::Drupal(drupal) => check_drupal(&at, drupal, issues),
     }
 }
 
-fn check_sftp(at: &str, sftp: &SftpConfig, issues: &mut Issues) {
+fn check_sftp(at: &str, sftp: &SftpSettings, issues: &mut Issues) {
     let field = format!("{at}.host");
     let host = sftp.host.as_str();
     if host.trim().is_empty() {
@@ -167,7 +168,7 @@ fn check_sftp(at: &str, sftp: &SftpConfig, issues: &mut Issues) {
     }
 }
 
-fn check_s3(at: &str, s3: &S3Config, issues: &mut Issues) {
+fn check_s3(at: &str, s3: &S3Settings, issues: &mut Issues) {
     if let Some(endpoint) = &s3.endpoint {
         check_url(&format!("{at}.endpoint"), endpoint, issues);
     }
@@ -207,7 +208,7 @@ fn check_s3(at: &str, s3: &S3Config, issues: &mut Issues) {
     }
 }
 
-fn check_wix(at: &str, wix: &WixConfig, issues: &mut Issues) {
+fn check_wix(at: &str, wix: &WixSettings, issues: &mut Issues) {
     let field = format!("{at}.site_id");
     if wix.site_id.trim().is_empty() {
         issues.push(field, "is empty");
@@ -219,7 +220,7 @@ fn check_wix(at: &str, wix: &WixConfig, issues: &mut Issues) {
     }
 }
 
-fn check_drupal(at: &str, drupal: &DrupalConfig, issues: &mut Issues) {
+fn check_drupal(at: &str, drupal: &DrupalSettings, issues: &mut Issues) {
     check_url(&format!("{at}.base_url"), &drupal.base_url, issues);
     match &drupal.auth {
         DrupalAuth::Oauth { client_id } => {

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use pd_connectors::TestOptions;
+use pd_connectors::ConnectorOptions;
 use pd_domain::ConnectionTestResult;
 
 /// A loopback port nothing listens on right now.
@@ -16,10 +16,10 @@ pub fn free_port() -> u16 {
 }
 
 /// Options with a short step limit so timeout cases finish quickly.
-pub fn quick_options(seconds: u64) -> TestOptions {
-    TestOptions {
+pub fn quick_options(seconds: u64) -> ConnectorOptions {
+    ConnectorOptions {
         timeout: Duration::from_secs(seconds),
-        ..TestOptions::default()
+        ..ConnectorOptions::default()
     }
 }
 
@@ -42,7 +42,7 @@ pub async fn silent_server() -> u16 {
 pub fn assert_failure(result: &ConnectionTestResult, code: &str, words: &[&str], secrets: &[&str]) {
     eprintln!(
         "{}: {}",
-        result.code.as_deref().unwrap_or("ok"),
+        result.code.map(pd_domain::ErrorCode::as_str).unwrap_or("ok"),
         result.message
     );
     assert!(
@@ -51,7 +51,7 @@ pub fn assert_failure(result: &ConnectionTestResult, code: &str, words: &[&str],
         result.message
     );
     assert_eq!(
-        result.code.as_deref(),
+        result.code.map(pd_domain::ErrorCode::as_str),
         Some(code),
         "wrong code; message: {}",
         result.message
