@@ -39,6 +39,7 @@ export type * from "./NewCaseInput";
 export type * from "./NewComment";
 export type * from "./OutboxEdit";
 export type * from "./OutboxEntryView";
+export type * from "./OutboxOp";
 export type * from "./OutboxState";
 export type * from "./Partner";
 export type * from "./PartnerRow";

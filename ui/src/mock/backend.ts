@@ -22,6 +22,7 @@ import type {
   NewCaseInput,
   OutboxEdit,
   OutboxEntryView,
+  OutboxOp,
   PartnerRow,
   SlaState,
   StatusCount,
@@ -203,13 +204,13 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   };
 
   /** Offline, a change waits in the outbox; online the mock "sends" it at once. */
-  const queue = (c: Case, kind: string, summary: string): OutboxEntryView | null => {
+  const queue = (c: Case, op: OutboxOp, summary: string): OutboxEntryView | null => {
     if (sync.connectivity !== "offline") return null;
     const e: OutboxEntryView = {
       opId: newId("op"),
       caseId: c.id,
       caseReference: c.reference,
-      kind,
+      op,
       summary,
       state: "pending",
       attempts: 0,
@@ -231,6 +232,21 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     if (patch.title) parts.push(`Title changed to \u201c${patch.title}\u201d`);
     return parts.join("; ");
   };
+
+  /** The queued creation of a case made here, as the store queues it. */
+  const newCaseOp = (c: Case, description: string | null): OutboxOp => ({
+    op: "create_case",
+    id: c.id,
+    title: c.title,
+    partnerId: c.partnerId,
+    kind: c.kind,
+    priority: c.priority,
+    owner: c.owner,
+    slaDue: c.slaDue,
+    linkedTransactions: c.linkedTransactions,
+    references: c.references,
+    description,
+  });
 
   const applyPatch = (c: Case, patch: CasePatch) => {
     if (patch.status) c.status = patch.status;
@@ -463,7 +479,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           version: 0,
         });
         fixture.local.set(id, { localOnly: true, pending: 1, failed: 0 });
-        queue(fixture.cases[0], "create_case", "Case created here");
+        queue(fixture.cases[0], newCaseOp(fixture.cases[0], null), "Case created here");
         fixture.comments.set(id, []);
         fixture.documents.set(id, []);
         fixture.txnCases.set(tid, [id]);
@@ -484,7 +500,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           sendState: sync.connectivity === "offline" ? "pending" : "sent",
         };
         fixture.comments.set(caseId, [...(fixture.comments.get(caseId) ?? []), comment]);
-        const queued = queue(findCase(caseId), "comment", `Comment: \u201c${body.slice(0, 60)}${body.length > 60 ? "\u2026" : ""}\u201d`);
+        const queued = queue(
+          findCase(caseId),
+          { op: "add_comment", id: comment.id, author: comment.author, body, visibility: comment.visibility },
+          `Comment: \u201c${body.slice(0, 60)}${body.length > 60 ? "\u2026" : ""}\u201d`,
+        );
         if (queued) fixture.opComment.set(queued.opId, comment.id);
         return comment;
       }
@@ -493,7 +513,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         const patch = args.patch as CasePatch;
         const c = findCase(caseId);
         applyPatch(c, patch);
-        queue(c, "patch", patchWords(patch));
+        queue(c, { op: "patch_case", ...patch }, patchWords(patch));
         return detail(caseId);
       }
       case "create_case": {
@@ -541,7 +561,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
               ]
             : [],
         );
-        queue(c, "create_case", "Case created here");
+        queue(c, newCaseOp(c, input.description), "Case created here");
         return id;
       }
       case "link_transaction":
@@ -554,7 +574,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         c.linkedTransactions = linking ? [...c.linkedTransactions, tid] : c.linkedTransactions.filter((t) => t !== tid);
         const others = (fixture.txnCases.get(tid) ?? []).filter((x) => x !== c.id);
         fixture.txnCases.set(tid, linking ? [...others, c.id] : others);
-        queue(c, linking ? "link" : "unlink", `${linking ? "Linked" : "Unlinked"} transaction ${tid}`);
+        queue(
+          c,
+          { op: linking ? "link_transaction" : "unlink_transaction", transactionId: tid },
+          `${linking ? "Linked" : "Unlinked"} transaction ${tid}`,
+        );
         return detail(c.id);
       }
       case "outbox_list":
@@ -570,7 +594,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("outbox.not_found", "This change was already sent or discarded.");
         if (e.state !== "failed") err("outbox.not_failed", "Only a change the server refused can be edited.");
         const edit = args.edit as OutboxEdit;
-        if (e.kind === "comment" && edit.body) {
+        if (e.op?.op === "add_comment" && edit.body) {
+          e.op = { ...e.op, body: edit.body };
           const commentId = fixture.opComment.get(e.opId);
           const thread = fixture.comments.get(e.caseId) ?? [];
           const comment = thread.find((m) => m.id === commentId);
@@ -579,7 +604,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
             comment.sendState = "pending";
           }
           e.summary = `Comment: \u201c${edit.body.slice(0, 60)}${edit.body.length > 60 ? "\u2026" : ""}\u201d`;
-        } else if (e.kind === "patch" && edit.patch) {
+        } else if (e.op?.op === "patch_case" && edit.patch) {
+          e.op = { op: "patch_case", ...edit.patch };
           applyPatch(findCase(e.caseId), edit.patch);
           e.summary = patchWords(edit.patch);
         } else {
@@ -595,7 +621,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         fixture.outbox = fixture.outbox.filter((x) => x !== e);
         const commentId = fixture.opComment.get(e.opId);
         if (commentId) fixture.comments.set(e.caseId, (fixture.comments.get(e.caseId) ?? []).filter((m) => m.id !== commentId));
-        if (e.kind === "create_case") fixture.cases = fixture.cases.filter((c) => c.id !== e.caseId);
+        if (e.op?.op === "create_case") fixture.cases = fixture.cases.filter((c) => c.id !== e.caseId);
         return null;
       }
       case "dismiss_conflict": {

@@ -329,7 +329,7 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
       opId: `op-${String(op).padStart(4, "0")}`,
       caseId: c.id,
       caseReference: c.reference,
-      kind: "patch",
+      op: { op: "patch_case", status: c.status },
       summary: "",
       state: "pending",
       attempts: 0,
@@ -340,14 +340,14 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
   };
   const queueComment = (c: Case, state: "pending" | "failed", lastError: string | null) => {
     const body = pick(r2, COMMENT_BODIES_US);
+    const commentId = `${c.id}-q${op + 1}`;
     const e = entry(c, {
-      kind: "comment",
+      op: { op: "add_comment", id: commentId, author: "Ann Keller", body, visibility: "partner" },
       summary: `Comment: \u201c${body.length > 60 ? `${body.slice(0, 60)}\u2026` : body}\u201d`,
       state,
       attempts: state === "failed" ? 1 + Math.floor(r2() * 3) : 0,
       lastError,
     });
-    const commentId = `${c.id}-q${op}`;
     comments.get(c.id)?.push({
       id: commentId,
       caseId: c.id,
@@ -373,6 +373,7 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
       else
         outbox.push(
           entry(c, {
+            op: { op: "patch_case", priority: c.priority, owner: users[0].loginId },
             summary: `Priority changed to ${c.priority}; Assigned to ${users[0].loginId}`,
             state: "failed",
             attempts: 2,
@@ -411,7 +412,7 @@ export function makeFixture(caseCount = 400, now = Date.now(), seed = 7): Fixtur
     ]);
     // ...and a priority change of the analyst's still waiting to be sent.
     overtaken.priority = "high";
-    outbox.push(entry(overtaken, { summary: "Priority changed to high", createdAt: new Date(now - 12 * 60_000).toISOString() }));
+    outbox.push(entry(overtaken, { op: { op: "patch_case", priority: "high" }, summary: "Priority changed to high", createdAt: new Date(now - 12 * 60_000).toISOString() }));
   }
 
   return {

@@ -3,30 +3,18 @@
 import { useState } from "react";
 import type { CasePatch, CaseStatus, OutboxEntryView, Priority } from "../../bindings";
 import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../../lib/format";
-import { OUTBOX_STATE_LABELS, outboxKindLabel, patchOfSummary, waitedFor } from "./outbox";
+import { OUTBOX_STATE_LABELS, outboxOpLabel, waitedFor } from "./outbox";
 import { routeHref } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Actions, Options, Select } from "../../components/form";
 import { useSyncStatus } from "../../app/sync";
-import { useCase } from "../cases/hooks";
 import { useUsers } from "../partners/hooks";
 import { useOutbox, useOutboxDiscard, useOutboxEdit, useOutboxRetry } from "./hooks";
 
-/** A refused comment's full text: the entry's words hold only its first 60 characters. */
-function useFullCommentBody(entry: OutboxEntryView): string | null {
-  const quoted = /^Comment: \u201c([\s\S]*)\u201d$/.exec(entry.summary)?.[1] ?? null;
-  const truncated = quoted?.endsWith("\u2026") ?? true;
-  const detail = useCase(entry.caseId, { enabled: truncated });
-  if (!truncated) return quoted;
-  const prefix = quoted?.slice(0, -1) ?? "";
-  const candidates = (detail.data?.comments ?? []).filter((c) => c.sendState !== "sent" && c.body.startsWith(prefix));
-  return candidates.length === 1 ? candidates[0].body : null;
-}
-
 function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
-  const original = useFullCommentBody(entry);
+  const original = entry.op?.op === "add_comment" ? entry.op.body : null;
   const [body, setBody] = useState<string | null>(null);
   const text = body ?? original ?? "";
   const save = useOutboxEdit(entry.opId, { onSuccess: onClose });
@@ -67,7 +55,7 @@ function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose
 }
 
 function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
-  const initial = patchOfSummary(entry.summary);
+  const initial: CasePatch = entry.op?.op === "patch_case" ? entry.op : {};
   const [status, setStatus] = useState<string>(initial.status ?? "");
   const [priority, setPriority] = useState<string>(initial.priority ?? "");
   const [owner, setOwner] = useState<string>(
@@ -145,7 +133,7 @@ function EntryRow({
 }) {
   const retry = useOutboxRetry();
   const failed = entry.state === "failed";
-  const editable = failed && (entry.kind === "comment" || entry.kind === "patch");
+  const editable = failed && (entry.op?.op === "add_comment" || entry.op?.op === "patch_case");
   return (
     <li className={`outbox-entry outbox-${entry.state}`} data-testid="outbox-entry" data-state={entry.state}>
       <div className="outbox-entry-main">
@@ -153,7 +141,7 @@ function EntryRow({
           <a href={routeHref({ name: "case", id: entry.caseId })} className="mono" data-testid="outbox-case-link">
             {entry.caseReference}
           </a>
-          <span className="muted small">{outboxKindLabel(entry.kind)}</span>
+          <span className="muted small">{outboxOpLabel(entry.op)}</span>
           <span className={`pill pill-outbox-${entry.state}`} data-testid="outbox-state">
             {entry.state === "in_flight" && <Spinner label="Sending" />}
             {OUTBOX_STATE_LABELS[entry.state]}
@@ -296,7 +284,7 @@ export function OutboxScreen() {
       )}
       {body}
       {editing &&
-        (editing.kind === "comment" ? (
+        (editing.op?.op === "add_comment" ? (
           <EditCommentDialog entry={editing} onClose={() => setEditing(null)} />
         ) : (
           <EditPatchDialog entry={editing} onClose={() => setEditing(null)} />

@@ -12,7 +12,7 @@ function entry(patch: Partial<OutboxEntryView>): OutboxEntryView {
     opId: "op-1",
     caseId: "case-000001",
     caseReference: "CASE-2026-000001",
-    kind: "patch",
+    op: { op: "patch_case", status: "resolved" },
     summary: "Status changed to Resolved",
     state: "pending",
     attempts: 0,
@@ -32,10 +32,10 @@ describe("outbox", () => {
   it("lists entries with their state, attempts, refusal in words, and the oldest wait", async () => {
     const backend = backendWith([
       entry({ opId: "op-1" }),
-      entry({ opId: "op-2", state: "in_flight", summary: "Linked transaction TX9", kind: "link", createdAt: new Date(Date.now() - 5 * 60_000).toISOString() }),
+      entry({ opId: "op-2", state: "in_flight", summary: "Linked transaction TX9", op: { op: "link_transaction", transactionId: "TX9" }, createdAt: new Date(Date.now() - 5 * 60_000).toISOString() }),
       entry({
         opId: "op-3",
-        kind: "comment",
+        op: { op: "add_comment", id: "c-1", author: "Ann Keller", body: "Please resend the ASN", visibility: "partner" },
         summary: "Comment: \u201cPlease resend the ASN\u201d",
         state: "failed",
         attempts: 3,
@@ -113,7 +113,13 @@ describe("outbox", () => {
       sendState: "failed",
     });
     backend.fixture.outbox = [
-      entry({ opId: "op-c", kind: "comment", state: "failed", lastError: "Malformed", summary: `Comment: \u201c${body.slice(0, 60)}\u2026\u201d` }),
+      entry({
+        opId: "op-c",
+        op: { op: "add_comment", id: "c-local", author: "Ann Keller", body, visibility: "partner" },
+        state: "failed",
+        lastError: "Malformed",
+        summary: `Comment: \u201c${body.slice(0, 60)}\u2026\u201d`,
+      }),
     ];
     backend.fixture.opComment.set("op-c", "c-local");
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
@@ -129,7 +135,13 @@ describe("outbox", () => {
 
   it("edits a refused field change as a patch", async () => {
     const backend = backendWith([
-      entry({ opId: "op-p", state: "failed", lastError: "Forbidden", summary: "Status changed to Resolved; Assigned to someone@acme.example" }),
+      entry({
+        opId: "op-p",
+        state: "failed",
+        lastError: "Forbidden",
+        op: { op: "patch_case", status: "resolved", owner: "someone@acme.example" },
+        summary: "Status changed to Resolved; Assigned to someone@acme.example",
+      }),
     ]);
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
     fireEvent.click(await screen.findByTestId("outbox-edit"));
@@ -177,9 +189,9 @@ describe("case page, offline-first", () => {
   it("marks header fields whose change waits or was refused", async () => {
     const backend = createMockBackend({ caseCount: 5, now: Date.now() });
     backend.fixture.outbox = [
-      entry({ opId: "p1", summary: "Priority changed to urgent" }),
-      entry({ opId: "p2", summary: "Unassigned", state: "failed", lastError: "Forbidden" }),
-      entry({ opId: "p3", caseId: "case-000002", summary: "Status changed to Closed" }),
+      entry({ opId: "p1", op: { op: "patch_case", priority: "urgent" }, summary: "Priority changed to urgent" }),
+      entry({ opId: "p2", op: { op: "patch_case", owner: null }, summary: "Unassigned", state: "failed", lastError: "Forbidden" }),
+      entry({ opId: "p3", caseId: "case-000002", op: { op: "patch_case", status: "closed" }, summary: "Status changed to Closed" }),
     ];
     renderApp((cmd, args) => backend.handle(cmd, args), "#/cases/case-000001");
     expect(await screen.findByTestId("field-pending-priority")).toHaveTextContent("Pending");

@@ -1,6 +1,6 @@
 // Words for queued changes and conflicts: which case header fields a queued change touches, a
 // conflict as a sentence, and how long the oldest change has waited.
-import type { CaseStatus, ConflictView, OutboxEntryView, Priority, User } from "../../bindings";
+import type { CasePatch, CaseStatus, ConflictView, OutboxEntryView, OutboxOp, Priority, User } from "../../bindings";
 import { PRIORITY_LABELS, STATUS_LABELS, dateTime } from "../../lib/format";
 
 /** Case header fields a local change can touch. */
@@ -18,59 +18,21 @@ export const FIELD_LABELS: Record<PatchField, string> = {
 /** Where a field's change stands on a case: waiting to be sent, or refused by the server. */
 export type FieldSendState = "pending" | "failed";
 
-/**
- * The header fields a `patch` entry changes. `OutboxEntryView` carries the change only in words
- * ("Status changed to Resolved; Assigned to ann@…"), so this reads the store's phrasing, one
- * "; "-separated part per field.
- */
-export function fieldsOfPatchSummary(summary: string): PatchField[] {
-  const fields = new Set<PatchField>();
-  for (const part of summary.split("; ")) {
-    const p = part.trim();
-    if (p.startsWith("Status")) fields.add("status");
-    else if (p.startsWith("Priority")) fields.add("priority");
-    else if (p.startsWith("Assigned to") || p === "Unassigned" || p.startsWith("Owner")) fields.add("owner");
-    else if (p.startsWith("SLA")) fields.add("slaDue");
-    else if (p.startsWith("Title")) fields.add("title");
-  }
-  return [...fields];
+/** The header fields a queued field change sets (a field present in the patch; `null` clears it). */
+export function fieldsOfPatch(patch: CasePatch): PatchField[] {
+  return (Object.keys(FIELD_LABELS) as PatchField[]).filter((f) => patch[f] !== undefined);
 }
 
 /** Per header field of one case: whether a queued change to it waits or was refused. */
 export function pendingFields(entries: readonly OutboxEntryView[], caseId: string): Map<PatchField, FieldSendState> {
   const out = new Map<PatchField, FieldSendState>();
   for (const e of entries) {
-    if (e.caseId !== caseId || e.kind !== "patch") continue;
+    if (e.caseId !== caseId || e.op?.op !== "patch_case") continue;
     const state: FieldSendState = e.state === "failed" ? "failed" : "pending";
-    for (const f of fieldsOfPatchSummary(e.summary)) {
+    for (const f of fieldsOfPatch(e.op)) {
       // A refusal is the louder news: it needs the analyst, a pending change does not.
       if (out.get(f) !== "failed") out.set(f, state);
     }
-  }
-  return out;
-}
-
-/** What a `patch` entry sets, read back from its words, to prefill the edit form. */
-export function patchOfSummary(summary: string): {
-  status?: CaseStatus;
-  priority?: Priority;
-  owner?: string | null;
-} {
-  const out: { status?: CaseStatus; priority?: Priority; owner?: string | null } = {};
-  for (const part of summary.split("; ")) {
-    const p = part.trim();
-    const status = /^Status changed to (.+)$/.exec(p)?.[1];
-    if (status) {
-      const hit = (Object.keys(STATUS_LABELS) as CaseStatus[]).find(
-        (s) => STATUS_LABELS[s].toLowerCase() === status.toLowerCase() || s === status,
-      );
-      if (hit) out.status = hit;
-    }
-    const priority = /^Priority changed to (.+)$/.exec(p)?.[1]?.toLowerCase();
-    if (priority && priority in PRIORITY_LABELS) out.priority = priority as Priority;
-    const owner = /^Assigned to (.+)$/.exec(p)?.[1];
-    if (owner) out.owner = owner;
-    if (p === "Unassigned") out.owner = null;
   }
   return out;
 }
@@ -141,20 +103,16 @@ export const OUTBOX_STATE_LABELS: Record<OutboxEntryView["state"], string> = {
   failed: "Refused",
 };
 
-/** What kind of change an entry is, in a word. */
-export function outboxKindLabel(kind: string): string {
-  switch (kind) {
-    case "create_case":
-      return "New case";
-    case "comment":
-      return "Comment";
-    case "patch":
-      return "Field change";
-    case "link":
-      return "Link";
-    case "unlink":
-      return "Unlink";
-    default:
-      return kind;
-  }
+/** What kind of change each operation is, in a word. */
+export const OUTBOX_OP_LABELS: Record<OutboxOp["op"], string> = {
+  create_case: "New case",
+  add_comment: "Comment",
+  patch_case: "Field change",
+  link_transaction: "Link",
+  unlink_transaction: "Unlink",
+};
+
+/** What kind of change an entry is, in a word (`null`: a stored change that could not be read). */
+export function outboxOpLabel(op: OutboxOp | null): string {
+  return op ? OUTBOX_OP_LABELS[op.op] : "Unreadable change";
 }
