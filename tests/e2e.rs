@@ -9,6 +9,8 @@
 //! inside a keyring session; `.ci/test` runs it under `xvfb-run` and `.ci/with-keyring.sh`.
 //! Screenshots of each step go to `tests/artifacts/`.
 
+// The app tests' shared set-up (throwaway keychain namespace), one copy for both packages.
+#[path = "../src-tauri/crates/app/tests/common/mod.rs"]
 mod common;
 
 use std::net::{SocketAddr, TcpListener};

@@ -2,9 +2,10 @@
 //! connectors. Non-secret fields go to the settings file through `pd-settings`; secrets go only
 //! to the OS keychain through [`crate::keychain`], and no answer ever carries one back.
 
+use pd_domain::ErrorCode;
 use pd_domain::{
-    AccountHealth, AccountInput, AccountView, ConnectionTestResult, ConnectorInput,
-    ConnectorSettings, ConnectorView, SyncStatus,
+    AccountHealth, AccountInput, AccountView, ConnectionTestResult, ConnectorInput, ConnectorView,
+    SyncStatus, Topic,
 };
 use pd_settings::{
     Account, Connector, CONNECTOR_SECRET, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
@@ -12,7 +13,7 @@ use pd_settings::{
 use pd_tradinggrid::{ConnectionCheck, ConnectionStage, TradingGridClient};
 use uuid::Uuid;
 
-use crate::api::CommandResult;
+use crate::commands::CommandResult;
 use crate::error::{capitalised, AppError};
 use crate::state::{read_credentials, AppState};
 use crate::workspace::{self, Credentials};
@@ -24,7 +25,7 @@ pub const WIX_API_BASE_ENV: &str = "PARTNERDESK_WIX_API_BASE";
 fn parse_id(what: &str, id: &str) -> CommandResult<Uuid> {
     Uuid::parse_str(id.trim()).map_err(|_| {
         AppError::reported(
-            "settings.not_found",
+            ErrorCode::SettingsNotFound,
             format!("{id:?} is not the id of any {what}."),
         )
     })
@@ -105,7 +106,7 @@ pub async fn remove_account(state: &AppState, id: String) -> CommandResult<()> {
     state.keychain.require()?;
     if state.settings().await.account(id).is_none() {
         return Err(AppError::reported(
-            "settings.not_found",
+            ErrorCode::SettingsNotFound,
             "That account no longer exists.",
         ));
     }
@@ -130,7 +131,7 @@ pub async fn remove_account(state: &AppState, id: String) -> CommandResult<()> {
         }
     }
     tracing::info!(account = %id, "account removed");
-    state.changes.report(&["sync"]);
+    state.changes.report(&[Topic::Sync]);
     Ok(())
 }
 
@@ -184,7 +185,7 @@ pub async fn test_account(
     let (Some(key), Some(secret)) = (key, secret) else {
         return Ok(ConnectionTestResult {
             ok: false,
-            code: Some("account.secret_missing".to_owned()),
+            code: Some(ErrorCode::AccountSecretMissing),
             message: "Enter the consumer key and the consumer secret to test the connection."
                 .to_owned(),
         });
@@ -200,9 +201,11 @@ pub async fn test_account(
     // Only a test of the stored secrets says something about the saved account.
     let stored_only = input.consumer_key.is_none() && input.consumer_secret.is_none();
     if let (Some(id), true) = (existing, stored_only) {
-        match result.code.as_deref() {
+        match result.code {
             None => state.record_health(id, AccountHealth::Ok),
-            Some("auth.unauthorized") => state.record_health(id, AccountHealth::SignInNeeded),
+            Some(ErrorCode::AuthUnauthorized) => {
+                state.record_health(id, AccountHealth::SignInNeeded)
+            }
             Some(_) => {}
         }
     }
@@ -230,38 +233,38 @@ fn describe_check(account: &Account, check: ConnectionCheck) -> ConnectionTestRe
     };
     let code = error.code();
     let message = match (code, stage) {
-        ("net.dns", _) => format!(
+        (ErrorCode::NetDns, _) => format!(
             "The host name in {base_url} could not be found. Check the URL and your network."
         ),
-        ("net.offline", _) => format!(
+        (ErrorCode::NetOffline, _) => format!(
             "Nothing answered at {base_url} (connection refused or unreachable). Check the URL and that the server is running."
         ),
-        ("net.tls", _) => format!(
+        (ErrorCode::NetTls, _) => format!(
             "A secure connection to {base_url} could not be made: {error}. Check the URL (https) and the server's certificate."
         ),
-        ("net.timeout", _) => format!(
+        (ErrorCode::NetTimeout, _) => format!(
             "{base_url} did not answer within {} seconds. Check the URL, your network or proxy.",
             workspace::TEST_TIMEOUT.as_secs()
         ),
-        ("auth.unauthorized", _) => {
+        (ErrorCode::AuthUnauthorized, _) => {
             "The consumer key or secret was refused. Check both and enter them again.".to_owned()
         }
-        ("auth.forbidden", _) => format!(
+        (ErrorCode::AuthForbidden, _) => format!(
             "Signed in, but this account may not read company {} (403 Forbidden). Ask your Trading Grid administrator for access.",
             account.company_id
         ),
-        ("api.not_found", ConnectionStage::Company) => format!(
+        (ErrorCode::ApiNotFound, ConnectionStage::Company) => format!(
             "Signed in, but company {} was not found (404). Check the company id (BUID).",
             account.company_id
         ),
-        ("api.not_found", ConnectionStage::Token) => format!(
+        (ErrorCode::ApiNotFound, ConnectionStage::Token) => format!(
             "{base_url} has no Trading Grid token endpoint (404). Check the URL."
         ),
         _ => capitalised(&error.to_string()),
     };
     ConnectionTestResult {
         ok: false,
-        code: Some(code.to_owned()),
+        code: Some(code),
         message,
     }
 }
@@ -271,7 +274,7 @@ async fn connector_view(state: &AppState, connector: &Connector) -> ConnectorVie
     ConnectorView {
         id: connector.id.to_string(),
         name: connector.name.clone(),
-        settings: ConnectorSettings::from(&connector.settings),
+        settings: connector.settings.clone(),
         secret_set: names.iter().any(|name| name == CONNECTOR_SECRET),
     }
 }
@@ -328,7 +331,7 @@ pub async fn remove_connector(state: &AppState, id: String) -> CommandResult<()>
     let mut settings = state.settings().await;
     if settings.connector(id).is_none() {
         return Err(AppError::reported(
-            "settings.not_found",
+            ErrorCode::SettingsNotFound,
             "That connector no longer exists.",
         ));
     }
@@ -350,10 +353,13 @@ pub async fn test_connector(state: &AppState, id: String) -> CommandResult<Conne
         .connector(id)
         .cloned()
         .ok_or_else(|| {
-            AppError::reported("settings.not_found", "That connector no longer exists.")
+            AppError::reported(
+                ErrorCode::SettingsNotFound,
+                "That connector no longer exists.",
+            )
         })?;
     let secret = state.keychain.get(id, CONNECTOR_SECRET).await?;
-    let mut options = pd_connectors::TestOptions::default();
+    let mut options = pd_connectors::ConnectorOptions::default();
     if let Ok(base) = std::env::var(WIX_API_BASE_ENV) {
         if !base.trim().is_empty() {
             options.wix_api_base = base.trim().to_owned();

@@ -1,26 +1,25 @@
 //! The bodies of the IPC commands as plain async functions over [`AppState`], so integration
 //! tests call exactly what the window calls (and serialize the answers as Tauri does) without a
-//! window. `commands.rs` wraps each in a `#[tauri::command]` of the same name.
+//! window. [`crate::commands`] gathers them under the names `pd-ipc` declares.
 //!
 //! Reads go to the open workspace's cache on a blocking thread; local writes go to the cache
 //! (row + outbox entry in one transaction), report their topics and nudge the sync.
 
+use pd_domain::ErrorCode;
 use std::sync::Arc;
 
 use chrono::Utc;
 use pd_domain::{
     CaseDetail, CaseListPage, CasePatch, CaseQuery, CaseReferences, CommentView, ExceptionFacets,
     ExceptionPage, ExceptionQuery, KeychainStatus, NewCase, NewCaseInput, OutboxEdit,
-    OutboxEntryView, PartnerRow, SendState, StatusCount, SyncStatus, User, Visibility,
+    OutboxEntryView, PartnerRow, SendState, StatusCount, SyncStatus, Topic, User, Visibility,
 };
 use pd_store::{RetryTarget, Store};
 
+use crate::commands::CommandResult;
 use crate::error::AppError;
 use crate::exception_case::new_case_from_exception;
 use crate::state::{ActiveWorkspace, AppState};
-
-/// Result of every command.
-pub type CommandResult<T> = Result<T, AppError>;
 
 /// Runs a store call of the open workspace on a blocking thread.
 async fn on_store<T, F>(workspace: &ActiveWorkspace, call: F) -> CommandResult<T>
@@ -48,7 +47,7 @@ fn writable(state: &AppState) -> CommandResult<Arc<ActiveWorkspace>> {
 }
 
 /// After a local change: tell the UI and ask the sync to push soon.
-fn changed(state: &AppState, workspace: &ActiveWorkspace, topics: &[&str]) {
+fn changed(state: &AppState, workspace: &ActiveWorkspace, topics: &[Topic]) {
     state.changes.report(topics);
     workspace.nudge();
 }
@@ -123,7 +122,7 @@ pub async fn create_case_from_exception(
     let case_id = on_store(&workspace, move |store| {
         let Some(row) = store.exception(&transaction_id)? else {
             return Ok(Err(AppError::reported(
-                "exception.not_found",
+                ErrorCode::ExceptionNotFound,
                 format!("Transaction {transaction_id} is not in the exceptions inbox."),
             )));
         };
@@ -139,7 +138,11 @@ pub async fn create_case_from_exception(
             .map(Ok)
     })
     .await??;
-    changed(state, &workspace, &["cases", "exceptions", "outbox"]);
+    changed(
+        state,
+        &workspace,
+        &[Topic::Cases, Topic::Exceptions, Topic::Outbox],
+    );
     Ok(case_id)
 }
 
@@ -156,7 +159,7 @@ pub async fn add_comment(
         store.add_local_comment(&case_id, &author, &body, visibility, Utc::now())
     })
     .await?;
-    changed(state, &workspace, &["cases", "outbox"]);
+    changed(state, &workspace, &[Topic::Cases, Topic::Outbox]);
     Ok(CommentView {
         comment,
         send_state: SendState::Pending,
@@ -175,7 +178,7 @@ pub async fn update_case(
         store.case_detail(&case_id, Utc::now())
     })
     .await?;
-    changed(state, &workspace, &["cases", "outbox"]);
+    changed(state, &workspace, &[Topic::Cases, Topic::Outbox]);
     Ok(detail)
 }
 
@@ -201,7 +204,7 @@ pub async fn create_case(state: &AppState, input: NewCaseInput) -> CommandResult
         store.create_local_case(&new_case, &author, Utc::now())
     })
     .await?;
-    changed(state, &workspace, &["cases", "outbox"]);
+    changed(state, &workspace, &[Topic::Cases, Topic::Outbox]);
     Ok(case_id)
 }
 
@@ -233,7 +236,7 @@ async fn link(
     let transaction_id = transaction_id.trim().to_owned();
     if transaction_id.is_empty() {
         return Err(AppError::reported(
-            "input.invalid",
+            ErrorCode::InputInvalid,
             "Enter the transaction id to link.",
         ));
     }
@@ -246,7 +249,11 @@ async fn link(
         store.case_detail(&case_id, Utc::now())
     })
     .await?;
-    changed(state, &workspace, &["cases", "exceptions", "outbox"]);
+    changed(
+        state,
+        &workspace,
+        &[Topic::Cases, Topic::Exceptions, Topic::Outbox],
+    );
     Ok(detail)
 }
 
@@ -263,7 +270,11 @@ pub async fn outbox_retry(state: &AppState, op_id: Option<String>) -> CommandRes
         None => RetryTarget::All,
     };
     on_store(&workspace, move |store| store.outbox_retry(&target)).await?;
-    changed(state, &workspace, &["outbox", "sync", "cases"]);
+    changed(
+        state,
+        &workspace,
+        &[Topic::Outbox, Topic::Sync, Topic::Cases],
+    );
     Ok(())
 }
 
@@ -271,7 +282,11 @@ pub async fn outbox_retry(state: &AppState, op_id: Option<String>) -> CommandRes
 pub async fn outbox_edit(state: &AppState, op_id: String, edit: OutboxEdit) -> CommandResult<()> {
     let workspace = writable(state)?;
     on_store(&workspace, move |store| store.outbox_edit(&op_id, &edit)).await?;
-    changed(state, &workspace, &["outbox", "sync", "cases"]);
+    changed(
+        state,
+        &workspace,
+        &[Topic::Outbox, Topic::Sync, Topic::Cases],
+    );
     Ok(())
 }
 
@@ -281,7 +296,7 @@ pub async fn outbox_discard(state: &AppState, op_id: String) -> CommandResult<()
     on_store(&workspace, move |store| store.outbox_discard(&op_id)).await?;
     state
         .changes
-        .report(&["outbox", "sync", "cases", "exceptions"]);
+        .report(&[Topic::Outbox, Topic::Sync, Topic::Cases, Topic::Exceptions]);
     Ok(())
 }
 
@@ -289,12 +304,12 @@ pub async fn outbox_discard(state: &AppState, op_id: String) -> CommandResult<()
 pub async fn dismiss_conflict(state: &AppState, conflict_id: String) -> CommandResult<()> {
     let id: i64 = conflict_id.trim().parse().map_err(|_| {
         AppError::reported(
-            "input.invalid",
+            ErrorCode::InputInvalid,
             format!("{conflict_id:?} is not a conflict id."),
         )
     })?;
     read(state, move |store| store.dismiss_conflict(id)).await?;
-    state.changes.report(&["cases"]);
+    state.changes.report(&[Topic::Cases]);
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! One error type for every command, so the UI always receives the same `{code, message}` shape.
 
-use pd_domain::ErrorInfo;
+use pd_domain::{ErrorCode, ErrorInfo};
 use serde::{Serialize, Serializer};
 
 /// What a command or the start-up can fail with.
@@ -9,8 +9,8 @@ pub enum AppError {
     /// A failure whose code and message are meant for the analyst (from a crate's `code()`).
     #[error("{message}")]
     Reported {
-        /// Stable dotted code, e.g. `net.offline`.
-        code: String,
+        /// Stable code, e.g. `net.offline`.
+        code: ErrorCode,
         /// What happened, in words for an analyst.
         message: String,
     },
@@ -21,9 +21,9 @@ pub enum AppError {
 
 impl AppError {
     /// A reported error with its stable code.
-    pub fn reported(code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn reported(code: ErrorCode, message: impl Into<String>) -> Self {
         AppError::Reported {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -34,10 +34,10 @@ impl AppError {
     }
 
     /// The stable code the UI matches on.
-    pub fn code(&self) -> &str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            AppError::Reported { code, .. } => code,
-            AppError::Internal(_) => "app.internal",
+            AppError::Reported { code, .. } => *code,
+            AppError::Internal(_) => ErrorCode::AppInternal,
         }
     }
 
@@ -45,13 +45,13 @@ impl AppError {
     pub fn to_info(&self) -> ErrorInfo {
         match self {
             AppError::Reported { code, message } => ErrorInfo {
-                code: code.clone(),
+                code: *code,
                 message: message.clone(),
             },
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "command failed with an internal error");
                 ErrorInfo {
-                    code: "app.internal".to_owned(),
+                    code: ErrorCode::AppInternal,
                     message: "Something went wrong. The details are in the log file.".to_owned(),
                 }
             }
@@ -68,12 +68,6 @@ impl Serialize for AppError {
 impl From<tokio::task::JoinError> for AppError {
     fn from(error: tokio::task::JoinError) -> Self {
         AppError::internal(format!("background task failed: {error}"))
-    }
-}
-
-impl From<tauri::Error> for AppError {
-    fn from(error: tauri::Error) -> Self {
-        AppError::internal(format!("tauri: {error}"))
     }
 }
 
@@ -128,7 +122,7 @@ mod tests {
 
     #[test]
     fn reported_errors_cross_as_their_code_and_message() {
-        let error = AppError::reported("net.offline", "The server cannot be reached.");
+        let error = AppError::reported(ErrorCode::NetOffline, "The server cannot be reached.");
         let json = serde_json::to_value(&error).expect("serializes");
         assert_eq!(
             json,

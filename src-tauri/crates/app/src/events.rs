@@ -2,9 +2,10 @@
 //! ~100 ms, so a sync that touches thousands of rows makes the UI refetch once, not thousands of times.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+pub use pd_domain::{ChangedPayload, Topic};
 use tokio::sync::mpsc;
 
 /// The event name the UI listens to.
@@ -13,38 +14,42 @@ pub const CHANGED_EVENT: &str = "pd://changed";
 /// How long reports are collected before one event goes out.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
-/// The topics the UI knows how to refresh.
-pub const TOPICS: &[&str] = &["cases", "exceptions", "partners", "sync", "outbox"];
+/// Where batched change events go: the shell implements it with a Tauri event, tests with a
+/// vector or nothing.
+pub trait ChangeSink: Send + Sync + 'static {
+    /// Delivers one batch.
+    fn emit(&self, payload: ChangedPayload);
+}
 
-/// Payload of `pd://changed`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangedPayload {
-    /// Changed topics, sorted, each once.
-    pub topics: Vec<String>,
+impl<F> ChangeSink for F
+where
+    F: Fn(ChangedPayload) + Send + Sync + 'static,
+{
+    fn emit(&self, payload: ChangedPayload) {
+        self(payload);
+    }
 }
 
 /// Where services report changed topics; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct ChangeReporter {
-    sender: mpsc::UnboundedSender<String>,
+    sender: mpsc::UnboundedSender<Topic>,
 }
 
 impl ChangeReporter {
     /// Records that these topics changed; they go out with the next batch.
-    pub fn report(&self, topics: &[&str]) {
+    pub fn report(&self, topics: &[Topic]) {
         for topic in topics {
             // A closed channel means the app is shutting down: nobody is left to tell.
-            let _ = self.sender.send((*topic).to_owned());
+            let _ = self.sender.send(*topic);
         }
     }
 }
 
-/// Starts the batching task on the current Tokio runtime; `emit` receives each coalesced batch.
-pub fn start_batcher<F>(window: Duration, emit: F) -> ChangeReporter
-where
-    F: Fn(ChangedPayload) + Send + 'static,
-{
-    let (sender, mut receiver) = mpsc::unbounded_channel::<String>();
+/// Starts the batching task on the current Tokio runtime; `sink` receives each coalesced batch.
+pub fn start_batcher(window: Duration, sink: impl ChangeSink) -> ChangeReporter {
+    let sink: Arc<dyn ChangeSink> = Arc::new(sink);
+    let (sender, mut receiver) = mpsc::unbounded_channel::<Topic>();
     tokio::spawn(async move {
         while let Some(first) = receiver.recv().await {
             let mut topics = BTreeSet::from([first]);
@@ -52,7 +57,7 @@ where
             while let Ok(Some(topic)) = tokio::time::timeout_at(deadline, receiver.recv()).await {
                 topics.insert(topic);
             }
-            emit(ChangedPayload {
+            sink.emit(ChangedPayload {
                 topics: topics.into_iter().collect(),
             });
         }
@@ -67,7 +72,7 @@ mod tests {
 
     type Batches = Arc<Mutex<Vec<ChangedPayload>>>;
 
-    fn collecting() -> (Batches, impl Fn(ChangedPayload) + Send) {
+    fn collecting() -> (Batches, impl Fn(ChangedPayload) + Send + Sync + 'static) {
         let batches = Batches::default();
         let sink = batches.clone();
         (batches, move |payload| {
@@ -93,9 +98,9 @@ mod tests {
         let reporter = start_batcher(BATCH_WINDOW, sink);
         // All queued before the batching task runs: they must land in one batch.
         for _ in 0..1000 {
-            reporter.report(&["cases", "sync"]);
+            reporter.report(&[Topic::Cases, Topic::Sync]);
         }
-        reporter.report(&["exceptions"]);
+        reporter.report(&[Topic::Exceptions]);
         let first = batches_after(&batches, 1).await;
         tokio::time::sleep(BATCH_WINDOW * 3).await;
         let all = batches.lock().expect("test mutex").clone();
@@ -103,7 +108,7 @@ mod tests {
         assert_eq!(
             all,
             vec![ChangedPayload {
-                topics: vec!["cases".into(), "exceptions".into(), "sync".into()]
+                topics: vec![Topic::Cases, Topic::Exceptions, Topic::Sync]
             }]
         );
     }
@@ -112,18 +117,15 @@ mod tests {
     async fn a_report_after_an_event_went_out_makes_a_second_event() {
         let (batches, sink) = collecting();
         let reporter = start_batcher(BATCH_WINDOW, sink);
-        reporter.report(&["cases"]);
+        reporter.report(&[Topic::Cases]);
         assert_eq!(batches_after(&batches, 1).await.len(), 1);
-        reporter.report(&["outbox"]);
-        let topics: Vec<Vec<String>> = batches_after(&batches, 2)
+        reporter.report(&[Topic::Outbox]);
+        let topics: Vec<Vec<Topic>> = batches_after(&batches, 2)
             .await
             .iter()
             .map(|batch| batch.topics.clone())
             .collect();
-        assert_eq!(
-            topics,
-            vec![vec!["cases".to_owned()], vec!["outbox".to_owned()]]
-        );
+        assert_eq!(topics, vec![vec![Topic::Cases], vec![Topic::Outbox]]);
     }
 
     #[tokio::test]

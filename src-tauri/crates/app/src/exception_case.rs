@@ -1,6 +1,7 @@
 //! Turns a failed transaction from the exceptions inbox into a new case: the title, kind,
 //! references and opening comment an analyst would otherwise type by hand.
 
+use pd_domain::ErrorCode;
 use pd_domain::{CaseKind, CaseReferences, ExceptionRow, NewCase, Priority};
 
 use crate::error::AppError;
@@ -28,7 +29,7 @@ pub fn new_case_from_exception(row: &ExceptionRow, case_id: String) -> Result<Ne
     let transaction = &row.transaction;
     let partner_id = row.partner_id.clone().ok_or_else(|| {
         AppError::reported(
-            "exception.no_partner",
+            ErrorCode::ExceptionNoPartner,
             format!(
                 "Transaction {} has no known partner, so a case cannot be opened for it.",
                 transaction.transaction_id

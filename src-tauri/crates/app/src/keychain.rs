@@ -3,6 +3,7 @@
 //! every secret read and write on a blocking thread. When the probe failed, everything that needs
 //! a secret answers `keychain.unavailable` with the crate's advice, and the app stays read-only.
 
+use pd_domain::ErrorCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +41,7 @@ pub struct Keychain {
 fn unavailable(message: String) -> KeychainStatus {
     KeychainStatus {
         available: false,
-        code: Some("keychain.unavailable".to_owned()),
+        code: Some(ErrorCode::KeychainUnavailable),
         message: Some(message),
     }
 }
@@ -51,7 +52,7 @@ impl Keychain {
         let store = match SecretStore::new(namespace) {
             Ok(store) => Arc::new(store),
             Err(error) => {
-                tracing::warn!(code = error.code(), %error, "OS keychain refused");
+                tracing::warn!(code = %error.code(), %error, "OS keychain refused");
                 return Keychain {
                     store: None,
                     status: unavailable(error.to_string()),
@@ -74,7 +75,7 @@ impl Keychain {
                 }
             }
             Ok(Ok(Err(error))) => {
-                tracing::warn!(code = error.code(), %error, "OS keychain unavailable");
+                tracing::warn!(code = %error.code(), %error, "OS keychain unavailable");
                 unavailable(error.to_string())
             }
             Ok(Err(error)) => {
@@ -111,7 +112,7 @@ impl Keychain {
     pub fn require(&self) -> Result<Arc<SecretStore>, AppError> {
         self.store.clone().ok_or_else(|| {
             AppError::reported(
-                "keychain.unavailable",
+                ErrorCode::KeychainUnavailable,
                 self.status.message.clone().unwrap_or_else(|| {
                     format!("The OS keychain is not available. {UNAVAILABLE_ADVICE}.")
                 }),
@@ -167,7 +168,7 @@ impl Keychain {
         {
             Ok(names) => names,
             Err(error) => {
-                tracing::warn!(code = error.code(), %owner, "could not list keychain entries");
+                tracing::warn!(code = %error.code(), %owner, "could not list keychain entries");
                 Vec::new()
             }
         }

@@ -1,8 +1,9 @@
-//! What every command reaches through `tauri::State`: the open workspace (its cache, its sync and,
+//! What every command reaches (the shell keeps it in `tauri::State`): the open workspace (its cache, its sync and,
 //! for the built-in demo, its sandbox), the settings, the keychain and the change reporter. The
 //! open workspace can be swapped at run time (`switch_account`); commands take a snapshot of it,
 //! so a switch never pulls a cache out from under a running command.
 
+use pd_domain::ErrorCode;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
@@ -15,8 +16,9 @@ use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::error::AppError;
-use crate::events::{ChangeReporter, TOPICS};
+use crate::events::{ChangeReporter, Topic};
 use crate::keychain::Keychain;
+use crate::supervisor::Supervisor;
 use crate::sync::SyncControl;
 use crate::workspace::{self, Credentials, WorkspaceInfo};
 use crate::CACHE_FILE;
@@ -24,7 +26,7 @@ use crate::CACHE_FILE;
 /// The settings file inside the config dir.
 pub const SETTINGS_FILE: &str = "settings.json";
 
-/// Where the app keeps its files and secrets; [`crate::run`] fills it from the environment,
+/// Where the app keeps its files and secrets; the shell fills it from the environment,
 /// tests from temp dirs.
 #[derive(Debug, Clone)]
 pub struct StartOptions {
@@ -117,11 +119,11 @@ impl ActiveWorkspace {
     /// The account's sign-in health as its sync shows it (`None`: nothing known yet).
     async fn observed_health(&self) -> Option<AccountHealth> {
         let status = self.status().await;
-        match status.last_error.as_ref().map(|error| error.code.as_str()) {
-            Some("auth.unauthorized" | "account.secret_missing") => {
+        match status.last_error.as_ref().map(|error| error.code) {
+            Some(ErrorCode::AuthUnauthorized | ErrorCode::AccountSecretMissing) => {
                 Some(AccountHealth::SignInNeeded)
             }
-            Some("keychain.unavailable") => Some(AccountHealth::KeychainUnavailable),
+            Some(ErrorCode::KeychainUnavailable) => Some(AccountHealth::KeychainUnavailable),
             _ if status.last_synced_at.is_some() => Some(AccountHealth::Ok),
             _ => None,
         }
@@ -139,6 +141,9 @@ pub struct AppState {
     pub keychain: Keychain,
     /// Where commands report what they changed.
     pub changes: ChangeReporter,
+    /// The background jobs (the open workspace's sync, ...).
+    pub supervisor: Supervisor,
+    services: Services,
     /// The settings as last saved (edits go through [`AppState::settings`]).
     settings: Mutex<Settings>,
     current: RwLock<Arc<ActiveWorkspace>>,
@@ -158,22 +163,26 @@ impl AppState {
         std::fs::create_dir_all(&options.data_dir)?;
         std::fs::create_dir_all(&options.config_dir)?;
         let keychain = Keychain::open(&options.keychain_namespace).await;
+        let services = Services {
+            changes: changes.clone(),
+            supervisor: Supervisor::new(Some(changes.clone())),
+        };
         let settings_path = options.config_dir.join(SETTINGS_FILE);
         let settings = match pd_settings::load(&settings_path) {
             Ok(settings) => settings,
             Err(error) => {
-                tracing::warn!(code = error.code(), %error, "settings unusable; starting with none");
+                tracing::warn!(code = %error.code(), %error, "settings unusable; starting with none");
                 Settings::default()
             }
         };
         let target = settings.active_account().cloned();
         let active = match &target {
-            None => open_demo(&options.data_dir, &changes).await?,
+            None => open_demo(&options.data_dir, &services).await?,
             Some(account) => {
-                match open_account(&options.data_dir, account, &keychain, &changes).await {
+                match open_account(&options.data_dir, account, &keychain, &services).await {
                     Ok(active) => active,
                     Err(error) => {
-                        tracing::warn!(account = %account.id, code = error.code(), "account opens without sync");
+                        tracing::warn!(account = %account.id, code = %error.code(), "account opens without sync");
                         open_cache_only(&options.data_dir, account, error.to_info())?
                     }
                 }
@@ -184,6 +193,8 @@ impl AppState {
             settings_path,
             keychain,
             changes,
+            supervisor: services.supervisor.clone(),
+            services,
             settings: Mutex::new(settings),
             current: RwLock::new(Arc::new(active)),
             switching: Mutex::new(()),
@@ -271,7 +282,10 @@ impl AppState {
         let target: Option<Account> = match account {
             None => None,
             Some(id) => Some(settings.account(id).cloned().ok_or_else(|| {
-                AppError::reported("settings.not_found", "That account no longer exists.")
+                AppError::reported(
+                    ErrorCode::SettingsNotFound,
+                    "That account no longer exists.",
+                )
             })?),
         };
         let old = self.current();
@@ -290,21 +304,21 @@ impl AppState {
         old.close().await;
         let opened = match (&target, credentials) {
             (Some(account), Some(credentials)) => {
-                start_account(&self.data_dir, account, credentials, &self.changes)
+                start_account(&self.data_dir, account, credentials, &self.services)
             }
-            _ => open_demo(&self.data_dir, &self.changes).await,
+            _ => open_demo(&self.data_dir, &self.services).await,
         };
         let new = match opened {
             Ok(new) => new,
             Err(error) => {
                 tracing::error!(
-                    code = error.code(),
+                    code = %error.code(),
                     "workspace did not open; re-opening the previous one"
                 );
                 let previous = settings.active_account().cloned();
                 let restored = match &previous {
                     Some(account) => {
-                        match open_account(&self.data_dir, account, &self.keychain, &self.changes)
+                        match open_account(&self.data_dir, account, &self.keychain, &self.services)
                             .await
                         {
                             Ok(active) => active,
@@ -313,10 +327,10 @@ impl AppState {
                             }
                         }
                     }
-                    None => open_demo(&self.data_dir, &self.changes).await?,
+                    None => open_demo(&self.data_dir, &self.services).await?,
                 };
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(restored);
-                self.changes.report(TOPICS);
+                self.changes.report(&Topic::ALL);
                 return Err(error);
             }
         };
@@ -325,14 +339,14 @@ impl AppState {
         changed.set_active_account(account)?;
         if let Err(error) = self.save_settings(&changed).await {
             tracing::warn!(
-                code = error.code(),
+                code = %error.code(),
                 "the open workspace could not be remembered"
             );
         } else {
             *settings = changed;
         }
         drop(settings);
-        self.changes.report(TOPICS);
+        self.changes.report(&Topic::ALL);
         Ok(self.status().await)
     }
 
@@ -341,7 +355,7 @@ impl AppState {
     pub async fn reopen_account(&self, id: Uuid) -> Result<(), AppError> {
         match self.switch_to(Some(id)).await {
             Ok(_) => Ok(()),
-            Err(error) if error.code() == "account.secret_missing" => {
+            Err(error) if error.code() == ErrorCode::AccountSecretMissing => {
                 let _switching = self.switching.lock().await;
                 let Some(account) = self.settings.lock().await.account(id).cloned() else {
                     return Ok(());
@@ -350,17 +364,27 @@ impl AppState {
                 old.close().await;
                 let blocked = open_cache_only(&self.data_dir, &account, error.to_info())?;
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(blocked);
-                self.changes.report(TOPICS);
+                self.changes.report(&Topic::ALL);
                 Ok(())
             }
             Err(error) => Err(error),
         }
     }
 
-    /// Stops the sync, then the built-in sandbox.
+    /// Stops the sync, then the built-in sandbox, then any other background job.
     pub async fn shutdown(&self) {
         self.current().close().await;
+        self.supervisor.stop_all().await;
     }
+}
+
+/// What a workspace needs to run its background work: where to report changes and who runs jobs.
+#[derive(Debug, Clone)]
+pub struct Services {
+    /// Where changed topics go.
+    pub changes: ChangeReporter,
+    /// Runs and restarts the jobs.
+    pub supervisor: Supervisor,
 }
 
 /// The account's consumer key and secret from the keychain, or why they cannot be used.
@@ -375,8 +399,7 @@ pub async fn read_credentials(
             consumer_key,
             consumer_secret,
         }),
-        _ => Err(AppError::reported(
-            "account.secret_missing",
+        _ => Err(AppError::reported(ErrorCode::AccountSecretMissing,
             format!(
                 "The consumer key or secret of {} is not in the keychain. Edit the account and enter them.",
                 account.name
@@ -396,10 +419,10 @@ fn open_cache(path: &Path) -> Result<Store, AppError> {
     Ok(store)
 }
 
-async fn open_demo(data_dir: &Path, changes: &ChangeReporter) -> Result<ActiveWorkspace, AppError> {
+async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspace, AppError> {
     let store = open_cache(&data_dir.join(CACHE_FILE))?;
     let demo = workspace::open_demo(data_dir).await?;
-    let sync = SyncControl::start(store.clone(), demo.client, &demo.info, changes.clone());
+    let sync = SyncControl::start(store.clone(), demo.client, &demo.info, services);
     Ok(ActiveWorkspace {
         store,
         info: demo.info,
@@ -413,21 +436,21 @@ async fn open_account(
     data_dir: &Path,
     account: &Account,
     keychain: &Keychain,
-    changes: &ChangeReporter,
+    services: &Services,
 ) -> Result<ActiveWorkspace, AppError> {
     let credentials = read_credentials(keychain, account).await?;
-    start_account(data_dir, account, credentials, changes)
+    start_account(data_dir, account, credentials, services)
 }
 
 fn start_account(
     data_dir: &Path,
     account: &Account,
     credentials: Credentials,
-    changes: &ChangeReporter,
+    services: &Services,
 ) -> Result<ActiveWorkspace, AppError> {
     let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
     let opened = workspace::open_account(account, &credentials)?;
-    let sync = SyncControl::start(store.clone(), opened.client, &opened.info, changes.clone());
+    let sync = SyncControl::start(store.clone(), opened.client, &opened.info, services);
     Ok(ActiveWorkspace {
         store,
         info: opened.info,

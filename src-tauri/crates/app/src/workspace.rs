@@ -5,6 +5,7 @@
 //! account is a workspace of its own: its server, its company, its keychain credentials and its
 //! own cache file under `<data dir>/accounts/<id>/`.
 
+use pd_domain::ErrorCode;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -91,7 +92,7 @@ pub async fn open_demo(data_dir: &Path) -> Result<Workspace, AppError> {
     };
     let parsed = Url::parse(&base_url).map_err(|error| {
         AppError::reported(
-            "config.invalid",
+            ErrorCode::ConfigInvalid,
             format!("{SERVER_URL_ENV} is not a valid URL ({base_url}): {error}"),
         )
     })?;
@@ -146,7 +147,7 @@ pub fn account_client_config(
     let base_url = account.base_url();
     let parsed = Url::parse(&base_url).map_err(|error| {
         AppError::reported(
-            "settings.invalid",
+            ErrorCode::SettingsInvalid,
             format!("The account's URL {base_url} is not valid: {error}"),
         )
     })?;

@@ -4,7 +4,7 @@
 //! an account removes its secrets and cache and falls back to the demo; local writes queue and
 //! reach the server exactly once.
 //!
-//! Runs inside a keyring session: `bash .ci/with-keyring.sh cargo test -p partnerdesk --test accounts`.
+//! Runs inside a keyring session: `bash .ci/with-keyring.sh cargo test -p pd-app --test accounts`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
@@ -13,8 +13,8 @@ mod common;
 use std::time::Duration;
 
 use common::{eventually, keychain_namespace, start, Dirs, Ipc};
-use partnerdesk_lib::{accounts, api};
 use partnerdesk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
+use pd_app::{accounts, api};
 use pd_domain::{
     AccountHealth, AccountInput, CaseKind, CasePatch, CaseQuery, CaseStatus, HostKind,
     NewCaseInput, OutboxEdit, Priority, Visibility,
@@ -144,7 +144,7 @@ async fn an_account_keeps_its_secret_across_restarts_and_leaves_nothing_when_rem
         accounts::test_account(&state, input(&url, Some(account.id.clone()), None, None)).await,
     );
     assert!(!test.ok);
-    assert_eq!(test.code.as_deref(), Some("auth.unauthorized"));
+    assert_eq!(test.code, Some(pd_domain::ErrorCode::AuthUnauthorized));
     assert_eq!(
         test.message,
         "The consumer key or secret was refused. Check both and enter them again."
@@ -340,11 +340,14 @@ async fn outbox_commands_queue_edit_discard_and_send_each_change_once() {
     );
     let queued = ipc.ok("outbox_list", api::outbox_list(&state).await);
     assert_eq!(queued.len(), 2, "{queued:?}");
-    assert_eq!(
-        queued[0].kind, "comment",
+    assert!(
+        matches!(queued[0].op, Some(pd_domain::OutboxOp::AddComment(_))),
         "the kind the outbox view documents"
     );
-    assert_eq!(queued[1].kind, "patch");
+    assert!(matches!(
+        queued[1].op,
+        Some(pd_domain::OutboxOp::PatchCase(_))
+    ));
     // Editing a change that is only waiting (not refused) is refused with a clear code.
     let edit = api::outbox_edit(
         &state,

@@ -5,7 +5,7 @@
 mod common;
 
 use common::{start, Dirs, Ipc};
-use partnerdesk_lib::{accounts, api};
+use pd_app::{accounts, api};
 use pd_domain::{AccountInput, CaseQuery, HostKind};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,7 +23,7 @@ async fn without_a_keychain_the_app_says_so_and_keeps_serving_its_cache() {
 
     let status = ipc.ok("keychain_status", api::keychain_status(&state).await);
     assert!(!status.available);
-    assert_eq!(status.code.as_deref(), Some("keychain.unavailable"));
+    assert_eq!(status.code, Some(pd_domain::ErrorCode::KeychainUnavailable));
     let advice = status.message.unwrap_or_default();
     assert!(
         advice.contains("keyring") || advice.contains("Keyring"),

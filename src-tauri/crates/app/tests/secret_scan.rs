@@ -3,7 +3,7 @@
 //! account, a sync, every read command and a connection test of everything, no file under the
 //! data dir (caches, logs) or the config dir (settings) and no IPC answer holds any of them.
 //!
-//! Runs inside a keyring session: `bash .ci/with-keyring.sh cargo test -p partnerdesk --test secret_scan`.
+//! Runs inside a keyring session: `bash .ci/with-keyring.sh cargo test -p pd-app --test secret_scan`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
@@ -13,11 +13,11 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use common::{files_under, keychain_namespace, start, Dirs, Ipc};
-use partnerdesk_lib::{accounts, api};
 use partnerdesk_sandbox::{Sandbox, SandboxConfig};
+use pd_app::{accounts, api};
 use pd_domain::{
-    AccountInput, CaseQuery, ConnectorInput, ConnectorSettings, ExceptionQuery, HostKind,
-    Visibility,
+    AccountInput, CaseQuery, ConnectorInput, ConnectorSettings, DrupalAuth, DrupalSettings,
+    ExceptionQuery, HostKind, S3Settings, SftpAuth, SftpSettings, Visibility, WixSettings,
 };
 
 const TG_KEY: &str = "tg-key-SCAN-5c11";
@@ -51,7 +51,7 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
     };
     let dirs = Dirs::new(namespace);
     std::env::set_var("RUST_LOG", "debug,hyper=info,hyper_util=info,h2=info");
-    let log_guard = partnerdesk_lib::logging::init(&dirs.data.join("logs")).expect("logging");
+    let log_guard = pd_app::logging::init(&dirs.data.join("logs")).expect("logging");
 
     let sandbox_dir = tempfile::tempdir().expect("sandbox dir");
     let sandbox = Sandbox::start(SandboxConfig {
@@ -92,40 +92,40 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
     let connectors = [
         connector(
             "Partner SFTP",
-            ConnectorSettings::Sftp {
+            ConnectorSettings::Sftp(SftpSettings {
                 host: "127.0.0.1".into(),
                 port: refused,
                 user: "edi".into(),
-                auth: "password".into(),
-                private_key_path: None,
+                auth: SftpAuth::Password,
                 remote_dir: Some("/inbox".into()),
-            },
+            }),
             SFTP_SECRET,
         ),
         connector(
             "Archive S3",
-            ConnectorSettings::S3 {
+            ConnectorSettings::S3(S3Settings {
                 endpoint: Some(format!("http://127.0.0.1:{refused}")),
                 region: "garage".into(),
                 bucket: "cases".into(),
                 access_key_id: "GK0123456789".into(),
-            },
+            }),
             S3_SECRET,
         ),
         connector(
             "Status site",
-            ConnectorSettings::Wix {
+            ConnectorSettings::Wix(WixSettings {
                 site_id: "5f1c0b8e-2f43-4c1e-9d5a-0c7e3c1b2a10".into(),
-            },
+            }),
             WIX_SECRET,
         ),
         connector(
             "Knowledge base",
-            ConnectorSettings::Drupal {
+            ConnectorSettings::Drupal(DrupalSettings {
                 base_url: format!("http://127.0.0.1:{refused}"),
-                auth: "basic".into(),
-                client_or_user: "kb-bot".into(),
-            },
+                auth: DrupalAuth::Basic {
+                    user: "kb-bot".into(),
+                },
+            }),
             DRUPAL_SECRET,
         ),
     ];
@@ -238,7 +238,7 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
         )
         .await,
     );
-    assert_eq!(wrong.code.as_deref(), Some("auth.unauthorized"));
+    assert_eq!(wrong.code, Some(pd_domain::ErrorCode::AuthUnauthorized));
 
     // Positive control: the secrets are really stored, in the keychain.
     let secrets = dirs.secrets();

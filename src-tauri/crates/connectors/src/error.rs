@@ -2,8 +2,8 @@
 //! each with a stable code the UI keys on and a message an analyst can act on. No variant ever
 //! carries a secret.
 
-use pd_domain::ErrorCode;
 use pd_domain::ConnectionTestResult;
+use pd_domain::ErrorCode;
 
 /// Why a connection test failed. The `Display` text is the message shown to the analyst; it
 /// names the host, port, bucket or site involved and never contains a password, key or token.

@@ -3,7 +3,9 @@
 
 pub mod case;
 pub mod collab;
+pub mod contract;
 pub mod directory;
+pub mod error_code;
 pub mod outbox_op;
 pub mod settings_view;
 pub mod transaction;
@@ -11,7 +13,9 @@ pub mod view;
 
 pub use case::*;
 pub use collab::*;
+pub use contract::*;
 pub use directory::*;
+pub use error_code::*;
 pub use outbox_op::*;
 pub use settings_view::*;
 pub use transaction::*;

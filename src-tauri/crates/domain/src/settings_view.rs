@@ -300,7 +300,7 @@ pub struct ConnectionTestResult {
     pub ok: bool,
     /// Stable code of the failure: `net.dns`, `net.refused`, `net.tls`, `net.timeout`,
     /// `auth.unauthorized`, `auth.forbidden`, `api.not_found`, ...
-    pub code: Option<String>,
+    pub code: Option<crate::ErrorCode>,
     /// In words: "Signed in to ACME (GC00804444LX)" or what failed and what to check.
     pub message: String,
 }
@@ -312,7 +312,7 @@ pub struct KeychainStatus {
     /// The OS keychain answered the start-up probe.
     pub available: bool,
     /// `keychain.unavailable` when not.
-    pub code: Option<String>,
+    pub code: Option<crate::ErrorCode>,
     /// What to do, in words.
     pub message: Option<String>,
 }

@@ -295,8 +295,8 @@ pub struct SyncStatus {
 /// The `{code, message}` every command error becomes at the IPC boundary.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ErrorInfo {
-    /// Stable code: `net.offline`, `auth.expired`, `keychain.unavailable`, ...
-    pub code: String,
+    /// Stable code: `net.offline`, `auth.unauthorized`, `keychain.unavailable`, ...
+    pub code: crate::ErrorCode,
     /// What happened and what to do, for an analyst.
     pub message: String,
 }

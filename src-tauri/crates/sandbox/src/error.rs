@@ -3,6 +3,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use pd_domain::ErrorCode;
 use serde_json::json;
 
 /// What can go wrong starting or running the sandbox outside a single request.
@@ -35,14 +36,14 @@ pub enum SandboxError {
 
 impl SandboxError {
     /// A stable dotted code for logs and the app's error display.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            SandboxError::Bind { .. } => "sandbox.bind",
-            SandboxError::Database(_) => "sandbox.database",
-            SandboxError::Io(_) => "sandbox.io",
-            SandboxError::Config(_) => "sandbox.config",
-            SandboxError::Corrupt(_) => "sandbox.corrupt",
-            SandboxError::Task(_) => "sandbox.task",
+            SandboxError::Bind { .. } => ErrorCode::SandboxBind,
+            SandboxError::Database(_) => ErrorCode::SandboxDatabase,
+            SandboxError::Io(_) => ErrorCode::SandboxIo,
+            SandboxError::Config(_) => ErrorCode::SandboxConfig,
+            SandboxError::Corrupt(_) => ErrorCode::SandboxCorrupt,
+            SandboxError::Task(_) => ErrorCode::SandboxTask,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One error type for everything the keychain can do wrong, each with a stable code the shell
 //! passes to the UI, and a message that tells the analyst what to do rather than what broke.
 
+use pd_domain::ErrorCode;
 /// What the analyst should do when the keychain cannot be reached, per platform.
 #[cfg(target_os = "linux")]
 pub const UNAVAILABLE_ADVICE: &str = "Start your desktop's keyring (GNOME Keyring / KWallet) and restart PartnerDesk; until then PartnerDesk works read-only on its cache";
@@ -88,17 +89,17 @@ pub enum SecretsError {
 
 impl SecretsError {
     /// Stable dotted code for the UI and logs.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unavailable { .. } => "keychain.unavailable",
-            Self::NonPersistentStore { .. } => "keychain.not_persistent",
-            Self::InvalidName { .. } => "keychain.invalid_name",
-            Self::EmptySecret { .. } => "keychain.empty_secret",
-            Self::TooLong { .. } => "keychain.too_long",
-            Self::Corrupt { .. } => "keychain.corrupt",
-            Self::Ambiguous { .. } => "keychain.ambiguous",
-            Self::ProbeMismatch { .. } => "keychain.probe_mismatch",
-            Self::Platform { .. } => "keychain.platform",
+            Self::Unavailable { .. } => ErrorCode::KeychainUnavailable,
+            Self::NonPersistentStore { .. } => ErrorCode::KeychainNotPersistent,
+            Self::InvalidName { .. } => ErrorCode::KeychainInvalidName,
+            Self::EmptySecret { .. } => ErrorCode::KeychainEmptySecret,
+            Self::TooLong { .. } => ErrorCode::KeychainTooLong,
+            Self::Corrupt { .. } => ErrorCode::KeychainCorrupt,
+            Self::Ambiguous { .. } => ErrorCode::KeychainAmbiguous,
+            Self::ProbeMismatch { .. } => ErrorCode::KeychainProbeMismatch,
+            Self::Platform { .. } => ErrorCode::KeychainPlatform,
         }
     }
 }

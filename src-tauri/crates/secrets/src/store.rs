@@ -220,7 +220,7 @@ impl SecretStore {
             },
             Err(err) => pd_domain::KeychainStatus {
                 available: false,
-                code: Some(err.code().to_owned()),
+                code: Some(err.code()),
                 message: Some(err.to_string()),
             },
         }

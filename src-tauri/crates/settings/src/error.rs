@@ -1,5 +1,6 @@
 //! Errors a person can act on: which file, what is wrong with it, and where the old one was put.
 
+use pd_domain::ErrorCode;
 use std::path::PathBuf;
 
 use crate::validate::FieldIssue;
@@ -59,13 +60,13 @@ pub enum SettingsError {
 
 impl SettingsError {
     /// Stable dotted code for the UI and logs.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Broken { .. } => "settings.broken",
-            Self::Unreadable { .. } => "settings.unreadable",
-            Self::Invalid { .. } => "settings.invalid",
-            Self::NotFound { .. } => "settings.not_found",
-            Self::WriteFailed { .. } => "settings.write_failed",
+            Self::Broken { .. } => ErrorCode::SettingsBroken,
+            Self::Unreadable { .. } => ErrorCode::SettingsUnreadable,
+            Self::Invalid { .. } => ErrorCode::SettingsInvalid,
+            Self::NotFound { .. } => ErrorCode::SettingsNotFound,
+            Self::WriteFailed { .. } => ErrorCode::SettingsWriteFailed,
         }
     }
 

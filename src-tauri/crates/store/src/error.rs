@@ -1,5 +1,6 @@
 //! The one error type of the store, with stable dotted codes the shell shows to the UI.
 
+use pd_domain::ErrorCode;
 use std::path::PathBuf;
 
 /// Everything that can go wrong in the cache.
@@ -56,17 +57,17 @@ pub enum StoreError {
 
 impl StoreError {
     /// Stable machine code for the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            StoreError::Corrupt { .. } => "store.corrupt",
-            StoreError::ReadOnly { .. } => "store.read_only",
-            StoreError::NewerSchema { .. } => "store.newer_schema",
-            StoreError::Busy => "store.busy",
-            StoreError::NotFound { .. } => "store.not_found",
-            StoreError::Invalid(_) => "store.invalid",
-            StoreError::Data(_) => "store.data",
-            StoreError::Io(_) => "store.io",
-            StoreError::Sqlite(_) => "store.sqlite",
+            StoreError::Corrupt { .. } => ErrorCode::StoreCorrupt,
+            StoreError::ReadOnly { .. } => ErrorCode::StoreReadOnly,
+            StoreError::NewerSchema { .. } => ErrorCode::StoreNewerSchema,
+            StoreError::Busy => ErrorCode::StoreBusy,
+            StoreError::NotFound { .. } => ErrorCode::StoreNotFound,
+            StoreError::Invalid(_) => ErrorCode::StoreInvalid,
+            StoreError::Data(_) => ErrorCode::StoreData,
+            StoreError::Io(_) => ErrorCode::StoreIo,
+            StoreError::Sqlite(_) => ErrorCode::StoreSqlite,
         }
     }
 

@@ -1,5 +1,6 @@
 //! The sync's one error type: either side of the pipe failed, and the codes say which.
 
+use pd_domain::ErrorCode;
 /// What stopped a pull or a push.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -16,11 +17,11 @@ pub enum Error {
 
 impl Error {
     /// Stable dotted code for the UI (the underlying crate's code).
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Error::Remote(e) => e.code(),
             Error::Store(e) => e.code(),
-            Error::Task(_) => "sync.task",
+            Error::Task(_) => ErrorCode::SyncTask,
         }
     }
 

@@ -11,4 +11,4 @@ mod service;
 pub use error::{Error, Result};
 pub use pull::{pull, PullOptions, PullReport};
 pub use push::{push, PushOptions, PushReport};
-pub use service::{SyncHandle, SyncOptions, SyncService, Topics};
+pub use service::{SyncHandle, SyncLoop, SyncOptions, SyncService, Topics};

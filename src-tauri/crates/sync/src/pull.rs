@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use chrono::SecondsFormat;
-use pd_domain::{CasePage, Timestamp};
+use pd_domain::{CasePage, Timestamp, Topic};
 use pd_store::Store;
 use pd_tradinggrid::{LensQuery, TradingGridClient};
 
@@ -61,16 +61,16 @@ pub struct PullReport {
 
 impl PullReport {
     /// The UI topics whose queries this pull made stale.
-    pub fn changed_topics(&self) -> Vec<&'static str> {
+    pub fn changed_topics(&self) -> Vec<Topic> {
         let mut topics = Vec::new();
         if self.partners > 0 || self.users > 0 {
-            topics.push("partners");
+            topics.push(Topic::Partners);
         }
         if self.exceptions > 0 {
-            topics.push("exceptions");
+            topics.push(Topic::Exceptions);
         }
         if self.cases > 0 {
-            topics.push("cases");
+            topics.push(Topic::Cases);
         }
         topics
     }

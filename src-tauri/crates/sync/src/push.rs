@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pd_domain::{Case, CasePatch, OutboxOp};
+use pd_domain::{Case, CasePatch, OutboxOp, Topic};
 use pd_store::{OutboxEntry, ServerAnswer, Store};
 use pd_tradinggrid::{Error as RemoteError, TradingGridClient};
 use rand::Rng;
@@ -46,11 +46,11 @@ pub struct PushReport {
 
 impl PushReport {
     /// The UI topics this push made stale.
-    pub fn changed_topics(&self) -> Vec<&'static str> {
+    pub fn changed_topics(&self) -> Vec<Topic> {
         if self.sent + self.failed + self.rescheduled + self.conflicts == 0 {
             Vec::new()
         } else {
-            vec!["cases", "outbox"]
+            vec![Topic::Cases, Topic::Outbox]
         }
     }
 }
@@ -147,7 +147,7 @@ async fn send_entry(
             let reason = e.to_string();
             let id = op_id.clone();
             blocking(store, move |s| s.outbox_reschedule(&id, &reason, next)).await?;
-            tracing::info!(op_id = %op_id, code = e.code(), "outbox entry will be retried");
+            tracing::info!(op_id = %op_id, code = %e.code(), "outbox entry will be retried");
             return Ok(Outcome::Rescheduled(e));
         }
         Err(RemoteError::Conflict { .. }) => {

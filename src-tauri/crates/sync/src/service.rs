@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use pd_domain::{Connectivity, ErrorInfo, SyncStatus, Timestamp};
+use pd_domain::{Connectivity, ErrorCode, ErrorInfo, SyncStatus, Timestamp, Topic};
 use pd_store::Store;
 use pd_tradinggrid::TradingGridClient;
 use tokio::sync::{watch, Notify};
@@ -15,7 +15,7 @@ use crate::{pull, push, Error, PullOptions, PushOptions};
 
 /// Called with the UI topics a cycle made stale (`cases`, `exceptions`, `partners`, `outbox`,
 /// `sync`).
-pub type Topics = Arc<dyn Fn(&[&'static str]) + Send + Sync>;
+pub type Topics = Arc<dyn Fn(&[Topic]) + Send + Sync>;
 
 /// How the service behaves.
 #[derive(Debug, Clone)]
@@ -78,6 +78,20 @@ impl SyncService {
         options: SyncOptions,
         on_topics: Topics,
     ) -> SyncHandle {
+        let (handle, sync_loop) = Self::prepare(store, client, options, on_topics);
+        let task = tokio::spawn(sync_loop.run());
+        *handle.task.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
+        handle
+    }
+
+    /// Builds the service without starting it: the handle, and the loop for a supervisor to
+    /// run (and to run again should it panic). [`SyncHandle::shutdown`] ends the loop.
+    pub fn prepare(
+        store: Store,
+        client: TradingGridClient,
+        options: SyncOptions,
+        on_topics: Topics,
+    ) -> (SyncHandle, SyncLoop) {
         let (stop, stopped) = watch::channel(false);
         let inner = Arc::new(Inner {
             store,
@@ -94,11 +108,35 @@ impl SyncService {
             wake: Notify::new(),
             stop,
         });
-        let task = tokio::spawn(run(inner.clone(), stopped));
-        SyncHandle {
+        let sync_loop = SyncLoop {
+            inner: inner.clone(),
+            stopped,
+        };
+        let handle = SyncHandle {
             inner,
-            task: Mutex::new(Some(task)),
-        }
+            task: Mutex::new(None),
+        };
+        (handle, sync_loop)
+    }
+}
+
+/// The sync loop of one workspace, to be run by a supervisor; cheap to clone.
+#[derive(Clone)]
+pub struct SyncLoop {
+    inner: Arc<Inner>,
+    stopped: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for SyncLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncLoop").finish_non_exhaustive()
+    }
+}
+
+impl SyncLoop {
+    /// The loop: re-queues entries left in flight, then cycles until the handle shuts it down.
+    pub fn run(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        run(self.inner.clone(), self.stopped.clone())
     }
 }
 
@@ -201,7 +239,7 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
 async fn cycle(inner: &Inner) -> bool {
     let _running = inner.cycle.lock().await;
     set(inner, |s| s.syncing = true);
-    (inner.on_topics)(&["sync"]);
+    (inner.on_topics)(&[Topic::Sync]);
     let result = async {
         let mut topics = Vec::new();
         let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
@@ -228,13 +266,13 @@ async fn cycle(inner: &Inner) -> bool {
             });
             topics.sort_unstable();
             topics.dedup();
-            topics.push("sync");
+            topics.push(Topic::Sync);
             (inner.on_topics)(&topics);
             true
         }
         Err(e) => {
             let offline = e.is_offline();
-            tracing::warn!(code = e.code(), error = %e, "sync cycle failed");
+            tracing::warn!(code = %e.code(), error = %e, "sync cycle failed");
             set(inner, |s| {
                 s.connectivity = if offline {
                     Connectivity::Offline
@@ -244,12 +282,12 @@ async fn cycle(inner: &Inner) -> bool {
                 s.last_error = Some(describe(&e));
             });
             // A push may have changed the outbox before the failure.
-            (inner.on_topics)(&["sync", "outbox", "cases"]);
+            (inner.on_topics)(&[Topic::Sync, Topic::Outbox, Topic::Cases]);
             false
         }
     };
     set(inner, |s| s.syncing = false);
-    (inner.on_topics)(&["sync"]);
+    (inner.on_topics)(&[Topic::Sync]);
     ok
 }
 
@@ -259,23 +297,20 @@ fn set(inner: &Inner, change: impl FnOnce(&mut State)) {
 
 /// The error in words an analyst understands.
 fn describe(e: &Error) -> ErrorInfo {
-    let message = match e.code() {
-        "net.offline" | "net.interrupted" => {
-            "The server can't be reached. You're working from the cache; changes will be sent when the connection returns.".to_owned()
-        }
-        "net.dns" => "The server's address could not be found. Check the network or the account's host.".to_owned(),
-        "net.timeout" => "The server is not answering in time. PartnerDesk will keep trying.".to_owned(),
-        "net.tls" => "A secure connection to the server could not be made (certificate or TLS problem).".to_owned(),
-        "auth.unauthorized" => "Sign-in needed: the server refused the account's consumer key or secret. Update them in Settings.".to_owned(),
-        "auth.forbidden" => "The account is not allowed to read this data. Ask your Trading Grid administrator for access.".to_owned(),
-        "api.rate_limited" => "The server asked PartnerDesk to slow down. It will try again shortly.".to_owned(),
-        "api.server" => "The server had a problem. PartnerDesk will try again shortly.".to_owned(),
-        "api.malformed" | "api.graphql" => format!("The server sent an answer PartnerDesk could not read; nothing was changed in the cache. ({e})"),
-        code if code.starts_with("store.") => format!("The local cache could not be updated: {e}"),
+    let code = e.code();
+    let message = match code {
+        ErrorCode::NetOffline
+        | ErrorCode::NetInterrupted
+        | ErrorCode::NetDns
+        | ErrorCode::NetTimeout
+        | ErrorCode::NetTls
+        | ErrorCode::AuthUnauthorized
+        | ErrorCode::AuthForbidden
+        | ErrorCode::ApiRateLimited
+        | ErrorCode::ApiServer => code.words().to_owned(),
+        ErrorCode::ApiMalformed | ErrorCode::ApiGraphql => format!("The server sent an answer PartnerDesk could not read; nothing was changed in the cache. ({e})"),
+        _ if matches!(e, Error::Store(_)) => format!("The local cache could not be updated: {e}"),
         _ => e.to_string(),
     };
-    ErrorInfo {
-        code: e.code().to_owned(),
-        message,
-    }
+    ErrorInfo { code, message }
 }

@@ -128,7 +128,7 @@ async fn a_misbehaving_server_never_leaves_a_half_written_cache() {
                         "cases changed without the cursor"
                     );
                 }
-                assert!(!e.code().is_empty() && !e.to_string().is_empty());
+                assert!(!e.code().as_str().is_empty() && !e.to_string().is_empty());
                 failures.push(e.code());
             }
         }

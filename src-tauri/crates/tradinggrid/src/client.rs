@@ -240,7 +240,7 @@ impl TradingGridClient {
             tracing::debug!(
                 attempt = attempts,
                 wait_ms = wait.as_millis() as u64,
-                code = error.code(),
+                code = %error.code(),
                 "retrying"
             );
             tokio::time::sleep(wait).await;

@@ -1,6 +1,7 @@
 //! One error type for everything the client can run into, so callers (the sync worker, the shell)
 //! can show a precise message and decide whether to try again later.
 
+use pd_domain::ErrorCode;
 use std::time::Duration;
 
 /// What went wrong talking to Trading Grid or `collab/v1`.
@@ -122,25 +123,25 @@ pub enum Error {
 
 impl Error {
     /// Stable dotted code the shell hands to the UI.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Offline { .. } => "net.offline",
-            Error::Dns { .. } => "net.dns",
-            Error::Tls { .. } => "net.tls",
-            Error::Timeout { .. } => "net.timeout",
-            Error::Interrupted { .. } => "net.interrupted",
-            Error::Unauthorized { .. } => "auth.unauthorized",
-            Error::Forbidden { .. } => "auth.forbidden",
-            Error::NotFound { .. } => "api.not_found",
-            Error::Validation { .. } => "api.validation",
-            Error::Conflict { .. } => "api.conflict",
-            Error::RateLimited { .. } => "api.rate_limited",
-            Error::Server { .. } => "api.server",
-            Error::MalformedBody { .. } => "api.malformed",
-            Error::GraphQl { .. } => "api.graphql",
-            Error::Integrity { .. } => "api.integrity",
-            Error::File { .. } => "io.file",
-            Error::InvalidInput { .. } => "input.invalid",
+            Error::Offline { .. } => ErrorCode::NetOffline,
+            Error::Dns { .. } => ErrorCode::NetDns,
+            Error::Tls { .. } => ErrorCode::NetTls,
+            Error::Timeout { .. } => ErrorCode::NetTimeout,
+            Error::Interrupted { .. } => ErrorCode::NetInterrupted,
+            Error::Unauthorized { .. } => ErrorCode::AuthUnauthorized,
+            Error::Forbidden { .. } => ErrorCode::AuthForbidden,
+            Error::NotFound { .. } => ErrorCode::ApiNotFound,
+            Error::Validation { .. } => ErrorCode::ApiValidation,
+            Error::Conflict { .. } => ErrorCode::ApiConflict,
+            Error::RateLimited { .. } => ErrorCode::ApiRateLimited,
+            Error::Server { .. } => ErrorCode::ApiServer,
+            Error::MalformedBody { .. } => ErrorCode::ApiMalformed,
+            Error::GraphQl { .. } => ErrorCode::ApiGraphql,
+            Error::Integrity { .. } => ErrorCode::ApiIntegrity,
+            Error::File { .. } => ErrorCode::IoFile,
+            Error::InvalidInput { .. } => ErrorCode::InputInvalid,
         }
     }
 

@@ -7,9 +7,9 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use partnerdesk_lib::error::AppError;
-use partnerdesk_lib::events::{self, ChangeReporter};
-use partnerdesk_lib::state::{AppState, StartOptions};
+use pd_app::error::AppError;
+use pd_app::events::{self, ChangeReporter};
+use pd_app::state::{AppState, StartOptions};
 use pd_secrets::SecretStore;
 use serde::Serialize;
 
@@ -25,7 +25,7 @@ pub fn keychain_namespace() -> Option<String> {
             None
         }
         Err(err) => panic!(
-            "no OS keychain reachable ({}: {err}).\nRun inside a keyring session:\n    bash .ci/with-keyring.sh cargo test -p partnerdesk\nor set PD_SKIP_KEYCHAIN_TESTS=1 to skip.",
+            "no OS keychain reachable ({}: {err}).\nRun inside a keyring session:\n    bash .ci/with-keyring.sh cargo test -p pd-app\nor set PD_SKIP_KEYCHAIN_TESTS=1 to skip.",
             err.code()
         ),
     }
@@ -67,7 +67,7 @@ impl Dirs {
 
 /// A change reporter whose events go nowhere (no window in these tests).
 pub fn quiet_changes() -> ChangeReporter {
-    events::start_batcher(events::BATCH_WINDOW, |_| {})
+    events::start_batcher(events::BATCH_WINDOW, |_: pd_domain::ChangedPayload| {})
 }
 
 pub async fn start(dirs: &Dirs) -> AppState {

@@ -1,0 +1,29 @@
+//! The body of every command declared in `pd-ipc`, by the same name, as a plain async function
+//! over [`AppState`]: the shell's wrappers call these, and so do the tests, which then exercise
+//! exactly what the window calls. Bodies live with their subject (`api`, `accounts`); this
+//! module is the one namespace the declaration maps onto (a missing or mistyped body fails to
+//! compile in the shell).
+
+pub use crate::accounts::{
+    list_accounts, list_connectors, remove_account, remove_connector, save_account, save_connector,
+    switch_account, test_account, test_connector,
+};
+pub use crate::api::{
+    add_comment, case_status_counts, create_case, create_case_from_exception, dismiss_conflict,
+    exception_facets, get_case, get_partner, keychain_status, link_transaction, list_cases,
+    list_exceptions, list_partners, list_users, outbox_discard, outbox_edit, outbox_list,
+    outbox_retry, sync_now, sync_status, unlink_transaction, update_case,
+};
+
+use pd_domain::JobView;
+
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Result of every command: the answer, or an error the window receives as `{code, message}`.
+pub type CommandResult<T> = Result<T, AppError>;
+
+/// The app's background jobs and how each is doing.
+pub async fn background_jobs(state: &AppState) -> CommandResult<Vec<JobView>> {
+    Ok(state.supervisor.jobs())
+}

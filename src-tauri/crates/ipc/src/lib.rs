@@ -1,0 +1,113 @@
+//! The IPC contract, declared once. [`with_commands!`] hands the list of commands (doc, name,
+//! arguments, answer) to a callback macro; from it come the Tauri wrappers and their
+//! registration (the shell), the permission list ([`COMMAND_NAMES`], read by the shell's build
+//! script), and, through `pd-app`'s contract test, the capability file, the typed TypeScript
+//! client and the command table in ARCHITECTURE.md.
+//!
+//! Adding a command is one entry here plus its body, a `pub async fn` of the same name in
+//! `pd_app::commands` taking `&AppState` and the arguments and returning
+//! `CommandResult<answer>`. Argument and answer types are named as `pd_domain` exports them (the
+//! callback site has them in scope). Arguments arrive from the window in camelCase (`caseId`).
+
+/// Calls `$callback! { ... }` with every command as
+/// `/// doc` `name(arg: Type, ...) -> Answer;`.
+#[macro_export]
+macro_rules! with_commands {
+    ($callback:ident) => {
+        $callback! {
+            /// A page of the case list.
+            list_cases(query: CaseQuery) -> CaseListPage;
+            /// Counts per status for the tabs.
+            case_status_counts(query: CaseQuery) -> Vec<StatusCount>;
+            /// One case with its thread, documents and linked transactions.
+            get_case(id: String) -> CaseDetail;
+            /// A page of the exceptions inbox.
+            list_exceptions(query: ExceptionQuery) -> ExceptionPage;
+            /// Filter choices for the inbox.
+            exception_facets() -> ExceptionFacets;
+            /// Partners matching a search (all when empty).
+            list_partners(search: Option<String>) -> Vec<PartnerRow>;
+            /// One partner.
+            get_partner(id: String) -> PartnerRow;
+            /// Colleagues, to assign cases.
+            list_users() -> Vec<User>;
+            /// Where the sync stands.
+            sync_status() -> SyncStatus;
+            /// Syncs now; answers with the status after it.
+            sync_now() -> SyncStatus;
+            /// Opens a case for a failed transaction; answers with the case id (the existing one when the transaction is already linked).
+            create_case_from_exception(transaction_id: String) -> String;
+            /// Adds a comment (queued for the server).
+            add_comment(case_id: String, body: String, visibility: Visibility) -> CommentView;
+            /// Changes case fields (queued) and answers with the case.
+            update_case(case_id: String, patch: CasePatch) -> CaseDetail;
+            /// A case typed by the analyst (queued); answers with its id.
+            create_case(input: NewCaseInput) -> String;
+            /// Links a transaction to a case (queued).
+            link_transaction(case_id: String, transaction_id: String) -> CaseDetail;
+            /// Unlinks a transaction from a case (queued).
+            unlink_transaction(case_id: String, transaction_id: String) -> CaseDetail;
+            /// Every queued change, in queue order.
+            outbox_list() -> Vec<OutboxEntryView>;
+            /// Queues failed entries again (`null`: every failed entry).
+            outbox_retry(op_id: Option<String>) -> ();
+            /// Rewrites a refused entry and queues it again.
+            outbox_edit(op_id: String, edit: OutboxEdit) -> ();
+            /// Drops an entry and reverts its local effect.
+            outbox_discard(op_id: String) -> ();
+            /// Forgets a conflict the analyst has read.
+            dismiss_conflict(conflict_id: String) -> ();
+            /// Whether secrets can be stored.
+            keychain_status() -> KeychainStatus;
+            /// The Trading Grid accounts.
+            list_accounts() -> Vec<AccountView>;
+            /// Creates or edits an account (secrets to the keychain only).
+            save_account(input: AccountInput) -> AccountView;
+            /// Removes an account, its secrets and its cache.
+            remove_account(id: String) -> ();
+            /// Opens an account's workspace (`null`: the demo workspace).
+            switch_account(id: Option<String>) -> SyncStatus;
+            /// Tests an account form without saving it (stored secrets fill what the form omits).
+            test_account(input: AccountInput) -> ConnectionTestResult;
+            /// The connectors.
+            list_connectors() -> Vec<ConnectorView>;
+            /// Creates or edits a connector (secret to the keychain only).
+            save_connector(input: ConnectorInput) -> ConnectorView;
+            /// Removes a connector and its secret.
+            remove_connector(id: String) -> ();
+            /// Tests a saved connector.
+            test_connector(id: String) -> ConnectionTestResult;
+            /// The app's background jobs (sync, and next transfers, watchers, connectors) and how each is doing.
+            background_jobs() -> Vec<JobView>;
+        }
+    };
+}
+
+/// Collects the command names (the callback for [`COMMAND_NAMES`]).
+macro_rules! command_names {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $($arg:ident : $ty:ty),* ) -> $answer:ty ; )*) => {
+        /// Every command's name, in declaration order: the shell's build script makes one
+        /// `allow-<name>` permission of each.
+        pub const COMMAND_NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+with_commands!(command_names);
+
+#[cfg(test)]
+mod tests {
+    use super::COMMAND_NAMES;
+
+    #[test]
+    fn every_command_is_declared_once() {
+        let mut names = COMMAND_NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(
+            names.len(),
+            COMMAND_NAMES.len(),
+            "a command is declared twice"
+        );
+        assert!(COMMAND_NAMES.contains(&"list_cases"));
+    }
+}

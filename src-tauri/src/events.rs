@@ -1,0 +1,17 @@
+//! Change events to the window: the app core's batched [`ChangedPayload`]s become the Tauri
+//! event the UI listens to.
+
+use pd_app::events::{ChangeSink, CHANGED_EVENT};
+use pd_domain::ChangedPayload;
+use tauri::{AppHandle, Emitter};
+
+/// Emits each batch as `pd://changed` to every window.
+pub struct WindowEvents(pub AppHandle);
+
+impl ChangeSink for WindowEvents {
+    fn emit(&self, payload: ChangedPayload) {
+        if let Err(error) = self.0.emit(CHANGED_EVENT, payload) {
+            tracing::warn!(%error, "could not emit change event");
+        }
+    }
+}
