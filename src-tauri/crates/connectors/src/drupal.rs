@@ -303,7 +303,9 @@ impl DrupalClient {
                 DrupalAuth::Oauth { .. } => {
                     "No OAuth client secret is stored: enter it and test again.".into()
                 }
-                DrupalAuth::Basic { .. } => "No password is stored: enter it and test again.".into(),
+                DrupalAuth::Basic { .. } => {
+                    "No password is stored: enter it and test again.".into()
+                }
             })
         })?;
         Ok(Self {
@@ -324,7 +326,8 @@ impl DrupalClient {
         attributes: Value,
     ) -> Result<DrupalNode, ConnectorError> {
         check_name(bundle)?;
-        let body = json!({ "data": { "type": format!("node--{bundle}"), "attributes": attributes } });
+        let body =
+            json!({ "data": { "type": format!("node--{bundle}"), "attributes": attributes } });
         let answer = self
             .call(
                 reqwest::Method::POST,
@@ -492,10 +495,7 @@ impl DrupalClient {
         bundle: &str,
     ) -> Result<Value, ConnectorError> {
         let step = "calling JSON:API";
-        let mut request = self
-            .http
-            .request(method, url)
-            .header("accept", JSON_API);
+        let mut request = self.http.request(method, url).header("accept", JSON_API);
         if let Some(body) = body {
             request = request
                 .header("content-type", JSON_API)
@@ -533,7 +533,13 @@ impl DrupalClient {
             429 => Err(ConnectorError::RateLimited(format!(
                 "{site} asks to slow down (HTTP 429); PartnerDesk will try again shortly."
             ))),
-            other => Err(status_error(other, &text, &site, &who, &format!("{} content", server_text(bundle)))),
+            other => Err(status_error(
+                other,
+                &text,
+                &site,
+                &who,
+                &format!("{} content", server_text(bundle)),
+            )),
         }
     }
 }
@@ -554,9 +560,13 @@ fn check_name(name: &str) -> Result<(), ConnectorError> {
 }
 
 fn node_of(data: Option<&Value>, host: &str) -> Result<DrupalNode, ConnectorError> {
-    let data = data
-        .ok_or_else(|| ConnectorError::Unexpected(format!("{host} answered without JSON:API data.")))?;
-    let id = data.get("id").and_then(Value::as_str).filter(|id| !id.is_empty());
+    let data = data.ok_or_else(|| {
+        ConnectorError::Unexpected(format!("{host} answered without JSON:API data."))
+    })?;
+    let id = data
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty());
     let kind = data.get("type").and_then(Value::as_str);
     match (id, kind) {
         (Some(id), Some(kind)) => Ok(DrupalNode {

@@ -21,10 +21,7 @@ pub const MIN_PART_SIZE: usize = 5 * 1024 * 1024;
 pub const MAX_PRESIGN: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// Tests an S3 (or S3-compatible) connector with the default [`ConnectorOptions`].
-pub async fn test_s3(
-    config: &S3Settings,
-    secret_access_key: Option<&str>,
-) -> ConnectionTestResult {
+pub async fn test_s3(config: &S3Settings, secret_access_key: Option<&str>) -> ConnectionTestResult {
     test_s3_with(config, secret_access_key, &ConnectorOptions::default()).await
 }
 
@@ -58,8 +55,9 @@ pub struct ObjectInfo {
 pub struct UploadedPart {
     /// 1 to 10,000.
     pub part_number: u32,
-    /// The part's entity tag, quotes removed.
-    pub etag: String,
+    /// The part's entity tag, quotes removed, when the server lists it (AWS does; some
+    /// S3-compatible stores do not, so keep the ETag each `upload_part` returned).
+    pub etag: Option<String>,
     /// Size in bytes.
     pub size: u64,
 }
@@ -339,13 +337,13 @@ impl S3Client {
                 let number = xml_element(part, "PartNumber").and_then(|n| n.parse().ok());
                 let etag = xml_element(part, "ETag");
                 let size = xml_element(part, "Size").and_then(|n| n.parse().ok());
-                match (number, etag, size) {
-                    (Some(part_number), Some(etag), Some(size)) => parts.push(UploadedPart {
+                match (number, size) {
+                    (Some(part_number), Some(size)) => parts.push(UploadedPart {
                         part_number,
-                        etag: etag.trim_matches('"').to_owned(),
+                        etag: etag.map(|etag| etag.trim_matches('"').to_owned()),
                         size,
                     }),
-                    _ => return Err(self.not_s3("a part without number, ETag or size")),
+                    _ => return Err(self.not_s3("a part without number or size")),
                 }
             }
             let truncated = xml_element(&body, "IsTruncated").as_deref() == Some("true");
@@ -387,7 +385,11 @@ impl S3Client {
             .await?;
         // S3 may answer 200 with an <Error> body when completion fails late.
         if !status.is_success() || body.contains("<Error>") {
-            let status = if status.is_success() { 500 } else { status.as_u16() };
+            let status = if status.is_success() {
+                500
+            } else {
+                status.as_u16()
+            };
             return Err(self.upload_refusal(status, &body, upload_id));
         }
         xml_element(&body, "ETag")
@@ -482,7 +484,10 @@ impl S3Client {
         format!("{}:{}", self.target.host, self.target.port)
     }
 
-    async fn send(&self, request: Request<'_>) -> Result<(reqwest::StatusCode, String), ConnectorError> {
+    async fn send(
+        &self,
+        request: Request<'_>,
+    ) -> Result<(reqwest::StatusCode, String), ConnectorError> {
         let step = request.step;
         let response = self.send_raw(request).await?;
         let status = response.status();
@@ -569,9 +574,9 @@ impl S3Client {
             .get("etag")
             .and_then(|value| value.to_str().ok())
             .map(|etag| etag.trim_matches('"').to_owned());
-        let body = read_capped(response)
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.limit, "reading the answer"))?;
+        let body = read_capped(response).await.map_err(|error| {
+            http_failure(&error, &self.target, self.limit, "reading the answer")
+        })?;
         if !(200..=299).contains(&status) {
             return Err(self.refusal(status, &body, &format!("{verb} to"), permission));
         }
@@ -685,7 +690,10 @@ pub fn check_key(key: &str) -> Result<(), ConnectorError> {
     if key.starts_with('/') || key.contains("//") {
         return refused("it starts with a slash or has an empty segment");
     }
-    if key.split('/').any(|segment| segment == "." || segment == "..") {
+    if key
+        .split('/')
+        .any(|segment| segment == "." || segment == "..")
+    {
         return refused("it has a . or .. segment");
     }
     Ok(())

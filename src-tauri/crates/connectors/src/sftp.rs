@@ -192,10 +192,12 @@ impl SftpClient {
                 .await
                 .map_err(|error| self.interrupted(path, &error))?;
         }
-        let copied = copy(&mut file, writer).await.map_err(|failure| match failure {
-            CopyFailure::Read(error) => self.interrupted(path, &error),
-            CopyFailure::Write(error) => local_error("write the downloaded file", &error),
-        })?;
+        let copied = copy(&mut file, writer)
+            .await
+            .map_err(|failure| match failure {
+                CopyFailure::Read(error) => self.interrupted(path, &error),
+                CopyFailure::Write(error) => local_error("write the downloaded file", &error),
+            })?;
         writer
             .flush()
             .await
@@ -342,10 +344,12 @@ impl SftpClient {
         .await
         .map_err(|_| self.timeout("creating the remote file"))?
         .map_err(|error| self.sftp_error(temporary, &error))?;
-        let copied = copy(reader, &mut file).await.map_err(|failure| match failure {
-            CopyFailure::Read(error) => local_error("read the file to upload", &error),
-            CopyFailure::Write(error) => self.interrupted(temporary, &error),
-        })?;
+        let copied = copy(reader, &mut file)
+            .await
+            .map_err(|failure| match failure {
+                CopyFailure::Read(error) => local_error("read the file to upload", &error),
+                CopyFailure::Write(error) => self.interrupted(temporary, &error),
+            })?;
         file.shutdown()
             .await
             .map_err(|error| self.interrupted(temporary, &error))?;

@@ -200,7 +200,12 @@ impl WixClient {
         check_collection(collection)?;
         let body = json!({ "dataCollectionId": collection, "dataItem": { "data": data } });
         let answer = self
-            .call(reqwest::Method::POST, "/wix-data/v2/items", &body, collection)
+            .call(
+                reqwest::Method::POST,
+                "/wix-data/v2/items",
+                &body,
+                collection,
+            )
             .await?;
         item_of(answer.get("dataItem"), &self.target.host)
     }
@@ -268,7 +273,9 @@ impl WixClient {
                 .iter()
                 .map(|item| item_of(Some(item), &self.target.host))
                 .collect::<Result<_, _>>()?,
-            total: answer.pointer("/pagingMetadata/total").and_then(Value::as_u64),
+            total: answer
+                .pointer("/pagingMetadata/total")
+                .and_then(Value::as_u64),
         })
     }
 

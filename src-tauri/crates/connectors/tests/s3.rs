@@ -311,3 +311,219 @@ async fn s3_refusals_and_foreign_answers_are_told_apart() {
         result.message.len()
     );
 }
+
+// ---- The client's operations against s3s-fs ----
+
+fn client(server: &S3Server) -> pd_connectors::S3Client {
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    pd_connectors::S3Client::new(
+        &config(&endpoint, BUCKET),
+        Some(SECRET),
+        &ConnectorOptions::default(),
+    )
+    .expect("client")
+}
+
+/// Deterministic, non-repeating bytes so a misplaced part changes the object.
+fn payload(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1])
+        .collect()
+}
+
+#[tokio::test]
+async fn put_then_head_then_a_presigned_link_gives_the_same_bytes() {
+    let Some(server) = start_s3().await else {
+        return;
+    };
+    let s3 = client(&server);
+    let body = b"%PDF-1.7 proof of delivery".to_vec();
+    let etag = s3
+        .put_object(
+            "cases/CASE-1/pod.pdf",
+            body.clone(),
+            Some("application/pdf"),
+        )
+        .await
+        .expect("put");
+    assert!(!etag.is_empty());
+    let info = s3
+        .head_object("cases/CASE-1/pod.pdf")
+        .await
+        .expect("head")
+        .expect("object exists");
+    assert_eq!(info.size, body.len() as u64);
+    assert_eq!(info.etag, etag);
+    assert_eq!(
+        s3.head_object("cases/CASE-1/missing.pdf")
+            .await
+            .expect("head"),
+        None
+    );
+
+    let url = s3
+        .presigned_get_url("cases/CASE-1/pod.pdf", Duration::from_secs(300))
+        .expect("presign");
+    assert!(!url.contains(SECRET), "the link never carries the secret");
+    let fetched = reqwest::get(&url).await.expect("GET presigned");
+    assert_eq!(fetched.status(), 200);
+    assert_eq!(fetched.bytes().await.expect("body").to_vec(), body);
+
+    // A tampered link is refused by the server's signature check.
+    let tampered = url.replace("pod.pdf", "other.pdf");
+    assert_eq!(reqwest::get(&tampered).await.expect("GET").status(), 403);
+}
+
+#[tokio::test]
+async fn a_multipart_upload_resumes_from_the_parts_the_server_lists() {
+    let Some(server) = start_s3().await else {
+        return;
+    };
+    let s3 = client(&server);
+    let part = pd_connectors::MIN_PART_SIZE;
+    let data = payload(2 * part + 1234);
+    let key = "packages/CASE-2/evidence.zip";
+    let upload = s3
+        .create_multipart_upload(key, Some("application/zip"))
+        .await
+        .expect("create");
+    let first = s3
+        .upload_part(key, &upload, 1, data[..part].to_vec())
+        .await
+        .expect("part 1");
+    // "Restart": only ListParts tells what the server already holds.
+    let held = s3.list_parts(key, &upload).await.expect("list parts");
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].part_number, 1);
+    assert!(held[0].etag.as_ref().is_none_or(|etag| *etag == first));
+    assert_eq!(held[0].size, part as u64);
+    let second = s3
+        .upload_part(key, &upload, 2, data[part..2 * part].to_vec())
+        .await
+        .expect("part 2");
+    let third = s3
+        .upload_part(key, &upload, 3, data[2 * part..].to_vec())
+        .await
+        .expect("part 3");
+    let held: Vec<(u32, u64)> = s3
+        .list_parts(key, &upload)
+        .await
+        .expect("list parts")
+        .into_iter()
+        .map(|p| (p.part_number, p.size))
+        .collect();
+    assert_eq!(
+        held,
+        vec![(1, part as u64), (2, part as u64), (3, 1234)],
+        "every part confirmed, none twice"
+    );
+    let parts = vec![(1, first), (2, second), (3, third)];
+    s3.complete_multipart_upload(key, &upload, &parts)
+        .await
+        .expect("complete");
+
+    let info = s3.head_object(key).await.expect("head").expect("exists");
+    assert_eq!(info.size, data.len() as u64);
+    let url = s3
+        .presigned_get_url(key, Duration::from_secs(60))
+        .expect("presign");
+    let fetched = reqwest::get(&url)
+        .await
+        .expect("GET")
+        .bytes()
+        .await
+        .expect("body");
+    assert!(
+        fetched.as_ref() == data.as_slice(),
+        "the object is the file, byte for byte"
+    );
+
+    // The upload is gone once completed: completing it again names the problem.
+    let again = s3.complete_multipart_upload(key, &upload, &parts).await;
+    assert!(again.is_err(), "{again:?}");
+}
+
+#[tokio::test]
+async fn an_aborted_upload_leaves_nothing() {
+    let Some(server) = start_s3().await else {
+        return;
+    };
+    let s3 = client(&server);
+    let key = "packages/CASE-3/cancelled.zip";
+    let upload = s3.create_multipart_upload(key, None).await.expect("create");
+    s3.upload_part(key, &upload, 1, payload(1024))
+        .await
+        .expect("part");
+    s3.abort_multipart_upload(key, &upload)
+        .await
+        .expect("abort");
+    assert_eq!(s3.head_object(key).await.expect("head"), None);
+    // The server keeps no part of it: ListParts is refused (AWS) or empty (s3s-fs).
+    match s3.list_parts(key, &upload).await {
+        Ok(parts) => assert!(parts.is_empty(), "{parts:?}"),
+        Err(error) => assert_eq!(error.code().as_str(), "api.not_found", "{error}"),
+    }
+}
+
+#[tokio::test]
+async fn wrong_credentials_and_hostile_keys_are_refused_by_name() {
+    let Some(server) = start_s3().await else {
+        return;
+    };
+    let endpoint = format!("http://127.0.0.1:{}", server.port);
+    let wrong = pd_connectors::S3Client::new(
+        &config(&endpoint, BUCKET),
+        Some("not-the-secret"),
+        &ConnectorOptions::default(),
+    )
+    .expect("client");
+    let error = wrong
+        .put_object("a.txt", b"x".to_vec(), None)
+        .await
+        .expect_err("refused");
+    assert_eq!(error.code().as_str(), "auth.unauthorized", "{error}");
+    assert!(!error.to_string().contains("not-the-secret"));
+
+    let s3 = client(&server);
+    for key in ["", "/etc/passwd", "a/../b", "line\nbreak", "a//b"] {
+        let error = s3
+            .put_object(key, b"x".to_vec(), None)
+            .await
+            .expect_err(key);
+        assert_eq!(error.code().as_str(), "input.invalid", "{key:?}: {error}");
+    }
+    // (A missing bucket: `a_missing_bucket_is_named`; s3s-fs creates buckets on write.)
+}
+
+#[tokio::test]
+async fn a_server_that_closes_mid_upload_is_an_interruption() {
+    // Reads the request head, then hangs up before the body is in.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buffer = [0u8; 1024];
+            let _ = socket.read(&mut buffer).await;
+            drop(socket);
+        }
+    });
+    let s3 = pd_connectors::S3Client::new(
+        &config(&format!("http://127.0.0.1:{port}"), BUCKET),
+        Some(SECRET),
+        &quick_options(5),
+    )
+    .expect("client");
+    let error = s3
+        .upload_part("big.bin", "upload-1", 1, payload(8 * 1024 * 1024))
+        .await
+        .expect_err("cut off");
+    assert!(
+        matches!(error.code().as_str(), "net.interrupted" | "api.unexpected"),
+        "{}: {error}",
+        error.code().as_str()
+    );
+    assert!(error.to_string().contains(&port.to_string()), "{error}");
+}

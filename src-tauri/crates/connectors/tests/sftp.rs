@@ -485,3 +485,204 @@ async fn empty_fields_are_refused_without_a_network_call() {
         &[],
     );
 }
+
+// ---- The client's operations against the real sshd ----
+
+async fn connected(sshd: &Sshd) -> pd_connectors::SftpClient {
+    let options = ConnectorOptions {
+        sftp_host_key: Some(sshd.fingerprint.clone()),
+        ..ConnectorOptions::default()
+    };
+    pd_connectors::SftpClient::connect(
+        &sshd.key_config("client_ed25519", Some(&sshd.inbound())),
+        None,
+        &options,
+    )
+    .await
+    .expect("connect")
+}
+
+#[tokio::test]
+async fn the_client_writes_lists_reads_renames_and_removes() {
+    let Some(sshd) = start_sshd().await else {
+        return;
+    };
+    let client = connected(&sshd).await;
+    assert_eq!(client.host_key(), sshd.fingerprint);
+    let inbound = sshd.inbound();
+    let content: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
+
+    let written = client
+        .write_from_reader(&inbound, "INVOIC_0002.edi", &mut content.as_slice())
+        .await
+        .expect("write");
+    assert_eq!(written, content.len() as u64);
+    // The final name holds the whole file; no temporary name is left behind.
+    let on_disk = std::fs::read(sshd.path("inbound/INVOIC_0002.edi")).expect("on the server");
+    assert!(on_disk == content);
+    let mut names: Vec<String> = client
+        .list(&inbound)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|entry| entry.name)
+        .collect();
+    names.sort();
+    assert_eq!(names, ["INVOIC_0002.edi", "ORDERS_0001.edi"]);
+    let entry = client
+        .list(&inbound)
+        .await
+        .expect("list")
+        .into_iter()
+        .find(|entry| entry.name == "INVOIC_0002.edi")
+        .expect("listed");
+    assert_eq!(entry.kind, pd_connectors::RemoteKind::File);
+    assert_eq!(entry.size, Some(content.len() as u64));
+
+    // Never overwrites a partner's file.
+    let again = client
+        .write_from_reader(&inbound, "INVOIC_0002.edi", &mut &b"other"[..])
+        .await
+        .expect_err("exists");
+    assert_eq!(again.code().as_str(), "api.conflict", "{again}");
+    assert!(std::fs::read(sshd.path("inbound/INVOIC_0002.edi")).expect("kept") == content);
+
+    // Read whole, and resumed from an offset.
+    let local = sshd.path("downloaded.edi");
+    let read = client
+        .read_to_path(&format!("{inbound}/INVOIC_0002.edi"), &local)
+        .await
+        .expect("read");
+    assert_eq!(read, content.len() as u64);
+    assert!(std::fs::read(&local).expect("local") == content);
+    let mut rest = Vec::new();
+    client
+        .read_to_writer(&format!("{inbound}/INVOIC_0002.edi"), 100_000, &mut rest)
+        .await
+        .expect("resume");
+    assert!(rest == content[100_000..]);
+
+    // Moved to processed/, then removed.
+    std::fs::create_dir(sshd.path("inbound/processed")).expect("processed");
+    client
+        .rename(
+            &format!("{inbound}/INVOIC_0002.edi"),
+            &format!("{inbound}/processed/INVOIC_0002.edi"),
+        )
+        .await
+        .expect("rename");
+    assert!(sshd.path("inbound/processed/INVOIC_0002.edi").is_file());
+    assert!(!sshd.path("inbound/INVOIC_0002.edi").exists());
+    client
+        .remove(&format!("{inbound}/processed/INVOIC_0002.edi"))
+        .await
+        .expect("remove");
+    assert!(!sshd.path("inbound/processed/INVOIC_0002.edi").exists());
+
+    let missing = client
+        .read_to_writer(&format!("{inbound}/nope.edi"), 0, &mut Vec::new())
+        .await
+        .expect_err("missing");
+    assert_eq!(missing.code().as_str(), "api.not_found", "{missing}");
+    client.close().await;
+}
+
+#[tokio::test]
+async fn hostile_names_are_refused_and_odd_ones_listed_as_they_are() {
+    let Some(sshd) = start_sshd().await else {
+        return;
+    };
+    let client = connected(&sshd).await;
+    let inbound = sshd.inbound();
+    let long = "x".repeat(256);
+    for name in [
+        "",
+        ".",
+        "..",
+        "../escape.edi",
+        "a/b.edi",
+        "line\nbreak.edi",
+        long.as_str(),
+    ] {
+        let error = client
+            .write_from_reader(&inbound, name, &mut &b"x"[..])
+            .await
+            .expect_err(name);
+        assert_eq!(error.code().as_str(), "input.invalid", "{name:?}: {error}");
+    }
+    assert!(!sshd.path("escape.edi").exists());
+    // A name a partner's system may produce (unicode, newline) is listed unchanged.
+    std::fs::write(sshd.path("inbound/Rechnung über\nzwei Zeilen.pdf"), b"%PDF").expect("odd");
+    let names: Vec<String> = client
+        .list(&inbound)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|entry| entry.name)
+        .collect();
+    assert!(
+        names.iter().any(|n| n == "Rechnung über\nzwei Zeilen.pdf"),
+        "{names:?}"
+    );
+    client.close().await;
+}
+
+#[tokio::test]
+async fn a_server_that_dies_mid_transfer_is_named_and_leaves_no_final_file() {
+    let Some(mut sshd) = start_sshd().await else {
+        return;
+    };
+    let client = connected(&sshd).await;
+    let inbound = sshd.inbound();
+    // A reader that stops the server after the first chunk.
+    struct KillAfterFirst<'a> {
+        sent: bool,
+        sshd: &'a mut Sshd,
+    }
+    impl tokio::io::AsyncRead for KillAfterFirst<'_> {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            if self.sent {
+                // Kill sshd and every session process it forked.
+                let pid = self.sshd.child.id();
+                let _ = Command::new("pkill")
+                    .args(["-KILL", "-P", &pid.to_string()])
+                    .status();
+                let _ = self.sshd.child.kill();
+                std::thread::sleep(Duration::from_millis(200));
+                buf.put_slice(&[7u8; 65536]);
+            } else {
+                self.sent = true;
+                buf.put_slice(&[1u8; 65536]);
+            }
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+    let mut reader = KillAfterFirst {
+        sent: false,
+        sshd: &mut sshd,
+    };
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(60),
+        client.write_from_reader(&inbound, "ORDERS_0002.edi", &mut reader),
+    )
+    .await
+    .expect("fails in time");
+    let error = outcome.expect_err("the server is gone");
+    assert!(
+        matches!(
+            error.code().as_str(),
+            "net.interrupted" | "net.timeout" | "api.unexpected"
+        ),
+        "{}: {error}",
+        error.code().as_str()
+    );
+    assert!(error.to_string().contains("127.0.0.1"), "{error}");
+    assert!(
+        !sshd.path("inbound/ORDERS_0002.edi").exists(),
+        "no half file under the final name"
+    );
+}

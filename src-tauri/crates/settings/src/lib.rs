@@ -25,7 +25,7 @@ pub use file::{load, parse, save, MAX_SETTINGS_BYTES};
 pub use input::{account_from_input, normalized_connector_settings};
 pub use model::*;
 pub use pd_domain::{
-    ConnectorKind, ConnectorSettings, DrupalAuth, DrupalSettings, S3Settings, SftpAuth, SftpSettings,
-    WixSettings,
+    ConnectorKind, ConnectorSettings, DrupalAuth, DrupalSettings, S3Settings, SftpAuth,
+    SftpSettings, WixSettings,
 };
 pub use validate::{validate, validate_account, validate_connector, FieldIssue};

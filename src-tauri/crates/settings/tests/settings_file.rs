@@ -592,7 +592,10 @@ fn form_input_is_checked_like_the_file() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("settings") && err.contains(".auth.kind: unknown variant `kerberos`, expected `password` or `private_key`"),
+        err.contains("settings")
+            && err.contains(
+                ".auth.kind: unknown variant `kerberos`, expected `password` or `private_key`"
+            ),
         "{err}"
     );
     let mut sftp = connector_inputs().remove(0);

@@ -42,7 +42,10 @@ pub async fn silent_server() -> u16 {
 pub fn assert_failure(result: &ConnectionTestResult, code: &str, words: &[&str], secrets: &[&str]) {
     eprintln!(
         "{}: {}",
-        result.code.map(pd_domain::ErrorCode::as_str).unwrap_or("ok"),
+        result
+            .code
+            .map(pd_domain::ErrorCode::as_str)
+            .unwrap_or("ok"),
         result.message
     );
     assert!(
