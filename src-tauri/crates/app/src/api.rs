@@ -120,22 +120,13 @@ pub async fn create_case_from_exception(
     let workspace = writable(state)?;
     let analyst = workspace.info.analyst.clone();
     let case_id = on_store(&workspace, move |store| {
-        let Some(row) = store.exception(&transaction_id)? else {
-            return Ok(Err(AppError::reported(
-                ErrorCode::ExceptionNotFound,
-                format!("Transaction {transaction_id} is not in the exceptions inbox."),
-            )));
-        };
-        if let Some(existing) = row.case_ids.first() {
-            return Ok(Ok(existing.clone()));
-        }
-        let new_case = match new_case_from_exception(&row, uuid::Uuid::new_v4().to_string()) {
-            Ok(new_case) => new_case,
-            Err(error) => return Ok(Err(error)),
-        };
-        store
-            .create_local_case(&new_case, &analyst, Utc::now())
-            .map(Ok)
+        Ok(open_case_for_exception(
+            store,
+            &transaction_id,
+            &analyst,
+            uuid::Uuid::new_v4().to_string(),
+            Utc::now(),
+        ))
     })
     .await??;
     changed(
@@ -144,6 +135,29 @@ pub async fn create_case_from_exception(
         &[Topic::Cases, Topic::Exceptions, Topic::Outbox],
     );
     Ok(case_id)
+}
+
+/// The body of [`create_case_from_exception`] on one store, with the new case's id and the time
+/// given (the UI fixtures are written through it with fixed ones): the case id, the existing one
+/// when the transaction is already linked.
+pub fn open_case_for_exception(
+    store: &Store,
+    transaction_id: &str,
+    analyst: &str,
+    case_id: String,
+    now: chrono::DateTime<Utc>,
+) -> CommandResult<String> {
+    let Some(row) = store.exception(transaction_id)? else {
+        return Err(AppError::reported(
+            ErrorCode::ExceptionNotFound,
+            format!("Transaction {transaction_id} is not in the exceptions inbox."),
+        ));
+    };
+    if let Some(existing) = row.case_ids.first() {
+        return Ok(existing.clone());
+    }
+    let new_case = new_case_from_exception(&row, case_id)?;
+    Ok(store.create_local_case(&new_case, analyst, now)?)
 }
 
 /// Adds a comment (queued for the server); the view says it is pending.
