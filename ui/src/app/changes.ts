@@ -9,8 +9,9 @@ import {
   type QueryClient,
   type UseMutationOptions,
 } from "@tanstack/react-query";
-import { TOPICS, type Topic } from "./topics";
+import { CHANGED_EVENT, TOPICS, type Topic } from "./topics";
 import type { QueryRoot } from "./queryKeys";
+import type { ChangedPayload } from "../bindings";
 
 export type { Topic };
 
@@ -52,16 +53,13 @@ export function invalidateTopics(client: QueryClient, topics: readonly unknown[]
 /** Every topic: a workspace switch makes every cached answer stale. */
 export const ALL_TOPICS: readonly Topic[] = TOPICS;
 
-/** The `pd://changed` event name. */
-export const CHANGED_EVENT = "pd://changed";
-
 /** Subscribes to `pd://changed` for the lifetime of the component; call once near the root. */
 export function useChangedEvents(): void {
   const client = useQueryClient();
   useEffect(() => {
     let unlisten: (() => void) | undefined;
     let cancelled = false;
-    listen<{ topics?: unknown }>(CHANGED_EVENT, (event) => {
+    listen<Partial<ChangedPayload> | null>(CHANGED_EVENT, (event) => {
       const topics = Array.isArray(event.payload?.topics) ? event.payload.topics : [];
       void invalidateTopics(client, topics);
     })

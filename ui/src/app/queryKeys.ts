@@ -24,6 +24,7 @@ export const keys = {
   keychain: () => key("settings", "keychain"),
   accounts: () => key("settings", "accounts"),
   connectors: () => key("settings", "connectors"),
+  jobs: () => key("jobs", "list"),
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -18,6 +18,8 @@ import type {
   ExceptionPage,
   ExceptionQuery,
   ExceptionRow,
+  ErrorCode,
+  JobView,
   KeychainStatus,
   NewCaseInput,
   OutboxEdit,
@@ -29,6 +31,7 @@ import type {
   SyncStatus,
   Visibility,
 } from "../bindings";
+import { COMMAND_NAMES, type CommandName } from "../bindings/commands";
 import { activityFor, makeFixture, type Fixture } from "./fixture";
 import { caseFromException } from "./generated";
 import { STATUS_LABELS } from "../lib/format";
@@ -47,6 +50,8 @@ export interface MockOptions {
   keychainAvailable?: boolean;
   /** Start with no accounts and no connectors. */
   noSettings?: boolean;
+  /** The background jobs `background_jobs` reports (default: the sync job, running). */
+  jobs?: JobView[];
 }
 
 /** Settings the mock keeps: views as listed, secrets apart (the "keychain"), never returned. */
@@ -62,6 +67,8 @@ export interface MockBackend {
   fixture: Fixture;
   sync: SyncStatus;
   settings: MockSettings;
+  jobs: JobView[];
+  /** Answers one command by name; an unknown name is an `ipc.failed` rejection, as in the app. */
   handle: (cmd: string, args?: Record<string, unknown>) => unknown;
 }
 
@@ -108,8 +115,7 @@ function seedSettings(): MockSettings {
           host: "sftp.tidewater-freight.example",
           port: 22,
           user: "demoretail",
-          auth: "password",
-          private_key_path: null,
+          auth: { kind: "password" },
           remote_dir: "/outbound/pod",
         },
         secretSet: true,
@@ -129,7 +135,7 @@ function seedSettings(): MockSettings {
       {
         id: "conn-drupal",
         name: "Partner knowledge base",
-        settings: { kind: "drupal", base_url: "https://support.demoretail.example", auth: "oauth", client_or_user: "partnerdesk" },
+        settings: { kind: "drupal", base_url: "https://support.demoretail.example", auth: { kind: "oauth", client_id: "partnerdesk" } },
         secretSet: false,
       },
     ],
@@ -150,8 +156,12 @@ function slaState(c: Case, now: number): SlaState {
   return "on_track";
 }
 
-function err(code: string, message: string): never {
+function err(code: ErrorCode, message: string): never {
   throw { code, message };
+}
+
+function isCommandName(cmd: string): cmd is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(cmd);
 }
 
 /** Builds a backend over a fresh fixture. */
@@ -176,6 +186,15 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     keychainUnavailable: !keychainAvailable,
     ...options.sync,
   };
+  const jobs: JobView[] = options.jobs ?? [
+    {
+      name: `Sync: ${sync.workspaceName}`,
+      state: "running",
+      restarts: 0,
+      lastFailure: null,
+      startedAt: new Date(now() - 2 * 3_600_000).toISOString(),
+    },
+  ];
   const fixedCounts = options.sync !== undefined && "pendingChanges" in options.sync;
   let nextId = 1;
   const newId = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${nextId++}`;
@@ -411,7 +430,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     };
   };
 
-  const handle = (cmd: string, args: Record<string, unknown> = {}): unknown => {
+  /** One case per command: a misspelt name or a missing command fails the type check. */
+  const answer = (cmd: CommandName, args: Record<string, unknown>): unknown => {
     switch (cmd) {
       case "list_cases":
         return listCases(args.query as CaseQuery);
@@ -488,7 +508,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "add_comment": {
         const caseId = args.caseId as string;
         const body = String(args.body ?? "").trim();
-        if (!body) err("validation.empty", "A comment needs some text.");
+        if (!body) err("input.invalid", "A comment needs some text.");
         const comment: CommentView = {
           id: `${caseId}-local-${Math.floor(Math.random() * 1e9)}`,
           caseId,
@@ -518,10 +538,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       }
       case "create_case": {
         const input = args.input as NewCaseInput;
-        if (!input?.title?.trim()) err("validation.title", "A case needs a title.");
+        if (!input?.title?.trim()) err("input.invalid", "A case needs a title.");
         const partner =
           fixture.partners.find((p) => p.partnerCompanyId === input.partnerId) ??
-          err("validation.partner", "Choose a partner from the directory.");
+          err("input.invalid", "Choose a partner from the directory.");
         const id = newId("case-local");
         const at = new Date(now()).toISOString();
         const c: Case = {
@@ -568,9 +588,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "unlink_transaction": {
         const c = findCase(args.caseId as string);
         const tid = String(args.transactionId ?? "").trim();
-        if (!tid) err("validation.transaction", "Enter a transaction id.");
+        if (!tid) err("input.invalid", "Enter a transaction id.");
         const linking = cmd === "link_transaction";
-        if (linking && c.linkedTransactions.includes(tid)) err("validation.duplicate", "This transaction is already linked.");
+        if (linking && c.linkedTransactions.includes(tid)) err("input.invalid", "This transaction is already linked.");
         c.linkedTransactions = linking ? [...c.linkedTransactions, tid] : c.linkedTransactions.filter((t) => t !== tid);
         const others = (fixture.txnCases.get(tid) ?? []).filter((x) => x !== c.id);
         fixture.txnCases.set(tid, linking ? [...others, c.id] : others);
@@ -591,8 +611,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         return null;
       }
       case "outbox_edit": {
-        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("outbox.not_found", "This change was already sent or discarded.");
-        if (e.state !== "failed") err("outbox.not_failed", "Only a change the server refused can be edited.");
+        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("store.not_found", "This change was already sent or discarded.");
+        if (e.state !== "failed") err("store.invalid", "Only a change the server refused can be edited.");
         const edit = args.edit as OutboxEdit;
         if (e.op?.op === "add_comment" && edit.body) {
           e.op = { ...e.op, body: edit.body };
@@ -609,15 +629,15 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           applyPatch(findCase(e.caseId), edit.patch);
           e.summary = patchWords(edit.patch);
         } else {
-          err("validation.edit", "Nothing to change in this entry.");
+          err("input.invalid", "Nothing to change in this entry.");
         }
         e.state = "pending";
         e.lastError = null;
         return null;
       }
       case "outbox_discard": {
-        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("outbox.not_found", "This change was already sent or discarded.");
-        if (e.state === "in_flight") err("outbox.in_flight", "This change is being sent right now.");
+        const e = fixture.outbox.find((x) => x.opId === args.opId) ?? err("store.not_found", "This change was already sent or discarded.");
+        if (e.state === "in_flight") err("store.invalid", "This change is being sent right now.");
         fixture.outbox = fixture.outbox.filter((x) => x !== e);
         const commentId = fixture.opComment.get(e.opId);
         if (commentId) fixture.comments.set(e.caseId, (fixture.comments.get(e.caseId) ?? []).filter((m) => m.id !== commentId));
@@ -646,8 +666,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "save_account": {
         needKeychain();
         const input = args.input as AccountInput;
-        if (!input.name.trim()) err("validation.name", "Give the account a name.");
-        if (!input.companyId.trim()) err("validation.company_id", "Enter the company id (BUID).");
+        if (!input.name.trim()) err("input.invalid", "Give the account a name.");
+        if (!input.companyId.trim()) err("input.invalid", "Enter the company id (BUID).");
         const id = input.id ?? newId("acct");
         const existing = settings.accounts.find((a) => a.id === id);
         for (const [field, value] of [
@@ -695,7 +715,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         if (!keychainAvailable && (!input.consumerKey || !input.consumerSecret))
           result = { ok: false, code: "keychain.unavailable", message: "The stored key and secret cannot be read: the system keychain is unavailable." };
         else if (!key || !secret)
-          result = { ok: false, code: "auth.missing", message: "Enter the consumer key and secret." };
+          result = { ok: false, code: "account.secret_missing", message: "Enter the consumer key and secret." };
         else if (input.hostKind === "custom" && /unreachable|invalid/.test(input.customUrl ?? ""))
           result = { ok: false, code: "net.dns", message: `The host in ${input.customUrl} could not be found. Check the URL.` };
         else if (/revoked|wrong/.test(secret))
@@ -712,7 +732,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "save_connector": {
         needKeychain();
         const input = args.input as ConnectorInput;
-        if (!input.name.trim()) err("validation.name", "Give the connector a name.");
+        if (!input.name.trim()) err("input.invalid", "Give the connector a name.");
         const id = input.id ?? newId("conn");
         if (input.secret === "") settings.keychain.delete(`connector:${id}`);
         else if (input.secret !== null) settings.keychain.set(`connector:${id}`, input.secret);
@@ -736,8 +756,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         const c = settings.connectors.find((x) => x.id === args.id) ?? err("settings.not_found", "This connector no longer exists.");
         const s = c.settings;
         let result: ConnectionTestResult;
-        if (!c.secretSet && !(s.kind === "sftp" && s.auth === "private_key"))
-          result = { ok: false, code: "auth.missing", message: "No secret is stored for this connector. Edit it and enter one." };
+        if (!c.secretSet && !(s.kind === "sftp" && s.auth.kind === "private_key"))
+          result = { ok: false, code: "account.secret_missing", message: "No secret is stored for this connector. Edit it and enter one." };
         else if (s.kind === "sftp")
           result = { ok: true, code: null, message: `Connected to ${s.host}:${s.port} as ${s.user}; ${s.remote_dir ?? "the home folder"} can be read and written.` };
         else if (s.kind === "s3")
@@ -746,10 +766,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         else result = { ok: true, code: null, message: `Signed in to ${s.base_url}.` };
         return result;
       }
-      default:
-        return err("ipc.unknown_command", `The app does not know the command ${cmd}.`);
+      case "background_jobs":
+        return jobs.map((j) => ({ ...j }));
+      default: {
+        const unhandled: never = cmd;
+        return err("ipc.failed", `The mock does not answer the command ${String(unhandled)}.`);
+      }
     }
   };
 
-  return { fixture, sync, settings, handle };
+  const handle = (cmd: string, args: Record<string, unknown> = {}): unknown =>
+    isCommandName(cmd) ? answer(cmd, args) : err("ipc.failed", `Command ${cmd} not found`);
+
+  return { fixture, sync, settings, jobs, handle };
 }

@@ -1,9 +1,9 @@
 // The IPC layer: argument names match the contract, errors always come out as {code, message}.
 import { describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import { IpcError, emptyCaseQuery, ipc, toIpcError } from "../lib/ipc";
+import { IpcError, api, toIpcError } from "../lib/ipc";
+import { emptyCaseQuery, initialCaseListState, loadSavedViews, storeSavedViews } from "../features/cases/caseListState";
 import { rootsForTopics } from "../app/changes";
-import { loadSavedViews, storeSavedViews, initialCaseListState } from "../features/cases/caseListState";
 
 describe("ipc", () => {
   it("sends the argument names of the contract", async () => {
@@ -12,12 +12,12 @@ describe("ipc", () => {
       seen.push([cmd, args]);
       return cmd === "create_case_from_exception" ? "case-9" : null;
     });
-    await ipc.listCases(emptyCaseQuery());
-    await ipc.getCase("c1");
-    await ipc.listPartners(null);
-    await expect(ipc.createCaseFromException("TX1")).resolves.toBe("case-9");
-    await ipc.addComment("c1", "hi", "internal");
-    await ipc.updateCase("c1", { owner: null });
+    await api.listCases(emptyCaseQuery());
+    await api.getCase("c1");
+    await api.listPartners(null);
+    await expect(api.createCaseFromException("TX1")).resolves.toBe("case-9");
+    await api.addComment("c1", "hi", "internal");
+    await api.updateCase("c1", { owner: null });
     expect(seen).toEqual([
       ["list_cases", { query: emptyCaseQuery() }],
       ["get_case", { id: "c1" }],
@@ -32,7 +32,7 @@ describe("ipc", () => {
     mockIPC(() => {
       throw { code: "net.offline", message: "You are offline." };
     });
-    const error = await ipc.syncNow().catch((e: unknown) => e);
+    const error = await api.syncNow().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(IpcError);
     expect(error).toMatchObject({ code: "net.offline", message: "You are offline." });
   });

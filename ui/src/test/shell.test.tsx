@@ -5,6 +5,7 @@ import { act, fireEvent, screen, waitFor } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
 import type { SyncStatus } from "../bindings";
 import { renderApp } from "./render";
+import { CHANGED_EVENT } from "../app/topics";
 import { createMockBackend } from "../mock/backend";
 import { clockTime } from "../lib/format";
 
@@ -67,13 +68,13 @@ describe("shell", () => {
     const before = callsOf("list_cases").length;
     backend.fixture.cases[0] = { ...backend.fixture.cases[0], title: "Renamed by the partner" };
     await act(async () => {
-      await emit("pd://changed", { topics: ["cases"] });
+      await emit(CHANGED_EVENT, { topics: ["cases"] });
     });
     expect(await screen.findByText("Renamed by the partner")).toBeInTheDocument();
     expect(callsOf("list_cases").length).toBeGreaterThan(before);
     const syncCalls = callsOf("sync_status").length;
     await act(async () => {
-      await emit("pd://changed", { topics: ["sync"] });
+      await emit(CHANGED_EVENT, { topics: ["sync"] });
     });
     await waitFor(() => expect(callsOf("sync_status").length).toBeGreaterThan(syncCalls));
   });

@@ -3,7 +3,6 @@
 // server values, documents, linking and unlinking transactions, and the activity timeline.
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { CaseDetail, CommentView, ConflictView, Priority, CaseStatus, Transaction, Visibility } from "../../bindings";
-import { emptyExceptionQuery } from "../../lib/ipc";
 import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../outbox/outbox";
 import {
   KIND_LABELS,
@@ -21,7 +20,7 @@ import { useNow } from "../../lib/useDebounced";
 import { Avatar, ErrorState, PriorityMark, SlaMark, Spinner, StatusPill } from "../../components/bits";
 import { Options, Select } from "../../components/form";
 import { contentKey } from "../exceptions/transactions";
-import { useExceptionList } from "../exceptions/hooks";
+import { emptyExceptionQuery, useExceptionList } from "../exceptions/hooks";
 import { useOutbox } from "../outbox/hooks";
 import { useUsers } from "../partners/hooks";
 import { UserOptions } from "../partners/UserOptions";

@@ -1,7 +1,22 @@
 // What the analyst has chosen on the case list (tab, filters, search, sort), kept above the
 // screen so it survives opening a case and coming back, and saved views of it in localStorage.
 import type { CaseKind, CaseQuery, CaseSortField, CaseStatus } from "../../bindings";
-import { emptyCaseQuery } from "../../lib/ipc";
+
+/** The default case query: everything, most recently updated first. */
+export function emptyCaseQuery(): CaseQuery {
+  return {
+    search: null,
+    statuses: [],
+    partnerIds: [],
+    kinds: [],
+    owners: [],
+    slaBreached: false,
+    sort: "updated",
+    descending: true,
+    offset: 0,
+    limit: 0,
+  };
+}
 
 /** The case list's filters, search and sort. */
 export interface CaseListState {

@@ -2,7 +2,7 @@
 // mutation names the change topics its command touches and is invalidated through them.
 import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { CaseDetail, CasePatch, CaseQuery, CommentView, NewCaseInput, Visibility } from "../../bindings";
-import { ipc } from "../../lib/ipc";
+import { api } from "../../lib/ipc";
 import { PAGE_SIZE, keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
 
@@ -10,7 +10,7 @@ import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
 export function casePageQuery(q: CaseQuery, page: number) {
   return {
     queryKey: keys.casePage(q, page),
-    queryFn: () => ipc.listCases({ ...q, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+    queryFn: () => api.listCases({ ...q, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
   };
 }
 
@@ -18,14 +18,14 @@ export function casePageQuery(q: CaseQuery, page: number) {
 export function useCaseCounts(q: CaseQuery) {
   return useQuery({
     queryKey: keys.caseCounts(q),
-    queryFn: () => ipc.caseStatusCounts(q),
+    queryFn: () => api.caseStatusCounts(q),
     placeholderData: keepPreviousData,
   });
 }
 
 /** One case with its thread, activity and links. */
 export function useCase(id: string, options: { enabled?: boolean } = {}) {
-  return useQuery({ queryKey: keys.caseDetail(id), queryFn: () => ipc.getCase(id), enabled: options.enabled });
+  return useQuery({ queryKey: keys.caseDetail(id), queryFn: () => api.getCase(id), enabled: options.enabled });
 }
 
 /** Puts a command's answer in the case's cache entry at once. */
@@ -42,7 +42,7 @@ export function useAddComment(
   const client = useQueryClient();
   return useTopicMutation({
     ...callbacks,
-    mutationFn: ({ body, visibility }) => ipc.addComment(caseId, body, visibility),
+    mutationFn: ({ body, visibility }) => api.addComment(caseId, body, visibility),
     topics: ["cases", "outbox"],
     onSuccess: (comment, ...rest) => {
       client.setQueryData<CaseDetail>(keys.caseDetail(caseId), (old) =>
@@ -57,7 +57,7 @@ export function useAddComment(
 export function useUpdateCase(caseId: string) {
   const setCase = useSetCase();
   return useTopicMutation({
-    mutationFn: (patch: CasePatch) => ipc.updateCase(caseId, patch),
+    mutationFn: (patch: CasePatch) => api.updateCase(caseId, patch),
     topics: ["cases", "outbox"],
     onSuccess: setCase,
   });
@@ -67,7 +67,7 @@ export function useUpdateCase(caseId: string) {
 export function useCreateCase(callbacks: MutationCallbacks<string, NewCaseInput> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (input: NewCaseInput) => ipc.createCase(input),
+    mutationFn: (input: NewCaseInput) => api.createCase(input),
     topics: ["cases", "outbox"],
   });
 }
@@ -77,7 +77,7 @@ export function useLinkTransaction(caseId: string, callbacks: MutationCallbacks<
   const setCase = useSetCase();
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (transactionId: string) => ipc.linkTransaction(caseId, transactionId),
+    mutationFn: (transactionId: string) => api.linkTransaction(caseId, transactionId),
     topics: ["cases", "exceptions", "outbox"],
     onSuccess: (next, ...rest) => {
       setCase(next);
@@ -90,7 +90,7 @@ export function useLinkTransaction(caseId: string, callbacks: MutationCallbacks<
 export function useUnlinkTransaction(caseId: string) {
   const setCase = useSetCase();
   return useTopicMutation({
-    mutationFn: (transactionId: string) => ipc.unlinkTransaction(caseId, transactionId),
+    mutationFn: (transactionId: string) => api.unlinkTransaction(caseId, transactionId),
     topics: ["cases", "exceptions", "outbox"],
     onSuccess: setCase,
   });
@@ -99,7 +99,7 @@ export function useUnlinkTransaction(caseId: string) {
 /** Dismisses a conflict kept on a case (the case refreshes whether or not it worked). */
 export function useDismissConflict() {
   return useTopicMutation({
-    mutationFn: (conflictId: string) => ipc.dismissConflict(conflictId),
+    mutationFn: (conflictId: string) => api.dismissConflict(conflictId),
     topics: ["cases"],
     invalidateOn: "settled",
   });

@@ -1,14 +1,13 @@
 // The exceptions inbox: failed and undelivered transactions from Lens, filtered by partner,
 // document type and error code, searchable, each one a click away from a case.
 import { useMemo, useState } from "react";
-import { emptyExceptionQuery } from "../../lib/ipc";
 import { count } from "../../lib/format";
 import { useDebounced } from "../../lib/useDebounced";
 import { ExceptionTable } from "./ExceptionTable";
 import { EmptyState } from "../../components/bits";
 import { Options, SearchBox, Select } from "../../components/form";
 import { PartnerOptions } from "../partners/PartnerOptions";
-import { useExceptionFacets } from "./hooks";
+import { emptyExceptionQuery, useExceptionFacets } from "./hooks";
 
 /** See the module comment. */
 export function ExceptionsScreen() {

@@ -2,7 +2,7 @@
 // list, the marks on cases and the counts all move.
 import { useQuery } from "@tanstack/react-query";
 import type { OutboxEdit } from "../../bindings";
-import { ipc } from "../../lib/ipc";
+import { api } from "../../lib/ipc";
 import { keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
 
@@ -10,7 +10,7 @@ import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
 export function useOutbox(options: { poll?: boolean } = {}) {
   return useQuery({
     queryKey: keys.outbox(),
-    queryFn: () => ipc.outboxList(),
+    queryFn: () => api.outboxList(),
     refetchInterval: options.poll ? 15_000 : undefined,
   });
 }
@@ -18,7 +18,7 @@ export function useOutbox(options: { poll?: boolean } = {}) {
 /** Queues a failed entry again; `null` queues every failed entry. */
 export function useOutboxRetry() {
   return useTopicMutation({
-    mutationFn: (opId: string | null) => ipc.outboxRetry(opId),
+    mutationFn: (opId: string | null) => api.outboxRetry(opId),
     topics: ["outbox"],
     invalidateOn: "settled",
   });
@@ -28,7 +28,7 @@ export function useOutboxRetry() {
 export function useOutboxEdit(opId: string, callbacks: MutationCallbacks<null, OutboxEdit> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (edit: OutboxEdit) => ipc.outboxEdit(opId, edit),
+    mutationFn: (edit: OutboxEdit) => api.outboxEdit(opId, edit),
     topics: ["outbox"],
   });
 }
@@ -37,7 +37,7 @@ export function useOutboxEdit(opId: string, callbacks: MutationCallbacks<null, O
 export function useOutboxDiscard(callbacks: MutationCallbacks<null, string> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (opId: string) => ipc.outboxDiscard(opId),
+    mutationFn: (opId: string) => api.outboxDiscard(opId),
     topics: ["outbox"],
   });
 }

@@ -2,7 +2,8 @@
 // and exceptions.
 import { useEffect, useMemo, useState } from "react";
 import type { PartnerRow } from "../../bindings";
-import { emptyCaseQuery, emptyExceptionQuery } from "../../lib/ipc";
+import { emptyCaseQuery } from "../cases/caseListState";
+import { emptyExceptionQuery } from "../exceptions/hooks";
 import { SearchBox } from "../../components/form";
 import { usePartner, usePartners } from "./hooks";
 import { count } from "../../lib/format";

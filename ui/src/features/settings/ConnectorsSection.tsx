@@ -1,7 +1,14 @@
 // Connectors to the systems around Trading Grid (SFTP, S3, Wix, Drupal): list, add/edit with the
 // same keychain rules for secrets as accounts, test a saved connector, remove one.
 import { useState } from "react";
-import type { ConnectionTestResult, ConnectorKind, ConnectorSettings, ConnectorView } from "../../bindings";
+import type {
+  ConnectionTestResult,
+  ConnectorKind,
+  ConnectorSettings,
+  ConnectorView,
+  DrupalAuth,
+  SftpAuth,
+} from "../../bindings";
 import { allValid, bucketName, hostName, httpUrl, port, required, type Problem } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Spinner } from "../../components/bits";
@@ -23,7 +30,7 @@ interface Fields {
   host: string;
   port: string;
   user: string;
-  sftpAuth: "password" | "private_key";
+  sftpAuth: SftpAuth["kind"];
   privateKeyPath: string;
   remoteDir: string;
   endpoint: string;
@@ -32,7 +39,7 @@ interface Fields {
   accessKeyId: string;
   siteId: string;
   baseUrl: string;
-  drupalAuth: "oauth" | "basic";
+  drupalAuth: DrupalAuth["kind"];
   clientOrUser: string;
 }
 
@@ -61,8 +68,8 @@ function fieldsOf(settings: ConnectorSettings | null): Fields {
         host: settings.host,
         port: String(settings.port),
         user: settings.user,
-        sftpAuth: settings.auth === "private_key" ? "private_key" : "password",
-        privateKeyPath: settings.private_key_path ?? "",
+        sftpAuth: settings.auth.kind,
+        privateKeyPath: settings.auth.kind === "private_key" ? settings.auth.path : "",
         remoteDir: settings.remote_dir ?? "",
       };
     case "s3":
@@ -79,8 +86,8 @@ function fieldsOf(settings: ConnectorSettings | null): Fields {
       return {
         ...f,
         baseUrl: settings.base_url,
-        drupalAuth: settings.auth === "basic" ? "basic" : "oauth",
-        clientOrUser: settings.client_or_user,
+        drupalAuth: settings.auth.kind,
+        clientOrUser: settings.auth.kind === "basic" ? settings.auth.user : settings.auth.client_id,
       };
   }
 }
@@ -94,8 +101,7 @@ function settingsOf(kind: ConnectorKind, f: Fields): ConnectorSettings {
         host: f.host.trim(),
         port: Number(f.port.trim()),
         user: f.user.trim(),
-        auth: f.sftpAuth,
-        private_key_path: f.sftpAuth === "private_key" ? opt(f.privateKeyPath) : null,
+        auth: f.sftpAuth === "private_key" ? { kind: "private_key", path: f.privateKeyPath.trim() } : { kind: "password" },
         remote_dir: opt(f.remoteDir),
       };
     case "s3":
@@ -109,7 +115,14 @@ function settingsOf(kind: ConnectorKind, f: Fields): ConnectorSettings {
     case "wix":
       return { kind, site_id: f.siteId.trim() };
     case "drupal":
-      return { kind, base_url: f.baseUrl.trim(), auth: f.drupalAuth, client_or_user: f.clientOrUser.trim() };
+      return {
+        kind,
+        base_url: f.baseUrl.trim(),
+        auth:
+          f.drupalAuth === "basic"
+            ? { kind: "basic", user: f.clientOrUser.trim() }
+            : { kind: "oauth", client_id: f.clientOrUser.trim() },
+      };
   }
 }
 
@@ -293,7 +306,7 @@ function describe(settings: ConnectorSettings): string {
     case "wix":
       return `Site ${settings.site_id}`;
     case "drupal":
-      return `${settings.base_url} · ${settings.auth === "basic" ? "user" : "OAuth client"} ${settings.client_or_user}`;
+      return `${settings.base_url} · ${settings.auth.kind === "basic" ? `user ${settings.auth.user}` : `OAuth client ${settings.auth.client_id}`}`;
   }
 }
 

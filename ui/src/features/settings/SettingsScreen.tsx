@@ -1,9 +1,10 @@
-// Settings: the keychain notice when secrets cannot be stored, Trading Grid accounts (workspaces)
-// and connectors.
+// Settings: the keychain notice when secrets cannot be stored, Trading Grid accounts (workspaces),
+// connectors and the background jobs.
 import { useSyncStatus } from "../../app/sync";
 import { useKeychainStatus } from "./hooks";
 import { AccountsSection } from "./AccountsSection";
 import { ConnectorsSection } from "./ConnectorsSection";
+import { JobsSection } from "./JobsSection";
 
 function KeychainNotice() {
   const status = useKeychainStatus();
@@ -40,6 +41,7 @@ export function SettingsScreen() {
       <KeychainNotice />
       <AccountsSection demoActive={sync.data?.isDemo ?? false} />
       <ConnectorsSection />
+      <JobsSection />
     </section>
   );
 }

@@ -1,19 +1,25 @@
-// Settings' queries and actions, one hook each: the keychain, accounts (workspaces) and
-// connectors. Saving or removing changes the `settings` topic; accounts also move the sync state.
+// Settings' queries and actions, one hook each: the keychain, accounts (workspaces), connectors
+// and the background jobs. Saving or removing changes the `settings` topic; accounts also move the
+// sync state.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { AccountInput, AccountView, ConnectionTestResult, ConnectorInput, ConnectorView } from "../../bindings";
-import { ipc } from "../../lib/ipc";
+import { api } from "../../lib/ipc";
 import { keys } from "../../app/queryKeys";
 import { ALL_TOPICS, invalidateTopics, useTopicMutation, type MutationCallbacks } from "../../app/changes";
 
+/** The app's background jobs and how each is doing (refreshed by the `jobs` topic). */
+export function useBackgroundJobs() {
+  return useQuery({ queryKey: keys.jobs(), queryFn: () => api.backgroundJobs() });
+}
+
 /** Whether the system keychain can be used. */
 export function useKeychainStatus() {
-  return useQuery({ queryKey: keys.keychain(), queryFn: () => ipc.keychainStatus() });
+  return useQuery({ queryKey: keys.keychain(), queryFn: () => api.keychainStatus() });
 }
 
 /** The Trading Grid accounts. */
 export function useAccounts() {
-  return useQuery({ queryKey: keys.accounts(), queryFn: () => ipc.listAccounts() });
+  return useQuery({ queryKey: keys.accounts(), queryFn: () => api.listAccounts() });
 }
 
 /** What `useSaveAccount` knew before saving: whether this is the first account. */
@@ -26,7 +32,7 @@ export function useSaveAccount(callbacks: MutationCallbacks<AccountView, Account
   const client = useQueryClient();
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (input: AccountInput) => ipc.saveAccount(input),
+    mutationFn: (input: AccountInput) => api.saveAccount(input),
     onMutate: () => ({ first: (client.getQueryData<AccountView[]>(keys.accounts()) ?? []).length === 0 }),
     topics: ["settings", "sync"],
   });
@@ -36,7 +42,7 @@ export function useSaveAccount(callbacks: MutationCallbacks<AccountView, Account
 export function useRemoveAccount(callbacks: MutationCallbacks<null, string> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (id: string) => ipc.removeAccount(id),
+    mutationFn: (id: string) => api.removeAccount(id),
     topics: ["settings", "sync"],
   });
 }
@@ -45,7 +51,7 @@ export function useRemoveAccount(callbacks: MutationCallbacks<null, string> = {}
 export function useSwitchAccount() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: (id: string | null) => ipc.switchAccount(id),
+    mutationFn: (id: string | null) => api.switchAccount(id),
     onSuccess: (status) => {
       client.setQueryData(keys.sync(), status);
       void invalidateTopics(client, ALL_TOPICS);
@@ -55,19 +61,19 @@ export function useSwitchAccount() {
 
 /** "Test connection" for an account as typed (stored secrets fill what the input omits). */
 export function useTestAccount(callbacks: MutationCallbacks<ConnectionTestResult, AccountInput> = {}) {
-  return useMutation({ ...callbacks, mutationFn: (input: AccountInput) => ipc.testAccount(input) });
+  return useMutation({ ...callbacks, mutationFn: (input: AccountInput) => api.testAccount(input) });
 }
 
 /** The connectors. */
 export function useConnectors() {
-  return useQuery({ queryKey: keys.connectors(), queryFn: () => ipc.listConnectors() });
+  return useQuery({ queryKey: keys.connectors(), queryFn: () => api.listConnectors() });
 }
 
 /** Saves a connector (new or edited). */
 export function useSaveConnector(callbacks: MutationCallbacks<ConnectorView, ConnectorInput> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (input: ConnectorInput) => ipc.saveConnector(input),
+    mutationFn: (input: ConnectorInput) => api.saveConnector(input),
     topics: ["settings"],
   });
 }
@@ -76,12 +82,12 @@ export function useSaveConnector(callbacks: MutationCallbacks<ConnectorView, Con
 export function useRemoveConnector(callbacks: MutationCallbacks<null, string> = {}) {
   return useTopicMutation({
     ...callbacks,
-    mutationFn: (id: string) => ipc.removeConnector(id),
+    mutationFn: (id: string) => api.removeConnector(id),
     topics: ["settings"],
   });
 }
 
 /** "Test connection" for a saved connector. */
 export function useTestConnector(id: string, callbacks: MutationCallbacks<ConnectionTestResult, void> = {}) {
-  return useMutation({ ...callbacks, mutationFn: () => ipc.testConnector(id) });
+  return useMutation({ ...callbacks, mutationFn: () => api.testConnector(id) });
 }

@@ -234,7 +234,7 @@ describe("settings: connectors", () => {
       input: {
         id: null,
         name: "Partner inbox",
-        settings: { kind: "sftp", host: "files.example", port: 2222, user: "acme", auth: "password", private_key_path: null, remote_dir: null },
+        settings: { kind: "sftp", host: "files.example", port: 2222, user: "acme", auth: { kind: "password" }, remote_dir: null },
         secret: "sftp-pass-typed",
       },
     });
