@@ -3,21 +3,24 @@ import { render } from "@testing-library/react";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import { QueryClient } from "@tanstack/react-query";
 import { App } from "../App";
+import type { CommandName } from "../bindings/commands";
 
 /** One recorded command call. */
 export interface Call {
-  cmd: string;
+  cmd: CommandName;
   args: Record<string, unknown>;
 }
 
 /** Installs `handler` as the backend, records calls, renders the app at `hash`. */
-export function renderApp(handler: (cmd: string, args: Record<string, unknown>) => unknown, hash = "#/cases") {
+/** Command names are typed, so a test that names a command the contract lacks fails the type check. */
+export function renderApp(handler: (cmd: CommandName, args: Record<string, unknown>) => unknown, hash = "#/cases") {
   const calls: Call[] = [];
   mockIPC(
     async (cmd, args) => {
       const a = (args ?? {}) as Record<string, unknown>;
-      calls.push({ cmd, args: a });
-      return handler(cmd, a);
+      const name = cmd as CommandName;
+      calls.push({ cmd: name, args: a });
+      return handler(name, a);
     },
     { shouldMockEvents: true },
   );
@@ -26,5 +29,5 @@ export function renderApp(handler: (cmd: string, args: Record<string, unknown>) 
     defaultOptions: { queries: { retry: false, staleTime: 30_000 }, mutations: { retry: 0 } },
   });
   const result = render(<App client={client} />);
-  return { ...result, calls, client, callsOf: (cmd: string) => calls.filter((c) => c.cmd === cmd) };
+  return { ...result, calls, client, callsOf: (cmd: CommandName) => calls.filter((c) => c.cmd === cmd) };
 }
