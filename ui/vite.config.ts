@@ -1,5 +1,6 @@
 // The production build: one entry (index.html), relative asset paths so the files load from the
 // Tauri custom protocol, nothing fetched from outside. The mock preview has its own config.
+// The dev server's address is fixed (strictPort): `tauri dev` loads it from tauri.dev.conf.json.
 import { defineConfig } from "vitest/config";
 import react from "@vitejs/plugin-react";
 
