@@ -31,14 +31,12 @@ fn fixed_now() -> DateTime<Utc> {
 /// Replaces every UUID-shaped string by a stable one, numbered in order of appearance.
 fn stable_ids(value: &mut serde_json::Value, seen: &mut HashMap<String, String>) {
     match value {
-        serde_json::Value::String(text) => {
-            if uuid::Uuid::parse_str(text).is_ok() {
-                let next = seen.len() + 1;
-                let stable = seen
-                    .entry(text.clone())
-                    .or_insert_with(|| format!("00000000-0000-4000-8000-{next:012}"));
-                *text = stable.clone();
-            }
+        serde_json::Value::String(text) if uuid::Uuid::parse_str(text).is_ok() => {
+            let next = seen.len() + 1;
+            let stable = seen
+                .entry(text.clone())
+                .or_insert_with(|| format!("00000000-0000-4000-8000-{next:012}"));
+            *text = stable.clone();
         }
         serde_json::Value::Array(items) => items.iter_mut().for_each(|v| stable_ids(v, seen)),
         serde_json::Value::Object(map) => map.values_mut().for_each(|v| stable_ids(v, seen)),
