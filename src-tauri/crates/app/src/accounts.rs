@@ -97,6 +97,7 @@ pub async fn save_account(state: &AppState, input: AccountInput) -> CommandResul
         state.reopen_account(id).await?;
     }
     tracing::info!(account = %id, new = is_new, "account saved");
+    state.changes.report(&[Topic::Settings]);
     Ok(account_view(state, &account, state.current().info.account_id).await)
 }
 
@@ -131,7 +132,7 @@ pub async fn remove_account(state: &AppState, id: String) -> CommandResult<()> {
         }
     }
     tracing::info!(account = %id, "account removed");
-    state.changes.report(&[Topic::Sync]);
+    state.changes.report(&[Topic::Sync, Topic::Settings]);
     Ok(())
 }
 
@@ -321,6 +322,7 @@ pub async fn save_connector(
         .ok_or_else(|| AppError::internal("saved connector vanished"))?;
     drop(settings);
     tracing::info!(connector = %id, new = is_new, "connector saved");
+    state.changes.report(&[Topic::Settings]);
     Ok(connector_view(state, &connector).await)
 }
 
@@ -341,6 +343,7 @@ pub async fn remove_connector(state: &AppState, id: String) -> CommandResult<()>
     state.save_settings(&changed).await?;
     *settings = changed;
     tracing::info!(connector = %id, "connector removed");
+    state.changes.report(&[Topic::Settings]);
     Ok(())
 }
 
