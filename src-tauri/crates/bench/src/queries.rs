@@ -227,7 +227,7 @@ impl Vocabulary {
                 let mut q = CaseQuery {
                     search: self.search_text(kind, &mut rng),
                     sort: SORTS[i % SORTS.len()],
-                    descending: (i / SORTS.len()) % 2 == 0,
+                    descending: (i / SORTS.len()).is_multiple_of(2),
                     ..CaseQuery::default()
                 };
                 if rng.gen_bool(0.4) {
