@@ -12,8 +12,8 @@ use pd_domain::{ConnectionTestResult, DrupalAuth, DrupalSettings};
 use serde_json::{json, Value};
 
 use crate::error::{into_result, server_text, ConnectorError};
-use crate::http::{json_message, read_capped};
-use crate::net::{http_client, http_failure, parse_url, resolve, Target};
+use crate::http::{exchange, json_message};
+use crate::net::{http_client, parse_url, resolve, Target};
 use crate::ConnectorOptions;
 
 /// The JSON:API media type.
@@ -72,22 +72,18 @@ async fn run(
     let root = base.as_str().trim_end_matches('/').to_owned();
     let site = format!("{}:{}", target.host, target.port);
     let client = http_client(options.timeout)?;
-    let failed = |step: &'static str| {
-        let target = target.clone();
-        let limit = options.timeout;
-        move |error: reqwest::Error| http_failure(&error, &target, limit, step)
-    };
 
     // 1. The JSON:API index, anonymously: is this a Drupal site with JSON:API on?
     let step = "reading the JSON:API index";
-    let response = client
-        .get(format!("{root}/jsonapi"))
-        .header("accept", JSON_API)
-        .send()
-        .await
-        .map_err(failed(step))?;
-    let status = response.status().as_u16();
-    let body = read_capped(response).await.map_err(failed(step))?;
+    let (status, body) = exchange(
+        client
+            .get(format!("{root}/jsonapi"))
+            .header("accept", JSON_API),
+        &target,
+        options.timeout,
+        step,
+    )
+    .await?;
     match status {
         200..=299 => {
             let is_index = serde_json::from_str::<serde_json::Value>(&body)
@@ -117,19 +113,20 @@ async fn run(
     let token = match &config.auth {
         DrupalAuth::Oauth { client_id } => {
             let step = "requesting an OAuth token";
-            let response = client
-                .post(format!("{root}/oauth/token"))
-                .header("accept", "application/json")
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    ("client_id", client_id.trim()),
-                    ("client_secret", secret),
-                ])
-                .send()
-                .await
-                .map_err(failed(step))?;
-            let status = response.status().as_u16();
-            let body = read_capped(response).await.map_err(failed(step))?;
+            let (status, body) = exchange(
+                client
+                    .post(format!("{root}/oauth/token"))
+                    .header("accept", "application/json")
+                    .form(&[
+                        ("grant_type", "client_credentials"),
+                        ("client_id", client_id.trim()),
+                        ("client_secret", secret),
+                    ]),
+                &target,
+                options.timeout,
+                step,
+            )
+            .await?;
             match status {
                 200..=299 => {
                     let token = serde_json::from_str::<serde_json::Value>(&body)
@@ -165,17 +162,18 @@ async fn run(
     // 3. Who are we? JSON:API's index names the signed-in user (`meta.links.me`); without it
     //    the credentials were ignored and the site treats us as anonymous.
     let step = "checking the signed-in user";
-    let response = authorize(
-        client
-            .get(format!("{root}/jsonapi"))
-            .header("accept", JSON_API),
-        &token,
+    let (status, body) = exchange(
+        authorize(
+            client
+                .get(format!("{root}/jsonapi"))
+                .header("accept", JSON_API),
+            &token,
+        ),
+        &target,
+        options.timeout,
+        step,
     )
-    .send()
-    .await
-    .map_err(failed(step))?;
-    let status = response.status().as_u16();
-    let body = read_capped(response).await.map_err(failed(step))?;
+    .await?;
     if !(200..=299).contains(&status) {
         return Err(status_error(
             status,
@@ -196,17 +194,18 @@ async fn run(
 
     // 4. One authenticated read of content.
     let step = "reading articles";
-    let response = authorize(
-        client
-            .get(format!("{root}/jsonapi/node/article?page%5Blimit%5D=1"))
-            .header("accept", JSON_API),
-        &token,
+    let (status, body) = exchange(
+        authorize(
+            client
+                .get(format!("{root}/jsonapi/node/article?page%5Blimit%5D=1"))
+                .header("accept", JSON_API),
+            &token,
+        ),
+        &target,
+        options.timeout,
+        step,
     )
-    .send()
-    .await
-    .map_err(failed(step))?;
-    let status = response.status().as_u16();
-    let body = read_capped(response).await.map_err(failed(step))?;
+    .await?;
     match status {
         200..=299 => {
             let has_data = serde_json::from_str::<serde_json::Value>(&body)
@@ -445,22 +444,20 @@ impl DrupalClient {
 
     async fn fetch_token(&self, client_id: &str) -> Result<String, ConnectorError> {
         let step = "requesting an OAuth token";
-        let response = self
-            .http
-            .post(format!("{}/oauth/token", self.root))
-            .header("accept", "application/json")
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client_id),
-                ("client_secret", self.secret.as_str()),
-            ])
-            .send()
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
-        let status = response.status().as_u16();
-        let body = read_capped(response)
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let (status, body) = exchange(
+            self.http
+                .post(format!("{}/oauth/token", self.root))
+                .header("accept", "application/json")
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", client_id),
+                    ("client_secret", self.secret.as_str()),
+                ]),
+            &self.target,
+            self.options.timeout,
+            step,
+        )
+        .await?;
         match status {
             200..=299 => serde_json::from_str::<Value>(&body)
                 .ok()
@@ -501,16 +498,13 @@ impl DrupalClient {
                 .header("content-type", JSON_API)
                 .body(body.to_string());
         }
-        let response = self
-            .authorized(request)
-            .await?
-            .send()
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
-        let status = response.status().as_u16();
-        let text = read_capped(response)
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
+        let (status, text) = exchange(
+            self.authorized(request).await?,
+            &self.target,
+            self.options.timeout,
+            step,
+        )
+        .await?;
         let who = match &self.auth {
             DrupalAuth::Oauth { client_id } => format!("OAuth client {}", client_id.trim()),
             DrupalAuth::Basic { user } => format!("user {}", user.trim()),

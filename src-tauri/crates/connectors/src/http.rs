@@ -1,7 +1,10 @@
 //! Small helpers for the HTTP connectors: bounded body reads and the error message a JSON
 //! error body carries.
 
-use crate::error::server_text;
+use std::time::Duration;
+
+use crate::error::{server_text, ConnectorError};
+use crate::net::{http_failure, Target};
 
 /// The largest answer read from a connector test request; real answers are far smaller.
 const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -17,6 +20,21 @@ pub(crate) async fn read_capped(mut response: reqwest::Response) -> Result<Strin
         }
     }
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Sends `request` to `target` and reads its answer (capped): the status and the body. A failed
+/// exchange (refused, timeout, TLS, name resolution) is described with `step`.
+pub(crate) async fn exchange(
+    request: reqwest::RequestBuilder,
+    target: &Target,
+    limit: Duration,
+    step: &str,
+) -> Result<(u16, String), ConnectorError> {
+    let failed = |error: reqwest::Error| http_failure(&error, target, limit, step);
+    let response = request.send().await.map_err(failed)?;
+    let status = response.status().as_u16();
+    let body = read_capped(response).await.map_err(failed)?;
+    Ok((status, body))
 }
 
 /// The human message of a JSON error body: Wix's `message`, OAuth2's `error_description` /

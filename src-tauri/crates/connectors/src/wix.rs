@@ -8,8 +8,8 @@ use pd_domain::{ConnectionTestResult, WixSettings};
 use serde_json::{json, Value};
 
 use crate::error::{into_result, server_text, ConnectorError};
-use crate::http::{json_message, read_capped};
-use crate::net::{http_client, http_failure, parse_url, resolve, Target};
+use crate::http::{exchange, json_message};
+use crate::net::{http_client, parse_url, resolve, Target};
 use crate::ConnectorOptions;
 
 /// Wix's REST API host.
@@ -34,9 +34,7 @@ async fn run(
     api_key: Option<&str>,
     options: &ConnectorOptions,
 ) -> Result<String, ConnectorError> {
-    let (site, api_key) = checked(config, api_key)?;
-    let base = parse_url(&options.wix_api_base, "Wix API address")?;
-    run_checked(site, api_key, &base, options).await
+    WixClient::new(config, api_key, options)?.test().await
 }
 
 fn checked<'a>(
@@ -65,73 +63,6 @@ fn checked<'a>(
         }
     };
     Ok((site, api_key))
-}
-
-async fn run_checked(
-    site: &str,
-    api_key: &str,
-    base: &url::Url,
-    options: &ConnectorOptions,
-) -> Result<String, ConnectorError> {
-    let target = Target::of(base, "Wix API address")?;
-    resolve(&target.host, target.port, options.timeout).await?;
-    let url = format!(
-        "{}/wix-data/v2/collections?paging.limit=1",
-        base.as_str().trim_end_matches('/')
-    );
-    let client = http_client(options.timeout)?;
-    let step = "listing data collections";
-    let response = client
-        .get(&url)
-        .header("authorization", api_key)
-        .header("wix-site-id", site)
-        .header("accept", "application/json")
-        .send()
-        .await
-        .map_err(|error| http_failure(&error, &target, options.timeout, step))?;
-    let status = response.status();
-    let body = read_capped(response)
-        .await
-        .map_err(|error| http_failure(&error, &target, options.timeout, step))?;
-    let said = json_message(&body)
-        .map(|message| format!(" Wix said: \"{message}\""))
-        .unwrap_or_default();
-    match status.as_u16() {
-        200..=299 => {
-            let parsed: serde_json::Value = serde_json::from_str(&body).map_err(|_| {
-                ConnectorError::Unexpected(format!(
-                    "{} answered, but not with Wix data (the answer is not JSON). Check the Wix API address.",
-                    target.host
-                ))
-            })?;
-            if parsed.get("collections").is_some_and(serde_json::Value::is_array) {
-                Ok(format!(
-                    "Signed in to Wix site {site} with the API key; its data collections are readable."
-                ))
-            } else {
-                Err(ConnectorError::Unexpected(format!(
-                    "{} answered, but without the site's data collections. Check the Wix API address.",
-                    target.host
-                )))
-            }
-        }
-        401 => Err(ConnectorError::Unauthorized(format!(
-            "Wix refused the API key (HTTP 401). Enter the key again, or create a new one in the Wix API Keys Manager.{said}"
-        ))),
-        403 => Err(ConnectorError::Forbidden(format!(
-            "Wix accepted the API key but it may not read the data collections of site {site} (HTTP 403). \
-             Give the key the \"Manage Data Collections\" permission, and check that it belongs to the site owner's account.{said}"
-        ))),
-        404 => Err(ConnectorError::NotFound(format!(
-            "Wix does not know the site {site} (HTTP 404). Copy the site ID from the address of the site's dashboard (after /dashboard/).{said}"
-        ))),
-        400 => Err(ConnectorError::InvalidInput(format!(
-            "Wix refused the request for site {site} as invalid (HTTP 400).{said}"
-        ))),
-        other => Err(ConnectorError::Unexpected(format!(
-            "Wix answered HTTP {other} for site {site}; try again later.{said}"
-        ))),
-    }
 }
 
 /// One item of a Wix data collection.
@@ -189,6 +120,63 @@ impl WixClient {
             api_key: api_key.to_owned(),
             options: options.clone(),
         })
+    }
+
+    /// "Test connection": one read-only call of the Data Collections API
+    /// (`GET /wix-data/v2/collections`), naming what failed.
+    pub async fn test(&self) -> Result<String, ConnectorError> {
+        resolve(&self.target.host, self.target.port, self.options.timeout).await?;
+        let site = &self.site;
+        let url = format!("{}/wix-data/v2/collections?paging.limit=1", self.root);
+        let step = "listing data collections";
+        let (status, body) = exchange(
+            self.http
+                .get(&url)
+                .header("authorization", &self.api_key)
+                .header("wix-site-id", &self.site)
+                .header("accept", "application/json"),
+            &self.target,
+            self.options.timeout,
+            step,
+        )
+        .await?;
+        let said = said(&body);
+        match status {
+            200..=299 => {
+                let parsed: serde_json::Value = serde_json::from_str(&body).map_err(|_| {
+                    ConnectorError::Unexpected(format!(
+                        "{} answered, but not with Wix data (the answer is not JSON). Check the Wix API address.",
+                        self.target.host
+                    ))
+                })?;
+                if parsed.get("collections").is_some_and(serde_json::Value::is_array) {
+                    Ok(format!(
+                        "Signed in to Wix site {site} with the API key; its data collections are readable."
+                    ))
+                } else {
+                    Err(ConnectorError::Unexpected(format!(
+                        "{} answered, but without the site's data collections. Check the Wix API address.",
+                        self.target.host
+                    )))
+                }
+            }
+            401 => Err(ConnectorError::Unauthorized(format!(
+                "Wix refused the API key (HTTP 401). Enter the key again, or create a new one in the Wix API Keys Manager.{said}"
+            ))),
+            403 => Err(ConnectorError::Forbidden(format!(
+                "Wix accepted the API key but it may not read the data collections of site {site} (HTTP 403). \
+                 Give the key the \"Manage Data Collections\" permission, and check that it belongs to the site owner's account.{said}"
+            ))),
+            404 => Err(ConnectorError::NotFound(format!(
+                "Wix does not know the site {site} (HTTP 404). Copy the site ID from the address of the site's dashboard (after /dashboard/).{said}"
+            ))),
+            400 => Err(ConnectorError::InvalidInput(format!(
+                "Wix refused the request for site {site} as invalid (HTTP 400).{said}"
+            ))),
+            other => Err(ConnectorError::Unexpected(format!(
+                "Wix answered HTTP {other} for site {site}; try again later.{said}"
+            ))),
+        }
     }
 
     /// Inserts an item into `collection`; returns it as Wix stored it (with its new id).
@@ -287,23 +275,19 @@ impl WixClient {
         collection: &str,
     ) -> Result<Value, ConnectorError> {
         let step = "calling the Wix Data Items API";
-        let response = self
-            .http
-            .request(method, format!("{}{path}", self.root))
-            .header("authorization", &self.api_key)
-            .header("wix-site-id", &self.site)
-            .header("accept", "application/json")
-            .json(body)
-            .send()
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
-        let status = response.status().as_u16();
-        let text = read_capped(response)
-            .await
-            .map_err(|error| http_failure(&error, &self.target, self.options.timeout, step))?;
-        let said = json_message(&text)
-            .map(|message| format!(" Wix said: \"{message}\""))
-            .unwrap_or_default();
+        let (status, text) = exchange(
+            self.http
+                .request(method, format!("{}{path}", self.root))
+                .header("authorization", &self.api_key)
+                .header("wix-site-id", &self.site)
+                .header("accept", "application/json")
+                .json(body),
+            &self.target,
+            self.options.timeout,
+            step,
+        )
+        .await?;
+        let said = said(&text);
         let site = &self.site;
         let collection = server_text(collection);
         match status {
@@ -370,4 +354,11 @@ fn item_of(item: Option<&Value>, host: &str) -> Result<WixItem, ConnectorError> 
         id: id.to_owned(),
         data: item.get("data").cloned().unwrap_or(Value::Null),
     })
+}
+
+/// Wix's own words from an error body, as a sentence to append.
+fn said(body: &str) -> String {
+    json_message(body)
+        .map(|message| format!(" Wix said: \"{message}\""))
+        .unwrap_or_default()
 }
