@@ -143,7 +143,6 @@ pub struct AppState {
     pub changes: ChangeReporter,
     /// The background jobs (the open workspace's sync, ...).
     pub supervisor: Supervisor,
-    services: Services,
     /// The settings as last saved (edits go through [`AppState::settings`]).
     settings: Mutex<Settings>,
     current: RwLock<Arc<ActiveWorkspace>>,
@@ -193,13 +192,20 @@ impl AppState {
             settings_path,
             keychain,
             changes,
-            supervisor: services.supervisor.clone(),
-            services,
+            supervisor: services.supervisor,
             settings: Mutex::new(settings),
             current: RwLock::new(Arc::new(active)),
             switching: Mutex::new(()),
             health: std::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// What a workspace needs to run its background work.
+    fn services(&self) -> Services {
+        Services {
+            changes: self.changes.clone(),
+            supervisor: self.supervisor.clone(),
+        }
     }
 
     /// The workspace open now (a snapshot: a switch does not affect a command already running).
@@ -304,9 +310,9 @@ impl AppState {
         old.close().await;
         let opened = match (&target, credentials) {
             (Some(account), Some(credentials)) => {
-                start_account(&self.data_dir, account, credentials, &self.services)
+                start_account(&self.data_dir, account, credentials, &self.services())
             }
-            _ => open_demo(&self.data_dir, &self.services).await,
+            _ => open_demo(&self.data_dir, &self.services()).await,
         };
         let new = match opened {
             Ok(new) => new,
@@ -318,8 +324,13 @@ impl AppState {
                 let previous = settings.active_account().cloned();
                 let restored = match &previous {
                     Some(account) => {
-                        match open_account(&self.data_dir, account, &self.keychain, &self.services)
-                            .await
+                        match open_account(
+                            &self.data_dir,
+                            account,
+                            &self.keychain,
+                            &self.services(),
+                        )
+                        .await
                         {
                             Ok(active) => active,
                             Err(inner) => {
@@ -327,7 +338,7 @@ impl AppState {
                             }
                         }
                     }
-                    None => open_demo(&self.data_dir, &self.services).await?,
+                    None => open_demo(&self.data_dir, &self.services()).await?,
                 };
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(restored);
                 self.changes.report(&Topic::ALL);

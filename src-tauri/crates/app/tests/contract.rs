@@ -8,8 +8,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[allow(unused_imports)] // the declared types, named as pd-domain exports them
 use pd_domain::*;
@@ -184,16 +186,6 @@ fn architecture(current: &str, commands: &[Command]) -> String {
     format!("{}{table}{}", &current[..begin], &current[end..])
 }
 
-/// Writes `content` to `path` when it differs; answers whether it did.
-fn refresh(path: &Path, content: &str) -> bool {
-    let current = std::fs::read_to_string(path).unwrap_or_default();
-    if current == content {
-        return false;
-    }
-    std::fs::write(path, content).expect("write generated file");
-    true
-}
-
 #[test]
 fn generated_files_follow_the_command_list() {
     let (commands, imports) = pd_ipc::with_commands!(declared);
@@ -221,11 +213,7 @@ fn generated_files_follow_the_command_list() {
             architecture(&current_architecture, &commands),
         ),
     ];
-    let stale: Vec<String> = files
-        .iter()
-        .filter(|(path, content)| refresh(path, content))
-        .map(|(path, _)| path.display().to_string())
-        .collect();
+    let stale = common::rewrite_stale(&files);
     assert!(
         stale.is_empty(),
         "these generated files did not match the command list and were rewritten; commit them: {stale:?}"

@@ -7,6 +7,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
+mod common;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -200,13 +202,7 @@ async fn ui_fixtures_come_from_the_real_code() {
         ),
         (out.join("outbox.json"), fixture_text(&outbox, &mut seen)),
     ];
-    let mut stale = Vec::new();
-    for (path, text) in &files {
-        if std::fs::read_to_string(path).unwrap_or_default() != *text {
-            std::fs::write(path, text).expect("write fixture");
-            stale.push(path.display().to_string());
-        }
-    }
+    let stale = common::rewrite_stale(&files);
     assert!(
         stale.is_empty(),
         "these UI fixtures did not match what the code does now and were rewritten; commit them: {stale:?}"

@@ -141,3 +141,16 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// Writes each generated file whose content differs from `content`; answers the paths it
+/// rewrote, so the generating test can fail naming them (commit them).
+pub fn rewrite_stale(files: &[(PathBuf, String)]) -> Vec<String> {
+    let mut stale = Vec::new();
+    for (path, content) in files {
+        if std::fs::read_to_string(path).unwrap_or_default() != *content {
+            std::fs::write(path, content).expect("write generated file");
+            stale.push(path.display().to_string());
+        }
+    }
+    stale
+}
