@@ -1,7 +1,7 @@
 // The outbox: every change made here that the server has not accepted yet, oldest first, with
 // what to do about each one (retry, edit a refused comment or field change, discard it).
-import { useState } from "react";
-import type { CasePatch, CaseStatus, OutboxEntryView, Priority } from "../../bindings";
+import { useState, type ReactNode } from "react";
+import type { CasePatch, CaseStatus, OutboxEdit, OutboxEntryView, Priority } from "../../bindings";
 import { PRIORITIES, PRIORITY_LABELS, STATUSES, STATUS_LABELS, dateTime, relativeTime } from "../../lib/format";
 import { OUTBOX_STATE_LABELS, outboxOpLabel, waitedFor } from "./outbox";
 import { routeHref } from "../../lib/router";
@@ -13,14 +13,25 @@ import { useSyncStatus } from "../../app/sync";
 import { useUsers } from "../partners/hooks";
 import { useOutbox, useOutboxDiscard, useOutboxEdit, useOutboxRetry } from "./hooks";
 
-function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
-  const original = entry.op?.op === "add_comment" ? entry.op.body : null;
-  const [body, setBody] = useState<string | null>(null);
-  const text = body ?? original ?? "";
+/** The frame both edit dialogs share: what was refused and why, and "Save and send again". */
+function EditRefusedDialog({
+  entry,
+  title,
+  edit,
+  onClose,
+  children,
+}: {
+  entry: OutboxEntryView;
+  title: string;
+  /** The rewritten change, or `null` while there is nothing to send. */
+  edit: OutboxEdit | null;
+  onClose: () => void;
+  children: ReactNode;
+}) {
   const save = useOutboxEdit(entry.opId, { onSuccess: onClose });
   return (
     <Dialog
-      title="Edit the comment and send it again"
+      title={title}
       onClose={onClose}
       testId="outbox-edit-dialog"
       footer={
@@ -31,8 +42,10 @@ function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose
             label: "Save and send again",
             busy: save.isPending,
             busyLabel: "Saving",
-            disabled: !text.trim(),
-            onClick: () => save.mutate({ body: text.trim(), patch: null }),
+            disabled: edit === null,
+            onClick: () => {
+              if (edit) save.mutate(edit);
+            },
             testId: "outbox-edit-save",
           }}
         />
@@ -41,6 +54,22 @@ function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose
       <p className="muted small">
         {entry.caseReference} · refused: {entry.lastError ?? "the server did not accept it"}
       </p>
+      {children}
+    </Dialog>
+  );
+}
+
+function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: () => void }) {
+  const original = entry.op?.op === "add_comment" ? entry.op.body : null;
+  const [body, setBody] = useState<string | null>(null);
+  const text = body ?? original ?? "";
+  return (
+    <EditRefusedDialog
+      entry={entry}
+      title="Edit the comment and send it again"
+      edit={text.trim() ? { body: text.trim(), patch: null } : null}
+      onClose={onClose}
+    >
       <textarea
         className="textarea"
         rows={5}
@@ -50,7 +79,7 @@ function EditCommentDialog({ entry, onClose }: { entry: OutboxEntryView; onClose
         placeholder={original === null ? "Write the comment again" : undefined}
         data-testid="outbox-edit-body"
       />
-    </Dialog>
+    </EditRefusedDialog>
   );
 }
 
@@ -67,31 +96,14 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
   if (priority) patch.priority = priority as Priority;
   if (owner !== "*") patch.owner = owner === "" ? null : owner;
   const empty = Object.keys(patch).length === 0;
-  const save = useOutboxEdit(entry.opId, { onSuccess: onClose });
   const ownerKnown = owner === "*" || owner === "" || users.data?.some((u) => u.loginId === owner);
   return (
-    <Dialog
+    <EditRefusedDialog
+      entry={entry}
       title="Edit the change and send it again"
+      edit={empty ? null : { body: null, patch }}
       onClose={onClose}
-      testId="outbox-edit-dialog"
-      footer={
-        <Actions
-          error={save.error?.message}
-          onCancel={onClose}
-          primary={{
-            label: "Save and send again",
-            busy: save.isPending,
-            busyLabel: "Saving",
-            disabled: empty,
-            onClick: () => save.mutate({ body: null, patch }),
-            testId: "outbox-edit-save",
-          }}
-        />
-      }
     >
-      <p className="muted small">
-        {entry.caseReference} · refused: {entry.lastError ?? "the server did not accept it"}
-      </p>
       <div className="form-grid">
         <label htmlFor="edit-status">Status</label>
         <Select id="edit-status" value={status} onChange={setStatus} testId="outbox-edit-status">
@@ -116,7 +128,7 @@ function EditPatchDialog({ entry, onClose }: { entry: OutboxEntryView; onClose: 
         </Select>
       </div>
       {empty && <p className="inline-error">Choose at least one field to change, or discard the change instead.</p>}
-    </Dialog>
+    </EditRefusedDialog>
   );
 }
 
