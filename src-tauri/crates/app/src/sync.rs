@@ -72,7 +72,7 @@ impl SyncControl {
 
     /// Stops the schedule; unfinished work stays in the cache for the next start.
     pub async fn shutdown(&self) {
-        self.handle.shutdown().await;
+        self.handle.shutdown();
         self.supervisor.stop(self.job).await;
     }
 }

@@ -9,7 +9,6 @@ use pd_domain::{Connectivity, ErrorCode, ErrorInfo, SyncStatus, Timestamp, Topic
 use pd_store::Store;
 use pd_tradinggrid::TradingGridClient;
 use tokio::sync::{watch, Notify};
-use tokio::task::JoinHandle;
 
 use crate::{pull, push, Error, PullOptions, PushOptions};
 
@@ -70,22 +69,9 @@ struct Inner {
 pub struct SyncService;
 
 impl SyncService {
-    /// Starts the loop on the current tokio runtime: entries left in flight by a crash are
-    /// queued again, then a first cycle runs at once.
-    pub fn start(
-        store: Store,
-        client: TradingGridClient,
-        options: SyncOptions,
-        on_topics: Topics,
-    ) -> SyncHandle {
-        let (handle, sync_loop) = Self::prepare(store, client, options, on_topics);
-        let task = tokio::spawn(sync_loop.run());
-        *handle.task.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
-        handle
-    }
-
-    /// Builds the service without starting it: the handle, and the loop for a supervisor to
-    /// run (and to run again should it panic). [`SyncHandle::shutdown`] ends the loop.
+    /// Builds the service: the handle, and the loop for a supervisor to run on the Tokio
+    /// runtime (and to run again should it panic); the loop first queues again the entries a
+    /// crash left in flight, then runs a cycle at once. [`SyncHandle::shutdown`] ends it.
     pub fn prepare(
         store: Store,
         client: TradingGridClient,
@@ -112,10 +98,7 @@ impl SyncService {
             inner: inner.clone(),
             stopped,
         };
-        let handle = SyncHandle {
-            inner,
-            task: Mutex::new(None),
-        };
+        let handle = SyncHandle { inner };
         (handle, sync_loop)
     }
 }
@@ -143,7 +126,6 @@ impl SyncLoop {
 /// Controls a running sync.
 pub struct SyncHandle {
     inner: Arc<Inner>,
-    task: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl SyncHandle {
@@ -164,20 +146,11 @@ impl SyncHandle {
         status(&self.inner).await
     }
 
-    /// Stops the loop; a cycle in progress finishes its current request and leaves the rest
-    /// for the next start (nothing is lost: the outbox and cursors are in the cache).
-    pub async fn shutdown(&self) {
+    /// Asks the loop to stop at its next turn (its runner aborts a cycle in progress); nothing
+    /// is lost: the outbox and cursors are in the cache for the next start.
+    pub fn shutdown(&self) {
         let _ = self.inner.stop.send(true);
         self.inner.wake.notify_one();
-        let task = self
-            .task
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(task) = task {
-            task.abort();
-            let _ = task.await;
-        }
     }
 }
 
