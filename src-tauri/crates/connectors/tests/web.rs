@@ -30,17 +30,6 @@ const ACCESS_TOKEN: &str = "token-issued-by-the-double";
 const EDITOR_PASSWORD: &str = "editor-password-42";
 const VIEWER_PASSWORD: &str = "viewer-password-42";
 
-async fn serve(app: Router) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let port = listener.local_addr().expect("addr").port();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://127.0.0.1:{port}")
-}
-
 fn wix_error(status: StatusCode, message: &str, code: &str) -> Response {
     let body = json!({
         "message": message,

@@ -141,3 +141,15 @@ pub async fn wait_for_port(port: u16, limit: Duration) -> bool {
     }
     false
 }
+
+/// Serves `app` (a contract double) on a free loopback port; answers its base URL.
+pub async fn serve(app: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://127.0.0.1:{port}")
+}
