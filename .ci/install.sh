@@ -2,7 +2,8 @@
 # Installs what PartnerDesk needs on a fresh Debian/Ubuntu machine.
 #   bash .ci/install.sh          what building and running need (.ci/start calls this)
 #   bash .ci/install.sh --test   the same, plus what the tests need: the end-to-end driver, the
-#                                test keyring, sshd, s3s-fs, ImageMagick (.ci/test calls this)
+#                                test keyring, sshd, s3s-fs, ImageMagick, PostgreSQL (.ci/test
+#                                calls this)
 # Idempotent: every step checks first and does nothing when its part is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,10 +25,12 @@ RUN_APT_PACKAGES=(
   dbus xvfb xauth
 )
 # The tests: WebKitWebDriver for the end-to-end journeys, screenshots, a private gnome-keyring
-# Secret Service, OpenSSH's sshd as the SFTP peer.
+# Secret Service, OpenSSH's sshd as the SFTP peer, PostgreSQL for partnerdesk-server's tests (the
+# tests run initdb/pg_ctl themselves on a loopback port; no cluster of the package is used).
 TEST_APT_PACKAGES=(
   webkit2gtk-driver imagemagick
   dbus-x11 gnome-keyring libsecret-tools openssh-server
+  postgresql
 )
 
 say() { printf '[install] %s\n' "$*"; }
