@@ -50,6 +50,9 @@ pub struct SandboxConfig {
     pub seed_now: Option<Timestamp>,
     /// Initial fault switches.
     pub faults: Faults,
+    /// Serve `collab/v1` (cases). `false` plays a Trading-Grid-only tenant: OAuth2, Community
+    /// Management and Lens as usual, every path under `/collab/` answers 404.
+    pub serve_cases: bool,
 }
 
 impl Default for SandboxConfig {
@@ -65,6 +68,7 @@ impl Default for SandboxConfig {
             comments_per_case: 4,
             seed_now: None,
             faults: Faults::default(),
+            serve_cases: true,
         }
     }
 }
@@ -158,7 +162,12 @@ impl Sandbox {
             })?;
         let addr = listener.local_addr()?;
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let app = routes::router(Arc::clone(&state));
+        let app = routes::router(
+            Arc::clone(&state),
+            routes::Surfaces {
+                cases: config.serve_cases,
+            },
+        );
         let task = tokio::spawn(async move {
             axum::serve(listener, app)
                 .with_graceful_shutdown(async move {

@@ -10,7 +10,7 @@ const USAGE: &str =
     "usage: partnerdesk-sandbox --listen 127.0.0.1:0 --consumer-key KEY --consumer-secret SECRET \
 --company-id ID [--data FILE] [--seed N] [--cases N] [--comments-per-case N] [--latency-ms N] \
 [--error-rate R] [--rate-limit-rate R] [--retry-after-secs N] [--drop-rate R] [--malformed-rate R] \
-[--token-ttl-secs N]";
+[--token-ttl-secs N] [--no-cases]\n  --no-cases: a Trading-Grid-only tenant (OAuth2, Community Management, Lens; 404 under /collab/)";
 
 fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -20,6 +20,11 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
         let flag = args[i].as_str();
         if flag == "--help" || flag == "-h" {
             return Err(USAGE.to_string());
+        }
+        if flag == "--no-cases" {
+            config.serve_cases = false;
+            i += 1;
+            continue;
         }
         let value = args
             .get(i + 1)

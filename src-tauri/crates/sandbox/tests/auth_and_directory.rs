@@ -4,6 +4,7 @@
 mod common;
 
 use common::{start, COMPANY, KEY, SECRET};
+use partnerdesk_sandbox::SandboxConfig;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -245,4 +246,41 @@ async fn users_and_roles_can_be_created_changed_and_deleted() {
             .status(),
         404
     );
+}
+
+/// A Trading-Grid-only tenant (`serve_cases: false`): tokens, Community Management and Lens
+/// answer as usual, and every `/collab/` path is a 404, reads and writes alike.
+#[tokio::test]
+async fn a_trading_grid_only_sandbox_serves_everything_but_cases() {
+    let env = common::start_with(SandboxConfig {
+        serve_cases: false,
+        ..common::config(20)
+    })
+    .await;
+    let company = env.get_json(&env.cm("")).await;
+    assert_eq!(company["companyId"], COMPANY, "{company}");
+    let partners = env.get(&env.cm("/partnerDirectory")).await;
+    assert_eq!(partners.status(), 200);
+    let lens = env
+        .request(Method::POST, "/visibility_transaction_search")
+        .json(&json!({
+            "query": r#"{ getTransactions(query:{count:1 query:"status:F"}) { transactions { correlationid } } }"#
+        }))
+        .send()
+        .await
+        .expect("lens");
+    assert_eq!(lens.status(), 200, "Lens is served");
+
+    let feed = env.get(&env.collab("?limit=10")).await;
+    assert_eq!(feed.status(), 404, "no case feed");
+    let create = env
+        .send_json(
+            Method::POST,
+            &env.collab(""),
+            &json!({ "title": "t" }),
+            Some("op-1"),
+        )
+        .await;
+    assert_eq!(create.status(), 404, "no case writes");
+    assert_eq!(env.sandbox.stats().await.expect("stats").applied_ops, 0);
 }

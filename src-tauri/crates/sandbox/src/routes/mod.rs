@@ -21,17 +21,26 @@ pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
 /// Largest JSON body.
 pub const MAX_JSON_BYTES: usize = 1024 * 1024;
 
+/// Which surfaces a sandbox serves besides OAuth2, Community Management and Lens.
+#[derive(Debug, Clone, Copy)]
+pub struct Surfaces {
+    /// `collab/v1`; without it every `/collab/` path falls through to the 404 fallback.
+    pub cases: bool,
+}
+
 /// The whole app.
-pub fn router(state: Arc<AppState>) -> Router {
-    let api = Router::new()
+pub fn router(state: Arc<AppState>, surfaces: Surfaces) -> Router {
+    let mut api = Router::new()
         .route("/v1/oauth2/tokens", post(oauth::token))
         .route("/visibility_transaction_search", post(lens::search))
-        .merge(community::routes())
-        .merge(collab::routes())
-        .layer(middleware::from_fn_with_state(
-            Arc::clone(&state),
-            crate::faults::inject,
-        ));
+        .merge(community::routes());
+    if surfaces.cases {
+        api = api.merge(collab::routes());
+    }
+    let api = api.layer(middleware::from_fn_with_state(
+        Arc::clone(&state),
+        crate::faults::inject,
+    ));
     Router::new()
         .merge(api)
         .merge(admin::routes())
