@@ -45,7 +45,7 @@ CREATE TABLE IF NOT EXISTS documents(
 CREATE INDEX IF NOT EXISTS documents_by_case ON documents(case_id);
 CREATE TABLE IF NOT EXISTS idempotency(
     key TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, status INTEGER NOT NULL,
-    content_type TEXT NOT NULL, body BLOB NOT NULL, created_at TEXT NOT NULL);
+    content_type TEXT NOT NULL, body BLOB NOT NULL, created_at TEXT NOT NULL, etag INTEGER);
 CREATE TABLE IF NOT EXISTS applied_ops(
     seq INTEGER PRIMARY KEY AUTOINCREMENT, op_id TEXT NOT NULL, case_id TEXT NOT NULL,
     kind TEXT NOT NULL, at TEXT NOT NULL);
@@ -59,6 +59,13 @@ pub fn open(path: &std::path::Path) -> Result<Connection> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     conn.execute_batch(SCHEMA)?;
+    // Files written before answers carried an ETag: the column is added, old rows have none.
+    let has_etag = conn
+        .prepare("SELECT 1 FROM pragma_table_info('idempotency') WHERE name = 'etag'")?
+        .exists([])?;
+    if !has_etag {
+        conn.execute_batch("ALTER TABLE idempotency ADD COLUMN etag INTEGER")?;
+    }
     Ok(conn)
 }
 

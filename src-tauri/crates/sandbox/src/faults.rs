@@ -1,5 +1,6 @@
 //! Fault injection for the API routes: latency, 500/503s, 429 with `Retry-After`, dropped
-//! connections, malformed bodies and early token expiry, switchable while the server runs.
+//! connections, malformed bodies, early token expiry and stale idempotent replays, switchable
+//! while the server runs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,10 @@ pub struct Faults {
     /// When set, tokens die this many seconds after issue (while `expires_in` still says
     /// 36000): also applies to tokens issued before the switch.
     pub token_ttl_secs: Option<u64>,
+    /// Share of keyed writes (with an `Idempotency-Key`, answered 2xx) after which a partner
+    /// replies on the same case at once and the answer is lost (connection cut mid-body): the
+    /// client's resend gets the idempotent replay of an answer older than the server's case.
+    pub stale_replay_rate: f64,
 }
 
 impl Default for Faults {
@@ -46,6 +51,7 @@ impl Default for Faults {
             drop_rate: 0.0,
             malformed_rate: 0.0,
             token_ttl_secs: None,
+            stale_replay_rate: 0.0,
         }
     }
 }
@@ -58,6 +64,7 @@ impl Faults {
             ("rateLimitRate", self.rate_limit_rate),
             ("dropRate", self.drop_rate),
             ("malformedRate", self.malformed_rate),
+            ("staleReplayRate", self.stale_replay_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 return Err(format!("{name} must be between 0.0 and 1.0, got {rate}"));
@@ -77,6 +84,15 @@ fn roll(rate: f64) -> bool {
 /// Middleware in front of every non-admin route.
 pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     state.count_request();
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_string());
+    if let Some(key) = &key {
+        state.count_keyed_request(key);
+    }
+    let path = request.uri().path().to_string();
     let faults = state.faults();
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -106,6 +122,9 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         return err.into_response();
     }
     let response = next.run(request).await;
+    if key.is_some() && response.status().is_success() && roll(faults.stale_replay_rate) {
+        return stale_replay(&state, &path, response).await;
+    }
     if roll(faults.drop_rate) {
         return dropped(response).await;
     }
@@ -113,6 +132,33 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         return malformed(response).await;
     }
     response
+}
+
+/// The write was applied; a partner replies on its case before the answer leaves, and the
+/// answer is lost, so the client's resend is answered from the idempotency store with a case
+/// older than the server's.
+async fn stale_replay(state: &AppState, path: &str, response: Response) -> Response {
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let case_id = case_of_write(path, &bytes);
+    if let Some(case_id) = case_id {
+        if let Err(e) = crate::routes::admin::partner_reply_on(state, case_id).await {
+            tracing::warn!(error = %e.message, "stale replay fault: the partner reply failed");
+        }
+    }
+    dropped(Response::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The case a `collab/v1` write addressed: from the path, or for a create from its answer.
+fn case_of_write(path: &str, answer: &[u8]) -> Option<String> {
+    let mut segments = path.split('/').skip_while(|s| *s != "cases").skip(1);
+    if let Some(id) = segments.next().filter(|s| !s.is_empty()) {
+        return Some(id.to_string());
+    }
+    let value: serde_json::Value = serde_json::from_slice(answer).ok()?;
+    value["case"]["id"].as_str().map(str::to_string)
 }
 
 /// Same status and headers, then half the body, then the connection is cut.

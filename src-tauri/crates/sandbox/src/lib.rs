@@ -266,6 +266,11 @@ impl SandboxHandle {
         self.state.faults()
     }
 
+    /// How many requests carried each `Idempotency-Key` so far (an operation sent once: 1).
+    pub fn requests_by_key(&self) -> std::collections::HashMap<String, u64> {
+        self.state.requests_by_key()
+    }
+
     /// Counts of stored rows and requests.
     pub async fn stats(&self) -> Result<SandboxStats> {
         routes::admin::stats(&self.state)

@@ -10,7 +10,7 @@ const USAGE: &str =
     "usage: partnerdesk-sandbox --listen 127.0.0.1:0 --consumer-key KEY --consumer-secret SECRET \
 --company-id ID [--data FILE] [--seed N] [--cases N] [--comments-per-case N] [--latency-ms N] \
 [--error-rate R] [--rate-limit-rate R] [--retry-after-secs N] [--drop-rate R] [--malformed-rate R] \
-[--token-ttl-secs N] [--no-cases]\n  --no-cases: a Trading-Grid-only tenant (OAuth2, Community Management, Lens; 404 under /collab/)";
+[--token-ttl-secs N] [--stale-replay-rate R] [--no-cases]\n  --no-cases: a Trading-Grid-only tenant (OAuth2, Community Management, Lens; 404 under /collab/)";
 
 fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
     let mut config = SandboxConfig::default();
@@ -56,6 +56,9 @@ fn parse_args(args: &[String]) -> Result<SandboxConfig, String> {
             "--drop-rate" => faults.drop_rate = value.parse().map_err(|_| bad("a rate"))?,
             "--malformed-rate" => {
                 faults.malformed_rate = value.parse().map_err(|_| bad("a rate"))?
+            }
+            "--stale-replay-rate" => {
+                faults.stale_replay_rate = value.parse().map_err(|_| bad("a rate"))?
             }
             "--token-ttl-secs" => {
                 faults.token_ttl_secs = Some(value.parse().map_err(|_| bad("a number"))?)

@@ -31,6 +31,7 @@ pub struct AppState {
     /// The searchable transactions.
     pub lens: Arc<LensIndex>,
     requests: AtomicU64,
+    keyed: Mutex<HashMap<String, u64>>,
 }
 
 impl AppState {
@@ -52,6 +53,7 @@ impl AppState {
             tokens: Mutex::new(HashMap::new()),
             lens: Arc::new(lens),
             requests: AtomicU64::new(0),
+            keyed: Mutex::new(HashMap::new()),
         }
     }
 
@@ -70,6 +72,18 @@ impl AppState {
     /// Counts one API request.
     pub fn count_request(&self) {
         self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one API request carrying this `Idempotency-Key`.
+    pub fn count_keyed_request(&self, key: &str) {
+        if let Ok(mut keyed) = self.keyed.lock() {
+            *keyed.entry(key.to_string()).or_default() += 1;
+        }
+    }
+
+    /// API requests seen so far per `Idempotency-Key` (how often each operation was sent).
+    pub fn requests_by_key(&self) -> HashMap<String, u64> {
+        self.keyed.lock().map(|k| k.clone()).unwrap_or_default()
     }
 
     /// API requests seen so far.

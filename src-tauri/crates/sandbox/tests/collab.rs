@@ -506,3 +506,227 @@ async fn invalid_writes_are_refused_with_a_clear_message_and_change_nothing() {
     let wrong_company = env.get("/collab/v1/companies/GC123/cases").await;
     assert_eq!(wrong_company.status(), 404);
 }
+
+fn etag(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+async fn patch_if_match(
+    env: &Env,
+    case: &str,
+    body: &Value,
+    key: &str,
+    if_match: &str,
+) -> reqwest::Response {
+    env.request(Method::PATCH, &env.collab(&format!("/{case}")))
+        .header("Idempotency-Key", key)
+        .header("If-Match", if_match)
+        .json(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn a_patch_with_a_stale_if_match_is_refused_with_412_and_changes_nothing() {
+    let env = start(10).await;
+    let (partner, owner) = partner_and_owner(&env).await;
+    let created = env
+        .send_json(
+            Method::POST,
+            &env.collab(""),
+            &new_case("case-im-1", &partner, &owner),
+            Some("im-create"),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        etag(&created).as_deref(),
+        Some("\"1\""),
+        "a created case answers its version"
+    );
+
+    let got = env.get(&env.collab("/case-im-1")).await;
+    assert_eq!(etag(&got).as_deref(), Some("\"1\""));
+
+    // The version the client saw is still current: applied, the answer names the new version.
+    let first = patch_if_match(
+        &env,
+        "case-im-1",
+        &json!({"status": "open"}),
+        "im-1",
+        "\"1\"",
+    )
+    .await;
+    assert_eq!(first.status(), 200);
+    assert_eq!(etag(&first).as_deref(), Some("\"2\""));
+    let first_body: Value = first.json().await.expect("json");
+    assert_eq!(first_body["status"], "open");
+    assert_eq!(first_body["version"], 2);
+
+    // Someone else changed the case since version 1: 412, nothing applied, nothing stored.
+    let stale = patch_if_match(
+        &env,
+        "case-im-1",
+        &json!({"priority": "urgent"}),
+        "im-2",
+        "\"1\"",
+    )
+    .await;
+    assert_eq!(stale.status(), 412);
+    let refusal: Value = stale.json().await.expect("json");
+    assert_eq!(refusal["code"], "precondition_failed");
+    let message = refusal["message"].as_str().expect("message");
+    assert!(
+        message.contains("case-im-1") && message.contains('2') && message.contains('1'),
+        "{message}"
+    );
+    let case = env.get_json(&env.collab("/case-im-1")).await;
+    assert_eq!(
+        case["case"]["priority"], "high",
+        "the refused patch changed nothing"
+    );
+    assert_eq!(case["case"]["version"], 2);
+    let ops = env
+        .sandbox
+        .applied_ops(Some("case-im-1"))
+        .await
+        .expect("ops");
+    assert_eq!(ops.iter().filter(|o| o.op_id == "im-2").count(), 0);
+
+    // The refusal was not stored under the key: the same key with the right version applies.
+    let retried = patch_if_match(
+        &env,
+        "case-im-1",
+        &json!({"priority": "urgent"}),
+        "im-2",
+        "\"2\"",
+    )
+    .await;
+    assert_eq!(
+        retried.status(),
+        200,
+        "evaluated afresh against the current version"
+    );
+    assert_eq!(etag(&retried).as_deref(), Some("\"3\""));
+    assert_eq!(
+        retried.json::<Value>().await.expect("json")["priority"],
+        "urgent"
+    );
+
+    // A replay of a stored answer wins over If-Match, whatever version it names.
+    let replay = patch_if_match(
+        &env,
+        "case-im-1",
+        &json!({"status": "open"}),
+        "im-1",
+        "\"9\"",
+    )
+    .await;
+    assert_eq!(
+        replay.status(),
+        200,
+        "an idempotent replay is answered from the store"
+    );
+    assert_eq!(
+        etag(&replay).as_deref(),
+        Some("\"2\""),
+        "the stored answer's version"
+    );
+    assert_eq!(replay.json::<Value>().await.expect("json"), first_body);
+
+    // Without If-Match the write is unconditional, as before.
+    let plain = env
+        .send_json(
+            Method::PATCH,
+            &env.collab("/case-im-1"),
+            &json!({"priority": "low"}),
+            Some("im-3"),
+        )
+        .await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(etag(&plain).as_deref(), Some("\"4\""));
+}
+
+#[tokio::test]
+async fn a_malformed_if_match_is_a_validation_error() {
+    let env = start(10).await;
+    let (partner, owner) = partner_and_owner(&env).await;
+    let created = env
+        .send_json(
+            Method::POST,
+            &env.collab(""),
+            &new_case("case-im-2", &partner, &owner),
+            None,
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    for bad in ["1", "\"-1\"", "\"one\"", "\"\"", "W/\"1\"", "*"] {
+        let response = patch_if_match(
+            &env,
+            "case-im-2",
+            &json!({"status": "open"}),
+            &format!("bad-{bad}"),
+            bad,
+        )
+        .await;
+        assert_eq!(response.status(), 400, "If-Match {bad}");
+        let body: Value = response.json().await.expect("json");
+        assert_eq!(body["code"], "validation");
+    }
+    let case = env.get_json(&env.collab("/case-im-2")).await;
+    assert_eq!(case["case"]["status"], "new");
+}
+
+#[tokio::test]
+async fn every_answer_that_carries_a_case_names_its_version() {
+    let env = start(10).await;
+    let (partner, owner) = partner_and_owner(&env).await;
+    let transaction = failed_transaction(&env).await;
+    let created = env
+        .send_json(
+            Method::POST,
+            &env.collab(""),
+            &new_case("case-im-3", &partner, &owner),
+            Some("et-1"),
+        )
+        .await;
+    assert_eq!(etag(&created).as_deref(), Some("\"1\""));
+    let comment = env
+        .send_json(
+            Method::POST,
+            &env.collab("/case-im-3/comments"),
+            &json!({"id": "et-c", "author": "Anna Keller", "body": "Hello", "visibility": "partner"}),
+            Some("et-2"),
+        )
+        .await;
+    assert_eq!(comment.status(), 201);
+    assert_eq!(etag(&comment).as_deref(), Some("\"2\""));
+    let linked = env
+        .send_json(
+            Method::POST,
+            &env.collab("/case-im-3/transactions"),
+            &json!({"transactionId": transaction}),
+            Some("et-3"),
+        )
+        .await;
+    assert_eq!(linked.status(), 200);
+    assert_eq!(etag(&linked).as_deref(), Some("\"3\""));
+    let unlinked = env
+        .request(
+            Method::DELETE,
+            &env.collab(&format!("/case-im-3/transactions/{transaction}")),
+        )
+        .header("Idempotency-Key", "et-4")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(unlinked.status(), 200);
+    assert_eq!(etag(&unlinked).as_deref(), Some("\"4\""));
+    let got = env.get(&env.collab("/case-im-3")).await;
+    assert_eq!(etag(&got).as_deref(), Some("\"4\""));
+}

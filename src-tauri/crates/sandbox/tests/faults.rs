@@ -237,3 +237,49 @@ async fn token_ttl_fault_expires_tokens_early_and_latency_delays_answers() {
     // A lower bound only: the injected sleep happened.
     assert!(started.elapsed() >= Duration::from_millis(300));
 }
+
+#[tokio::test]
+async fn a_stale_replay_applies_the_write_then_a_partner_reply_and_loses_the_answer() {
+    let env = start(10).await;
+    let (partner, owner) = partner_and_owner(&env).await;
+    let body = json!({"id": "stale-1", "title": "Stale", "partnerId": partner, "kind": "order", "owner": owner});
+    let created = env
+        .send_json(Method::POST, &env.collab(""), &body, Some("stale-create"))
+        .await;
+    assert_eq!(created.status(), 201);
+    env.sandbox
+        .set_faults(Faults {
+            stale_replay_rate: 1.0,
+            ..Faults::default()
+        })
+        .expect("faults");
+    let patch = json!({"status": "open"});
+    let attempt = env
+        .request(Method::PATCH, &env.collab("/stale-1"))
+        .header("Idempotency-Key", "stale-op")
+        .json(&patch)
+        .send()
+        .await;
+    let failed = match attempt {
+        Err(_) => true,
+        Ok(response) => response.bytes().await.is_err(),
+    };
+    assert!(failed, "the client sees a broken response");
+    env.sandbox.set_faults(Faults::default()).expect("faults");
+    let replay = env
+        .send_json(
+            Method::PATCH,
+            &env.collab("/stale-1"),
+            &patch,
+            Some("stale-op"),
+        )
+        .await;
+    assert_eq!(replay.status(), 200);
+    let replayed: Value = replay.json().await.expect("json");
+    let server = env.get_json(&env.collab("/stale-1")).await;
+    assert_eq!(replayed["version"], 2, "the answer of the write");
+    assert_eq!(server["case"]["version"], 3, "a partner replied after it");
+    let thread = server["comments"].as_array().expect("comments");
+    assert!(thread.iter().any(|c| c["authorIsPartner"] == true));
+    assert_eq!(env.sandbox.requests_by_key().get("stale-op"), Some(&2));
+}

@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -139,29 +139,75 @@ pub async fn partner_replies(state: &AppState, n: usize) -> Result<Vec<String>, 
             }
             for _ in 0..n {
                 let (case_id, partner, contact) = &open[rand::random::<usize>() % open.len()];
-                let template = text::PARTNER_COMMENTS[rand::random::<usize>() % text::PARTNER_COMMENTS.len()];
-                let body = template
-                    .replace("{po}", "your PO")
-                    .replace("{inv}", "the invoice")
-                    .replace("{ship}", "the shipment")
-                    .replace("{n}", "2")
-                    .replace("{m}", "24");
-                let at = ts(Utc::now());
-                tx.execute(
-                    "INSERT INTO comments(id, case_id, author, author_is_partner, body, visibility, created_at)
-                     VALUES (?1, ?2, ?3, 1, ?4, 'partner', ?5)",
-                    params![uuid::Uuid::new_v4().to_string(), case_id, format!("{contact} ({partner})"), body, at],
-                )?;
-                tx.execute(
-                    "UPDATE cases SET status = 'waiting_on_us' WHERE id = ?1 AND status = 'waiting_on_partner'",
-                    [case_id],
-                )?;
-                touch(&tx, case_id, &at)?;
-                log_op(&tx, &uuid::Uuid::new_v4().to_string(), case_id, "partner_reply", &at)?;
+                insert_partner_reply(&tx, case_id, partner, contact)?;
                 touched.push(case_id.clone());
             }
             tx.commit()?;
             Ok(touched)
+        })
+        .await
+}
+
+/// One partner comment on the case (a server-side change: new change sequence and version).
+fn insert_partner_reply(
+    tx: &rusqlite::Transaction<'_>,
+    case_id: &str,
+    partner: &str,
+    contact: &str,
+) -> Result<(), ApiError> {
+    let template = text::PARTNER_COMMENTS[rand::random::<usize>() % text::PARTNER_COMMENTS.len()];
+    let body = template
+        .replace("{po}", "your PO")
+        .replace("{inv}", "the invoice")
+        .replace("{ship}", "the shipment")
+        .replace("{n}", "2")
+        .replace("{m}", "24");
+    let at = ts(Utc::now());
+    tx.execute(
+        "INSERT INTO comments(id, case_id, author, author_is_partner, body, visibility, created_at)
+         VALUES (?1, ?2, ?3, 1, ?4, 'partner', ?5)",
+        params![
+            uuid::Uuid::new_v4().to_string(),
+            case_id,
+            format!("{contact} ({partner})"),
+            body,
+            at
+        ],
+    )?;
+    tx.execute(
+        "UPDATE cases SET status = 'waiting_on_us' WHERE id = ?1 AND status = 'waiting_on_partner'",
+        [case_id],
+    )?;
+    touch(tx, case_id, &at)?;
+    log_op(
+        tx,
+        &uuid::Uuid::new_v4().to_string(),
+        case_id,
+        "partner_reply",
+        &at,
+    )?;
+    Ok(())
+}
+
+/// A partner reply on one given case (the stale-replay fault's server-side change); a case that
+/// does not exist is left alone.
+pub async fn partner_reply_on(state: &AppState, case_id: String) -> Result<(), ApiError> {
+    state
+        .db(move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT c.partner_name, p.contact FROM cases c JOIN partners p ON p.id = c.partner_id
+                     WHERE c.id = ?1",
+                    [&case_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((partner, contact)) = row {
+                insert_partner_reply(&tx, &case_id, &partner, &contact)?;
+            }
+            tx.commit()?;
+            Ok(())
         })
         .await
 }

@@ -1,6 +1,8 @@
 //! `collab/v1`: the case change feed and case writes, as `collab-v1.openapi.yaml` specifies.
 //! Every write runs in one IMMEDIATE transaction that applies the change, bumps the case's
-//! change sequence, logs the applied op and stores the idempotent result together.
+//! change sequence, logs the applied op and stores the idempotent result together. Answers that
+//! carry a case send `ETag: "<version>"`; a PATCH with `If-Match` is applied only when the case
+//! is still at that version (412 `precondition_failed` otherwise).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -107,15 +109,46 @@ async fn get_case(
     State(state): State<Arc<AppState>>,
     _auth: Bearer,
     Path((company_id, case_id)): Path<(String, String)>,
-) -> Result<Json<CaseBundle>, ApiError> {
+) -> Result<Response, ApiError> {
     check_company(&state, &company_id)?;
     state
         .db(move |conn| {
-            db::load_bundle(conn, &case_id)?
-                .map(Json)
-                .ok_or_else(|| unknown_case(&case_id))
+            let bundle: CaseBundle =
+                db::load_bundle(conn, &case_id)?.ok_or_else(|| unknown_case(&case_id))?;
+            let version = bundle.case.version;
+            let mut response = Json(bundle).into_response();
+            set_etag(&mut response, Some(version));
+            Ok(response)
         })
         .await
+}
+
+/// `ETag: "<version>"` on an answer that carries a case.
+fn set_etag(response: &mut Response, version: Option<i64>) {
+    if let Some(value) = version.and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
+        response.headers_mut().insert(header::ETAG, value);
+    }
+}
+
+/// The `If-Match` header of a conditional write: a quoted non-negative case version.
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiError> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let malformed = || {
+        ApiError::validation(
+            "If-Match must be a case version in double quotes, e.g. \"7\" (the ETag of the case)",
+        )
+    };
+    let text = value.to_str().map_err(|_| malformed())?.trim();
+    let inner = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .ok_or_else(malformed)?;
+    if inner.is_empty() || !inner.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    inner.parse::<i64>().map(Some).map_err(|_| malformed())
 }
 
 fn unknown_case(id: &str) -> ApiError {
@@ -140,22 +173,42 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key))
 }
 
-fn json_response(status: StatusCode, body: Vec<u8>) -> Response {
+fn json_response(status: StatusCode, body: Vec<u8>, version: Option<i64>) -> Response {
     let mut response = (status, Body::from(body)).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    set_etag(&mut response, version);
     response
 }
 
-/// Applies one write exactly once per idempotency key.
+/// The case a write addresses, and the version it must still be at (`If-Match`), if any.
+struct Target {
+    case_id: String,
+    expected: Option<i64>,
+}
+
+impl Target {
+    fn case(case_id: &str) -> Self {
+        Target {
+            case_id: case_id.to_string(),
+            expected: None,
+        }
+    }
+}
+
+/// Applies one write exactly once per idempotency key. A key with a stored answer gets that
+/// answer first (whatever its `If-Match` says); otherwise an expected version that differs from
+/// the case's is refused with 412 and nothing changes.
+#[allow(clippy::too_many_arguments)]
 async fn write<T, F>(
     state: &AppState,
     headers: &HeaderMap,
     method: &Method,
     uri: &Uri,
     body: &[u8],
+    target: Target,
     apply: F,
 ) -> Result<Response, ApiError>
 where
@@ -176,14 +229,14 @@ where
         .db(move |conn| {
             let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             if let Some(key) = &key {
-                let stored: Option<(String, i64, Vec<u8>)> = tx
+                let stored: Option<(String, i64, Vec<u8>, Option<i64>)> = tx
                     .query_row(
-                        "SELECT fingerprint, status, body FROM idempotency WHERE key = ?1",
+                        "SELECT fingerprint, status, body, etag FROM idempotency WHERE key = ?1",
                         [key],
-                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
                     )
                     .optional()?;
-                if let Some((stored_fingerprint, status, body)) = stored {
+                if let Some((stored_fingerprint, status, body, etag)) = stored {
                     if stored_fingerprint != fingerprint {
                         return Err(ApiError::new(
                             StatusCode::UNPROCESSABLE_ENTITY,
@@ -192,21 +245,35 @@ where
                         ));
                     }
                     let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::OK);
-                    return Ok(json_response(status, body));
+                    return Ok(json_response(status, body, etag));
+                }
+            }
+            if let Some(expected) = target.expected {
+                let current = case_version(&tx, &target.case_id)?.ok_or_else(|| unknown_case(&target.case_id))?;
+                if current != expected {
+                    return Err(ApiError::new(
+                        StatusCode::PRECONDITION_FAILED,
+                        "precondition_failed",
+                        format!(
+                            "case {} is at version {current}, the request expected {expected}",
+                            target.case_id
+                        ),
+                    ));
                 }
             }
             let op_id = key.clone().unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
             let (status, value) = apply(&tx, &op_id)?;
             let body = serde_json::to_vec(&value).map_err(|e| ApiError::internal(e.to_string()))?;
+            let etag = case_version(&tx, &target.case_id)?;
             if let Some(key) = &key {
                 tx.execute(
-                    "INSERT INTO idempotency(key, fingerprint, status, content_type, body, created_at)
-                     VALUES (?1, ?2, ?3, 'application/json', ?4, ?5)",
-                    params![key, fingerprint, i64::from(status.as_u16()), body, ts(Utc::now())],
+                    "INSERT INTO idempotency(key, fingerprint, status, content_type, body, created_at, etag)
+                     VALUES (?1, ?2, ?3, 'application/json', ?4, ?5, ?6)",
+                    params![key, fingerprint, i64::from(status.as_u16()), body, ts(Utc::now()), etag],
                 )?;
             }
             tx.commit()?;
-            Ok(json_response(status, body))
+            Ok(json_response(status, body, etag))
         })
         .await
 }
@@ -234,6 +301,14 @@ pub(crate) fn log_op(
         params![op_id, case_id, kind, at],
     )?;
     Ok(())
+}
+
+fn case_version(tx: &Transaction<'_>, case_id: &str) -> Result<Option<i64>, ApiError> {
+    Ok(tx
+        .query_row("SELECT version FROM cases WHERE id = ?1", [case_id], |r| {
+            r.get(0)
+        })
+        .optional()?)
 }
 
 fn require_case(tx: &Transaction<'_>, case_id: &str) -> Result<(), ApiError> {
@@ -341,7 +416,8 @@ async fn create_case(
     for id in &new.linked_transactions {
         check_transaction(&state.lens, id)?;
     }
-    write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
+    let target = Target::case(&new.id);
+    write(&state, &headers, &method, &uri, &bytes, target, move |tx, op_id| {
         let partner: Option<String> = tx
             .query_row("SELECT name FROM partners WHERE id = ?1", [&new.partner_id], |r| r.get(0))
             .optional()?;
@@ -419,7 +495,11 @@ async fn patch_case(
     if let Some(title) = &patch.title {
         check_title(title)?;
     }
-    write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
+    let target = Target {
+        case_id: case_id.clone(),
+        expected: if_match(&headers)?,
+    };
+    write(&state, &headers, &method, &uri, &bytes, target, move |tx, op_id| {
         let case = db::load_case(tx, &case_id)?.ok_or_else(|| unknown_case(&case_id))?;
         if let Some(Some(owner)) = &patch.owner {
             check_owner(tx, owner)?;
@@ -472,7 +552,7 @@ async fn add_comment(
             "comment body is longer than {MAX_COMMENT} characters"
         )));
     }
-    write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
+    write(&state, &headers, &method, &uri, &bytes, Target::case(&case_id), move |tx, op_id| {
         require_case(tx, &case_id)?;
         if db::load_comment(tx, &new.id)?.is_some() {
             return Err(ApiError::conflict(format!("comment {} already exists", new.id)));
@@ -504,7 +584,7 @@ async fn link_transaction(
 ) -> Result<Response, ApiError> {
     let (bytes, link) = json_write::<TransactionLink>(&state, &company_id, body)?;
     check_transaction(&state.lens, &link.transaction_id)?;
-    write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
+    write(&state, &headers, &method, &uri, &bytes, Target::case(&case_id), move |tx, op_id| {
         require_case(tx, &case_id)?;
         let at = ts(Utc::now());
         let inserted = tx.execute(
@@ -531,20 +611,28 @@ async fn unlink_transaction(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     check_company(&state, &company_id)?;
-    write(&state, &headers, &method, &uri, b"", move |tx, op_id| {
-        require_case(tx, &case_id)?;
-        let at = ts(Utc::now());
-        let removed = tx.execute(
-            "DELETE FROM case_links WHERE case_id = ?1 AND transaction_id = ?2",
-            params![case_id, transaction_id],
-        )?;
-        if removed > 0 {
-            touch(tx, &case_id, &at)?;
-        }
-        log_op(tx, op_id, &case_id, "unlink_transaction", &at)?;
-        let case = db::load_case(tx, &case_id)?.ok_or_else(|| unknown_case(&case_id))?;
-        Ok((StatusCode::OK, case))
-    })
+    write(
+        &state,
+        &headers,
+        &method,
+        &uri,
+        b"",
+        Target::case(&case_id),
+        move |tx, op_id| {
+            require_case(tx, &case_id)?;
+            let at = ts(Utc::now());
+            let removed = tx.execute(
+                "DELETE FROM case_links WHERE case_id = ?1 AND transaction_id = ?2",
+                params![case_id, transaction_id],
+            )?;
+            if removed > 0 {
+                touch(tx, &case_id, &at)?;
+            }
+            log_op(tx, op_id, &case_id, "unlink_transaction", &at)?;
+            let case = db::load_case(tx, &case_id)?.ok_or_else(|| unknown_case(&case_id))?;
+            Ok((StatusCode::OK, case))
+        },
+    )
     .await
 }
 
@@ -613,7 +701,7 @@ async fn upload_document(
         .filter(|v| !v.is_empty() && v != "application/octet-stream" && v.contains('/'))
         .unwrap_or_else(|| guess_media_type(&name).to_string());
     let content = bytes.clone();
-    write(&state, &headers, &method, &uri, &bytes, move |tx, op_id| {
+    write(&state, &headers, &method, &uri, &bytes, Target::case(&case_id), move |tx, op_id| {
         require_case(tx, &case_id)?;
         let id = uuid::Uuid::new_v4().to_string();
         let at = ts(Utc::now());
