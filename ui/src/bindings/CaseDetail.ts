@@ -44,6 +44,10 @@ activity: Array<ActivityEntry>,
  */
 localOnly: boolean, 
 /**
+ * Kept on this computer only (no case server); shared only when the analyst shares it.
+ */
+thisComputerOnly: boolean, 
+/**
  * Local changes that lost to newer server values.
  */
 conflicts: Array<ConflictView>, };

@@ -71,4 +71,9 @@ failedChanges: number,
 /**
  * The case exists only here so far (created offline or a draft).
  */
-localOnly: boolean, };
+localOnly: boolean, 
+/**
+ * Kept on this computer only: opened in an account without a case server, never sent
+ * until the analyst shares it (its changes are not counted as pending).
+ */
+thisComputerOnly: boolean, };

@@ -299,6 +299,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       pendingChanges: l.pending,
       failedChanges: l.failed,
       localOnly: l.localOnly,
+      thisComputerOnly: false,
     };
   };
 
@@ -380,6 +381,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       linkedTransactions: fixture.transactions.filter((t) => c.linkedTransactions.includes(t.transactionId)),
       activity: activityFor(c, thread, docs),
       localOnly: fixture.local.get(id)?.localOnly ?? false,
+      thisComputerOnly: false,
       conflicts: fixture.conflicts.get(id) ?? [],
     };
   };

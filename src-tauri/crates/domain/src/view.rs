@@ -96,6 +96,9 @@ pub struct CaseRow {
     pub failed_changes: u32,
     /// The case exists only here so far (created offline or a draft).
     pub local_only: bool,
+    /// Kept on this computer only: opened in an account without a case server, never sent
+    /// until the analyst shares it (its changes are not counted as pending).
+    pub this_computer_only: bool,
 }
 
 /// A window of the case list plus the total it was cut from.
@@ -175,6 +178,8 @@ pub struct CaseDetail {
     pub activity: Vec<ActivityEntry>,
     /// The case exists only here so far.
     pub local_only: bool,
+    /// Kept on this computer only (no case server); shared only when the analyst shares it.
+    pub this_computer_only: bool,
     /// Local changes that lost to newer server values.
     #[serde(default)]
     pub conflicts: Vec<crate::ConflictView>,

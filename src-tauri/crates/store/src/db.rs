@@ -33,10 +33,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "typed_outbox",
         include_str!("../migrations/0005_typed_outbox.sql"),
     ),
+    (
+        6,
+        "kept_cases",
+        include_str!("../migrations/0006_kept_cases.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

@@ -175,6 +175,25 @@ impl Store {
             .write(|tx| local::create_local_case(tx, new, author, now))
     }
 
+    /// Creates a case here, kept on this computer only (the account has no case server): its
+    /// creation and every later change on it are stored with their outbox entries as usual,
+    /// but never handed to the push until [`Store::share_kept_cases`].
+    pub fn create_kept_case(&self, new: &NewCase, author: &str, now: Timestamp) -> Result<String> {
+        self.db
+            .write(|tx| local::create_kept_case(tx, new, author, now))
+    }
+
+    /// Shares every case kept on this computer: from now on the push sends their entries, each
+    /// once under its operation id. Returns how many cases were shared.
+    pub fn share_kept_cases(&self) -> Result<u32> {
+        self.db.write(|tx| local::share_kept(tx))
+    }
+
+    /// How many cases are kept on this computer only.
+    pub fn kept_case_count(&self) -> Result<u32> {
+        self.db.read(local::kept_count)
+    }
+
     /// Adds a comment here and queues it; the comment id is a client-chosen UUID so the server's
     /// echo replaces it rather than duplicating it.
     pub fn add_local_comment(

@@ -462,3 +462,37 @@ pub(crate) fn edit(conn: &Connection, op_id: &str, edit: &OutboxEdit) -> Result<
     requeue_with(conn, op_id, &op)?;
     rebase(conn, &entry.case_id)
 }
+
+/// Whether the case is kept on this computer only (see `kept_cases`).
+pub(crate) fn is_kept(conn: &Connection, case_id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM kept_cases WHERE case_id = ?1")?
+        .exists([case_id])?)
+}
+
+/// Creates a case like [`create_local_case`] and keeps it (and everything later queued on it)
+/// on this computer: its entries are never handed to the push until [`share_kept`].
+pub(crate) fn create_kept_case(
+    conn: &Connection,
+    new: &NewCase,
+    author: &str,
+    now: Timestamp,
+) -> Result<String> {
+    let id = create_local_case(conn, new, author, now)?;
+    conn.prepare_cached("INSERT INTO kept_cases (case_id, kept_at) VALUES (?1, ?2)")?
+        .execute(params![id, ts(now)])?;
+    Ok(id)
+}
+
+/// Hands every kept case to the push (their entries keep their operation ids, so a repeat
+/// after a crash is replayed by the server, not applied twice); returns how many.
+pub(crate) fn share_kept(conn: &Connection) -> Result<u32> {
+    let n = conn.execute("DELETE FROM kept_cases", [])?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
+}
+
+/// How many cases are kept on this computer only.
+pub(crate) fn kept_count(conn: &Connection) -> Result<u32> {
+    let n: i64 = conn.query_row("SELECT count(*) FROM kept_cases", [], |r| r.get(0))?;
+    Ok(u32::try_from(n).unwrap_or(0))
+}

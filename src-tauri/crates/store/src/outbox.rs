@@ -226,6 +226,7 @@ pub(crate) fn next(conn: &Connection, limit: u32, now: Timestamp) -> Result<Vec<
         "SELECT {ENTRY_COLUMNS} FROM outbox WHERE seq IN \
             (SELECT min(seq) FROM outbox GROUP BY case_id) \
          AND state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
+         AND case_id NOT IN (SELECT case_id FROM kept_cases) \
          ORDER BY seq LIMIT ?2"
     );
     let mut stmt = conn.prepare_cached(&sql)?;
@@ -287,7 +288,7 @@ pub(crate) fn retry(conn: &Connection, target: &RetryTarget) -> Result<u32> {
 pub(crate) fn summary(conn: &Connection) -> Result<OutboxSummary> {
     let (pending, failed, oldest) = conn.query_row(
         "SELECT coalesce(sum(state <> 'failed'), 0), coalesce(sum(state = 'failed'), 0), \
-         min(created_at) FROM outbox",
+         min(created_at) FROM outbox WHERE case_id NOT IN (SELECT case_id FROM kept_cases)",
         [],
         |r| {
             Ok((

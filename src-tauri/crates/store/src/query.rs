@@ -196,7 +196,8 @@ pub(crate) fn list_cases(
             "SELECT {CASE_COLUMNS}, \
                 (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
                 (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
-                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed') \
+                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed'), \
+                EXISTS (SELECT 1 FROM kept_cases k WHERE k.case_id = c.id) \
              FROM cases c WHERE c.rid IN ({}) ORDER BY {order} LIMIT {limit} OFFSET {skip}",
             rid_list(&page_rids)
         );
@@ -205,6 +206,7 @@ pub(crate) fn list_cases(
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             let (case, local_only) = case_from_row(r)?;
+            let kept: bool = r.get(18)?;
             let sla_state = case.sla_state(now);
             out.push(CaseRow {
                 id: case.id,
@@ -220,9 +222,14 @@ pub(crate) fn list_cases(
                 sla_due: case.sla_due,
                 sla_state,
                 updated_at: case.updated_at,
-                pending_changes: u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0),
+                pending_changes: if kept {
+                    0
+                } else {
+                    u32::try_from(r.get::<_, i64>(16)?).unwrap_or(0)
+                },
                 failed_changes: u32::try_from(r.get::<_, i64>(17)?).unwrap_or(0),
                 local_only,
+                this_computer_only: kept,
             });
         }
     }
@@ -468,6 +475,7 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
         linked_transactions,
         activity,
         local_only,
+        this_computer_only: crate::local::is_kept(conn, id)?,
         conflicts,
     })
 }
@@ -476,6 +484,10 @@ pub(crate) fn outbox_views(conn: &Connection) -> Result<Vec<pd_domain::OutboxEnt
     let mut reference = conn.prepare_cached("SELECT reference FROM cases WHERE id = ?1")?;
     let mut out = Vec::new();
     for entry in outbox::entries(conn, None)? {
+        if crate::local::is_kept(conn, &entry.case_id)? {
+            // Not queued for any server: the case list shows it as on this computer only.
+            continue;
+        }
         let case_reference: String = reference
             .query_row([&entry.case_id], |r| r.get(0))
             .unwrap_or_else(|_| entry.case_id.clone());

@@ -966,3 +966,80 @@ fn a_failed_envelope_is_listed_only_when_no_failed_document_of_its_interchange_i
         "the partner's count agrees with the inbox"
     );
 }
+
+/// A case opened in an account without a case server stays on this computer: its creation and
+/// later comment are kept with their outbox entries but never handed to the push, the status
+/// bar counts nothing pending, the outbox lists nothing, the list and detail say "this computer
+/// only". Sharing hands exactly those entries to the push, in order, once.
+#[test]
+fn a_kept_case_is_never_sent_until_shared() {
+    let (_dir, store) = seeded();
+    let now = t0();
+    let new = NewCase {
+        id: String::new(),
+        title: "Invoice rejected for PO-88".into(),
+        partner_id: "GC1".into(),
+        kind: CaseKind::Invoice,
+        priority: None,
+        owner: None,
+        sla_due: None,
+        linked_transactions: vec![],
+        references: CaseReferences {
+            po_numbers: vec!["PO-88".into()],
+            ..Default::default()
+        },
+        description: Some("Price mismatch".into()),
+    };
+    let id = store.create_kept_case(&new, "Ann", now).expect("create");
+    store
+        .add_local_comment(&id, "Ann", "called them", Visibility::Internal, now)
+        .expect("comment");
+    store
+        .patch_local_case(
+            &id,
+            &CasePatch {
+                status: Some(CaseStatus::WaitingOnPartner),
+                ..Default::default()
+            },
+            now,
+        )
+        .expect("patch");
+    let later = now + Duration::days(30);
+    assert!(
+        store.outbox_next(10, later).expect("next").is_empty(),
+        "nothing is handed to the push"
+    );
+    let summary = store.outbox_summary().expect("summary");
+    assert_eq!((summary.pending, summary.failed), (0, 0), "nothing pending");
+    assert!(store.outbox_views().expect("views").is_empty());
+    assert_eq!(store.kept_case_count().expect("count"), 1);
+    let detail = store.case_detail(&id, now).expect("detail");
+    assert!(detail.this_computer_only && detail.local_only);
+    assert_eq!(detail.case.status, CaseStatus::WaitingOnPartner);
+    assert_eq!(detail.comments.len(), 2, "description and comment kept");
+    let row = store
+        .list_cases(&CaseQuery::default(), now)
+        .expect("list")
+        .rows
+        .into_iter()
+        .find(|row| row.id == id)
+        .expect("row");
+    assert!(row.this_computer_only);
+    assert_eq!(row.pending_changes, 0);
+
+    // Reopening the file keeps it kept.
+    let path = store.path().to_owned();
+    drop(store);
+    let store = Store::open(&path).expect("reopen");
+    assert!(store.outbox_next(10, later).expect("next").is_empty());
+
+    assert_eq!(store.share_kept_cases().expect("share"), 1);
+    assert_eq!(store.share_kept_cases().expect("share again"), 0);
+    assert_eq!(store.kept_case_count().expect("count"), 0);
+    assert_eq!(store.outbox_summary().expect("summary").pending, 3);
+    let first = store.outbox_next(10, now).expect("next");
+    assert_eq!(first.len(), 1, "one entry per case, in order");
+    assert!(matches!(&first[0].op, Ok(OutboxOp::CreateCase(new)) if new.id == id));
+    let detail = store.case_detail(&id, now).expect("detail");
+    assert!(!detail.this_computer_only && detail.local_only);
+}

@@ -33,7 +33,7 @@ import {
   useUpdateCase,
 } from "./hooks";
 
-function Comment({ comment, now }: { comment: CommentView; now: number }) {
+function Comment({ comment, now, kept }: { comment: CommentView; now: number; kept: boolean }) {
   const internal = comment.visibility === "internal";
   return (
     <article
@@ -55,7 +55,7 @@ function Comment({ comment, now }: { comment: CommentView; now: number }) {
           <span className="muted" title={dateTime(comment.createdAt)}>
             {relativeTime(comment.createdAt, now)}
           </span>
-          {comment.sendState === "pending" && (
+          {comment.sendState === "pending" && !kept && (
             <span className="mark mark-pending" data-testid="comment-pending" title="Waiting to be sent">
               Pending
             </span>
@@ -72,7 +72,7 @@ function Comment({ comment, now }: { comment: CommentView; now: number }) {
   );
 }
 
-function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean }) {
+function CommentBox({ caseId, localOnly, kept }: { caseId: string; localOnly: boolean; kept: boolean }) {
   const [body, setBody] = useState("");
   const [visibility, setVisibility] = useState<Visibility>("partner");
   const add = useAddComment(caseId, { onSuccess: () => setBody("") });
@@ -131,7 +131,9 @@ function CommentBox({ caseId, localOnly }: { caseId: string; localOnly: boolean 
         <span className="muted small">
           {internal
             ? "Visible to your colleagues only."
-            : localOnly
+            : kept
+              ? "Kept on this computer with the case."
+              : localOnly
               ? "Will be shared with the partner once the case is sent."
               : "Visible to the partner."}{" "}
           Ctrl+Enter to send.
@@ -599,7 +601,13 @@ export function CaseDetailScreen({ id }: { id: string }) {
     const c = d.case;
     content = (
       <div className="case-detail">
-        {d.localOnly && (
+        {d.thisComputerOnly ? (
+          <div className="local-banner" role="status" data-testid="this-computer-only-banner">
+            <strong>On this computer only.</strong> This account has no case server, so this case, its thread
+            and its documents are kept here and sent nowhere. Add a case server in Settings to share it with your
+            team.
+          </div>
+        ) : d.localOnly && (
           <div className="local-banner" role="status" data-testid="local-only-banner">
             <strong>Not yet shared with the partner.</strong> This case exists only on this computer; it will be
             shared when it reaches the server.
@@ -643,11 +651,11 @@ export function CaseDetailScreen({ id }: { id: string }) {
             ) : (
               <div className="thread" data-testid="thread">
                 {d.comments.map((cm) => (
-                  <Comment key={cm.id} comment={cm} now={now} />
+                  <Comment key={cm.id} comment={cm} now={now} kept={d.thisComputerOnly} />
                 ))}
               </div>
             )}
-            <CommentBox caseId={c.id} localOnly={d.localOnly} />
+            <CommentBox caseId={c.id} localOnly={d.localOnly} kept={d.thisComputerOnly} />
           </div>
           <aside className="case-side">
             <Fields detail={d} marks={marks} />

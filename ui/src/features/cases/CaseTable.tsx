@@ -41,10 +41,20 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
             <span className="truncate" data-testid="case-row-title" title={r.title}>
               {r.title}
             </span>
-            {r.localOnly && (
-              <span className="mark mark-local" title="Not yet shared with the partner">
-                Local
+            {r.thisComputerOnly ? (
+              <span
+                className="mark mark-local"
+                title="Kept on this computer only: this account has no case server"
+                data-testid="case-row-this-computer-only"
+              >
+                On this computer only
               </span>
+            ) : (
+              r.localOnly && (
+                <span className="mark mark-local" title="Not yet shared with the partner">
+                  Local
+                </span>
+              )
             )}
             <ChangeMarks pending={r.pendingChanges} failed={r.failedChanges} />
           </span>

@@ -24,6 +24,7 @@ function row(id: string, title: string, patch: Partial<CaseRow> = {}): CaseRow {
     pendingChanges: 0,
     failedChanges: 0,
     localOnly: false,
+    thisComputerOnly: false,
     ...patch,
   };
 }
@@ -84,6 +85,22 @@ describe("case list", () => {
     expect(screen.getByText("3 cases")).toBeInTheDocument();
     expect(screen.getByTestId("workspace-name")).toHaveTextContent("Acme Retail");
     expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument();
+  });
+
+  it("marks a case kept on this computer only", async () => {
+    const page: CaseListPage = {
+      rows: [
+        row("000001", "Kept here", { localOnly: true, thisComputerOnly: true }),
+        row("000002", "Waiting to reach the server", { localOnly: true, pendingChanges: 1 }),
+      ],
+      total: 2,
+      offset: 0,
+    };
+    renderApp((cmd) => (cmd === "list_cases" ? page : basics(cmd)));
+    const rows = await screen.findAllByTestId("case-row");
+    expect(within(rows[0]).getByTestId("case-row-this-computer-only")).toHaveTextContent("On this computer only");
+    expect(within(rows[1]).queryByTestId("case-row-this-computer-only")).toBeNull();
+    expect(rows[1]).toHaveTextContent("Local");
   });
 
   it("searches with the typed text after a pause, and shows only the matches", async () => {

@@ -82,6 +82,7 @@ function detail(patch: Partial<CaseDetail> = {}): CaseDetail {
     ],
     activity: [{ at: NOW, actor: "Ann Keller", summary: "Status changed to Open" }],
     localOnly: false,
+    thisComputerOnly: false,
     conflicts: [],
     ...patch,
   };
@@ -193,6 +194,21 @@ describe("case detail", () => {
   it("says a local-only case is not yet shared with the partner", async () => {
     renderApp((cmd) => (cmd === "get_case" ? detail({ localOnly: true }) : basics(cmd)), "#/cases/c1");
     expect(await screen.findByTestId("local-only-banner")).toHaveTextContent("Not yet shared with the partner");
+  });
+
+  it("says a case kept on this computer only stays here, without pending marks", async () => {
+    const base = detail();
+    const pending = { ...base.comments[0], sendState: "pending" as const };
+    renderApp(
+      (cmd) =>
+        cmd === "get_case"
+          ? detail({ localOnly: true, thisComputerOnly: true, comments: [pending] })
+          : basics(cmd),
+      "#/cases/c1",
+    );
+    expect(await screen.findByTestId("this-computer-only-banner")).toHaveTextContent("On this computer only");
+    expect(screen.queryByTestId("local-only-banner")).toBeNull();
+    expect(screen.queryByTestId("comment-pending")).toBeNull();
   });
 
   it("shows why a case cannot be opened", async () => {
