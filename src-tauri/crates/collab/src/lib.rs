@@ -5,11 +5,15 @@
 //! idempotency, a change feed whose commit order equals its sequence order) are written on the
 //! trait's module, [`store`].
 
+pub mod api_error;
 pub mod error;
+pub mod http;
 pub mod sqlite;
 pub mod store;
 
+pub use api_error::ApiError;
 pub use error::StoreError;
+pub use http::{router, Authenticate, Caller, Collab, Directory, DocumentObjects};
 pub use store::{
     CollabStore, DocumentBytes, FeedPage, Idempotency, NewCaseRecord, NewCommentRecord,
     NewDocumentRecord, OpKind, StoredAnswer, WriteContext, Written,

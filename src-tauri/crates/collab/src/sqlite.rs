@@ -64,10 +64,13 @@ CREATE TABLE IF NOT EXISTS applied_ops(
 ALTER TABLE cases ADD COLUMN company_id TEXT NOT NULL DEFAULT '';
 CREATE INDEX cases_by_company_seq ON cases(company_id, seq);
 ALTER TABLE documents ADD COLUMN object_key TEXT;
-ALTER TABLE idempotency ADD COLUMN etag INTEGER;
 CREATE INDEX idempotency_by_age ON idempotency(created_at);
 "#,
 ];
+
+/// Columns added by a migration that some files already have (sandbox files written while the
+/// sandbox kept its own schema): (migration number, table, column, type).
+const ADDED_COLUMNS: &[(usize, &str, &str, &str)] = &[(2, "idempotency", "etag", "INTEGER")];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
@@ -98,6 +101,16 @@ pub fn migrate_connection(conn: &mut Connection) -> Result<(), StoreError> {
             return Ok(());
         };
         tx.execute_batch(sql)?;
+        for (_, table, column, kind) in ADDED_COLUMNS.iter().filter(|(n, ..)| *n == done + 1) {
+            let exists = tx
+                .prepare(&format!(
+                    "SELECT 1 FROM pragma_table_info('{table}') WHERE name = ?1"
+                ))?
+                .exists([column])?;
+            if !exists {
+                tx.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+            }
+        }
         tx.pragma_update(None, "user_version", (done + 1) as i64)?;
         tx.commit()?;
     }

@@ -222,6 +222,11 @@ fn open_tenant(
             records.push(record);
         }
     }
+    // Cases belong to the configured company (seeded rows and reused files alike).
+    conn.execute(
+        "UPDATE cases SET company_id = ?1 WHERE company_id <> ?1",
+        [&config.company_id],
+    )?;
     // The company row is keyed by id: a reused file answers for the configured company.
     conn.execute(
         "INSERT OR IGNORE INTO company(id, data) VALUES (?1, ?2)",

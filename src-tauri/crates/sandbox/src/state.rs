@@ -91,6 +91,11 @@ impl AppState {
         self.requests.load(Ordering::Relaxed)
     }
 
+    /// The shared connection (the collab store uses it too).
+    pub fn connection(&self) -> Arc<Mutex<Connection>> {
+        Arc::clone(&self.db)
+    }
+
     /// Runs `work` on the database off the async runtime.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where

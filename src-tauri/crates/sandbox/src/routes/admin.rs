@@ -15,7 +15,6 @@ use rusqlite::{params, OptionalExtension};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::collab::{log_op, touch};
 use super::json_body;
 use crate::db::{self, ts};
 use crate::error::ApiError;
@@ -23,6 +22,8 @@ use crate::faults::Faults;
 use crate::seed::text;
 use crate::state::{Admin, AppState};
 use crate::{AppliedOp, SandboxStats};
+use pd_collab::sqlite::{log_op, touch};
+use pd_collab::OpKind;
 
 /// The routes.
 pub fn routes() -> Router<Arc<AppState>> {
@@ -183,7 +184,7 @@ fn insert_partner_reply(
         tx,
         &uuid::Uuid::new_v4().to_string(),
         case_id,
-        "partner_reply",
+        OpKind::PartnerReply,
         &at,
     )?;
     Ok(())

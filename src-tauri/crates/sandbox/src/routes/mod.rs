@@ -16,10 +16,7 @@ use axum::{middleware, Router};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Largest document upload.
-pub const MAX_DOCUMENT_BYTES: usize = 20 * 1024 * 1024;
-/// Largest JSON body.
-pub const MAX_JSON_BYTES: usize = 1024 * 1024;
+pub use pd_collab::http::{json_body, MAX_DOCUMENT_BYTES};
 
 /// Which surfaces a sandbox serves besides OAuth2, Community Management and Lens.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +32,7 @@ pub fn router(state: Arc<AppState>, surfaces: Surfaces) -> Router {
         .route("/visibility_transaction_search", post(lens::search))
         .merge(community::routes());
     if surfaces.cases {
-        api = api.merge(collab::routes());
+        api = api.merge(collab::routes(&state));
     }
     let api = api.layer(middleware::from_fn_with_state(
         Arc::clone(&state),
@@ -47,22 +44,6 @@ pub fn router(state: Arc<AppState>, surfaces: Surfaces) -> Router {
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(DefaultBodyLimit::max(MAX_DOCUMENT_BYTES + 1))
         .with_state(state)
-}
-
-/// Parses a JSON body with a clear 400 on anything wrong.
-pub fn json_body<T: serde::de::DeserializeOwned>(
-    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
-) -> Result<T, ApiError> {
-    let bytes =
-        body.map_err(|e| ApiError::validation(format!("cannot read the request body: {e}")))?;
-    if bytes.len() > MAX_JSON_BYTES {
-        return Err(ApiError::validation(format!(
-            "request body is {} bytes, over the {MAX_JSON_BYTES}-byte limit for JSON",
-            bytes.len()
-        )));
-    }
-    serde_json::from_slice(&bytes)
-        .map_err(|e| ApiError::validation(format!("malformed JSON body: {e}")))
 }
 
 /// 404 unless the path names our company.
