@@ -30,12 +30,35 @@ pub const CONFIG_DIR_ENV: &str = "PARTNERDESK_CONFIG_DIR";
 /// The cache file inside the data dir (and inside each account's folder).
 pub const CACHE_FILE: &str = "cache.db";
 
-/// `env` when it names a folder, else `platform_default`; the folder is created.
+/// `env` when it names a folder, else `platform_default`; the folder is created readable by
+/// the analyst only ([`create_private_dir`]).
 pub fn folder_from_env(env: &str, platform_default: PathBuf) -> Result<PathBuf, AppError> {
     let dir = match std::env::var_os(env) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => platform_default,
     };
-    std::fs::create_dir_all(&dir)?;
+    create_private_dir(&dir)?;
     Ok(dir)
+}
+
+/// Creates `dir` (and missing parents) readable by its owner only (0700 on Unix), and removes
+/// group and other permissions from it if it already exists: the app's folders hold the cache,
+/// logs and settings, which name partners and cases. Other platforms keep the per-user
+/// profile's own permissions.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let mode = std::fs::metadata(dir)?.permissions().mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode & !0o077))?;
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir)?;
+    Ok(())
 }

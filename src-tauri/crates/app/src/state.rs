@@ -159,8 +159,8 @@ impl AppState {
         options: StartOptions,
         changes: ChangeReporter,
     ) -> Result<AppState, AppError> {
-        std::fs::create_dir_all(&options.data_dir)?;
-        std::fs::create_dir_all(&options.config_dir)?;
+        crate::create_private_dir(&options.data_dir)?;
+        crate::create_private_dir(&options.config_dir)?;
         let keychain = Keychain::open(&options.keychain_namespace).await;
         let services = Services {
             changes: changes.clone(),
@@ -421,7 +421,7 @@ pub async fn read_credentials(
 
 fn open_cache(path: &Path) -> Result<Store, AppError> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)?;
+        crate::create_private_dir(parent)?;
     }
     let (store, outcome) = Store::open_or_rebuild(path)?;
     if let pd_store::OpenOutcome::Rebuilt { set_aside, reason } = outcome {

@@ -11,6 +11,7 @@ mod error;
 mod facets;
 mod local;
 mod outbox;
+mod owner_only;
 mod query;
 
 use std::path::{Path, PathBuf};
@@ -73,12 +74,14 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens the cache at `path` (creating it), applying migrations. A damaged file is
+    /// Opens the cache at `path` (creating it readable by its owner only, and making an older
+    /// file others could read private), applying migrations. A damaged file is
     /// [`StoreError::Corrupt`], a read-only one [`StoreError::ReadOnly`], one from a newer app
     /// [`StoreError::NewerSchema`].
     /// Queued changes whose stored operation cannot be read (an older build's or a damaged
     /// row) are marked failed here, with the reason, so they are shown and never sent.
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        owner_only::restrict(path.as_ref());
         let store = Store {
             db: db::Db::open(path.as_ref())?,
         };

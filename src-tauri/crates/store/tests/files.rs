@@ -206,3 +206,40 @@ fn two_handles_write_concurrently_without_lock_errors() {
     assert_eq!(counts.cases, 201);
     assert_eq!(a.outbox_summary().expect("summary").pending, 200);
 }
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_cache_and_its_journal_files_are_readable_by_the_owner_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("cache.db");
+    let journal = |suffix: &str| dir.path().join(format!("cache.db{suffix}"));
+    let first = Store::open(&path).expect("open");
+    first
+        .apply_case_page(
+            &page(vec![bundle(case(1, "GC1", "V"), vec![], vec![])], "c"),
+            "cases",
+        )
+        .expect("write");
+    for file in [path.clone(), journal("-wal"), journal("-shm")] {
+        assert_eq!(mode(&file), 0o600, "a new {} is private", file.display());
+    }
+
+    // A cache an older build left readable by everyone is made private when it is opened,
+    // journal files included, and keeps its data.
+    for file in [path.clone(), journal("-wal"), journal("-shm")] {
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    let second = Store::open(&path).expect("reopen");
+    for file in [path.clone(), journal("-wal"), journal("-shm")] {
+        assert_eq!(mode(&file), 0o600, "{} is tightened", file.display());
+    }
+    assert!(second.case("case-00001").expect("read").is_some());
+    drop(first);
+}

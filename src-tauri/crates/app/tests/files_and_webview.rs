@@ -1,0 +1,232 @@
+//! What other users on the machine and content inside the window may reach: the app's folders,
+//! cache and logs are readable by the analyst only, the log cannot grow without bound, and the
+//! window's Content-Security-Policy and capability are pinned here, so widening either is a
+//! change someone reviews (this file is what to update).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use common::{start, Dirs};
+use pd_app::logging::{LogFiles, LogLimits};
+
+/// The window's CSP. A change here is a security review: no remote origins, no plugins
+/// (`object-src`), no `<base>` rewriting relative URLs, no form posting anywhere.
+const PINNED_CSP: &str = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src ipc: http://ipc.localhost; object-src 'none'; base-uri 'none'; form-action 'none'";
+
+/// Permissions the window has besides calling the app's own commands (one `allow-<command>`
+/// each, generated from `pd-ipc`).
+const PINNED_EXTRA_PERMISSIONS: &[&str] = &["core:event:allow-listen", "core:event:allow-unlisten"];
+
+const UPDATE_HINT: &str = "If this widening was reviewed, update PINNED_CSP / PINNED_EXTRA_PERMISSIONS in src-tauri/crates/app/tests/files_and_webview.rs";
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+fn chmod(path: &Path, mode: u32) {
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+fn log_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("logs dir")
+        .map(|entry| entry.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_window_csp_and_capability_are_exactly_the_reviewed_ones() {
+    let root = repo_root();
+    let config = read_json(&root.join("tauri.conf.json"));
+    let security = &config["app"]["security"];
+    assert_eq!(
+        security["csp"].as_str(),
+        Some(PINNED_CSP),
+        "tauri.conf.json app.security.csp changed. {UPDATE_HINT}"
+    );
+    let keys: Vec<&str> = security
+        .as_object()
+        .expect("app.security is an object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        ["csp"],
+        "tauri.conf.json app.security gained settings (asset protocol, dev CSP, CSP opt-outs?). {UPDATE_HINT}"
+    );
+    assert!(
+        config["app"]["withGlobalTauri"].is_null(),
+        "withGlobalTauri exposes the IPC to every script in the page. {UPDATE_HINT}"
+    );
+
+    let capabilities = root.join("src-tauri/capabilities");
+    let files: Vec<String> = std::fs::read_dir(&capabilities)
+        .expect("capabilities dir")
+        .map(|entry| {
+            entry
+                .expect("entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(
+        files,
+        ["main.json"],
+        "a new capability file widens what pages may call. {UPDATE_HINT}"
+    );
+    let capability = read_json(&capabilities.join("main.json"));
+    assert_eq!(capability["identifier"], "main");
+    assert_eq!(
+        capability["windows"],
+        serde_json::json!(["main"]),
+        "the capability applies to the main window only. {UPDATE_HINT}"
+    );
+    assert!(
+        capability["remote"].is_null(),
+        "remote URLs must not get the app's permissions. {UPDATE_HINT}"
+    );
+    let granted: BTreeSet<String> = capability["permissions"]
+        .as_array()
+        .expect("permissions list")
+        .iter()
+        .map(|p| p.as_str().expect("a permission is a name").to_owned())
+        .collect();
+    let mut expected: BTreeSet<String> = PINNED_EXTRA_PERMISSIONS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    expected.extend(
+        pd_ipc::COMMAND_NAMES
+            .iter()
+            .map(|name| format!("allow-{}", name.replace('_', "-"))),
+    );
+    let added: Vec<_> = granted.difference(&expected).collect();
+    let missing: Vec<_> = expected.difference(&granted).collect();
+    assert!(
+        added.is_empty() && missing.is_empty(),
+        "src-tauri/capabilities/main.json differs from the reviewed set: added {added:?}, missing {missing:?}. \
+         It is generated by `cargo test -p pd-app --test contract`; {UPDATE_HINT}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_apps_folders_cache_and_logs_are_readable_by_the_analyst_only() {
+    let dirs = Dirs::new(format!(
+        "com.partnerdesk.test.{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    // Folders and files an older build left readable by everyone.
+    let logs = dirs.data.join("logs");
+    std::fs::create_dir_all(&logs).expect("logs dir");
+    std::fs::create_dir_all(&dirs.config).expect("config dir");
+    let old_log = logs.join(format!(
+        "partnerdesk.{}.log",
+        chrono::Utc::now().date_naive().format("%Y-%m-%d")
+    ));
+    std::fs::write(&old_log, "an older build's line\n").expect("old log");
+    for (path, m) in [
+        (&dirs.data, 0o755),
+        (&logs, 0o755),
+        (&dirs.config, 0o755),
+        (&old_log, 0o644),
+    ] {
+        chmod(path, m);
+    }
+
+    let guard = pd_app::logging::init(&logs).expect("logging");
+    let state = start(&dirs).await;
+    tracing::info!("a line for the private log");
+    drop(guard);
+
+    let cache = dirs.data.join(pd_app::CACHE_FILE);
+    for dir in [&dirs.data, &dirs.config, &logs] {
+        assert_eq!(mode(dir), 0o700, "{} is private", dir.display());
+    }
+    assert_eq!(mode(&cache), 0o600, "the cache is private");
+    let files = log_files(&logs);
+    assert!(!files.is_empty());
+    for file in &files {
+        assert_eq!(mode(file), 0o600, "{} is private", file.display());
+    }
+    let text = std::fs::read_to_string(&old_log).expect("log");
+    assert!(
+        text.starts_with("an older build's line") && text.contains("a line for the private log"),
+        "today's log is appended to, not replaced: {text}"
+    );
+    state.shutdown().await;
+}
+
+#[test]
+fn logs_are_capped_in_bytes_and_days() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let logs = root.path().join("logs");
+    std::fs::create_dir_all(&logs).expect("logs dir");
+    let stale = logs.join("partnerdesk.2020-01-01.log");
+    std::fs::write(&stale, "from long ago\n").expect("stale log");
+    let unrelated = logs.join("notes.txt");
+    std::fs::write(&unrelated, "not a log\n").expect("unrelated");
+
+    let limits = LogLimits {
+        max_file_bytes: 4096,
+        max_files: 3,
+        kept_days: 7,
+    };
+    let mut writer = LogFiles::open(&logs, limits).expect("open");
+    assert!(!stale.exists(), "a log older than 7 days is removed");
+    assert!(unrelated.exists(), "files that are not logs are left alone");
+
+    // 500 events of 100 bytes: 50 KB through a 3 x 4 KiB cap.
+    for n in 0..500 {
+        let line = format!("{n:05} {}\n", "x".repeat(93));
+        writer.write_all(line.as_bytes()).expect("write");
+    }
+    writer.flush().expect("flush");
+
+    let files: Vec<PathBuf> = log_files(&logs)
+        .into_iter()
+        .filter(|p| p != &unrelated)
+        .collect();
+    assert_eq!(files.len(), 3, "at most 3 files are kept: {files:?}");
+    let mut total = 0;
+    for file in &files {
+        let len = std::fs::metadata(file).expect("meta").len();
+        assert!(len <= 4096, "{} holds {len} bytes", file.display());
+        total += len;
+        assert_eq!(mode(file), 0o600);
+    }
+    assert!(total <= 3 * 4096);
+    let newest = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("read"))
+        .find(|text| text.contains("00499 "))
+        .expect("the last event is kept");
+    assert!(newest.ends_with(&format!("00499 {}\n", "x".repeat(93))));
+    let all: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).expect("read"))
+        .collect();
+    assert!(!all.contains("00000 "), "the oldest events went first");
+}
