@@ -25,7 +25,8 @@ RUN_APT_PACKAGES=(
   dbus xvfb xauth
 )
 # The tests: WebKitWebDriver for the end-to-end journeys, screenshots, a private gnome-keyring
-# Secret Service, OpenSSH's sshd as the SFTP peer, PostgreSQL for partnerdesk-server's tests (the
+# Secret Service (with secret-tool, from libsecret-tools, with-keyring.sh waits until it answers),
+# OpenSSH's sshd as the SFTP peer, PostgreSQL for partnerdesk-server's tests (the
 # tests run initdb/pg_ctl themselves on a loopback port; no cluster of the package is used).
 TEST_APT_PACKAGES=(
   webkit2gtk-driver imagemagick

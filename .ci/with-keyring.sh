@@ -1,9 +1,40 @@
 #!/usr/bin/env bash
 # Runs "$@" inside a private D-Bus session with an unlocked, throwaway gnome-keyring, so the
 # keychain tests talk to a real Secret Service without touching anyone's login keyring.
+# The command starts only once the keyring answers: a test item is written and deleted over the
+# Secret Service (secret-tool, from libsecret-tools). A keyring that does not answer within
+# PD_KEYRING_WAIT_SECONDS (default 30) is a failure with what it said, not a flaky test run.
 set -euo pipefail
+for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "with-keyring: $tool is missing; run: bash .ci/install.sh --test" >&2
+    exit 1
+  fi
+done
 XDG_DATA_HOME="$(mktemp -d)"
 export XDG_DATA_HOME
+export PD_KEYRING_WAIT_SECONDS="${PD_KEYRING_WAIT_SECONDS:-30}"
 exec dbus-run-session -- bash -c '
+  set -euo pipefail
   printf "%s" "ci-keyring-password" | gnome-keyring-daemon --unlock --components=secrets >/dev/null
+  probe="ready-$$-$RANDOM"
+  deadline=$((SECONDS + PD_KEYRING_WAIT_SECONDS))
+  attempts=0
+  while :; do
+    attempts=$((attempts + 1))
+    if said="$(printf "%s" "probe-secret" | secret-tool store --label="PartnerDesk CI keyring probe" \
+          partnerdesk-ci "$probe" 2>&1)" \
+        && said="$(secret-tool clear partnerdesk-ci "$probe" 2>&1)" \
+        && ! secret-tool lookup partnerdesk-ci "$probe" >/dev/null 2>&1; then
+      break
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      echo "with-keyring: the gnome-keyring Secret Service did not answer a write and a delete within ${PD_KEYRING_WAIT_SECONDS}s ($attempts attempts); last answer: ${said:-none}" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  if [ "$attempts" -gt 1 ]; then
+    echo "with-keyring: the keyring answered after $attempts attempts" >&2
+  fi
   exec "$@"' bash "$@"

@@ -82,6 +82,7 @@ impl Journey {
         let path = self
             .artifacts
             .join(format!("{}{:02}-{name}.png", self.prefix, self.step));
+        self.after_next_paint().await;
         match self.client.screenshot().await {
             Ok(png) => {
                 if let Err(error) = std::fs::write(&path, png) {
@@ -91,6 +92,30 @@ impl Journey {
             Err(error) => eprintln!("screenshot {name} failed: {error}"),
         }
         eprintln!("{}step {}: {name}", self.prefix, self.step);
+    }
+
+    /// Waits until the window has painted what the page's DOM holds now: the callback of a
+    /// second animation frame runs after the frame of the first has been painted. (A screenshot
+    /// taken right after the DOM changed once showed the previous screen.) A window that paints
+    /// no frames (hidden) still gets its screenshot after a second.
+    async fn after_next_paint(&self) {
+        let painted = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 const timer = setTimeout(() => done(false), 1000);
+                 requestAnimationFrame(() => requestAnimationFrame(() => {
+                   clearTimeout(timer);
+                   done(true);
+                 }));",
+                vec![],
+            )
+            .await;
+        match painted {
+            Ok(serde_json::Value::Bool(true)) => {}
+            Ok(_) => eprintln!("the window painted no frame within a second"),
+            Err(error) => eprintln!("waiting for the next paint failed: {error}"),
+        }
     }
 
     /// Clicks the element with `test_id` once it appears.

@@ -133,3 +133,40 @@ pub(crate) fn classify(err: keyring::Error, entry: &str, secret_name: &str) -> S
         },
     }
 }
+
+/// D-Bus errors that the next call usually does not meet: the Secret Service went away before
+/// answering (it was being replaced or restarted; the bus says "Message recipient disconnected
+/// from message bus without replying"), or the collection was still being unlocked ("Cannot
+/// create an item in a locked collection"). These are error names of the protocol, not messages.
+#[cfg(target_os = "linux")]
+const TRANSIENT_DBUS_ERRORS: &[&str] = &[
+    "org.freedesktop.DBus.Error.NoReply",
+    "org.freedesktop.DBus.Error.Disconnected",
+    "org.freedesktop.Secret.Error.IsLocked",
+];
+
+/// Whether a keychain call is worth repeating once: on Linux, a Secret Service error that
+/// [`TRANSIENT_DBUS_ERRORS`] names or a collection reported locked; elsewhere never.
+pub(crate) fn is_transient(err: &keyring::Error) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        let inner = match err {
+            keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
+                inner
+            }
+            _ => return false,
+        };
+        match inner.downcast_ref::<dbus_secret_service::Error>() {
+            Some(dbus_secret_service::Error::Dbus(dbus)) => dbus
+                .name()
+                .is_some_and(|name| TRANSIENT_DBUS_ERRORS.contains(&name)),
+            Some(dbus_secret_service::Error::Locked) => true,
+            _ => false,
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = err;
+        false
+    }
+}

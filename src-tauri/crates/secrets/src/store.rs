@@ -8,7 +8,7 @@ use keyring::credential::{CredentialBuilder, CredentialPersistence};
 use keyring::Entry;
 use sha2::{Digest, Sha256};
 
-use crate::error::{classify, SecretsError, MAX_SECRET_BYTES};
+use crate::error::{classify, is_transient, SecretsError, MAX_SECRET_BYTES};
 use crate::platform;
 use crate::SecretString;
 
@@ -19,6 +19,8 @@ const INDEX_NAME: &str = "_index";
 const PROBE_ACCOUNT: &str = "_probe";
 /// Longest account id, secret name or namespace accepted.
 const MAX_NAME_LEN: usize = 128;
+/// Pause before the one repeat of a keychain call that failed transiently.
+const TRANSIENT_RETRY_PAUSE: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// What a successful [`SecretStore::probe`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -118,8 +120,7 @@ impl SecretStore {
             self.write_index(account_id, &names)?;
         }
         let entry = self.entry(account_id, secret_name)?;
-        entry
-            .set_password(secret.expose_secret())
+        retrying(|| entry.set_password(secret.expose_secret()))
             .map_err(|err| classify(err, &self.label(account_id, secret_name), secret_name))
     }
 
@@ -177,11 +178,10 @@ impl SecretStore {
         let written = SecretString::new(format!("probe-{:032x}", rand::random::<u128>()));
         let label = self.label(PROBE_ACCOUNT, &probe_name);
         let entry = self.entry(PROBE_ACCOUNT, &probe_name)?;
-        entry
-            .set_password(written.expose_secret())
+        retrying(|| entry.set_password(written.expose_secret()))
             .map_err(|err| classify(err, &label, &probe_name))?;
-        let read_back = entry.get_password();
-        let deleted = entry.delete_credential();
+        let read_back = retrying(|| entry.get_password());
+        let deleted = delete_retrying(&entry);
         match read_back {
             Ok(value) => {
                 let value = SecretString::new(value);
@@ -260,7 +260,7 @@ impl SecretStore {
         secret_name: &str,
     ) -> Result<Option<SecretString>, SecretsError> {
         let entry = self.entry(account_id, secret_name)?;
-        match entry.get_password() {
+        match retrying(|| entry.get_password()) {
             Ok(value) => Ok(Some(SecretString::new(value))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(err) => Err(classify(
@@ -273,7 +273,7 @@ impl SecretStore {
 
     fn remove(&self, account_id: &str, secret_name: &str) -> Result<bool, SecretsError> {
         let entry = self.entry(account_id, secret_name)?;
-        match entry.delete_credential() {
+        match delete_retrying(&entry) {
             Ok(()) => Ok(true),
             Err(keyring::Error::NoEntry) => Ok(false),
             Err(err) => Err(classify(
@@ -305,7 +305,7 @@ impl SecretStore {
     fn write_index(&self, account_id: &str, names: &BTreeSet<String>) -> Result<(), SecretsError> {
         let entry = self.entry(account_id, INDEX_NAME)?;
         if names.is_empty() {
-            return match entry.delete_credential() {
+            return match delete_retrying(&entry) {
                 Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
                 Err(err) => Err(classify(
                     err,
@@ -317,9 +317,35 @@ impl SecretStore {
         let json = serde_json::to_string(names).map_err(|err| SecretsError::Platform {
             detail: format!("cannot encode the secret index: {err}"),
         })?;
-        entry
-            .set_password(&json)
+        retrying(|| entry.set_password(&json))
             .map_err(|err| classify(err, &self.label(account_id, INDEX_NAME), INDEX_NAME))
+    }
+}
+
+/// Runs a keychain call, and once more after a short pause when it failed transiently (see
+/// [`is_transient`]): a Secret Service that was just started or replaced answers the second time.
+fn retrying<T>(mut call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    match call() {
+        Err(err) if is_transient(&err) => {
+            std::thread::sleep(TRANSIENT_RETRY_PAUSE);
+            call()
+        }
+        other => other,
+    }
+}
+
+/// Deletes with one repeat like [`retrying`]; a repeat that finds nothing means the first
+/// attempt deleted the entry before its answer was lost.
+fn delete_retrying(entry: &Entry) -> keyring::Result<()> {
+    match entry.delete_credential() {
+        Err(err) if is_transient(&err) => {
+            std::thread::sleep(TRANSIENT_RETRY_PAUSE);
+            match entry.delete_credential() {
+                Err(keyring::Error::NoEntry) => Ok(()),
+                other => other,
+            }
+        }
+        other => other,
     }
 }
 
@@ -414,5 +440,209 @@ mod tests {
         let err = store.set("acct", "api_key", &huge).expect_err("huge");
         assert_eq!(err.code(), "keychain.too_long");
         assert!(!err.to_string().contains("kkkk"));
+    }
+
+    /// A persistent-looking in-memory store whose calls fail as scripted, to show what the
+    /// store does with the Secret Service errors observed on a keyring that is still starting.
+    #[cfg(target_os = "linux")]
+    mod flaky {
+        use std::collections::{HashMap, VecDeque};
+        use std::sync::{Arc, Mutex};
+
+        use keyring::credential::{Credential, CredentialApi, CredentialBuilderApi};
+
+        use super::*;
+
+        #[derive(Default)]
+        pub(super) struct Script {
+            pub(super) values: HashMap<String, Vec<u8>>,
+            /// Errors the next calls return, in order.
+            pub(super) failures: VecDeque<keyring::Error>,
+            pub(super) calls: usize,
+        }
+
+        #[derive(Clone, Default)]
+        pub(super) struct Flaky(pub(super) Arc<Mutex<Script>>);
+
+        struct FlakyCredential {
+            script: Flaky,
+            key: String,
+        }
+
+        impl Flaky {
+            fn call<T>(
+                &self,
+                f: impl FnOnce(&mut Script) -> keyring::Result<T>,
+            ) -> keyring::Result<T> {
+                let mut script = self.0.lock().expect("script");
+                script.calls += 1;
+                match script.failures.pop_front() {
+                    Some(err) => Err(err),
+                    None => f(&mut script),
+                }
+            }
+        }
+
+        impl CredentialApi for FlakyCredential {
+            fn set_secret(&self, secret: &[u8]) -> keyring::Result<()> {
+                self.script.call(|s| {
+                    s.values.insert(self.key.clone(), secret.to_vec());
+                    Ok(())
+                })
+            }
+            fn get_secret(&self) -> keyring::Result<Vec<u8>> {
+                self.script.call(|s| {
+                    s.values
+                        .get(&self.key)
+                        .cloned()
+                        .ok_or(keyring::Error::NoEntry)
+                })
+            }
+            fn delete_credential(&self) -> keyring::Result<()> {
+                self.script.call(|s| {
+                    s.values
+                        .remove(&self.key)
+                        .map(|_| ())
+                        .ok_or(keyring::Error::NoEntry)
+                })
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn debug_fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("FlakyCredential")
+            }
+        }
+
+        impl CredentialBuilderApi for Flaky {
+            fn build(
+                &self,
+                _target: Option<&str>,
+                service: &str,
+                user: &str,
+            ) -> keyring::Result<Box<Credential>> {
+                Ok(Box::new(FlakyCredential {
+                    script: self.clone(),
+                    key: format!("{service}/{user}"),
+                }))
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn persistence(&self) -> CredentialPersistence {
+                CredentialPersistence::UntilDelete
+            }
+        }
+
+        /// What the Secret Service crate reports for a D-Bus error named `name`.
+        pub(super) fn dbus_error(name: &str, message: &str) -> keyring::Error {
+            keyring::Error::PlatformFailure(Box::new(dbus_secret_service::Error::Dbus(
+                dbus::Error::new_custom(name, message),
+            )))
+        }
+
+        pub(super) fn store(script: &Flaky) -> SecretStore {
+            SecretStore::with_builder("com.partnerdesk.test", Box::new(script.clone()), "flaky")
+                .expect("persistent")
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    const NO_REPLY: (&str, &str) = (
+        "org.freedesktop.DBus.Error.NoReply",
+        "Message recipient disconnected from message bus without replying",
+    );
+    #[cfg(target_os = "linux")]
+    const IS_LOCKED: (&str, &str) = (
+        "org.freedesktop.Secret.Error.IsLocked",
+        "Cannot create an item in a locked collection",
+    );
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_keyring_that_drops_one_answer_or_is_still_unlocking_keeps_the_secret() {
+        for (name, message) in [NO_REPLY, IS_LOCKED] {
+            let script = flaky::Flaky::default();
+            let store = flaky::store(&script);
+            // The index write meets the error first; the secret write after it too.
+            script
+                .0
+                .lock()
+                .expect("script")
+                .failures
+                .push_back(flaky::dbus_error(name, message));
+            store
+                .set("acct", "consumer_secret", &SecretString::from("s3cr3t"))
+                .unwrap_or_else(|err| panic!("{message}: retried once and saved, got {err}"));
+            let got = store
+                .get("acct", "consumer_secret")
+                .expect("get")
+                .expect("stored");
+            assert_eq!(got.expose_secret(), "s3cr3t");
+            assert_eq!(store.names_for("acct").expect("names"), ["consumer_secret"]);
+
+            script
+                .0
+                .lock()
+                .expect("script")
+                .failures
+                .push_back(flaky::dbus_error(name, message));
+            assert!(store.probe().is_ok(), "{message}: the probe retries too");
+
+            // A delete whose answer was lost after it deleted: the repeat finds nothing, and
+            // that is success.
+            script
+                .0
+                .lock()
+                .expect("script")
+                .failures
+                .push_back(flaky::dbus_error(name, message));
+            assert!(store.delete("acct", "consumer_secret").expect("delete"));
+            assert!(store.get("acct", "consumer_secret").expect("get").is_none());
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_keyring_failure_that_lasts_is_reported_after_one_repeat_and_others_at_once() {
+        let script = flaky::Flaky::default();
+        let store = flaky::store(&script);
+        {
+            let mut s = script.0.lock().expect("script");
+            s.failures
+                .push_back(flaky::dbus_error(NO_REPLY.0, NO_REPLY.1));
+            s.failures
+                .push_back(flaky::dbus_error(NO_REPLY.0, NO_REPLY.1));
+        }
+        let err = store
+            .get("acct", "consumer_secret")
+            .expect_err("still failing");
+        assert_eq!(err.code(), "keychain.unavailable");
+        assert!(err.to_string().contains(NO_REPLY.1), "{err}");
+        assert_eq!(
+            script.0.lock().expect("script").calls,
+            2,
+            "one repeat, no more"
+        );
+
+        let before = script.0.lock().expect("script").calls;
+        script
+            .0
+            .lock()
+            .expect("script")
+            .failures
+            .push_back(flaky::dbus_error(
+                "org.freedesktop.DBus.Error.ServiceUnknown",
+                "The name org.freedesktop.secrets was not provided by any .service files",
+            ));
+        let err = store
+            .get("acct", "consumer_secret")
+            .expect_err("no keyring");
+        assert_eq!(err.code(), "keychain.unavailable");
+        assert_eq!(
+            script.0.lock().expect("script").calls,
+            before + 1,
+            "a missing keyring is not retried"
+        );
     }
 }
