@@ -1,7 +1,8 @@
-// Dev-only preview entry (mock.html): installs a mocked Tauri IPC over a generated demo tenant,
-// then mounts the real app. Query parameters pick a scenario for screenshots:
-// ?offline=1, ?error=1 (last sync failed), ?syncing=1, ?cases=N, ?empty=1, ?latency=MS,
-// ?keychain=0 (the OS keychain is unavailable), ?nosettings=1 (no accounts or connectors).
+// Dev-only preview entry (mock.html): installs a mocked Tauri IPC over the answers the real code
+// recorded for the demo tenant (see ./backend.ts), then mounts the real app. Query parameters
+// pick a scenario for screenshots: ?offline=1, ?error=1 (last sync failed), ?syncing=1,
+// ?latency=MS, ?keychain=0 (the OS keychain is unavailable), ?nosettings=1 (no accounts or
+// connectors).
 // Add a hash route to open a screen: mock.html?offline=1#/outbox, #/settings, #/cases/<id>.
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
@@ -12,7 +13,6 @@ import "../styles.css";
 
 const params = new URLSearchParams(window.location.search);
 const backend = createMockBackend({
-  caseCount: params.has("empty") ? 0 : Number(params.get("cases") ?? 400),
   sync: {
     connectivity: params.has("offline") ? "offline" : "online",
     syncing: params.has("syncing"),
@@ -24,11 +24,6 @@ const backend = createMockBackend({
   keychainAvailable: params.get("keychain") !== "0",
   noSettings: params.has("nosettings"),
 });
-// The case with a conflict, for screenshots: open it with #/conflict.
-if (window.location.hash === "#/conflict") {
-  const [caseId] = [...backend.fixture.conflicts.keys()];
-  window.location.hash = caseId ? `#/cases/${caseId}` : "#/cases";
-}
 const latency = Number(params.get("latency") ?? 60);
 mockIPC(
   (cmd, args) =>

@@ -4,7 +4,14 @@ import { describe, expect, it } from "vitest";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import type { CaseListPage, CaseQuery, CaseRow, StatusCount } from "../../bindings";
 import { renderApp } from "../../test/render";
-import { createMockBackend } from "../../mock/backend";
+import { createMockBackend, type MockBackend } from "../../mock/backend";
+import { PAGE_SIZE } from "../../app/queryKeys";
+import { emptyCaseQuery } from "./caseListState";
+
+/** The first page of the whole case list, as the real code answered it. */
+function allCases(backend: MockBackend) {
+  return backend.answer("list_cases", { query: { ...emptyCaseQuery(), offset: 0, limit: PAGE_SIZE } });
+}
 
 function row(id: string, title: string, patch: Partial<CaseRow> = {}): CaseRow {
   return {
@@ -104,8 +111,8 @@ describe("case list", () => {
   });
 
   it("searches with the typed text after a pause, and shows only the matches", async () => {
-    const backend = createMockBackend({ caseCount: 60, now: Date.parse("2026-03-10T12:00:00Z") });
-    const target = backend.fixture.cases[17];
+    const backend = createMockBackend();
+    const target = allCases(backend).rows[17];
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
     expect((await screen.findAllByTestId("case-row")).length).toBeGreaterThan(10);
     fireEvent.change(screen.getByTestId("case-search"), { target: { value: target.reference } });
@@ -125,8 +132,9 @@ describe("case list", () => {
   });
 
   it("status tabs show counts and filter the list by status", async () => {
-    const backend = createMockBackend({ caseCount: 80, now: Date.parse("2026-03-10T12:00:00Z") });
-    const waiting = backend.fixture.cases.filter((c) => c.status === "waiting_on_partner").length;
+    const backend = createMockBackend();
+    const counts = backend.answer("case_status_counts", { query: emptyCaseQuery() });
+    const waiting = counts.find((c) => c.status === "waiting_on_partner")?.count ?? 0;
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
     const tab = await screen.findByTestId("status-tab-waiting_on_partner");
     await waitFor(() => expect(tab).toHaveTextContent(`Waiting on partner${waiting}`));

@@ -3,9 +3,12 @@
 // banner's count, conflicts on the case page, pending field marks, new case, link / unlink.
 import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
-import type { OutboxEntryView } from "../../bindings";
+import type { ConflictView, OutboxEntryView, SyncStatus } from "../../bindings";
 import { renderApp } from "../../test/render";
-import { createMockBackend } from "../../mock/backend";
+import { createMockBackend, type MockBackend } from "../../mock/backend";
+import { PAGE_SIZE } from "../../app/queryKeys";
+import { emptyCaseQuery } from "../cases/caseListState";
+import { emptyExceptionQuery } from "../exceptions/hooks";
 
 function entry(patch: Partial<OutboxEntryView>): OutboxEntryView {
   return {
@@ -22,10 +25,22 @@ function entry(patch: Partial<OutboxEntryView>): OutboxEntryView {
   };
 }
 
-function backendWith(entries: OutboxEntryView[], sync = {}) {
-  const backend = createMockBackend({ caseCount: 5, now: Date.now(), sync });
-  backend.fixture.outbox = entries;
+/** What `outbox_list` answers from now on (the test's own entries), and the status bar's counts. */
+function showOutbox(backend: MockBackend, entries: OutboxEntryView[]) {
+  backend.setAnswer("outbox_list", {}, entries);
+  const failed = entries.filter((e) => e.state === "failed").length;
+  Object.assign(backend.sync, { pendingChanges: entries.length - failed, failedChanges: failed, oldestPendingAt: null });
+}
+
+function backendWith(entries: OutboxEntryView[], sync: Partial<SyncStatus> = {}) {
+  const backend = createMockBackend({ sync });
+  showOutbox(backend, entries);
   return backend;
+}
+
+/** The first page of the case list, as the real code answered it. */
+function allCases(backend: MockBackend) {
+  return backend.answer("list_cases", { query: { ...emptyCaseQuery(), offset: 0, limit: PAGE_SIZE } }).rows;
 }
 
 describe("outbox", () => {
@@ -64,11 +79,14 @@ describe("outbox", () => {
   });
 
   it("retries one refused entry, and all of them", async () => {
-    const backend = backendWith([
-      entry({ opId: "op-a", state: "failed", lastError: "Forbidden" }),
-      entry({ opId: "op-b", state: "failed", lastError: "Forbidden" }),
-    ]);
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const refused = (opId: string) => entry({ opId, state: "failed", lastError: "Forbidden" });
+    const backend = backendWith([refused("op-a"), refused("op-b")]);
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd !== "outbox_retry") return backend.handle(cmd, args);
+      // The store queues the named entry, or every refused one, again.
+      showOutbox(backend, args.opId === null ? [entry({ opId: "op-a" }), entry({ opId: "op-b" })] : [entry({ opId: "op-a" }), refused("op-b")]);
+      return null;
+    }, "#/outbox");
     const rows = await screen.findAllByTestId("outbox-entry");
     fireEvent.click(within(rows[0]).getByTestId("outbox-retry"));
     await waitFor(() => expect(callsOf("outbox_retry")).toHaveLength(1));
@@ -83,7 +101,11 @@ describe("outbox", () => {
 
   it("asks before discarding, and discards only on confirmation", async () => {
     const backend = backendWith([entry({ opId: "op-x" })]);
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd !== "outbox_discard") return backend.handle(cmd, args);
+      showOutbox(backend, []);
+      return null;
+    }, "#/outbox");
     fireEvent.click(await screen.findByTestId("outbox-discard"));
     const dialog = screen.getByTestId("confirm-dialog");
     expect(dialog).toHaveTextContent("Discard this change? It will be undone here and never sent.");
@@ -100,29 +122,21 @@ describe("outbox", () => {
   });
 
   it("edits a refused comment with its full text and queues it again", async () => {
-    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
     const body = "Could you resend the 856 with the corrected carton count, including pallet 3 of 4?";
-    backend.fixture.comments.get("case-000001")?.push({
-      id: "c-local",
-      caseId: "case-000001",
-      author: "Ann Keller",
-      authorIsPartner: false,
-      body,
-      visibility: "partner",
-      createdAt: new Date().toISOString(),
-      sendState: "failed",
+    const refused = entry({
+      opId: "op-c",
+      op: { op: "add_comment", id: "c-local", author: "Ann Keller", body, visibility: "partner" },
+      state: "failed",
+      lastError: "Malformed",
+      summary: `Comment: \u201c${body.slice(0, 60)}\u2026\u201d`,
     });
-    backend.fixture.outbox = [
-      entry({
-        opId: "op-c",
-        op: { op: "add_comment", id: "c-local", author: "Ann Keller", body, visibility: "partner" },
-        state: "failed",
-        lastError: "Malformed",
-        summary: `Comment: \u201c${body.slice(0, 60)}\u2026\u201d`,
-      }),
-    ];
-    backend.fixture.opComment.set("op-c", "c-local");
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const backend = backendWith([refused]);
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd !== "outbox_edit") return backend.handle(cmd, args);
+      // The store queues the rewritten comment again.
+      showOutbox(backend, [{ ...refused, state: "pending", lastError: null }]);
+      return null;
+    }, "#/outbox");
     fireEvent.click(await screen.findByTestId("outbox-edit"));
     const input = await screen.findByTestId("outbox-edit-body");
     await waitFor(() => expect(input).toHaveValue(body));
@@ -143,7 +157,7 @@ describe("outbox", () => {
         summary: "Status changed to Resolved; Assigned to someone@acme.example",
       }),
     ]);
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/outbox");
+    const { callsOf } = renderApp((cmd, args) => (cmd === "outbox_edit" ? null : backend.handle(cmd, args)), "#/outbox");
     fireEvent.click(await screen.findByTestId("outbox-edit"));
     expect(screen.getByTestId("outbox-edit-status")).toHaveValue("resolved");
     fireEvent.change(screen.getByTestId("outbox-edit-owner"), { target: { value: "" } });
@@ -173,9 +187,23 @@ describe("outbox", () => {
 
 describe("case page, offline-first", () => {
   it("shows a conflict in words and dismisses it", async () => {
-    const backend = createMockBackend({ caseCount: 60, now: Date.now() });
-    const [caseId] = [...backend.fixture.conflicts.keys()];
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${caseId}`);
+    // A case of the list whose status change lost to the partner's newer answer.
+    const backend = createMockBackend();
+    const caseId = allCases(backend)[0].id;
+    const detail = backend.answer("get_case", { id: caseId });
+    const lost: ConflictView = {
+      id: "conflict-1",
+      field: "status",
+      localValue: JSON.stringify("resolved"),
+      serverValue: JSON.stringify("waiting_on_partner"),
+      detectedAt: new Date(Date.now() - 25 * 60_000).toISOString(),
+    };
+    backend.setAnswer("get_case", { id: caseId }, { ...detail, conflicts: [lost] });
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd !== "dismiss_conflict") return backend.handle(cmd, args);
+      backend.setAnswer("get_case", { id: caseId }, detail);
+      return null;
+    }, `#/cases/${caseId}`);
     const conflict = await screen.findByTestId("conflict");
     expect(conflict).toHaveTextContent(
       "Your change to Status (Resolved) was overtaken by a newer change on the server (Waiting on partner).",
@@ -187,22 +215,25 @@ describe("case page, offline-first", () => {
   });
 
   it("marks header fields whose change waits or was refused", async () => {
-    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
-    backend.fixture.outbox = [
-      entry({ opId: "p1", op: { op: "patch_case", priority: "urgent" }, summary: "Priority changed to urgent" }),
-      entry({ opId: "p2", op: { op: "patch_case", owner: null }, summary: "Unassigned", state: "failed", lastError: "Forbidden" }),
-      entry({ opId: "p3", caseId: "case-000002", op: { op: "patch_case", status: "closed" }, summary: "Status changed to Closed" }),
-    ];
-    renderApp((cmd, args) => backend.handle(cmd, args), "#/cases/case-000001");
+    const backend = createMockBackend();
+    const [first, second] = allCases(backend);
+    showOutbox(backend, [
+      entry({ opId: "p1", caseId: first.id, op: { op: "patch_case", priority: "urgent" }, summary: "Priority changed to urgent" }),
+      entry({ opId: "p2", caseId: first.id, op: { op: "patch_case", owner: null }, summary: "Unassigned", state: "failed", lastError: "Forbidden" }),
+      entry({ opId: "p3", caseId: second.id, op: { op: "patch_case", status: "closed" }, summary: "Status changed to Closed" }),
+    ]);
+    renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${first.id}`);
     expect(await screen.findByTestId("field-pending-priority")).toHaveTextContent("Pending");
     expect(screen.getByTestId("field-failed-owner")).toHaveTextContent("Not sent");
     expect(screen.queryByTestId("field-pending-status")).not.toBeInTheDocument();
   });
 
   it("marks a field as pending after an offline change, refetching the outbox", async () => {
-    const backend = createMockBackend({ caseCount: 5, now: Date.now(), sync: { connectivity: "offline" } });
-    backend.fixture.outbox = [];
-    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), "#/cases/case-000001");
+    const backend = createMockBackend({ sync: { connectivity: "offline" } });
+    // The case whose status change the real code recorded.
+    const [{ caseId }] = backend.recordedArgs("update_case");
+    backend.setAnswer("outbox_list", {}, []);
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${String(caseId)}`);
     await screen.findByTestId("case-title");
     expect(screen.queryByTestId("field-pending-status")).not.toBeInTheDocument();
     const before = callsOf("outbox_list").length;
@@ -212,14 +243,17 @@ describe("case page, offline-first", () => {
   });
 
   it("links a transaction by id and from the partner's exceptions, and unlinks one", async () => {
-    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
-    const c = backend.fixture.cases[0];
-    c.linkedTransactions = [];
-    const partnerTxn = backend.fixture.transactions[0];
-    backend.fixture.txnPartner.set(partnerTxn.transactionId, c.partnerId);
+    // The case without links the real code linked: one transaction of another partner's by id,
+    // then one of its partner's from the picker.
+    const backend = createMockBackend();
+    const links = backend.recordedArgs("link_transaction");
+    const c = backend.answer("get_case", { id: String(links[0].caseId) }).case;
+    const picker = backend.answer("list_exceptions", { query: { ...emptyExceptionQuery(), partnerId: c.partnerId, limit: 20 } });
+    const own = (id: unknown) => picker.rows.find((r) => r.transaction.transactionId === id);
+    const partnerTxn = own(links.find((l) => own(l.transactionId))?.transactionId)!.transaction;
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${c.id}`);
     await screen.findByTestId("case-title");
-    const other = backend.fixture.transactions[1].transactionId;
+    const other = String(links.find((l) => !own(l.transactionId))?.transactionId);
     fireEvent.change(screen.getByTestId("link-transaction-input"), { target: { value: ` ${other} ` } });
     fireEvent.click(screen.getByTestId("link-transaction-submit"));
     await waitFor(() => expect(screen.getAllByTestId("linked-transaction")).toHaveLength(1));
@@ -240,7 +274,7 @@ describe("case page, offline-first", () => {
 
 describe("new case", () => {
   it("opens with n, checks required fields, creates the case and opens it", async () => {
-    const backend = createMockBackend({ caseCount: 5, now: Date.now() });
+    const backend = createMockBackend();
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
     await screen.findAllByTestId("case-row");
     fireEvent.keyDown(document.body, { key: "n" });
@@ -250,7 +284,7 @@ describe("new case", () => {
     expect(dialog).toHaveTextContent("Choose the partner this case is with.");
     expect(callsOf("create_case")).toHaveLength(0);
 
-    const partner = backend.fixture.partners[3];
+    const partner = backend.answer("list_partners", { search: null })[3].partner;
     fireEvent.change(screen.getByTestId("new-case-title"), { target: { value: "Pallets damaged at DC 4" } });
     await waitFor(() => expect(within(screen.getByTestId("new-case-partner")).getAllByRole("option").length).toBeGreaterThan(1));
     fireEvent.change(screen.getByTestId("new-case-partner"), { target: { value: partner.partnerCompanyId } });
@@ -275,7 +309,7 @@ describe("new case", () => {
   });
 
   it("closes on Escape without creating anything", async () => {
-    const backend = createMockBackend({ caseCount: 3, now: Date.now() });
+    const backend = createMockBackend();
     const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args));
     fireEvent.click(await screen.findByTestId("new-case"));
     const title = await screen.findByTestId("new-case-title");

@@ -28,7 +28,7 @@ const JOBS: JobView[] = [
 ];
 
 function setup(jobs: JobView[] = JOBS) {
-  const backend = createMockBackend({ caseCount: 3, now: NOW, jobs: jobs.map((j) => ({ ...j })) });
+  const backend = createMockBackend({ now: NOW, jobs: jobs.map((j) => ({ ...j })) });
   const rendered = renderApp((cmd, args) => backend.handle(cmd, args), "#/settings");
   return { backend, ...rendered };
 }
@@ -76,7 +76,7 @@ describe("settings: background jobs", () => {
   });
 
   it("shows an error with a retry when the jobs cannot be read", async () => {
-    const backend = createMockBackend({ caseCount: 3, now: NOW, jobs: JOBS });
+    const backend = createMockBackend({ now: NOW, jobs: JOBS });
     let fail = true;
     renderApp((cmd, args) => {
       if (cmd === "background_jobs" && fail) throw { code: "app.internal", message: "The job supervisor did not answer." };

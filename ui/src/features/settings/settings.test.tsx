@@ -7,7 +7,7 @@ import { renderApp } from "../../test/render";
 import { createMockBackend } from "../../mock/backend";
 
 function setup(options: Parameters<typeof createMockBackend>[0] = {}) {
-  const backend = createMockBackend({ caseCount: 3, now: Date.now(), ...options });
+  const backend = createMockBackend(options);
   const rendered = renderApp((cmd, args) => backend.handle(cmd, args), "#/settings");
   return { backend, ...rendered };
 }
