@@ -18,7 +18,8 @@ export type { Topic };
 /**
  * Which key roots each topic makes stale. Outbox changes move pending/failed marks on cases; a
  * sync may send or refuse queued changes, so it refreshes the outbox too, and it can find an
- * account's credentials refused, so it refreshes the accounts' health in Settings.
+ * account's credentials refused, so it refreshes the accounts' health in Settings. A job's state
+ * feeds the status bar (a sync loop that panicked shows there until it syncs again).
  */
 export const TOPIC_ROOTS: Record<Topic, readonly QueryRoot[]> = {
   cases: ["cases", "partners", "outbox"],
@@ -27,7 +28,7 @@ export const TOPIC_ROOTS: Record<Topic, readonly QueryRoot[]> = {
   sync: ["sync", "outbox", "settings"],
   outbox: ["cases", "sync", "outbox"],
   settings: ["settings"],
-  jobs: ["jobs"],
+  jobs: ["jobs", "sync"],
 };
 
 function isTopic(value: unknown): value is Topic {

@@ -104,6 +104,14 @@ impl ActiveWorkspace {
         }
     }
 
+    /// Test hook: makes the workspace's sync loop panic at each cycle while `on`.
+    #[doc(hidden)]
+    pub fn set_sync_panicking(&self, on: bool) {
+        if let Some(sync) = &self.sync {
+            sync.set_panicking(on);
+        }
+    }
+
     /// Stops the sync, then the built-in sandbox. Unsent changes stay in the cache.
     pub async fn close(&self) {
         if let Some(sync) = &self.sync {

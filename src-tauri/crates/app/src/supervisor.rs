@@ -158,6 +158,11 @@ impl Supervisor {
         }
     }
 
+    /// How one job is doing (`None` once it was stopped and forgotten).
+    pub fn job(&self, id: JobId) -> Option<JobView> {
+        self.shared.with_job(id, |record| record.view.clone())
+    }
+
     /// Every job and how it is doing, in start order.
     pub fn jobs(&self) -> Vec<JobView> {
         self.shared

@@ -91,6 +91,7 @@ error_codes! {
     ExceptionNoPartner = "exception.no_partner" => "The failed transaction names no trading partner.",
     SshHostKey = "ssh.host_key" => "The SFTP server's host key was refused.",
     SyncTask = "sync.task" => "The sync stopped unexpectedly.",
+    SyncFeedStuck = "sync.feed_stuck" => "The server kept saying there were more cases without moving on, so PartnerDesk stopped following it; it tries again at the next sync.",
     ConfigInvalid = "config.invalid" => "A configuration value (environment variable) is not valid.",
     SandboxBind = "sandbox.bind" => "The demo server could not open its port.",
     SandboxDatabase = "sandbox.database" => "The demo server's data file failed.",

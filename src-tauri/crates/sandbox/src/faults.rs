@@ -1,6 +1,7 @@
 //! Fault injection for the API routes: latency, 500/503s, 429 with `Retry-After`, dropped
-//! connections, malformed bodies, early token expiry and stale idempotent replays, switchable
-//! while the server runs.
+//! connections, malformed bodies, early token expiry, stale idempotent replays, absurd numbers
+//! (a token lifetime, a `Retry-After`) and a change feed that never moves on, switchable while
+//! the server runs.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,6 +40,12 @@ pub struct Faults {
     /// replies on the same case at once and the answer is lost (connection cut mid-body): the
     /// client's resend gets the idempotent replay of an answer older than the server's case.
     pub stale_replay_rate: f64,
+    /// When set, token answers say `expires_in` is this (the token itself lives as usual): a
+    /// client must survive `10000000000000000000`.
+    pub token_expires_in: Option<u64>,
+    /// When set, the case change feed answers every request with the cases after the cursor it
+    /// was given, `hasMore: true` and that same cursor back: a feed that never moves on.
+    pub stuck_change_feed: bool,
 }
 
 impl Default for Faults {
@@ -52,6 +59,8 @@ impl Default for Faults {
             malformed_rate: 0.0,
             token_ttl_secs: None,
             stale_replay_rate: 0.0,
+            token_expires_in: None,
+            stuck_change_feed: false,
         }
     }
 }
@@ -93,6 +102,8 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
         state.count_keyed_request(key);
     }
     let path = request.uri().path().to_string();
+    let feed_cursor = (request.method() == axum::http::Method::GET && path.ends_with("/cases"))
+        .then(|| since_of(request.uri().query()));
     let faults = state.faults();
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
@@ -131,7 +142,39 @@ pub async fn inject(State(state): State<Arc<AppState>>, request: Request, next: 
     if response.status().is_success() && roll(faults.malformed_rate) {
         return malformed(response).await;
     }
-    response
+    match feed_cursor {
+        Some(since) if faults.stuck_change_feed && response.status().is_success() => {
+            stuck_feed(response, since).await
+        }
+        _ => response,
+    }
+}
+
+/// The change feed's `since` as the request gave it ("" when absent).
+fn since_of(query: Option<&str>) -> String {
+    query
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("since="))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The change feed's page as it was, but with the cursor it was asked for and "more to come":
+/// a feed that never moves on.
+async fn stuck_feed(response: Response, since: String) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX)
+        .await
+        .unwrap_or_default();
+    let Ok(mut page) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    page["nextCursor"] = serde_json::Value::String(since);
+    page["hasMore"] = serde_json::Value::Bool(true);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = serde_json::to_vec(&page).unwrap_or_default();
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// The write was applied; a partner replies on its case before the answer leaves, and the

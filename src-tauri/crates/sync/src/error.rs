@@ -10,6 +10,12 @@ pub enum Error {
     /// The cache refused the write or read.
     #[error(transparent)]
     Store(#[from] pd_store::StoreError),
+    /// The case change feed kept saying "more" without moving on.
+    #[error("the server's case feed does not move on: {detail}")]
+    FeedStuck {
+        /// What it did.
+        detail: String,
+    },
     /// A blocking cache task could not finish (the runtime is shutting down).
     #[error("background task stopped: {0}")]
     Task(String),
@@ -21,6 +27,7 @@ impl Error {
         match self {
             Error::Remote(e) => e.code(),
             Error::Store(e) => e.code(),
+            Error::FeedStuck { .. } => ErrorCode::SyncFeedStuck,
             Error::Task(_) => ErrorCode::SyncTask,
         }
     }

@@ -9,7 +9,7 @@ use pd_domain::{CasePage, Timestamp, Topic};
 use pd_store::Store;
 use pd_tradinggrid::{LensQuery, TradingGridClient};
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// Cursor of the `collab/v1` case change feed.
 pub const CASES_CURSOR: &str = "collab.cases";
@@ -19,6 +19,10 @@ pub const EXCEPTIONS_CURSOR: &str = "lens.exceptions.arrival";
 pub const EXCEPTIONS_FULL_AT: &str = "lens.exceptions.full_at";
 /// When partners and users were last fetched (Community Management has no change feed).
 pub const DIRECTORY_AT: &str = "directory.refreshed_at";
+
+/// Default of [`PullOptions::max_case_pages`]: 10,000 pages of 1,000 cases, a hundred times the
+/// largest tenant the benchmarks sync.
+pub const MAX_CASE_PAGES: usize = 10_000;
 
 /// How a pull behaves.
 #[derive(Debug, Clone)]
@@ -30,6 +34,9 @@ pub struct PullOptions {
     /// The exceptions inbox is fetched in full when the last full fetch is older than this;
     /// in between only newer arrivals are asked for.
     pub exceptions_full_every: Duration,
+    /// Change-feed pages one pull follows at most; a feed still saying "more" after that ends
+    /// the pull with [`Error::FeedStuck`] (the pages stored so far stay, with their cursor).
+    pub max_case_pages: usize,
 }
 
 impl Default for PullOptions {
@@ -38,6 +45,7 @@ impl Default for PullOptions {
             case_page_size: 1000,
             directory_max_age: Duration::from_secs(3600),
             exceptions_full_every: Duration::from_secs(3600),
+            max_case_pages: MAX_CASE_PAGES,
         }
     }
 }
@@ -203,13 +211,36 @@ async fn pull_cases(
     options: &PullOptions,
     report: &mut PullReport,
 ) -> Result<()> {
-    let cursor = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
+    let mut asked = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
     let limit = options.case_page_size;
-    let mut page = client.cases_since(cursor.as_deref(), limit).await?;
+    let mut page = client.cases_since(asked.as_deref(), limit).await?;
     report.requests += 1;
     report.case_pages += 1;
     loop {
         let has_more = page.has_more && !page.cases.is_empty();
+        // A feed that says "more" must move on: the same cursor back, or more pages than any
+        // tenant has, would hold the sync (and its lock) for ever.
+        let stuck = if !has_more {
+            None
+        } else if asked.as_deref() == Some(page.next_cursor.as_str()) {
+            Some(format!(
+                "it answered cursor {:?} with more cases and the same cursor",
+                page.next_cursor
+            ))
+        } else if report.case_pages >= options.max_case_pages {
+            Some(format!(
+                "it still said there was more after {} pages",
+                report.case_pages
+            ))
+        } else {
+            None
+        };
+        if let Some(detail) = stuck {
+            report.cases += page.cases.len();
+            store_page(store, page).await?;
+            return Err(Error::FeedStuck { detail });
+        }
+        asked = Some(page.next_cursor.clone());
         let next = has_more.then(|| {
             let client = client.clone();
             let cursor = page.next_cursor.clone();

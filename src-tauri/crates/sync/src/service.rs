@@ -2,6 +2,7 @@
 //! schedule, on demand, soon after every local change, and every few seconds while the server
 //! is unreachable, so work resumes by itself when the network returns.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -63,6 +64,8 @@ struct Inner {
     cycle: tokio::sync::Mutex<()>,
     wake: Notify,
     stop: watch::Sender<bool>,
+    /// Test hook ([`SyncHandle::set_panicking`]): the loop's cycles panic while it is set.
+    panicking: AtomicBool,
 }
 
 /// Starts the background sync of one workspace.
@@ -93,6 +96,7 @@ impl SyncService {
             cycle: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
             stop,
+            panicking: AtomicBool::new(false),
         });
         let sync_loop = SyncLoop {
             inner: inner.clone(),
@@ -132,7 +136,7 @@ impl SyncHandle {
     /// Runs a cycle now (waiting for one in progress first) and returns the status after it.
     /// A failed cycle is not an error here: the status carries it, as the UI shows it.
     pub async fn sync_now(&self) -> SyncStatus {
-        cycle(&self.inner).await;
+        cycle(&self.inner, false).await;
         self.status().await
     }
 
@@ -144,6 +148,16 @@ impl SyncHandle {
     /// Where the sync stands, with the outbox counts from the cache.
     pub async fn status(&self) -> SyncStatus {
         status(&self.inner).await
+    }
+
+    /// Test hook: while `on`, every cycle the loop runs panics (a stand-in for a bug in a
+    /// dependency), so tests can watch the supervisor restart the loop and the status report
+    /// it. Cycles asked for with [`SyncHandle::sync_now`] are not affected. Nothing in the app
+    /// calls it.
+    #[doc(hidden)]
+    pub fn set_panicking(&self, on: bool) {
+        self.inner.panicking.store(on, Ordering::SeqCst);
+        self.inner.wake.notify_one();
     }
 
     /// Asks the loop to stop at its next turn (its runner aborts a cycle in progress); nothing
@@ -187,7 +201,7 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
         _ => {}
     }
     loop {
-        let healthy = cycle(&inner).await;
+        let healthy = cycle(&inner, true).await;
         let waiting = status(&inner).await.pending_changes > 0;
         let pause = if healthy && !waiting {
             inner.options.interval
@@ -208,11 +222,32 @@ async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
     }
 }
 
+/// Marks the sync as running for as long as it lives: dropped at the end of a cycle, or while
+/// a panic unwinds, so the status never says "syncing" for a cycle that is gone.
+struct Syncing<'a>(&'a Inner);
+
+impl<'a> Syncing<'a> {
+    fn start(inner: &'a Inner) -> Self {
+        set(inner, |s| s.syncing = true);
+        (inner.on_topics)(&[Topic::Sync]);
+        Syncing(inner)
+    }
+}
+
+impl Drop for Syncing<'_> {
+    fn drop(&mut self) {
+        set(self.0, |s| s.syncing = false);
+        (self.0.on_topics)(&[Topic::Sync]);
+    }
+}
+
 /// One push–pull–push cycle. Returns whether the server was reachable and accepted us.
-async fn cycle(inner: &Inner) -> bool {
+async fn cycle(inner: &Inner, from_loop: bool) -> bool {
     let _running = inner.cycle.lock().await;
-    set(inner, |s| s.syncing = true);
-    (inner.on_topics)(&[Topic::Sync]);
+    let _syncing = Syncing::start(inner);
+    if from_loop && inner.panicking.load(Ordering::SeqCst) {
+        panic!("the sync loop's test hook asked for a panic");
+    }
     let result = async {
         let mut topics = Vec::new();
         let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
@@ -259,8 +294,6 @@ async fn cycle(inner: &Inner) -> bool {
             false
         }
     };
-    set(inner, |s| s.syncing = false);
-    (inner.on_topics)(&[Topic::Sync]);
     ok
 }
 
@@ -280,7 +313,8 @@ fn describe(e: &Error) -> ErrorInfo {
         | ErrorCode::AuthUnauthorized
         | ErrorCode::AuthForbidden
         | ErrorCode::ApiRateLimited
-        | ErrorCode::ApiServer => code.words().to_owned(),
+        | ErrorCode::ApiServer
+        | ErrorCode::SyncFeedStuck => code.words().to_owned(),
         ErrorCode::ApiMalformed | ErrorCode::ApiGraphql => format!("The server sent an answer PartnerDesk could not read; nothing was changed in the cache. ({e})"),
         _ if matches!(e, Error::Store(_)) => format!("The local cache could not be updated: {e}"),
         _ => e.to_string(),

@@ -18,6 +18,10 @@ use crate::error::{Error, Result};
 /// Largest error body read to explain a failure.
 const ERROR_BODY_CAP: usize = 64 * 1024;
 
+/// The longest token lifetime believed: a larger `expires_in` (Trading Grid says about 10 hours)
+/// is taken as a day, so no server number can overflow the renewal time.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
 /// A Trading Grid (and `collab/v1`) client for one company. Cheap to clone: clones share the
 /// connection pool and the access token.
 #[derive(Clone)]
@@ -187,7 +191,9 @@ impl TradingGridClient {
             ));
         }
         // Renew a little before the server's expiry: a tenth of the lifetime, at most a minute.
-        let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(300));
+        // A lifetime beyond MAX_TOKEN_LIFETIME (a server's typo, or 2^64 - 1) is taken as that.
+        let lifetime =
+            Duration::from_secs(answer.expires_in.unwrap_or(300)).min(MAX_TOKEN_LIFETIME);
         let margin = (lifetime / 10).min(Duration::from_secs(60));
         tracing::debug!(
             lifetime_secs = lifetime.as_secs(),
@@ -195,7 +201,10 @@ impl TradingGridClient {
         );
         Ok(CachedToken {
             access_token: answer.access_token,
-            renew_at: requested_at + lifetime - margin,
+            // Instant arithmetic panics on overflow; clamped above, checked here all the same.
+            renew_at: requested_at
+                .checked_add(lifetime - margin)
+                .unwrap_or(requested_at),
         })
     }
 
@@ -234,7 +243,7 @@ impl TradingGridClient {
                 } => *after,
                 _ => policy.backoff(attempts - 1),
             };
-            if started.elapsed() + wait > policy.max_elapsed {
+            if started.elapsed().saturating_add(wait) > policy.max_elapsed {
                 return Err(error);
             }
             tracing::debug!(

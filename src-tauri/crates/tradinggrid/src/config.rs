@@ -107,12 +107,27 @@ impl RetryPolicy {
     }
 }
 
+/// The longest `Retry-After` believed: a server asking for more (up to 2^64 - 1 seconds) is
+/// taken as asking for an hour, so no server number can overflow a deadline.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
+
 /// Reads a `Retry-After` value: delay seconds or an HTTP date (IMF-fixdate, RFC 850, asctime).
-/// A date in the past means "now".
+/// A date in the past means "now"; anything beyond [`MAX_RETRY_AFTER`] means that long.
 pub fn parse_retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    parse_retry_after_unclamped(value, now).map(|wait| wait.min(MAX_RETRY_AFTER))
+}
+
+fn parse_retry_after_unclamped(
+    value: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
+    }
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // More digits than a u64 holds: a very long wait all the same.
+        return Some(MAX_RETRY_AFTER);
     }
     let at = chrono::DateTime::parse_from_rfc2822(value)
         .map(|d| d.with_timezone(&chrono::Utc))
@@ -184,6 +199,18 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("18446744073709551615", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("99999999999999999999999", now),
+            Some(MAX_RETRY_AFTER)
+        );
+        assert_eq!(
+            parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now),
+            Some(MAX_RETRY_AFTER)
+        );
         assert_eq!(parse_retry_after("-5", now), None);
     }
 }

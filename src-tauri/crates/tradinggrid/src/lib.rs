@@ -22,9 +22,9 @@ mod error;
 mod lenient;
 pub mod lens;
 
-pub use client::TradingGridClient;
+pub use client::{TradingGridClient, MAX_TOKEN_LIFETIME};
 pub use community::{Address, Company, ContactInformation, DirectoryUser, Entitlement};
-pub use config::{parse_retry_after, ClientConfig, RetryPolicy};
+pub use config::{parse_retry_after, ClientConfig, RetryPolicy, MAX_RETRY_AFTER};
 pub use connection::{ConnectionCheck, ConnectionStage};
 pub use error::{Error, Result};
 pub use lens::{parse_lens_answer, FilterValue, LensPage, LensQuery, SortOrder};

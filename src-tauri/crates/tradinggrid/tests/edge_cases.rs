@@ -671,3 +671,76 @@ async fn a_download_that_does_not_match_its_metadata_leaves_nothing_behind() {
     assert_eq!(error.code(), "api.integrity", "{error}");
     assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
 }
+
+/// `expires_in` of 10^19 seconds used to overflow `Instant + Duration` (a panic that killed the
+/// sync); it is now believed only up to a day, and the token is reused meanwhile.
+#[tokio::test]
+async fn a_token_lifetime_of_ten_quintillion_seconds_is_taken_as_a_day() {
+    let server = canned(
+        json(
+            "200 OK",
+            r#"{"access_token":"tok-1","token_type":"Bearer","expires_in":10000000000000000000}"#,
+        ),
+        vec![json("200 OK", COMPANY)],
+    )
+    .await;
+    let client = client(&server, 1);
+    let company = client
+        .company()
+        .await
+        .expect("no panic, the call goes through");
+    assert_eq!(company.company_id, "GC00804444LX");
+    client.company().await.expect("second call");
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "the token is cached, not renewed per call"
+    );
+    assert_eq!(server.api_requests().len(), 2);
+}
+
+/// `Retry-After: 18446744073709551615` after a second of retrying used to overflow the retry
+/// deadline (a panic); now it is read as an hour, which is beyond the retry budget, so the call
+/// ends as rate limited at once.
+#[tokio::test]
+async fn a_retry_after_of_two_to_the_sixty_four_is_rate_limited_not_a_panic() {
+    let server = canned(
+        token_ok(),
+        vec![
+            http("503 Service Unavailable", &[("Retry-After", "1")], b"{}"),
+            http(
+                "429 Too Many Requests",
+                &[("Retry-After", "18446744073709551615")],
+                b"{}",
+            ),
+        ],
+    )
+    .await;
+    let error = client(&server, 5)
+        .company()
+        .await
+        .expect_err("rate limited");
+    assert_eq!(
+        error,
+        Error::RateLimited {
+            retry_after: Some(pd_tradinggrid::MAX_RETRY_AFTER)
+        }
+    );
+    assert_eq!(
+        server.api_requests().len(),
+        2,
+        "a wait beyond the budget is not waited for"
+    );
+    // More digits than a u64: the same.
+    let server = canned(
+        token_ok(),
+        vec![http(
+            "503 Service Unavailable",
+            &[("Retry-After", "184467440737095516150000")],
+            b"{}",
+        )],
+    )
+    .await;
+    let error = client(&server, 2).company().await.expect_err("503");
+    assert_eq!(error.code(), "api.server");
+}

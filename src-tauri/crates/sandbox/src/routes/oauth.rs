@@ -33,10 +33,14 @@ pub async fn token(
             .into_response();
     }
     let token = state.issue_token();
+    let expires_in = state
+        .faults()
+        .token_expires_in
+        .unwrap_or(TOKEN_LIFETIME_SECS);
     Json(json!({
         "access_token": token,
         "token_type": "Bearer",
-        "expires_in": TOKEN_LIFETIME_SECS,
+        "expires_in": expires_in,
         "scope": "tgms lens community collab",
     }))
     .into_response()
