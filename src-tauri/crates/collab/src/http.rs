@@ -348,6 +348,11 @@ fn check_title(title: &str) -> Result<(), ApiError> {
     if title.trim().is_empty() {
         return Err(ApiError::validation("title must not be empty"));
     }
+    if title.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "title must be one line without control characters",
+        ));
+    }
     if title.chars().count() > MAX_TITLE {
         return Err(ApiError::validation(format!(
             "title is longer than {MAX_TITLE} characters"
