@@ -120,4 +120,14 @@ async fn writes_are_once_per_key_versioned_and_fed_in_order() {
         .cases
         .is_empty());
     assert_eq!(store.get_case("B", "c1").await.expect("get"), None);
+
+    // Expiry: an answer older than the cut is not replayed, and the purge deletes it.
+    let later = Utc::now() + chrono::Duration::seconds(5);
+    assert!(store.find_answer("k1", None).await.expect("find").is_some());
+    assert_eq!(
+        store.find_answer("k1", Some(later)).await.expect("find"),
+        None
+    );
+    assert_eq!(store.purge_answers(later).await.expect("purge"), 1);
+    assert_eq!(store.find_answer("k1", None).await.expect("find"), None);
 }
