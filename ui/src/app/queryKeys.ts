@@ -14,6 +14,7 @@ export const keys = {
   casePage: (q: CaseQuery, page: number) => key("cases", "page", { ...q, offset: 0, limit: 0 }, page),
   caseCounts: (q: CaseQuery) => key("cases", "counts", q),
   caseDetail: (id: string) => key("cases", "detail", id),
+  localCaseCount: () => key("cases", "local-count"),
   exceptionPage: (q: ExceptionQuery, page: number) => key("exceptions", "page", { ...q, offset: 0, limit: 0 }, page),
   exceptionFacets: () => key("exceptions", "facets"),
   partners: (search: string | null) => key("partners", "list", search),

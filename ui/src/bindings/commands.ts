@@ -47,6 +47,8 @@ export type CommandName =
   | "outbox_edit"
   | "outbox_discard"
   | "dismiss_conflict"
+  | "local_case_count"
+  | "share_local_cases"
   | "keychain_status"
   | "list_accounts"
   | "save_account"
@@ -83,6 +85,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "outbox_edit",
   "outbox_discard",
   "dismiss_conflict",
+  "local_case_count",
+  "share_local_cases",
   "keychain_status",
   "list_accounts",
   "save_account",
@@ -144,6 +148,10 @@ export function makeCommands(invoke: Invoke) {
     outboxDiscard: (opId: string): Promise<null> => invoke<null>("outbox_discard", { opId }),
     /** Forgets a conflict the analyst has read. */
     dismissConflict: (conflictId: string): Promise<null> => invoke<null>("dismiss_conflict", { conflictId }),
+    /** How many cases are kept on this computer only (opened while the account had no case server). */
+    localCaseCount: (): Promise<number> => invoke<number>("local_case_count"),
+    /** Shares every case kept on this computer with the account's case server (each sent once); answers how many. */
+    shareLocalCases: (): Promise<number> => invoke<number>("share_local_cases"),
     /** Whether secrets can be stored. */
     keychainStatus: (): Promise<KeychainStatus> => invoke<KeychainStatus>("keychain_status"),
     /** The Trading Grid accounts. */

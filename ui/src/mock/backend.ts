@@ -4,7 +4,16 @@
 // its arguments; the mock looks them up and computes nothing. Only settings, background jobs and
 // the sync status's connection are kept here, as plain state a test or the preview sets.
 // Installed through `mockIPC`; never imported by the production entry.
-import type { ConnectionTestResult, ErrorCode, ErrorInfo, JobView, KeychainStatus, SyncStatus } from "../bindings";
+import type {
+  CaseServerSettings,
+  CaseServerView,
+  ConnectionTestResult,
+  ErrorCode,
+  ErrorInfo,
+  JobView,
+  KeychainStatus,
+  SyncStatus,
+} from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
 import { seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
 
@@ -66,6 +75,16 @@ function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(",")}}`;
   }
   return JSON.stringify(value ?? null);
+}
+
+/** An account's case server as `list_accounts` shows it (no credentials kept in the preview). */
+function caseServerView(settings: CaseServerSettings, hostUrl: string): CaseServerView {
+  return {
+    settings,
+    baseUrl: settings.kind === "url" ? settings.url : settings.kind === "trading_grid_host" ? hostUrl : null,
+    clientIdSet: false,
+    clientSecretSet: false,
+  };
 }
 
 function keyOf(cmd: string, args: Record<string, unknown> = {}): string {
@@ -162,6 +181,11 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           consumerSecretSet: settings.keychain.has(`account:${id}:secret`),
           active: existing?.active ?? false,
           health: existing?.health ?? "unknown",
+          caseServer: caseServerView(
+            input.caseServer?.settings ?? existing?.caseServer.settings ?? { kind: "none" },
+            input.customUrl ?? existing?.baseUrl ?? "",
+          ),
+          probe: existing?.probe ?? null,
         } satisfies Answer<"save_account">;
         settings.accounts = existing ? settings.accounts.map((a) => (a.id === id ? view : a)) : [...settings.accounts, view];
         return view;
@@ -217,6 +241,10 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         return settings.tests.get(args.id as string) ?? { ok: true, code: null, message: "Connected." };
       case "background_jobs":
         return jobs.map((j) => ({ ...j }));
+      // The preview's workspaces share with their server; nothing is kept on this computer.
+      case "local_case_count":
+      case "share_local_cases":
+        return 0;
       default:
         return lookup(cmd, args);
     }

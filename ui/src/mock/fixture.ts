@@ -41,6 +41,8 @@ export function seedSettings(): MockSettings {
     consumerSecretSet: true,
     active: false,
     health: beta ? "sign_in_needed" : "ok",
+    caseServer: { settings: { kind: "none" }, baseUrl: null, clientIdSet: false, clientSecretSet: false },
+    probe: null,
   });
   return {
     accounts: [account("acct-prod", "ACME production", false), account("acct-beta", "ACME beta (testing)", true)],

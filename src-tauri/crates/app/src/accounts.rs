@@ -4,11 +4,12 @@
 
 use pd_domain::ErrorCode;
 use pd_domain::{
-    AccountHealth, AccountInput, AccountView, ConnectionTestResult, ConnectorInput, ConnectorView,
-    SyncStatus, Topic,
+    AccountHealth, AccountInput, AccountView, CaseServerView, ConnectionTestResult, ConnectorInput,
+    ConnectorView, SyncStatus, Topic,
 };
 use pd_settings::{
-    Account, Connector, CONNECTOR_SECRET, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
+    Account, Connector, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
+    CONNECTOR_SECRET, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
 };
 use pd_tradinggrid::{ConnectionCheck, ConnectionStage, TradingGridClient};
 use uuid::Uuid;
@@ -43,6 +44,17 @@ async fn account_view(state: &AppState, account: &Account, active: Option<Uuid>)
         consumer_secret_set: names.iter().any(|name| name == CONSUMER_SECRET_SECRET),
         active: active == Some(account.id),
         health: state.health_of(account.id).await,
+        case_server: CaseServerView {
+            settings: account.case_server.clone(),
+            base_url: account.case_server_url(),
+            client_id_set: names
+                .iter()
+                .any(|name| name == CASE_SERVER_CLIENT_ID_SECRET),
+            client_secret_set: names
+                .iter()
+                .any(|name| name == CASE_SERVER_CLIENT_SECRET_SECRET),
+        },
+        probe: state.probe_of(account.id),
     }
 }
 
@@ -68,9 +80,27 @@ pub async fn save_account(state: &AppState, input: AccountInput) -> CommandResul
     let id = changed.upsert_account(&input)?;
     state.save_settings(&changed).await?;
     *settings = changed;
+    let own_case_credentials = settings
+        .account(id)
+        .is_some_and(Account::case_server_has_own_credentials);
+    let case_secret = |value: Option<&Option<String>>| match value {
+        // Not a case server of its own (any more): its credentials go.
+        _ if !own_case_credentials => Some(String::new()),
+        Some(value) => value.clone(),
+        None => None,
+    };
+    let case_input = input.case_server.as_ref();
     let secrets = [
         (CONSUMER_KEY_SECRET, input.consumer_key.clone()),
         (CONSUMER_SECRET_SECRET, input.consumer_secret.clone()),
+        (
+            CASE_SERVER_CLIENT_ID_SECRET,
+            case_secret(case_input.map(|case| &case.client_id)),
+        ),
+        (
+            CASE_SERVER_CLIENT_SECRET_SECRET,
+            case_secret(case_input.map(|case| &case.client_secret)),
+        ),
     ];
     for (name, value) in secrets {
         let Some(value) = value else { continue };
@@ -89,7 +119,9 @@ pub async fn save_account(state: &AppState, input: AccountInput) -> CommandResul
         .cloned()
         .ok_or_else(|| AppError::internal("saved account vanished"))?;
     drop(settings);
-    let secrets_changed = input.consumer_key.is_some() || input.consumer_secret.is_some();
+    let secrets_changed = input.consumer_key.is_some()
+        || input.consumer_secret.is_some()
+        || input.case_server.is_some();
     if secrets_changed {
         state.forget_health(id);
     }
@@ -194,6 +226,7 @@ pub async fn test_account(
     let credentials = Credentials {
         consumer_key: key.into(),
         consumer_secret: secret.into(),
+        case_server: None,
     };
     let config =
         workspace::for_connection_test(workspace::account_client_config(&account, &credentials)?);

@@ -119,6 +119,7 @@ pub async fn create_case_from_exception(
 ) -> CommandResult<String> {
     let workspace = writable(state)?;
     let analyst = workspace.info.analyst.clone();
+    let keep_here = workspace.info.keeps_cases_here;
     let case_id = on_store(&workspace, move |store| {
         Ok(open_case_for_exception(
             store,
@@ -126,6 +127,7 @@ pub async fn create_case_from_exception(
             &analyst,
             uuid::Uuid::new_v4().to_string(),
             Utc::now(),
+            keep_here,
         ))
     })
     .await??;
@@ -139,13 +141,15 @@ pub async fn create_case_from_exception(
 
 /// The body of [`create_case_from_exception`] on one store, with the new case's id and the time
 /// given (the UI fixtures are written through it with fixed ones): the case id, the existing one
-/// when the transaction is already linked.
+/// when the transaction is already linked. `keep_here`: the account has no case server, the case
+/// is kept on this computer only.
 pub fn open_case_for_exception(
     store: &Store,
     transaction_id: &str,
     analyst: &str,
     case_id: String,
     now: chrono::DateTime<Utc>,
+    keep_here: bool,
 ) -> CommandResult<String> {
     let Some(row) = store.exception(transaction_id)? else {
         return Err(AppError::reported(
@@ -157,7 +161,23 @@ pub fn open_case_for_exception(
         return Ok(existing.clone());
     }
     let new_case = new_case_from_exception(&row, case_id)?;
-    Ok(store.create_local_case(&new_case, analyst, now)?)
+    Ok(create_case_in(store, &new_case, analyst, now, keep_here)?)
+}
+
+/// Creates a local case: queued for the case server, or kept on this computer when the
+/// account has none.
+fn create_case_in(
+    store: &Store,
+    new_case: &NewCase,
+    author: &str,
+    now: chrono::DateTime<Utc>,
+    keep_here: bool,
+) -> pd_store::Result<String> {
+    if keep_here {
+        store.create_kept_case(new_case, author, now)
+    } else {
+        store.create_local_case(new_case, author, now)
+    }
 }
 
 /// Adds a comment (queued for the server); the view says it is pending.
@@ -214,8 +234,9 @@ pub async fn create_case(state: &AppState, input: NewCaseInput) -> CommandResult
             .description
             .filter(|description| !description.trim().is_empty()),
     };
+    let keep_here = workspace.info.keeps_cases_here;
     let case_id = on_store(&workspace, move |store| {
-        store.create_local_case(&new_case, &author, Utc::now())
+        create_case_in(store, &new_case, &author, Utc::now(), keep_here)
     })
     .await?;
     changed(state, &workspace, &[Topic::Cases, Topic::Outbox]);
@@ -330,4 +351,31 @@ pub async fn dismiss_conflict(state: &AppState, conflict_id: String) -> CommandR
 /// Whether secrets can be stored (the start-up probe).
 pub async fn keychain_status(state: &AppState) -> CommandResult<KeychainStatus> {
     Ok(state.keychain.status())
+}
+
+/// How many cases are kept on this computer only (opened while the account had no case server).
+pub async fn local_case_count(state: &AppState) -> CommandResult<u32> {
+    read(state, |store| store.kept_case_count()).await
+}
+
+/// Shares every case kept on this computer with the account's case server: each case's
+/// creation, thread and changes are handed to the push, which sends each once under its
+/// operation id. Answers how many cases were shared. Refused while the account has no case
+/// server (they would have nowhere to go).
+pub async fn share_local_cases(state: &AppState) -> CommandResult<u32> {
+    let workspace = writable(state)?;
+    if workspace.info.keeps_cases_here {
+        return Err(AppError::reported(
+            ErrorCode::SettingsInvalid,
+            "This account has no case server yet. Add one in Settings, then share the cases kept on this computer.",
+        ));
+    }
+    let shared = on_store(&workspace, |store| store.share_kept_cases()).await?;
+    tracing::info!(cases = shared, "local cases shared with the case server");
+    changed(
+        state,
+        &workspace,
+        &[Topic::Cases, Topic::Outbox, Topic::Sync],
+    );
+    Ok(shared)
 }

@@ -11,8 +11,9 @@ pub use crate::accounts::{
 pub use crate::api::{
     add_comment, case_status_counts, create_case, create_case_from_exception, dismiss_conflict,
     exception_facets, get_case, get_partner, keychain_status, link_transaction, list_cases,
-    list_exceptions, list_partners, list_users, outbox_discard, outbox_edit, outbox_list,
-    outbox_retry, sync_now, sync_status, unlink_transaction, update_case,
+    list_exceptions, list_partners, list_users, local_case_count, outbox_discard, outbox_edit,
+    outbox_list, outbox_retry, share_local_cases, sync_now, sync_status, unlink_transaction,
+    update_case,
 };
 
 use pd_domain::JobView;

@@ -12,6 +12,7 @@ pub mod events;
 pub mod exception_case;
 pub mod keychain;
 pub mod logging;
+pub mod probe;
 pub mod state;
 pub mod supervisor;
 pub mod sync;

@@ -9,16 +9,20 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use partnerdesk_sandbox::SandboxHandle;
-use pd_domain::{AccountHealth, Connectivity, ErrorInfo, SyncStatus};
-use pd_settings::{Account, Settings, CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET};
+use pd_domain::{AccountHealth, Connectivity, ErrorInfo, ServiceProbe, SyncStatus};
+use pd_settings::{
+    Account, Settings, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
+    CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
+};
 use pd_store::Store;
+use pd_sync::SyncPeers;
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
 use crate::error::AppError;
 use crate::events::{ChangeReporter, Topic};
 use crate::keychain::Keychain;
-use crate::supervisor::Supervisor;
+use crate::supervisor::{JobId, Supervisor};
 use crate::sync::SyncControl;
 use crate::workspace::{self, Credentials, WorkspaceInfo};
 use crate::CACHE_FILE;
@@ -50,6 +54,8 @@ pub struct ActiveWorkspace {
     blocked: Option<ErrorInfo>,
     /// The built-in demo server, stopped when the workspace closes.
     sandbox: Mutex<Option<SandboxHandle>>,
+    /// The check of what the account's hosts serve, stopped if still running at close.
+    probe: Option<(Supervisor, JobId)>,
 }
 
 impl std::fmt::Debug for ActiveWorkspace {
@@ -117,6 +123,9 @@ impl ActiveWorkspace {
         if let Some(sync) = &self.sync {
             sync.shutdown().await;
         }
+        if let Some((supervisor, job)) = &self.probe {
+            supervisor.stop(*job).await;
+        }
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             if let Err(error) = sandbox.shutdown().await {
                 tracing::warn!(%error, "demo server did not stop cleanly");
@@ -158,7 +167,12 @@ pub struct AppState {
     switching: Mutex<()>,
     /// Last known sign-in health of accounts not open now (tests, earlier sessions).
     health: std::sync::Mutex<HashMap<Uuid, AccountHealth>>,
+    /// What each account's hosts were found to serve when its workspace last opened.
+    probes: Probes,
 }
+
+/// What each account's hosts serve, by account, as the probe job found it this session.
+pub type Probes = Arc<std::sync::Mutex<HashMap<Uuid, ServiceProbe>>>;
 
 impl AppState {
     /// Probes the keychain, reads the settings and opens the workspace that was open last (the
@@ -173,6 +187,7 @@ impl AppState {
         let services = Services {
             changes: changes.clone(),
             supervisor: Supervisor::new(Some(changes.clone())),
+            probes: Probes::default(),
         };
         let settings_path = options.config_dir.join(SETTINGS_FILE);
         let settings = match pd_settings::load(&settings_path) {
@@ -205,6 +220,7 @@ impl AppState {
             current: RwLock::new(Arc::new(active)),
             switching: Mutex::new(()),
             health: std::sync::Mutex::new(HashMap::new()),
+            probes: services.probes,
         })
     }
 
@@ -213,6 +229,7 @@ impl AppState {
         Services {
             changes: self.changes.clone(),
             supervisor: self.supervisor.clone(),
+            probes: self.probes.clone(),
         }
     }
 
@@ -269,6 +286,15 @@ impl AppState {
             .get(&account)
             .copied()
             .unwrap_or(AccountHealth::Unknown)
+    }
+
+    /// What the account's hosts were found to serve when its workspace last opened.
+    pub fn probe_of(&self, account: Uuid) -> Option<ServiceProbe> {
+        self.probes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&account)
+            .cloned()
     }
 
     /// Records what a connection test or a sync found about an account.
@@ -404,6 +430,8 @@ pub struct Services {
     pub changes: ChangeReporter,
     /// Runs and restarts the jobs.
     pub supervisor: Supervisor,
+    /// Where the probe of an account's hosts leaves its answer.
+    pub probes: Probes,
 }
 
 /// The account's consumer key and secret from the keychain, or why they cannot be used.
@@ -413,10 +441,33 @@ pub async fn read_credentials(
 ) -> Result<Credentials, AppError> {
     let key = keychain.get(account.id, CONSUMER_KEY_SECRET).await?;
     let secret = keychain.get(account.id, CONSUMER_SECRET_SECRET).await?;
+    let case_server = if account.case_server_has_own_credentials() {
+        let id = keychain
+            .get(account.id, CASE_SERVER_CLIENT_ID_SECRET)
+            .await?;
+        let secret = keychain
+            .get(account.id, CASE_SERVER_CLIENT_SECRET_SECRET)
+            .await?;
+        match (id, secret) {
+            (Some(id), Some(secret)) => Some((id, secret)),
+            _ => {
+                return Err(AppError::reported(
+                    ErrorCode::AccountSecretMissing,
+                    format!(
+                        "The case server's client id or secret of {} is not in the keychain. Edit the account and enter them.",
+                        account.name
+                    ),
+                ))
+            }
+        }
+    } else {
+        None
+    };
     match (key, secret) {
         (Some(consumer_key), Some(consumer_secret)) => Ok(Credentials {
             consumer_key,
             consumer_secret,
+            case_server,
         }),
         _ => Err(AppError::reported(ErrorCode::AccountSecretMissing,
             format!(
@@ -441,13 +492,18 @@ fn open_cache(path: &Path) -> Result<Store, AppError> {
 async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspace, AppError> {
     let store = open_cache(&data_dir.join(CACHE_FILE))?;
     let demo = workspace::open_demo(data_dir).await?;
-    let sync = SyncControl::start(store.clone(), demo.client, &demo.info, services);
+    let peers = SyncPeers {
+        trading_grid: demo.client,
+        cases: demo.cases,
+    };
+    let sync = SyncControl::start(store.clone(), peers, &demo.info, services);
     Ok(ActiveWorkspace {
         store,
         info: demo.info,
         sync: Some(sync),
         blocked: None,
         sandbox: Mutex::new(demo.sandbox),
+        probe: None,
     })
 }
 
@@ -469,14 +525,70 @@ fn start_account(
 ) -> Result<ActiveWorkspace, AppError> {
     let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
     let opened = workspace::open_account(account, &credentials)?;
-    let sync = SyncControl::start(store.clone(), opened.client, &opened.info, services);
+    let probe = start_probe(account, &credentials, services)?;
+    let peers = SyncPeers {
+        trading_grid: opened.client,
+        cases: opened.cases,
+    };
+    let sync = SyncControl::start(store.clone(), peers, &opened.info, services);
     Ok(ActiveWorkspace {
         store,
         info: opened.info,
         sync: Some(sync),
         blocked: None,
         sandbox: Mutex::new(None),
+        probe: Some((services.supervisor.clone(), probe)),
     })
+}
+
+/// Asks once, in the background, what the account's hosts serve (one attempt each, short
+/// timeouts); Settings shows the answer when it arrives.
+fn start_probe(
+    account: &Account,
+    credentials: &Credentials,
+    services: &Services,
+) -> Result<JobId, AppError> {
+    let client = |config| {
+        pd_tradinggrid::TradingGridClient::new(workspace::for_connection_test(config))
+            .map_err(|error| AppError::reported(error.code(), error.to_string()))
+    };
+    let trading_grid = client(workspace::account_client_config(account, credentials)?)?;
+    let cases = match workspace::case_server_config(account, credentials)? {
+        Some(config) => Some(client(config)?),
+        None => None,
+    };
+    let (id, case_server, case_url) = (
+        account.id,
+        account.case_server.clone(),
+        account.case_server_url(),
+    );
+    let (probes, changes) = (services.probes.clone(), services.changes.clone());
+    Ok(services
+        .supervisor
+        .spawn(format!("Connection check: {}", account.name), move || {
+            let (trading_grid, cases, case_server, case_url) = (
+                trading_grid.clone(),
+                cases.clone(),
+                case_server.clone(),
+                case_url.clone(),
+            );
+            let (probes, changes) = (probes.clone(), changes.clone());
+            async move {
+                let found = crate::probe::probe(
+                    &trading_grid,
+                    cases.as_ref(),
+                    &case_server,
+                    case_url.as_deref(),
+                )
+                .await;
+                tracing::info!(account = %id, summary = %found.summary, "what the hosts serve");
+                probes
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(id, found);
+                changes.report(&[Topic::Settings]);
+            }
+        }))
 }
 
 /// The account's cache without a sync (its secrets cannot be read): read-only work goes on.
@@ -492,5 +604,6 @@ fn open_cache_only(
         sync: None,
         blocked: Some(reason),
         sandbox: Mutex::new(None),
+        probe: None,
     })
 }

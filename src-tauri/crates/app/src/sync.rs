@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use pd_domain::{ErrorCode, ErrorInfo, JobState, JobView, SyncStatus, Topic};
 use pd_store::Store;
-use pd_sync::{SyncHandle, SyncOptions, SyncService};
-use pd_tradinggrid::TradingGridClient;
+use pd_sync::{SyncHandle, SyncOptions, SyncPeers, SyncService};
 
 use crate::state::Services;
 use crate::supervisor::{JobId, Supervisor};
@@ -30,11 +29,12 @@ impl std::fmt::Debug for SyncControl {
 }
 
 impl SyncControl {
-    /// Starts syncing `store` with the workspace's server: at once, every 3 minutes, on demand.
-    /// Must run inside the Tokio runtime. Changed topics go to the services' reporter.
+    /// Starts syncing `store` with the workspace's hosts (the case server only when it has
+    /// one): at once, every 3 minutes, on demand. Must run inside the Tokio runtime. Changed
+    /// topics go to the services' reporter.
     pub fn start(
         store: Store,
-        client: TradingGridClient,
+        peers: SyncPeers,
         workspace: &WorkspaceInfo,
         services: &Services,
     ) -> Self {
@@ -45,7 +45,7 @@ impl SyncControl {
         };
         let changes = services.changes.clone();
         let on_topics: pd_sync::Topics = Arc::new(move |topics: &[Topic]| changes.report(topics));
-        let (handle, sync_loop) = SyncService::prepare(store, client, options, on_topics);
+        let (handle, sync_loop) = SyncService::prepare(store, peers, options, on_topics);
         let job = services
             .supervisor
             .spawn(format!("Sync: {}", workspace.name), move || sync_loop.run());

@@ -44,6 +44,8 @@ pub struct WorkspaceInfo {
     pub analyst: String,
     /// The configured account; `None` for the demo workspace.
     pub account_id: Option<Uuid>,
+    /// No case server: cases opened here are kept on this computer, never queued for a server.
+    pub keeps_cases_here: bool,
 }
 
 /// A connected workspace: the client and, for the built-in demo, the sandbox that serves it.
@@ -53,6 +55,9 @@ pub struct Workspace {
     pub info: WorkspaceInfo,
     /// The Trading Grid client for it.
     pub client: TradingGridClient,
+    /// The case server's client (`None`: no case server; the same client when the host serves
+    /// cases too).
+    pub cases: Option<TradingGridClient>,
     /// The in-process sandbox, when the demo runs built-in; shut down on exit.
     pub sandbox: Option<SandboxHandle>,
 }
@@ -112,7 +117,9 @@ pub async fn open_demo(data_dir: &Path) -> Result<Workspace, AppError> {
             company_id,
             analyst: env_or("PARTNERDESK_ANALYST", "Demo Analyst"),
             account_id: None,
+            keeps_cases_here: false,
         },
+        cases: Some(client.clone()),
         client,
         sandbox,
     })
@@ -137,6 +144,37 @@ pub struct Credentials {
     pub consumer_key: SecretString,
     /// OAuth2 consumer secret.
     pub consumer_secret: SecretString,
+    /// The case server's own client id and secret (`None`: it takes the consumer key and secret).
+    pub case_server: Option<(SecretString, SecretString)>,
+}
+
+/// A client for the account's case server (`None`: it has none).
+pub fn case_server_config(
+    account: &Account,
+    credentials: &Credentials,
+) -> Result<Option<ClientConfig>, AppError> {
+    let Some(base_url) = account.case_server_url() else {
+        return Ok(None);
+    };
+    let parsed = Url::parse(&base_url).map_err(|error| {
+        AppError::reported(
+            ErrorCode::SettingsInvalid,
+            format!("The case server URL {base_url} is not valid: {error}"),
+        )
+    })?;
+    let (key, secret) = match &credentials.case_server {
+        Some((id, secret)) => (id.expose_secret(), secret.expose_secret()),
+        None => (
+            credentials.consumer_key.expose_secret(),
+            credentials.consumer_secret.expose_secret(),
+        ),
+    };
+    Ok(Some(ClientConfig::new(
+        parsed,
+        account.company_id.clone(),
+        key,
+        secret,
+    )))
 }
 
 /// A client for `account` (its base URL and company) with `credentials`.
@@ -170,10 +208,23 @@ pub fn for_connection_test(mut config: ClientConfig) -> ClientConfig {
 pub fn open_account(account: &Account, credentials: &Credentials) -> Result<Workspace, AppError> {
     let client = TradingGridClient::new(account_client_config(account, credentials)?)
         .map_err(|error| AppError::reported(error.code(), error.to_string()))?;
+    let cases = match (
+        &account.case_server,
+        case_server_config(account, credentials)?,
+    ) {
+        (_, None) => None,
+        // The host itself, same credentials: one client, one token.
+        (pd_domain::CaseServerSettings::TradingGridHost, Some(_)) => Some(client.clone()),
+        (_, Some(config)) => Some(
+            TradingGridClient::new(config)
+                .map_err(|error| AppError::reported(error.code(), error.to_string()))?,
+        ),
+    };
     tracing::info!(account = %account.id, base_url = %account.base_url(), company_id = %account.company_id, "account workspace");
     Ok(Workspace {
         info: account_info(account),
         client,
+        cases,
         sandbox: None,
     })
 }
@@ -187,5 +238,6 @@ pub fn account_info(account: &Account) -> WorkspaceInfo {
         company_id: account.company_id.clone(),
         analyst: ACCOUNT_ANALYST.to_owned(),
         account_id: Some(account.id),
+        keeps_cases_here: !account.case_server.serves_cases(),
     }
 }

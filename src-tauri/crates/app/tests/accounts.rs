@@ -16,8 +16,8 @@ use common::{eventually, keychain_namespace, start, Dirs, Ipc};
 use partnerdesk_sandbox::{Sandbox, SandboxConfig, SandboxHandle};
 use pd_app::{accounts, api};
 use pd_domain::{
-    AccountHealth, AccountInput, CaseKind, CasePatch, CaseQuery, CaseStatus, HostKind,
-    NewCaseInput, OutboxEdit, Priority, Visibility,
+    AccountHealth, AccountInput, CaseKind, CasePatch, CaseQuery, CaseServerInput,
+    CaseServerSettings, CaseStatus, HostKind, NewCaseInput, OutboxEdit, Priority, Visibility,
 };
 use pd_settings::{CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET};
 
@@ -50,6 +50,12 @@ fn input(url: &str, id: Option<String>, key: Option<&str>, secret: Option<&str>)
         company_id: COMPANY.into(),
         consumer_key: key.map(str::to_owned),
         consumer_secret: secret.map(str::to_owned),
+        // The sandbox serves cases too.
+        case_server: Some(CaseServerInput {
+            settings: CaseServerSettings::TradingGridHost,
+            client_id: None,
+            client_secret: None,
+        }),
     }
 }
 

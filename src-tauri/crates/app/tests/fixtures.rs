@@ -458,6 +458,7 @@ async fn ui_fixtures_come_from_the_real_code() {
         ANALYST,
         "7d2f9c1e-4b5a-4c3d-9e8f-0a1b2c3d4e5f".to_owned(),
         now,
+        false,
     )
     .expect("case opened");
     let from_exception = store.case_detail(&case_id, now).expect("case detail");

@@ -40,6 +40,7 @@ async fn without_a_keychain_the_app_says_so_and_keeps_serving_its_cache() {
             company_id: "GC00804444LX".into(),
             consumer_key: Some("key-that-cannot-be-kept".into()),
             consumer_secret: Some("secret-that-cannot-be-kept".into()),
+            case_server: None,
         },
     )
     .await;

@@ -16,8 +16,9 @@ use common::{files_under, keychain_namespace, start, Dirs, Ipc};
 use partnerdesk_sandbox::{Sandbox, SandboxConfig};
 use pd_app::{accounts, api};
 use pd_domain::{
-    AccountInput, CaseQuery, ConnectorInput, ConnectorSettings, DrupalAuth, DrupalSettings,
-    ExceptionQuery, HostKind, S3Settings, SftpAuth, SftpSettings, Visibility, WixSettings,
+    AccountInput, CaseQuery, CaseServerInput, CaseServerSettings, ConnectorInput,
+    ConnectorSettings, DrupalAuth, DrupalSettings, ExceptionQuery, HostKind, S3Settings, SftpAuth,
+    SftpSettings, Visibility, WixSettings,
 };
 
 const TG_KEY: &str = "tg-key-SCAN-5c11";
@@ -81,6 +82,11 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
                 company_id: "GC00SCAN0001".into(),
                 consumer_key: Some(TG_KEY.into()),
                 consumer_secret: Some(TG_SECRET.into()),
+                case_server: Some(CaseServerInput {
+                    settings: CaseServerSettings::TradingGridHost,
+                    client_id: None,
+                    client_secret: None,
+                }),
             },
         )
         .await,
@@ -217,6 +223,7 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
                 company_id: "GC00SCAN0001".into(),
                 consumer_key: None,
                 consumer_secret: None,
+                case_server: None,
             },
         )
         .await,
@@ -234,6 +241,7 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
                 company_id: "GC00SCAN0001".into(),
                 consumer_key: None,
                 consumer_secret: Some(format!("{TG_SECRET}-wrong")),
+                case_server: None,
             },
         )
         .await,

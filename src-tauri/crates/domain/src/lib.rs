@@ -2,6 +2,7 @@
 //! sandbox, the sync worker and the UI bindings all agree on one definition of a case.
 
 pub mod case;
+pub mod case_server;
 pub mod collab;
 pub mod contract;
 pub mod directory;
@@ -12,6 +13,7 @@ pub mod transaction;
 pub mod view;
 
 pub use case::*;
+pub use case_server::*;
 pub use collab::*;
 pub use contract::*;
 pub use directory::*;

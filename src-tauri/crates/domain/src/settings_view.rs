@@ -54,6 +54,10 @@ pub struct AccountView {
     pub active: bool,
     /// Sign-in health.
     pub health: AccountHealth,
+    /// Where its cases go.
+    pub case_server: crate::CaseServerView,
+    /// What its hosts were found to serve when its workspace last opened (this session).
+    pub probe: Option<crate::ServiceProbe>,
 }
 
 /// Create or edit an account. `consumer_key` / `consumer_secret`: absent keeps the stored value.
@@ -74,6 +78,9 @@ pub struct AccountInput {
     pub consumer_key: Option<String>,
     /// New consumer secret, if entered.
     pub consumer_secret: Option<String>,
+    /// The case server; absent keeps the stored one (a new account: none).
+    #[ts(optional)]
+    pub case_server: Option<crate::CaseServerInput>,
 }
 
 /// The systems around Trading Grid PartnerDesk connects to.

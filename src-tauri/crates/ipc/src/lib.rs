@@ -57,6 +57,10 @@ macro_rules! with_commands {
             outbox_discard(op_id: String) -> ();
             /// Forgets a conflict the analyst has read.
             dismiss_conflict(conflict_id: String) -> ();
+            /// How many cases are kept on this computer only (opened while the account had no case server).
+            local_case_count() -> u32;
+            /// Shares every case kept on this computer with the account's case server (each sent once); answers how many.
+            share_local_cases() -> u32;
             /// Whether secrets can be stored.
             keychain_status() -> KeychainStatus;
             /// The Trading Grid accounts.

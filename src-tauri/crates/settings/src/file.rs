@@ -235,6 +235,7 @@ mod tests {
                 name: name.to_owned(),
                 host: Host::Production,
                 company_id: "GC00804444LX".to_owned(),
+                case_server: pd_domain::CaseServerSettings::None,
             }],
             ..Settings::default()
         }

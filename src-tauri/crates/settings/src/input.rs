@@ -3,8 +3,8 @@
 //! reads their secret fields: the shell stores those in the keychain under the returned ids.
 
 use pd_domain::{
-    AccountInput, ConnectorInput, ConnectorSettings, DrupalAuth, DrupalSettings, HostKind,
-    S3Settings, SftpAuth, SftpSettings, WixSettings,
+    AccountInput, CaseServerSettings, ConnectorInput, ConnectorSettings, DrupalAuth,
+    DrupalSettings, HostKind, S3Settings, SftpAuth, SftpSettings, WixSettings,
 };
 use uuid::Uuid;
 
@@ -15,6 +15,29 @@ use crate::validate::{validate_account, validate_connector, FieldIssue};
 /// Builds the account `id` from form input, validated; field names follow the form
 /// (`account.custom_url: not a URL`). The input's secrets are ignored.
 pub fn account_from_input(id: Uuid, input: &AccountInput) -> Result<Account, SettingsError> {
+    account_from_input_with(id, input, CaseServerSettings::None)
+}
+
+/// The case server the form asks for, trimmed (`None`: the form leaves it as it was).
+fn case_server_from_input(input: &AccountInput) -> Option<CaseServerSettings> {
+    input
+        .case_server
+        .as_ref()
+        .map(|case_server| match &case_server.settings {
+            CaseServerSettings::Url { url, credentials } => CaseServerSettings::Url {
+                url: url.trim().to_owned(),
+                credentials: *credentials,
+            },
+            other => other.clone(),
+        })
+}
+
+/// Like [`account_from_input`]; `current` is the case server kept when the form does not set one.
+pub fn account_from_input_with(
+    id: Uuid,
+    input: &AccountInput,
+    current: CaseServerSettings,
+) -> Result<Account, SettingsError> {
     let host = match input.host_kind {
         HostKind::Production => Host::Production,
         HostKind::Beta => Host::Beta,
@@ -35,13 +58,15 @@ pub fn account_from_input(id: Uuid, input: &AccountInput) -> Result<Account, Set
         name: input.name.trim().to_owned(),
         host,
         company_id: input.company_id.trim().to_owned(),
+        case_server: case_server_from_input(input).unwrap_or(current),
     };
     let issues: Vec<FieldIssue> = validate_account("account", &account)
         .into_iter()
         .map(|issue| FieldIssue {
             field: issue
                 .field
-                .replace("account.host.url", "account.custom_url"),
+                .replace("account.host.url", "account.custom_url")
+                .replace("account.case_server.url", "account.case_server_url"),
             problem: issue.problem,
         })
         .collect();
@@ -121,7 +146,12 @@ impl Settings {
             }
             None => Uuid::new_v4(),
         };
-        let account = account_from_input(id, input)?;
+        let current = self
+            .account(id)
+            .map_or(CaseServerSettings::None, |account| {
+                account.case_server.clone()
+            });
+        let account = account_from_input_with(id, input, current)?;
         match self.accounts.iter_mut().find(|existing| existing.id == id) {
             Some(existing) => *existing = account,
             None => self.accounts.push(account),

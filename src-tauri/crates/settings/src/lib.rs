@@ -22,10 +22,10 @@ mod validate;
 
 pub use error::SettingsError;
 pub use file::{load, parse, save, MAX_SETTINGS_BYTES};
-pub use input::{account_from_input, normalized_connector_settings};
+pub use input::{account_from_input, account_from_input_with, normalized_connector_settings};
 pub use model::*;
 pub use pd_domain::{
-    ConnectorKind, ConnectorSettings, DrupalAuth, DrupalSettings, S3Settings, SftpAuth,
-    SftpSettings, WixSettings,
+    CaseServerCredentials, CaseServerSettings, ConnectorKind, ConnectorSettings, DrupalAuth,
+    DrupalSettings, S3Settings, SftpAuth, SftpSettings, WixSettings,
 };
 pub use validate::{validate, validate_account, validate_connector, FieldIssue};

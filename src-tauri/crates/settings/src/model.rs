@@ -1,7 +1,7 @@
 //! The shape of the settings file, typed so that a secret has nowhere to go: there is no field
 //! for a password, key or token, and unknown fields are refused rather than kept.
 
-use pd_domain::ConnectorSettings;
+use pd_domain::{CaseServerCredentials, CaseServerSettings, ConnectorSettings};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -17,6 +17,10 @@ pub const BETA_BASE_URL: &str = "https://apibetagrid.opentext.com";
 pub const CONSUMER_KEY_SECRET: &str = "tradinggrid.consumer_key";
 /// Keychain name of an account's OAuth2 consumer secret (keychain account = the account id).
 pub const CONSUMER_SECRET_SECRET: &str = "tradinggrid.consumer_secret";
+/// Keychain name of an account's own case-server client id (keychain account = the account id).
+pub const CASE_SERVER_CLIENT_ID_SECRET: &str = "caseserver.client_id";
+/// Keychain name of an account's own case-server client secret (keychain account = the account id).
+pub const CASE_SERVER_CLIENT_SECRET_SECRET: &str = "caseserver.client_secret";
 /// Keychain name of a connector's one secret (keychain account = the connector id).
 pub const CONNECTOR_SECRET: &str = "connector.secret";
 
@@ -70,7 +74,16 @@ impl Settings {
         let accounts = self
             .accounts
             .iter()
-            .flat_map(|account| [account.consumer_key_ref(), account.consumer_secret_ref()]);
+            .flat_map(|account| {
+                let own = account.case_server_has_own_credentials();
+                [
+                    Some(account.consumer_key_ref()),
+                    Some(account.consumer_secret_ref()),
+                    own.then(|| account.case_server_client_id_ref()),
+                    own.then(|| account.case_server_client_secret_ref()),
+                ]
+            })
+            .flatten();
         let connectors = self.connectors.iter().map(Connector::secret_ref);
         accounts.chain(connectors).collect()
     }
@@ -105,6 +118,21 @@ pub struct Account {
     pub host: Host,
     /// Company id (BUID), e.g. `GC00804444LX`.
     pub company_id: String,
+    /// Where its cases go: no case server (they stay on this computer), the Trading Grid host
+    /// itself, or a `collab/v1` server of the team's own. Always written; a file from before
+    /// case servers has no such field, see [`case_server_before_it_was_a_setting`].
+    #[serde(default = "case_server_before_it_was_a_setting")]
+    pub case_server: CaseServerSettings,
+}
+
+/// The case server of an account saved before it was a setting: its Trading Grid host, with the
+/// same credentials. Until then an account's one host served everything, cases included, and
+/// the only `collab/v1` server was the sandbox, so an account that worked keeps working exactly
+/// as it did. (One on a host without `/collab/` was failing already; Settings now says "Cases:
+/// not served at ..." and the analyst picks "No case server" to keep cases on this computer.)
+/// The format version stays 1: the field is added, nothing else changes meaning.
+pub fn case_server_before_it_was_a_setting() -> CaseServerSettings {
+    CaseServerSettings::TradingGridHost
 }
 
 impl Account {
@@ -116,6 +144,42 @@ impl Account {
     /// The environment as the UI names it.
     pub fn host_kind(&self) -> pd_domain::HostKind {
         self.host.kind()
+    }
+
+    /// The case server's base URL, without a trailing slash (`None`: no case server).
+    pub fn case_server_url(&self) -> Option<String> {
+        match &self.case_server {
+            CaseServerSettings::None => None,
+            CaseServerSettings::TradingGridHost => Some(self.base_url()),
+            CaseServerSettings::Url { url, .. } => Some(url.trim_end_matches('/').to_owned()),
+        }
+    }
+
+    /// Whether the case server takes a client id and secret of its own (in the keychain).
+    pub fn case_server_has_own_credentials(&self) -> bool {
+        matches!(
+            self.case_server,
+            CaseServerSettings::Url {
+                credentials: CaseServerCredentials::Own,
+                ..
+            }
+        )
+    }
+
+    /// Keychain entry of the case server's own client id.
+    pub fn case_server_client_id_ref(&self) -> SecretRef {
+        SecretRef {
+            owner_id: self.id,
+            name: CASE_SERVER_CLIENT_ID_SECRET,
+        }
+    }
+
+    /// Keychain entry of the case server's own client secret.
+    pub fn case_server_client_secret_ref(&self) -> SecretRef {
+        SecretRef {
+            owner_id: self.id,
+            name: CASE_SERVER_CLIENT_SECRET_SECRET,
+        }
     }
 
     /// Keychain entry of the OAuth2 consumer key.

@@ -103,6 +103,9 @@ fn check_account(at: &str, account: &Account, issues: &mut Issues) {
     if let Host::Custom { url } = &account.host {
         check_url(&format!("{at}.host.url"), url, issues);
     }
+    if let pd_domain::CaseServerSettings::Url { url, .. } = &account.case_server {
+        check_url(&format!("{at}.case_server.url"), url, issues);
+    }
     let field = format!("{at}.company_id");
     let company = account.company_id.as_str();
     if company.trim().is_empty() {

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 
 use pd_domain::{AccountInput, ConnectorInput, HostKind};
 use pd_settings::{
-    load, save, Account, Connector, ConnectorSettings, DrupalAuth, DrupalSettings, Host,
-    S3Settings, Settings, SettingsError, SftpAuth, SftpSettings, WixSettings, BETA_BASE_URL,
-    PRODUCTION_BASE_URL,
+    load, save, Account, CaseServerCredentials, CaseServerSettings, Connector, ConnectorSettings,
+    DrupalAuth, DrupalSettings, Host, S3Settings, Settings, SettingsError, SftpAuth, SftpSettings,
+    WixSettings, BETA_BASE_URL, PRODUCTION_BASE_URL,
 };
 use uuid::Uuid;
 
@@ -25,12 +25,14 @@ fn full_settings() -> Settings {
                 name: "ACME production".into(),
                 host: Host::Production,
                 company_id: "GC00804444LX".into(),
+                case_server: CaseServerSettings::None,
             },
             Account {
                 id: Uuid::new_v4(),
                 name: "ACME beta".into(),
                 host: Host::Beta,
                 company_id: "GC00804444LX".into(),
+                case_server: CaseServerSettings::None,
             },
             Account {
                 id: Uuid::new_v4(),
@@ -39,6 +41,7 @@ fn full_settings() -> Settings {
                     url: "http://127.0.0.1:8787/".into(),
                 },
                 company_id: "GCDEMO0001".into(),
+                case_server: CaseServerSettings::TradingGridHost,
             },
         ],
         connectors: vec![
@@ -415,6 +418,7 @@ fn account_input(id: Option<String>) -> AccountInput {
         company_id: "GC00804444LX".into(),
         consumer_key: Some(SENTINELS[0].into()),
         consumer_secret: Some(SENTINELS[1].into()),
+        case_server: None,
     }
 }
 
@@ -782,4 +786,92 @@ fn errors_inside_a_connector_name_the_inner_field() {
         let reason = pd_settings::parse(text.as_bytes()).unwrap_err();
         assert!(reason.starts_with(expected), "{reason}");
     }
+}
+
+/// An account saved before case servers existed has no `case_server`: it loads with its Trading
+/// Grid host as its case server (that host served its cases: it was the sandbox), and saving
+/// writes the field out. A new account from the form has none unless the form sets one; editing
+/// without touching it keeps it; a case server URL is checked like a host URL and named in
+/// the form's words.
+#[test]
+fn accounts_from_before_case_servers_keep_their_host_as_case_server() {
+    let old = r#"{
+  "version": 1,
+  "active_account_id": "7d1c6a58-4b7e-4c39-9d0e-1a2b3c4d5e6f",
+  "accounts": [
+    {
+      "id": "7d1c6a58-4b7e-4c39-9d0e-1a2b3c4d5e6f",
+      "name": "Sandbox",
+      "host": { "kind": "custom", "url": "http://127.0.0.1:8787" },
+      "company_id": "GCDEMO0001"
+    }
+  ],
+  "connectors": []
+}"#;
+    let (_dir, path) = settings_path();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, old).unwrap();
+    let mut loaded = load(&path).unwrap();
+    let account = &loaded.accounts[0];
+    assert_eq!(account.case_server, CaseServerSettings::TradingGridHost);
+    assert_eq!(
+        account.case_server_url().as_deref(),
+        Some("http://127.0.0.1:8787")
+    );
+    save(&path, &loaded).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(text.contains("\"case_server\""), "{text}");
+    assert_eq!(load(&path).unwrap(), loaded, "the same after a round trip");
+
+    let mut input = account_input(None);
+    let new_id = loaded.upsert_account(&input).unwrap();
+    assert_eq!(
+        loaded.account(new_id).unwrap().case_server,
+        CaseServerSettings::None,
+        "a new account has no case server"
+    );
+    assert_eq!(loaded.account(new_id).unwrap().case_server_url(), None);
+
+    input.id = Some(new_id.to_string());
+    input.case_server = Some(pd_domain::CaseServerInput {
+        settings: CaseServerSettings::Url {
+            url: "  https://cases.acme.example/  ".into(),
+            credentials: CaseServerCredentials::Own,
+        },
+        client_id: Some("analyst-ana".into()),
+        client_secret: Some("CASE-SECRET-sentinel".into()),
+    });
+    loaded.upsert_account(&input).unwrap();
+    let account = loaded.account(new_id).unwrap().clone();
+    assert_eq!(
+        account.case_server_url().as_deref(),
+        Some("https://cases.acme.example")
+    );
+    assert!(loaded
+        .secret_refs()
+        .contains(&account.case_server_client_secret_ref()));
+    input.case_server = None;
+    loaded.upsert_account(&input).unwrap();
+    assert_eq!(
+        loaded.account(new_id).unwrap().case_server,
+        account.case_server,
+        "an edit without the case server keeps it"
+    );
+    save(&path, &loaded).unwrap();
+    let text = fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("CASE-SECRET-sentinel") && !text.contains("analyst-ana"));
+
+    input.case_server = Some(pd_domain::CaseServerInput {
+        settings: CaseServerSettings::Url {
+            url: "http://cases.acme.example".into(),
+            credentials: CaseServerCredentials::SameAsTradingGrid,
+        },
+        client_id: None,
+        client_secret: None,
+    });
+    let refused = loaded.upsert_account(&input).unwrap_err().to_string();
+    assert!(
+        refused.contains("account.case_server_url") && refused.contains("https"),
+        "{refused}"
+    );
 }

@@ -9,6 +9,6 @@ mod push;
 mod service;
 
 pub use error::{Error, Result};
-pub use pull::{pull, PullOptions, PullReport, MAX_CASE_PAGES};
+pub use pull::{pull, pull_from, PullOptions, PullReport, MAX_CASE_PAGES};
 pub use push::{push, PushOptions, PushReport};
-pub use service::{SyncHandle, SyncLoop, SyncOptions, SyncService, Topics};
+pub use service::{SyncHandle, SyncLoop, SyncOptions, SyncPeers, SyncService, Topics};

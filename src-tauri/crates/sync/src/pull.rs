@@ -84,17 +84,31 @@ impl PullReport {
     }
 }
 
-/// Pulls everything that changed since the last pull into `store`.
+/// Pulls everything that changed since the last pull into `store`, cases from the same host.
 pub async fn pull(
     store: &Store,
     client: &TradingGridClient,
     options: &PullOptions,
     now: Timestamp,
 ) -> Result<PullReport> {
+    pull_from(store, client, Some(client), options, now).await
+}
+
+/// Pulls partners, users and exceptions from the Trading Grid host and, when the account has a
+/// case server (`cases`), the case change feed from it; without one the case feed is not asked.
+pub async fn pull_from(
+    store: &Store,
+    client: &TradingGridClient,
+    cases: Option<&TradingGridClient>,
+    options: &PullOptions,
+    now: Timestamp,
+) -> Result<PullReport> {
     let mut report = PullReport::default();
     pull_directory(store, client, options, now, &mut report).await?;
     pull_exceptions(store, client, options, now, &mut report).await?;
-    pull_cases(store, client, options, &mut report).await?;
+    if let Some(cases) = cases {
+        pull_cases(store, cases, options, &mut report).await?;
+    }
     if report.cases >= OPTIMIZE_AFTER_CASES {
         // A large pull (the first sync of a big tenant) leaves the search index fragmented and the
         // planner's statistics stale; tidying now keeps every later list query fast.

@@ -11,11 +11,33 @@ use pd_store::Store;
 use pd_tradinggrid::TradingGridClient;
 use tokio::sync::{watch, Notify};
 
-use crate::{pull, push, Error, PullOptions, PushOptions};
+use crate::{pull_from, push, Error, PullOptions, PushOptions};
 
 /// Called with the UI topics a cycle made stale (`cases`, `exceptions`, `partners`, `outbox`,
 /// `sync`).
 pub type Topics = Arc<dyn Fn(&[Topic]) + Send + Sync>;
+
+/// Who a workspace syncs with: its Trading Grid host (partners, users, exceptions) and, when
+/// the account has one, its case server (`collab/v1`: the case feed and the outbox). Without a
+/// case server the loop never touches `collab/v1`: nothing of it can fail, and cases opened
+/// here are kept on this computer (`pd-store`'s kept cases).
+#[derive(Debug, Clone)]
+pub struct SyncPeers {
+    /// The Trading Grid host.
+    pub trading_grid: TradingGridClient,
+    /// The case server, if any (the same client when the host serves cases too).
+    pub cases: Option<TradingGridClient>,
+}
+
+impl SyncPeers {
+    /// One host serving everything, cases included (the sandbox, the tests).
+    pub fn one_host(client: TradingGridClient) -> Self {
+        Self {
+            cases: Some(client.clone()),
+            trading_grid: client,
+        }
+    }
+}
 
 /// How the service behaves.
 #[derive(Debug, Clone)]
@@ -57,7 +79,7 @@ struct State {
 
 struct Inner {
     store: Store,
-    client: TradingGridClient,
+    peers: SyncPeers,
     options: SyncOptions,
     on_topics: Topics,
     state: Mutex<State>,
@@ -77,14 +99,14 @@ impl SyncService {
     /// crash left in flight, then runs a cycle at once. [`SyncHandle::shutdown`] ends it.
     pub fn prepare(
         store: Store,
-        client: TradingGridClient,
+        peers: SyncPeers,
         options: SyncOptions,
         on_topics: Topics,
     ) -> (SyncHandle, SyncLoop) {
         let (stop, stopped) = watch::channel(false);
         let inner = Arc::new(Inner {
             store,
-            client,
+            peers,
             options,
             on_topics,
             state: Mutex::new(State {
@@ -250,18 +272,24 @@ async fn cycle(inner: &Inner, from_loop: bool) -> bool {
     }
     let result = async {
         let mut topics = Vec::new();
-        let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
-        topics.extend(pushed.changed_topics());
-        let pulled = pull(
+        let cases = inner.peers.cases.as_ref();
+        if let Some(cases) = cases {
+            let pushed = push(&inner.store, cases, &inner.options.push).await?;
+            topics.extend(pushed.changed_topics());
+        }
+        let pulled = pull_from(
             &inner.store,
-            &inner.client,
+            &inner.peers.trading_grid,
+            cases,
             &inner.options.pull,
             chrono::Utc::now(),
         )
         .await?;
         topics.extend(pulled.changed_topics());
-        let pushed = push(&inner.store, &inner.client, &inner.options.push).await?;
-        topics.extend(pushed.changed_topics());
+        if let Some(cases) = cases {
+            let pushed = push(&inner.store, cases, &inner.options.push).await?;
+            topics.extend(pushed.changed_topics());
+        }
         Ok::<_, Error>(topics)
     }
     .await;

@@ -1,8 +1,17 @@
-// Trading Grid accounts: the list (environment, company id, which one is open, sign-in health),
-// the add/edit form with keychain-backed secrets, "Test connection", switching workspaces and
-// removing an account.
+// Trading Grid accounts: the list (environment, company id, which one is open, sign-in health,
+// what its hosts serve), the add/edit form with keychain-backed secrets and an optional case
+// server, "Test connection", switching workspaces, sharing cases kept on this computer once a
+// case server exists, and removing an account.
 import { useState } from "react";
-import type { AccountHealth, AccountInput, AccountView, ConnectionTestResult, HostKind } from "../../bindings";
+import type {
+  AccountHealth,
+  AccountInput,
+  AccountView,
+  CaseServerCredentials,
+  CaseServerSettings,
+  ConnectionTestResult,
+  HostKind,
+} from "../../bindings";
 import { allValid, httpUrl, required } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Spinner } from "../../components/bits";
@@ -10,7 +19,34 @@ import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from
 import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
 import { TestResult } from "./TestResult";
 import { useSyncStatus } from "../../app/sync";
-import { useAccounts, useRemoveAccount, useSaveAccount, useSwitchAccount, useTestAccount } from "./hooks";
+import {
+  useAccounts,
+  useLocalCaseCount,
+  useRemoveAccount,
+  useSaveAccount,
+  useShareLocalCases,
+  useSwitchAccount,
+  useTestAccount,
+} from "./hooks";
+
+type CaseServerKind = CaseServerSettings["kind"];
+
+/** Where an account's cases go, as the form offers it. */
+export const CASE_SERVER_LABELS: Record<CaseServerKind, string> = {
+  none: "No case server: cases stay on this computer",
+  trading_grid_host: "This Trading Grid host serves cases too",
+  url: "Our team's case server",
+};
+
+const CREDENTIAL_LABELS: Record<CaseServerCredentials, string> = {
+  same_as_trading_grid: "The same consumer key and secret",
+  own: "A client id and secret of its own",
+};
+
+/** "Share 1 local case" / "Share 3 local cases". */
+export function shareLabel(count: number): string {
+  return `Share ${count} local ${count === 1 ? "case" : "cases"} with the case server`;
+}
 
 /** Environment names. */
 export const HOST_LABELS: Record<HostKind, string> = {
@@ -41,6 +77,13 @@ interface FormState {
   companyId: string;
   key: SecretChoice;
   secret: SecretChoice;
+  caseKind: CaseServerKind;
+  caseUrl: string;
+  caseCredentials: CaseServerCredentials;
+  caseClientId: SecretChoice;
+  caseClientSecret: SecretChoice;
+  /** The analyst changed something in the case server part (else it is not sent: kept as is). */
+  caseTouched: boolean;
 }
 
 function AccountForm({ account, onDone }: { account: AccountView | null; onDone: () => void }) {
@@ -51,11 +94,19 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     companyId: account?.companyId ?? "",
     key: initialSecret(account?.consumerKeySet ?? false),
     secret: initialSecret(account?.consumerSecretSet ?? false),
+    caseKind: account?.caseServer.settings.kind ?? "none",
+    caseUrl: account?.caseServer.settings.kind === "url" ? account.caseServer.settings.url : "",
+    caseCredentials:
+      account?.caseServer.settings.kind === "url" ? account.caseServer.settings.credentials : "same_as_trading_grid",
+    caseClientId: initialSecret(account?.caseServer.clientIdSet ?? false),
+    caseClientSecret: initialSecret(account?.caseServer.clientSecretSet ?? false),
+    caseTouched: false,
   }));
   const [showErrors, setShowErrors] = useState(false);
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
   const set = (patch: Partial<FormState>) => {
-    setForm((f) => ({ ...f, ...patch }));
+    const caseTouched = Object.keys(patch).some((field) => field.startsWith("case"));
+    setForm((f) => ({ ...f, ...patch, caseTouched: f.caseTouched || caseTouched }));
     setResult(null);
   };
 
@@ -65,7 +116,21 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     companyId: required(form.companyId, "the company id (BUID)"),
     key: secretPresent(form.key, account?.consumerKeySet ?? false) ? null : "Enter the consumer key.",
     secret: secretPresent(form.secret, account?.consumerSecretSet ?? false) ? null : "Enter the consumer secret.",
+    caseUrl: form.caseKind === "url" ? httpUrl(form.caseUrl, "the case server URL") : null,
+    caseClientId:
+      form.caseKind === "url" &&
+      form.caseCredentials === "own" &&
+      !secretPresent(form.caseClientId, account?.caseServer.clientIdSet ?? false)
+        ? "Enter the case server's client id."
+        : null,
+    caseClientSecret:
+      form.caseKind === "url" &&
+      form.caseCredentials === "own" &&
+      !secretPresent(form.caseClientSecret, account?.caseServer.clientSecretSet ?? false)
+        ? "Enter the case server's client secret."
+        : null,
   };
+  const ownCaseCredentials = form.caseKind === "url" && form.caseCredentials === "own";
   const shown = (p: string | null) => (showErrors ? p : null);
 
   const input = (): AccountInput => ({
@@ -76,6 +141,17 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     companyId: form.companyId.trim(),
     consumerKey: secretInput(form.key),
     consumerSecret: secretInput(form.secret),
+    // Left out when untouched: the account keeps its case server (a new one: none).
+    ...(form.caseTouched && {
+      caseServer: {
+        settings:
+          form.caseKind === "url"
+            ? { kind: "url", url: form.caseUrl.trim(), credentials: form.caseCredentials }
+            : { kind: form.caseKind },
+        clientId: ownCaseCredentials ? secretInput(form.caseClientId) : null,
+        clientSecret: ownCaseCredentials ? secretInput(form.caseClientSecret) : null,
+      },
+    }),
   });
 
   const test = useTestAccount({ onMutate: () => setResult(null), onSuccess: setResult });
@@ -84,7 +160,13 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
   const save = useSaveAccount({
     onSuccess: (saved, _vars, context) => {
       // Drop every typed secret before anything else renders.
-      setForm((f) => ({ ...f, key: { mode: "keep" }, secret: { mode: "keep" } }));
+      setForm((f) => ({
+        ...f,
+        key: { mode: "keep" },
+        secret: { mode: "keep" },
+        caseClientId: { mode: "keep" },
+        caseClientSecret: { mode: "keep" },
+      }));
       // The first real account replaces the demo workspace; later ones wait for a switch.
       if (!account && context?.first && sync.data?.isDemo) switchTo.mutate(saved.id);
       onDone();
@@ -159,6 +241,61 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
           error={shown(problems.secret)}
           hint="Kept in the system keychain, never on disk or shown again."
         />
+
+        <SelectField
+          id="account-case-server-kind"
+          label="Cases"
+          value={form.caseKind}
+          onChange={(caseKind) => set({ caseKind })}
+        >
+          <Options values={Object.keys(CASE_SERVER_LABELS) as CaseServerKind[]} labels={CASE_SERVER_LABELS} />
+        </SelectField>
+        {form.caseKind === "url" && (
+          <>
+            <TextField
+              id="account-case-server-url"
+              label="Case server URL"
+              value={form.caseUrl}
+              onChange={(caseUrl) => set({ caseUrl })}
+              placeholder="https://cases.example.com"
+              error={shown(problems.caseUrl)}
+            />
+            <SelectField
+              id="account-case-server-credentials"
+              label="Case server sign-in"
+              value={form.caseCredentials}
+              onChange={(caseCredentials) => set({ caseCredentials })}
+            >
+              <Options
+                values={Object.keys(CREDENTIAL_LABELS) as CaseServerCredentials[]}
+                labels={CREDENTIAL_LABELS}
+              />
+            </SelectField>
+          </>
+        )}
+        {ownCaseCredentials && (
+          <>
+            <SecretField
+              id="account-case-client-id"
+              label="Case server client id"
+              stored={account?.caseServer.clientIdSet ?? false}
+              choice={form.caseClientId}
+              onChange={(caseClientId) => set({ caseClientId })}
+              testId="account-case-client-id"
+              error={shown(problems.caseClientId)}
+            />
+            <SecretField
+              id="account-case-client-secret"
+              label="Case server client secret"
+              stored={account?.caseServer.clientSecretSet ?? false}
+              choice={form.caseClientSecret}
+              onChange={(caseClientSecret) => set({ caseClientSecret })}
+              testId="account-case-client-secret"
+              error={shown(problems.caseClientSecret)}
+              hint="Kept in the system keychain, like the consumer secret."
+            />
+          </>
+        )}
       </div>
 
       {result && <TestResult result={result} testId="account-test-result" />}
@@ -219,11 +356,30 @@ function AccountRow({
           {HOST_LABELS[account.hostKind]} · <span className="mono">{account.companyId}</span> ·{" "}
           <span className="mono">{account.baseUrl}</span>
         </span>
+        <span className="muted small" data-testid="account-case-server">
+          Cases:{" "}
+          {account.caseServer.baseUrl ? (
+            <span className="mono">{account.caseServer.baseUrl}</span>
+          ) : (
+            "on this computer only"
+          )}
+        </span>
+        {account.probe && (
+          <span
+            className="small"
+            data-testid="account-probe"
+            data-cases={account.probe.cases}
+            data-cases-stay-here={account.probe.casesStayHere}
+          >
+            {account.probe.summary}
+          </span>
+        )}
         {health.detail && (
           <span className={account.health === "sign_in_needed" ? "health-detail-alert" : "muted small"}>
             {health.detail}
           </span>
         )}
+        {account.active && account.caseServer.baseUrl && <ShareLocalCases />}
       </div>
       <div className="settings-row-actions">
         {!account.active && (
@@ -250,6 +406,53 @@ function AccountRow({
         </button>
       </div>
     </li>
+  );
+}
+
+/** The open account's cases kept on this computer, and the one action that shares them. */
+function ShareLocalCases() {
+  const count = useLocalCaseCount();
+  const [confirming, setConfirming] = useState(false);
+  const [shared, setShared] = useState<number | null>(null);
+  const share = useShareLocalCases({
+    onSuccess: (n) => {
+      setShared(n);
+      setConfirming(false);
+    },
+  });
+  const n = count.data ?? 0;
+  if (n === 0) {
+    return shared ? (
+      <span className="muted small" role="status" data-testid="share-local-cases-done">
+        {shared === 1 ? "1 case was" : `${shared} cases were`} handed to the case server; each is sent once.
+      </span>
+    ) : null;
+  }
+  return (
+    <>
+      <button
+        type="button"
+        className="btn btn-small btn-primary share-local-cases"
+        onClick={() => {
+          share.reset();
+          setConfirming(true);
+        }}
+        data-testid="share-local-cases"
+      >
+        {shareLabel(n)}
+      </button>
+      {confirming && (
+        <ConfirmDialog
+          title={`${shareLabel(n)}?`}
+          message={`${n === 1 ? "The case" : `The ${n} cases`} opened while this account had no case server, with ${n === 1 ? "its" : "their"} thread and changes, will be sent to the case server and seen by your team. Each is sent once.`}
+          confirmLabel="Share"
+          busy={share.isPending}
+          error={share.isError ? share.error.message : null}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => share.mutate()}
+        />
+      )}
+    </>
   );
 }
 

@@ -64,6 +64,20 @@ export function useTestAccount(callbacks: MutationCallbacks<ConnectionTestResult
   return useMutation({ ...callbacks, mutationFn: (input: AccountInput) => api.testAccount(input) });
 }
 
+/** How many cases are kept on this computer only (refreshed by the `cases` topic). */
+export function useLocalCaseCount() {
+  return useQuery({ queryKey: keys.localCaseCount(), queryFn: () => api.localCaseCount() });
+}
+
+/** Shares every case kept on this computer with the open account's case server. */
+export function useShareLocalCases(callbacks: MutationCallbacks<number, void> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: () => api.shareLocalCases(),
+    topics: ["cases", "outbox", "sync"],
+  });
+}
+
 /** The connectors. */
 export function useConnectors() {
   return useQuery({ queryKey: keys.connectors(), queryFn: () => api.listConnectors() });
