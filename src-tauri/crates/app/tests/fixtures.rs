@@ -589,6 +589,7 @@ fn record_changes(recorder: &mut Recorder, store: &Store, refused_op: String) {
                     ANALYST,
                     case_id.to_owned(),
                     now,
+                    false,
                 )
             },
         ),

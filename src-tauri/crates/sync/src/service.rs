@@ -29,6 +29,12 @@ pub struct SyncPeers {
     pub cases: Option<TradingGridClient>,
 }
 
+impl From<TradingGridClient> for SyncPeers {
+    fn from(client: TradingGridClient) -> Self {
+        Self::one_host(client)
+    }
+}
+
 impl SyncPeers {
     /// One host serving everything, cases included (the sandbox, the tests).
     pub fn one_host(client: TradingGridClient) -> Self {
@@ -99,14 +105,14 @@ impl SyncService {
     /// crash left in flight, then runs a cycle at once. [`SyncHandle::shutdown`] ends it.
     pub fn prepare(
         store: Store,
-        peers: SyncPeers,
+        peers: impl Into<SyncPeers>,
         options: SyncOptions,
         on_topics: Topics,
     ) -> (SyncHandle, SyncLoop) {
         let (stop, stopped) = watch::channel(false);
         let inner = Arc::new(Inner {
             store,
-            peers,
+            peers: peers.into(),
             options,
             on_topics,
             state: Mutex::new(State {
