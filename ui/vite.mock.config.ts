@@ -1,4 +1,4 @@
-// Dev-only preview: serves mock.html, which installs a mocked Tauri IPC with generated demo data
+// Dev-only preview: serves mock.html, which installs a mocked Tauri IPC answering as the real code did
 // so the UI can be looked at without the Rust shell. Never part of the production build.
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";

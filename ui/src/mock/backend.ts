@@ -146,10 +146,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
 
   const syncStatus = (): SyncStatus => ({ ...(lookup("sync_status", {}) as SyncStatus), ...sync });
 
-  const needKeychain = () => {
-    if (!keychainAvailable) err(KEYCHAIN_UNAVAILABLE.code ?? "keychain.unavailable", KEYCHAIN_UNAVAILABLE.message ?? "");
-  };
-
   /** Settings, jobs and the connection live here; everything else is recorded. */
   const answer = (cmd: CommandName, args: Record<string, unknown>): unknown => {
     switch (cmd) {
@@ -163,7 +159,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "list_accounts":
         return settings.accounts.map((a) => ({ ...a }));
       case "save_account": {
-        needKeychain();
         const input = args.input as Parameters<Client["saveAccount"]>[0];
         const id = input.id ?? `acct-local-${nextId++}`;
         const existing = settings.accounts.find((a) => a.id === id);
@@ -221,7 +216,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "list_connectors":
         return settings.connectors.map((c) => ({ ...c }));
       case "save_connector": {
-        needKeychain();
         const input = args.input as Parameters<Client["saveConnector"]>[0];
         const id = input.id ?? `conn-local-${nextId++}`;
         if (input.secret === "") settings.keychain.delete(`connector:${id}`);

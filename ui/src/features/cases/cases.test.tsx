@@ -124,6 +124,17 @@ describe("case list", () => {
     expect(searched).not.toContain(target.reference.slice(0, 3));
   });
 
+  it("a call the mock has no recorded answer for is refused, naming the call", async () => {
+    const backend = createMockBackend();
+    renderApp((cmd, args) => backend.handle(cmd, args));
+    await screen.findAllByTestId("case-row");
+    fireEvent.change(screen.getByTestId("case-search"), { target: { value: "nobody recorded this" } });
+    const error = await screen.findByTestId("error-state");
+    expect(error).toHaveTextContent("The mock has no recorded answer for list_cases");
+    expect(error).toHaveTextContent('"search":"nobody recorded this"');
+    expect(error).toHaveTextContent("src-tauri/crates/app/tests/fixtures.rs");
+  });
+
   it("'/' focuses the search box", async () => {
     renderApp((cmd) => (cmd === "list_cases" ? { rows: [], total: 0, offset: 0 } : basics(cmd)));
     await screen.findByTestId("empty-state");
