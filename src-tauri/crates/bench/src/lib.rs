@@ -4,6 +4,7 @@
 //! [`sync_bench::run`] and [`push_bench::run`]; the smoke test runs both with tiny sizes.
 
 pub mod args;
+pub mod cluster;
 pub mod error;
 pub mod push_bench;
 pub mod queries;

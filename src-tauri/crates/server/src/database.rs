@@ -1,6 +1,6 @@
-//! Which [`CollabStore`] a database URL opens: `sqlite:PATH` here; `postgres://` is the
-//! PostgreSQL backend's (filled in by `open_postgres` below once that crate exists). No cargo
-//! features: every build knows every scheme, and says plainly which one it cannot serve yet.
+//! Which [`CollabStore`] a database URL opens: `sqlite:PATH` (one machine) or `postgres://`
+//! (`pd-collab-pg`, a team's database shared by several server processes). No cargo features:
+//! every build knows every scheme.
 
 use std::sync::Arc;
 
@@ -34,11 +34,12 @@ pub async fn open(url: &DatabaseUrl) -> Result<Arc<dyn CollabStore>, ServerError
     Ok(store)
 }
 
-/// The PostgreSQL backend.
-async fn open_postgres(_url: &str) -> Result<Arc<dyn CollabStore>, ServerError> {
-    Err(ServerError::Config(
-        "database: postgres:// is not built yet in this partnerdesk-server (the PostgreSQL \
-         backend is on its way); use sqlite:PATH for now"
-            .into(),
-    ))
+/// Connections each process keeps open at most to PostgreSQL.
+pub const POSTGRES_POOL_SIZE: usize = 16;
+
+/// The PostgreSQL backend (connected lazily; [`CollabStore::migrate`] is its first use, so a
+/// wrong host or password stops the server at start with PostgreSQL's own words).
+async fn open_postgres(url: &str) -> Result<Arc<dyn CollabStore>, ServerError> {
+    let store = pd_collab_pg::PgStore::connect(url, POSTGRES_POOL_SIZE)?;
+    Ok(Arc::new(store))
 }
