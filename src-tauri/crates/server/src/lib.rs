@@ -155,6 +155,24 @@ impl RunningServer {
         Ok(result?)
     }
 
+    /// Serves until `signal` completes (then stops gracefully) or the server fails, whichever
+    /// comes first.
+    pub async fn run_until(mut self, signal: impl std::future::Future<Output = ()>) -> Result<()> {
+        tokio::select! {
+            () = signal => {
+                tracing::info!("stopping: finishing requests in flight");
+                self.stop();
+                self.wait().await
+            }
+            ended = &mut self.task => {
+                self.purge.abort();
+                ended
+                    .map_err(|e| ServerError::Io(std::io::Error::other(e.to_string())))?
+                    .map_err(ServerError::Io)
+            }
+        }
+    }
+
     /// Asks the server to stop (in-flight requests finish).
     pub fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {

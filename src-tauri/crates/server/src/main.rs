@@ -93,25 +93,33 @@ fn fail(error: &ServerError) -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGTERM or Ctrl-C. The handlers are installed when this is called (before the server says
+/// it is listening), so a stop sent right after start is never the default "kill".
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -151,16 +159,14 @@ async fn main() -> ExitCode {
             Err(e) => fail(&e),
         },
         _ => {
-            let mut server = match partnerdesk_server::start(settings).await {
+            let stop = shutdown_signal();
+            let server = match partnerdesk_server::start(settings).await {
                 Ok(server) => server,
                 Err(e) => return fail(&e),
             };
             println!("partnerdesk-server listening on {}", server.base_url());
             let _ = std::io::stdout().flush();
-            shutdown_signal().await;
-            tracing::info!("stopping: finishing requests in flight");
-            server.stop();
-            match server.wait().await {
+            match server.run_until(stop).await {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(&e),
             }

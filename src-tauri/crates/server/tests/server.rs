@@ -682,3 +682,20 @@ async fn the_feed_misses_nothing_while_two_processes_write() {
         "every case at its final version, none missing"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut server = start_with_config(&config_text("sqlite:cases.sqlite", ""));
+    let pid = server.child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let exit = server.child.wait().expect("wait");
+    assert!(exit.success(), "a graceful stop exits 0: {exit:?}");
+    assert!(server
+        .logs()
+        .contains("stopping: finishing requests in flight"));
+}
