@@ -26,6 +26,7 @@ export const keys = {
   accounts: () => key("settings", "accounts"),
   connectors: () => key("settings", "connectors"),
   jobs: () => key("jobs", "list"),
+  notices: () => key("settings", "notices"),
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -16,6 +16,7 @@ import type { ExceptionQuery } from "./ExceptionQuery";
 import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
 import type { NewCaseInput } from "./NewCaseInput";
+import type { Notice } from "./Notice";
 import type { OutboxEdit } from "./OutboxEdit";
 import type { OutboxEntryView } from "./OutboxEntryView";
 import type { PartnerRow } from "./PartnerRow";
@@ -60,6 +61,8 @@ export type CommandName =
   | "remove_connector"
   | "test_connector"
   | "background_jobs"
+  | "notices"
+  | "dismiss_notice"
 ;
 
 /** Every command name, in declaration order. */
@@ -98,6 +101,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "remove_connector",
   "test_connector",
   "background_jobs",
+  "notices",
+  "dismiss_notice",
 ];
 
 /** Sends one command: Tauri's `invoke`, or a wrapper of it that converts errors. */
@@ -174,6 +179,10 @@ export function makeCommands(invoke: Invoke) {
     testConnector: (id: string): Promise<ConnectionTestResult> => invoke<ConnectionTestResult>("test_connector", { id }),
     /** The app's background jobs (sync, and next transfers, watchers, connectors) and how each is doing. */
     backgroundJobs: (): Promise<Array<JobView>> => invoke<Array<JobView>>("background_jobs"),
+    /** What the window shows until dismissed (a damaged cache and what was saved from it, files from a newer PartnerDesk left untouched). */
+    notices: (): Promise<Array<Notice>> => invoke<Array<Notice>>("notices"),
+    /** Dismisses one notice. */
+    dismissNotice: (id: string): Promise<null> => invoke<null>("dismiss_notice", { id }),
   };
 }
 

@@ -1,5 +1,5 @@
 // The frame around every screen: navigation rail (with the outbox badge), top bar with the
-// workspace, the offline and keychain banners, and the status bar with connectivity, the sync state
+// workspace, the offline and keychain banners, the notices about the analyst's files, and the status bar with connectivity, the sync state
 // and "Sync now".
 import type { ReactNode } from "react";
 import { useSyncNow, useSyncStatus } from "../app/sync";
@@ -7,6 +7,7 @@ import { routeHref, type Route } from "../lib/router";
 import { clockTime, relativeTime } from "../lib/format";
 import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
+import { NoticeBanner } from "../features/notices/NoticeBanner";
 
 type Section = "cases" | "exceptions" | "partners" | "outbox" | "settings";
 
@@ -262,6 +263,7 @@ export function Shell({ route, children }: { route: Route; children: ReactNode }
         <TopBar />
         <OfflineBanner />
         <KeychainBanner />
+        <NoticeBanner />
         <main className="content">{children}</main>
         <StatusBar />
       </div>

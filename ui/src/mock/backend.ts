@@ -12,6 +12,7 @@ import type {
   ErrorInfo,
   JobView,
   KeychainStatus,
+  Notice,
   SyncStatus,
 } from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
@@ -48,6 +49,8 @@ export interface MockOptions {
   noSettings?: boolean;
   /** The background jobs `background_jobs` reports (default: the sync job, running). */
   jobs?: JobView[];
+  /** The notices `notices` reports (default: none). */
+  notices?: Notice[];
 }
 
 /** The mock backend: recorded answers, settings, jobs, and the command handler. */
@@ -129,6 +132,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     : seedSettings();
   const sync: Partial<SyncStatus> = { keychainUnavailable: !keychainAvailable, ...options.sync };
   const jobs = options.jobs ?? seedJobs(Date.now());
+  let notices: Notice[] = options.notices ?? [];
   let nextId = 1;
 
   const lookup = (cmd: CommandName, args: Record<string, unknown>): unknown => {
@@ -239,6 +243,14 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       case "local_case_count":
       case "share_local_cases":
         return 0;
+      case "notices":
+        return structuredClone(notices);
+      case "dismiss_notice": {
+        const id = args.id as string;
+        if (!notices.some((n) => n.id === id)) err("input.invalid", "That notice was already dismissed.");
+        notices = notices.filter((n) => n.id !== id);
+        return null;
+      }
       default:
         return lookup(cmd, args);
     }

@@ -16,7 +16,7 @@ pub use crate::api::{
     update_case,
 };
 
-use pd_domain::JobView;
+use pd_domain::{ErrorCode, JobView, Notice};
 
 use crate::error::AppError;
 use crate::state::AppState;
@@ -27,4 +27,21 @@ pub type CommandResult<T> = Result<T, AppError>;
 /// The app's background jobs and how each is doing.
 pub async fn background_jobs(state: &AppState) -> CommandResult<Vec<JobView>> {
     Ok(state.supervisor.jobs())
+}
+
+/// What the window shows until dismissed.
+pub async fn notices(state: &AppState) -> CommandResult<Vec<Notice>> {
+    Ok(state.notices.list())
+}
+
+/// Dismisses one notice.
+pub async fn dismiss_notice(state: &AppState, id: String) -> CommandResult<()> {
+    if state.notices.dismiss(&id) {
+        Ok(())
+    } else {
+        Err(AppError::reported(
+            ErrorCode::InputInvalid,
+            "That notice was already dismissed.",
+        ))
+    }
 }

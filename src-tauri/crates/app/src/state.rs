@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use partnerdesk_sandbox::SandboxHandle;
-use pd_domain::{AccountHealth, Connectivity, ErrorInfo, ServiceProbe, SyncStatus};
+use pd_domain::{
+    AccountHealth, CacheRecoveredNotice, Connectivity, ErrorInfo, NewerFileNotice, Notice,
+    ServiceProbe, SyncStatus,
+};
 use pd_settings::{
     Account, Settings, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
     CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
@@ -56,6 +59,18 @@ pub struct ActiveWorkspace {
     sandbox: Mutex<Option<SandboxHandle>>,
     /// The check of what the account's hosts serve, stopped if still running at close.
     probe: Option<(Supervisor, JobId)>,
+    /// Set when the workspace's cache comes from a newer PartnerDesk: the file is left alone,
+    /// an empty stand-in (deleted with this) is shown, and no change may be made in it.
+    held_back: Option<HeldBack>,
+}
+
+/// A cache left untouched because a newer PartnerDesk wrote it, and the stand-in shown instead.
+#[derive(Debug)]
+struct HeldBack {
+    /// Why nothing can be changed or synced, as the status bar and refused writes say it.
+    reason: ErrorInfo,
+    /// The stand-in cache's folder, removed when the workspace closes.
+    _stand_in: tempfile::TempDir,
 }
 
 impl std::fmt::Debug for ActiveWorkspace {
@@ -160,6 +175,8 @@ pub struct AppState {
     pub changes: ChangeReporter,
     /// The background jobs (the open workspace's sync, ...).
     pub supervisor: Supervisor,
+    /// What the window shows until the analyst dismisses it.
+    pub notices: Notices,
     /// The settings as last saved (edits go through [`AppState::settings`]).
     settings: Mutex<Settings>,
     current: RwLock<Arc<ActiveWorkspace>>,
@@ -188,10 +205,27 @@ impl AppState {
             changes: changes.clone(),
             supervisor: Supervisor::new(Some(changes.clone())),
             probes: Probes::default(),
+            notices: Notices::default(),
         };
         let settings_path = options.config_dir.join(SETTINGS_FILE);
         let settings = match pd_settings::load(&settings_path) {
             Ok(settings) => settings,
+            Err(pd_settings::SettingsError::NewerVersion {
+                path,
+                found,
+                supported,
+            }) => {
+                tracing::warn!(path = %path.display(), found, supported, "settings from a newer PartnerDesk left untouched; starting without them");
+                services
+                    .notices
+                    .add(Notice::SettingsFromNewerVersion(NewerFileNotice {
+                        id: Uuid::new_v4().to_string(),
+                        path: path.display().to_string(),
+                        found: i64::try_from(found).unwrap_or(i64::MAX),
+                        supported: i64::from(supported),
+                    }));
+                Settings::default()
+            }
             Err(error) => {
                 tracing::warn!(code = %error.code(), %error, "settings unusable; starting with none");
                 Settings::default()
@@ -205,7 +239,7 @@ impl AppState {
                     Ok(active) => active,
                     Err(error) => {
                         tracing::warn!(account = %account.id, code = %error.code(), "account opens without sync");
-                        open_cache_only(&options.data_dir, account, error.to_info())?
+                        open_cache_only(&options.data_dir, account, error.to_info(), &services)?
                     }
                 }
             }
@@ -216,6 +250,7 @@ impl AppState {
             keychain,
             changes,
             supervisor: services.supervisor,
+            notices: services.notices,
             settings: Mutex::new(settings),
             current: RwLock::new(Arc::new(active)),
             switching: Mutex::new(()),
@@ -230,6 +265,7 @@ impl AppState {
             changes: self.changes.clone(),
             supervisor: self.supervisor.clone(),
             probes: self.probes.clone(),
+            notices: self.notices.clone(),
         }
     }
 
@@ -263,6 +299,12 @@ impl AppState {
     /// Local changes in an account workspace need the keychain (they could never be sent
     /// otherwise); the demo workspace's credentials are not secret, so it stays writable.
     pub fn ensure_writable(&self, workspace: &ActiveWorkspace) -> Result<(), AppError> {
+        if let Some(held) = &workspace.held_back {
+            return Err(AppError::reported(
+                held.reason.code,
+                held.reason.message.clone(),
+            ));
+        }
         if workspace.info.account_id.is_some() {
             self.keychain.require()?;
         }
@@ -367,9 +409,12 @@ impl AppState {
                         .await
                         {
                             Ok(active) => active,
-                            Err(inner) => {
-                                open_cache_only(&self.data_dir, account, inner.to_info())?
-                            }
+                            Err(inner) => open_cache_only(
+                                &self.data_dir,
+                                account,
+                                inner.to_info(),
+                                &self.services(),
+                            )?,
                         }
                     }
                     None => open_demo(&self.data_dir, &self.services()).await?,
@@ -407,7 +452,8 @@ impl AppState {
                 };
                 let old = self.current();
                 old.close().await;
-                let blocked = open_cache_only(&self.data_dir, &account, error.to_info())?;
+                let blocked =
+                    open_cache_only(&self.data_dir, &account, error.to_info(), &self.services())?;
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(blocked);
                 self.changes.report(&Topic::ALL);
                 Ok(())
@@ -432,6 +478,38 @@ pub struct Services {
     pub supervisor: Supervisor,
     /// Where the probe of an account's hosts leaves its answer.
     pub probes: Probes,
+    /// What the window shows until dismissed.
+    pub notices: Notices,
+}
+
+/// The notices for the window (shared by the app state and the workspace openers).
+#[derive(Debug, Clone, Default)]
+pub struct Notices(Arc<std::sync::Mutex<Vec<Notice>>>);
+
+impl Notices {
+    /// Adds a notice.
+    pub fn add(&self, notice: Notice) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(notice);
+    }
+
+    /// Every notice not dismissed yet, oldest first.
+    pub fn list(&self) -> Vec<Notice> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Forgets one notice; `false` when no notice has that id.
+    pub fn dismiss(&self, id: &str) -> bool {
+        let mut notices = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = notices.len();
+        notices.retain(|n| n.id() != id);
+        notices.len() != before
+    }
 }
 
 /// The account's consumer key and secret from the keychain, or why they cannot be used.
@@ -478,32 +556,107 @@ pub async fn read_credentials(
     }
 }
 
-fn open_cache(path: &Path) -> Result<Store, AppError> {
+/// A workspace's cache as opened: the file itself, or (when a newer PartnerDesk wrote it) an
+/// empty stand-in while the file stays untouched.
+struct OpenedCache {
+    store: Store,
+    held_back: Option<HeldBack>,
+}
+
+/// Opens a workspace's cache. A damaged file is set aside and what could be saved from it is
+/// queued again (a notice says what); a file from a newer PartnerDesk is left exactly as it is
+/// (a notice says so) and an empty stand-in is opened in a temporary folder instead.
+fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
     if let Some(parent) = path.parent() {
         crate::create_private_dir(parent)?;
     }
-    let (store, outcome) = Store::open_or_rebuild(path)?;
-    if let pd_store::OpenOutcome::Rebuilt { set_aside, reason } = outcome {
-        tracing::warn!(moved_to = %set_aside.display(), %reason, "cache was damaged; starting empty");
+    match Store::open_or_rebuild(path) {
+        Ok((store, outcome)) => {
+            if let pd_store::OpenOutcome::Rebuilt {
+                set_aside,
+                reason,
+                salvage,
+            } = outcome
+            {
+                tracing::warn!(moved_to = %set_aside.display(), %reason, ?salvage, "cache was damaged; started a new one with the unsent work that could be read");
+                notices.add(Notice::CacheRecovered(CacheRecoveredNotice {
+                    id: Uuid::new_v4().to_string(),
+                    set_aside: set_aside.display().to_string(),
+                    reason,
+                    salvage,
+                }));
+            }
+            Ok(OpenedCache {
+                store,
+                held_back: None,
+            })
+        }
+        Err(pd_store::StoreError::NewerSchema { found, supported }) => {
+            tracing::warn!(path = %path.display(), found, supported, "cache from a newer PartnerDesk left untouched");
+            notices.add(Notice::CacheFromNewerVersion(NewerFileNotice {
+                id: Uuid::new_v4().to_string(),
+                path: path.display().to_string(),
+                found,
+                supported,
+            }));
+            let stand_in = tempfile::Builder::new()
+                .prefix("partnerdesk-stand-in-")
+                .tempdir()?;
+            let store = Store::open(stand_in.path().join(CACHE_FILE))?;
+            Ok(OpenedCache {
+                store,
+                held_back: Some(HeldBack {
+                    reason: ErrorInfo {
+                        code: ErrorCode::StoreNewerSchema,
+                        message: format!(
+                            "This workspace's cache was written by a newer version of PartnerDesk (cache version {found}; this version reads up to {supported}). It was left untouched: update PartnerDesk to work with it. Until then nothing syncs and no changes can be made."
+                        ),
+                    },
+                    _stand_in: stand_in,
+                }),
+            })
+        }
+        Err(other) => Err(other.into()),
     }
-    Ok(store)
+}
+
+/// Starts the sync of an opened cache, unless the cache was held back.
+fn start_sync(
+    cache: &OpenedCache,
+    peers: SyncPeers,
+    info: &WorkspaceInfo,
+    services: &Services,
+) -> (Option<SyncControl>, Option<ErrorInfo>) {
+    match &cache.held_back {
+        Some(held) => (None, Some(held.reason.clone())),
+        None => (
+            Some(SyncControl::start(
+                cache.store.clone(),
+                peers,
+                info,
+                services,
+            )),
+            None,
+        ),
+    }
 }
 
 async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspace, AppError> {
-    let store = open_cache(&data_dir.join(CACHE_FILE))?;
+    let cache = open_cache(&data_dir.join(CACHE_FILE), &services.notices)?;
     let demo = workspace::open_demo(data_dir).await?;
     let peers = SyncPeers {
         trading_grid: demo.client,
         cases: demo.cases,
     };
-    let sync = SyncControl::start(store.clone(), peers, &demo.info, services);
+    let (sync, blocked) = start_sync(&cache, peers, &demo.info, services);
     Ok(ActiveWorkspace {
-        store,
+        store: cache.store,
         info: demo.info,
-        sync: Some(sync),
-        blocked: None,
+        sync,
+        blocked,
         sandbox: Mutex::new(demo.sandbox),
         probe: None,
+        held_back: cache.held_back,
     })
 }
 
@@ -523,21 +676,25 @@ fn start_account(
     credentials: Credentials,
     services: &Services,
 ) -> Result<ActiveWorkspace, AppError> {
-    let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
+    let cache = open_cache(
+        &workspace::account_dir(data_dir, account.id).join(CACHE_FILE),
+        &services.notices,
+    )?;
     let opened = workspace::open_account(account, &credentials)?;
     let probe = start_probe(account, &credentials, services)?;
     let peers = SyncPeers {
         trading_grid: opened.client,
         cases: opened.cases,
     };
-    let sync = SyncControl::start(store.clone(), peers, &opened.info, services);
+    let (sync, blocked) = start_sync(&cache, peers, &opened.info, services);
     Ok(ActiveWorkspace {
-        store,
+        store: cache.store,
         info: opened.info,
-        sync: Some(sync),
-        blocked: None,
+        sync,
+        blocked,
         sandbox: Mutex::new(None),
         probe: Some((services.supervisor.clone(), probe)),
+        held_back: cache.held_back,
     })
 }
 
@@ -596,14 +753,23 @@ fn open_cache_only(
     data_dir: &Path,
     account: &Account,
     reason: ErrorInfo,
+    services: &Services,
 ) -> Result<ActiveWorkspace, AppError> {
-    let store = open_cache(&workspace::account_dir(data_dir, account.id).join(CACHE_FILE))?;
+    let cache = open_cache(
+        &workspace::account_dir(data_dir, account.id).join(CACHE_FILE),
+        &services.notices,
+    )?;
+    let blocked = match &cache.held_back {
+        Some(held) => held.reason.clone(),
+        None => reason,
+    };
     Ok(ActiveWorkspace {
-        store,
+        store: cache.store,
         info: workspace::account_info(account),
         sync: None,
-        blocked: Some(reason),
+        blocked: Some(blocked),
         sandbox: Mutex::new(None),
         probe: None,
+        held_back: cache.held_back,
     })
 }

@@ -83,6 +83,7 @@ error_codes! {
     KeychainPlatform = "keychain.platform" => "The keychain failed.",
     SettingsBroken = "settings.broken" => "The settings file could not be read and was set aside.",
     SettingsUnreadable = "settings.unreadable" => "The settings file could not be read.",
+    SettingsNewerVersion = "settings.newer_version" => "The settings file was written by a newer PartnerDesk; it was left untouched. Update PartnerDesk to use it.",
     SettingsInvalid = "settings.invalid" => "A setting is not valid.",
     SettingsNotFound = "settings.not_found" => "That account or connector no longer exists.",
     SettingsWriteFailed = "settings.write_failed" => "The settings file could not be written.",

@@ -83,6 +83,10 @@ macro_rules! with_commands {
             test_connector(id: String) -> ConnectionTestResult;
             /// The app's background jobs (sync, and next transfers, watchers, connectors) and how each is doing.
             background_jobs() -> Vec<JobView>;
+            /// What the window shows until dismissed (a damaged cache and what was saved from it, files from a newer PartnerDesk left untouched).
+            notices() -> Vec<Notice>;
+            /// Dismisses one notice.
+            dismiss_notice(id: String) -> ();
         }
     };
 }

@@ -21,6 +21,17 @@ pub enum SettingsError {
         /// Why it could not be moved, if it could not.
         move_error: Option<String>,
     },
+    /// The settings file was written by a newer PartnerDesk: it is left as it is (not moved, not
+    /// overwritten) and this build runs without it.
+    #[error("PartnerDesk's settings file {path} was written by a newer version of PartnerDesk (settings format {found}; this version reads up to {supported}). It was left untouched; update PartnerDesk to use it. Until then, changes to accounts and connectors cannot be saved")]
+    NewerVersion {
+        /// The settings file.
+        path: PathBuf,
+        /// The format version in the file.
+        found: u64,
+        /// The newest format this build reads.
+        supported: u32,
+    },
     /// The settings file exists but cannot be read (permissions, I/O error).
     #[error("PartnerDesk could not read its settings file {path}: {reason}. {}", kept_note(.kept_as, .move_error))]
     Unreadable {
@@ -64,6 +75,7 @@ impl SettingsError {
         match self {
             Self::Broken { .. } => ErrorCode::SettingsBroken,
             Self::Unreadable { .. } => ErrorCode::SettingsUnreadable,
+            Self::NewerVersion { .. } => ErrorCode::SettingsNewerVersion,
             Self::Invalid { .. } => ErrorCode::SettingsInvalid,
             Self::NotFound { .. } => ErrorCode::SettingsNotFound,
             Self::WriteFailed { .. } => ErrorCode::SettingsWriteFailed,

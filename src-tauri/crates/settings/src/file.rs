@@ -1,6 +1,7 @@
 //! The settings file on disk. A half-written file must never replace a good one (write a temp
 //! file, then rename), and a file PartnerDesk cannot use must never be silently overwritten (it
-//! is moved aside as `settings.json.broken-<time>` and reported).
+//! is moved aside as `settings.json.broken-<time>` and reported). A file written by a newer
+//! PartnerDesk is not broken: it is left exactly where and as it is, and never written over.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -17,7 +18,9 @@ pub const MAX_SETTINGS_BYTES: u64 = 4 * 1024 * 1024;
 ///
 /// No file yet: empty settings (first start). A file that cannot be used: it is moved aside as
 /// `settings.json.broken-<UTC time>` and the error says where; the caller shows the message and
-/// continues with `Settings::default()`. Temp files left by an interrupted save are ignored.
+/// continues with `Settings::default()`. A file from a newer PartnerDesk is
+/// [`SettingsError::NewerVersion`] and stays untouched (and [`save`] refuses to replace it).
+/// Temp files left by an interrupted save are ignored.
 pub fn load(path: &Path) -> Result<Settings, SettingsError> {
     let bytes = match read_limited(path) {
         Ok(Some(bytes)) => bytes,
@@ -38,7 +41,21 @@ pub fn load(path: &Path) -> Result<Settings, SettingsError> {
             });
         }
     };
+    if let Some(found) = newer_version(&bytes) {
+        return Err(SettingsError::NewerVersion {
+            path: path.to_owned(),
+            found,
+            supported: SETTINGS_VERSION,
+        });
+    }
     parse(&bytes).map_err(|reason| broken(path, reason))
+}
+
+/// The format version of a settings file newer than this build reads, if it is one.
+fn newer_version(bytes: &[u8]) -> Option<u64> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let version = value.as_object()?.get("version")?.as_u64()?;
+    (version > u64::from(SETTINGS_VERSION)).then_some(version)
 }
 
 /// Validates `settings` and writes them to `path` atomically (temp file, fsync, rename), creating

@@ -267,11 +267,6 @@ fn hostile_files_are_refused_and_kept() {
             "connectors[2]",
         ),
         (
-            "newer version",
-            valid.replace("\"version\":1", "\"version\":7").into_bytes(),
-            "newer PartnerDesk (format version 7",
-        ),
-        (
             "trailing garbage",
             format!("{valid} {{}}").into_bytes(),
             "trailing characters",
@@ -873,5 +868,53 @@ fn accounts_from_before_case_servers_keep_their_host_as_case_server() {
     assert!(
         refused.contains("account.case_server_url") && refused.contains("https"),
         "{refused}"
+    );
+}
+
+/// A settings file from a newer PartnerDesk is not "broken": it stays where it is, byte for
+/// byte, and a save does not replace it (the newer version's accounts would be lost).
+#[test]
+fn a_settings_file_from_a_newer_version_is_left_byte_identical_and_never_overwritten() {
+    let (_dir, path) = settings_path();
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    let valid = serde_json::to_string_pretty(&full_settings()).unwrap();
+    let newer = valid
+        .replacen("\"version\": 1", "\"version\": 7", 1)
+        .replacen('{', "{\n  \"futureField\": {\"kept\": true},", 1);
+    assert_ne!(newer, valid);
+    fs::write(&path, &newer).unwrap();
+    let listing = |dir: &Path| {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let folder = path.parent().unwrap().to_path_buf();
+    let before = listing(&folder);
+
+    let err = load(&path).unwrap_err();
+    assert_eq!(err.code(), "settings.newer_version", "{err}");
+    match &err {
+        SettingsError::NewerVersion {
+            found, supported, ..
+        } => assert_eq!((*found, *supported), (7, pd_settings::SETTINGS_VERSION)),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().contains("newer version of PartnerDesk"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("left untouched"), "{err}");
+
+    let refused = save(&path, &Settings::default()).unwrap_err();
+    assert_eq!(refused.code(), "settings.newer_version", "{refused}");
+
+    assert_eq!(fs::read_to_string(&path).unwrap(), newer, "byte-identical");
+    assert_eq!(
+        listing(&folder),
+        before,
+        "nothing renamed, moved aside or added"
     );
 }

@@ -1,4 +1,5 @@
-//! Opening the cache file safely: connection settings on every connection, embedded migrations,
+//! Opening the cache file safely: connection settings on every connection (the writer with
+//! `synchronous = FULL`), embedded migrations, a file from a newer PartnerDesk left untouched,
 //! damage detection, the corrupt-file rebuild, and the write path with `BEGIN IMMEDIATE` and a
 //! short retry when another process holds the write lock.
 
@@ -63,10 +64,16 @@ pub(crate) struct Db {
 impl Db {
     /// Opens (creating if missing) and migrates.
     pub(crate) fn open(path: &Path) -> Result<Arc<Db>> {
+        check_not_newer(path)?;
         check_writable(path)?;
         check_header(path)?;
         let map = |e: rusqlite::Error| classify(path, e);
         let writer = open_connection(path).map_err(map)?;
+        // The writer makes every commit durable before it returns (the outbox entry of an
+        // analyst's change survives a power cut, not only a crash); readers never write.
+        writer
+            .execute_batch("PRAGMA synchronous = FULL")
+            .map_err(map)?;
         migrate(&writer).map_err(|e| match e {
             StoreError::Sqlite(e) => classify(path, e),
             other => other,
@@ -295,6 +302,29 @@ fn check_writable(path: &Path) -> Result<()> {
         Ok(_) => Ok(()),
         Err(e) => Err(StoreError::Io(e)),
     }
+}
+
+/// A cache from a newer PartnerDesk is refused before SQLite opens it for writing, so nothing
+/// is written to it (no journal mode switch, no -wal or -shm beside it): the schema version is
+/// read from the file header (`user_version`, offset 60). A newer version only in an
+/// uncheckpointed WAL is caught by [`migrate`] instead.
+fn check_not_newer(path: &Path) -> Result<()> {
+    let Ok((len, header)) = read_header(path) else {
+        return Ok(());
+    };
+    if len < 100 || &header[..16] != b"SQLite format 3\0" {
+        return Ok(());
+    }
+    let found = i64::from(i32::from_be_bytes([
+        header[60], header[61], header[62], header[63],
+    ]));
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::NewerSchema {
+            found,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
 }
 
 /// Header sanity check: a file that is too short for its own page count was truncated.

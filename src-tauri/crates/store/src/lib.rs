@@ -13,6 +13,7 @@ mod local;
 mod outbox;
 mod owner_only;
 mod query;
+mod salvage;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -50,12 +51,15 @@ pub struct Counts {
 pub enum OpenOutcome {
     /// The file opened as it was.
     Opened,
-    /// The file was damaged; it was moved to `set_aside` and an empty cache started.
+    /// The file was damaged; it was moved to `set_aside`, a new cache started, and the unsent
+    /// work that could be read from the damaged file was queued again in it.
     Rebuilt {
         /// Where the damaged file went.
         set_aside: PathBuf,
         /// What was wrong with it.
         reason: String,
+        /// What was saved from it and what was not.
+        salvage: pd_domain::CacheSalvage,
     },
 }
 
@@ -96,8 +100,10 @@ impl Store {
     }
 
     /// Like [`Store::open`], but a damaged file is set aside as `<name>.corrupt-<unix time>`
-    /// (with its -wal/-shm) and an empty cache started, for the next sync to refill. Read-only
-    /// files, newer schemas and other errors are returned, never "rebuilt".
+    /// (with its -wal/-shm) and a new cache started, for the next sync to refill; the unsent
+    /// changes (and the cases and comments made here) that can still be read from the damaged
+    /// file are queued again in it first (see [`OpenOutcome::Rebuilt`]). Read-only files,
+    /// newer schemas and other errors are returned, never "rebuilt".
     pub fn open_or_rebuild(path: impl AsRef<Path>) -> Result<(Store, OpenOutcome)> {
         let path = path.as_ref();
         match Store::open(path) {
@@ -106,11 +112,17 @@ impl Store {
                 let set_aside = db::set_aside(path)?;
                 tracing::warn!(path = %path.display(), moved_to = %set_aside.display(), %detail, "damaged cache set aside");
                 let store = Store::open(path)?;
+                let salvage = store.db.write(|tx| salvage::salvage_into(tx, &set_aside))?;
+                tracing::warn!(
+                    saved = %salvage::describe(&salvage),
+                    "unsent work saved from the damaged cache"
+                );
                 Ok((
                     store,
                     OpenOutcome::Rebuilt {
                         set_aside,
                         reason: detail,
+                        salvage,
                     },
                 ))
             }

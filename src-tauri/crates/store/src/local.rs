@@ -39,6 +39,33 @@ fn apply_new(conn: &Connection, case_id: &str, op: &OutboxOp, now: Timestamp) ->
     refresh_fts(conn, case_id)
 }
 
+/// The case a creation shows before the server has it (also how a salvage rebuilds one).
+pub(crate) fn case_from_new(new: &NewCase, partner_name: &str, now: Timestamp) -> Case {
+    let short: String = new
+        .id
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .take(8)
+        .collect();
+    Case {
+        id: new.id.clone(),
+        reference: format!("LOCAL-{}", short.to_uppercase()),
+        title: new.title.clone(),
+        partner_id: new.partner_id.clone(),
+        partner_name: partner_name.to_string(),
+        kind: new.kind,
+        status: CaseStatus::New,
+        priority: new.priority.unwrap_or(Priority::Normal),
+        owner: new.owner.clone(),
+        sla_due: new.sla_due,
+        created_at: now,
+        updated_at: now,
+        linked_transactions: new.linked_transactions.clone(),
+        references: new.references.clone(),
+        version: 0,
+    }
+}
+
 pub(crate) fn create_local_case(
     conn: &Connection,
     new: &NewCase,
@@ -65,29 +92,11 @@ pub(crate) fn create_local_case(
         .prepare_cached("SELECT name FROM partners WHERE id = ?1")?
         .query_row([&new.partner_id], |r| r.get(0))
         .optional()?;
-    let short: String = new
-        .id
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .take(8)
-        .collect();
-    let case = Case {
-        id: new.id.clone(),
-        reference: format!("LOCAL-{}", short.to_uppercase()),
-        title: new.title.clone(),
-        partner_id: new.partner_id.clone(),
-        partner_name: partner_name.unwrap_or_else(|| new.partner_id.clone()),
-        kind: new.kind,
-        status: CaseStatus::New,
-        priority: new.priority.unwrap_or(Priority::Normal),
-        owner: new.owner.clone(),
-        sla_due: new.sla_due,
-        created_at: now,
-        updated_at: now,
-        linked_transactions: new.linked_transactions.clone(),
-        references: new.references.clone(),
-        version: 0,
-    };
+    let case = case_from_new(
+        &new,
+        partner_name.as_deref().unwrap_or(&new.partner_id),
+        now,
+    );
     write_case(conn, &case, true)?;
     write_base(conn, &case)?;
     let op_id = append(
