@@ -244,8 +244,14 @@ impl LensQuery {
         self.scroll
     }
 
-    /// The GraphQL text. Fails if a field name is not a plain GraphQL name.
+    /// The GraphQL text. Fails if a field name is not a plain GraphQL name, or if nothing is
+    /// selected (`transactions { }` is not GraphQL).
     pub fn render(&self) -> Result<String> {
+        if self.selected.is_empty() && self.content_key_names.is_empty() {
+            return Err(Error::InvalidInput {
+                message: "a Lens query must select at least one transaction field".to_owned(),
+            });
+        }
         let mut input = String::new();
         let mut line = |text: String| {
             input.push_str("      ");
@@ -388,7 +394,8 @@ impl LensQuery {
     }
 }
 
-/// A GraphQL string literal: quotes, backslashes and control characters escaped.
+/// A GraphQL string literal: quotes, backslashes and control characters escaped (other control
+/// characters, backspace and form feed among them, as `\u` escapes).
 pub fn quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -399,8 +406,8 @@ pub fn quote(text: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
+            // Not `\b`/`\f`: graphql-parser (the sandbox's) reads `\b` as U+0010; a `\u` escape
+            // means the same to every parser.
             c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }

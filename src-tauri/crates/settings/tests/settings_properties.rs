@@ -1,0 +1,211 @@
+//! Property tests of the settings file reader: whatever the file holds (bytes from a crash, a
+//! hand edit, another program), reading it gives settings or an error saying what is wrong and
+//! where, never a panic, and a file that cannot be used is kept aside byte for byte. Case counts:
+//! 256 for the in-memory parser, 48 for the file round trips (each writes a file).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+use pd_settings::{
+    load, parse, save, Account, CaseServerSettings, Connector, ConnectorSettings, Host, Settings,
+    SettingsError, SftpAuth, SftpSettings,
+};
+use proptest::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+/// Any JSON value: the leaves a hand edit or another program may leave (edge numbers, empty and
+/// odd strings, wrong types), nested up to 3 levels.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_filter_map("finite", |f| serde_json::Number::from_f64(f)
+            .map(Value::Number)),
+        ".{0,12}".prop_map(Value::String),
+        prop::sample::select(vec![
+            "",
+            "0",
+            "-1",
+            "null",
+            "\u{202e}",
+            "2026-13-40T99:00:00Z"
+        ])
+        .prop_map(|s| Value::String(s.to_owned())),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            prop::collection::btree_map("[a-zA-Z_]{0,10}", inner, 0..4)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// Every JSON pointer inside `value` (`""` is the whole value).
+fn pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                pointers(
+                    child,
+                    format!("{at}/{}", key.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                pointers(child, format!("{at}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
+/// One edit of a JSON document: a value replaced, or a member removed.
+#[derive(Debug, Clone)]
+enum Edit {
+    Replace(prop::sample::Index, Value),
+    Remove(prop::sample::Index),
+}
+
+fn any_edit() -> impl Strategy<Value = Edit> {
+    prop_oneof![
+        (any::<prop::sample::Index>(), any_json()).prop_map(|(at, v)| Edit::Replace(at, v)),
+        any::<prop::sample::Index>().prop_map(Edit::Remove),
+    ]
+}
+
+fn apply(mut doc: Value, edits: &[Edit]) -> Value {
+    for edit in edits {
+        let mut all = Vec::new();
+        pointers(&doc, String::new(), &mut all);
+        match edit {
+            Edit::Replace(at, value) => {
+                if let Some(slot) = doc.pointer_mut(at.get(all.as_slice()).as_str()) {
+                    *slot = value.clone();
+                }
+            }
+            Edit::Remove(at) => {
+                let pointer = at.get(all.as_slice()).clone();
+                if let Some((parent, key)) = pointer.rsplit_once('/') {
+                    match doc.pointer_mut(parent) {
+                        Some(Value::Object(map)) => {
+                            map.remove(&key.replace("~1", "/").replace("~0", "~"));
+                        }
+                        Some(Value::Array(items)) => {
+                            if let Ok(i) = key.parse::<usize>() {
+                                if i < items.len() {
+                                    items.remove(i);
+                                }
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn sample() -> Settings {
+    let account = Uuid::new_v4();
+    Settings {
+        version: 1,
+        active_account_id: Some(account),
+        accounts: vec![Account {
+            id: account,
+            name: "ACME production".into(),
+            host: Host::Custom {
+                url: "http://127.0.0.1:8787/".into(),
+            },
+            company_id: "GC00804444LX".into(),
+            case_server: CaseServerSettings::TradingGridHost,
+        }],
+        connectors: vec![Connector {
+            id: Uuid::new_v4(),
+            name: "Partner SFTP inbox".into(),
+            settings: ConnectorSettings::Sftp(SftpSettings {
+                host: "sftp.partner.example".into(),
+                port: 2222,
+                user: "acme".into(),
+                auth: SftpAuth::Password,
+                remote_dir: Some("/inbox".into()),
+            }),
+        }],
+    }
+}
+
+fn sample_json() -> Value {
+    serde_json::to_value(sample()).expect("settings serialize")
+}
+
+/// Parsing never panics; an error is a sentence, and settings that parse save and read back.
+fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+    match parse(bytes) {
+        Ok(settings) => {
+            let again = serde_json::to_vec(&settings).expect("serialize");
+            prop_assert_eq!(
+                parse(&again).expect("what parsed serializes to what parses"),
+                settings
+            );
+        }
+        Err(reason) => prop_assert!(reason.trim().len() > 3, "{:?}", reason),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn any_bytes_are_settings_or_a_reason(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        check(&bytes)?;
+    }
+
+    #[test]
+    fn any_json_is_settings_or_a_reason(value in any_json()) {
+        check(value.to_string().as_bytes())?;
+    }
+
+    #[test]
+    fn an_edited_settings_file_is_settings_or_a_reason(
+        edits in prop::collection::vec(any_edit(), 1..4),
+    ) {
+        let edited = apply(sample_json(), &edits);
+        check(edited.to_string().as_bytes())?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    #[test]
+    fn a_file_that_cannot_be_used_is_kept_aside_unchanged(
+        edits in prop::collection::vec(any_edit(), 1..4),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("settings.json");
+        save(&path, &sample()).expect("a valid file");
+        let mut bytes = serde_json::to_vec_pretty(&apply(sample_json(), &edits)).expect("json");
+        if truncate {
+            bytes.truncate(cut.index(bytes.len()));
+        }
+        std::fs::write(&path, &bytes).expect("write");
+        match load(&path) {
+            Ok(settings) => prop_assert_eq!(parse(&bytes).ok(), Some(settings)),
+            Err(SettingsError::Broken { kept_as: Some(kept), reason, .. }) => {
+                prop_assert!(!reason.is_empty());
+                prop_assert_eq!(std::fs::read(&kept).expect("kept file"), bytes);
+                prop_assert!(!path.exists(), "nothing is left to overwrite it");
+            }
+            Err(other) => prop_assert!(false, "unexpected {other:?}"),
+        }
+    }
+}
