@@ -49,20 +49,44 @@ fn fixed_now() -> DateTime<Utc> {
         .expect("a date")
 }
 
-/// Replaces every UUID-shaped string by a stable one, numbered in order of appearance.
+/// Replaces every UUID in the strings of `value` (whole or within a sentence) by a stable one,
+/// numbered in order of appearance.
 fn stable_ids(value: &mut Value, seen: &mut HashMap<String, String>) {
     match value {
-        Value::String(text) if uuid::Uuid::parse_str(text).is_ok() => {
-            let next = seen.len() + 1;
-            let stable = seen
-                .entry(text.clone())
-                .or_insert_with(|| format!("00000000-0000-4000-8000-{next:012}"));
-            *text = stable.clone();
-        }
+        Value::String(text) => *text = stable_text(text, seen),
         Value::Array(items) => items.iter_mut().for_each(|v| stable_ids(v, seen)),
         Value::Object(map) => map.values_mut().for_each(|v| stable_ids(v, seen)),
         _ => {}
     }
+}
+
+fn stable_text(text: &str, seen: &mut HashMap<String, String>) -> String {
+    const LEN: usize = 36;
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(|c: char| c.is_ascii_hexdigit()) {
+        let candidate = rest.get(start..start + LEN);
+        match candidate.filter(|c| c.len() == LEN && uuid::Uuid::try_parse(c).is_ok()) {
+            Some(id) => {
+                let next = seen.len() + 1;
+                let stable = seen
+                    .entry(id.to_owned())
+                    .or_insert_with(|| format!("00000000-0000-4000-8000-{next:012}"));
+                out.push_str(&rest[..start]);
+                out.push_str(stable);
+                rest = &rest[start + LEN..];
+            }
+            None => {
+                let skip = rest[start..]
+                    .find(|c: char| !c.is_ascii_alphanumeric() && c != '-')
+                    .map_or(rest.len(), |n| start + n);
+                out.push_str(&rest[..skip]);
+                rest = &rest[skip..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// JSON with object keys sorted at every level: the mock builds its keys the same way.
