@@ -1,6 +1,7 @@
 //! Property tests of the settings file reader: whatever the file holds (bytes from a crash, a
 //! hand edit, another program), reading it gives settings or an error saying what is wrong and
-//! where, never a panic, and a file that cannot be used is kept aside byte for byte. Case counts:
+//! where, never a panic, and a file that cannot be used is kept aside byte for byte (one from a
+//! newer version left in place). Case counts:
 //! 256 for the in-memory parser, 48 for the file round trips (each writes a file).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
@@ -204,6 +205,11 @@ proptest! {
                 prop_assert!(!reason.is_empty());
                 prop_assert_eq!(std::fs::read(&kept).expect("kept file"), bytes);
                 prop_assert!(!path.exists(), "nothing is left to overwrite it");
+            }
+            // A file from a newer PartnerDesk is left where it is, byte for byte.
+            Err(SettingsError::NewerVersion { found, .. }) => {
+                prop_assert!(found > 1);
+                prop_assert_eq!(std::fs::read(&path).expect("left in place"), bytes);
             }
             Err(other) => prop_assert!(false, "unexpected {other:?}"),
         }
