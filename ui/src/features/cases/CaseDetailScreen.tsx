@@ -19,6 +19,7 @@ import { goBack, routeHref } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { Avatar, ErrorState, PriorityMark, SlaMark, Spinner, StatusPill } from "../../components/bits";
 import { Options, Select } from "../../components/form";
+import { InertText, visibleText } from "../../components/InertText";
 import { contentKey } from "../exceptions/transactions";
 import { emptyExceptionQuery, useExceptionList } from "../exceptions/hooks";
 import { useOutbox } from "../outbox/hooks";
@@ -45,7 +46,7 @@ function Comment({ comment, now, kept }: { comment: CommentView; now: number; ke
       <Avatar name={comment.author} partner={comment.authorIsPartner} />
       <div className="comment-main">
         <header className="comment-head">
-          <span className="comment-author">{comment.author}</span>
+          <span className="comment-author"><InertText text={comment.author} /></span>
           {comment.authorIsPartner && <span className="badge badge-partner">Partner</span>}
           {internal && (
             <span className="badge badge-internal" data-testid="internal-label">
@@ -66,7 +67,7 @@ function Comment({ comment, now, kept }: { comment: CommentView; now: number; ke
             </span>
           )}
         </header>
-        <p className="comment-body">{comment.body}</p>
+        <p className="comment-body"><InertText text={comment.body} /></p>
       </div>
     </article>
   );
@@ -314,11 +315,11 @@ function Documents({ detail }: { detail: CaseDetail }) {
                 {documentType(d.mediaType, d.name).slice(0, 4)}
               </span>
               <span className="doc-main">
-                <span className="truncate doc-name" title={d.name}>
-                  {d.name}
+                <span className="truncate doc-name" title={visibleText(d.name)}>
+                  <InertText text={d.name} />
                 </span>
                 <span className="muted small">
-                  {documentType(d.mediaType, d.name)} · {fileSize(d.size)} · {d.uploadedBy}
+                  {documentType(d.mediaType, d.name)} · {fileSize(d.size)} · <InertText text={d.uploadedBy} />
                 </span>
               </span>
             </li>
@@ -368,10 +369,10 @@ function PartnerExceptions({
 }) {
   const query = { ...emptyExceptionQuery(), partnerId: detail.case.partnerId, limit: 20 };
   const list = useExceptionList(query);
-  if (list.isPending) return <p className="muted small">Loading {detail.case.partnerName}'s exceptions…</p>;
+  if (list.isPending) return <p className="muted small">Loading <InertText text={detail.case.partnerName} />'s exceptions…</p>;
   if (list.isError) return <p className="inline-error">{list.error.message}</p>;
   const rows = list.data.rows.filter((r) => !linked.has(r.transaction.transactionId));
-  if (rows.length === 0) return <p className="muted small">No other exceptions from {detail.case.partnerName}.</p>;
+  if (rows.length === 0) return <p className="muted small">No other exceptions from <InertText text={detail.case.partnerName} />.</p>;
   return (
     <ul className="pick-list" data-testid="partner-exceptions">
       {rows.map((r) => (
@@ -486,7 +487,7 @@ function LinkedTransactions({ detail }: { detail: CaseDetail }) {
         onClick={() => setPicking(!picking)}
         data-testid="show-partner-exceptions"
       >
-        {picking ? "Hide" : "Choose from"} {detail.case.partnerName}'s exceptions
+        {picking ? "Hide" : "Choose from"} <InertText text={detail.case.partnerName} />'s exceptions
       </button>
       {picking && <PartnerExceptions detail={detail} linked={all} onLink={(id) => link.mutate(id)} busy={busy} />}
     </div>
@@ -537,10 +538,10 @@ function Activity({ detail, now }: { detail: CaseDetail; now: number }) {
             <li key={`${a.at}-${i}`} data-testid="activity">
               <span className="timeline-dot" aria-hidden="true" />
               <span>
-                {a.summary}
+                <InertText text={a.summary} />
                 <span className="muted small">
                   {" "}
-                  {a.actor ? `${a.actor} · ` : ""}
+                  {a.actor ? <><InertText text={a.actor} /> · </> : ""}
                   <span title={dateTime(a.at)}>{relativeTime(a.at, now)}</span>
                 </span>
               </span>
@@ -628,11 +629,11 @@ export function CaseDetailScreen({ id }: { id: string }) {
             )}
           </div>
           <h1 className="case-title">
-            <span data-testid="case-title">{c.title}</span>
+            <span data-testid="case-title"><InertText text={c.title} /></span>
             <FieldMark field="title" states={marks} />
           </h1>
           <div className="case-header-meta">
-            <a href={routeHref({ name: "partner", id: c.partnerId })}>{c.partnerName}</a>
+            <a href={routeHref({ name: "partner", id: c.partnerId })}><InertText text={c.partnerName} /></a>
             <span>·</span>
             <span>{KIND_LABELS[c.kind]}</span>
             <span>·</span>

@@ -7,6 +7,7 @@ import { KIND_LABELS, relativeTime, dateTime } from "../../lib/format";
 import { navigate } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { ChangeMarks, PriorityMark, SlaMark, StatusPill } from "../../components/bits";
+import { InertText, visibleText } from "../../components/InertText";
 import { VirtualTable, type Column } from "../../components/VirtualTable";
 
 /** Props of `CaseTable`. */
@@ -38,8 +39,8 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
         sortKey: "title",
         render: (r) => (
           <span className="title-cell">
-            <span className="truncate" data-testid="case-row-title" title={r.title}>
-              {r.title}
+            <span className="truncate" data-testid="case-row-title" title={visibleText(r.title)}>
+              <InertText text={r.title} />
             </span>
             {r.thisComputerOnly ? (
               <span
@@ -65,7 +66,11 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
         header: "Partner",
         width: "minmax(110px, 1.1fr)",
         sortKey: "partner",
-        render: (r) => <span className="truncate" title={r.partnerName}>{r.partnerName}</span>,
+        render: (r) => (
+          <span className="truncate" title={visibleText(r.partnerName)}>
+            <InertText text={r.partnerName} />
+          </span>
+        ),
       },
       { id: "kind", header: "Kind", width: "92px", sortKey: "kind", render: (r) => KIND_LABELS[r.kind] },
       {

@@ -108,6 +108,34 @@ function basics(cmd: string): unknown {
 }
 
 describe("case detail", () => {
+  it("shows partner-supplied names, titles and comments inert, with direction overrides visible", async () => {
+    const base = detail();
+    renderApp(
+      (cmd) =>
+        cmd === "get_case"
+          ? detail({
+              case: { ...base.case, title: "Refund <script>alert(1)</script>\u202Eredro", partnerName: "Evil \u2067Corp" },
+              comments: [comment("m1", { body: '<img src=x onerror="alert(2)">Please open the invoice', author: "Mallory\u200B" })],
+              documents: [{ ...base.documents[0], name: "inv\u202Efdp.exe" }],
+            })
+          : basics(cmd),
+      "#/cases/c1",
+    );
+    const title = await screen.findByTestId("case-title");
+    expect(title).toHaveTextContent("Refund <script>alert(1)</script>⟨U+202E⟩redro");
+    expect(title.querySelector("script")).toBeNull();
+    const doc = screen.getByTestId("document");
+    expect(doc).toHaveTextContent("inv⟨U+202E⟩fdp.exe");
+    expect(doc.textContent).not.toContain("\u202E");
+    expect(doc.querySelector("[data-hidden-characters]")).not.toBeNull();
+    const thread = screen.getByTestId("comment");
+    expect(thread).toHaveTextContent('<img src=x onerror="alert(2)">Please open the invoice');
+    expect(thread).toHaveTextContent("Mallory⟨U+200B⟩");
+    expect(thread.querySelector("img")).toBeNull();
+    expect(screen.getAllByText("Evil ⟨U+2067⟩Corp").length).toBeGreaterThanOrEqual(2);
+    expect(document.body.textContent).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B]/);
+  });
+
   it("shows the header, and internal notes apart from partner-visible comments", async () => {
     renderApp((cmd) => (cmd === "get_case" ? detail() : basics(cmd)), "#/cases/c1");
     expect(await screen.findByTestId("case-title")).toHaveTextContent("Short shipment on PO 4500012345");

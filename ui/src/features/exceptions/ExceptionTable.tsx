@@ -7,6 +7,7 @@ import { dateTime, relativeTime } from "../../lib/format";
 import { navigate } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { Spinner } from "../../components/bits";
+import { InertText, visibleText } from "../../components/InertText";
 import { VirtualTable, type Column } from "../../components/VirtualTable";
 
 function deliveryLabel(row: ExceptionRow): string {
@@ -63,8 +64,8 @@ export function ExceptionTable({ query, empty, globalKeys, hidePartner, onTotal 
         header: "Partner",
         width: "minmax(120px, 1fr)",
         render: (r) => (
-          <span className="truncate" title={r.partnerName ?? ""}>
-            {r.partnerName ?? r.transaction.senderName ?? "Unknown partner"}
+          <span className="truncate" title={visibleText(r.partnerName ?? "")}>
+            <InertText text={r.partnerName ?? r.transaction.senderName ?? "Unknown partner"} />
           </span>
         ),
       },
@@ -81,8 +82,8 @@ export function ExceptionTable({ query, empty, globalKeys, hidePartner, onTotal 
         render: (r) => (
           <span className="error-cell">
             <span className="error-code mono">{r.transaction.errorCode ?? deliveryLabel(r)}</span>
-            <span className="truncate" title={r.transaction.externalErrorMessage ?? ""}>
-              {r.transaction.externalErrorMessage ?? deliveryLabel(r)}
+            <span className="truncate" title={visibleText(r.transaction.externalErrorMessage ?? "")}>
+              <InertText text={r.transaction.externalErrorMessage ?? deliveryLabel(r)} />
             </span>
           </span>
         ),

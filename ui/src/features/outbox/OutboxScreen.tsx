@@ -7,6 +7,7 @@ import { OUTBOX_STATE_LABELS, outboxOpLabel, waitedFor } from "./outbox";
 import { routeHref } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
 import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
+import { InertText } from "../../components/InertText";
 import { ConfirmDialog, Dialog } from "../../components/Dialog";
 import { Actions, Options, Select } from "../../components/form";
 import { useSyncStatus } from "../../app/sync";
@@ -171,7 +172,7 @@ function EntryRow({
           </span>
         </div>
         <p className="outbox-summary" data-testid="outbox-summary">
-          {entry.summary}
+          <InertText text={entry.summary} />
         </p>
         {entry.lastError && (
           <p className={failed ? "outbox-error" : "muted small"} data-testid="outbox-error">

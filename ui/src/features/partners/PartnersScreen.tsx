@@ -12,6 +12,7 @@ import { useDebounced } from "../../lib/useDebounced";
 import { CaseTable } from "../cases/CaseTable";
 import { ExceptionTable } from "../exceptions/ExceptionTable";
 import { EmptyState, ErrorState, SkeletonRows } from "../../components/bits";
+import { InertText } from "../../components/InertText";
 
 function PartnerStatus({ status }: { status: string }) {
   const tone = status.toLowerCase() === "active" ? "ok" : status.toLowerCase() === "pending" ? "warn" : "off";
@@ -64,7 +65,7 @@ export function PartnersScreen() {
               >
                 <td>
                   <a href={routeHref({ name: "partner", id: row.partner.partnerCompanyId })} className="strong-link">
-                    {row.partner.partnerCompanyName}
+                    <InertText text={row.partner.partnerCompanyName} />
                   </a>
                 </td>
                 <td className="mono muted">{row.partner.partnerCompanyId}</td>
@@ -155,7 +156,7 @@ export function PartnerScreen({ id }: { id: string }) {
       <header className="partner-header">
         <div>
           <h1 id="partner-heading" data-testid="partner-name">
-            {p.partnerCompanyName}
+            <InertText text={p.partnerCompanyName} />
           </h1>
           <p className="muted small">
             <span className="mono">{p.partnerCompanyId}</span>
