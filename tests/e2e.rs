@@ -3,7 +3,10 @@
 //! case from an exception, and the offline state with the server stopped; offline-first writes
 //! (a comment and a status change made with the server down are sent once, by themselves, when
 //! it returns); and a real account added in Settings (test, switch, its tenant's cases, a wrong
-//! secret refused with a clear message).
+//! secret refused with a clear message); and an account on a Trading-Grid-only host (no
+//! `/collab/`): Settings says what it serves, the inbox works, a case opened from an exception is
+//! kept "on this computer only" with no sync failure, then a case server added in Settings gets
+//! that case, once.
 //!
 //! Runs only with `PARTNERDESK_E2E=1` (it needs a display, `tauri-driver` and `WebKitWebDriver`)
 //! inside a keyring session; `.ci/test` runs it under `xvfb-run` and `.ci/with-keyring.sh`.
@@ -300,6 +303,13 @@ fn changes_made_offline_are_sent_once_when_the_server_returns() {
 fn an_analyst_adds_a_trading_grid_account_and_works_in_it() {
     if e2e_enabled() {
         run_journey(account_journey());
+    }
+}
+
+#[test]
+fn an_account_on_a_trading_grid_only_host_keeps_cases_here_then_shares_them() {
+    if e2e_enabled() {
+        run_journey(tenant_journey());
     }
 }
 
@@ -701,6 +711,13 @@ async fn account_journey() {
     journey
         .type_into("account-consumer-secret", SECOND_SECRET)
         .await;
+    // That sandbox serves cases too.
+    journey
+        .wait_for("account-case-server-kind")
+        .await
+        .select_by_value("trading_grid_host")
+        .await
+        .expect("cases on the same host");
     journey.click("account-test").await;
     let result = journey
         .wait_for_attr("account-test-result", "data-ok", "true")
@@ -756,5 +773,200 @@ async fn account_journey() {
 
     let _ = journey.client.close().await;
     second.shutdown().await.expect("second sandbox stops");
+    demo.shutdown().await.expect("demo sandbox stops");
+}
+
+/// Asserts the status bar does not report a failed sync, now and after `seconds` more (two
+/// retry rounds of the sync loop fit in 12 s).
+async fn no_sync_failure(journey: &Journey, seconds: u64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    loop {
+        let state = journey
+            .wait_for("sync-state")
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        assert!(
+            !state.contains("Sync failed"),
+            "the status bar reports a failure: {state}"
+        );
+        if Instant::now() >= deadline {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+const PROBE_WORDS: &str =
+    "Partners, users, transactions: yes. Cases: not served here — cases stay on this computer.";
+
+async fn tenant_journey() {
+    let home = AppHome::new();
+    let demo = sandbox_at(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        home.path().join("demo-sandbox.sqlite"),
+    )
+    .await;
+    let host = Sandbox::start(SandboxConfig {
+        data: Some(home.path().join("trading-grid-only.sqlite")),
+        serve_cases: false,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("Trading-Grid-only sandbox starts");
+    let defaults = SandboxConfig::default();
+    let (_driver, mut journey) = launch(&home, &demo.base_url(), "tenant-").await;
+    journey.wait_for("demo-badge").await;
+
+    // An account on the Trading-Grid-only host, no case server (the form's default).
+    journey.click("nav-settings").await;
+    journey.click("account-add").await;
+    journey
+        .type_into("account-name", "ACME on Trading Grid")
+        .await;
+    journey
+        .wait_for("account-host-kind")
+        .await
+        .select_by_value("custom")
+        .await
+        .expect("custom host");
+    journey
+        .type_into("account-custom-url", &host.base_url())
+        .await;
+    journey
+        .type_into("account-company-id", &defaults.company_id)
+        .await;
+    journey
+        .type_into("account-consumer-key", &defaults.consumer_key)
+        .await;
+    journey
+        .type_into("account-consumer-secret", &defaults.consumer_secret)
+        .await;
+    let kind = journey
+        .wait_for("account-case-server-kind")
+        .await
+        .prop("value")
+        .await
+        .ok()
+        .flatten();
+    assert_eq!(kind.as_deref(), Some("none"), "no case server by default");
+    journey.click("account-save").await;
+    journey.wait_for("account-active").await;
+    let probe = journey
+        .wait_for_attr("account-probe", "data-cases", "not_served")
+        .await;
+    let words = probe.text().await.unwrap_or_default();
+    assert_eq!(words, PROBE_WORDS);
+    let where_cases = journey
+        .wait_for("account-case-server")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        where_cases.contains("on this computer only"),
+        "cases: {where_cases}"
+    );
+    journey.shot("trading-grid-only-account").await;
+
+    // The inbox works; a case opened from an exception stays on this computer.
+    journey.click("nav-exceptions").await;
+    journey
+        .wait_for_count("exception-row", "failed transactions in the inbox", |n| {
+            n >= 1
+        })
+        .await;
+    journey.shot("inbox").await;
+    journey.click("open-case-from-exception").await;
+    journey.wait_for("this-computer-only-banner").await;
+    let hash = journey.hash().await;
+    let case_id = hash.rsplit('/').next().unwrap_or_default().to_owned();
+    assert!(
+        hash.starts_with("#/cases/") && !case_id.is_empty(),
+        "{hash}"
+    );
+    journey
+        .wait_for_count("linked-transaction", "the linked transaction", |n| n >= 1)
+        .await;
+    journey.shot("case-on-this-computer").await;
+    journey.click("nav-cases").await;
+    let rows = journey
+        .wait_for_count("case-row", "the case made here", |n| n == 1)
+        .await;
+    rows[0]
+        .find(Locator::Css(&by_test_id("case-row-this-computer-only")))
+        .await
+        .expect("the case list marks it on this computer only");
+    no_sync_failure(&journey, 12).await;
+    journey.shot("case-list-no-failure").await;
+    assert_eq!(
+        host.stats().await.expect("stats").applied_ops,
+        0,
+        "nothing was sent to the Trading Grid host"
+    );
+
+    // A case server is added: the local case is shared, once, and loses its mark.
+    let case_server = Sandbox::start(SandboxConfig {
+        data: Some(home.path().join("case-server.sqlite")),
+        cases: 0,
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("case server starts");
+    journey.click("nav-settings").await;
+    journey.click("account-edit").await;
+    journey
+        .wait_for("account-case-server-kind")
+        .await
+        .select_by_value("url")
+        .await
+        .expect("a case server of our own");
+    journey
+        .type_into("account-case-server-url", &case_server.base_url())
+        .await;
+    journey.shot("case-server-form").await;
+    journey.click("account-save").await;
+    let share = journey.wait_for("share-local-cases").await;
+    let label = share.text().await.unwrap_or_default();
+    assert_eq!(label, "Share 1 local case with the case server");
+    journey
+        .wait_for_attr("account-probe", "data-cases", "yes")
+        .await;
+    journey.shot("share-offered").await;
+    share.click().await.expect("share");
+    journey.wait_for("confirm-dialog").await;
+    journey.shot("share-confirm").await;
+    journey.click("confirm-ok").await;
+    journey.wait_for("share-local-cases-done").await;
+    journey.click("nav-cases").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let rows = journey.all("case-row").await;
+        let marked = journey.all("case-row-this-computer-only").await.len();
+        let pending = journey.all("mark-pending").await.len();
+        if rows.len() == 1 && marked == 0 && pending == 0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the shared case still shows as local: {} rows, {marked} marked, {pending} pending",
+            rows.len()
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    no_sync_failure(&journey, 6).await;
+    journey.shot("case-shared").await;
+    let applied = case_server
+        .applied_ops(Some(&case_id))
+        .await
+        .expect("applied ops");
+    let kinds: Vec<&str> = applied.iter().map(|op| op.kind.as_str()).collect();
+    assert_eq!(kinds, ["create_case"], "the case arrived once: {kinds:?}");
+    assert_eq!(case_server.stats().await.expect("stats").cases, 1);
+
+    let _ = journey.client.close().await;
+    case_server.shutdown().await.expect("case server stops");
+    host.shutdown().await.expect("host stops");
     demo.shutdown().await.expect("demo sandbox stops");
 }
