@@ -60,6 +60,7 @@ export type CommandName =
   | "save_connector"
   | "remove_connector"
   | "test_connector"
+  | "accept_host_key"
   | "background_jobs"
   | "notices"
   | "dismiss_notice"
@@ -100,6 +101,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "save_connector",
   "remove_connector",
   "test_connector",
+  "accept_host_key",
   "background_jobs",
   "notices",
   "dismiss_notice",
@@ -177,6 +179,8 @@ export function makeCommands(invoke: Invoke) {
     removeConnector: (id: string): Promise<null> => invoke<null>("remove_connector", { id }),
     /** Tests a saved connector. */
     testConnector: (id: string): Promise<ConnectionTestResult> => invoke<ConnectionTestResult>("test_connector", { id }),
+    /** Accepts the host key an SFTP server presents, after the analyst compared its fingerprint; refused when the server now presents another one. */
+    acceptHostKey: (connectorId: string, fingerprint: string): Promise<ConnectorView> => invoke<ConnectorView>("accept_host_key", { connectorId, fingerprint }),
     /** The app's background jobs (sync, and next transfers, watchers, connectors) and how each is doing. */
     backgroundJobs: (): Promise<Array<JobView>> => invoke<Array<JobView>>("background_jobs"),
     /** What the window shows until dismissed (a damaged cache and what was saved from it, files from a newer PartnerDesk left untouched). */

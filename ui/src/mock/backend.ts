@@ -9,6 +9,8 @@ import type {
   CaseServerView,
   ConnectionTestResult,
   ErrorCode,
+  HostKeyCheck,
+  HostKeyFingerprint,
   ErrorInfo,
   JobView,
   KeychainStatus,
@@ -16,7 +18,7 @@ import type {
   SyncStatus,
 } from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
-import { seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
+import { mockFingerprint, seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 type Client = ReturnType<typeof makeCommands>;
@@ -128,7 +130,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const changes = new Map(Object.entries(shifted(recorded.changes, delta)));
   const keychainAvailable = options.keychainAvailable ?? true;
   const settings: MockSettings = options.noSettings
-    ? { accounts: [], connectors: [], keychain: new Map(), tests: new Map() }
+    ? { accounts: [], connectors: [], keychain: new Map(), tests: new Map(), serverKeys: new Map() }
     : seedSettings();
   const sync: Partial<SyncStatus> = { keychainUnavailable: !keychainAvailable, ...options.sync };
   const jobs = options.jobs ?? seedJobs(Date.now());
@@ -149,6 +151,38 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   };
 
   const syncStatus = (): SyncStatus => ({ ...(lookup("sync_status", {}) as SyncStatus), ...sync });
+
+  const serverKey = (host: string, port: number): string => settings.serverKeys.get(`${host}:${port}`) ?? mockFingerprint(host, port);
+
+  /** What the app answers for an SFTP connector whose server's key is not the accepted one (in
+   * the words of pd-connectors), or null. */
+  const hostKeyRefusal = (id: string): ConnectionTestResult | null => {
+    const s = settings.connectors.find((c) => c.id === id)?.settings;
+    if (s?.kind !== "sftp") return null;
+    const presented = serverKey(s.host, s.port);
+    const server = s.port === 22 ? s.host : `[${s.host}]:${s.port}`;
+    const check = (accepted: HostKeyFingerprint | null): HostKeyCheck => ({
+      host: s.host,
+      port: s.port,
+      presented: { keyType: "ED25519", fingerprint: presented },
+      accepted,
+    });
+    if (!s.host_key)
+      return {
+        ok: false,
+        code: "ssh.host_key_unknown",
+        message: `The authenticity of host '${server}' can't be established. ED25519 key fingerprint is ${presented}. Compare it with the fingerprint the partner gave you and accept the key to connect; until then nothing (no password, no key) is sent to this server.`,
+        hostKey: check(null),
+      };
+    if (s.host_key.fingerprint !== presented)
+      return {
+        ok: false,
+        code: "ssh.host_key_changed",
+        message: `The host key of '${server}' has changed! The server now presents ED25519 key ${presented}, but the key accepted for this connector is ED25519 key ${s.host_key.fingerprint}. Someone may be intercepting the connection, or the partner replaced its server key: nothing (no password, no key) was sent. Confirm the new fingerprint with the partner before accepting it.`,
+        hostKey: check({ keyType: "ED25519", fingerprint: s.host_key.fingerprint }),
+      };
+    return null;
+  };
 
   /** Settings, jobs and the connection live here; everything else is recorded. */
   const answer = (cmd: CommandName, args: Record<string, unknown>): unknown => {
@@ -224,7 +258,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         const id = input.id ?? `conn-local-${nextId++}`;
         if (input.secret === "") settings.keychain.delete(`connector:${id}`);
         else if (input.secret !== null) settings.keychain.set(`connector:${id}`, input.secret);
-        const view = { id, name: input.name, settings: input.settings, secretSet: settings.keychain.has(`connector:${id}`) };
+        // As the app: a form never sets a host key; the accepted one stays while host and port do.
+        const before = settings.connectors.find((c) => c.id === id)?.settings;
+        const form = input.settings;
+        const kept =
+          form.kind === "sftp" && before?.kind === "sftp" && before.host === form.host && before.port === form.port ? before.host_key : undefined;
+        const view = {
+          id,
+          name: input.name,
+          settings: form.kind === "sftp" ? { ...form, host_key: kept } : form,
+          secretSet: settings.keychain.has(`connector:${id}`),
+        };
         const exists = settings.connectors.some((c) => c.id === id);
         settings.connectors = exists ? settings.connectors.map((c) => (c.id === id ? view : c)) : [...settings.connectors, view];
         return view;
@@ -235,8 +279,27 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         settings.keychain.delete(`connector:${id}`);
         return null;
       }
-      case "test_connector":
-        return settings.tests.get(args.id as string) ?? { ok: true, code: null, message: "Connected." };
+      case "test_connector": {
+        const refused = hostKeyRefusal(args.id as string);
+        return refused ?? settings.tests.get(args.id as string) ?? { ok: true, code: null, message: "Connected." };
+      }
+      case "accept_host_key": {
+        const c = settings.connectors.find((x) => x.id === args.connectorId) ?? err("settings.not_found", "That connector no longer exists.");
+        const s = c.settings;
+        if (s.kind !== "sftp") return err("input.invalid", `${c.name} is not an SFTP connector: it has no host key.`);
+        const presented = serverKey(s.host, s.port);
+        if (presented !== args.fingerprint)
+          return err(
+            "ssh.host_key_changed",
+            `${s.host}:${s.port} now presents ED25519 key ${presented}, not the ${String(args.fingerprint)} you compared. Nothing was accepted. Test the connection again and compare the new fingerprint with the partner.`,
+          );
+        const view = {
+          ...c,
+          settings: { ...s, host_key: { algorithm: "ssh-ed25519", public_key: "AAAAC3NzaC1lZDI1NTE5AAAAIMock", fingerprint: presented } },
+        } satisfies Answer<"accept_host_key">;
+        settings.connectors = settings.connectors.map((x) => (x.id === c.id ? view : x));
+        return view;
+      }
       case "background_jobs":
         return jobs.map((j) => ({ ...j }));
       // The preview's workspaces share with their server; nothing is kept on this computer.

@@ -9,8 +9,23 @@ export interface MockSettings {
   connectors: ConnectorView[];
   /** `account:<id>:key`, `account:<id>:secret`, `connector:<id>` -> secret. */
   keychain: Map<string, string>;
-  /** Connector id -> what "Test" answers for it (others: connected). */
+  /** Connector id -> what "Test" answers for it (others: connected) once an SFTP server's host
+   * key is the accepted one. */
   tests: Map<string, ConnectionTestResult>;
+  /** The host key each SFTP server presents now (`host:port` -> fingerprint); a server not
+   * listed presents `mockFingerprint(host, port)`. Tests change it to play a replaced key. */
+  serverKeys: Map<string, string>;
+}
+
+/** The ED25519 host key fingerprint the mock SFTP server at `host:port` presents by default. */
+export function mockFingerprint(host: string, port: number): string {
+  const seed = `${host}:${port}`;
+  let text = "";
+  for (let i = 0; text.length < 43; i++) {
+    const code = (seed.charCodeAt(i % seed.length) * 31 + i * 7) % 62;
+    text += "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[code];
+  }
+  return `SHA256:${text}`;
 }
 
 /** `keychain_status` when the OS keychain does not answer. */
@@ -57,6 +72,11 @@ export function seedSettings(): MockSettings {
           user: "demoretail",
           auth: { kind: "password" },
           remote_dir: "/outbound/pod",
+          host_key: {
+            algorithm: "ssh-ed25519",
+            public_key: "AAAAC3NzaC1lZDI1NTE5AAAAIMockTidewaterFreightHostKey",
+            fingerprint: mockFingerprint("sftp.tidewater-freight.example", 22),
+          },
         },
         secretSet: true,
       },
@@ -80,6 +100,7 @@ export function seedSettings(): MockSettings {
       },
     ],
     keychain,
+    serverKeys: new Map(),
     tests: new Map<string, ConnectionTestResult>([
       [
         "conn-sftp",

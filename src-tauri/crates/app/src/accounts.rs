@@ -5,7 +5,7 @@
 use pd_domain::ErrorCode;
 use pd_domain::{
     AccountHealth, AccountInput, AccountView, CaseServerView, ConnectionTestResult, ConnectorInput,
-    ConnectorView, SyncStatus, Topic,
+    ConnectorSettings, ConnectorView, SyncStatus, Topic,
 };
 use pd_settings::{
     Account, Connector, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
@@ -221,6 +221,7 @@ pub async fn test_account(
             code: Some(ErrorCode::AccountSecretMissing),
             message: "Enter the consumer key and the consumer secret to test the connection."
                 .to_owned(),
+            host_key: None,
         });
     };
     let credentials = Credentials {
@@ -261,6 +262,7 @@ fn describe_check(account: &Account, check: ConnectionCheck) -> ConnectionTestRe
                 ok: true,
                 code: None,
                 message: format!("Signed in to {name} ({}).", company.company_id),
+                host_key: None,
             };
         }
         ConnectionCheck::Failed { stage, error } => (stage, error),
@@ -300,6 +302,7 @@ fn describe_check(account: &Account, check: ConnectionCheck) -> ConnectionTestRe
         ok: false,
         code: Some(code),
         message,
+        host_key: None,
     }
 }
 
@@ -332,6 +335,7 @@ pub async fn save_connector(
     let mut settings = state.settings().await;
     let mut changed = settings.clone();
     let is_new = input.id.is_none();
+    let input = with_accepted_host_key(&settings, input);
     let id = changed.upsert_connector(&input)?;
     state.save_settings(&changed).await?;
     *settings = changed;
@@ -359,6 +363,31 @@ pub async fn save_connector(
     Ok(connector_view(state, &connector).await)
 }
 
+/// The form's settings with the host key the connector had accepted, if it still points at the
+/// same server; a form never sets a host key itself (only [`accept_host_key`] does).
+fn with_accepted_host_key(
+    settings: &pd_settings::Settings,
+    mut input: ConnectorInput,
+) -> ConnectorInput {
+    if let ConnectorSettings::Sftp(form) = &mut input.settings {
+        let stored = input
+            .id
+            .as_deref()
+            .and_then(|id| Uuid::parse_str(id.trim()).ok())
+            .and_then(|id| settings.connector(id));
+        form.host_key = match stored.map(|connector| &connector.settings) {
+            Some(ConnectorSettings::Sftp(stored))
+                if stored.host.eq_ignore_ascii_case(form.host.trim())
+                    && stored.port == form.port =>
+            {
+                stored.host_key.clone()
+            }
+            _ => None,
+        };
+    }
+    input
+}
+
 /// Removes a connector and its keychain secret.
 pub async fn remove_connector(state: &AppState, id: String) -> CommandResult<()> {
     let id = parse_id("connector", &id)?;
@@ -378,6 +407,107 @@ pub async fn remove_connector(state: &AppState, id: String) -> CommandResult<()>
     tracing::info!(connector = %id, "connector removed");
     state.changes.report(&[Topic::Settings]);
     Ok(())
+}
+
+/// The app's `known_hosts` file, beside the settings file: every accepted SFTP host key in
+/// OpenSSH's format.
+pub fn known_hosts_path(state: &AppState) -> std::path::PathBuf {
+    state
+        .settings_path
+        .parent()
+        .map(|dir| dir.join(KNOWN_HOSTS_FILE))
+        .unwrap_or_else(|| std::path::PathBuf::from(KNOWN_HOSTS_FILE))
+}
+
+/// The file name of the app's `known_hosts` (in the config folder).
+pub const KNOWN_HOSTS_FILE: &str = "known_hosts";
+
+fn connector_not_found() -> AppError {
+    AppError::reported(
+        ErrorCode::SettingsNotFound,
+        "That connector no longer exists.",
+    )
+}
+
+/// Pins the host key an SFTP connector's server presents, once the analyst has compared its
+/// fingerprint (`fingerprint`, as the test showed it): asks the server for its key again (key
+/// exchange only, nothing is authenticated) and refuses if it is not the one the analyst saw.
+/// The key goes to the connector's settings and to the app's `known_hosts` file.
+pub async fn accept_host_key(
+    state: &AppState,
+    connector_id: String,
+    fingerprint: String,
+) -> CommandResult<ConnectorView> {
+    let id = parse_id("connector", &connector_id)?;
+    let connector = state
+        .settings()
+        .await
+        .connector(id)
+        .cloned()
+        .ok_or_else(connector_not_found)?;
+    let ConnectorSettings::Sftp(sftp) = &connector.settings else {
+        return Err(AppError::reported(
+            ErrorCode::InputInvalid,
+            format!(
+                "{} is not an SFTP connector: it has no host key.",
+                connector.name
+            ),
+        ));
+    };
+    let seen = fingerprint.trim();
+    let presented = pd_connectors::scan_host_key(sftp, &pd_connectors::ConnectorOptions::default())
+        .await
+        .map_err(|error| AppError::reported(error.code(), error.to_string()))?;
+    if presented.pin.fingerprint != seen {
+        tracing::warn!(connector = %id, "host key changed between the test and its acceptance");
+        return Err(AppError::reported(
+            ErrorCode::SshHostKeyChanged,
+            format!(
+                "{}:{} now presents {} key {}, not the {seen} you compared. Nothing was accepted. \
+                 Test the connection again and compare the new fingerprint with the partner.",
+                sftp.host, sftp.port, presented.key_type, presented.pin.fingerprint
+            ),
+        ));
+    }
+    let mut settings = state.settings().await;
+    let mut changed = settings.clone();
+    let Some(stored) = changed
+        .connectors
+        .iter_mut()
+        .find(|connector| connector.id == id)
+    else {
+        return Err(connector_not_found());
+    };
+    let ConnectorSettings::Sftp(current) = &mut stored.settings else {
+        return Err(connector_not_found());
+    };
+    if current.host != sftp.host || current.port != sftp.port {
+        return Err(AppError::reported(
+            ErrorCode::SettingsInvalid,
+            "The connector's address changed while the key was being checked. Test it again.",
+        ));
+    }
+    current.host_key = Some(presented.pin.clone());
+    let path = known_hosts_path(state);
+    let (host, port, pin) = (sftp.host.clone(), sftp.port, presented.pin.clone());
+    tokio::task::spawn_blocking(move || pd_connectors::known_hosts::remember(&path, &host, port, &pin))
+        .await?
+        .map_err(|error| {
+            AppError::reported(
+                ErrorCode::SettingsWriteFailed,
+                format!("The accepted host key could not be written to the app's known_hosts file: {error}."),
+            )
+        })?;
+    state.save_settings(&changed).await?;
+    *settings = changed;
+    let connector = settings
+        .connector(id)
+        .cloned()
+        .ok_or_else(|| AppError::internal("accepted connector vanished"))?;
+    drop(settings);
+    tracing::info!(connector = %id, fingerprint = %presented.pin.fingerprint, "host key accepted");
+    state.changes.report(&[Topic::Settings]);
+    Ok(connector_view(state, &connector).await)
 }
 
 /// Tests a saved connector with its keychain secret (`pd-connectors`).

@@ -5,8 +5,8 @@
 //! compile in the shell).
 
 pub use crate::accounts::{
-    list_accounts, list_connectors, remove_account, remove_connector, save_account, save_connector,
-    switch_account, test_account, test_connector,
+    accept_host_key, list_accounts, list_connectors, remove_account, remove_connector,
+    save_account, save_connector, switch_account, test_account, test_connector,
 };
 pub use crate::api::{
     add_comment, case_status_counts, create_case, create_case_from_exception, dismiss_conflict,

@@ -104,6 +104,7 @@ async fn no_secret_reaches_a_file_a_log_or_an_ipc_answer() {
                 user: "edi".into(),
                 auth: SftpAuth::Password,
                 remote_dir: Some("/inbox".into()),
+                host_key: None,
             }),
             SFTP_SECRET,
         ),

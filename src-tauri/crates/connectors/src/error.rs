@@ -2,8 +2,10 @@
 //! each with a stable code the UI keys on and a message an analyst can act on. No variant ever
 //! carries a secret.
 
-use pd_domain::ConnectionTestResult;
 use pd_domain::ErrorCode;
+use pd_domain::{ConnectionTestResult, HostKeyCheck};
+
+use crate::sftp::PresentedHostKey;
 
 /// Why a connection test failed. The `Display` text is the message shown to the analyst; it
 /// names the host, port, bucket or site involved and never contains a password, key or token.
@@ -70,9 +72,13 @@ pub enum ConnectorError {
     /// The bucket, folder or site does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// The SSH host key is not the one pinned for this connector.
-    #[error("{0}")]
-    HostKey(String),
+    /// The SFTP server's host key has not been accepted for this connector yet; nothing was
+    /// sent. The analyst compares the fingerprint and accepts it.
+    #[error("{}", .0.unknown_message())]
+    HostKeyUnknown(Box<HostKeyRefusal>),
+    /// The SFTP server presented another host key than the accepted one; nothing was sent.
+    #[error("{}", .0.changed_message())]
+    HostKeyChanged(Box<HostKeyRefusal>),
     /// The settings or the secret cannot be used as they are (missing secret, unreadable key).
     #[error("{0}")]
     InvalidInput(String),
@@ -106,7 +112,8 @@ impl ConnectorError {
             Self::Unauthorized(_) => ErrorCode::AuthUnauthorized,
             Self::Forbidden(_) => ErrorCode::AuthForbidden,
             Self::NotFound(_) => ErrorCode::ApiNotFound,
-            Self::HostKey(_) => ErrorCode::SshHostKey,
+            Self::HostKeyUnknown(_) => ErrorCode::SshHostKeyUnknown,
+            Self::HostKeyChanged(_) => ErrorCode::SshHostKeyChanged,
             Self::InvalidInput(_) => ErrorCode::InputInvalid,
             Self::Unexpected(_) => ErrorCode::ApiUnexpected,
             Self::Conflict(_) => ErrorCode::ApiConflict,
@@ -117,12 +124,67 @@ impl ConnectorError {
     }
 }
 
+/// An SFTP server's host key that was not accepted: what the handshake saw, as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyRefusal {
+    /// Host, port, the key presented and the one accepted before (if any), for the UI.
+    pub check: HostKeyCheck,
+    /// The presented key in full (what accepting it would store).
+    pub presented: PresentedHostKey,
+}
+
+impl HostKeyRefusal {
+    /// `host` for port 22, `[host]:port` otherwise, as OpenSSH names a server.
+    fn server(&self) -> String {
+        crate::known_hosts::host_pattern(&self.check.host, self.check.port)
+    }
+
+    fn unknown_message(&self) -> String {
+        let presented = &self.check.presented;
+        format!(
+            "The authenticity of host '{}' can't be established. {} key fingerprint is {}. \
+             Compare it with the fingerprint the partner gave you and accept the key to connect; \
+             until then nothing (no password, no key) is sent to this server.",
+            self.server(),
+            presented.key_type,
+            presented.fingerprint
+        )
+    }
+
+    fn changed_message(&self) -> String {
+        let presented = &self.check.presented;
+        let (accepted_type, accepted) = self
+            .check
+            .accepted
+            .as_ref()
+            .map(|key| (key.key_type.as_str(), key.fingerprint.as_str()))
+            .unwrap_or(("", "(none)"));
+        format!(
+            "The host key of '{}' has changed! The server now presents {} key {}, but the key \
+             accepted for this connector is {accepted_type} key {accepted}. Someone may be \
+             intercepting the connection, or the partner replaced its server key: nothing (no \
+             password, no key) was sent. Confirm the new fingerprint with the partner before \
+             accepting it.",
+            self.server(),
+            presented.key_type,
+            presented.fingerprint
+        )
+    }
+}
+
 impl From<ConnectorError> for ConnectionTestResult {
     fn from(error: ConnectorError) -> Self {
+        let host_key = match &error {
+            ConnectorError::HostKeyUnknown(refusal) | ConnectorError::HostKeyChanged(refusal) => {
+                Some(refusal.check.clone())
+            }
+            _ => None,
+        };
         ConnectionTestResult {
             ok: false,
             code: Some(error.code()),
             message: error.to_string(),
+            host_key,
         }
     }
 }
@@ -134,6 +196,7 @@ pub(crate) fn into_result(outcome: Result<String, ConnectorError>) -> Connection
             ok: true,
             code: None,
             message,
+            host_key: None,
         },
         Err(error) => error.into(),
     }

@@ -21,6 +21,7 @@
 mod drupal;
 mod error;
 mod http;
+pub mod known_hosts;
 mod net;
 mod s3;
 mod sftp;
@@ -32,12 +33,14 @@ use std::time::Duration;
 use pd_domain::{ConnectionTestResult, ConnectorSettings};
 
 pub use drupal::{test_drupal, test_drupal_with, DrupalClient, DrupalNode, DrupalPage};
-pub use error::ConnectorError;
+pub use error::{ConnectorError, HostKeyRefusal};
 pub use s3::{
     check_key, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
     MIN_PART_SIZE,
 };
-pub use sftp::{test_sftp, test_sftp_with, RemoteEntry, RemoteKind, SftpClient};
+pub use sftp::{
+    scan_host_key, test_sftp, test_sftp_with, PresentedHostKey, RemoteEntry, RemoteKind, SftpClient,
+};
 pub use wix::{test_wix, test_wix_with, WixClient, WixItem, WixPage, WIX_API_BASE};
 
 /// How long each step (name resolution, connect, handshake, each request) may take by default.
@@ -51,9 +54,6 @@ pub struct ConnectorOptions {
     pub timeout: Duration,
     /// Wix REST API base URL ([`WIX_API_BASE`]); overridable for tests and proxies.
     pub wix_api_base: String,
-    /// The SFTP server's expected host key fingerprint (`SHA256:...`, as `ssh-keygen -lf`
-    /// prints it). `None` accepts any key and reports it; a mismatch fails with `ssh.host_key`.
-    pub sftp_host_key: Option<String>,
 }
 
 impl Default for ConnectorOptions {
@@ -61,7 +61,6 @@ impl Default for ConnectorOptions {
         Self {
             timeout: DEFAULT_STEP_TIMEOUT,
             wix_api_base: WIX_API_BASE.to_owned(),
-            sftp_host_key: None,
         }
     }
 }

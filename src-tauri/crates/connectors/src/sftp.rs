@@ -1,21 +1,25 @@
 //! The SFTP client (drop folders, partner inboxes) and its connection test. Connecting goes
-//! step by step as an analyst would check by hand: TCP connect, SSH handshake (host key
-//! fingerprint reported, optionally pinned), sign-in with password or key file, SFTP subsystem;
-//! the first step that fails is the answer. Once connected: list, read (streamed, from an
+//! step by step as an analyst would check by hand: TCP connect, SSH handshake, sign-in with
+//! password or key file, SFTP subsystem; the first step that fails is the answer. The handshake
+//! accepts only the host key pinned in the connector's settings (OpenSSH's
+//! `StrictHostKeyChecking yes`): an unknown or changed key ends the connection before any
+//! authentication, with the key seen as data so the analyst can compare and accept it. Once connected: list, read (streamed, from an
 //! offset), write (under a temporary name, renamed when complete), rename, remove.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pd_domain::{ConnectionTestResult, SftpAuth, SftpSettings};
+use pd_domain::{
+    ConnectionTestResult, HostKeyCheck, HostKeyFingerprint, SftpAuth, SftpHostKey, SftpSettings,
+};
 use russh::client;
 use russh::keys::{HashAlg, PrivateKeyWithHashAlg, PublicKeyOrCertificate};
 use russh_sftp::client::SftpSession;
 use russh_sftp::protocol::{OpenFlags, StatusCode};
 use tokio::io::{AsyncRead, AsyncSeekExt, AsyncWrite, AsyncWriteExt};
 
-use crate::error::{into_result, server_text, ConnectorError};
+use crate::error::{into_result, server_text, ConnectorError, HostKeyRefusal};
 use crate::net::connect_tcp;
 use crate::ConnectorOptions;
 
@@ -29,8 +33,9 @@ pub async fn test_sftp(config: &SftpSettings, secret: Option<&str>) -> Connectio
 
 /// Tests an SFTP connector: connects, lists the remote folder, disconnects. `secret` is the
 /// password, or the private key's passphrase (`None` for an unencrypted key). Success names
-/// the host key's SHA-256 fingerprint; with [`ConnectorOptions::sftp_host_key`] set, any other
-/// host key fails with `ssh.host_key`.
+/// the host key's SHA-256 fingerprint. Without an accepted key (`config.host_key`) the answer
+/// is `ssh.host_key_unknown`, with another key `ssh.host_key_changed`; both carry the keys in
+/// [`ConnectionTestResult::host_key`] and nothing is sent.
 pub async fn test_sftp_with(
     config: &SftpSettings,
     secret: Option<&str>,
@@ -50,15 +55,73 @@ async fn run(
     outcome
 }
 
-/// What the handshake learned about the server's key.
-#[derive(Default)]
-struct HostKeySeen {
-    fingerprint: Option<String>,
+/// The key the server presented during the handshake, in every form it is needed in: the pin
+/// stored in settings and `known_hosts`, and the type and fingerprint shown to the analyst.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PresentedHostKey {
+    /// What accepting it stores (settings and `known_hosts`).
+    pub pin: SftpHostKey,
+    /// The key type as `ssh` names it (`ED25519`).
+    pub key_type: String,
 }
 
+impl PresentedHostKey {
+    fn of(key: &russh::keys::PublicKey) -> Self {
+        let algorithm = key.algorithm().as_str().to_owned();
+        let public_key = key
+            .to_openssh()
+            .ok()
+            .and_then(|line| line.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_default();
+        Self {
+            pin: SftpHostKey {
+                algorithm,
+                public_key,
+                fingerprint: key.fingerprint(HashAlg::Sha256).to_string(),
+            },
+            key_type: key_type_name(&key.algorithm()),
+        }
+    }
+
+    /// Type and fingerprint, as the analyst sees them.
+    pub fn shown(&self) -> HostKeyFingerprint {
+        HostKeyFingerprint {
+            key_type: self.key_type.clone(),
+            fingerprint: self.pin.fingerprint.clone(),
+        }
+    }
+}
+
+/// The key type as OpenSSH's prompt names it ("ED25519 key fingerprint is ...").
+fn key_type_name(algorithm: &russh::keys::Algorithm) -> String {
+    use russh::keys::Algorithm;
+    match algorithm {
+        Algorithm::Ed25519 => "ED25519".into(),
+        Algorithm::Rsa { .. } => "RSA".into(),
+        Algorithm::Ecdsa { .. } => "ECDSA".into(),
+        Algorithm::Dsa => "DSA".into(),
+        Algorithm::SkEd25519 => "ED25519-SK".into(),
+        Algorithm::SkEcdsaSha2NistP256 => "ECDSA-SK".into(),
+        other => other.as_str().to_uppercase(),
+    }
+}
+
+/// The type an accepted key had, from its stored algorithm name.
+fn pinned_view(pin: &SftpHostKey) -> HostKeyFingerprint {
+    let key_type = russh::keys::Algorithm::new(&pin.algorithm)
+        .map(|algorithm| key_type_name(&algorithm))
+        .unwrap_or_else(|_| pin.algorithm.to_uppercase());
+    HostKeyFingerprint {
+        key_type,
+        fingerprint: pin.fingerprint.clone(),
+    }
+}
+
+/// Accepts the server's key only when it is the pinned one. It runs during the key exchange,
+/// before any authentication: refusing here ends the connection with nothing sent.
 struct Checker {
-    seen: Arc<Mutex<HostKeySeen>>,
-    pinned: Option<String>,
+    seen: Arc<Mutex<Option<PresentedHostKey>>>,
+    pinned: Option<SftpHostKey>,
 }
 
 impl client::Handler for Checker {
@@ -74,13 +137,14 @@ impl client::Handler for Checker {
                 russh::keys::PublicKey::from(certificate.public_key().clone())
             }
         };
-        let fingerprint = key.fingerprint(HashAlg::Sha256).to_string();
-        let accepted = match &self.pinned {
-            Some(pinned) => pinned.trim() == fingerprint,
-            None => true,
-        };
+        let presented = PresentedHostKey::of(&key);
+        let accepted = self.pinned.as_ref().is_some_and(|pinned| {
+            !presented.pin.public_key.is_empty()
+                && pinned.algorithm == presented.pin.algorithm
+                && pinned.public_key.trim() == presented.pin.public_key
+        });
         if let Ok(mut seen) = self.seen.lock() {
-            seen.fingerprint = Some(fingerprint);
+            *seen = Some(presented);
         }
         Ok(accepted)
     }
@@ -94,7 +158,7 @@ pub struct SftpClient {
     host: String,
     port: u16,
     user: String,
-    fingerprint: String,
+    host_key: PresentedHostKey,
     remote_dir: Option<String>,
     limit: Duration,
 }
@@ -137,9 +201,10 @@ impl SftpClient {
         connect(config, secret, options).await
     }
 
-    /// The server's host key fingerprint (`SHA256:...`) seen during the handshake.
+    /// The server's host key fingerprint (`SHA256:...`) seen during the handshake (the
+    /// accepted one: any other refuses the connection).
     pub fn host_key(&self) -> &str {
-        &self.fingerprint
+        &self.host_key.pin.fingerprint
     }
 
     /// The entries of a remote folder (without `.` and `..`), in the server's order.
@@ -327,7 +392,7 @@ impl SftpClient {
         };
         Ok(format!(
             "Connected to {} as {} (host key {}); {shown} is readable ({entries}).",
-            self.host, self.user, self.fingerprint
+            self.host, self.user, self.host_key.pin.fingerprint
         ))
     }
 
@@ -476,13 +541,9 @@ fn check_file_name(name: &str) -> Result<(), ConnectorError> {
     Ok(())
 }
 
-async fn connect(
-    config: &SftpSettings,
-    secret: Option<&str>,
-    options: &ConnectorOptions,
-) -> Result<SftpClient, ConnectorError> {
+/// The host and port of `config`, refused as invalid input when they cannot be used.
+fn checked_address(config: &SftpSettings) -> Result<(&str, u16), ConnectorError> {
     let host = config.host.trim();
-    let user = config.user.trim();
     let port = config.port;
     if host.is_empty() {
         return Err(ConnectorError::InvalidInput(
@@ -500,6 +561,36 @@ async fn connect(
             "Enter the SFTP port (usually 22).".into(),
         ));
     }
+    Ok((host, port))
+}
+
+/// Asks the server for its host key and disconnects: TCP and the SSH key exchange only, no
+/// authentication (nothing about the analyst is sent). What "accept this key" checks against.
+pub async fn scan_host_key(
+    config: &SftpSettings,
+    options: &ConnectorOptions,
+) -> Result<PresentedHostKey, ConnectorError> {
+    let (host, port) = checked_address(config)?;
+    match handshake(host, port, None, options.timeout).await {
+        Err(ConnectorError::HostKeyUnknown(refusal)) => Ok(refusal.presented),
+        Err(error) => Err(error),
+        // Unreachable with no pin; a session that opened anyway is closed unused.
+        Ok((session, presented)) => {
+            let _ = session
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+            Ok(presented)
+        }
+    }
+}
+
+async fn connect(
+    config: &SftpSettings,
+    secret: Option<&str>,
+    options: &ConnectorOptions,
+) -> Result<SftpClient, ConnectorError> {
+    let (host, port) = checked_address(config)?;
+    let user = config.user.trim();
     if user.is_empty() {
         return Err(ConnectorError::InvalidInput(
             "Enter the SFTP user name.".into(),
@@ -528,49 +619,7 @@ async fn connect(
         seconds,
     };
 
-    let stream = connect_tcp(host, port, limit).await?;
-    let first_bytes = Arc::new(Mutex::new(Vec::new()));
-    let stream = Recording {
-        inner: stream,
-        seen: first_bytes.clone(),
-    };
-    let seen = Arc::new(Mutex::new(HostKeySeen::default()));
-    let checker = Checker {
-        seen: seen.clone(),
-        pinned: options.sftp_host_key.clone(),
-    };
-    let ssh_config = Arc::new(client::Config {
-        inactivity_timeout: Some(limit),
-        ..Default::default()
-    });
-    let handshake = client::connect_stream(ssh_config, stream, checker);
-    let connected = tokio::time::timeout(limit, handshake)
-        .await
-        .map_err(|_| timeout("SSH handshake"))?;
-    let fingerprint = seen.lock().ok().and_then(|seen| seen.fingerprint.clone());
-    let mut session = match connected {
-        Ok(session) => session,
-        Err(russh::Error::UnknownKey) => {
-            return Err(ConnectorError::HostKey(format!(
-                "The server at {host}:{port} presented host key {}, not the expected {}. \
-                 If the partner changed its server key, confirm the new fingerprint with them \
-                 before accepting it; otherwise someone may be intercepting the connection.",
-                fingerprint.as_deref().unwrap_or("(unknown)"),
-                options.sftp_host_key.as_deref().unwrap_or("(none)"),
-            )))
-        }
-        Err(error) => {
-            let seen = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
-            if let Some(banner) = foreign_banner(&seen) {
-                return Err(ConnectorError::Unexpected(format!(
-                    "{host}:{port} answered, but not as an SSH server does (it said \"{banner}\"). \
-                     Check the port: SFTP is usually 22."
-                )));
-            }
-            return Err(ssh_failure(host, port, &error, limit, "SSH handshake"));
-        }
-    };
-    let fingerprint = fingerprint.unwrap_or_else(|| "(not reported)".into());
+    let (mut session, host_key) = handshake(host, port, config.host_key.clone(), limit).await?;
 
     let auth = match &credential {
         Credential::Password(password) => tokio::time::timeout(
@@ -646,7 +695,7 @@ async fn connect(
         host: host.to_owned(),
         port,
         user: user.to_owned(),
-        fingerprint,
+        host_key,
         remote_dir: config
             .remote_dir
             .as_deref()
@@ -655,6 +704,76 @@ async fn connect(
             .map(str::to_owned),
         limit,
     })
+}
+
+/// TCP connect and the SSH key exchange, accepting only the `pinned` host key: an unknown key
+/// (no pin) or another key fails with the key seen, before anything is authenticated.
+async fn handshake(
+    host: &str,
+    port: u16,
+    pinned: Option<SftpHostKey>,
+    limit: Duration,
+) -> Result<(client::Handle<Checker>, PresentedHostKey), ConnectorError> {
+    let timeout = |step: &str| ConnectorError::Timeout {
+        step: format!("{host}:{port} ({step})"),
+        seconds: limit.as_secs().max(1),
+    };
+    let stream = connect_tcp(host, port, limit).await?;
+    let first_bytes = Arc::new(Mutex::new(Vec::new()));
+    let stream = Recording {
+        inner: stream,
+        seen: first_bytes.clone(),
+    };
+    let seen = Arc::new(Mutex::new(None));
+    let checker = Checker {
+        seen: seen.clone(),
+        pinned: pinned.clone(),
+    };
+    let ssh_config = Arc::new(client::Config {
+        inactivity_timeout: Some(limit),
+        ..Default::default()
+    });
+    let connected =
+        tokio::time::timeout(limit, client::connect_stream(ssh_config, stream, checker))
+            .await
+            .map_err(|_| timeout("SSH handshake"))?;
+    let presented = seen.lock().ok().and_then(|seen| seen.clone());
+    match (connected, presented) {
+        (Ok(session), Some(presented)) => Ok((session, presented)),
+        (Ok(session), None) => {
+            let _ = session
+                .disconnect(russh::Disconnect::ByApplication, "", "en")
+                .await;
+            Err(ConnectorError::Unexpected(format!(
+                "{host}:{port} did not present a host key; PartnerDesk does not connect to a server it cannot identify."
+            )))
+        }
+        (Err(russh::Error::UnknownKey), Some(presented)) => {
+            let refusal = Box::new(HostKeyRefusal {
+                check: HostKeyCheck {
+                    host: host.to_owned(),
+                    port,
+                    presented: presented.shown(),
+                    accepted: pinned.as_ref().map(pinned_view),
+                },
+                presented,
+            });
+            Err(match pinned {
+                None => ConnectorError::HostKeyUnknown(refusal),
+                Some(_) => ConnectorError::HostKeyChanged(refusal),
+            })
+        }
+        (Err(error), _) => {
+            let seen = first_bytes.lock().map(|b| b.clone()).unwrap_or_default();
+            if let Some(banner) = foreign_banner(&seen) {
+                return Err(ConnectorError::Unexpected(format!(
+                    "{host}:{port} answered, but not as an SSH server does (it said \"{banner}\"). \
+                     Check the port: SFTP is usually 22."
+                )));
+            }
+            Err(ssh_failure(host, port, &error, limit, "SSH handshake"))
+        }
+    }
 }
 
 enum Credential {

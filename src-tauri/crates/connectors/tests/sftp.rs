@@ -1,6 +1,7 @@
 //! SFTP "Test connection" against a real OpenSSH server started by each test on 127.0.0.1
 //! (its own config, host key, client keys and folders in a temp dir; `sshd -D` so the test
-//! owns the process). Password sign-in is off in this sshd, as in the recipe: password auth is
+//! owns the process; its debug log, which names every authentication request, in `sshd.log`).
+//! Connections to it use a pin of its host key unless a test is about the pin itself. Password sign-in is off in this sshd, as in the recipe: password auth is
 //! covered by its refusal ("does not accept passwords"), not by a successful sign-in.
 //! `PD_SSHD` overrides `/usr/sbin/sshd`; `PD_SSH_KEYGEN` overrides `ssh-keygen`.
 
@@ -11,8 +12,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
-use pd_connectors::{test_sftp_with, ConnectorOptions};
-use pd_domain::{SftpAuth, SftpSettings};
+use pd_connectors::{scan_host_key, test_sftp_with, ConnectorOptions};
+use pd_domain::{SftpAuth, SftpHostKey, SftpSettings};
 
 const PASSPHRASE: &str = "correct horse battery staple";
 
@@ -22,6 +23,7 @@ struct Sshd {
     port: u16,
     user: String,
     fingerprint: String,
+    binary: String,
 }
 
 impl Drop for Sshd {
@@ -36,6 +38,7 @@ impl Sshd {
         self.dir.path().join(name)
     }
 
+    /// Settings signing in with the client key `key`, the server's current host key accepted.
     fn key_config(&self, key: &str, remote_dir: Option<&str>) -> SftpSettings {
         SftpSettings {
             host: "127.0.0.1".into(),
@@ -45,7 +48,44 @@ impl Sshd {
                 path: self.path(key).to_string_lossy().into_owned(),
             },
             remote_dir: remote_dir.map(str::to_owned),
+            host_key: Some(self.host_key()),
         }
+    }
+
+    /// The server's host key as accepting it stores it, read from its `.pub` file.
+    fn host_key(&self) -> SftpHostKey {
+        let line = std::fs::read_to_string(self.path("host_ed25519.pub")).expect("host key");
+        let mut fields = line.split_whitespace();
+        SftpHostKey {
+            algorithm: fields.next().expect("algorithm").to_owned(),
+            public_key: fields.next().expect("key").to_owned(),
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+
+    /// How many authentication requests the server has logged so far (every sign-in attempt,
+    /// `none` included, logs one).
+    fn auth_requests(&self) -> usize {
+        self.log().matches("userauth-request").count()
+    }
+
+    /// Stops the server, gives it a new host key (as a reinstalled or impersonated server has)
+    /// and starts it again on the same port.
+    async fn regenerate_host_key(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        for file in ["host_ed25519", "host_ed25519.pub"] {
+            std::fs::remove_file(self.path(file)).expect("remove the old host key");
+        }
+        generate_key(&self.path("host_ed25519"), "ed25519", "");
+        self.fingerprint = fingerprint_of(&self.path("host_ed25519.pub"));
+        self.child = spawn_sshd(&self.binary, self.dir.path());
+        assert!(
+            wait_for_port(self.port, Duration::from_secs(10)).await,
+            "sshd did not listen again on {}: {}",
+            self.port,
+            self.log()
+        );
     }
 
     fn inbound(&self) -> String {
@@ -77,6 +117,39 @@ fn current_user() -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
+/// `SHA256:...` of a public key file, as `ssh-keygen -l` prints it.
+fn fingerprint_of(public_key: &Path) -> String {
+    let output = Command::new(keygen())
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(public_key)
+        .output()
+        .expect("fingerprint");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("fingerprint field")
+        .to_owned()
+}
+
+/// Starts sshd in the foreground with the config in `root`; with `-e` it and every session
+/// process log to its stderr, appended to `root/sshd.log`.
+fn spawn_sshd(binary: &str, root: &Path) -> Child {
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(root.join("sshd.log"))
+        .expect("sshd.log");
+    Command::new(binary)
+        .arg("-D")
+        .arg("-e")
+        .arg("-f")
+        .arg(root.join("sshd_config"))
+        .stdin(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start sshd")
+}
+
 /// Starts sshd, or returns None (test skipped, reason printed) when it is not installed.
 async fn start_sshd() -> Option<Sshd> {
     let sshd = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
@@ -104,41 +177,25 @@ async fn start_sshd() -> Option<Sshd> {
     std::fs::write(root.join("inbound/ORDERS_0001.edi"), "UNA:+.? '").expect("file");
     std::fs::create_dir_all("/run/sshd").ok();
 
-    let output = Command::new(keygen())
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(root.join("host_ed25519.pub"))
-        .output()
-        .expect("fingerprint");
-    let fingerprint = String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .expect("fingerprint field")
-        .to_owned();
+    let fingerprint = fingerprint_of(&root.join("host_ed25519.pub"));
 
     let port = free_port();
     let config = format!(
         "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
          AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\n\
          PasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-         Subsystem sftp internal-sftp\n",
+         LogLevel DEBUG1\nSubsystem sftp internal-sftp\n",
         root = root.display()
     );
     std::fs::write(root.join("sshd_config"), config).expect("sshd_config");
-    let child = Command::new(&sshd)
-        .arg("-D")
-        .arg("-f")
-        .arg(root.join("sshd_config"))
-        .arg("-E")
-        .arg(root.join("sshd.log"))
-        .stdin(Stdio::null())
-        .spawn()
-        .expect("start sshd");
+    let child = spawn_sshd(&sshd, root);
     let server = Sshd {
         dir,
         child,
         port,
         user: current_user(),
         fingerprint,
+        binary: sshd,
     };
     assert!(
         wait_for_port(port, Duration::from_secs(10)).await,
@@ -341,24 +398,200 @@ async fn a_pinned_host_key_must_match() {
         return;
     };
     let config = sshd.key_config("client_ed25519", Some(&sshd.inbound()));
-
-    let pinned = ConnectorOptions {
-        sftp_host_key: Some(sshd.fingerprint.clone()),
-        ..ConnectorOptions::default()
-    };
     assert_success(
-        &test_sftp_with(&config, None, &pinned).await,
+        &test_sftp_with(&config, None, &ConnectorOptions::default()).await,
         &["readable"],
         &[],
     );
 
-    let other = "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
-    let mismatch = ConnectorOptions {
-        sftp_host_key: Some(other.into()),
-        ..ConnectorOptions::default()
+    // Pinned to another server's key (the stranger key stands for it).
+    let line = std::fs::read_to_string(sshd.path("stranger_ed25519.pub")).expect("key");
+    let other = fingerprint_of(&sshd.path("stranger_ed25519.pub"));
+    let mismatch = SftpSettings {
+        host_key: Some(SftpHostKey {
+            algorithm: "ssh-ed25519".into(),
+            public_key: line.split_whitespace().nth(1).expect("key").to_owned(),
+            fingerprint: other.clone(),
+        }),
+        ..config
     };
-    let result = test_sftp_with(&config, None, &mismatch).await;
-    assert_failure(&result, "ssh.host_key", &[&sshd.fingerprint, other], &[]);
+    let result = test_sftp_with(&mismatch, None, &ConnectorOptions::default()).await;
+    assert_failure(
+        &result,
+        "ssh.host_key_changed",
+        &[&sshd.fingerprint, &other],
+        &[],
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_host_key_is_refused_with_its_fingerprint_before_signing_in() {
+    let Some(sshd) = start_sshd().await else {
+        return;
+    };
+    let password = "Summer2026!";
+    let unpinned = SftpSettings {
+        auth: SftpAuth::Password,
+        host_key: None,
+        ..sshd.key_config("client_ed25519", Some(&sshd.inbound()))
+    };
+    let result = test_sftp_with(&unpinned, Some(password), &ConnectorOptions::default()).await;
+    let server = format!("[127.0.0.1]:{}", sshd.port);
+    assert_failure(
+        &result,
+        "ssh.host_key_unknown",
+        &[
+            &format!("The authenticity of host '{server}' can't be established"),
+            &format!("ED25519 key fingerprint is {}", sshd.fingerprint),
+        ],
+        &[password],
+    );
+    // The fingerprint travels as data, for the dialog to show and the accept command to take.
+    let check = result.host_key.expect("the key as data");
+    assert_eq!(check.host, "127.0.0.1");
+    assert_eq!(check.port, sshd.port);
+    assert_eq!(check.presented.key_type, "ED25519");
+    assert_eq!(check.presented.fingerprint, sshd.fingerprint);
+    assert_eq!(check.accepted, None);
+    // The refusal came during the key exchange: the server saw no sign-in attempt.
+    assert_eq!(sshd.auth_requests(), 0, "{}", sshd.log());
+
+    // The same for a key sign-in, and for the client itself (drop folders use it).
+    let key_unpinned = SftpSettings {
+        host_key: None,
+        ..sshd.key_config("client_ed25519", None)
+    };
+    let error =
+        pd_connectors::SftpClient::connect(&key_unpinned, None, &ConnectorOptions::default())
+            .await
+            .err()
+            .expect("refused");
+    assert_eq!(error.code().as_str(), "ssh.host_key_unknown", "{error}");
+    assert_eq!(sshd.auth_requests(), 0, "{}", sshd.log());
+
+    // What the scan finds is what a pin needs, and with it the same settings connect: the
+    // server's log now shows sign-in requests, so the count above could see them.
+    let scanned = scan_host_key(&key_unpinned, &ConnectorOptions::default())
+        .await
+        .expect("scan");
+    assert_eq!(scanned.pin, sshd.host_key());
+    assert_eq!(scanned.key_type, "ED25519");
+    assert_eq!(sshd.auth_requests(), 0, "{}", sshd.log());
+    let accepted = SftpSettings {
+        host_key: Some(scanned.pin),
+        ..key_unpinned
+    };
+    assert_success(
+        &test_sftp_with(&accepted, None, &ConnectorOptions::default()).await,
+        &[&sshd.fingerprint, "readable"],
+        &[],
+    );
+    assert!(sshd.auth_requests() > 0, "{}", sshd.log());
+}
+
+#[tokio::test]
+async fn a_regenerated_host_key_is_refused_with_both_fingerprints_and_nothing_is_sent() {
+    let Some(mut sshd) = start_sshd().await else {
+        return;
+    };
+    let config = sshd.key_config("client_encrypted", Some(&sshd.inbound()));
+    let first = sshd.fingerprint.clone();
+    assert_success(
+        &test_sftp_with(&config, Some(PASSPHRASE), &ConnectorOptions::default()).await,
+        &[&first, "readable"],
+        &[PASSPHRASE],
+    );
+
+    sshd.regenerate_host_key().await;
+    let second = sshd.fingerprint.clone();
+    assert_ne!(first, second);
+    let requests_before = sshd.auth_requests();
+    let result = test_sftp_with(&config, Some(PASSPHRASE), &ConnectorOptions::default()).await;
+    assert_failure(
+        &result,
+        "ssh.host_key_changed",
+        &[
+            &format!("[127.0.0.1]:{}", sshd.port),
+            "has changed",
+            &first,
+            &second,
+            "nothing (no password, no key) was sent",
+        ],
+        &[PASSPHRASE],
+    );
+    let check = result.host_key.expect("both keys as data");
+    assert_eq!(check.presented.fingerprint, second);
+    assert_eq!(check.presented.key_type, "ED25519");
+    let accepted = check.accepted.expect("the accepted key");
+    assert_eq!(accepted.fingerprint, first);
+    assert_eq!(accepted.key_type, "ED25519");
+    assert_eq!(
+        sshd.auth_requests(),
+        requests_before,
+        "no sign-in attempt reached the server: {}",
+        sshd.log()
+    );
+
+    // The client (what drop folders use) is refused the same way.
+    let error =
+        pd_connectors::SftpClient::connect(&config, Some(PASSPHRASE), &ConnectorOptions::default())
+            .await
+            .err()
+            .expect("refused");
+    assert_eq!(error.code().as_str(), "ssh.host_key_changed", "{error}");
+    assert_eq!(sshd.auth_requests(), requests_before);
+
+    // Accepting the new key (after checking it with the partner) connects again.
+    let renewed = SftpSettings {
+        host_key: Some(sshd.host_key()),
+        ..config
+    };
+    assert_success(
+        &test_sftp_with(&renewed, Some(PASSPHRASE), &ConnectorOptions::default()).await,
+        &[&second, "readable"],
+        &[PASSPHRASE],
+    );
+}
+
+#[tokio::test]
+async fn an_accepted_key_is_found_by_ssh_keygen_in_the_known_hosts_file() {
+    let Some(mut sshd) = start_sshd().await else {
+        return;
+    };
+    let file = sshd.path("app_known_hosts");
+    let config = sshd.key_config("client_ed25519", None);
+    let scanned = scan_host_key(&config, &ConnectorOptions::default())
+        .await
+        .expect("scan");
+    pd_connectors::known_hosts::remember(&file, "127.0.0.1", sshd.port, &scanned.pin)
+        .expect("remember");
+    let server = format!("[127.0.0.1]:{}", sshd.port);
+    let found = |fingerprint: &str| {
+        let output = Command::new(keygen())
+            .args(["-l", "-F", &server, "-f"])
+            .arg(&file)
+            .output()
+            .expect("ssh-keygen -F");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        output.status.success() && text.contains(fingerprint)
+    };
+    assert!(found(&sshd.fingerprint), "ssh-keygen -F finds the key");
+
+    // A key accepted again after a change replaces the old line.
+    let old = sshd.fingerprint.clone();
+    sshd.regenerate_host_key().await;
+    let scanned = scan_host_key(&config, &ConnectorOptions::default())
+        .await
+        .expect("scan");
+    pd_connectors::known_hosts::remember(&file, "127.0.0.1", sshd.port, &scanned.pin)
+        .expect("remember");
+    assert!(found(&sshd.fingerprint));
+    assert!(!found(&old));
+    let lines = std::fs::read_to_string(&file)
+        .expect("read")
+        .lines()
+        .count();
+    assert_eq!(lines, 1);
 }
 
 fn config_at(host: &str, port: u16, key: &Path) -> SftpSettings {
@@ -370,6 +603,7 @@ fn config_at(host: &str, port: u16, key: &Path) -> SftpSettings {
             path: key.to_string_lossy().into_owned(),
         },
         remote_dir: None,
+        host_key: None,
     }
 }
 
@@ -489,14 +723,10 @@ async fn empty_fields_are_refused_without_a_network_call() {
 // ---- The client's operations against the real sshd ----
 
 async fn connected(sshd: &Sshd) -> pd_connectors::SftpClient {
-    let options = ConnectorOptions {
-        sftp_host_key: Some(sshd.fingerprint.clone()),
-        ..ConnectorOptions::default()
-    };
     pd_connectors::SftpClient::connect(
         &sshd.key_config("client_ed25519", Some(&sshd.inbound())),
         None,
-        &options,
+        &ConnectorOptions::default(),
     )
     .await
     .expect("connect")

@@ -206,6 +206,49 @@ pub struct SftpSettings {
     /// Remote folder, if not the login folder.
     #[serde(default)]
     pub remote_dir: Option<String>,
+    /// The server's host key the analyst accepted (set only by accepting a key the server
+    /// presented; a form's value is ignored). `None`: not accepted yet, so nothing is sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_key: Option<SftpHostKey>,
+}
+
+/// An SSH host key pinned for one SFTP connector, as OpenSSH's `known_hosts` holds it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(deny_unknown_fields)]
+pub struct SftpHostKey {
+    /// The key's algorithm as SSH names it on the wire (`ssh-ed25519`, `rsa-sha2-512`'s key
+    /// `ssh-rsa`, `ecdsa-sha2-nistp256`).
+    pub algorithm: String,
+    /// The public key blob, base64 (the third field of a `known_hosts` line).
+    pub public_key: String,
+    /// Its SHA-256 fingerprint as `ssh-keygen -l` prints it (`SHA256:` + base64 without padding).
+    pub fingerprint: String,
+}
+
+/// A host key as shown to the analyst: type and fingerprint, as `ssh` prints them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HostKeyFingerprint {
+    /// The key type as `ssh` names it in its prompt (`ED25519`, `RSA`, `ECDSA`).
+    pub key_type: String,
+    /// `SHA256:` + base64 without padding.
+    pub fingerprint: String,
+}
+
+/// What the SFTP handshake found about the server's host key when it was not the accepted one
+/// (the data behind `ssh.host_key_unknown` and `ssh.host_key_changed`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct HostKeyCheck {
+    /// The host as configured.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The key the server presents now.
+    pub presented: HostKeyFingerprint,
+    /// The key accepted before, when the server now presents another one.
+    pub accepted: Option<HostKeyFingerprint>,
 }
 
 /// How to sign in to SFTP.
@@ -310,6 +353,11 @@ pub struct ConnectionTestResult {
     pub code: Option<crate::ErrorCode>,
     /// In words: "Signed in to ACME (GC00804444LX)" or what failed and what to check.
     pub message: String,
+    /// The SFTP server's host key when it is not yet accepted (`ssh.host_key_unknown`) or not
+    /// the accepted one (`ssh.host_key_changed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub host_key: Option<HostKeyCheck>,
 }
 
 /// Whether secrets can be stored at all.

@@ -81,6 +81,8 @@ macro_rules! with_commands {
             remove_connector(id: String) -> ();
             /// Tests a saved connector.
             test_connector(id: String) -> ConnectionTestResult;
+            /// Accepts the host key an SFTP server presents, after the analyst compared its fingerprint; refused when the server now presents another one.
+            accept_host_key(connector_id: String, fingerprint: String) -> ConnectorView;
             /// The app's background jobs (sync, and next transfers, watchers, connectors) and how each is doing.
             background_jobs() -> Vec<JobView>;
             /// What the window shows until dismissed (a damaged cache and what was saved from it, files from a newer PartnerDesk left untouched).

@@ -100,6 +100,7 @@ pub fn normalized_connector_settings(settings: &ConnectorSettings) -> ConnectorS
                 },
             },
             remote_dir: optional(&sftp.remote_dir),
+            host_key: sftp.host_key.clone(),
         }),
         ConnectorSettings::S3(s3) => ConnectorSettings::S3(S3Settings {
             endpoint: optional(&s3.endpoint),

@@ -161,6 +161,34 @@ fn check_sftp(at: &str, sftp: &SftpSettings, issues: &mut Issues) {
             issues.push(field, "must be an absolute path to the private key file");
         }
     }
+    if let Some(key) = &sftp.host_key {
+        let field = format!("{at}.host_key");
+        let base64 = |text: &str| {
+            !text.is_empty()
+                && text.len() <= 16 * 1024
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '='))
+        };
+        if key.algorithm.is_empty()
+            || key.algorithm.len() > 64
+            || !key.algorithm.chars().all(|c| c.is_ascii_graphic())
+        {
+            issues.push(
+                format!("{field}.algorithm"),
+                "not an SSH key type, like ssh-ed25519",
+            );
+        }
+        if !base64(&key.public_key) {
+            issues.push(format!("{field}.public_key"), "not a base64 public key");
+        }
+        if !key.fingerprint.strip_prefix("SHA256:").is_some_and(base64) {
+            issues.push(
+                format!("{field}.fingerprint"),
+                "not a SHA256:... fingerprint as ssh-keygen -l prints it",
+            );
+        }
+    }
     if let Some(dir) = &sftp.remote_dir {
         let field = format!("{at}.remote_dir");
         if dir.trim().is_empty() {

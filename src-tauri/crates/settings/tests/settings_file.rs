@@ -56,6 +56,7 @@ fn full_settings() -> Settings {
                         path: "/home/ana/.ssh/id_ed25519".into(),
                     },
                     remote_dir: Some("/inbox".into()),
+                    host_key: None,
                 }),
             },
             Connector {
@@ -428,6 +429,7 @@ fn connector_inputs() -> Vec<ConnectorInput> {
                 user: "acme".into(),
                 auth: SftpAuth::Password,
                 remote_dir: Some("/inbox".into()),
+                host_key: None,
             }),
             secret: Some(SENTINELS[2].into()),
         },
@@ -604,6 +606,7 @@ fn form_input_is_checked_like_the_file() {
         user: "acme".into(),
         auth: SftpAuth::PrivateKey { path: "".into() },
         remote_dir: None,
+        host_key: None,
     });
     assert_eq!(
         settings.upsert_connector(&sftp).unwrap_err().to_string(),
@@ -647,6 +650,7 @@ fn form_text_is_trimmed_before_it_is_stored() {
             path: " /home/ana/.ssh/id_ed25519 ".into(),
         },
         remote_dir: Some("   ".into()),
+        host_key: None,
     });
     let id = settings.upsert_connector(&input).unwrap();
     assert_eq!(
@@ -659,6 +663,7 @@ fn form_text_is_trimmed_before_it_is_stored() {
                 path: "/home/ana/.ssh/id_ed25519".into(),
             },
             remote_dir: None,
+            host_key: None,
         })
     );
 }
@@ -735,6 +740,7 @@ fn a_settings_file_from_the_previous_build_still_loads() {
                 path: "/home/ana/.ssh/id_ed25519".into()
             },
             remote_dir: Some("/inbox".into()),
+            host_key: None,
         })
     );
     assert_eq!(

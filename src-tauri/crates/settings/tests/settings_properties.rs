@@ -136,6 +136,7 @@ fn sample() -> Settings {
                 user: "acme".into(),
                 auth: SftpAuth::Password,
                 remote_dir: Some("/inbox".into()),
+                host_key: None,
             }),
         }],
     }

@@ -9,6 +9,7 @@ import { Spinner } from "../../components/bits";
 import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from "../../components/form";
 import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
 import { TestResult } from "./TestResult";
+import { HostKeyDialog } from "./HostKeyDialog";
 import { useConnectors, useRemoveConnector, useSaveConnector, useTestConnector } from "./hooks";
 import {
   CONNECTOR_KINDS,
@@ -149,7 +150,16 @@ function ConnectorRow({
   onRemove: () => void;
 }) {
   const [result, setResult] = useState<ConnectionTestResult | null>(null);
-  const test = useTestConnector(connector.id, { onMutate: () => setResult(null), onSuccess: setResult });
+  const [askingHostKey, setAskingHostKey] = useState(false);
+  const test = useTestConnector(connector.id, {
+    onMutate: () => setResult(null),
+    onSuccess: (answer) => {
+      setResult(answer);
+      // As `ssh` on first connect (or on a changed key): ask at once.
+      setAskingHostKey(answer.hostKey !== undefined);
+    },
+  });
+  const hostKey = connector.settings.kind === "sftp" ? connector.settings.host_key : undefined;
   return (
     <li className="settings-row settings-row-stack" data-testid="connector-row">
       <div className="settings-row-top">
@@ -162,6 +172,17 @@ function ConnectorRow({
             {!connector.secretSet && <span className="health health-warn">No secret stored</span>}
           </div>
           <span className="muted small mono truncate">{summaryOf(connector.settings)}</span>
+          {connector.settings.kind === "sftp" && (
+            <span className="muted small truncate" data-testid="connector-host-key">
+              {hostKey ? (
+                <>
+                  Host key <span className="mono">{hostKey.fingerprint}</span>
+                </>
+              ) : (
+                "Host key not accepted yet: Test to check it."
+              )}
+            </span>
+          )}
         </div>
         <div className="settings-row-actions">
           <button type="button" className="btn btn-small" onClick={() => test.mutate()} disabled={test.isPending} data-testid="connector-test">
@@ -177,7 +198,26 @@ function ConnectorRow({
         </div>
       </div>
       {result && <TestResult result={result} testId="connector-test-result" />}
+      {result?.hostKey && !askingHostKey && (
+        <div className="settings-row-actions">
+          <button type="button" className="btn btn-small" onClick={() => setAskingHostKey(true)} data-testid="connector-host-key-review">
+            Review host key…
+          </button>
+        </div>
+      )}
       {test.isError && <TestResult error={test.error.message} testId="connector-test-result" />}
+      {askingHostKey && result?.hostKey && (
+        <HostKeyDialog
+          connectorId={connector.id}
+          connectorName={connector.name}
+          check={result.hostKey}
+          onCancel={() => setAskingHostKey(false)}
+          onAccepted={() => {
+            setAskingHostKey(false);
+            test.mutate();
+          }}
+        />
+      )}
     </li>
   );
 }

@@ -105,3 +105,12 @@ export function useRemoveConnector(callbacks: MutationCallbacks<null, string> = 
 export function useTestConnector(id: string, callbacks: MutationCallbacks<ConnectionTestResult, void> = {}) {
   return useMutation({ ...callbacks, mutationFn: () => api.testConnector(id) });
 }
+
+/** Accepts the host key an SFTP server presents, once the analyst compared `fingerprint`. */
+export function useAcceptHostKey(connectorId: string, callbacks: MutationCallbacks<ConnectorView, string> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: (fingerprint: string) => api.acceptHostKey(connectorId, fingerprint),
+    topics: ["settings"],
+  });
+}

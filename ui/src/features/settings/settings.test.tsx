@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { renderApp } from "../../test/render";
 import { createMockBackend } from "../../mock/backend";
+import { mockFingerprint } from "../../mock/fixture";
 
 function setup(options: Parameters<typeof createMockBackend>[0] = {}) {
   const backend = createMockBackend(options);
@@ -266,5 +267,53 @@ describe("settings: connectors", () => {
     expect(secret).toHaveValue("");
     expect(secret).toHaveAttribute("placeholder", "•••••••• stored in the keychain");
     for (const s of storedSecrets(backend)) expect(document.body.innerHTML).not.toContain(s);
+  });
+});
+
+describe("settings: SFTP host keys", () => {
+  it("asks like ssh on first connect, accepts the key the analyst saw, then connects", async () => {
+    const { backend, callsOf } = setup();
+    const sftp = backend.settings.connectors[0];
+    if (sftp.settings.kind !== "sftp") throw new Error("the seed's first connector is SFTP");
+    sftp.settings.host_key = undefined;
+    const row = (await screen.findAllByTestId("connector-row"))[0];
+    expect(within(row).getByTestId("connector-host-key")).toHaveTextContent("Host key not accepted yet");
+    fireEvent.click(within(row).getByTestId("connector-test"));
+    const dialog = await screen.findByTestId("host-key-dialog");
+    const fingerprint = mockFingerprint("sftp.tidewater-freight.example", 22);
+    expect(dialog).toHaveTextContent("The authenticity of host sftp.tidewater-freight.example (Carrier POD drop folder) can't be established.");
+    expect(within(dialog).getByTestId("host-key-fingerprint")).toHaveTextContent(fingerprint);
+    expect(dialog).toHaveTextContent(`ED25519 key fingerprint is ${fingerprint}`);
+    expect(within(row).getByTestId("connector-test-result")).toHaveAttribute("data-ok", "false");
+
+    // Cancel keeps nothing; the result can be reviewed again.
+    fireEvent.click(within(dialog).getByTestId("host-key-cancel"));
+    expect(screen.queryByTestId("host-key-dialog")).not.toBeInTheDocument();
+    expect(callsOf("accept_host_key")).toHaveLength(0);
+    fireEvent.click(within(row).getByTestId("connector-host-key-review"));
+    fireEvent.click(within(await screen.findByTestId("host-key-dialog")).getByTestId("host-key-accept"));
+
+    await waitFor(() => expect(within(row).getByTestId("connector-test-result")).toHaveAttribute("data-ok", "true"));
+    expect(callsOf("accept_host_key")[0].args).toEqual({ connectorId: "conn-sftp", fingerprint });
+    expect(screen.queryByTestId("host-key-dialog")).not.toBeInTheDocument();
+    expect(await within(row).findByText(fingerprint)).toBeInTheDocument();
+  });
+
+  it("warns with both fingerprints when the key changed, and Escape cancels", async () => {
+    const { backend, callsOf } = setup();
+    const replaced = "SHA256:ReplacedKeyReplacedKeyReplacedKeyReplacedK";
+    backend.settings.serverKeys.set("sftp.tidewater-freight.example:22", replaced);
+    const row = (await screen.findAllByTestId("connector-row"))[0];
+    fireEvent.click(within(row).getByTestId("connector-test"));
+    const dialog = await screen.findByTestId("host-key-dialog");
+    expect(dialog).toHaveAttribute("role", "alertdialog");
+    expect(dialog).toHaveTextContent("The server's host key has changed");
+    expect(dialog).toHaveTextContent("Nothing was sent: no password, no key.");
+    expect(within(dialog).getByTestId("host-key-accepted")).toHaveTextContent(mockFingerprint("sftp.tidewater-freight.example", 22));
+    expect(within(dialog).getByTestId("host-key-fingerprint")).toHaveTextContent(replaced);
+    fireEvent.keyDown(dialog, { key: "Escape" });
+    expect(screen.queryByTestId("host-key-dialog")).not.toBeInTheDocument();
+    expect(callsOf("accept_host_key")).toHaveLength(0);
+    expect(within(row).getByTestId("connector-test-result")).toHaveTextContent("has changed");
   });
 });
