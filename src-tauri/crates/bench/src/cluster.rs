@@ -166,6 +166,7 @@ impl FaultProxy {
                 let target = *b.lock().unwrap_or_else(|p| p.into_inner());
                 let mean = m.load(Ordering::Relaxed);
                 let cuts = Arc::clone(&c);
+                let m2 = Arc::clone(&m);
                 tokio::spawn(async move {
                     let Some(target) = target else {
                         return;
@@ -180,7 +181,7 @@ impl FaultProxy {
                         let u: f64 = rng.gen_range(f64::EPSILON..1.0);
                         (-u.ln() * mean as f64) as u64
                     };
-                    if pipe(socket, server, budget).await {
+                    if pipe(socket, server, budget, &m2).await {
                         cuts.fetch_add(1, Ordering::Relaxed);
                     }
                 });
@@ -222,8 +223,14 @@ impl Drop for FaultProxy {
     }
 }
 
-/// Copies both ways until either side closes (false) or `budget` bytes have passed (true: cut).
-async fn pipe(mut client: TcpStream, mut server: TcpStream, mut budget: u64) -> bool {
+/// Copies both ways until either side closes (false) or `budget` bytes have passed (true: cut);
+/// once cuts are switched off (`mean` 0) nothing is cut any more.
+async fn pipe(
+    mut client: TcpStream,
+    mut server: TcpStream,
+    mut budget: u64,
+    mean: &AtomicU64,
+) -> bool {
     let (mut client_read, mut client_write) = client.split();
     let (mut server_read, mut server_write) = server.split();
     let mut up = vec![0u8; 16 * 1024];
@@ -242,12 +249,12 @@ async fn pipe(mut client: TcpStream, mut server: TcpStream, mut budget: u64) -> 
         } else {
             (&down[..n], &mut client_write)
         };
-        if n as u64 >= budget {
+        if n as u64 >= budget && mean.load(Ordering::Relaxed) > 0 {
             let part = usize::try_from(budget).unwrap_or(0);
             let _ = out.write_all(&buf[..part]).await;
             return true;
         }
-        budget -= n as u64;
+        budget = budget.saturating_sub(n as u64);
         if out.write_all(buf).await.is_err() {
             return false;
         }

@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod error;
 pub mod push_bench;
 pub mod queries;
+pub mod server_bench;
 pub mod stats;
 pub mod sync_bench;
 pub mod world;
