@@ -487,7 +487,8 @@ function LinkedTransactions({ detail }: { detail: CaseDetail }) {
         onClick={() => setPicking(!picking)}
         data-testid="show-partner-exceptions"
       >
-        {picking ? "Hide" : "Choose from"} <InertText text={detail.case.partnerName} />'s exceptions
+        {/* One text node: the button lays out its children apart (flex gap). */}
+        {`${picking ? "Hide" : "Choose from"} ${visibleText(detail.case.partnerName)}'s exceptions`}
       </button>
       {picking && <PartnerExceptions detail={detail} linked={all} onLink={(id) => link.mutate(id)} busy={busy} />}
     </div>

@@ -132,7 +132,8 @@ describe("case detail", () => {
     expect(thread).toHaveTextContent('<img src=x onerror="alert(2)">Please open the invoice');
     expect(thread).toHaveTextContent("Mallory⟨U+200B⟩");
     expect(thread.querySelector("img")).toBeNull();
-    expect(screen.getAllByText("Evil ⟨U+2067⟩Corp").length).toBeGreaterThanOrEqual(2);
+    expect(screen.getByText("Evil ⟨U+2067⟩Corp")).toBeInTheDocument();
+    expect(screen.getByTestId("show-partner-exceptions")).toHaveTextContent("Choose from Evil ⟨U+2067⟩Corp's exceptions");
     expect(document.body.textContent).not.toMatch(/[\u202A-\u202E\u2066-\u2069\u200B]/);
   });
 
