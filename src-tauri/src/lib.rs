@@ -38,9 +38,38 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     Ok(())
 }
 
+/// One app instance per data folder: a second launch on the same folder hands over to the first
+/// (whose window comes to the front) and exits. The D-Bus name (Linux) carries the data folder
+/// when `PARTNERDESK_DATA_DIR` chooses one, so instances on different folders run side by side.
+/// The cache's own lock file (`pd_store::CacheLock`) backs this up where no session bus runs.
+fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| {
+        if let Some(window) = app.get_webview_window("main") {
+            let _ = window.unminimize();
+            let _ = window.show();
+            let _ = window.set_focus();
+        }
+    });
+    let builder = match std::env::var_os(DATA_DIR_ENV) {
+        Some(dir) => {
+            // FNV-1a: stable across builds, so two launches agree on the name.
+            let hash = dir
+                .as_encoded_bytes()
+                .iter()
+                .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                    (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+                });
+            builder.dbus_id(format!("com.partnerdesk.app.d{hash:016x}"))
+        }
+        None => builder,
+    };
+    builder.build()
+}
+
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
     let app = tauri::Builder::default()
+        .plugin(single_instance())
         .setup(|app| {
             setup(app).map_err(|error| {
                 let info = error.to_info();

@@ -17,7 +17,7 @@ use pd_settings::{
     Account, Settings, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
     CONSUMER_KEY_SECRET, CONSUMER_SECRET_SECRET,
 };
-use pd_store::Store;
+use pd_store::{CacheLock, Store};
 use pd_sync::SyncPeers;
 use tokio::sync::Mutex;
 use uuid::Uuid;
@@ -62,6 +62,9 @@ pub struct ActiveWorkspace {
     /// Set when the workspace's cache comes from a newer PartnerDesk: the file is left alone,
     /// an empty stand-in (deleted with this) is shown, and no change may be made in it.
     held_back: Option<HeldBack>,
+    /// The cache's lock file, held while the workspace is open (a `partnerdesk-push` run keeps
+    /// off the cache meanwhile); released when it closes.
+    lock: std::sync::Mutex<Option<CacheLock>>,
 }
 
 /// A cache left untouched because a newer PartnerDesk wrote it, and the stand-in shown instead.
@@ -146,6 +149,10 @@ impl ActiveWorkspace {
                 tracing::warn!(%error, "demo server did not stop cleanly");
             }
         }
+        self.lock
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
     }
 
     /// The account's sign-in health as its sync shows it (`None`: nothing known yet).
@@ -561,7 +568,12 @@ pub async fn read_credentials(
 struct OpenedCache {
     store: Store,
     held_back: Option<HeldBack>,
+    /// The cache file's lock, taken before it was opened.
+    lock: CacheLock,
 }
+
+/// How long opening a workspace waits for a `partnerdesk-push` run on its cache to finish.
+pub const CACHE_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Opens a workspace's cache. A damaged file is set aside and what could be saved from it is
 /// queued again (a notice says what); a file from a newer PartnerDesk is left exactly as it is
@@ -570,6 +582,7 @@ fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
     if let Some(parent) = path.parent() {
         crate::create_private_dir(parent)?;
     }
+    let lock = CacheLock::acquire(path, "PartnerDesk", CACHE_LOCK_PATIENCE)?;
     match Store::open_or_rebuild(path) {
         Ok((store, outcome)) => {
             if let pd_store::OpenOutcome::Rebuilt {
@@ -589,6 +602,7 @@ fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
             Ok(OpenedCache {
                 store,
                 held_back: None,
+                lock,
             })
         }
         Err(pd_store::StoreError::NewerSchema { found, supported }) => {
@@ -614,6 +628,7 @@ fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
                     },
                     _stand_in: stand_in,
                 }),
+                lock,
             })
         }
         Err(other) => Err(other.into()),
@@ -657,6 +672,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         sandbox: Mutex::new(demo.sandbox),
         probe: None,
         held_back: cache.held_back,
+        lock: std::sync::Mutex::new(Some(cache.lock)),
     })
 }
 
@@ -695,6 +711,7 @@ fn start_account(
         sandbox: Mutex::new(None),
         probe: Some((services.supervisor.clone(), probe)),
         held_back: cache.held_back,
+        lock: std::sync::Mutex::new(Some(cache.lock)),
     })
 }
 
@@ -771,5 +788,6 @@ fn open_cache_only(
         sandbox: Mutex::new(None),
         probe: None,
         held_back: cache.held_back,
+        lock: std::sync::Mutex::new(Some(cache.lock)),
     })
 }

@@ -39,10 +39,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "kept_cases",
         include_str!("../migrations/0006_kept_cases.sql"),
     ),
+    (
+        7,
+        "outbox_lease",
+        include_str!("../migrations/0007_outbox_lease.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

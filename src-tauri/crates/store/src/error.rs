@@ -41,6 +41,23 @@ pub enum StoreError {
         /// Its id.
         id: String,
     },
+    /// The outbox entry is being sent (claimed by a push whose lease still runs): it cannot be
+    /// discarded or edited until the send has settled.
+    #[error(
+        "the change {op_id} is being sent right now; wait until it has gone through or failed"
+    )]
+    InFlight {
+        /// The entry.
+        op_id: String,
+    },
+    /// Another process holds the data folder's lock (the app, or a `partnerdesk-push` run).
+    #[error("{path} is in use by another PartnerDesk program ({holder})")]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// What the lock file says about its holder.
+        holder: String,
+    },
     /// The request cannot be applied (bad input, wrong state).
     #[error("{0}")]
     Invalid(String),
@@ -64,6 +81,8 @@ impl StoreError {
             StoreError::NewerSchema { .. } => ErrorCode::StoreNewerSchema,
             StoreError::Busy => ErrorCode::StoreBusy,
             StoreError::NotFound { .. } => ErrorCode::StoreNotFound,
+            StoreError::InFlight { .. } => ErrorCode::StoreInFlight,
+            StoreError::Locked { .. } => ErrorCode::StoreLocked,
             StoreError::Invalid(_) => ErrorCode::StoreInvalid,
             StoreError::Data(_) => ErrorCode::StoreData,
             StoreError::Io(_) => ErrorCode::StoreIo,

@@ -10,6 +10,7 @@ mod directory;
 mod error;
 mod facets;
 mod local;
+mod lock;
 mod outbox;
 mod owner_only;
 mod query;
@@ -27,8 +28,10 @@ use rusqlite::OptionalExtension;
 
 pub use db::SCHEMA_VERSION;
 pub use error::{Result, StoreError};
+pub use lock::CacheLock;
 pub use outbox::{
-    Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, MAX_COMMENT_CHARS,
+    Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, DEFAULT_LEASE,
+    MAX_COMMENT_CHARS,
 };
 pub use query::{search_filter, SearchFilter};
 
@@ -265,7 +268,42 @@ impl Store {
         self.db.read(|c| outbox::next(c, limit, now))
     }
 
-    /// The worker is sending this entry (counts an attempt).
+    /// Claims up to `limit` entries for the sender `claimer` (atomically: no other sender, in
+    /// this process or another on the same file, gets them): the oldest entry of each case when
+    /// it is pending and due at `now`, or in flight under a lease that ran out. Each is in flight
+    /// until `now + lease` and counts an attempt.
+    pub fn outbox_claim(
+        &self,
+        claimer: &str,
+        limit: u32,
+        now: Timestamp,
+        lease: std::time::Duration,
+    ) -> Result<Vec<OutboxEntry>> {
+        self.db
+            .write(|tx| outbox::claim(tx, claimer, limit, now, lease))
+    }
+
+    /// Extends the lease of an entry `claimer` is still sending until `until`; false when its
+    /// claim is gone (settled, or taken over after the lease ran out).
+    pub fn outbox_renew(&self, op_id: &str, claimer: &str, until: Timestamp) -> Result<bool> {
+        self.db.write(|tx| outbox::renew(tx, op_id, claimer, until))
+    }
+
+    /// The server accepted the entry but its answer could not be stored (`reason`): the entry
+    /// goes back to pending, due at `next_attempt_at` (the resend is answered from the server's
+    /// idempotency store), or, the `max`-th time, is failed with the reason. Returns its state.
+    pub fn outbox_answer_unapplied(
+        &self,
+        op_id: &str,
+        reason: &str,
+        next_attempt_at: Timestamp,
+        max: u32,
+    ) -> Result<OutboxState> {
+        self.db
+            .write(|tx| outbox::answer_unapplied(tx, op_id, reason, next_attempt_at, max))
+    }
+
+    /// The worker is sending this entry (counts an attempt; held for [`DEFAULT_LEASE`]).
     pub fn outbox_mark_in_flight(&self, op_id: &str) -> Result<()> {
         self.db
             .write(|tx| outbox::set_state(tx, op_id, OutboxState::InFlight, None, None))
@@ -324,20 +362,11 @@ impl Store {
     }
 
     /// Drops an entry and reverts its local effect (rebasing on the server's version). Discarding
-    /// a case creation removes the case and everything queued on it.
+    /// a case creation removes the case and everything queued on it. Refused with
+    /// [`StoreError::InFlight`] while a sender holds the entry (its lease runs).
     pub fn outbox_discard(&self, op_id: &str) -> Result<()> {
-        self.db.write(|tx| local::discard(tx, op_id))
-    }
-
-    /// Entries left `in_flight` by a crash go back to pending (call once at start-up).
-    pub fn outbox_requeue_in_flight(&self) -> Result<u32> {
-        self.db.write(|tx| {
-            let n = tx.execute(
-                "UPDATE outbox SET state = 'pending' WHERE state = 'in_flight'",
-                [],
-            )?;
-            Ok(u32::try_from(n).unwrap_or(u32::MAX))
-        })
+        let now = chrono::Utc::now();
+        self.db.write(|tx| local::discard(tx, op_id, now))
     }
 
     /// Pending (incl. in flight) and failed counts, and the oldest entry's time.

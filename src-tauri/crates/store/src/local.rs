@@ -249,13 +249,20 @@ pub(crate) fn mark_sent(
 ) -> Result<()> {
     let entry = remove(conn, op_id)?;
     let case_id = entry.case_id.as_str();
+    conn.prepare_cached("UPDATE comments SET op_id = NULL WHERE op_id = ?1 AND case_id = ?2")?
+        .execute(params![op_id, case_id])?;
+    if is_stale(conn, case_id, answer)? {
+        // An idempotent replay of an older result: the cache already holds a newer server case
+        // (a pull stored it), which includes this change. Nothing of the old answer is applied:
+        // no field goes back, no comment absent from it goes.
+        rebase(conn, case_id)?;
+        return refresh_fts(conn, case_id);
+    }
     // The accepted change becomes part of the server base.
     if let (Some(mut base), Ok(op)) = (read_base(conn, case_id)?, &entry.op) {
         apply_op(&mut base, op, entry.created_at);
         write_base(conn, &base)?;
     }
-    conn.prepare_cached("UPDATE comments SET op_id = NULL WHERE op_id = ?1 AND case_id = ?2")?
-        .execute(params![op_id, case_id])?;
     match answer {
         ServerAnswer::Bundle(bundle) => {
             record_lost_fields(conn, &entry, &bundle.case, now)?;
@@ -273,6 +280,24 @@ pub(crate) fn mark_sent(
         ServerAnswer::Nothing => rebase(conn, case_id)?,
     }
     refresh_fts(conn, case_id)
+}
+
+/// Whether the answer's case is older than the server case the cache already knows (the base
+/// under pending changes, or the cached row).
+fn is_stale(conn: &Connection, case_id: &str, answer: &ServerAnswer) -> Result<bool> {
+    let answered = match answer {
+        ServerAnswer::Bundle(bundle) => bundle.case.version,
+        ServerAnswer::Case(case) => case.version,
+        ServerAnswer::Comment(_) | ServerAnswer::Nothing => return Ok(false),
+    };
+    let known = match read_base(conn, case_id)? {
+        Some(base) => Some(base.version),
+        None => conn
+            .prepare_cached("SELECT version FROM cases WHERE id = ?1 AND local_only = 0")?
+            .query_row([case_id], |r| r.get::<_, i64>(0))
+            .optional()?,
+    };
+    Ok(known.is_some_and(|known| answered < known))
 }
 
 /// The server's answer is the new base even if its version number did not move.
@@ -399,7 +424,8 @@ pub(crate) fn mark_conflict(
     force_server_case(conn, server)
 }
 
-pub(crate) fn discard(conn: &Connection, op_id: &str) -> Result<()> {
+pub(crate) fn discard(conn: &Connection, op_id: &str, now: Timestamp) -> Result<()> {
+    crate::outbox::check_not_in_flight(conn, op_id, now)?;
     let entry = remove(conn, op_id)?;
     let case_id = entry.case_id.as_str();
     if let Ok(OutboxOp::CreateCase(_)) = entry.op {

@@ -4,7 +4,7 @@
 //! nothing of cases, so `cases.rs` (rebase) can read the queue without an import cycle.
 
 use pd_domain::{Case, CaseBundle, Comment, OutboxOp, Timestamp, UnreadableOp};
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use crate::codec::{parse_ts, parse_ts_opt, ts, ts_opt};
@@ -238,6 +238,104 @@ pub(crate) fn next(conn: &Connection, limit: u32, now: Timestamp) -> Result<Vec<
     Ok(out)
 }
 
+/// How long a claim lasts unless the push says otherwise. A live sender renews it while a send
+/// runs (a third of the lease apart), so a slow send keeps its entry; a sender that died gives
+/// its entries back within this time.
+pub const DEFAULT_LEASE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Claims up to `limit` entries for `claimer` in one statement (one IMMEDIATE transaction, so two
+/// senders on one file, in one process or two, never claim the same entry): the oldest entry of
+/// each case when it is pending and due, or in flight under a lease that ran out (its sender
+/// died). Each claimed entry is in flight until `now + lease` and counts an attempt.
+pub(crate) fn claim(
+    conn: &Connection,
+    claimer: &str,
+    limit: u32,
+    now: Timestamp,
+    lease: std::time::Duration,
+) -> Result<Vec<OutboxEntry>> {
+    let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+    let sql = format!(
+        "UPDATE outbox SET state = 'in_flight', claimed_by = ?1, lease_until = ?2, \
+            attempts = attempts + 1 \
+         WHERE seq IN (SELECT seq FROM outbox WHERE seq IN \
+                (SELECT min(seq) FROM outbox GROUP BY case_id) \
+            AND ((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)) \
+              OR (state = 'in_flight' AND (lease_until IS NULL OR lease_until <= ?3))) \
+            ORDER BY seq LIMIT ?4) \
+         RETURNING {ENTRY_COLUMNS}"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query(params![claimer, ts(until), ts(now), limit])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(entry_from_row(row)?);
+    }
+    out.sort_by_key(|e| e.seq);
+    Ok(out)
+}
+
+/// Extends `claimer`'s lease on an entry it is still sending; false when the claim is gone
+/// (settled, or taken over after the lease ran out).
+pub(crate) fn renew(
+    conn: &Connection,
+    op_id: &str,
+    claimer: &str,
+    until: Timestamp,
+) -> Result<bool> {
+    let n = conn
+        .prepare_cached(
+            "UPDATE outbox SET lease_until = ?3 \
+             WHERE op_id = ?1 AND state = 'in_flight' AND claimed_by = ?2",
+        )?
+        .execute(params![op_id, claimer, ts(until)])?;
+    Ok(n > 0)
+}
+
+/// The server accepted the entry but its answer could not be stored: back to pending, due at
+/// `next_at`, or failed with the reason once this has happened `max` times.
+pub(crate) fn answer_unapplied(
+    conn: &Connection,
+    op_id: &str,
+    reason: &str,
+    next_at: Timestamp,
+    max: u32,
+) -> Result<OutboxState> {
+    let failures: i64 = conn
+        .prepare_cached(
+            "UPDATE outbox SET unapplied = unapplied + 1 WHERE op_id = ?1 RETURNING unapplied",
+        )?
+        .query_row([op_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::not_found("outbox entry", op_id))?;
+    let state = if failures >= i64::from(max) {
+        OutboxState::Failed
+    } else {
+        OutboxState::Pending
+    };
+    let next = (state == OutboxState::Pending).then_some(next_at);
+    set_state(conn, op_id, state, Some(reason), next)?;
+    Ok(state)
+}
+
+/// Refuses to touch an entry a live sender holds (discard while it is being sent).
+pub(crate) fn check_not_in_flight(conn: &Connection, op_id: &str, now: Timestamp) -> Result<()> {
+    let held: Option<bool> = conn
+        .prepare_cached(
+            "SELECT state = 'in_flight' AND lease_until IS NOT NULL AND lease_until > ?2 \
+             FROM outbox WHERE op_id = ?1",
+        )?
+        .query_row(params![op_id, ts(now)], |r| r.get(0))
+        .optional()?;
+    match held {
+        None => Err(StoreError::not_found("outbox entry", op_id)),
+        Some(true) => Err(StoreError::InFlight {
+            op_id: op_id.to_string(),
+        }),
+        Some(false) => Ok(()),
+    }
+}
+
 pub(crate) fn set_state(
     conn: &Connection,
     op_id: &str,
@@ -245,18 +343,25 @@ pub(crate) fn set_state(
     error: Option<&str>,
     next_at: Option<Timestamp>,
 ) -> Result<()> {
-    let bump = i64::from(state == OutboxState::InFlight);
+    let in_flight = state == OutboxState::InFlight;
+    // Marked in flight by hand (not claimed): held for the default lease.
+    let lease = in_flight.then(|| {
+        ts(chrono::Utc::now() + chrono::Duration::from_std(DEFAULT_LEASE).unwrap_or_default())
+    });
     let n = conn
         .prepare_cached(
             "UPDATE outbox SET state = ?2, attempts = attempts + ?3, \
-                last_error = coalesce(?4, last_error), next_attempt_at = ?5 WHERE op_id = ?1",
+                last_error = coalesce(?4, last_error), next_attempt_at = ?5, \
+                lease_until = ?6, claimed_by = CASE WHEN ?3 THEN claimed_by END \
+             WHERE op_id = ?1",
         )?
         .execute(params![
             op_id,
             state_str(state),
-            bump,
+            i64::from(in_flight),
             error,
-            ts_opt(next_at)
+            ts_opt(next_at),
+            lease
         ])?;
     if n == 0 {
         return Err(StoreError::not_found("outbox entry", op_id));

@@ -10,5 +10,5 @@ mod service;
 
 pub use error::{Error, Result};
 pub use pull::{pull, pull_from, PullOptions, PullReport, MAX_CASE_PAGES};
-pub use push::{push, PushOptions, PushReport};
+pub use push::{push, PushOptions, PushReport, MAX_PRECONDITION_RETRIES, MAX_UNAPPLIED_ATTEMPTS};
 pub use service::{SyncHandle, SyncLoop, SyncOptions, SyncPeers, SyncService, Topics};

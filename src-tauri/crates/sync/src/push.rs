@@ -1,12 +1,16 @@
-//! Sends the outbox: each entry once, in order within its case, cases side by side. The
-//! operation id goes out as the `Idempotency-Key`, so an entry whose answer was lost (server
-//! killed, connection dropped, app killed) can be sent again without being applied twice.
+//! Sends the outbox: each entry once, in order within its case, cases side by side. Entries are
+//! claimed atomically under a lease (renewed while a send runs), so two senders on one cache
+//! file never send the same entry; a sender that died gives its entries back when its lease runs
+//! out. The operation id goes out as the `Idempotency-Key`, so an entry whose answer was lost
+//! (server killed, connection dropped, app killed) can be sent again without being applied twice.
+//! Every failure after a send puts the entry back in the queue with a backoff.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pd_domain::{Case, CasePatch, OutboxOp, Topic};
-use pd_store::{OutboxEntry, ServerAnswer, Store};
+use pd_domain::{Case, CasePatch, OutboxOp, OutboxState, Topic};
+use pd_store::{OutboxEntry, ServerAnswer, Store, DEFAULT_LEASE};
 use pd_tradinggrid::{Error as RemoteError, TradingGridClient};
 use rand::Rng;
 use tokio::task::JoinSet;
@@ -20,6 +24,9 @@ pub struct PushOptions {
     pub concurrency: usize,
     /// Longest wait before a transient failure is tried again.
     pub max_backoff: Duration,
+    /// How long a claimed entry stays this sender's without a renewal (renewed every third of
+    /// it while the send runs). A sender that dies gives its entries back after this.
+    pub lease: Duration,
 }
 
 impl Default for PushOptions {
@@ -27,6 +34,7 @@ impl Default for PushOptions {
         Self {
             concurrency: 4,
             max_backoff: Duration::from_secs(60),
+            lease: DEFAULT_LEASE,
         }
     }
 }
@@ -59,7 +67,29 @@ enum Outcome {
     Sent,
     Failed,
     Rescheduled(RemoteError),
+    /// Back in the queue after a local failure (the answer could not be stored).
+    Requeued,
     Conflict,
+    /// Another sender settled the entry first (it took the claim over after this one's lease
+    /// ran out): nothing to do here.
+    Settled,
+}
+
+/// Times the server may accept an entry whose answer the cache cannot store before the entry
+/// is failed with the reason (instead of being sent at every start).
+pub const MAX_UNAPPLIED_ATTEMPTS: u32 = 5;
+
+/// Times a patch is re-read and re-sent when the case changed between the read and the write
+/// (412) before it is reported as a conflict.
+pub const MAX_PRECONDITION_RETRIES: u32 = 3;
+
+/// A name for one push run, stored with the entries it claims.
+fn claimer_name() -> String {
+    format!(
+        "push:{}:{:016x}",
+        std::process::id(),
+        rand::thread_rng().gen::<u64>()
+    )
 }
 
 /// Sends every due outbox entry. Stops early with the error when the server is unreachable or
@@ -69,25 +99,76 @@ pub async fn push(
     client: &TradingGridClient,
     options: &PushOptions,
 ) -> Result<PushReport> {
+    push_with(
+        store,
+        client,
+        options,
+        |store, client, options, entry| async move {
+            send_entry(&store, &client, &options, entry).await
+        },
+    )
+    .await
+}
+
+/// [`push`] with the send of one entry given (tests make one panic).
+async fn push_with<F, Fut>(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PushOptions,
+    send: F,
+) -> Result<PushReport>
+where
+    F: Fn(Store, TradingGridClient, PushOptions, OutboxEntry) -> Fut,
+    Fut: std::future::Future<Output = Result<Outcome>> + Send + 'static,
+{
     let mut report = PushReport::default();
     let limit = u32::try_from(options.concurrency.max(1)).unwrap_or(4);
+    let claimer: Arc<str> = Arc::from(claimer_name());
+    let lease = options.lease.max(Duration::from_millis(300));
     loop {
         let now = chrono::Utc::now();
-        let batch = blocking(store, move |s| s.outbox_next(limit, now)).await?;
+        let who = claimer.clone();
+        let batch = blocking(store, move |s| s.outbox_claim(&who, limit, now, lease)).await?;
         if batch.is_empty() {
             return Ok(report);
         }
         let mut tasks = JoinSet::new();
+        let mut claimed = HashMap::new();
         for entry in batch {
-            let (store, client, options) = (store.clone(), client.clone(), options.clone());
-            tasks.spawn(async move { send_entry(&store, &client, &options, entry).await });
+            let (op_id, attempts) = (Arc::<str>::from(entry.op_id.as_str()), entry.attempts);
+            let (who, id) = (claimer.clone(), op_id.clone());
+            let sending = send(store.clone(), client.clone(), options.clone(), entry);
+            let (store, options) = (store.clone(), options.clone());
+            let task = tasks.spawn(async move {
+                with_renewed_lease(&store, &options, &who, &id, sending).await
+            });
+            claimed.insert(task.id(), (op_id, attempts));
         }
         let mut stop: Option<Error> = None;
-        while let Some(joined) = tasks.join_next().await {
-            match joined? {
+        while let Some(joined) = tasks.join_next_with_id().await {
+            let outcome = match joined {
+                Ok((id, outcome)) => {
+                    claimed.remove(&id);
+                    outcome
+                }
+                Err(join_error) => {
+                    // A sibling's panic: its entry goes back to the queue with a backoff; the
+                    // other sends run to their end.
+                    let reason = format!("sending stopped unexpectedly: {join_error}");
+                    if let Some((op_id, attempts)) = claimed.remove(&join_error.id()) {
+                        let wait = backoff(options, attempts, None);
+                        requeue(store, &op_id, reason.clone(), wait).await;
+                    }
+                    tracing::error!(%reason, "an outbox send panicked");
+                    Err(Error::from(join_error))
+                }
+            };
+            match outcome {
                 Ok(Outcome::Sent) => report.sent += 1,
                 Ok(Outcome::Failed) => report.failed += 1,
                 Ok(Outcome::Conflict) => report.conflicts += 1,
+                Ok(Outcome::Requeued) => report.rescheduled += 1,
+                Ok(Outcome::Settled) => {}
                 Ok(Outcome::Rescheduled(e)) => {
                     report.rescheduled += 1;
                     let blocking_all = matches!(
@@ -122,6 +203,43 @@ async fn blocking<T: Send + 'static>(
     Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
 }
 
+/// Runs one send while renewing its lease every third of the lease.
+async fn with_renewed_lease(
+    store: &Store,
+    options: &PushOptions,
+    claimer: &Arc<str>,
+    op_id: &str,
+    sending: impl std::future::Future<Output = Result<Outcome>>,
+) -> Result<Outcome> {
+    let lease = options.lease.max(Duration::from_millis(300));
+    let renewing = async {
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let until = chrono::Utc::now() + chrono::Duration::from_std(lease).unwrap_or_default();
+            let (who, id) = (claimer.clone(), op_id.to_string());
+            match blocking(store, move |s| s.outbox_renew(&id, &who, until)).await {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(op_id, "the claim on an outbox entry was lost"),
+                Err(e) => tracing::warn!(op_id, error = %e, "could not renew an outbox lease"),
+            }
+        }
+    };
+    tokio::select! {
+        outcome = sending => outcome,
+        never = renewing => never,
+    }
+}
+
+/// Puts an entry back in the queue after a local failure; when even that write fails, its lease
+/// brings it back.
+async fn requeue(store: &Store, op_id: &Arc<str>, reason: String, wait: Duration) {
+    let next = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+    let id = op_id.clone();
+    if let Err(e) = blocking(store, move |s| s.outbox_reschedule(&id, &reason, next)).await {
+        tracing::error!(op_id = %op_id, error = %e, "could not re-queue an outbox entry; its lease will");
+    }
+}
+
 async fn send_entry(
     store: &Store,
     client: &TradingGridClient,
@@ -133,43 +251,99 @@ async fn send_entry(
         // Never sent: failed with the reason, its case's queue held, other cases go on.
         return failed(store, &op_id, unreadable.reason()).await;
     }
-    {
-        let op_id = op_id.clone();
-        blocking(store, move |s| s.outbox_mark_in_flight(&op_id)).await?;
-    }
     let answer = match request(client, &entry).await {
         Ok(Request::Answer(answer)) => answer,
-        Ok(Request::Conflict(server)) => return conflict(store, &op_id, server).await,
+        Ok(Request::Conflict(server)) => {
+            return settle_conflict(store, options, &entry, server).await
+        }
         Ok(Request::Unreadable(reason)) => return failed(store, &op_id, reason).await,
         Err(e) if worth_retrying(&e, entry.attempts) => {
-            let wait = backoff(options, entry.attempts, &e);
-            let next = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-            let reason = e.to_string();
-            let id = op_id.clone();
-            blocking(store, move |s| s.outbox_reschedule(&id, &reason, next)).await?;
-            tracing::info!(op_id = %op_id, code = %e.code(), "outbox entry will be retried");
-            return Ok(Outcome::Rescheduled(e));
+            return reschedule(store, options, &entry, e).await
         }
-        Err(RemoteError::Conflict { .. }) => {
-            let server = client.case(&entry.case_id).await?.case;
-            return conflict(store, &op_id, server).await;
-        }
+        Err(RemoteError::Conflict { .. }) => match client.case(&entry.case_id).await {
+            Ok(bundle) => return settle_conflict(store, options, &entry, bundle.case).await,
+            // The refusal is known, the server's case is not: try again later.
+            Err(e) => return reschedule(store, options, &entry, e).await,
+        },
         Err(e) => return failed(store, &op_id, refusal(&e)).await,
     };
     let now = chrono::Utc::now();
-    blocking(store, move |s| s.outbox_mark_sent(&op_id, &answer, now)).await?;
-    Ok(Outcome::Sent)
+    let id = op_id.clone();
+    match blocking(store, move |s| s.outbox_mark_sent(&id, &answer, now)).await {
+        Ok(()) => Ok(Outcome::Sent),
+        Err(e) => unapplied(store, options, &entry, e).await,
+    }
 }
 
-async fn conflict(store: &Store, op_id: &Arc<str>, server: Case) -> Result<Outcome> {
-    let (id, now) = (op_id.clone(), chrono::Utc::now());
-    blocking(store, move |s| s.outbox_mark_conflict(&id, &server, now)).await?;
-    Ok(Outcome::Conflict)
+/// A transient failure: back to pending with a backoff.
+async fn reschedule(
+    store: &Store,
+    options: &PushOptions,
+    entry: &OutboxEntry,
+    e: RemoteError,
+) -> Result<Outcome> {
+    let wait = backoff(options, entry.attempts, Some(&e));
+    let next = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+    let reason = e.to_string();
+    let id = entry.op_id.clone();
+    match blocking(store, move |s| s.outbox_reschedule(&id, &reason, next)).await {
+        Ok(()) => {}
+        Err(Error::Store(pd_store::StoreError::NotFound { .. })) => return Ok(Outcome::Settled),
+        Err(store_error) => return Err(store_error),
+    }
+    tracing::info!(op_id = %entry.op_id, code = %e.code(), "outbox entry will be retried");
+    Ok(Outcome::Rescheduled(e))
+}
+
+/// The server answered but the cache could not take the answer in: back to pending with a
+/// backoff (the resend is answered from the server's idempotency store), failed with the reason
+/// after [`MAX_UNAPPLIED_ATTEMPTS`].
+async fn unapplied(
+    store: &Store,
+    options: &PushOptions,
+    entry: &OutboxEntry,
+    e: Error,
+) -> Result<Outcome> {
+    if let Error::Store(pd_store::StoreError::NotFound { .. }) = e {
+        return Ok(Outcome::Settled);
+    }
+    let reason =
+        format!("The server accepted this change, but the cache could not store its answer: {e}");
+    let wait = backoff(options, entry.attempts, None);
+    let next = chrono::Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+    let id = entry.op_id.clone();
+    tracing::warn!(op_id = %entry.op_id, error = %e, "an accepted change could not be stored");
+    let state = blocking(store, move |s| {
+        s.outbox_answer_unapplied(&id, &reason, next, MAX_UNAPPLIED_ATTEMPTS)
+    })
+    .await?;
+    Ok(if state == OutboxState::Failed {
+        Outcome::Failed
+    } else {
+        Outcome::Requeued
+    })
+}
+
+async fn settle_conflict(
+    store: &Store,
+    options: &PushOptions,
+    entry: &OutboxEntry,
+    server: Case,
+) -> Result<Outcome> {
+    let (id, now) = (entry.op_id.clone(), chrono::Utc::now());
+    match blocking(store, move |s| s.outbox_mark_conflict(&id, &server, now)).await {
+        Ok(()) => Ok(Outcome::Conflict),
+        Err(e) => unapplied(store, options, entry, e).await,
+    }
 }
 
 async fn failed(store: &Store, op_id: &Arc<str>, reason: String) -> Result<Outcome> {
     let id = op_id.clone();
-    blocking(store, move |s| s.outbox_mark_failed(&id, &reason)).await?;
+    match blocking(store, move |s| s.outbox_mark_failed(&id, &reason)).await {
+        Ok(()) => {}
+        Err(Error::Store(pd_store::StoreError::NotFound { .. })) => return Ok(Outcome::Settled),
+        Err(e) => return Err(e),
+    }
     tracing::warn!(op_id = %op_id, "outbox entry refused by the server");
     Ok(Outcome::Failed)
 }
@@ -200,11 +374,11 @@ fn refusal(e: &RemoteError) -> String {
     }
 }
 
-fn backoff(options: &PushOptions, attempts: u32, e: &RemoteError) -> Duration {
-    if let RemoteError::RateLimited {
+fn backoff(options: &PushOptions, attempts: u32, e: Option<&RemoteError>) -> Duration {
+    if let Some(RemoteError::RateLimited {
         retry_after: Some(after),
         ..
-    } = e
+    }) = e
     {
         return (*after).min(options.max_backoff);
     }
@@ -235,13 +409,37 @@ async fn request(client: &TradingGridClient, entry: &OutboxEntry) -> Result<Requ
                 .base
                 .clone()
                 .and_then(|b| serde_json::from_value(b).ok());
-            if let Some(base) = base {
+            let Some(base) = base else {
+                return Ok(Request::Answer(ServerAnswer::Case(
+                    client.patch_case(op, case_id, patch).await?,
+                )));
+            };
+            // Read, compare, then write only if the case is still at the version read: a change
+            // made on the server in between is a 412, and the read starts again.
+            let mut tries = 0;
+            loop {
                 let server = client.case(case_id).await?.case;
                 if overtaken(patch, &base, &server) {
                     return Ok(Request::Conflict(server));
                 }
+                match client
+                    .patch_case_if_match(op, case_id, patch, Some(server.version))
+                    .await
+                {
+                    Ok(case) => break ServerAnswer::Case(case),
+                    Err(RemoteError::PreconditionFailed { .. })
+                        if tries < MAX_PRECONDITION_RETRIES =>
+                    {
+                        tries += 1;
+                    }
+                    Err(RemoteError::PreconditionFailed { .. }) => {
+                        // The case keeps changing under this patch: the server's case wins and
+                        // the analyst's values are kept as conflicts.
+                        return Ok(Request::Conflict(client.case(case_id).await?.case));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-            ServerAnswer::Case(client.patch_case(op, case_id, patch).await?)
         }
         Ok(OutboxOp::LinkTransaction(link)) => ServerAnswer::Case(
             client
@@ -284,7 +482,95 @@ fn overtaken(patch: &CasePatch, base: &CasePatch, server: &Case) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pd_domain::{CaseKind, CaseReferences, CaseStatus, Priority};
+    use pd_domain::{CaseKind, CaseReferences, CaseStatus, Priority, Visibility};
+
+    #[tokio::test]
+    async fn a_send_that_panics_goes_back_to_the_queue_and_its_siblings_finish() {
+        let sandbox = partnerdesk_sandbox::Sandbox::start(partnerdesk_sandbox::SandboxConfig {
+            cases: 10,
+            ..Default::default()
+        })
+        .await
+        .expect("sandbox");
+        let defaults = partnerdesk_sandbox::SandboxConfig::default();
+        let client = TradingGridClient::new(pd_tradinggrid::ClientConfig::new(
+            url::Url::parse(&sandbox.base_url()).expect("url"),
+            sandbox.company_id(),
+            defaults.consumer_key,
+            defaults.consumer_secret,
+        ))
+        .expect("client");
+        let dir = tempfile::tempdir().expect("dir");
+        let store = Store::open(dir.path().join("cache.db")).expect("store");
+        crate::pull(
+            &store,
+            &client,
+            &crate::PullOptions::default(),
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("pull");
+        let cases: Vec<String> = store
+            .list_cases(&pd_domain::CaseQuery::default(), chrono::Utc::now())
+            .expect("cases")
+            .rows
+            .into_iter()
+            .take(3)
+            .map(|r| r.id)
+            .collect();
+        for (i, case_id) in cases.iter().enumerate() {
+            let body = if i == 1 { "boom" } else { "fine" };
+            store
+                .add_local_comment(
+                    case_id,
+                    "Ann",
+                    body,
+                    Visibility::Internal,
+                    chrono::Utc::now(),
+                )
+                .expect("comment");
+        }
+        let options = PushOptions {
+            max_backoff: Duration::from_millis(50),
+            ..PushOptions::default()
+        };
+        let started = chrono::Utc::now();
+        let outcome = push_with(
+            &store,
+            &client,
+            &options,
+            |store, client, options, entry| async move {
+                if let Ok(OutboxOp::AddComment(comment)) = &entry.op {
+                    assert!(comment.body != "boom", "a bug in one send");
+                }
+                send_entry(&store, &client, &options, entry).await
+            },
+        )
+        .await;
+        assert!(outcome.is_err(), "the panic is reported");
+        let left = store.outbox_entries().expect("entries");
+        assert_eq!(left.len(), 1, "the two other sends finished: {left:?}");
+        let entry = &left[0];
+        assert_eq!(entry.case_id, cases[1]);
+        assert_eq!(
+            entry.state,
+            pd_domain::OutboxState::Pending,
+            "not stuck in flight"
+        );
+        assert!(
+            entry.next_attempt_at.is_some_and(|t| t > started),
+            "with a backoff"
+        );
+        assert!(
+            entry
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("stopped unexpectedly")),
+            "{:?}",
+            entry.last_error
+        );
+        sandbox.shutdown().await.expect("stop");
+    }
 
     fn server_case(status: CaseStatus) -> Case {
         let at = chrono::Utc::now();

@@ -222,12 +222,9 @@ async fn status(inner: &Inner) -> SyncStatus {
 }
 
 async fn run(inner: Arc<Inner>, mut stopped: watch::Receiver<bool>) {
-    let store = inner.store.clone();
-    match tokio::task::spawn_blocking(move || store.outbox_requeue_in_flight()).await {
-        Ok(Ok(n)) if n > 0 => tracing::info!(entries = n, "re-queued changes left in flight"),
-        Ok(Err(e)) => tracing::error!(error = %e, "could not re-queue in-flight changes"),
-        _ => {}
-    }
+    // Entries a sender left in flight (the app killed, a reopened account's old push) are not
+    // reset here: they come back when their lease runs out, so a push still running on this
+    // cache file never has its entries sent a second time.
     loop {
         let healthy = cycle(&inner, true).await;
         let waiting = status(&inner).await.pending_changes > 0;

@@ -24,6 +24,9 @@ fn worker(world: &World) -> Command {
         &world.config.company_id,
         "--consumer-key",
         &world.config.consumer_key,
+        // A killed run's entries come back to the next run after a second.
+        "--lease-secs",
+        "1",
     ])
     .env("PARTNERDESK_CONSUMER_SECRET", &world.config.consumer_secret)
     .stdout(Stdio::null())

@@ -18,6 +18,7 @@ fn quick_push() -> PushOptions {
     PushOptions {
         concurrency: 4,
         max_backoff: Duration::from_millis(150),
+        ..PushOptions::default()
     }
 }
 

@@ -68,6 +68,8 @@ pub(crate) struct Call<'a> {
     pub(crate) url: Url,
     pub(crate) body: CallBody<'a>,
     pub(crate) idempotency_key: Option<&'a str>,
+    /// `If-Match: "<version>"`: the case version a conditional write expects.
+    pub(crate) if_match: Option<i64>,
     /// Total timeout; `None` for streamed transfers (the idle read timeout still applies).
     pub(crate) total_timeout: Option<Duration>,
 }
@@ -79,6 +81,7 @@ impl<'a> Call<'a> {
             url,
             body: CallBody::None,
             idempotency_key: None,
+            if_match: None,
             total_timeout: Some(timeout),
         }
     }
@@ -268,6 +271,9 @@ impl TradingGridClient {
         if let Some(key) = call.idempotency_key {
             request = request.header("Idempotency-Key", key);
         }
+        if let Some(version) = call.if_match {
+            request = request.header(reqwest::header::IF_MATCH, format!("\"{version}\""));
+        }
         let json = match &call.body {
             CallBody::Json(bytes) => Some(bytes.clone()),
             _ => None,
@@ -446,6 +452,7 @@ pub(crate) async fn error_from_response(response: Response) -> Error {
         403 => Error::Forbidden { message },
         404 => Error::NotFound { message },
         409 => Error::Conflict { message },
+        412 => Error::PreconditionFailed { message },
         429 => Error::RateLimited { retry_after },
         408 => Error::Timeout { detail: message },
         code => Error::Server {

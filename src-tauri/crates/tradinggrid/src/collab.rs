@@ -31,6 +31,7 @@ impl TradingGridClient {
         url: url::Url,
         op_id: &str,
         body: Option<&B>,
+        if_match: Option<i64>,
         what: &str,
     ) -> Result<T> {
         let body = match body {
@@ -46,6 +47,7 @@ impl TradingGridClient {
             url,
             body,
             idempotency_key: Some(op_id),
+            if_match,
             total_timeout: Some(self.inner.config.request_timeout),
         };
         self.call_json(call, what).await
@@ -82,6 +84,7 @@ impl TradingGridClient {
             self.collab_url(&[])?,
             op_id,
             Some(case),
+            None,
             "created case",
         )
         .await
@@ -95,14 +98,27 @@ impl TradingGridClient {
         comment: &NewComment,
     ) -> Result<Comment> {
         let url = self.collab_url(&[case_id, "comments"])?;
-        self.collab_write(Method::POST, url, op_id, Some(comment), "comment")
+        self.collab_write(Method::POST, url, op_id, Some(comment), None, "comment")
             .await
     }
 
     /// Changes some fields of a case.
     pub async fn patch_case(&self, op_id: &str, case_id: &str, patch: &CasePatch) -> Result<Case> {
+        self.patch_case_if_match(op_id, case_id, patch, None).await
+    }
+
+    /// Changes some fields of a case only if it is still at `expected` (its `version`, sent as
+    /// `If-Match`); another version is [`Error::PreconditionFailed`] and nothing changes. A
+    /// repeat of an applied request (same `op_id`) gets its first answer whatever the version.
+    pub async fn patch_case_if_match(
+        &self,
+        op_id: &str,
+        case_id: &str,
+        patch: &CasePatch,
+        expected: Option<i64>,
+    ) -> Result<Case> {
         let url = self.collab_url(&[case_id])?;
-        self.collab_write(Method::PATCH, url, op_id, Some(patch), "case")
+        self.collab_write(Method::PATCH, url, op_id, Some(patch), expected, "case")
             .await
     }
 
@@ -117,7 +133,7 @@ impl TradingGridClient {
         let link = TransactionLink {
             transaction_id: transaction_id.to_owned(),
         };
-        self.collab_write(Method::POST, url, op_id, Some(&link), "case")
+        self.collab_write(Method::POST, url, op_id, Some(&link), None, "case")
             .await
     }
 
@@ -129,7 +145,7 @@ impl TradingGridClient {
         transaction_id: &str,
     ) -> Result<Case> {
         let url = self.collab_url(&[case_id, "transactions", transaction_id])?;
-        self.collab_write::<(), _>(Method::DELETE, url, op_id, None, "case")
+        self.collab_write::<(), _>(Method::DELETE, url, op_id, None, None, "case")
             .await
     }
 
@@ -225,6 +241,7 @@ impl TradingGridClient {
                 media_type: media_type_for(name),
             },
             idempotency_key: Some(op_id),
+            if_match: None,
             total_timeout: None,
         };
         self.call_json(call, "uploaded document").await

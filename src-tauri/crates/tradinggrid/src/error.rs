@@ -70,6 +70,13 @@ pub enum Error {
         /// Server explanation.
         message: String,
     },
+    /// A conditional write found the case at another version than the one it expected (412):
+    /// nothing was applied. Read the case again and decide.
+    #[error("the case changed on the server: {message}")]
+    PreconditionFailed {
+        /// Server explanation (names both versions).
+        message: String,
+    },
     /// Too many requests (429) and the retry budget did not allow waiting.
     #[error("rate limited by the server{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
     RateLimited {
@@ -135,6 +142,7 @@ impl Error {
             Error::NotFound { .. } => ErrorCode::ApiNotFound,
             Error::Validation { .. } => ErrorCode::ApiValidation,
             Error::Conflict { .. } => ErrorCode::ApiConflict,
+            Error::PreconditionFailed { .. } => ErrorCode::ApiPreconditionFailed,
             Error::RateLimited { .. } => ErrorCode::ApiRateLimited,
             Error::Server { .. } => ErrorCode::ApiServer,
             Error::MalformedBody { .. } => ErrorCode::ApiMalformed,

@@ -593,6 +593,7 @@ impl TradingGridClient {
             url: self.url(&["visibility_transaction_search"])?,
             body: CallBody::Json(body),
             idempotency_key: None,
+            if_match: None,
             total_timeout: Some(self.inner.config.request_timeout),
         };
         self.call_with(call, "Lens transactions", parse_lens_answer)

@@ -785,3 +785,40 @@ async fn faults_are_ridden_out_and_writes_apply_once() {
         .expect_err("gone");
     assert_eq!(error.code(), "net.offline", "{error}");
 }
+
+#[tokio::test]
+async fn a_patch_expecting_an_old_version_is_a_typed_precondition_failure() {
+    let sandbox = sandbox().await;
+    let client = client_for(&sandbox);
+    let page = client.cases_since(None, 5).await.expect("feed");
+    let case = page.cases[0].case.clone();
+    let seen = client.case(&case.id).await.expect("case").case.version;
+    let patch = CasePatch {
+        title: Some("Renamed while someone else wrote".into()),
+        ..CasePatch::default()
+    };
+    let applied = client
+        .patch_case_if_match("op-if-1", &case.id, &patch, Some(seen))
+        .await
+        .expect("the version the client saw is current");
+    assert_eq!(applied.version, seen + 1);
+
+    let other = CasePatch {
+        priority: Some(pd_domain::Priority::Urgent),
+        ..CasePatch::default()
+    };
+    let refused = client
+        .patch_case_if_match("op-if-2", &case.id, &other, Some(seen))
+        .await
+        .expect_err("the case moved on");
+    assert!(
+        matches!(&refused, Error::PreconditionFailed { message } if message.contains(&format!("version {}", seen + 1))),
+        "{refused:?}"
+    );
+    assert_eq!(refused.code(), "api.precondition_failed");
+    assert!(!refused.is_transient());
+    let now = client.case(&case.id).await.expect("case").case;
+    assert_eq!(now.version, seen + 1, "nothing applied");
+    assert_ne!(now.priority, pd_domain::Priority::Urgent);
+    sandbox.shutdown().await.expect("stops");
+}

@@ -3,12 +3,17 @@
 //!
 //! `partnerdesk-push --db cache.db --url http://127.0.0.1:PORT --company-id ID --consumer-key KEY`
 //! with the consumer secret in the environment variable `PARTNERDESK_CONSUMER_SECRET` (never on
-//! the command line, where other users could read it).
+//! the command line, where other users could read it). `--lease-secs N` sets how long a claimed
+//! entry stays this run's without a renewal (default 30).
+//!
+//! It takes the cache's lock file first and refuses to run (exit status 3, with a message
+//! naming the holder) while PartnerDesk has that workspace open: the app's own sync sends the
+//! outbox then. Entries another sender left in flight are sent once their lease runs out.
 
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pd_store::Store;
+use pd_store::{CacheLock, Store, StoreError};
 use pd_sync::{push, PushOptions};
 use pd_tradinggrid::{ClientConfig, TradingGridClient};
 
@@ -38,6 +43,29 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let lease = match arg(&args, "--lease-secs").map(|s| s.parse::<u64>()) {
+        None => pd_store::DEFAULT_LEASE,
+        Some(Ok(secs)) if secs > 0 => Duration::from_secs(secs),
+        Some(_) => {
+            eprintln!("--lease-secs: a whole number of seconds above 0");
+            return ExitCode::from(2);
+        }
+    };
+    let _lock = match CacheLock::try_acquire(std::path::Path::new(&db), "partnerdesk-push") {
+        Ok(lock) => lock,
+        Err(e @ StoreError::Locked { .. }) => {
+            eprintln!(
+                "{}: {e}. PartnerDesk sends this outbox itself while the workspace is open; \
+                 close it (or wait for the other run to finish) and try again.",
+                e.code()
+            );
+            return ExitCode::from(3);
+        }
+        Err(e) => {
+            eprintln!("{}: {e}", e.code());
+            return ExitCode::FAILURE;
+        }
+    };
     let store = match Store::open(&db) {
         Ok(s) => s,
         Err(e) => {
@@ -52,13 +80,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Err(e) = store.outbox_requeue_in_flight() {
-        eprintln!("{}: {e}", e.code());
-        return ExitCode::FAILURE;
-    }
     let options = PushOptions {
         concurrency: 4,
         max_backoff: Duration::from_millis(500),
+        lease,
     };
     loop {
         let result = push(&store, &client, &options).await;
