@@ -318,6 +318,7 @@ impl Analyst {
             push_options: PushOptions {
                 concurrency: 4,
                 max_backoff: std::time::Duration::from_millis(500),
+                ..PushOptions::default()
             },
         })
     }
