@@ -33,6 +33,20 @@ pub(crate) async fn exchange(
     let failed = |error: reqwest::Error| http_failure(&error, target, limit, step);
     let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
+    if response.status().is_redirection() {
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|value| value.to_str().ok())
+            .map(server_text)
+            .unwrap_or_else(|| "another address".to_owned());
+        return Err(ConnectorError::Unexpected(format!(
+            "{}:{} sent the request on to {location} (HTTP {status}). PartnerDesk does not follow \
+             a redirect to another server with your credentials: check the address in the \
+             settings and enter the one the service really answers at.",
+            target.host, target.port
+        )));
+    }
     let body = read_capped(response).await.map_err(failed)?;
     Ok((status, body))
 }

@@ -143,13 +143,34 @@ pub(crate) fn parse_url(text: &str, what: &str) -> Result<url::Url, ConnectorErr
     })
 }
 
-/// The HTTP client every HTTP connector test uses: rustls, a per-request deadline, at most
-/// three redirects.
+/// How many redirects within one origin are followed.
+const MAX_REDIRECTS: usize = 3;
+
+/// Follows a redirect only within the origin (scheme, host, port) the request went to, at most
+/// [`MAX_REDIRECTS`] times: every connector request carries a credential (a signature, an API
+/// key, a password, a client secret), and a redirect elsewhere must not take it along. The
+/// redirect answer itself is then what the caller sees (see [`crate::http::exchange`]).
+pub(crate) fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
+/// The HTTP client every HTTP connector test uses: rustls, a per-request deadline, redirects
+/// followed within the same origin only.
 pub(crate) fn http_client(limit: Duration) -> Result<reqwest::Client, ConnectorError> {
     reqwest::Client::builder()
         .connect_timeout(limit)
         .timeout(limit)
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(same_origin_redirects())
         .user_agent(concat!("PartnerDesk/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|error| ConnectorError::Unexpected(format!("Could not start HTTP: {error}")))

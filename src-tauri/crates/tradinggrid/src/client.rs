@@ -87,6 +87,23 @@ impl<'a> Call<'a> {
     }
 }
 
+/// Follows a redirect only within the origin (scheme, host, port) of the request, at most three
+/// times: requests carry the consumer key and secret or the access token, which must not go to
+/// another host. A redirect elsewhere is answered as the 3xx it is.
+fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let same_origin = attempt
+            .previous()
+            .first()
+            .is_some_and(|first| first.origin() == attempt.url().origin());
+        if same_origin && attempt.previous().len() <= 3 {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
+}
+
 impl TradingGridClient {
     /// Builds a client. Fails only if the base URL cannot carry paths or TLS cannot initialise.
     pub fn new(config: ClientConfig) -> Result<Self> {
@@ -96,6 +113,7 @@ impl TradingGridClient {
             });
         }
         let http = reqwest::Client::builder()
+            .redirect(same_origin_redirects())
             .connect_timeout(config.request_timeout.min(Duration::from_secs(10)))
             .read_timeout(config.request_timeout)
             .user_agent(concat!("PartnerDesk/", env!("CARGO_PKG_VERSION")))
