@@ -304,11 +304,25 @@ async fn a_server_replaying_stale_answers_applies_each_action_once_and_the_cache
         stale_replay_rate: 0.3,
         ..Faults::default()
     });
-    // What a pull has shown per case: the cache must never hold less afterwards.
+    // What a pull has shown per case: the cache must never hold less afterwards. A resend waits
+    // half a second or more, so pulls run between a lost answer and its replay.
     let mut seen: HashMap<String, (i64, HashSet<String>)> = HashMap::new();
     let now = chrono::Utc::now();
+    let patient = PushOptions {
+        max_backoff: Duration::from_secs(1),
+        ..quick_push()
+    };
+    // No retry inside the client: a lost answer is resent by a later push, after a pull.
+    let once = common::client_for(
+        world.sandbox(),
+        &world.config,
+        pd_tradinggrid::RetryPolicy {
+            max_attempts: 1,
+            ..pd_tradinggrid::RetryPolicy::default()
+        },
+    );
     for round in 0..400 {
-        let _ = push(&world.store, &world.client, &quick_push()).await;
+        let _ = push(&world.store, &once, &patient).await;
         for (id, (version, comments)) in &seen {
             let detail = world.store.case_detail(id, now).expect("case");
             assert!(
