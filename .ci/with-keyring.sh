@@ -3,7 +3,8 @@
 # keychain tests talk to a real Secret Service without touching anyone's login keyring.
 # The command starts only once the keyring answers: a test item is written and deleted over the
 # Secret Service (secret-tool, from libsecret-tools). A keyring that does not answer within
-# PD_KEYRING_WAIT_SECONDS (default 30) is a failure with what it said, not a flaky test run.
+# PD_KEYRING_WAIT_SECONDS (default 30) is a failure with what it said, not a flaky test run; each
+# probe call is bounded too (10 s), so a keyring that never answers cannot hang the run.
 set -euo pipefail
 for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
   if ! command -v "$tool" >/dev/null 2>&1; then
@@ -22,10 +23,10 @@ exec dbus-run-session -- bash -c '
   attempts=0
   while :; do
     attempts=$((attempts + 1))
-    if said="$(printf "%s" "probe-secret" | secret-tool store --label="PartnerDesk CI keyring probe" \
+    if said="$(printf "%s" "probe-secret" | timeout 10 secret-tool store --label="PartnerDesk CI keyring probe" \
           partnerdesk-ci "$probe" 2>&1)" \
-        && said="$(secret-tool clear partnerdesk-ci "$probe" 2>&1)" \
-        && ! secret-tool lookup partnerdesk-ci "$probe" >/dev/null 2>&1; then
+        && said="$(timeout 10 secret-tool clear partnerdesk-ci "$probe" 2>&1)" \
+        && ! timeout 10 secret-tool lookup partnerdesk-ci "$probe" >/dev/null 2>&1; then
       break
     fi
     if [ "$SECONDS" -ge "$deadline" ]; then
