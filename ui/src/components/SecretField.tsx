@@ -2,7 +2,8 @@
 // prefilled: the field says it is stored in the keychain and offers Replace or Remove. What the
 // field holds turns into the `null` (keep) / text (replace) / "" (remove) of the IPC inputs.
 import { useRef, useState } from "react";
-import { REMOVE_SECRET } from "../lib/ipc";
+import { IpcError, REMOVE_SECRET } from "../lib/ipc";
+import type { ErrorCode } from "../bindings/ErrorCode";
 
 /** What the analyst chose to do with a secret. */
 export type SecretChoice = { mode: "keep" } | { mode: "replace"; value: string } | { mode: "remove" };
@@ -24,6 +25,22 @@ export function secretPresent(choice: SecretChoice, stored: boolean): boolean {
   if (choice.mode === "keep") return stored;
   if (choice.mode === "remove") return false;
   return choice.value !== "" || stored;
+}
+
+/**
+ * When the app refused to send a stored secret to a changed address (`auth.reenter_secret`),
+ * empties the field for typing and focuses it. Returns whether it did.
+ */
+export function reenterIfAsked(
+  answer: ErrorCode | Error | null | undefined,
+  fieldId: string,
+  setChoice: (next: SecretChoice) => void,
+): boolean {
+  const code = answer instanceof IpcError ? answer.code : answer instanceof Error ? null : answer;
+  if (code !== "auth.reenter_secret") return false;
+  setChoice({ mode: "replace", value: "" });
+  requestAnimationFrame(() => document.getElementById(fieldId)?.focus());
+  return true;
 }
 
 /** See the module comment. */

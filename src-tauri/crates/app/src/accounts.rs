@@ -4,8 +4,8 @@
 
 use pd_domain::ErrorCode;
 use pd_domain::{
-    AccountHealth, AccountInput, AccountView, CaseServerView, ConnectionTestResult, ConnectorInput,
-    ConnectorSettings, ConnectorView, SyncStatus, Topic,
+    AccountHealth, AccountInput, AccountView, CaseServerSettings, CaseServerView,
+    ConnectionTestResult, ConnectorInput, ConnectorSettings, ConnectorView, SyncStatus, Topic,
 };
 use pd_settings::{
     Account, Connector, CASE_SERVER_CLIENT_ID_SECRET, CASE_SERVER_CLIENT_SECRET_SECRET,
@@ -75,6 +75,7 @@ pub async fn list_accounts(state: &AppState) -> CommandResult<Vec<AccountView>> 
 pub async fn save_account(state: &AppState, input: AccountInput) -> CommandResult<AccountView> {
     state.keychain.require()?;
     let mut settings = state.settings().await;
+    secrets_stay_with_their_account(&settings, &input)?;
     let mut changed = settings.clone();
     let is_new = input.id.is_none();
     let id = changed.upsert_account(&input)?;
@@ -187,6 +188,17 @@ pub async fn test_account(
         None => None,
     };
     let account = pd_settings::account_from_input(existing.unwrap_or_else(Uuid::nil), &input)?;
+    if existing.is_some() {
+        let settings = state.settings().await;
+        if let Err(refused) = secrets_stay_with_their_account(&settings, &input) {
+            return Ok(ConnectionTestResult {
+                ok: false,
+                code: Some(refused.code()),
+                message: ErrorCode::AuthReenterSecret.words().to_owned(),
+                host_key: None,
+            });
+        }
+    }
     let stored = match existing {
         Some(id) => {
             let needs_stored = input.consumer_key.is_none() || input.consumer_secret.is_none();
@@ -335,6 +347,24 @@ pub async fn save_connector(
     let mut settings = state.settings().await;
     let mut changed = settings.clone();
     let is_new = input.id.is_none();
+    if let Some(stored) = stored_connector(&settings, &input) {
+        // Only a secret the keychain holds could be sent to the new server.
+        let before = destination(&stored.settings);
+        let moved = before != destination(&input.settings);
+        if moved
+            && state
+                .keychain
+                .get(stored.id, CONNECTOR_SECRET)
+                .await?
+                .is_some()
+        {
+            secret_stays_with(
+                Some(&before),
+                &destination(&input.settings),
+                input.secret.is_some(),
+            )?;
+        }
+    }
     let input = with_accepted_host_key(&settings, input);
     let id = changed.upsert_connector(&input)?;
     state.save_settings(&changed).await?;
@@ -361,6 +391,86 @@ pub async fn save_connector(
     tracing::info!(connector = %id, new = is_new, "connector saved");
     state.changes.report(&[Topic::Settings]);
     Ok(connector_view(state, &connector).await)
+}
+
+/// A stored secret is sent only where it was entered for: when the place it would go changes
+/// (a connector's server, an account's Trading Grid host, a case server's address), saving or
+/// testing without typing the secret again is refused with [`ErrorCode::AuthReenterSecret`], so
+/// a typo or a pasted address cannot carry a password to another server.
+fn secret_stays_with<T: PartialEq>(
+    before: Option<&T>,
+    after: &T,
+    secret_entered: bool,
+) -> CommandResult<()> {
+    match before {
+        Some(before) if before != after && !secret_entered => Err(AppError::reported(
+            ErrorCode::AuthReenterSecret,
+            ErrorCode::AuthReenterSecret.words(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Where a connector's secret is sent: the server, not the folder, bucket or other details.
+fn destination(settings: &ConnectorSettings) -> (String, String) {
+    let normal = |text: &str| text.trim().trim_end_matches('/').to_ascii_lowercase();
+    match settings {
+        ConnectorSettings::Sftp(sftp) => (normal(&sftp.host), sftp.port.to_string()),
+        ConnectorSettings::S3(s3) => (
+            normal(s3.endpoint.as_deref().unwrap_or_default()),
+            normal(&s3.region),
+        ),
+        ConnectorSettings::Wix(wix) => (normal(&wix.site_id), String::new()),
+        ConnectorSettings::Drupal(drupal) => (normal(&drupal.base_url), String::new()),
+    }
+}
+
+/// The saved connector a form edits, if any.
+fn stored_connector<'a>(
+    settings: &'a pd_settings::Settings,
+    input: &ConnectorInput,
+) -> Option<&'a Connector> {
+    let id = Uuid::parse_str(input.id.as_deref()?.trim()).ok()?;
+    settings.connector(id)
+}
+
+/// An edited account keeps its stored secrets only while they go to the same hosts: its Trading
+/// Grid host, and a case server with credentials of its own.
+fn secrets_stay_with_their_account(
+    settings: &pd_settings::Settings,
+    input: &AccountInput,
+) -> CommandResult<()> {
+    let Some(id) = input.id.as_deref() else {
+        return Ok(());
+    };
+    let Some(stored) = Uuid::parse_str(id.trim())
+        .ok()
+        .and_then(|id| settings.account(id))
+    else {
+        return Ok(());
+    };
+    let edited = pd_settings::account_from_input(stored.id, input)?;
+    secret_stays_with(
+        Some(&stored.host),
+        &edited.host,
+        input.consumer_secret.is_some(),
+    )?;
+    if let (
+        CaseServerSettings::Url { url: before, .. },
+        Some(CaseServerSettings::Url { url: after, .. }),
+    ) = (
+        &stored.case_server,
+        input.case_server.as_ref().map(|case| &case.settings),
+    ) {
+        if stored.case_server_has_own_credentials() {
+            let entered = input
+                .case_server
+                .as_ref()
+                .is_some_and(|case| case.client_secret.is_some());
+            secret_stays_with(Some(before), after, entered)?;
+        }
+    }
+    Ok(())
 }
 
 /// The form's settings with the host key the connector had accepted, if it still points at the

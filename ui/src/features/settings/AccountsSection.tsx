@@ -16,7 +16,14 @@ import { allValid, httpUrl, required } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Spinner } from "../../components/bits";
 import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from "../../components/form";
-import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
+import {
+  SecretField,
+  initialSecret,
+  reenterIfAsked,
+  secretInput,
+  secretPresent,
+  type SecretChoice,
+} from "../../components/SecretField";
 import { TestResult } from "./TestResult";
 import { useSyncStatus } from "../../app/sync";
 import {
@@ -154,10 +161,18 @@ function AccountForm({ account, onDone }: { account: AccountView | null; onDone:
     }),
   });
 
-  const test = useTestAccount({ onMutate: () => setResult(null), onSuccess: setResult });
+  const askSecret = (secret: SecretChoice) => setForm((f) => ({ ...f, secret }));
+  const test = useTestAccount({
+    onMutate: () => setResult(null),
+    onSuccess: (answer) => {
+      setResult(answer);
+      reenterIfAsked(answer.code, "account-consumer-secret", askSecret);
+    },
+  });
   const sync = useSyncStatus();
   const switchTo = useSwitchAccount();
   const save = useSaveAccount({
+    onError: (error) => reenterIfAsked(error, "account-consumer-secret", askSecret),
     onSuccess: (saved, _vars, context) => {
       // Drop every typed secret before anything else renders.
       setForm((f) => ({

@@ -7,7 +7,14 @@ import { allValid, type Problem } from "../../lib/validate";
 import { ConfirmDialog } from "../../components/Dialog";
 import { Spinner } from "../../components/bits";
 import { Actions, ErrorBanner, Options, QueryView, SelectField, TextField } from "../../components/form";
-import { SecretField, initialSecret, secretInput, secretPresent, type SecretChoice } from "../../components/SecretField";
+import {
+  SecretField,
+  initialSecret,
+  reenterIfAsked,
+  secretInput,
+  secretPresent,
+  type SecretChoice,
+} from "../../components/SecretField";
 import { TestResult } from "./TestResult";
 import { HostKeyDialog } from "./HostKeyDialog";
 import { useConnectors, useRemoveConnector, useSaveConnector, useTestConnector } from "./hooks";
@@ -74,6 +81,7 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
   const err = (k: string): Problem => (showErrors ? (problems[k] ?? null) : null);
 
   const save = useSaveConnector({
+    onError: (error) => reenterIfAsked(error, "connector-secret", setSecret),
     onSuccess: () => {
       setSecret({ mode: "keep" });
       onDone();

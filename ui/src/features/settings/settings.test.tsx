@@ -270,6 +270,26 @@ describe("settings: connectors", () => {
   });
 });
 
+describe("settings: a secret stays with its server", () => {
+  it("empties and focuses the secret field when the app asks for it again after an address change", async () => {
+    const backend = createMockBackend();
+    const reenter = "The address changed: enter the password or secret again, so it is sent only where you mean it to go.";
+    renderApp((cmd, args) => {
+      if (cmd === "save_connector") throw { code: "auth.reenter_secret", message: reenter };
+      return backend.handle(cmd, args);
+    }, "#/settings");
+    const rows = await screen.findAllByTestId("connector-row");
+    fireEvent.click(within(rows[1]).getByTestId("connector-edit"));
+    const secret = screen.getByTestId("connector-secret");
+    expect(secret).toBeDisabled();
+    fireEvent.click(screen.getByTestId("connector-save"));
+    expect(await screen.findByRole("alert")).toHaveTextContent(reenter);
+    await waitFor(() => expect(screen.getByTestId("connector-secret")).toHaveFocus());
+    expect(screen.getByTestId("connector-secret")).toBeEnabled();
+    expect(screen.getByTestId("connector-secret")).toHaveValue("");
+  });
+});
+
 describe("settings: SFTP host keys", () => {
   it("asks like ssh on first connect, accepts the key the analyst saw, then connects", async () => {
     const { backend, callsOf } = setup();
