@@ -3,7 +3,8 @@
 //! codes, never credentials or request headers. The log names partners and cases, so the folder
 //! and its files are readable by the analyst only (0700 / 0600 on Unix), and it is capped in
 //! days and in bytes ([`LogLimits::DEFAULT`]): a component that logs in a loop cannot fill the
-//! disk.
+//! disk. The file writer is our own because tracing-appender's rolling file rotates by time
+//! only (no size cap) and creates files with the default mode; its non-blocking writer is kept.
 
 use std::fs::File;
 use std::io::{self, Write};
