@@ -20,6 +20,12 @@ title: string,
  */
 partnerId: string, 
 /**
+ * The partner's name as the app's directory knows it: a case server without a partner
+ * directory of its own (`partnerdesk-server`) shows it; one with a directory (the sandbox)
+ * uses its own.
+ */
+partnerName?: string, 
+/**
  * What it is about.
  */
 kind: CaseKind, 

@@ -224,6 +224,7 @@ pub async fn create_case(state: &AppState, input: NewCaseInput) -> CommandResult
         id: uuid::Uuid::new_v4().to_string(),
         title: input.title,
         partner_id: input.partner_id,
+        partner_name: None,
         kind: input.kind,
         priority: Some(input.priority),
         owner: input.owner.filter(|owner| !owner.trim().is_empty()),

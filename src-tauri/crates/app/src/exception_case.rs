@@ -80,6 +80,7 @@ pub fn new_case_from_exception(row: &ExceptionRow, case_id: String) -> Result<Ne
         id: case_id,
         title,
         partner_id,
+        partner_name: None,
         kind: kind_for_edi_type(transaction.edi_type.as_deref()),
         priority: Some(Priority::High),
         owner: None,

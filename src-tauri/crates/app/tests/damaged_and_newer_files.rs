@@ -23,6 +23,7 @@ fn new_case(id: &str) -> NewCase {
         id: id.into(),
         title: "Crushed pallets from Verona".into(),
         partner_id: "GC00VERONA01".into(),
+        partner_name: None,
         kind: CaseKind::Shipment,
         priority: None,
         owner: None,

@@ -371,6 +371,7 @@ impl Analyst {
                     id: uuid::Uuid::new_v4().to_string(),
                     title: format!("{}: short shipment {}", self.name, self.own_cases.len()),
                     partner_id: partner,
+                    partner_name: None,
                     kind: CaseKind::Shipment,
                     priority: None,
                     owner: None,

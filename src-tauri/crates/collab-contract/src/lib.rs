@@ -814,6 +814,7 @@ pub async fn contract_tradinggrid_client_round_trip(target: &Target) {
         id: case_id.clone(),
         title: "Short shipment on PO CV-10001".into(),
         partner_id: target.partner.clone(),
+        partner_name: None,
         kind: CaseKind::Shipment,
         priority: None,
         owner: None,

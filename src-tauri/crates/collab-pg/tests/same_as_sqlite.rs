@@ -60,6 +60,7 @@ fn new_case(id: &str, description: Option<&str>) -> NewCaseRecord {
             id: id.into(),
             title: "  Invoice rejected  ".into(),
             partner_id: "GC-P1".into(),
+            partner_name: None,
             kind: CaseKind::Invoice,
             priority: Some(Priority::High),
             owner: Some("anna".into()),

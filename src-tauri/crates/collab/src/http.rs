@@ -59,6 +59,11 @@ pub trait Authenticate: Send + Sync + std::fmt::Debug + 'static {
 pub trait Directory: Send + Sync + std::fmt::Debug + 'static {
     /// The partner's display name; `None`: unknown partner (400).
     async fn partner_name(&self, partner_id: &str) -> Result<Option<String>, ApiError>;
+    /// Whether [`Directory::partner_name`] knows partners. A server without a directory
+    /// (`partnerdesk-server`) answers `false` and keeps the name the app sent with the case.
+    fn knows_partners(&self) -> bool {
+        true
+    }
     /// The colleague's display name; `None`: unknown login id (400).
     async fn owner_name(&self, login_id: &str) -> Result<Option<String>, ApiError>;
     /// Whether a transaction id may be linked.
@@ -419,11 +424,26 @@ async fn create_case(
     }
     check_id("partnerId", &new.partner_id)
         .map_err(|_| ApiError::validation(format!("unknown partner {:?}", new.partner_id)))?;
-    let partner_name = collab
-        .directory
-        .partner_name(&new.partner_id)
-        .await?
-        .ok_or_else(|| ApiError::validation(format!("unknown partner {:?}", new.partner_id)))?;
+    let offered_name = new
+        .partner_name
+        .as_deref()
+        .map(str::trim)
+        .filter(|name| !name.is_empty());
+    if let Some(name) = offered_name {
+        check_title(name).map_err(|_| {
+            ApiError::validation(
+                "partnerName must be 1 to 500 characters without control characters",
+            )
+        })?;
+    }
+    let partner_name = match offered_name {
+        Some(name) if !collab.directory.knows_partners() => name.to_string(),
+        _ => collab
+            .directory
+            .partner_name(&new.partner_id)
+            .await?
+            .ok_or_else(|| ApiError::validation(format!("unknown partner {:?}", new.partner_id)))?,
+    };
     let owner_name = match &new.owner {
         Some(owner) => Some(check_owner(collab.directory.as_ref(), owner).await?),
         None => None,

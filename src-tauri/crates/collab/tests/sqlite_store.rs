@@ -28,6 +28,7 @@ fn new_case(id: &str) -> NewCaseRecord {
             id: id.into(),
             title: "Invoice rejected".into(),
             partner_id: "GC-P1".into(),
+            partner_name: None,
             kind: CaseKind::Other,
             priority: None,
             owner: None,

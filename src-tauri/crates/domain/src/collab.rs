@@ -43,6 +43,12 @@ pub struct NewCase {
     pub title: String,
     /// The partner's company id.
     pub partner_id: String,
+    /// The partner's name as the app's directory knows it: a case server without a partner
+    /// directory of its own (`partnerdesk-server`) shows it; one with a directory (the sandbox)
+    /// uses its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub partner_name: Option<String>,
     /// What it is about.
     pub kind: CaseKind,
     /// Defaults to normal.

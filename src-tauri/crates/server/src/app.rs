@@ -17,7 +17,8 @@ use serde_json::json;
 use crate::auth::{token_endpoint, TokenAuthority};
 
 /// The server knows no partner directory: Trading Grid keeps it and the app reads it from
-/// there. A partner id is its own name here, any owner login id is accepted and any
+/// there. A case keeps the partner name the app sent with it (the partner id when it sent
+/// none), any owner login id is accepted and any
 /// transaction id may be linked.
 #[derive(Debug)]
 pub struct OpenDirectory;
@@ -26,6 +27,10 @@ pub struct OpenDirectory;
 impl Directory for OpenDirectory {
     async fn partner_name(&self, partner_id: &str) -> Result<Option<String>, ApiError> {
         Ok(Some(partner_id.to_string()))
+    }
+
+    fn knows_partners(&self) -> bool {
+        false
     }
 
     async fn owner_name(&self, login_id: &str) -> Result<Option<String>, ApiError> {

@@ -699,3 +699,43 @@ fn sigterm_stops_the_server_cleanly() {
         .logs()
         .contains("stopping: finishing requests in flight"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_shows_the_partner_name_the_app_sent_since_the_server_has_no_directory() {
+    let server = start_with_config(&config_text("sqlite:cases.sqlite", ""));
+    let http = Client::new();
+    let anna = token(&server.base_url, CLIENT, SECRET).await;
+    let post = |body: Value| {
+        http.post(collab(&server.base_url, COMPANY, ""))
+            .bearer_auth(&anna)
+            .json(&body)
+            .send()
+    };
+    let mut named = new_case("named-1");
+    named["partnerName"] = json!("Highland Wool Mills Ltd");
+    let created: Value = post(named).await.expect("send").json().await.expect("json");
+    assert_eq!(created["case"]["partnerName"], "Highland Wool Mills Ltd");
+    assert_eq!(created["case"]["partnerId"], "GC-P1");
+
+    // An older client sends no name: the id stands in, as before.
+    let unnamed: Value = post(new_case("unnamed-1"))
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(unnamed["case"]["partnerName"], "GC-P1");
+
+    // A name that is not one line of text is refused, and nothing is created.
+    let mut hostile = new_case("hostile-1");
+    hostile["partnerName"] = json!("Acme\u{202E}\nexe");
+    let refused = post(hostile).await.expect("send");
+    assert_eq!(refused.status(), 400);
+    let missing = http
+        .get(collab(&server.base_url, COMPANY, "/hostile-1"))
+        .bearer_auth(&anna)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(missing.status(), 404);
+}

@@ -92,6 +92,10 @@ pub(crate) fn create_local_case(
         .prepare_cached("SELECT name FROM partners WHERE id = ?1")?
         .query_row([&new.partner_id], |r| r.get(0))
         .optional()?;
+    // The directory's name travels with the case, for a case server that has no directory.
+    if new.partner_name.is_none() {
+        new.partner_name = partner_name.clone();
+    }
     let case = case_from_new(
         &new,
         partner_name.as_deref().unwrap_or(&new.partner_id),

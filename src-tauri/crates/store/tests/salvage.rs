@@ -29,6 +29,7 @@ fn new_case(id: &str, description: Option<&str>) -> NewCase {
         id: id.into(),
         title: format!("Short shipment {id}"),
         partner_id: "GC1".into(),
+        partner_name: None,
         kind: CaseKind::Shipment,
         priority: None,
         owner: None,

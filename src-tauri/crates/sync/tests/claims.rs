@@ -230,6 +230,7 @@ async fn a_stale_replayed_answer_keeps_the_newer_case_and_the_partner_reply() {
                 id: "local-stale-1".into(),
                 title: "Missing ASN".into(),
                 partner_id: partner.partner.partner_company_id.clone(),
+                partner_name: None,
                 kind: pd_domain::CaseKind::Shipment,
                 priority: None,
                 owner: None,

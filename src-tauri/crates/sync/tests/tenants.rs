@@ -52,6 +52,7 @@ fn new_case(title: &str, partner_id: &str) -> NewCase {
         id: String::new(),
         title: title.into(),
         partner_id: partner_id.into(),
+        partner_name: None,
         kind: CaseKind::Order,
         priority: None,
         owner: None,

@@ -522,6 +522,7 @@ fn new_case(id: &str, partner_id: &str) -> NewCase {
         id: id.into(),
         title: "Short shipment on PO CV-10001".into(),
         partner_id: partner_id.into(),
+        partner_name: None,
         kind: CaseKind::Shipment,
         priority: None,
         owner: None,

@@ -69,6 +69,7 @@ pub fn new_case(id: &str) -> NewCaseRecord {
             id: id.into(),
             title: format!("Short shipment {id}"),
             partner_id: "P-1".into(),
+            partner_name: None,
             kind: CaseKind::Shipment,
             priority: None,
             owner: None,
