@@ -89,8 +89,10 @@ describe("case list", () => {
     expect(within(rows[1]).getByTestId("mark-pending")).toBeInTheDocument();
     expect(within(rows[2]).getByTestId("mark-failed")).toBeInTheDocument();
     expect(within(rows[2]).getByTestId("status-pill")).toHaveTextContent("New");
-    expect(screen.getByText("3 cases")).toBeInTheDocument();
-    expect(screen.getByTestId("workspace-name")).toHaveTextContent("Acme Retail");
+    // The count and the workspace name come from their own queries, which may answer after the
+    // rows on a loaded machine: wait for them rather than reading the first paint.
+    expect(await screen.findByText("3 cases", {}, { timeout: 5000 })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("workspace-name")).toHaveTextContent("Acme Retail"), { timeout: 5000 });
     expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument();
   });
 
