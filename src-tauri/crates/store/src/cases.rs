@@ -207,7 +207,7 @@ pub(crate) fn comment_from_row(row: &Row<'_>) -> Result<(Comment, Option<String>
 pub(crate) const COMMENT_COLUMNS: &str =
     "id, case_id, author, author_is_partner, body, visibility, created_at, op_id";
 
-fn write_document(conn: &Connection, d: &Document) -> Result<()> {
+pub(crate) fn write_document(conn: &Connection, d: &Document) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \

@@ -44,10 +44,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "outbox_lease",
         include_str!("../migrations/0007_outbox_lease.sql"),
     ),
+    (
+        8,
+        "ingest_ledger",
+        include_str!("../migrations/0008_ingest_ledger.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

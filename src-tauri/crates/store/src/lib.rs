@@ -9,6 +9,7 @@ mod db;
 mod directory;
 mod error;
 mod facets;
+mod ingest;
 mod local;
 mod lock;
 mod outbox;
@@ -28,6 +29,10 @@ use rusqlite::OptionalExtension;
 
 pub use db::SCHEMA_VERSION;
 pub use error::{Result, StoreError};
+pub use ingest::{
+    CaseHit, FolderCounts, IngestFile, IngestOutcome, IngestTx, LedgerFilter, LedgerRow,
+    ReferenceKind, RemoteFile, RemoteState, RouteTarget, Routed,
+};
 pub use lock::CacheLock;
 pub use outbox::{
     Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, DEFAULT_LEASE,
@@ -182,6 +187,70 @@ impl Store {
     /// Sets a sync cursor.
     pub fn set_cursor(&self, key: &str, value: &str) -> Result<()> {
         self.db.write(|tx| set_cursor_in(tx, key, value))
+    }
+
+    // ---- drop folders (pd-ingest) -----------------------------------------------------------
+
+    /// Whether this exact file (folder, path, size, modification time) is in the ingest ledger.
+    pub fn ingest_seen(
+        &self,
+        folder_id: &str,
+        path_key: &[u8],
+        size: u64,
+        mtime_ns: i64,
+    ) -> Result<Option<i64>> {
+        self.db
+            .read(|conn| ingest::ledger_row(conn, folder_id, path_key, size, mtime_ns))
+    }
+
+    /// Takes files in ONE transaction: for each, its ledger row, the case routing opens (with
+    /// its outbox entry) and its document row; a file already in the ledger is
+    /// [`IngestOutcome::AlreadyTaken`], the same bytes under another name a linked
+    /// [`IngestOutcome::Duplicate`]. `route` runs inside the transaction, once per new file.
+    pub fn ingest_take(
+        &self,
+        files: &[IngestFile],
+        route: &mut dyn FnMut(&IngestTx<'_>, &IngestFile) -> Result<Routed>,
+        now: Timestamp,
+    ) -> Result<Vec<IngestOutcome>> {
+        self.db.write(|tx| {
+            files
+                .iter()
+                .map(|file| ingest::take(tx, file, route, now))
+                .collect()
+        })
+    }
+
+    /// The ingest ledger, newest first.
+    pub fn ingest_ledger(&self, filter: &LedgerFilter) -> Result<Vec<LedgerRow>> {
+        self.db.read(|conn| ingest::ledger(conn, filter))
+    }
+
+    /// A folder's counts and last file.
+    pub fn ingest_folder_counts(&self, folder_id: &str) -> Result<FolderCounts> {
+        self.db.read(|conn| ingest::folder_counts(conn, folder_id))
+    }
+
+    /// An SFTP folder's listing records.
+    pub fn ingest_remote_files(&self, folder_id: &str) -> Result<Vec<RemoteFile>> {
+        self.db.read(|conn| ingest::remote_files(conn, folder_id))
+    }
+
+    /// Records how far an SFTP file got.
+    pub fn ingest_set_remote(
+        &self,
+        folder_id: &str,
+        file: &RemoteFile,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.db
+            .write(|tx| ingest::set_remote(tx, folder_id, file, now))
+    }
+
+    /// Forgets an SFTP file's record (it is gone from the server and was handled).
+    pub fn ingest_forget_remote(&self, folder_id: &str, path: &str) -> Result<()> {
+        self.db
+            .write(|tx| ingest::forget_remote(tx, folder_id, path))
     }
 
     // ---- local changes ---------------------------------------------------------------------

@@ -1,0 +1,578 @@
+//! The ingest ledger of drop folders (`pd-ingest`): every file taken from a watched folder, written
+//! in ONE transaction with the case it opened (and that case's outbox entry), its document row
+//! and the routing decision, so a crash leaves either all of it or none of it and a restart never
+//! takes a file twice. Also the lookups routing rules make inside that transaction, and the SFTP
+//! listing state.
+
+use pd_domain::{Document, DocumentLocation, NewCase, Timestamp};
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use crate::codec::ts;
+use crate::error::{Result, StoreError};
+use crate::local;
+
+/// One complete file, read and kept (its bytes copied to the spool folder), ready to be taken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestFile {
+    /// The watched folder's id (from settings).
+    pub folder_id: String,
+    /// The folder's name, for the ledger and the case title.
+    pub folder_name: String,
+    /// The path inside the folder as shown (lossy UTF-8).
+    pub path: String,
+    /// The path exactly as the file system spells it (raw bytes), the ledger's identity.
+    pub path_key: Vec<u8>,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time, nanoseconds since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// Media type.
+    pub media_type: String,
+    /// The document's display name (sanitized file name).
+    pub document_name: String,
+    /// Where the bytes are kept until the document is uploaded.
+    pub spool_path: Option<String>,
+    /// Who the document is attached as.
+    pub uploaded_by: String,
+    /// An SFTP file: its listing record becomes "stored" (to be moved) in the same transaction.
+    pub remote: bool,
+}
+
+/// Where routing sends a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RouteTarget {
+    /// Attach to this existing case.
+    Existing {
+        /// The case id.
+        case_id: String,
+    },
+    /// Open this case (created here, queued for the server) and attach to it.
+    New(Box<NewCase>),
+}
+
+/// A routing decision with the rule that made it and why, in words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Routed {
+    /// Where the file goes.
+    pub target: RouteTarget,
+    /// The rule's stable name (`case_reference`, `po_number`, `unmatched`, ...).
+    pub rule: String,
+    /// Why it fired, for the analyst ("the file name contains PO 4500012345, on case CASE-1").
+    pub reason: String,
+}
+
+/// What happened to one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// It became a document on a case.
+    Taken {
+        /// Ledger row.
+        ledger_id: i64,
+        /// The case.
+        case_id: String,
+        /// The document.
+        document_id: String,
+        /// Whether the case was opened for it.
+        new_case: bool,
+    },
+    /// The same bytes were taken before (under another name); linked to that row, nothing new.
+    Duplicate {
+        /// Ledger row.
+        ledger_id: i64,
+        /// The earlier row with the same bytes.
+        duplicate_of: i64,
+        /// The earlier file's case.
+        case_id: Option<String>,
+    },
+    /// This exact file (folder, path, size, modification time) is in the ledger already.
+    AlreadyTaken {
+        /// Its ledger row.
+        ledger_id: i64,
+    },
+}
+
+/// The case lookups a routing rule may make, inside the ingest transaction.
+pub struct IngestTx<'a> {
+    conn: &'a Connection,
+}
+
+/// A case found by a lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHit {
+    /// Case id.
+    pub case_id: String,
+    /// Its reference (`CASE-1042`).
+    pub reference: String,
+    /// How many cases matched (the most recently updated one is `case_id`).
+    pub matches: u32,
+}
+
+/// Kinds of business reference kept in the case reference index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferenceKind {
+    /// Purchase order number.
+    Po,
+    /// Invoice number.
+    Invoice,
+    /// Shipment number (ASN / BOL).
+    Shipment,
+}
+
+impl ReferenceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ReferenceKind::Po => "po",
+            ReferenceKind::Invoice => "invoice",
+            ReferenceKind::Shipment => "shipment",
+        }
+    }
+}
+
+impl IngestTx<'_> {
+    /// The case whose reference (`CASE-1042`, `LOCAL-1A2B3C4D`) is `reference`, any letter case.
+    pub fn case_by_reference(&self, reference: &str) -> Result<Option<CaseHit>> {
+        let upper = reference.to_uppercase();
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, reference FROM cases WHERE reference = ?1 OR reference = ?2 \
+             ORDER BY updated_at DESC, rid DESC",
+        )?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map(params![reference, upper], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(hit(rows))
+    }
+
+    /// The case carrying business reference `value` of `kind` (the most recently updated one when
+    /// several do).
+    pub fn case_by_business_reference(
+        &self,
+        kind: ReferenceKind,
+        value: &str,
+    ) -> Result<Option<CaseHit>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.reference FROM case_reference_index i JOIN cases c ON c.id = i.case_id \
+             WHERE i.value = ?1 AND i.kind = ?2 ORDER BY c.updated_at DESC, c.rid DESC",
+        )?;
+        let rows: Vec<(String, String)> = stmt
+            .query_map(params![value, kind.as_str()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(hit(rows))
+    }
+
+    /// The raw connection, for rules added later (EDI addresses, linked transactions) that need
+    /// other read-only lookups inside the same transaction.
+    pub fn connection(&self) -> &Connection {
+        self.conn
+    }
+}
+
+fn hit(rows: Vec<(String, String)>) -> Option<CaseHit> {
+    let matches = u32::try_from(rows.len()).unwrap_or(u32::MAX);
+    rows.into_iter().next().map(|(case_id, reference)| CaseHit {
+        case_id,
+        reference,
+        matches,
+    })
+}
+
+/// Whether this exact file is in the ledger already (its row id).
+pub(crate) fn ledger_row(
+    conn: &Connection,
+    folder_id: &str,
+    path_key: &[u8],
+    size: u64,
+    mtime_ns: i64,
+) -> Result<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM ingest_ledger WHERE folder_id = ?1 AND path_key = ?2 AND size = ?3 \
+             AND mtime_ns = ?4",
+        )?
+        .query_row(
+            params![folder_id, path_key, size_i64(size), mtime_ns],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+fn size_i64(size: u64) -> i64 {
+    i64::try_from(size).unwrap_or(i64::MAX)
+}
+
+/// Takes one file: ledger row + case (when routing opens one) + document, all in `tx`.
+pub(crate) fn take(
+    tx: &Transaction<'_>,
+    file: &IngestFile,
+    route: &mut dyn FnMut(&IngestTx<'_>, &IngestFile) -> Result<Routed>,
+    now: Timestamp,
+) -> Result<IngestOutcome> {
+    let outcome = take_file(tx, file, route, now)?;
+    if file.remote {
+        let ledger_id = match &outcome {
+            IngestOutcome::Taken { ledger_id, .. }
+            | IngestOutcome::Duplicate { ledger_id, .. }
+            | IngestOutcome::AlreadyTaken { ledger_id } => *ledger_id,
+        };
+        let record = RemoteFile {
+            path: file.path.clone(),
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            state: RemoteState::Stored,
+            ledger_id: Some(ledger_id),
+            error: None,
+        };
+        set_remote(tx, &file.folder_id, &record, now)?;
+    }
+    Ok(outcome)
+}
+
+fn take_file(
+    tx: &Transaction<'_>,
+    file: &IngestFile,
+    route: &mut dyn FnMut(&IngestTx<'_>, &IngestFile) -> Result<Routed>,
+    now: Timestamp,
+) -> Result<IngestOutcome> {
+    if let Some(ledger_id) = ledger_row(
+        tx,
+        &file.folder_id,
+        &file.path_key,
+        file.size,
+        file.mtime_ns,
+    )? {
+        return Ok(IngestOutcome::AlreadyTaken { ledger_id });
+    }
+    let earlier: Option<(i64, Option<String>)> = tx
+        .prepare_cached(
+            "SELECT id, case_id FROM ingest_ledger WHERE sha256 = ?1 AND size = ?2 \
+             AND outcome = 'taken' ORDER BY id LIMIT 1",
+        )?
+        .query_row(params![file.sha256, size_i64(file.size)], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((duplicate_of, case_id)) = earlier {
+        tx.prepare_cached(
+            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+                sha256, media_type, seen_at, outcome, detail, case_id, duplicate_of) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            file.folder_id,
+            file.folder_name,
+            file.path,
+            file.path_key,
+            size_i64(file.size),
+            file.mtime_ns,
+            file.sha256,
+            file.media_type,
+            ts(now),
+            "the same bytes were taken before under another name; linked to that file",
+            case_id,
+            duplicate_of,
+        ])?;
+        return Ok(IngestOutcome::Duplicate {
+            ledger_id: tx.last_insert_rowid(),
+            duplicate_of,
+            case_id,
+        });
+    }
+    let routed = route(&IngestTx { conn: tx }, file)?;
+    let (case_id, new_case) = match &routed.target {
+        RouteTarget::Existing { case_id } => {
+            let exists: Option<i64> = tx
+                .prepare_cached("SELECT rid FROM cases WHERE id = ?1")?
+                .query_row([case_id], |r| r.get(0))
+                .optional()?;
+            if exists.is_none() {
+                return Err(StoreError::not_found("case", case_id));
+            }
+            (case_id.clone(), false)
+        }
+        RouteTarget::New(new) => (
+            local::create_local_case(tx, new, &file.uploaded_by, now)?,
+            true,
+        ),
+    };
+    let document = Document {
+        id: uuid::Uuid::new_v4().to_string(),
+        case_id: case_id.clone(),
+        name: file.document_name.clone(),
+        size: file.size,
+        sha256: file.sha256.clone(),
+        media_type: file.media_type.clone(),
+        location: DocumentLocation::Collab,
+        uploaded_by: file.uploaded_by.clone(),
+        uploaded_at: now,
+    };
+    crate::cases::write_document(tx, &document)?;
+    tx.prepare_cached(
+        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+            sha256, media_type, seen_at, outcome, case_id, document_id, rule, rule_reason, \
+            spool_path) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'taken', ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        file.folder_id,
+        file.folder_name,
+        file.path,
+        file.path_key,
+        size_i64(file.size),
+        file.mtime_ns,
+        file.sha256,
+        file.media_type,
+        ts(now),
+        case_id,
+        document.id,
+        routed.rule,
+        routed.reason,
+        file.spool_path,
+    ])?;
+    Ok(IngestOutcome::Taken {
+        ledger_id: tx.last_insert_rowid(),
+        case_id,
+        document_id: document.id,
+        new_case,
+    })
+}
+
+/// One row of the ingest ledger, as the Folders view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerRow {
+    /// Row id.
+    pub id: i64,
+    /// Folder id.
+    pub folder_id: String,
+    /// Folder name.
+    pub folder_name: String,
+    /// Path inside the folder.
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// Hex SHA-256.
+    pub sha256: String,
+    /// Media type.
+    pub media_type: String,
+    /// When it was taken (RFC 3339).
+    pub seen_at: String,
+    /// `taken`, `duplicate` or `failed`.
+    pub outcome: String,
+    /// Words about the outcome (duplicate, failure).
+    pub detail: Option<String>,
+    /// The case it went to.
+    pub case_id: Option<String>,
+    /// That case's reference.
+    pub case_reference: Option<String>,
+    /// The document it became.
+    pub document_id: Option<String>,
+    /// The rule that decided.
+    pub rule: Option<String>,
+    /// Why it fired.
+    pub rule_reason: Option<String>,
+    /// The earlier row with the same bytes.
+    pub duplicate_of: Option<i64>,
+}
+
+/// Filters for [`crate::Store::ingest_ledger`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LedgerFilter {
+    /// Only this folder.
+    pub folder_id: Option<String>,
+    /// Only this outcome (`taken`, `duplicate`, `failed`).
+    pub outcome: Option<String>,
+    /// Seen at or after (RFC 3339).
+    pub since: Option<String>,
+    /// Seen before (RFC 3339).
+    pub until: Option<String>,
+    /// At most this many rows (newest first); 0 means 500.
+    pub limit: u32,
+}
+
+pub(crate) fn ledger(conn: &Connection, filter: &LedgerFilter) -> Result<Vec<LedgerRow>> {
+    let limit = if filter.limit == 0 { 500 } else { filter.limit };
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.id, l.folder_id, l.folder_name, l.path, l.size, l.sha256, l.media_type, \
+            l.seen_at, l.outcome, l.detail, l.case_id, c.reference, l.document_id, l.rule, \
+            l.rule_reason, l.duplicate_of \
+         FROM ingest_ledger l LEFT JOIN cases c ON c.id = l.case_id \
+         WHERE (?1 IS NULL OR l.folder_id = ?1) AND (?2 IS NULL OR l.outcome = ?2) \
+           AND (?3 IS NULL OR l.seen_at >= ?3) AND (?4 IS NULL OR l.seen_at < ?4) \
+         ORDER BY l.id DESC LIMIT ?5",
+    )?;
+    let rows = stmt
+        .query_map(
+            params![
+                filter.folder_id,
+                filter.outcome,
+                filter.since,
+                filter.until,
+                i64::from(limit)
+            ],
+            |r| {
+                Ok(LedgerRow {
+                    id: r.get(0)?,
+                    folder_id: r.get(1)?,
+                    folder_name: r.get(2)?,
+                    path: r.get(3)?,
+                    size: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                    sha256: r.get(5)?,
+                    media_type: r.get(6)?,
+                    seen_at: r.get(7)?,
+                    outcome: r.get(8)?,
+                    detail: r.get(9)?,
+                    case_id: r.get(10)?,
+                    case_reference: r.get(11)?,
+                    document_id: r.get(12)?,
+                    rule: r.get(13)?,
+                    rule_reason: r.get(14)?,
+                    duplicate_of: r.get(15)?,
+                })
+            },
+        )?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+/// Per-folder counts and the last file, for the Folders view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FolderCounts {
+    /// Files taken as documents.
+    pub taken: u64,
+    /// Same bytes seen again.
+    pub duplicates: u64,
+    /// Files that could not be taken.
+    pub failed: u64,
+    /// The last file's path and when.
+    pub last: Option<(String, String)>,
+}
+
+pub(crate) fn folder_counts(conn: &Connection, folder_id: &str) -> Result<FolderCounts> {
+    let mut counts = FolderCounts::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT outcome, COUNT(*) FROM ingest_ledger WHERE folder_id = ?1 GROUP BY outcome",
+    )?;
+    let rows = stmt.query_map([folder_id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (outcome, n) = row?;
+        let n = u64::try_from(n).unwrap_or(0);
+        match outcome.as_str() {
+            "taken" => counts.taken = n,
+            "duplicate" => counts.duplicates = n,
+            _ => counts.failed += n,
+        }
+    }
+    counts.last = conn
+        .prepare_cached(
+            "SELECT path, seen_at FROM ingest_ledger WHERE folder_id = ?1 ORDER BY id DESC LIMIT 1",
+        )?
+        .query_row([folder_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    Ok(counts)
+}
+
+/// How far an SFTP file has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemoteState {
+    /// Seen in a listing, not stored yet.
+    Listed,
+    /// Stored (ledger row written); still to be moved on the server.
+    Stored,
+    /// Moved to `processed/` or `failed/` on the server.
+    Moved,
+    /// The move failed (the error is kept); retried, never taken again.
+    MoveFailed,
+}
+
+impl RemoteState {
+    fn as_str(self) -> &'static str {
+        match self {
+            RemoteState::Listed => "listed",
+            RemoteState::Stored => "stored",
+            RemoteState::Moved => "moved",
+            RemoteState::MoveFailed => "move_failed",
+        }
+    }
+
+    fn parse(s: &str) -> RemoteState {
+        match s {
+            "stored" => RemoteState::Stored,
+            "moved" => RemoteState::Moved,
+            "move_failed" => RemoteState::MoveFailed,
+            _ => RemoteState::Listed,
+        }
+    }
+}
+
+/// One remote file's record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteFile {
+    /// Path on the server.
+    pub path: String,
+    /// Size listed.
+    pub size: u64,
+    /// Modification time listed (ns).
+    pub mtime_ns: i64,
+    /// How far it got.
+    pub state: RemoteState,
+    /// The ledger row once stored.
+    pub ledger_id: Option<i64>,
+    /// The last error (a failed move).
+    pub error: Option<String>,
+}
+
+pub(crate) fn remote_files(conn: &Connection, folder_id: &str) -> Result<Vec<RemoteFile>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT path, size, mtime_ns, state, ledger_id, error FROM ingest_remote \
+         WHERE folder_id = ?1 ORDER BY path",
+    )?;
+    let rows = stmt
+        .query_map([folder_id], |r| {
+            Ok(RemoteFile {
+                path: r.get(0)?,
+                size: u64::try_from(r.get::<_, i64>(1)?).unwrap_or(0),
+                mtime_ns: r.get(2)?,
+                state: RemoteState::parse(&r.get::<_, String>(3)?),
+                ledger_id: r.get(4)?,
+                error: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn set_remote(
+    conn: &Connection,
+    folder_id: &str,
+    file: &RemoteFile,
+    now: Timestamp,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO ingest_remote (folder_id, path, size, mtime_ns, state, ledger_id, error, \
+            updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+         ON CONFLICT(folder_id, path) DO UPDATE SET size = excluded.size, \
+            mtime_ns = excluded.mtime_ns, state = excluded.state, ledger_id = excluded.ledger_id, \
+            error = excluded.error, updated_at = excluded.updated_at",
+    )?
+    .execute(params![
+        folder_id,
+        file.path,
+        size_i64(file.size),
+        file.mtime_ns,
+        file.state.as_str(),
+        file.ledger_id,
+        file.error,
+        ts(now),
+    ])?;
+    Ok(())
+}
+
+pub(crate) fn forget_remote(conn: &Connection, folder_id: &str, path: &str) -> Result<()> {
+    conn.prepare_cached("DELETE FROM ingest_remote WHERE folder_id = ?1 AND path = ?2")?
+        .execute(params![folder_id, path])?;
+    Ok(())
+}
