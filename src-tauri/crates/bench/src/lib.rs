@@ -5,6 +5,7 @@
 
 pub mod args;
 pub mod cluster;
+pub mod edi_bench;
 pub mod error;
 pub mod push_bench;
 pub mod queries;
