@@ -102,5 +102,13 @@ if [ "$with_tests" -eq 1 ]; then
     say "cargo install s3s-fs@0.14.1 (S3 test peer)"
     cargo install s3s-fs@0.14.1 --features binary --locked --root "$TOOLS_ROOT" --quiet
   fi
+  # moto_server: an S3 server with Object Lock, retention and legal hold (retention export
+  # tests), from PyPI in its own virtual environment; pd-s3test finds it there.
+  if [ ! -x "$TOOLS_ROOT/moto/bin/moto_server" ]; then
+    apt_install_missing python3-venv
+    say "python venv: moto[server]==5.2.5 (S3 Object Lock test peer)"
+    python3 -m venv "$TOOLS_ROOT/moto"
+    "$TOOLS_ROOT/moto/bin/pip" install --quiet --disable-pip-version-check "moto[server]==5.2.5"
+  fi
 fi
 say "done"

@@ -29,6 +29,8 @@ export const TOPIC_ROOTS: Record<Topic, readonly QueryRoot[]> = {
   outbox: ["cases", "sync", "outbox"],
   settings: ["settings"],
   jobs: ["jobs", "sync"],
+  // Retention exports and legal holds (their case's activity shows holds, so cases too).
+  exports: ["exports", "cases"],
 };
 
 function isTopic(value: unknown): value is Topic {

@@ -3,7 +3,7 @@
 import type { CaseQuery, ExceptionQuery } from "../bindings";
 
 /** The roots query keys start with. */
-export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs";
+export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports";
 
 function key<const T extends readonly unknown[]>(root: QueryRoot, ...rest: T) {
   return [root, ...rest] as const;

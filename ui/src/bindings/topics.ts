@@ -6,4 +6,4 @@ import type { Topic } from "./Topic";
 export const CHANGED_EVENT = "pd://changed";
 
 /** Every change topic. */
-export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs"];
+export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs", "exports"];

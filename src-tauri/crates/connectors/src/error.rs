@@ -98,6 +98,13 @@ pub enum ConnectorError {
     /// The server asks to slow down (HTTP 429).
     #[error("{0}")]
     RateLimited(String),
+    /// The object is under Object Lock retention or a legal hold (or already exists and is
+    /// never overwritten): the server refused to delete or replace it.
+    #[error("{0}")]
+    Locked(String),
+    /// The bucket has no Object Lock, so retention or a legal hold cannot be set on it.
+    #[error("{0}")]
+    LockUnsupported(String),
 }
 
 impl ConnectorError {
@@ -120,6 +127,8 @@ impl ConnectorError {
             Self::Interrupted(_) => ErrorCode::NetInterrupted,
             Self::Local(_) => ErrorCode::IoFile,
             Self::RateLimited(_) => ErrorCode::ApiRateLimited,
+            Self::Locked(_) => ErrorCode::RetentionLocked,
+            Self::LockUnsupported(_) => ErrorCode::RetentionLockUnsupported,
         }
     }
 }

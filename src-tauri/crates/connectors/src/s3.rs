@@ -86,13 +86,15 @@ impl std::fmt::Debug for S3Client {
     }
 }
 
-struct Request<'a> {
-    method: reqwest::Method,
-    key: Option<&'a str>,
-    query: &'a [(&'a str, &'a str)],
-    body: Vec<u8>,
-    content_type: Option<&'a str>,
-    step: &'a str,
+pub(crate) struct Request<'a> {
+    pub(crate) method: reqwest::Method,
+    pub(crate) key: Option<&'a str>,
+    pub(crate) query: &'a [(&'a str, &'a str)],
+    pub(crate) body: Vec<u8>,
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) step: &'a str,
+    /// More headers to send and sign (lowercase names): Object Lock, tags, `Content-MD5`.
+    pub(crate) extra_headers: Vec<(&'static str, String)>,
 }
 
 impl S3Client {
@@ -162,6 +164,14 @@ impl S3Client {
         &self.bucket
     }
 
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
+    pub(crate) fn limit(&self) -> Duration {
+        self.limit
+    }
+
     /// The connection test's sentence, or what failed.
     pub async fn test(&self) -> Result<String, ConnectorError> {
         resolve(&self.target.host, self.target.port, self.limit).await?;
@@ -174,6 +184,7 @@ impl S3Client {
                 body: Vec::new(),
                 content_type: None,
                 step: "listing the bucket",
+                extra_headers: Vec::new(),
             })
             .await?;
         let where_ = self.where_();
@@ -204,6 +215,7 @@ impl S3Client {
                 method: reqwest::Method::PUT,
                 key: Some(key),
                 query: &[],
+                extra_headers: vec![("content-md5", content_md5(&body))],
                 body,
                 content_type,
                 step: "uploading an object",
@@ -223,6 +235,7 @@ impl S3Client {
                 body: Vec::new(),
                 content_type: None,
                 step: "reading an object's details",
+                extra_headers: Vec::new(),
             })
             .await?;
         let status = response.status().as_u16();
@@ -265,6 +278,7 @@ impl S3Client {
                 body: Vec::new(),
                 content_type,
                 step: "starting a multipart upload",
+                extra_headers: Vec::new(),
             })
             .await?;
         if !status.is_success() {
@@ -297,6 +311,7 @@ impl S3Client {
                 method: reqwest::Method::PUT,
                 key: Some(key),
                 query: &query,
+                extra_headers: vec![("content-md5", content_md5(&body))],
                 body,
                 content_type: None,
                 step: "uploading a part",
@@ -328,6 +343,7 @@ impl S3Client {
                     body: Vec::new(),
                     content_type: None,
                     step: "listing uploaded parts",
+                    extra_headers: Vec::new(),
                 })
                 .await?;
             if !status.is_success() {
@@ -381,6 +397,7 @@ impl S3Client {
                 body: xml.into_bytes(),
                 content_type: Some("application/xml"),
                 step: "completing a multipart upload",
+                extra_headers: Vec::new(),
             })
             .await?;
         // S3 may answer 200 with an <Error> body when completion fails late.
@@ -412,6 +429,7 @@ impl S3Client {
                 body: Vec::new(),
                 content_type: None,
                 step: "aborting a multipart upload",
+                extra_headers: Vec::new(),
             })
             .await?;
         if status.is_success() || xml_element(&body, "Code").as_deref() == Some("NoSuchUpload") {
@@ -472,7 +490,7 @@ impl S3Client {
         ))
     }
 
-    fn path(&self, key: Option<&str>) -> String {
+    pub(crate) fn path(&self, key: Option<&str>) -> String {
         let prefix = self.base.path().trim_end_matches('/');
         match key {
             Some(key) => format!("{prefix}/{}/{key}", self.bucket),
@@ -480,11 +498,11 @@ impl S3Client {
         }
     }
 
-    fn where_(&self) -> String {
+    pub(crate) fn where_(&self) -> String {
         format!("{}:{}", self.target.host, self.target.port)
     }
 
-    async fn send(
+    pub(crate) async fn send(
         &self,
         request: Request<'_>,
     ) -> Result<(reqwest::StatusCode, String), ConnectorError> {
@@ -497,7 +515,10 @@ impl S3Client {
         Ok((status, body))
     }
 
-    async fn send_raw(&self, request: Request<'_>) -> Result<reqwest::Response, ConnectorError> {
+    pub(crate) async fn send_raw(
+        &self,
+        request: Request<'_>,
+    ) -> Result<reqwest::Response, ConnectorError> {
         let path = self.path(request.key);
         let payload_sha256 = if request.body.is_empty() {
             EMPTY_PAYLOAD_SHA256.to_owned()
@@ -512,6 +533,9 @@ impl S3Client {
         ];
         if let Some(content_type) = request.content_type {
             headers.push(("content-type", content_type));
+        }
+        for (name, value) in &request.extra_headers {
+            headers.push((*name, value.as_str()));
         }
         let authorization = sigv4::authorization(&SigningInput {
             method: request.method.as_str(),
@@ -544,6 +568,9 @@ impl S3Client {
         if let Some(content_type) = request.content_type {
             builder = builder.header("content-type", content_type);
         }
+        for (name, value) in &request.extra_headers {
+            builder = builder.header(*name, value);
+        }
         // A part of many MiB needs more than one step's limit on a slow line: allow 1 s a MiB.
         let extra = Duration::from_secs((request.body.len() / (1024 * 1024)) as u64);
         builder
@@ -562,7 +589,7 @@ impl S3Client {
             })
     }
 
-    async fn etag_of(
+    pub(crate) async fn etag_of(
         &self,
         response: reqwest::Response,
         verb: &str,
@@ -584,14 +611,19 @@ impl S3Client {
             .ok_or_else(|| self.not_s3("no ETag"))
     }
 
-    fn not_s3(&self, what: &str) -> ConnectorError {
+    pub(crate) fn not_s3(&self, what: &str) -> ConnectorError {
         ConnectorError::Unexpected(format!(
             "{} answered, but not as S3 does ({what}). Check the endpoint URL.",
             self.where_()
         ))
     }
 
-    fn upload_refusal(&self, status: u16, body: &str, upload_id: &str) -> ConnectorError {
+    pub(crate) fn upload_refusal(
+        &self,
+        status: u16,
+        body: &str,
+        upload_id: &str,
+    ) -> ConnectorError {
         match xml_element(body, "Code").as_deref() {
             Some("NoSuchUpload") => ConnectorError::NotFound(format!(
                 "S3 at {} no longer has the upload {} (it was completed or aborted); start the upload again.",
@@ -612,7 +644,13 @@ impl S3Client {
     }
 
     /// An S3 error document in words; `verb` says what was attempted on the bucket.
-    fn refusal(&self, status: u16, body: &str, verb: &str, permission: &str) -> ConnectorError {
+    pub(crate) fn refusal(
+        &self,
+        status: u16,
+        body: &str,
+        verb: &str,
+        permission: &str,
+    ) -> ConnectorError {
         let where_ = self.where_();
         let bucket = &self.bucket;
         let region = &self.region;
@@ -672,6 +710,13 @@ impl S3Client {
     }
 }
 
+/// The `Content-MD5` header value of `body` (base64 of its MD5): the integrity check Object
+/// Lock requires on every write, sent with every upload so the server refuses a damaged body.
+pub(crate) fn content_md5(body: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::compute(body).0)
+}
+
 /// An object key PartnerDesk may use: 1 to 1024 bytes, no control characters, no leading
 /// slash, no `.` or `..` segment (some S3-compatible stores map keys onto folders).
 pub fn check_key(key: &str) -> Result<(), ConnectorError> {
@@ -699,7 +744,7 @@ pub fn check_key(key: &str) -> Result<(), ConnectorError> {
     Ok(())
 }
 
-fn xml_escape(text: &str) -> String {
+pub(crate) fn xml_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -707,7 +752,7 @@ fn xml_escape(text: &str) -> String {
 }
 
 /// The inner text of every `<name>...</name>` element (not nested in one another).
-fn xml_blocks<'a>(body: &'a str, name: &str) -> Vec<&'a str> {
+pub(crate) fn xml_blocks<'a>(body: &'a str, name: &str) -> Vec<&'a str> {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
     let mut blocks = Vec::new();
@@ -740,7 +785,7 @@ fn authority_host(url: &url::Url) -> String {
 
 /// The text of the first `<name>` element, entities decoded; enough for S3's flat error
 /// documents.
-fn xml_element(body: &str, name: &str) -> Option<String> {
+pub(crate) fn xml_element(body: &str, name: &str) -> Option<String> {
     let open = format!("<{name}>");
     let close = format!("</{name}>");
     let start = body.find(&open)? + open.len();

@@ -27,11 +27,13 @@ pub enum Topic {
     Settings,
     /// The background jobs.
     Jobs,
+    /// Retention exports and legal holds.
+    Exports,
 }
 
 impl Topic {
     /// Every topic (a workspace switch makes all of them stale).
-    pub const ALL: [Topic; 7] = [
+    pub const ALL: [Topic; 8] = [
         Topic::Cases,
         Topic::Exceptions,
         Topic::Partners,
@@ -39,6 +41,7 @@ impl Topic {
         Topic::Outbox,
         Topic::Settings,
         Topic::Jobs,
+        Topic::Exports,
     ];
 }
 

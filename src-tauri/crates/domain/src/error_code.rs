@@ -105,6 +105,11 @@ error_codes! {
     SandboxConfig = "sandbox.config" => "The demo server's settings are not valid.",
     SandboxCorrupt = "sandbox.corrupt" => "The demo server's data file is damaged.",
     SandboxTask = "sandbox.task" => "The demo server stopped unexpectedly.",
+    // Retention exports (issue 15).
+    RetentionLocked = "retention.locked" => "The archive is under retention or a legal hold in the bucket: it cannot be deleted or overwritten until the hold is released and the retention period has passed.",
+    RetentionNotConfigured = "retention.not_configured" => "No retention bucket is set up: choose an S3 connector for exports in Settings → Retention.",
+    RetentionVerifyFailed = "retention.verify_failed" => "The archive in the bucket does not match its manifest.",
+    RetentionLockUnsupported = "retention.lock_unsupported" => "The retention bucket does not have Object Lock turned on, so exports could be deleted; choose a bucket created with Object Lock.",
 }
 
 /// Lets tests (and logs) compare a code with its dotted name; product code matches the enum.

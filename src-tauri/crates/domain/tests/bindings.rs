@@ -92,6 +92,17 @@ fn export_typescript_bindings() {
         OutboxEdit,
         ConflictView,
         NewCaseInput,
+        // Retention exports (issue 15).
+        LockMode,
+        RetentionPeriod,
+        RetentionPolicy,
+        ExportState,
+        ExportView,
+        ExportQuery,
+        HoldScope,
+        VerifyReport,
+        AuditField,
+        AuditEntry,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read bindings dir")
