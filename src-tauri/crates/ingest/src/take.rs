@@ -26,9 +26,10 @@ pub struct Prepared {
     pub file_name: String,
 }
 
-/// Streams `reader` into the spool folder, hashing as it goes; the copy is synced and named by
-/// its SHA-256 (`<spool>/<sha256>`), so the same bytes are kept once. Returns (sha256, size,
-/// head, kept path).
+/// Streams `reader` into the spool folder, hashing as it goes; the copy is named by its SHA-256
+/// (`<spool>/<sha256>`, replacing an older copy of the same bytes), so the same bytes are kept
+/// once. Returns (sha256, size, head, kept path). The copy is not synced yet: call
+/// [`make_durable`] on a batch before its transaction.
 pub fn spool_stream(
     spool_dir: &Path,
     reader: &mut dyn Read,
@@ -57,7 +58,6 @@ pub fn spool_stream(
             out.write_all(chunk).map_err(|e| IngestError::io(&tmp, e))?;
             size += n as u64;
         }
-        out.sync_all().map_err(|e| IngestError::io(&tmp, e))?;
         let sha = hex(&hasher.finalize());
         let kept = spool_dir.join(&sha);
         std::fs::rename(&tmp, &kept).map_err(|e| IngestError::io(&kept, e))?;
@@ -67,6 +67,23 @@ pub fn spool_stream(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Syncs kept copies and their folder to disk: written first, synced together (one journal
+/// commit covers most of them), before the ledger transaction that refers to them.
+pub fn make_durable(spool_dir: &Path, kept: &[&Path]) -> Result<(), IngestError> {
+    for path in kept {
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| IngestError::io(path, e))?;
+    }
+    #[cfg(unix)]
+    File::open(spool_dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| IngestError::io(spool_dir, e))?;
+    #[cfg(not(unix))]
+    let _ = spool_dir;
+    Ok(())
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -144,5 +161,10 @@ pub fn commit(
         };
         router.route(&facts, tx)
     };
+    let kept: Vec<&Path> = prepared.iter().map(|p| p.spool.as_path()).collect();
+    if let Some(first) = prepared.first() {
+        let dir = first.spool.parent().unwrap_or(Path::new("."));
+        make_durable(dir, &kept)?;
+    }
     Ok(store.ingest_take(&files, &mut route, chrono::Utc::now())?)
 }
