@@ -338,6 +338,53 @@ impl DrupalClient {
         node_of(answer.get("data"), &self.target.host)
     }
 
+    /// Creates a node with the UUID PartnerDesk chose (a JSON:API client-generated id): a repeat
+    /// (the first answer was lost) is refused as existing (HTTP 409), and the caller updates it.
+    pub async fn create_node_with_id(
+        &self,
+        bundle: &str,
+        id: &str,
+        attributes: Value,
+    ) -> Result<DrupalNode, ConnectorError> {
+        check_name(bundle)?;
+        check_name(id)?;
+        let body = json!({ "data": { "type": format!("node--{bundle}"), "id": id, "attributes": attributes } });
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                &format!("{}/jsonapi/node/{bundle}", self.root),
+                Some(&body),
+                bundle,
+            )
+            .await?;
+        node_of(answer.get("data"), &self.target.host)
+    }
+
+    /// The first page of nodes of `bundle` changed at or after `since` (RFC 3339), oldest
+    /// change first, `limit` (at most 50) per page; follow [`DrupalPage::next`] with
+    /// [`DrupalClient::list_nodes`].
+    pub async fn list_changed_since(
+        &self,
+        bundle: &str,
+        limit: u32,
+        since: Option<&str>,
+    ) -> Result<DrupalPage, ConnectorError> {
+        check_name(bundle)?;
+        let mut url = url::Url::parse(&format!("{}/jsonapi/node/{bundle}", self.root))
+            .map_err(|e| ConnectorError::InvalidInput(format!("bad Drupal address: {e}")))?;
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("sort", "changed,id");
+            query.append_pair("page[limit]", &limit.clamp(1, 50).to_string());
+            if let Some(since) = since {
+                query.append_pair("filter[since][condition][path]", "changed");
+                query.append_pair("filter[since][condition][operator]", ">=");
+                query.append_pair("filter[since][condition][value]", since);
+            }
+        }
+        self.list_nodes(bundle, limit, Some(url.as_str())).await
+    }
+
     /// Changes some attributes of node `id`.
     pub async fn update_node(
         &self,
@@ -516,6 +563,11 @@ impl DrupalClient {
             }),
             404 => Err(ConnectorError::NotFound(format!(
                 "{site} has no such {} content (HTTP 404).{}",
+                server_text(bundle),
+                said(&text)
+            ))),
+            409 => Err(ConnectorError::Conflict(format!(
+                "{site} already holds that {} content (HTTP 409).{}",
                 server_text(bundle),
                 said(&text)
             ))),

@@ -10,12 +10,20 @@ use crate::net::{http_failure, Target};
 const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// The body as text, at most [`MAX_BODY_BYTES`] of it (a hostile server cannot fill memory).
-pub(crate) async fn read_capped(mut response: reqwest::Response) -> Result<String, reqwest::Error> {
+pub(crate) async fn read_capped(response: reqwest::Response) -> Result<String, reqwest::Error> {
+    read_up_to(response, MAX_BODY_BYTES).await
+}
+
+/// The body as text, at most `cap` bytes of it.
+pub(crate) async fn read_up_to(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<String, reqwest::Error> {
     let mut bytes = Vec::new();
     while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BODY_BYTES.saturating_sub(bytes.len());
+        let room = cap.saturating_sub(bytes.len());
         bytes.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if bytes.len() >= MAX_BODY_BYTES {
+        if bytes.len() >= cap {
             break;
         }
     }

@@ -28,6 +28,7 @@ mod s3_lock;
 mod sftp;
 pub mod sigv4;
 mod wix;
+mod xconnector;
 
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ pub use sftp::{
     scan_host_key, test_sftp, test_sftp_with, PresentedHostKey, RemoteEntry, RemoteKind, SftpClient,
 };
 pub use wix::{test_wix, test_wix_with, WixClient, WixItem, WixPage, WIX_API_BASE};
+pub use xconnector::{XcClient, MAX_FEED_PAGE_BYTES};
 
 /// How long each step (name resolution, connect, handshake, each request) may take by default.
 pub const DEFAULT_STEP_TIMEOUT: Duration = Duration::from_secs(15);

@@ -198,6 +198,30 @@ impl WixClient {
         item_of(answer.get("dataItem"), &self.target.host)
     }
 
+    /// Inserts an item with the id PartnerDesk chose: a repeat (the first answer was lost) is
+    /// refused by Wix as existing (HTTP 409, `ALREADY_EXISTS`), which is how a retry knows the
+    /// item is there and replaces it instead.
+    pub async fn insert_item_with_id(
+        &self,
+        collection: &str,
+        id: &str,
+        data: Value,
+    ) -> Result<WixItem, ConnectorError> {
+        check_collection(collection)?;
+        check_collection(id)?;
+        let body =
+            json!({ "dataCollectionId": collection, "dataItem": { "id": id, "data": data } });
+        let answer = self
+            .call(
+                reqwest::Method::POST,
+                "/wix-data/v2/items",
+                &body,
+                collection,
+            )
+            .await?;
+        item_of(answer.get("dataItem"), &self.target.host)
+    }
+
     /// Replaces item `id` of `collection` with `data` (Wix replaces the whole item).
     pub async fn update_item(
         &self,

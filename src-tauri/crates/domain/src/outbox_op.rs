@@ -23,6 +23,9 @@ pub enum OutboxOp {
     LinkTransaction(TransactionLink),
     /// Unlink a Lens transaction (`DELETE .../cases/{id}/transactions/{txId}`).
     UnlinkTransaction(TransactionLink),
+    /// A write to an outside system (xConnector, Wix, Drupal), sent by the connector push;
+    /// the case push never claims it (see `pd-bridge`).
+    Connector(crate::ConnectorWrite),
 }
 
 impl OutboxOp {
@@ -35,6 +38,7 @@ impl OutboxOp {
             OutboxOp::PatchCase(_) => "patch_case",
             OutboxOp::LinkTransaction(_) => "link_transaction",
             OutboxOp::UnlinkTransaction(_) => "unlink_transaction",
+            OutboxOp::Connector(_) => "connector",
         }
     }
 
@@ -47,6 +51,7 @@ impl OutboxOp {
             OutboxOp::LinkTransaction(b) | OutboxOp::UnlinkTransaction(b) => {
                 serde_json::to_string(b)
             }
+            OutboxOp::Connector(b) => serde_json::to_string(b),
         };
         body.unwrap_or_default()
     }

@@ -285,6 +285,8 @@ pub(crate) fn apply_op(case: &mut Case, op: &OutboxOp, at: pd_domain::Timestamp)
                 .retain(|t| *t != link.transaction_id);
         }
         OutboxOp::CreateCase(_) | OutboxOp::AddComment(_) => {}
+        // A write to an outside system changes nothing on the case itself.
+        OutboxOp::Connector(_) => return,
     }
     if at > case.updated_at {
         case.updated_at = at;

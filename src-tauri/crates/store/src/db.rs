@@ -49,10 +49,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ingest_ledger",
         include_str!("../migrations/0008_ingest_ledger.sql"),
     ),
+    (
+        9,
+        "connector_work",
+        include_str!("../migrations/0009_connector_work.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;

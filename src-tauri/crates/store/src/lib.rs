@@ -13,6 +13,8 @@ mod ingest;
 mod local;
 mod lock;
 mod outbox;
+mod outside;
+mod outside_api;
 mod owner_only;
 mod query;
 mod salvage;
@@ -37,6 +39,10 @@ pub use lock::CacheLock;
 pub use outbox::{
     Conflict, OutboxEntry, OutboxState, OutboxSummary, RetryTarget, ServerAnswer, DEFAULT_LEASE,
     MAX_COMMENT_CHARS,
+};
+pub use outside::{
+    AsideInput, AssignRule, CaseHome, ExceptionEvent, ExceptionState, Inbound, IngestReport,
+    PartnerEvent, Place, ASIDE_EXCERPT_BYTES,
 };
 pub use query::{search_filter, SearchFilter};
 

@@ -162,6 +162,13 @@ pub(crate) fn add_local_comment(
     let op_id = append(conn, case_id, &op, None, now)?;
     write_comment(conn, &comment, Some(&op_id))?;
     apply_new(conn, case_id, &op, now)?;
+    if visibility == Visibility::Partner {
+        let change = pd_domain::CaseChange::CommentAdded {
+            comment_id: comment.id.clone(),
+            body: comment.body.clone(),
+        };
+        crate::outside::on_case_change(conn, case_id, &change, now)?;
+    }
     Ok(comment)
 }
 
@@ -200,6 +207,12 @@ pub(crate) fn patch_local_case(
     let op = OutboxOp::PatchCase(patch.clone());
     let op_id = append(conn, case_id, &op, Some(base), now)?;
     apply_new(conn, case_id, &op, now)?;
+    if changed.status != case.status {
+        let change = pd_domain::CaseChange::StatusChanged {
+            status: changed.status,
+        };
+        crate::outside::on_case_change(conn, case_id, &change, now)?;
+    }
     Ok(Some(op_id))
 }
 
@@ -447,6 +460,9 @@ pub(crate) fn discard(conn: &Connection, op_id: &str, now: Timestamp) -> Result<
         conn.prepare_cached("DELETE FROM cases WHERE id = ?1")?
             .execute([case_id])?;
         return Ok(());
+    }
+    if let Ok(OutboxOp::Connector(write)) = &entry.op {
+        crate::outside::on_discard(conn, case_id, write)?;
     }
     conn.prepare_cached("DELETE FROM comments WHERE op_id = ?1")?
         .execute([op_id])?;

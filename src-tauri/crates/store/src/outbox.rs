@@ -146,16 +146,22 @@ pub(crate) fn append(
     now: Timestamp,
 ) -> Result<String> {
     let op_id = uuid::Uuid::new_v4().to_string();
+    // A connector write goes to its connector's lane (see `outside.rs`).
+    let target = match op {
+        OutboxOp::Connector(write) => write.connector_id(),
+        _ => "",
+    };
     conn.prepare_cached(
-        "INSERT INTO outbox (op_id, case_id, op_json, base_json, created_at, state) \
-         VALUES (?1, ?2, ?3, ?4, ?5, 'pending')",
+        "INSERT INTO outbox (op_id, case_id, op_json, base_json, created_at, state, target) \
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)",
     )?
     .execute(params![
         op_id,
         case_id,
         op.encode(),
         base.map(|b| b.to_string()),
-        ts(now)
+        ts(now),
+        target
     ])?;
     Ok(op_id)
 }
@@ -224,7 +230,7 @@ pub(crate) fn read_entry(conn: &Connection, op_id: &str) -> Result<OutboxEntry> 
 pub(crate) fn next(conn: &Connection, limit: u32, now: Timestamp) -> Result<Vec<OutboxEntry>> {
     let sql = format!(
         "SELECT {ENTRY_COLUMNS} FROM outbox WHERE seq IN \
-            (SELECT min(seq) FROM outbox GROUP BY case_id) \
+            (SELECT min(seq) FROM outbox WHERE target = '' GROUP BY case_id) \
          AND state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?1) \
          AND case_id NOT IN (SELECT case_id FROM kept_cases) \
          ORDER BY seq LIMIT ?2"
@@ -259,7 +265,7 @@ pub(crate) fn claim(
         "UPDATE outbox SET state = 'in_flight', claimed_by = ?1, lease_until = ?2, \
             attempts = attempts + 1 \
          WHERE seq IN (SELECT seq FROM outbox WHERE seq IN \
-                (SELECT min(seq) FROM outbox GROUP BY case_id) \
+                (SELECT min(seq) FROM outbox WHERE target = '' GROUP BY case_id) \
             AND ((state = 'pending' AND (next_attempt_at IS NULL OR next_attempt_at <= ?3)) \
               OR (state = 'in_flight' AND (lease_until IS NULL OR lease_until <= ?3))) \
             ORDER BY seq LIMIT ?4) \

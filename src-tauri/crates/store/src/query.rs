@@ -308,6 +308,7 @@ pub(crate) fn entry_words(entry: &outbox::OutboxEntry) -> String {
             format!("Unlinked transaction {}", link.transaction_id)
         }
         OutboxOp::CreateCase(_) => "Case created here".to_string(),
+        OutboxOp::Connector(write) => write.describe(),
         OutboxOp::AddComment(comment) => {
             let body = comment.body.as_str();
             let mut short: String = body.chars().take(60).collect();

@@ -400,6 +400,13 @@ async fn request(client: &TradingGridClient, entry: &OutboxEntry) -> Result<Requ
     let case_id = entry.case_id.as_str();
     let answer = match &entry.op {
         Err(unreadable) => return Ok(Request::Unreadable(unreadable.reason())),
+        // Claimed only by the connector push (its lane); never sent to the case server.
+        Ok(OutboxOp::Connector(write)) => {
+            return Ok(Request::Unreadable(format!(
+                "{} belongs to a connector, not to the case server.",
+                write.describe()
+            )))
+        }
         Ok(OutboxOp::CreateCase(new)) => ServerAnswer::Bundle(client.create_case(op, new).await?),
         Ok(OutboxOp::AddComment(comment)) => {
             ServerAnswer::Comment(client.add_comment(op, case_id, comment).await?)

@@ -110,6 +110,7 @@ export const OUTBOX_OP_LABELS: Record<OutboxOp["op"], string> = {
   patch_case: "Field change",
   link_transaction: "Link",
   unlink_transaction: "Unlink",
+  connector: "Connector",
 };
 
 /** What kind of change an entry is, in a word (`null`: a stored change that could not be read). */
