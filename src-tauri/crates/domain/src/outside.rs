@@ -409,3 +409,99 @@ pub struct ImportedRequest {
     /// Details, the case's first comment.
     pub description: Option<String>,
 }
+
+/// The kinds of connector that do work (the xConnector has no connection test of its own: its
+/// settings are its work settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkKind {
+    /// The xConnector integration layer.
+    Xconnector,
+    /// A Wix site (a Wix connector of Settings).
+    Wix,
+    /// A Drupal site (a Drupal connector of Settings).
+    Drupal,
+}
+
+/// What a connector does in this workspace: what it imports, where publications go, how often.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorWork {
+    /// The connector (a Wix or Drupal connector's id; an xConnector's own id, empty to create).
+    pub connector_id: String,
+    /// Display name (an xConnector's; the others show their connector's).
+    pub name: String,
+    /// Its kind.
+    pub kind: WorkKind,
+    /// Whether its imports and sends run.
+    pub enabled: bool,
+    /// Seconds between import runs.
+    pub every_seconds: u32,
+    /// Wix: the collection partner notices go to.
+    #[serde(default)]
+    pub notices_collection: Option<String>,
+    /// Wix: the form collection partner requests are imported from.
+    #[serde(default)]
+    pub requests_collection: Option<String>,
+    /// Drupal: the content type of knowledge articles (`article`).
+    #[serde(default)]
+    pub article_bundle: Option<String>,
+    /// Drupal: the content type of issue requests.
+    #[serde(default)]
+    pub request_bundle: Option<String>,
+    /// xConnector: the event feed URL.
+    #[serde(default)]
+    pub feed_url: Option<String>,
+    /// xConnector: where case changes are sent.
+    #[serde(default)]
+    pub outbound_url: Option<String>,
+    /// xConnector: the loopback listener's port (none: no listener).
+    #[serde(default)]
+    pub listen_port: Option<u16>,
+}
+
+/// Saves a connector's work; `token` (xConnector only) goes to the keychain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorWorkInput {
+    /// The work settings.
+    pub work: ConnectorWork,
+    /// The xConnector's token, if entered (absent keeps the stored one).
+    pub token: Option<String>,
+}
+
+/// A connector's work as Settings lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorWorkView {
+    /// The settings.
+    pub work: ConnectorWork,
+    /// What it imports, in words.
+    pub imports: String,
+    /// Its import runs (last run, errors, counts).
+    pub runs: Vec<ImportRun>,
+    /// Writes queued to it.
+    pub queued: u32,
+    /// Writes it refused (in the outbox, failed).
+    pub failed: u32,
+    /// xConnector: a token is stored.
+    pub token_set: bool,
+}
+
+/// What a case shows of the outside systems.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CaseOutside {
+    /// Its notice and article.
+    pub publications: Vec<PublicationView>,
+    /// Where it came from.
+    pub origins: Vec<CaseOrigin>,
+    /// The notice text to preview.
+    pub notice_draft: NoticeText,
+    /// The article text to preview.
+    pub article_draft: ArticleText,
+    /// Where a notice would go (a Wix connector with a notices collection), if anywhere.
+    pub notice_target: Option<String>,
+    /// Where an article would go (a Drupal connector with an article bundle), if anywhere.
+    pub article_target: Option<String>,
+}

@@ -85,3 +85,11 @@ CREATE TABLE IF NOT EXISTS connector_runs (
 CREATE TABLE IF NOT EXISTS outbound_routes (
     connector_id TEXT PRIMARY KEY
 );
+
+-- What each connector does in this workspace (collections, bundles, feed, listener, how often,
+-- assignment rules): per workspace, because the cases it imports land in this cache.
+CREATE TABLE IF NOT EXISTS connector_work (
+    connector_id TEXT PRIMARY KEY,
+    config_json  TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);

@@ -158,4 +158,45 @@ impl Store {
     pub fn connector_settle(&self, op_id: &str) -> Result<()> {
         self.db.write(|tx| outside::settle(tx, op_id))
     }
+
+    /// Every connector's work settings in this workspace (stored as JSON by their owner).
+    pub fn connector_work(&self) -> Result<Vec<(String, serde_json::Value)>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT connector_id, config_json FROM connector_work ORDER BY connector_id",
+            )?;
+            let rows =
+                stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, json) = row?;
+                out.push((id, serde_json::from_str(&json)?));
+            }
+            Ok(out)
+        })
+    }
+
+    /// Saves (or, with `None`, removes) a connector's work settings.
+    pub fn save_connector_work(
+        &self,
+        connector_id: &str,
+        config: Option<&serde_json::Value>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.db.write(|tx| {
+            match config {
+                Some(config) => tx
+                    .prepare_cached(
+                        "INSERT INTO connector_work (connector_id, config_json, updated_at) VALUES (?1, ?2, ?3) \
+                         ON CONFLICT(connector_id) DO UPDATE SET config_json = excluded.config_json, \
+                         updated_at = excluded.updated_at",
+                    )?
+                    .execute(rusqlite::params![connector_id, config.to_string(), crate::codec::ts(now)])?,
+                None => tx
+                    .prepare_cached("DELETE FROM connector_work WHERE connector_id = ?1")?
+                    .execute([connector_id])?,
+            };
+            Ok(())
+        })
+    }
 }
