@@ -8,6 +8,7 @@ pub mod error;
 pub mod local;
 pub mod names;
 pub mod routing;
+pub mod sftp;
 pub mod status;
 pub mod take;
 
@@ -18,6 +19,7 @@ use std::sync::Arc;
 pub use error::IngestError;
 pub use local::{watch_local_blocking, LocalFolderSpec, WatchMode};
 pub use routing::{Decision, FileFacts, FolderDefaults, Router, Rule};
+pub use sftp::{run_sftp, PollReport, SftpFolderSpec, SftpPoller};
 pub use status::{FolderState, FolderStatus, StatusBoard};
 
 use pd_store::Store;

@@ -1,0 +1,313 @@
+//! SFTP folders: a remote folder polled through `pd-connectors`' SFTP client (only to the host
+//! key the analyst accepted; an unknown or changed key stops before sign-in). A file is taken
+//! once two listings in a row show the same size and time; it is downloaded into the spool
+//! folder as `<partial>` (a broken download resumes from the partial's length), taken in one
+//! store transaction with its listing record set to "stored", and only then moved on the server
+//! to `processed/` (never deleted). A failed move is kept with its reason and retried; the file
+//! is never taken twice. Failures back off (doubling to a minute) and show in words.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use pd_connectors::{ConnectorOptions, RemoteKind, SftpClient};
+use pd_domain::SftpSettings;
+use pd_store::{IngestFile, RemoteFile, RemoteState};
+use sha2::{Digest, Sha256};
+
+use crate::error::IngestError;
+use crate::names::{display_name, is_temporary};
+use crate::routing::FolderDefaults;
+use crate::status::FolderState;
+use crate::take::{commit, media_type, spool_stream, Prepared};
+use crate::IngestContext;
+
+/// One polled SFTP folder.
+#[derive(Debug, Clone)]
+pub struct SftpFolderSpec {
+    /// Defaults of the cases its files open (and its id and name).
+    pub defaults: FolderDefaults,
+    /// The connector's settings (host, user, key, accepted host key).
+    pub settings: SftpSettings,
+    /// The connector's secret from the keychain, if any.
+    pub secret: Option<String>,
+    /// The remote folder to poll.
+    pub remote_dir: String,
+    /// Where taken files are moved, relative to the remote folder.
+    pub processed_dir: String,
+    /// How often to poll.
+    pub poll_interval: Duration,
+    /// Per-step limits.
+    pub options: ConnectorOptions,
+}
+
+/// What one poll did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollReport {
+    /// Files taken (ledger rows written).
+    pub taken: u64,
+    /// Files moved to `processed/`.
+    pub moved: u64,
+    /// Bytes downloaded in this poll (a resumed download counts only the rest).
+    pub downloaded_bytes: u64,
+    /// Files still settling.
+    pub waiting: u64,
+    /// Moves that failed (the files stay taken; retried next poll).
+    pub move_errors: Vec<String>,
+}
+
+/// The poller's memory between polls: the last listing, for the settle check.
+#[derive(Debug, Default)]
+pub struct SftpPoller {
+    last: HashMap<String, (u64, i64)>,
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() || dir == "." {
+        name.to_string()
+    } else {
+        format!("{}/{}", dir.trim_end_matches('/'), name)
+    }
+}
+
+/// Where a remote file's partial download is kept.
+pub fn partial_path(spool_dir: &Path, folder_id: &str, remote_path: &str) -> PathBuf {
+    let digest = Sha256::digest(format!("{folder_id}\n{remote_path}").as_bytes());
+    let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    spool_dir.join(format!("sftp-{name}.partial"))
+}
+
+impl SftpPoller {
+    /// One poll over a connected client: list, settle, download (resuming), take, move.
+    pub async fn poll(
+        &mut self,
+        ctx: &IngestContext,
+        spec: &SftpFolderSpec,
+        client: &SftpClient,
+    ) -> Result<PollReport, IngestError> {
+        let mut report = PollReport::default();
+        let folder_id = spec.defaults.folder_id.clone();
+        // Files taken earlier but not moved yet (a failed move, a crash after the take).
+        let store = ctx.store.clone();
+        let fid = folder_id.clone();
+        let records = tokio::task::spawn_blocking(move || store.ingest_remote_files(&fid))
+            .await
+            .map_err(|e| IngestError::Watch(e.to_string()))??;
+        let unmoved: HashMap<String, RemoteFile> = records
+            .into_iter()
+            .filter(|r| matches!(r.state, RemoteState::Stored | RemoteState::MoveFailed))
+            .map(|r| (r.path.clone(), r))
+            .collect();
+        let entries = client.list(&spec.remote_dir).await?;
+        let mut listing = HashMap::new();
+        for entry in entries {
+            if entry.kind != RemoteKind::File || is_temporary(&entry.name) {
+                continue;
+            }
+            let size = entry.size.unwrap_or(0);
+            let mtime_ns = i64::from(entry.modified.unwrap_or(0)) * 1_000_000_000;
+            let path = join(&spec.remote_dir, &entry.name);
+            listing.insert(entry.name.clone(), (size, mtime_ns));
+            if let Some(record) = unmoved.get(&path) {
+                self.move_done(ctx, spec, client, &entry.name, record, &mut report)
+                    .await?;
+                continue;
+            }
+            let key = entry.name.as_bytes().to_vec();
+            let store = ctx.store.clone();
+            let fid = folder_id.clone();
+            let seen =
+                tokio::task::spawn_blocking(move || store.ingest_seen(&fid, &key, size, mtime_ns))
+                    .await
+                    .map_err(|e| IngestError::Watch(e.to_string()))??;
+            if seen.is_some() {
+                continue;
+            }
+            if self.last.get(&entry.name) != Some(&(size, mtime_ns)) {
+                report.waiting += 1;
+                continue;
+            }
+            // Stable over two listings: download (resuming a partial copy) and take.
+            let partial = partial_path(&ctx.spool_dir, &folder_id, &path);
+            std::fs::create_dir_all(&ctx.spool_dir)
+                .map_err(|e| IngestError::io(&ctx.spool_dir, e))?;
+            let have = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+            let offset = if have <= size { have } else { 0 };
+            let mut out = tokio::fs::OpenOptions::new()
+                .create(true)
+                .append(offset > 0)
+                .write(true)
+                .truncate(offset == 0)
+                .open(&partial)
+                .await
+                .map_err(|e| IngestError::io(&partial, e))?;
+            let copied = match client.read_to_writer(&path, offset, &mut out).await {
+                Ok(n) => n,
+                Err(e) => {
+                    use tokio::io::AsyncWriteExt;
+                    let _ = out.flush().await;
+                    return Err(e.into());
+                }
+            };
+            {
+                use tokio::io::AsyncWriteExt;
+                out.flush()
+                    .await
+                    .map_err(|e| IngestError::io(&partial, e))?;
+            }
+            drop(out);
+            report.downloaded_bytes += copied;
+            let got = std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0);
+            if got != size {
+                // Changed on the server while read: start over next poll.
+                let _ = std::fs::remove_file(&partial);
+                self.last.remove(&entry.name);
+                continue;
+            }
+            let prepared = {
+                let spool = ctx.spool_dir.clone();
+                let partial = partial.clone();
+                let name = entry.name.clone();
+                let defaults = spec.defaults.clone();
+                let uploaded_by = ctx.uploaded_by.clone();
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || -> Result<Prepared, IngestError> {
+                    let mut file =
+                        std::fs::File::open(&partial).map_err(|e| IngestError::io(&partial, e))?;
+                    let (sha256, size, head, kept) = spool_stream(&spool, &mut file)?;
+                    let media_type = media_type(&head, &name);
+                    Ok(Prepared {
+                        file: IngestFile {
+                            folder_id: defaults.folder_id.clone(),
+                            folder_name: defaults.folder_name.clone(),
+                            path,
+                            path_key: name.as_bytes().to_vec(),
+                            size,
+                            mtime_ns,
+                            sha256,
+                            media_type,
+                            document_name: display_name(&name),
+                            spool_path: Some(kept.to_string_lossy().into_owned()),
+                            uploaded_by,
+                            remote: true,
+                        },
+                        head,
+                        spool: kept,
+                        file_name: name,
+                    })
+                })
+                .await
+                .map_err(|e| IngestError::Watch(e.to_string()))??
+            };
+            let store = ctx.store.clone();
+            let router = ctx.router.clone();
+            let defaults = spec.defaults.clone();
+            let one = vec![prepared];
+            tokio::task::spawn_blocking(move || commit(&store, &router, &defaults, &one))
+                .await
+                .map_err(|e| IngestError::Watch(e.to_string()))??;
+            let _ = std::fs::remove_file(&partial);
+            report.taken += 1;
+            let record = RemoteFile {
+                path: path.clone(),
+                size,
+                mtime_ns,
+                state: RemoteState::Stored,
+                ledger_id: None,
+                error: None,
+            };
+            self.move_done(ctx, spec, client, &entry.name, &record, &mut report)
+                .await?;
+        }
+        self.last = listing;
+        Ok(report)
+    }
+
+    /// Moves a taken file to `processed/` and records it; a refusal is recorded with its reason.
+    async fn move_done(
+        &self,
+        ctx: &IngestContext,
+        spec: &SftpFolderSpec,
+        client: &SftpClient,
+        name: &str,
+        record: &RemoteFile,
+        report: &mut PollReport,
+    ) -> Result<(), IngestError> {
+        let processed = join(&spec.remote_dir, &spec.processed_dir);
+        let target = join(&processed, name);
+        let result = client.rename(&record.path, &target).await;
+        let mut record = record.clone();
+        match result {
+            Ok(()) => {
+                record.state = RemoteState::Moved;
+                record.error = None;
+                report.moved += 1;
+            }
+            Err(e) => {
+                let words = format!(
+                    "{name} was taken but could not be moved to {processed}: {e}; it will not be \
+                     taken again, and the move is retried"
+                );
+                record.state = RemoteState::MoveFailed;
+                record.error = Some(words.clone());
+                report.move_errors.push(words);
+            }
+        }
+        let store = ctx.store.clone();
+        let fid = spec.defaults.folder_id.clone();
+        tokio::task::spawn_blocking(move || {
+            store.ingest_set_remote(&fid, &record, chrono::Utc::now())
+        })
+        .await
+        .map_err(|e| IngestError::Watch(e.to_string()))??;
+        Ok(())
+    }
+}
+
+/// Polls an SFTP folder until this future is dropped (the supervisor's stop): connect, poll on
+/// the interval, back off on failure (doubling to a minute), every state on the board in words.
+pub async fn run_sftp(ctx: IngestContext, spec: SftpFolderSpec) {
+    let id = spec.defaults.folder_id.clone();
+    let mut poller = SftpPoller::default();
+    let mut pause = spec.poll_interval;
+    loop {
+        match SftpClient::connect(&spec.settings, spec.secret.as_deref(), &spec.options).await {
+            Ok(client) => loop {
+                match poller.poll(&ctx, &spec, &client).await {
+                    Ok(report) => {
+                        pause = spec.poll_interval;
+                        ctx.status.update(&id, |s| {
+                            s.taken_now += report.taken;
+                            s.waiting = report.waiting;
+                            if let Some(error) = report.move_errors.last() {
+                                s.state = FolderState::Error;
+                                s.reason = Some(error.clone());
+                            } else {
+                                s.state = FolderState::Polling;
+                                s.reason = None;
+                            }
+                        });
+                        tokio::time::sleep(spec.poll_interval).await;
+                    }
+                    Err(e) => {
+                        ctx.status.set(
+                            &id,
+                            FolderState::Offline,
+                            Some(format!("{e}; trying again by itself")),
+                        );
+                        break;
+                    }
+                }
+            },
+            Err(e) => {
+                ctx.status.set(
+                    &id,
+                    FolderState::Offline,
+                    Some(format!("{e}; trying again by itself")),
+                );
+            }
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(60));
+    }
+}

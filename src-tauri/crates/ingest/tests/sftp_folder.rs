@@ -1,0 +1,465 @@
+//! SFTP folders against a real OpenSSH server started by the test (its own config, keys and
+//! folders in a temp dir, `sshd -D`, stopped with every session process it started): 1,000 files taken once and moved to `processed/`; the server
+//! stopped mid-download and started again, the download resumed from its offset; the move
+//! refused by the server (`internal-sftp -P rename`: permission denied), the file not taken twice
+//! and the error shown; unknown and changed host keys refused before anything is read.
+//! `PD_SSHD` overrides `/usr/sbin/sshd`; without sshd the tests skip (fail with
+//! `PD_REQUIRE_TEST_PEERS=1`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pd_connectors::ConnectorOptions;
+use pd_domain::{CaseKind, SftpAuth, SftpHostKey, SftpSettings};
+use pd_ingest::sftp::partial_path;
+use pd_ingest::{
+    run_sftp, FolderDefaults, FolderState, IngestContext, Router, SftpFolderSpec, SftpPoller,
+    StatusBoard,
+};
+use pd_store::Store;
+use sha2::{Digest, Sha256};
+
+struct Sshd {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    port: u16,
+    user: String,
+    binary: String,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pd-test", "-f"])
+        .arg(path)
+        .status()
+        .expect("run ssh-keygen");
+    assert!(status.success());
+}
+
+fn fingerprint_of(public_key: &Path) -> String {
+    let output = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(public_key)
+        .output()
+        .expect("fingerprint");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("fingerprint field")
+        .to_owned()
+}
+
+/// The processes below `root` (children, grandchildren, ...), read from /proc.
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": the fields after the last ')'.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        if let Some(ppid) = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+        {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Sshd {
+    fn start(sftp_flags: &str) -> Option<Sshd> {
+        let binary = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
+        if !Path::new(&binary).is_file() {
+            if std::env::var("PD_REQUIRE_TEST_PEERS").as_deref() == Ok("1") {
+                panic!("PD_REQUIRE_TEST_PEERS=1 but {binary} is missing");
+            }
+            eprintln!("SKIPPED: {binary} is missing (install openssh-server)");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        keygen(&root.join("host_ed25519"));
+        keygen(&root.join("client_ed25519"));
+        keygen(&root.join("other_ed25519"));
+        std::fs::copy(
+            root.join("client_ed25519.pub"),
+            root.join("authorized_keys"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("inbound/processed")).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout)
+            .trim()
+            .to_owned();
+        let mut sshd = Sshd {
+            dir,
+            child: None,
+            port: free_port(),
+            user,
+            binary,
+        };
+        sshd.configure(sftp_flags);
+        sshd.run();
+        Some(sshd)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn configure(&self, sftp_flags: &str) {
+        let config = format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
+             AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
+             Subsystem sftp internal-sftp {sftp_flags}\n",
+            port = self.port,
+            root = self.dir.path().display()
+        );
+        std::fs::write(self.path("sshd_config"), config).unwrap();
+    }
+
+    fn run(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("sshd.log"))
+            .unwrap();
+        let child = Command::new(&self.binary)
+            .args(["-D", "-e", "-f"])
+            .arg(self.path("sshd_config"))
+            .stdin(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sshd");
+        self.child = Some(child);
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "sshd did not listen: {}",
+                std::fs::read_to_string(self.path("sshd.log")).unwrap_or_default()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Stops the server and every session process it started (its descendants, by pid).
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let mut pids = descendants(child.id());
+            pids.reverse();
+            let _ = child.kill();
+            let _ = child.wait();
+            for pid in pids {
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &pid.to_string()])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+    }
+
+    fn host_key_of(&self, public: &str) -> SftpHostKey {
+        let line = std::fs::read_to_string(self.path(public)).unwrap();
+        let mut fields = line.split_whitespace();
+        SftpHostKey {
+            algorithm: fields.next().unwrap().to_owned(),
+            public_key: fields.next().unwrap().to_owned(),
+            fingerprint: fingerprint_of(&self.path(public)),
+        }
+    }
+
+    fn inbound(&self) -> PathBuf {
+        self.path("inbound")
+    }
+
+    fn settings(&self, host_key: Option<SftpHostKey>) -> SftpSettings {
+        SftpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            user: self.user.clone(),
+            auth: SftpAuth::PrivateKey {
+                path: self.path("client_ed25519").to_string_lossy().into_owned(),
+            },
+            remote_dir: None,
+            host_key,
+        }
+    }
+
+    fn spec(&self, host_key: Option<SftpHostKey>) -> SftpFolderSpec {
+        SftpFolderSpec {
+            defaults: FolderDefaults {
+                folder_id: "partner-sftp".into(),
+                folder_name: "Partner SFTP".into(),
+                partner_id: "acme".into(),
+                case_kind: CaseKind::Shipment,
+                owner: None,
+            },
+            settings: self.settings(host_key),
+            secret: None,
+            remote_dir: self.inbound().to_string_lossy().into_owned(),
+            processed_dir: "processed".into(),
+            poll_interval: Duration::from_millis(100),
+            options: ConnectorOptions {
+                timeout: Duration::from_secs(10),
+                ..ConnectorOptions::default()
+            },
+        }
+    }
+}
+
+fn context(dir: &Path, board: StatusBoard) -> IngestContext {
+    IngestContext {
+        store: Store::open(dir.join("cache.db")).unwrap(),
+        router: Arc::new(Router::v1()),
+        spool_dir: dir.join("spool"),
+        uploaded_by: "drop folder".into(),
+        status: board,
+    }
+}
+
+fn sha(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_type().unwrap().is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_files_are_taken_once_and_moved_to_processed() {
+    let Some(sshd) = Sshd::start("") else { return };
+    let mut expected = std::collections::HashMap::new();
+    for i in 0..1000 {
+        let name = format!("ASN-{i:04}.edi");
+        let body = format!("shipment {i}\n").repeat(1 + i % 5);
+        std::fs::write(sshd.inbound().join(&name), &body).unwrap();
+        expected.insert(
+            format!("{}/{name}", sshd.inbound().display()),
+            sha(body.as_bytes()),
+        );
+    }
+    // Still being uploaded under a temporary name: left alone.
+    std::fs::write(sshd.inbound().join("late.edi.filepart"), "half").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let ctx = context(cache.path(), StatusBoard::default());
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
+        .await
+        .unwrap();
+    let mut poller = SftpPoller::default();
+    let first = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!(first.taken, 0, "a file is taken once two listings agree");
+    assert_eq!(first.waiting, 1000);
+    let second = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!((second.taken, second.moved), (1000, 1000));
+    assert!(second.move_errors.is_empty(), "{:?}", second.move_errors);
+    let third = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!((third.taken, third.moved), (0, 0));
+
+    let rows = support::assert_each_once_on_a_case(&cache.path().join("cache.db"));
+    assert_eq!(rows.len(), 1000);
+    for (path, digest) in &expected {
+        assert_eq!(&rows[path].sha256, digest, "{path}");
+    }
+    assert_eq!(
+        names_in(&sshd.inbound()),
+        vec!["late.edi.filepart".to_string()]
+    );
+    assert_eq!(names_in(&sshd.inbound().join("processed")).len(), 1000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_download_cut_by_a_server_stop_resumes_from_its_offset() {
+    let Some(mut sshd) = Sshd::start("") else {
+        return;
+    };
+    let body: Vec<u8> = (0..48 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    std::fs::write(sshd.inbound().join("big.pdf"), &body).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let ctx = context(cache.path(), StatusBoard::default());
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let remote = format!("{}/big.pdf", sshd.inbound().display());
+    let partial = partial_path(&ctx.spool_dir, "partner-sftp", &remote);
+
+    let mut poller = SftpPoller::default();
+    let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
+        .await
+        .unwrap();
+    assert_eq!(poller.poll(&ctx, &spec, &client).await.unwrap().waiting, 1);
+    // The second poll downloads; the server is stopped once part of the file has arrived.
+    let download = {
+        let ctx = ctx.clone();
+        let spec = spec.clone();
+        tokio::spawn(async move {
+            let result = poller.poll(&ctx, &spec, &client).await;
+            (poller, result)
+        })
+    };
+    let started = Instant::now();
+    while std::fs::metadata(&partial).map(|m| m.len()).unwrap_or(0) < 2 * 1024 * 1024 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the download did not start"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    sshd.stop();
+    let (mut poller, result) = download.await.unwrap();
+    let error = result.expect_err("the download was cut");
+    let kept = std::fs::metadata(&partial).unwrap().len();
+    assert!(
+        kept > 0 && kept < body.len() as u64,
+        "a partial copy stays ({kept} bytes): {error}"
+    );
+    assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
+
+    sshd.run();
+    let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
+        .await
+        .unwrap();
+    let report = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!(report.taken, 1);
+    assert_eq!(
+        report.downloaded_bytes,
+        body.len() as u64 - kept,
+        "resumed from the offset, not started over"
+    );
+    let rows = support::assert_each_once_on_a_case(&cache.path().join("cache.db"));
+    assert_eq!(rows[&remote].sha256, sha(&body));
+    assert!(sshd.inbound().join("processed/big.pdf").is_file());
+    assert!(!partial.exists(), "the partial copy is gone once taken");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_move_is_not_taken_twice_and_the_error_shows() {
+    // This server refuses renames: the move answers "permission denied".
+    let Some(mut sshd) = Sshd::start("-P rename,posix-rename") else {
+        return;
+    };
+    std::fs::write(sshd.inbound().join("INV-1.pdf"), b"%PDF-1.4 inv").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let board = StatusBoard::default();
+    let ctx = context(cache.path(), board.clone());
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
+    let started = Instant::now();
+    loop {
+        let status = board.get("partner-sftp").unwrap_or_default();
+        if status.state == FolderState::Error {
+            let reason = status.reason.unwrap();
+            assert!(
+                reason.contains("INV-1.pdf")
+                    && reason.contains("could not be moved")
+                    && reason.to_lowercase().contains("permission"),
+                "{reason}"
+            );
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{status:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Several more polls: still taken once, the file still on the server.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let db = cache.path().join("cache.db");
+    assert_eq!(support::assert_each_once_on_a_case(&db).len(), 1);
+    assert!(sshd.inbound().join("INV-1.pdf").is_file());
+    job.abort();
+
+    // The server allows moves again: the retried move goes through, nothing taken again.
+    sshd.stop();
+    sshd.configure("");
+    sshd.run();
+    let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
+    let started = Instant::now();
+    while !sshd.inbound().join("processed/INV-1.pdf").is_file() {
+        assert!(started.elapsed() < Duration::from_secs(30), "never moved");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    job.abort();
+    assert_eq!(support::assert_each_once_on_a_case(&db).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_changed_host_keys_are_refused_before_anything_is_read() {
+    let Some(sshd) = Sshd::start("") else { return };
+    std::fs::write(sshd.inbound().join("PO-1.pdf"), b"%PDF").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    for (pin, words) in [
+        (None, "fingerprint"),
+        (Some(sshd.host_key_of("other_ed25519.pub")), "changed"),
+    ] {
+        let board = StatusBoard::default();
+        let ctx = context(cache.path(), board.clone());
+        let job = tokio::spawn(run_sftp(ctx, sshd.spec(pin)));
+        let started = Instant::now();
+        let reason = loop {
+            let status = board.get("partner-sftp").unwrap_or_default();
+            if status.state == FolderState::Offline {
+                break status.reason.unwrap();
+            }
+            assert!(started.elapsed() < Duration::from_secs(20), "{status:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        job.abort();
+        let real = fingerprint_of(&sshd.path("host_ed25519.pub"));
+        assert!(
+            reason.contains(&real) && reason.to_lowercase().contains(words),
+            "{reason}"
+        );
+    }
+    assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
+    assert!(sshd.inbound().join("PO-1.pdf").is_file());
+}
