@@ -74,6 +74,30 @@ pub(crate) fn linked_ids(conn: &Connection, case_id: &str) -> Result<Vec<String>
 /// Upserts the case row and replaces its links. The FTS document is refreshed separately
 /// (after the comments are written) with [`refresh_fts`].
 pub(crate) fn write_case(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
+    write_case_row(conn, case, local_only)?;
+    let current = linked_ids(conn, &case.id)?;
+    if current != case.linked_transactions {
+        conn.prepare_cached("DELETE FROM case_transactions WHERE case_id = ?1")?
+            .execute([&case.id])?;
+        insert_links(conn, case)?;
+    }
+    Ok(())
+}
+
+/// Inserts the case's links in order (after any old ones were deleted).
+fn insert_links(conn: &Connection, case: &Case) -> Result<()> {
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO case_transactions (case_id, transaction_id, position) \
+         VALUES (?1, ?2, ?3)",
+    )?;
+    for (position, tx_id) in case.linked_transactions.iter().enumerate() {
+        insert.execute(params![case.id, tx_id, position as i64])?;
+    }
+    Ok(())
+}
+
+/// Upserts the case row alone (its links are left as they are).
+fn write_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
     let refs = serde_json::to_string(&case.references)?;
     conn.prepare_cached(
         "INSERT INTO cases (id, reference, title, partner_id, partner_name, kind, status, \
@@ -107,23 +131,46 @@ pub(crate) fn write_case(conn: &Connection, case: &Case, local_only: bool) -> Re
         case.version,
         local_only,
     ])?;
-    let current = linked_ids(conn, &case.id)?;
-    if current != case.linked_transactions {
-        conn.prepare_cached("DELETE FROM case_transactions WHERE case_id = ?1")?
-            .execute([&case.id])?;
-        let mut insert = conn.prepare_cached(
-            "INSERT OR IGNORE INTO case_transactions (case_id, transaction_id, position) \
-             VALUES (?1, ?2, ?3)",
-        )?;
-        for (position, tx_id) in case.linked_transactions.iter().enumerate() {
-            insert.execute(params![case.id, tx_id, position as i64])?;
-        }
-    }
     Ok(())
 }
 
 /// Rebuilds the case's full-text document from its row and thread.
 pub(crate) fn refresh_fts(conn: &Connection, case_id: &str) -> Result<()> {
+    let Some(doc) = search_document(conn, case_id)? else {
+        return Ok(());
+    };
+    conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
+        .execute([doc.rid])?;
+    insert_search_document(conn, &doc)
+}
+
+/// A case's full-text document: its title, partner name, reference numbers and comment bodies.
+pub(crate) struct SearchText {
+    /// The case's rid (the document's rowid).
+    pub(crate) rid: i64,
+    title: String,
+    partner: String,
+    refs: String,
+    comments: String,
+}
+
+/// Adds a document (the case's old one, if any, must be gone).
+pub(crate) fn insert_search_document(conn: &Connection, doc: &SearchText) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO case_fts (rowid, title, partner, refs, comments) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?
+    .execute(params![
+        doc.rid,
+        doc.title,
+        doc.partner,
+        doc.refs,
+        doc.comments
+    ])?;
+    Ok(())
+}
+
+/// The full-text document of the case, from its cached row and thread (`None`: no such case).
+pub(crate) fn search_document(conn: &Connection, case_id: &str) -> Result<Option<SearchText>> {
     let found = conn
         .prepare_cached(
             "SELECT rid, title, partner_name, reference, references_json FROM cases WHERE id = ?1",
@@ -139,7 +186,7 @@ pub(crate) fn refresh_fts(conn: &Connection, case_id: &str) -> Result<()> {
         })
         .optional()?;
     let Some((rid, title, partner, reference, refs_json)) = found else {
-        return Ok(());
+        return Ok(None);
     };
     let refs: pd_domain::CaseReferences = serde_json::from_str(&refs_json)?;
     let mut ref_text = reference;
@@ -154,13 +201,13 @@ pub(crate) fn refresh_fts(conn: &Connection, case_id: &str) -> Result<()> {
         bodies.push_str(row.get_ref(0)?.as_str().unwrap_or_default());
         bodies.push('\n');
     }
-    conn.prepare_cached("DELETE FROM case_fts WHERE rowid = ?1")?
-        .execute([rid])?;
-    conn.prepare_cached(
-        "INSERT INTO case_fts (rowid, title, partner, refs, comments) VALUES (?1, ?2, ?3, ?4, ?5)",
-    )?
-    .execute(params![rid, title, partner, ref_text, bodies])?;
-    Ok(())
+    Ok(Some(SearchText {
+        rid,
+        title,
+        partner,
+        refs: ref_text,
+        comments: bodies,
+    }))
 }
 
 /// Upserts one comment; `op_id` marks a comment written here and not yet on the server.
@@ -342,6 +389,26 @@ pub(crate) fn rebase(conn: &Connection, case_id: &str) -> Result<()> {
 /// out-of-order page must not move a case back in time). Pending local changes survive: the
 /// server case becomes their base and they are re-applied on top.
 pub(crate) fn apply_bundle(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
+    apply_bundle_with(conn, bundle, SearchIndexing::Now)
+}
+
+/// When a stored server case's full-text document is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchIndexing {
+    /// With the case (every pull but the first sync).
+    Now,
+    /// Later, for every case at once ([`crate::Store::build_deferred_search_index`]): the first
+    /// sync, where writing the index case by case costs more than the rest of the sync.
+    Deferred,
+}
+
+/// [`apply_bundle`], with the case's full-text document written now or left to a later
+/// rebuild of the whole index.
+pub(crate) fn apply_bundle_with(
+    conn: &Connection,
+    bundle: &CaseBundle,
+    search: SearchIndexing,
+) -> Result<()> {
     let case = &bundle.case;
     if case.id.is_empty() {
         return Err(StoreError::Invalid(
@@ -349,12 +416,19 @@ pub(crate) fn apply_bundle(conn: &Connection, bundle: &CaseBundle) -> Result<()>
         ));
     }
     let pending = has_outbox(conn, &case.id)?;
-    let known_version = if pending {
-        read_base(conn, &case.id)?.map(|b| b.version)
+    let (known_version, exists) = if pending {
+        (read_base(conn, &case.id)?.map(|b| b.version), true)
     } else {
-        conn.prepare_cached("SELECT version FROM cases WHERE id = ?1 AND local_only = 0")?
-            .query_row([&case.id], |r| r.get::<_, i64>(0))
-            .optional()?
+        let row = conn
+            .prepare_cached("SELECT version, local_only FROM cases WHERE id = ?1")?
+            .query_row([&case.id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, bool>(1)?))
+            })
+            .optional()?;
+        (
+            row.and_then(|(version, local_only)| (!local_only).then_some(version)),
+            row.is_some(),
+        )
     };
     if known_version.is_some_and(|v| case.version < v) {
         return Ok(());
@@ -362,6 +436,12 @@ pub(crate) fn apply_bundle(conn: &Connection, bundle: &CaseBundle) -> Result<()>
     if pending {
         write_base(conn, case)?;
         rebase(conn, &case.id)?;
+    } else if !exists {
+        insert_new_case(conn, bundle)?;
+        if search == SearchIndexing::Now {
+            refresh_fts(conn, &case.id)?;
+        }
+        return Ok(());
     } else {
         write_case(conn, case, false)?;
     }
@@ -411,6 +491,30 @@ pub(crate) fn apply_bundle(conn: &Connection, bundle: &CaseBundle) -> Result<()>
                 .execute([&id])?;
         }
     }
-    refresh_fts(conn, &case.id)?;
+    if search == SearchIndexing::Now {
+        refresh_fts(conn, &case.id)?;
+    }
+    Ok(())
+}
+
+/// A case the cache has never seen: its row, links, comments and documents are inserted
+/// without looking for older ones to replace or remove (a case row that does not exist has
+/// none: they reference it).
+fn insert_new_case(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
+    let case = &bundle.case;
+    write_case_row(conn, case, false)?;
+    insert_links(conn, case)?;
+    for c in &bundle.comments {
+        if c.case_id != case.id {
+            return Err(StoreError::Invalid(format!(
+                "comment {} of case {} claims case {}",
+                c.id, case.id, c.case_id
+            )));
+        }
+        write_comment(conn, c, None)?;
+    }
+    for d in &bundle.documents {
+        write_document(conn, d)?;
+    }
     Ok(())
 }

@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = 9;
 
+/// Page cache of every connection, in KiB.
+const CACHE_KIB: i64 = 8000;
+/// The writer's page cache during [`Db::write_large`], in KiB.
+const LARGE_WRITE_CACHE_KIB: i64 = 64 * 1024;
+
 /// How many read connections each store keeps.
 const READERS: usize = 3;
 /// SQLite's own wait for a lock, per statement.
@@ -93,6 +98,9 @@ impl Db {
             StoreError::Sqlite(e) => classify(path, e),
             other => other,
         })?;
+        writer
+            .execute_batch(crate::facets::TRACKING_SQL)
+            .map_err(map)?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = open_connection(path).map_err(map)?;
@@ -127,15 +135,52 @@ impl Db {
 
     /// Runs `f` inside one `BEGIN IMMEDIATE` transaction; commits if it returns Ok, rolls back
     /// otherwise. Retries the whole transaction while another process holds the lock.
-    pub(crate) fn write<T>(&self, mut f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    pub(crate) fn write<T>(&self, f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = lock(&self.writer);
+        self.write_on(&mut conn, Tracking::On, f)
+    }
+
+    /// [`Db::write`] for one large transaction (many feed pages, the whole search index): the
+    /// writer's page cache is [`LARGE_WRITE_CACHE_KIB`] while it runs, so index pages are read
+    /// and written once rather than spilled and read again, and shrinks back afterwards.
+    pub(crate) fn write_large<T>(&self, f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let resize = |conn: &Connection, kib: i64| {
+            conn.execute_batch(&format!("PRAGMA cache_size = -{kib}"))
+                .map_err(|e| self.map_err(e.into()))
+        };
+        resize(&conn, LARGE_WRITE_CACHE_KIB)?;
+        let out = self.write_on(&mut conn, Tracking::Off, f);
+        resize(&conn, CACHE_KIB)?;
+        out
+    }
+
+    fn write_on<T>(
+        &self,
+        conn: &mut Connection,
+        tracking: Tracking,
+        mut f: impl FnMut(&Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let started = Instant::now();
         let mut pause = Duration::from_millis(5);
         loop {
             let attempt = (|| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+                let before = list_version(&tx)?;
+                if tracking == Tracking::Off {
+                    tx.execute_batch("UPDATE temp.list_tracking SET active = 0")?;
+                }
                 let out = f(&tx)?;
+                let after = list_version(&tx)?;
+                let touched = match tracking {
+                    Tracking::On if after != before => touched_rids(&tx)?,
+                    _ => None,
+                };
+                tx.execute_batch(
+                    "DELETE FROM temp.list_touched; UPDATE temp.list_tracking SET active = 1",
+                )?;
                 tx.commit()?;
+                self.facets.record(before, after, touched);
                 Ok(out)
             })();
             match attempt {
@@ -187,6 +232,35 @@ impl Db {
     }
 }
 
+/// Whether a write records the case rows it touched for the case list's filter columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tracking {
+    On,
+    Off,
+}
+
+/// The case list's change counter (see `facets.rs`).
+fn list_version(conn: &Connection) -> Result<i64> {
+    Ok(conn
+        .prepare_cached("SELECT n FROM case_list_version WHERE id = 1")?
+        .query_row([], |r| r.get(0))?)
+}
+
+/// The case rids this transaction wrote, unless there were too many to be worth recording.
+fn touched_rids(conn: &Connection) -> Result<Option<Vec<i64>>> {
+    let n: i64 = conn
+        .prepare_cached("SELECT count(DISTINCT rid) FROM temp.list_touched")?
+        .query_row([], |r| r.get(0))?;
+    if n > crate::facets::MAX_TRACKED_ROWS {
+        return Ok(None);
+    }
+    let rids = conn
+        .prepare_cached("SELECT DISTINCT rid FROM temp.list_touched")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<i64>>>()?;
+    Ok(Some(rids))
+}
+
 fn lock(m: &Mutex<Connection>) -> MutexGuard<'_, Connection> {
     // A panic while holding a connection leaves the connection itself usable (SQLite rolls
     // back an unfinished transaction when the next one begins).
@@ -234,10 +308,10 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
             Some(format!("could not switch to WAL (journal mode {mode})")),
         ));
     }
-    conn.execute_batch(
+    conn.execute_batch(&format!(
         "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY; \
-         PRAGMA cache_size = -8000;",
-    )?;
+         PRAGMA cache_size = -{CACHE_KIB};"
+    ))?;
     // Reads the schema: a malformed schema or first page fails here rather than later.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
@@ -250,7 +324,9 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 /// or large per-connection caches would put the app far over its 250 MB memory budget, while the
 /// OS page cache keeps hot pages a system call away anyway.
 fn tune_reader(conn: &Connection) -> rusqlite::Result<()> {
-    conn.execute_batch("PRAGMA cache_size = -8000; PRAGMA mmap_size = 0;")
+    conn.execute_batch(&format!(
+        "PRAGMA cache_size = -{CACHE_KIB}; PRAGMA mmap_size = 0;"
+    ))
 }
 
 /// Applies the migrations this file has not seen, each in its own transaction.

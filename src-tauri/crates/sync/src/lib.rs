@@ -9,6 +9,6 @@ mod push;
 mod service;
 
 pub use error::{Error, Result};
-pub use pull::{pull, pull_from, PullOptions, PullReport, MAX_CASE_PAGES};
+pub use pull::{pull, pull_from, PullOptions, PullReport, CASES_CURSOR, MAX_CASE_PAGES};
 pub use push::{push, PushOptions, PushReport, MAX_PRECONDITION_RETRIES, MAX_UNAPPLIED_ATTEMPTS};
 pub use service::{SyncHandle, SyncLoop, SyncOptions, SyncPeers, SyncService, Topics};

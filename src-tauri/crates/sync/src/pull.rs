@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use chrono::SecondsFormat;
 use pd_domain::{CasePage, Timestamp, Topic};
-use pd_store::Store;
+use pd_store::{SearchIndexing, Store};
 use pd_tradinggrid::{LensQuery, TradingGridClient};
 
 use crate::{Error, Result};
@@ -20,7 +20,7 @@ pub const EXCEPTIONS_FULL_AT: &str = "lens.exceptions.full_at";
 /// When partners and users were last fetched (Community Management has no change feed).
 pub const DIRECTORY_AT: &str = "directory.refreshed_at";
 
-/// Default of [`PullOptions::max_case_pages`]: 10,000 pages of 1,000 cases, a hundred times the
+/// Default of [`PullOptions::max_case_pages`]: 10,000 pages of 2,000 cases, two hundred times the
 /// largest tenant the benchmarks sync.
 pub const MAX_CASE_PAGES: usize = 10_000;
 
@@ -29,6 +29,13 @@ pub const MAX_CASE_PAGES: usize = 10_000;
 pub struct PullOptions {
     /// Cases per change-feed page.
     pub case_page_size: u32,
+    /// Cases written to the cache in one transaction (whole pages; a large pull writes each
+    /// index page once per transaction, so fewer, larger ones are faster).
+    pub cases_per_write: usize,
+    /// The first sync (an empty cache) builds the full-text index once at the end; `false`
+    /// indexes every case as it is written, as later pulls do (the page-by-page sync the tests
+    /// compare it with).
+    pub defer_search_index: bool,
     /// Partners and users are fetched again when older than this.
     pub directory_max_age: Duration,
     /// The exceptions inbox is fetched in full when the last full fetch is older than this;
@@ -42,7 +49,9 @@ pub struct PullOptions {
 impl Default for PullOptions {
     fn default() -> Self {
         Self {
-            case_page_size: 1000,
+            case_page_size: 2000,
+            cases_per_write: 10_000,
+            defer_search_index: true,
             directory_max_age: Duration::from_secs(3600),
             exceptions_full_every: Duration::from_secs(3600),
             max_case_pages: MAX_CASE_PAGES,
@@ -216,13 +225,46 @@ async fn pull_exceptions(
     .await
 }
 
-/// Follows the change feed to its end. The next page is fetched while the current one is being
-/// written, so the network and SQLite work at the same time; pages are still stored in order,
-/// each with its cursor.
+/// Follows the change feed to its end. The next page is fetched while the pages before it are
+/// being written, so the network and SQLite work at the same time. Pages are written in order
+/// with their cursor, the first alone and then twice as many cases to a transaction each time,
+/// up to [`PullOptions::cases_per_write`]. The first sync
+/// (a cache without cases, or an interrupted first sync) leaves the full-text index to be
+/// built once at the end, also when the feed fails part way, so what was stored is searchable.
 async fn pull_cases(
     store: &Store,
     client: &TradingGridClient,
     options: &PullOptions,
+    report: &mut PullReport,
+) -> Result<()> {
+    let defer = options.defer_search_index;
+    let search = blocking(store, move |s| {
+        Ok(
+            if s.search_index_deferred()? || (defer && s.has_no_cases()?) {
+                SearchIndexing::Deferred
+            } else {
+                SearchIndexing::Now
+            },
+        )
+    })
+    .await?;
+    let followed = follow_feed(store, client, options, search, report).await;
+    if search == SearchIndexing::Deferred {
+        let built = blocking(store, |s| s.build_deferred_search_index()).await;
+        if followed.is_ok() {
+            built?;
+        } else if let Err(e) = built {
+            tracing::warn!(error = %e, "the search index could not be built after a failed sync");
+        }
+    }
+    followed
+}
+
+async fn follow_feed(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    search: SearchIndexing,
     report: &mut PullReport,
 ) -> Result<()> {
     let mut asked = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
@@ -230,6 +272,11 @@ async fn pull_cases(
     let mut page = client.cases_since(asked.as_deref(), limit).await?;
     report.requests += 1;
     report.case_pages += 1;
+    let mut batch: Vec<CasePage> = Vec::new();
+    let mut batch_cases = 0usize;
+    // The first page is written alone (the list shows cases at once), then each transaction
+    // takes twice as many cases as the one before, up to `cases_per_write`.
+    let mut write_at = 1usize;
     loop {
         let has_more = page.has_more && !page.cases.is_empty();
         // A feed that says "more" must move on: the same cursor back, or more pages than any
@@ -251,7 +298,8 @@ async fn pull_cases(
         };
         if let Some(detail) = stuck {
             report.cases += page.cases.len();
-            store_page(store, page).await?;
+            batch.push(page);
+            store_pages(store, batch, search).await?;
             return Err(Error::FeedStuck { detail });
         }
         asked = Some(page.next_cursor.clone());
@@ -261,31 +309,50 @@ async fn pull_cases(
             tokio::spawn(async move { client.cases_since(Some(&cursor), limit).await })
         });
         report.cases += page.cases.len();
-        let write = store_page(store, page);
-        let written = write.await;
+        batch_cases += page.cases.len();
+        batch.push(page);
+        let written = if next.is_none() || batch_cases >= write_at {
+            write_at = (batch_cases * 2).min(options.cases_per_write).max(1);
+            batch_cases = 0;
+            store_pages(store, std::mem::take(&mut batch), search).await
+        } else {
+            Ok(())
+        };
         let fetched = match next {
             Some(task) => Some(task.await?),
             None => None,
         };
         written?;
         match fetched {
-            Some(next_page) => {
-                page = next_page?;
+            Some(Ok(next_page)) => {
+                page = next_page;
                 report.requests += 1;
                 report.case_pages += 1;
+            }
+            Some(Err(e)) => {
+                // Keep what was fetched before the failure.
+                store_pages(store, batch, search).await?;
+                return Err(e.into());
             }
             None => return Ok(()),
         }
     }
 }
 
-async fn store_page(store: &Store, page: CasePage) -> Result<()> {
-    if page.cases.is_empty() {
+async fn store_pages(store: &Store, pages: Vec<CasePage>, search: SearchIndexing) -> Result<()> {
+    let Some(last) = pages.last() else {
+        return Ok(());
+    };
+    if pages.iter().all(|p| p.cases.is_empty()) {
         // Nothing new: keep the cursor unless the server moved it.
+        let cursor = last.next_cursor.clone();
         let current = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
-        if current.as_deref() == Some(page.next_cursor.as_str()) {
+        if current.as_deref() == Some(cursor.as_str()) {
             return Ok(());
         }
     }
-    blocking(store, move |s| s.apply_case_page(&page, CASES_CURSOR)).await
+    blocking(store, move |s| {
+        s.apply_case_pages(&pages, CASES_CURSOR, search)
+    })
+    .await
 }

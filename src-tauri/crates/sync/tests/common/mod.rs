@@ -114,8 +114,13 @@ impl World {
     /// Asserts the cache holds exactly what the server holds: every case's fields, every
     /// comment and document, no extra case and no pending change.
     pub async fn assert_cache_equals_server(&self) {
+        self.assert_store_equals_server(&self.store).await;
+    }
+
+    /// [`World::assert_cache_equals_server`] for another cache synced from this server.
+    pub async fn assert_store_equals_server(&self, store: &Store) {
         let server = self.server_cases().await;
-        let counts = self.store.counts().expect("counts");
+        let counts = store.counts().expect("counts");
         assert_eq!(counts.cases as usize, server.len(), "case count differs");
         let server_comments: usize = server.values().map(|b| b.comments.len()).sum();
         assert_eq!(
@@ -124,7 +129,7 @@ impl World {
         );
         let now = chrono::Utc::now();
         for (id, bundle) in &server {
-            let detail = self.store.case_detail(id, now).expect("case in cache");
+            let detail = store.case_detail(id, now).expect("case in cache");
             assert_eq!(detail.case, bundle.case, "case {id} differs");
             let mut cached: Vec<_> = detail.comments.iter().map(|c| c.comment.clone()).collect();
             let mut remote = bundle.comments.clone();
@@ -137,7 +142,7 @@ impl World {
             remote_docs.sort_by(|a, b| a.id.cmp(&b.id));
             assert_eq!(docs, remote_docs, "documents of case {id} differ");
         }
-        let outbox = self.store.outbox_summary().expect("summary");
+        let outbox = store.outbox_summary().expect("summary");
         assert_eq!(
             (outbox.pending, outbox.failed),
             (0, 0),

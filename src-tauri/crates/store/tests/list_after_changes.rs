@@ -1,0 +1,188 @@
+//! The case list kept in step with each change (its filter columns and last search updated in
+//! place) answers exactly what a freshly opened cache answers from the file, after local
+//! changes, comments, server pages and outbox discards.
+
+mod common;
+
+use chrono::Duration;
+use common::*;
+use pd_domain::*;
+use pd_store::*;
+
+/// The queries compared. The search for "zebra" (the word the changes bring) comes first and
+/// last, so the first query after each change is the search the list remembered before it.
+fn queries() -> Vec<CaseQuery> {
+    let base = CaseQuery {
+        limit: 500,
+        ..CaseQuery::default()
+    };
+    let zebra = CaseQuery {
+        search: Some("zebra".into()),
+        ..base.clone()
+    };
+    vec![
+        zebra.clone(),
+        base.clone(),
+        CaseQuery {
+            search: Some("pallet".into()),
+            ..base.clone()
+        },
+        CaseQuery {
+            search: Some("zebra".into()),
+            statuses: vec![CaseStatus::Open, CaseStatus::Resolved],
+            ..base.clone()
+        },
+        CaseQuery {
+            search: Some("ship".into()),
+            owners: vec!["ann".into(), String::new()],
+            ..base.clone()
+        },
+        CaseQuery {
+            partner_ids: vec!["GC2".into()],
+            kinds: vec![CaseKind::ALL[1]],
+            sort: CaseSortField::Priority,
+            ..base.clone()
+        },
+        CaseQuery {
+            sla_breached: true,
+            ..base
+        },
+        zebra,
+    ]
+}
+
+/// What each query shows: the rows' ids and fields the list displays, the total and the
+/// status counts.
+fn answers(store: &Store) -> Vec<(Vec<String>, u32, Vec<StatusCount>)> {
+    let now = t0();
+    queries()
+        .iter()
+        .map(|q| {
+            let page = store.list_cases(q, now).expect("list");
+            let rows = page
+                .rows
+                .iter()
+                .map(|r| format!("{} {:?} {:?} {:?}", r.id, r.status, r.priority, r.owner))
+                .collect();
+            let counts = store.status_counts(q, now).expect("counts");
+            (rows, page.total, counts)
+        })
+        .collect()
+}
+
+#[test]
+fn the_list_after_each_change_equals_a_fresh_reading_of_the_file() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("list.db");
+    let store = Store::open(&path).expect("open");
+    store
+        .upsert_users(&[user("ann", "Ann", "Analyst"), user("bob", "Bob", "Buyer")])
+        .expect("users");
+    let mut cases = Vec::new();
+    let mut bundles = Vec::new();
+    for n in 0..120u32 {
+        let (pid, pname) = if n % 3 == 0 {
+            ("GC1", "Verona Vittles")
+        } else {
+            ("GC2", "Acme Anvils")
+        };
+        let mut c = case(n, pid, pname);
+        c.status = CaseStatus::ALL[(n % 6) as usize];
+        c.kind = CaseKind::ALL[(n % 4) as usize];
+        c.owner = (n % 2 == 0).then(|| "ann".to_string());
+        c.sla_due = Some(t0() + Duration::hours(i64::from(n) - 60));
+        c.title = format!("Shipment {n} short");
+        let comments = if n % 4 == 0 {
+            vec![comment(
+                &c.id,
+                &format!("cm-{n}"),
+                "The pallet was crushed",
+                1,
+            )]
+        } else {
+            vec![]
+        };
+        cases.push(c.clone());
+        bundles.push(bundle(c, comments, vec![]));
+    }
+    store
+        .apply_case_page(&page(bundles, "c1"), "cases")
+        .expect("page");
+
+    let fresh = || answers(&Store::open(&path).expect("a second handle reads the file"));
+    // Warm the kept copy and its remembered search, then change things one at a time.
+    assert_eq!(answers(&store), fresh());
+
+    let now = t0();
+    store
+        .patch_local_case(
+            &cases[1].id,
+            &CasePatch {
+                status: Some(CaseStatus::Closed),
+                owner: Some(None),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(answers(&store), fresh(), "after a status and owner change");
+
+    store
+        .add_local_comment(
+            &cases[2].id,
+            "ann",
+            "A zebra pallet arrived",
+            Visibility::Internal,
+            now,
+        )
+        .expect("comment");
+    assert_eq!(answers(&store), fresh(), "after a comment with new words");
+
+    let op = store
+        .patch_local_case(
+            &cases[4].id,
+            &CasePatch {
+                title: Some("Zebra crossing delays".into()),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("title")
+        .expect("queued");
+    assert_eq!(answers(&store), fresh(), "after a new title");
+    store.outbox_discard(&op).expect("discard");
+    assert_eq!(answers(&store), fresh(), "after the change was discarded");
+
+    let created = store
+        .create_local_case(
+            &NewCase {
+                id: String::new(),
+                title: "Zebra pallet missing".into(),
+                partner_id: "GC2".into(),
+                partner_name: Some("Acme Anvils".into()),
+                kind: CaseKind::ALL[1],
+                priority: None,
+                owner: Some("bob".into()),
+                sla_due: None,
+                description: None,
+                linked_transactions: Vec::new(),
+                references: CaseReferences::default(),
+            },
+            "ann",
+            now,
+        )
+        .expect("create");
+    assert!(!created.is_empty());
+    assert_eq!(answers(&store), fresh(), "after a new case");
+
+    let mut moved = cases[6].clone();
+    moved.partner_id = "GC1".into();
+    moved.partner_name = "Verona Vittles".into();
+    moved.status = CaseStatus::Open;
+    moved.version += 1;
+    moved.title = "Zebra stripes on the invoice".into();
+    store
+        .apply_case_page(&page(vec![bundle(moved, vec![], vec![])], "c2"), "cases")
+        .expect("server page");
+    assert_eq!(answers(&store), fresh(), "after a server change");
+}

@@ -1,0 +1,217 @@
+//! The first sync into an empty cache is written in large transactions with the search index
+//! built once at the end. What an analyst then sees must be exactly what the page-by-page sync
+//! (every case indexed as it is written) gives, and what the server holds; a first sync cut
+//! short is finished by the next one, every case searchable.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::World;
+use pd_domain::{CaseBundle, CaseQuery};
+use pd_store::{SearchIndexing, Store};
+use pd_sync::{pull, PullOptions, CASES_CURSOR};
+use rusqlite::types::Value;
+
+/// Every row of the tables a sync writes, in a fixed order, as text.
+fn dump(store: &Store) -> Vec<(String, Vec<String>)> {
+    let conn = rusqlite::Connection::open_with_flags(
+        store.path(),
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .expect("open cache");
+    let queries = [
+        "SELECT * FROM cases ORDER BY id",
+        "SELECT * FROM comments ORDER BY id",
+        "SELECT * FROM documents ORDER BY id",
+        "SELECT * FROM case_transactions ORDER BY case_id, transaction_id",
+        "SELECT * FROM case_base ORDER BY case_id",
+        "SELECT key, value FROM sync_state WHERE key NOT IN \
+            ('directory.refreshed_at', 'lens.exceptions.full_at') ORDER BY key",
+    ];
+    queries
+        .iter()
+        .map(|sql| {
+            let mut stmt = conn.prepare(sql).expect("prepare");
+            let width = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    let cells: Vec<String> = (0..width)
+                        .map(|i| format!("{:?}", r.get::<_, Value>(i).expect("cell")))
+                        .collect();
+                    Ok(cells.join(" | "))
+                })
+                .expect("query")
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .expect("rows");
+            (sql.to_string(), rows)
+        })
+        .collect()
+}
+
+/// Words and prefixes an analyst would type, taken from the server's titles and comments.
+fn vocabulary(server: &[CaseBundle]) -> Vec<String> {
+    let mut words = BTreeSet::new();
+    for b in server {
+        let texts = std::iter::once(b.case.title.as_str())
+            .chain(std::iter::once(b.case.reference.as_str()))
+            .chain(b.comments.iter().map(|c| c.body.as_str()));
+        for text in texts {
+            for w in text.split_whitespace() {
+                let w = w.trim_end_matches(['.', ',', ':', ';', '?', '!']);
+                if w.chars().count() >= 3 && w.chars().all(|c| c.is_ascii_alphanumeric()) {
+                    words.insert(w.to_lowercase());
+                }
+            }
+        }
+    }
+    let all: Vec<String> = words.into_iter().collect();
+    let step = (all.len() / 120).max(1);
+    let mut picked: Vec<String> = all.iter().step_by(step).cloned().collect();
+    picked.extend(
+        all.iter()
+            .step_by(step * 3)
+            .map(|w| w.chars().take(2).collect()),
+    );
+    picked
+}
+
+fn search(store: &Store, text: &str) -> Vec<String> {
+    store
+        .list_cases(
+            &CaseQuery {
+                search: Some(text.to_string()),
+                limit: 5000,
+                ..CaseQuery::default()
+            },
+            chrono::Utc::now(),
+        )
+        .expect("search")
+        .rows
+        .into_iter()
+        .map(|r| r.id)
+        .collect()
+}
+
+async fn server_bundles(world: &World) -> Vec<CaseBundle> {
+    world.server_cases().await.into_values().collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_in_bulk_equals_a_page_by_page_sync_and_the_server() {
+    let world = World::new(400).await;
+    let bulk = PullOptions {
+        case_page_size: 64,
+        cases_per_write: 150,
+        ..PullOptions::default()
+    };
+    let report = pull(&world.store, &world.client, &bulk, chrono::Utc::now())
+        .await
+        .expect("first sync in bulk");
+    assert_eq!(report.cases, 400);
+    assert!(report.case_pages >= 7, "pages: {}", report.case_pages);
+    assert!(!world.store.search_index_deferred().expect("flag"));
+
+    let by_page = Store::open(world.dir.path().join("page-by-page.db")).expect("second cache");
+    let one_page_at_a_time = PullOptions {
+        case_page_size: 64,
+        cases_per_write: 1,
+        defer_search_index: false,
+        ..PullOptions::default()
+    };
+    pull(
+        &by_page,
+        &world.client,
+        &one_page_at_a_time,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("page-by-page sync");
+
+    world.assert_cache_equals_server().await;
+    world.assert_store_equals_server(&by_page).await;
+    let (a, b) = (dump(&world.store), dump(&by_page));
+    for ((sql, rows_a), (_, rows_b)) in a.iter().zip(&b) {
+        assert_eq!(rows_a.len(), rows_b.len(), "{sql}: row counts differ");
+        assert_eq!(rows_a, rows_b, "{sql}: rows differ");
+    }
+    let server = server_bundles(&world).await;
+    let words = vocabulary(&server);
+    assert!(words.len() > 100, "vocabulary: {}", words.len());
+    let mut found_any = 0;
+    for w in &words {
+        let (x, y) = (search(&world.store, w), search(&by_page, w));
+        assert_eq!(x, y, "search {w:?} differs between the two caches");
+        found_any += usize::from(!x.is_empty());
+    }
+    assert_eq!(
+        found_any,
+        words.len(),
+        "every word taken from the server finds a case"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_first_sync_is_finished_by_the_next_and_every_case_is_searchable() {
+    let world = World::new(300).await;
+    // The app stopped after storing the first pages of its first sync, before the index build.
+    let first = world
+        .client
+        .cases_since(None, 120)
+        .await
+        .expect("first pages");
+    assert!(first.has_more);
+    world
+        .store
+        .apply_case_pages(
+            std::slice::from_ref(&first),
+            CASES_CURSOR,
+            SearchIndexing::Deferred,
+        )
+        .expect("stored before the stop");
+    assert!(world.store.search_index_deferred().expect("flag"));
+
+    // Cut short again, by a feed that stops moving on after two more pages.
+    let cut = PullOptions {
+        case_page_size: 50,
+        max_case_pages: 2,
+        ..PullOptions::default()
+    };
+    let err = pull(&world.store, &world.client, &cut, chrono::Utc::now())
+        .await
+        .expect_err("feed stopped part way");
+    assert!(matches!(err, pd_sync::Error::FeedStuck { .. }), "{err:?}");
+    assert_eq!(world.store.counts().expect("counts").cases, 220);
+    assert!(
+        !world.store.search_index_deferred().expect("flag"),
+        "what was stored is searchable even though the sync failed"
+    );
+    let early = &first.cases[0];
+    let title_word = early
+        .case
+        .title
+        .split_whitespace()
+        .find(|w| w.chars().count() >= 4 && w.chars().all(char::is_alphanumeric))
+        .expect("a word in the title")
+        .to_string();
+    assert!(search(&world.store, &title_word).contains(&early.case.id));
+
+    let report = pull(
+        &world.store,
+        &world.client,
+        &PullOptions::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the next sync finishes");
+    assert_eq!(report.cases, 80);
+    world.assert_cache_equals_server().await;
+    let server = server_bundles(&world).await;
+    for bundle in server.iter().step_by(7) {
+        let reference = &bundle.case.reference;
+        assert!(
+            search(&world.store, reference).contains(&bundle.case.id),
+            "case {reference} is found by its reference"
+        );
+    }
+}
