@@ -27,6 +27,9 @@ export const keys = {
   connectors: () => key("settings", "connectors"),
   jobs: () => key("jobs", "list"),
   notices: () => key("settings", "notices"),
+  caseOutside: (id: string) => key("cases", "outside", id),
+  connectorWork: () => key("settings", "connector-work"),
+  asideItems: () => key("settings", "aside"),
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -2,14 +2,19 @@
 // src-tauri/crates/ipc/src/lib.rs. Do not edit: change the declaration and run the test.
 import type { AccountInput } from "./AccountInput";
 import type { AccountView } from "./AccountView";
+import type { ArticleText } from "./ArticleText";
+import type { AsideItem } from "./AsideItem";
 import type { CaseDetail } from "./CaseDetail";
 import type { CaseListPage } from "./CaseListPage";
+import type { CaseOutside } from "./CaseOutside";
 import type { CasePatch } from "./CasePatch";
 import type { CaseQuery } from "./CaseQuery";
 import type { CommentView } from "./CommentView";
 import type { ConnectionTestResult } from "./ConnectionTestResult";
 import type { ConnectorInput } from "./ConnectorInput";
 import type { ConnectorView } from "./ConnectorView";
+import type { ConnectorWorkInput } from "./ConnectorWorkInput";
+import type { ConnectorWorkView } from "./ConnectorWorkView";
 import type { ExceptionFacets } from "./ExceptionFacets";
 import type { ExceptionPage } from "./ExceptionPage";
 import type { ExceptionQuery } from "./ExceptionQuery";
@@ -17,9 +22,11 @@ import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
 import type { NewCaseInput } from "./NewCaseInput";
 import type { Notice } from "./Notice";
+import type { NoticeText } from "./NoticeText";
 import type { OutboxEdit } from "./OutboxEdit";
 import type { OutboxEntryView } from "./OutboxEntryView";
 import type { PartnerRow } from "./PartnerRow";
+import type { PublicationView } from "./PublicationView";
 import type { StatusCount } from "./StatusCount";
 import type { SyncStatus } from "./SyncStatus";
 import type { User } from "./User";
@@ -64,6 +71,12 @@ export type CommandName =
   | "background_jobs"
   | "notices"
   | "dismiss_notice"
+  | "case_outside"
+  | "publish_notice"
+  | "promote_article"
+  | "connector_work_list"
+  | "save_connector_work"
+  | "aside_items"
 ;
 
 /** Every command name, in declaration order. */
@@ -105,6 +118,12 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "background_jobs",
   "notices",
   "dismiss_notice",
+  "case_outside",
+  "publish_notice",
+  "promote_article",
+  "connector_work_list",
+  "save_connector_work",
+  "aside_items",
 ];
 
 /** Sends one command: Tauri's `invoke`, or a wrapper of it that converts errors. */
@@ -187,6 +206,18 @@ export function makeCommands(invoke: Invoke) {
     notices: (): Promise<Array<Notice>> => invoke<Array<Notice>>("notices"),
     /** Dismisses one notice. */
     dismissNotice: (id: string): Promise<null> => invoke<null>("dismiss_notice", { id }),
+    /** What a case shows of the outside systems: its partner notice and knowledge article (state and preview text) and where it came from. */
+    caseOutside: (caseId: string): Promise<CaseOutside> => invoke<CaseOutside>("case_outside", { caseId }),
+    /** Publishes (or updates) the case's partner notice on the Wix site with the analyst's text (queued, sent once). */
+    publishNotice: (caseId: string, notice: NoticeText): Promise<PublicationView> => invoke<PublicationView>("publish_notice", { caseId, notice }),
+    /** Promotes (or updates) the case's resolution as a Drupal knowledge article (queued, sent once). */
+    promoteArticle: (caseId: string, article: ArticleText): Promise<PublicationView> => invoke<PublicationView>("promote_article", { caseId, article }),
+    /** What each connector does in this workspace: imports, publications, how often, last run and errors. */
+    connectorWorkList: (): Promise<Array<ConnectorWorkView>> => invoke<Array<ConnectorWorkView>>("connector_work_list"),
+    /** Creates or edits a connector's work (an xConnector's token to the keychain only). */
+    saveConnectorWork: (input: ConnectorWorkInput): Promise<ConnectorWorkView> => invoke<ConnectorWorkView>("save_connector_work", { input }),
+    /** Events and items the importers kept aside (unknown types, malformed, missing fields), newest first. */
+    asideItems: (): Promise<Array<AsideItem>> => invoke<Array<AsideItem>>("aside_items"),
   };
 }
 

@@ -253,6 +253,19 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       }
       case "list_connectors":
         return settings.connectors.map((c) => ({ ...c }));
+      // Connector work: none set up in the preview; a case shows where a notice or article would go.
+      case "connector_work_list":
+      case "aside_items":
+        return [];
+      case "case_outside":
+        return {
+          publications: [],
+          origins: [],
+          noticeDraft: { title: "", affected: "", nextSteps: "", expectedResolution: "" },
+          articleDraft: { title: "", body: "", tags: [] },
+          noticeTarget: null,
+          articleTarget: null,
+        } satisfies Answer<"case_outside">;
       case "save_connector": {
         const input = args.input as Parameters<Client["saveConnector"]>[0];
         const id = input.id ?? `conn-local-${nextId++}`;

@@ -15,6 +15,10 @@ pub use crate::api::{
     outbox_list, outbox_retry, share_local_cases, sync_now, sync_status, unlink_transaction,
     update_case,
 };
+pub use crate::connector_work::{
+    aside_items, case_outside, connector_work_list, promote_article, publish_notice,
+    save_connector_work,
+};
 
 use pd_domain::{ErrorCode, JobView, Notice};
 

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod api;
 pub mod commands;
+pub mod connector_work;
 pub mod error;
 pub mod events;
 pub mod exception_case;

@@ -65,6 +65,10 @@ pub struct ActiveWorkspace {
     /// The cache's lock file, held while the workspace is open (a `partnerdesk-push` run keeps
     /// off the cache meanwhile); released when it closes.
     lock: std::sync::Mutex<Option<CacheLock>>,
+    /// The connectors job (imports, listener, connector push), stopped at close.
+    pub(crate) connectors: std::sync::Mutex<Option<(Supervisor, JobId)>>,
+    /// Wakes the connectors job early.
+    pub(crate) connectors_wake: Arc<tokio::sync::Notify>,
 }
 
 /// A cache left untouched because a newer PartnerDesk wrote it, and the stand-in shown instead.
@@ -136,8 +140,21 @@ impl ActiveWorkspace {
         }
     }
 
+    /// Whether the cache is a stand-in for one from a newer PartnerDesk.
+    pub(crate) fn held_back(&self) -> bool {
+        self.held_back.is_some()
+    }
+
     /// Stops the sync, then the built-in sandbox. Unsent changes stay in the cache.
     pub async fn close(&self) {
+        let connectors = self
+            .connectors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((supervisor, job)) = connectors {
+            supervisor.stop(job).await;
+        }
         if let Some(sync) = &self.sync {
             sync.shutdown().await;
         }
@@ -251,7 +268,7 @@ impl AppState {
                 }
             }
         };
-        Ok(AppState {
+        let state = AppState {
             data_dir: options.data_dir,
             settings_path,
             keychain,
@@ -263,7 +280,9 @@ impl AppState {
             switching: Mutex::new(()),
             health: std::sync::Mutex::new(HashMap::new()),
             probes: services.probes,
-        })
+        };
+        state.current().start_connectors(&state);
+        Ok(state)
     }
 
     /// What a workspace needs to run its background work.
@@ -427,11 +446,13 @@ impl AppState {
                     None => open_demo(&self.data_dir, &self.services()).await?,
                 };
                 *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(restored);
+                self.current().start_connectors(self);
                 self.changes.report(&Topic::ALL);
                 return Err(error);
             }
         };
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(new);
+        self.current().start_connectors(self);
         let mut changed = settings.clone();
         changed.set_active_account(account)?;
         if let Err(error) = self.save_settings(&changed).await {
@@ -673,6 +694,8 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         probe: None,
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
+        connectors: std::sync::Mutex::new(None),
+        connectors_wake: Arc::default(),
     })
 }
 
@@ -712,6 +735,8 @@ fn start_account(
         probe: Some((services.supervisor.clone(), probe)),
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
+        connectors: std::sync::Mutex::new(None),
+        connectors_wake: Arc::default(),
     })
 }
 
@@ -789,5 +814,7 @@ fn open_cache_only(
         probe: None,
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
+        connectors: std::sync::Mutex::new(None),
+        connectors_wake: Arc::default(),
     })
 }

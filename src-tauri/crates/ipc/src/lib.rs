@@ -89,6 +89,18 @@ macro_rules! with_commands {
             notices() -> Vec<Notice>;
             /// Dismisses one notice.
             dismiss_notice(id: String) -> ();
+            /// What a case shows of the outside systems: its partner notice and knowledge article (state and preview text) and where it came from.
+            case_outside(case_id: String) -> CaseOutside;
+            /// Publishes (or updates) the case's partner notice on the Wix site with the analyst's text (queued, sent once).
+            publish_notice(case_id: String, notice: NoticeText) -> PublicationView;
+            /// Promotes (or updates) the case's resolution as a Drupal knowledge article (queued, sent once).
+            promote_article(case_id: String, article: ArticleText) -> PublicationView;
+            /// What each connector does in this workspace: imports, publications, how often, last run and errors.
+            connector_work_list() -> Vec<ConnectorWorkView>;
+            /// Creates or edits a connector's work (an xConnector's token to the keychain only).
+            save_connector_work(input: ConnectorWorkInput) -> ConnectorWorkView;
+            /// Events and items the importers kept aside (unknown types, malformed, missing fields), newest first.
+            aside_items() -> Vec<AsideItem>;
         }
     };
 }

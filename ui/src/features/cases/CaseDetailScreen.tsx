@@ -1,6 +1,7 @@
 // One case: header, the shared thread with internal notes set apart, the comment box, field
 // changes (status, priority, owner) with marks while they wait to be sent, conflicts with newer
 // server values, documents, linking and unlinking transactions, and the activity timeline.
+import { CaseOutsidePanel } from "../outside/CaseOutsidePanel";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import type { CaseDetail, CommentView, ConflictView, Priority, CaseStatus, Transaction, Visibility } from "../../bindings";
 import { conflictSentence, pendingFields, type FieldSendState, type PatchField } from "../outbox/outbox";
@@ -664,6 +665,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
             <References detail={d} />
             <LinkedTransactions detail={d} />
             <Documents detail={d} />
+            <CaseOutsidePanel caseId={c.id} />
             <Activity detail={d} now={now} />
           </aside>
         </div>

@@ -5,6 +5,7 @@ import { useKeychainStatus } from "./hooks";
 import { AccountsSection } from "./AccountsSection";
 import { ConnectorsSection } from "./ConnectorsSection";
 import { JobsSection } from "./JobsSection";
+import { ConnectorWorkSection } from "../outside/ConnectorWorkSection";
 
 function KeychainNotice() {
   const status = useKeychainStatus();
@@ -41,6 +42,7 @@ export function SettingsScreen() {
       <KeychainNotice />
       <AccountsSection demoActive={sync.data?.isDemo ?? false} />
       <ConnectorsSection />
+      <ConnectorWorkSection />
       <JobsSection />
     </section>
   );
