@@ -10,6 +10,7 @@ import { CasesScreen } from "./features/cases/CasesScreen";
 import { CaseDetailScreen } from "./features/cases/CaseDetailScreen";
 import { ExceptionsScreen } from "./features/exceptions/ExceptionsScreen";
 import { PartnerScreen, PartnersScreen } from "./features/partners/PartnersScreen";
+import { RetentionScreen } from "./features/retention/RetentionScreen";
 import { OutboxScreen } from "./features/outbox/OutboxScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 
@@ -48,6 +49,9 @@ function Routes() {
       break;
     case "outbox":
       screen = <OutboxScreen />;
+      break;
+    case "retention":
+      screen = <RetentionScreen />;
       break;
     case "settings":
       screen = <SettingsScreen />;

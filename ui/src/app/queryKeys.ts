@@ -1,6 +1,6 @@
 // Query keys in one place. The first element of every key is a root that `TOPIC_ROOTS`
 // (app/changes.ts) maps change topics to, so invalidation never needs to know a key's details.
-import type { CaseQuery, ExceptionQuery } from "../bindings";
+import type { CaseQuery, ExceptionQuery, ExportQuery } from "../bindings";
 
 /** The roots query keys start with. */
 export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports";
@@ -30,6 +30,8 @@ export const keys = {
   caseOutside: (id: string) => key("cases", "outside", id),
   connectorWork: () => key("settings", "connector-work"),
   asideItems: () => key("settings", "aside"),
+  exports: (q: ExportQuery) => key("exports", "list", q),
+  retentionPolicy: () => key("exports", "policy"),
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -9,7 +9,7 @@ import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
 import { NoticeBanner } from "../features/notices/NoticeBanner";
 
-type Section = "cases" | "exceptions" | "partners" | "outbox" | "settings";
+type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "settings";
 
 const NAV: { id: Section; label: string; icon: ReactNode }[] = [
   {
@@ -54,6 +54,16 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
     ),
   },
   {
+    id: "retention",
+    label: "Retention",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <rect x="3" y="4" width="14" height="4" rx="1" />
+        <path d="M4.5 8v7.5h11V8M8 11h4" />
+      </svg>
+    ),
+  },
+  {
     id: "settings",
     label: "Settings",
     icon: (
@@ -68,7 +78,7 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
 function activeSection(route: Route): Section {
   if (route.name === "case" || route.name === "cases") return "cases";
   if (route.name === "partner" || route.name === "partners") return "partners";
-  if (route.name === "outbox" || route.name === "settings") return route.name;
+  if (route.name === "outbox" || route.name === "retention" || route.name === "settings") return route.name;
   return "exceptions";
 }
 

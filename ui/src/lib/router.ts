@@ -1,6 +1,6 @@
 // A small hash router: the app is served from the Tauri custom protocol, where hash routes need
 // no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id,
-// #/outbox, #/settings.
+// #/outbox, #/retention, #/settings.
 import { useSyncExternalStore } from "react";
 
 /** Where the window is. */
@@ -11,6 +11,7 @@ export type Route =
   | { name: "partners" }
   | { name: "partner"; id: string }
   | { name: "outbox" }
+  | { name: "retention" }
   | { name: "settings" };
 
 /** Parses a location hash into a route; anything unknown is the case list. */
@@ -25,6 +26,8 @@ export function parseRoute(hash: string): Route {
       return parts[1] ? { name: "partner", id: parts[1] } : { name: "partners" };
     case "outbox":
       return { name: "outbox" };
+    case "retention":
+      return { name: "retention" };
     case "settings":
       return { name: "settings" };
     default:

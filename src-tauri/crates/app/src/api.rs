@@ -207,12 +207,18 @@ pub async fn update_case(
     patch: CasePatch,
 ) -> CommandResult<CaseDetail> {
     let workspace = writable(state)?;
+    let analyst = workspace.info.analyst.clone();
+    let closes = patch.status == Some(pd_domain::CaseStatus::Closed);
     let detail = on_store(&workspace, move |store| {
-        store.patch_local_case(&case_id, &patch, Utc::now())?;
+        // As the analyst: the audit trail records who changed status, owner, priority, SLA.
+        store.patch_local_case_as(&case_id, &patch, &analyst, Utc::now())?;
         store.case_detail(&case_id, Utc::now())
     })
     .await?;
     changed(state, &workspace, &[Topic::Cases, Topic::Outbox]);
+    if closes {
+        crate::retention::nudge(state); // export on close
+    }
     Ok(detail)
 }
 

@@ -20,6 +20,11 @@ pub use crate::connector_work::{
     save_connector_work,
 };
 
+pub use crate::retention::{
+    export_case, list_exports, place_legal_hold, release_legal_hold, retention_policy,
+    save_retention_policy, verify_export,
+};
+
 use pd_domain::{ErrorCode, JobView, Notice};
 
 use crate::error::AppError;

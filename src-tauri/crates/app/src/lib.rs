@@ -14,6 +14,7 @@ pub mod exception_case;
 pub mod keychain;
 pub mod logging;
 pub mod probe;
+pub mod retention;
 pub mod state;
 pub mod supervisor;
 pub mod sync;

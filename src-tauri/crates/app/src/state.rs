@@ -62,6 +62,8 @@ pub struct ActiveWorkspace {
     /// Set when the workspace's cache comes from a newer PartnerDesk: the file is left alone,
     /// an empty stand-in (deleted with this) is shown, and no change may be made in it.
     held_back: Option<HeldBack>,
+    /// The case server's client (document downloads for retention archives); `None` without one.
+    pub(crate) cases_client: Option<pd_tradinggrid::TradingGridClient>,
     /// The cache's lock file, held while the workspace is open (a `partnerdesk-push` run keeps
     /// off the cache meanwhile); released when it closes.
     lock: std::sync::Mutex<Option<CacheLock>>,
@@ -203,7 +205,11 @@ pub struct AppState {
     pub notices: Notices,
     /// The settings as last saved (edits go through [`AppState::settings`]).
     settings: Mutex<Settings>,
-    current: RwLock<Arc<ActiveWorkspace>>,
+    current: Arc<RwLock<Arc<ActiveWorkspace>>>,
+    /// Wakes the retention export job (a case closed, the policy saved).
+    pub(crate) retention_nudge: Arc<tokio::sync::Notify>,
+    /// One export run at a time (the job and "Export now").
+    pub(crate) retention_lock: Arc<Mutex<()>>,
     /// Serializes workspace switches.
     switching: Mutex<()>,
     /// Last known sign-in health of accounts not open now (tests, earlier sessions).
@@ -276,13 +282,21 @@ impl AppState {
             supervisor: services.supervisor,
             notices: services.notices,
             settings: Mutex::new(settings),
-            current: RwLock::new(Arc::new(active)),
+            current: Arc::new(RwLock::new(Arc::new(active))),
+            retention_nudge: Arc::new(tokio::sync::Notify::new()),
+            retention_lock: Arc::new(Mutex::new(())),
             switching: Mutex::new(()),
             health: std::sync::Mutex::new(HashMap::new()),
             probes: services.probes,
         };
         state.current().start_connectors(&state);
+        crate::retention::start_job(&state);
         Ok(state)
+    }
+
+    /// The open workspace as a shared slot (background jobs read the current one each turn).
+    pub(crate) fn current_slot(&self) -> Arc<RwLock<Arc<ActiveWorkspace>>> {
+        self.current.clone()
     }
 
     /// What a workspace needs to run its background work.
@@ -684,6 +698,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         trading_grid: demo.client,
         cases: demo.cases,
     };
+    let cases_client = peers.cases.clone();
     let (sync, blocked) = start_sync(&cache, peers, &demo.info, services);
     Ok(ActiveWorkspace {
         store: cache.store,
@@ -696,6 +711,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        cases_client,
     })
 }
 
@@ -725,6 +741,7 @@ fn start_account(
         trading_grid: opened.client,
         cases: opened.cases,
     };
+    let cases_client = peers.cases.clone();
     let (sync, blocked) = start_sync(&cache, peers, &opened.info, services);
     Ok(ActiveWorkspace {
         store: cache.store,
@@ -737,6 +754,7 @@ fn start_account(
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        cases_client,
     })
 }
 
@@ -816,5 +834,6 @@ fn open_cache_only(
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        cases_client: None,
     })
 }

@@ -307,6 +307,33 @@ fn list_exceptions(query: Value) -> Call {
     )
 }
 
+/// A case's retention exports, as its page asks (and the Retention view's unfiltered list).
+fn list_exports(case_id: Option<&str>) -> Call {
+    let query = json!({
+        "caseId": case_id,
+        "partnerId": null,
+        "state": null,
+        "heldOnly": false,
+        "search": null,
+    });
+    call("list_exports", json!({ "query": query }), |store, args| {
+        store
+            .list_exports(&arg::<pd_domain::ExportQuery>(args, "query"))
+            .map(|rows| {
+                rows.iter()
+                    .map(pd_store::ExportRecord::view)
+                    .collect::<Vec<_>>()
+            })
+    })
+}
+
+/// The retention policy before the analyst sets one.
+fn retention_policy() -> Call {
+    call("retention_policy", json!({}), |_, _| {
+        Ok::<_, pd_store::StoreError>(pd_domain::RetentionPolicy::default())
+    })
+}
+
 fn get_case(id: &str) -> Call {
     call("get_case", json!({ "id": id }), |store, args| {
         store.case_detail(&arg::<String>(args, "id"), fixed_now())
@@ -394,8 +421,11 @@ fn queries(store: &Store, now: DateTime<Utc>) -> Vec<Call> {
     }
     // Every case's page, and the partner exceptions it offers to link.
     let mut case_partners: Vec<String> = Vec::new();
+    calls.push(list_exports(None));
+    calls.push(retention_policy());
     for row in &everything.rows {
         calls.push(get_case(&row.id));
+        calls.push(list_exports(Some(&row.id)));
         if !case_partners.contains(&row.partner_id) {
             case_partners.push(row.partner_id.clone());
         }

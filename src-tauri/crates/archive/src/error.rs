@@ -31,6 +31,23 @@ pub enum ArchiveError {
         /// What the bytes hash to.
         actual: String,
     },
+    /// The cache failed.
+    #[error(transparent)]
+    Store(#[from] pd_store::StoreError),
+    /// The retention bucket refused or could not be reached.
+    #[error(transparent)]
+    S3(#[from] pd_connectors::ConnectorError),
+    /// A document's bytes could not be fetched.
+    #[error("The document \"{name}\" could not be fetched for the archive: {detail}")]
+    Fetch {
+        /// The document's name.
+        name: String,
+        /// Why.
+        detail: String,
+    },
+    /// No such export.
+    #[error("That export is not in the cache.")]
+    NotFound,
     /// A JSON part could not be written or read.
     #[error("The archive's {what} could not be read or written: {detail}")]
     Json {
@@ -48,6 +65,10 @@ impl ArchiveError {
             ArchiveError::Io { .. } => ErrorCode::IoFile,
             ArchiveError::Zip { .. } | ArchiveError::Json { .. } => ErrorCode::AppInternal,
             ArchiveError::DocumentMismatch { .. } => ErrorCode::ApiIntegrity,
+            ArchiveError::Store(error) => error.code(),
+            ArchiveError::S3(error) => error.code(),
+            ArchiveError::Fetch { .. } => ErrorCode::NetInterrupted,
+            ArchiveError::NotFound => ErrorCode::StoreNotFound,
         }
     }
 

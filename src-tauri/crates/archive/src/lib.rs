@@ -11,6 +11,7 @@
 
 mod build;
 mod error;
+mod export;
 mod html;
 
 pub use build::{
@@ -18,3 +19,4 @@ pub use build::{
     ManifestFile, MANIFEST_FORMAT, MANIFEST_NAME,
 };
 pub use error::ArchiveError;
+pub use export::{object_keys, DocumentSource, Exporter, FolderSource, PausePoint};

@@ -101,6 +101,21 @@ macro_rules! with_commands {
             save_connector_work(input: ConnectorWorkInput) -> ConnectorWorkView;
             /// Events and items the importers kept aside (unknown types, malformed, missing fields), newest first.
             aside_items() -> Vec<AsideItem>;
+            // Retention exports (issue 15).
+            /// Retention exports matching a filter (a case's, a partner's, failed, held), newest first.
+            list_exports(query: ExportQuery) -> Vec<ExportView>;
+            /// Exports a closed case now (a new version when it was reopened and closed again); answers its exports.
+            export_case(case_id: String) -> Vec<ExportView>;
+            /// Downloads an export's manifest and checks every hash and its retention against the bucket.
+            verify_export(export_id: String) -> VerifyReport;
+            /// Places a legal hold on every export of a case or a partner; answers how many exports it covers.
+            place_legal_hold(scope: HoldScope, reason: String) -> u32;
+            /// Releases a legal hold (an explicit action with a reason, recorded on each case); answers how many exports it covered.
+            release_legal_hold(scope: HoldScope, reason: String) -> u32;
+            /// The retention policy (bucket connector, lock mode, periods, export on close, schedule).
+            retention_policy() -> RetentionPolicy;
+            /// Saves the retention policy.
+            save_retention_policy(policy: RetentionPolicy) -> RetentionPolicy;
         }
     };
 }

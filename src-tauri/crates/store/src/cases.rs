@@ -98,6 +98,7 @@ fn insert_links(conn: &Connection, case: &Case) -> Result<()> {
 
 /// Upserts the case row alone (its links are left as they are).
 fn write_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
+    crate::retention::record_changes(conn, case)?;
     let refs = serde_json::to_string(&case.references)?;
     conn.prepare_cached(
         "INSERT INTO cases (id, reference, title, partner_id, partner_name, kind, status, \

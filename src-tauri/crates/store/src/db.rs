@@ -54,10 +54,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "connector_work",
         include_str!("../migrations/0009_connector_work.sql"),
     ),
+    (
+        10,
+        "retention_exports",
+        include_str!("../migrations/0010_retention_exports.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 9;
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

@@ -18,6 +18,7 @@ mod outside;
 mod outside_api;
 mod owner_only;
 mod query;
+mod retention;
 mod salvage;
 
 use std::path::{Path, PathBuf};
@@ -47,6 +48,7 @@ pub use outside::{
     PartnerEvent, Place, ASIDE_EXCERPT_BYTES,
 };
 pub use query::{search_filter, SearchFilter};
+pub use retention::ExportRecord;
 
 /// Row counts, for tests and the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -607,4 +609,91 @@ pub(crate) fn set_cursor_in(conn: &rusqlite::Connection, key: &str, value: &str)
     )?
     .execute([key, value])?;
     Ok(())
+}
+
+/// Retention exports (issue 15): the audit trail, exports and legal holds (`retention.rs`).
+impl Store {
+    /// Changes case fields here as `actor` (the analyst) and queues the PATCH, recording each
+    /// status, owner, priority and SLA change in the audit trail with who and when.
+    pub fn patch_local_case_as(
+        &self,
+        case_id: &str,
+        patch: &CasePatch,
+        actor: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>> {
+        self.db.write(|tx| {
+            let since = retention::last_audit_id(tx)?;
+            let op = local::patch_local_case(tx, case_id, patch, now)?;
+            retention::claim_local(tx, case_id, since, actor)?;
+            Ok(op)
+        })
+    }
+
+    /// A case's audit trail, oldest first.
+    pub fn case_audit(&self, case_id: &str) -> Result<Vec<pd_domain::AuditEntry>> {
+        self.db.read(|conn| retention::case_audit(conn, case_id))
+    }
+
+    /// Queues an export for each closed case whose latest closure has none (see
+    /// `retention::queue_closures`); answers the export ids queued.
+    pub fn queue_closed_exports(
+        &self,
+        closed_before: Option<Timestamp>,
+        only_case: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        self.db
+            .write(|tx| retention::queue_closures(tx, closed_before, only_case, now))
+    }
+
+    /// One export.
+    pub fn export(&self, id: &str) -> Result<Option<ExportRecord>> {
+        self.db.read(|conn| retention::export(conn, id))
+    }
+
+    /// Writes an export's progress.
+    pub fn save_export(&self, record: &ExportRecord) -> Result<()> {
+        self.db.write(|tx| retention::save_export(tx, record))
+    }
+
+    /// Exports matching the query, newest first.
+    pub fn list_exports(&self, query: &pd_domain::ExportQuery) -> Result<Vec<ExportRecord>> {
+        self.db.read(|conn| retention::list_exports(conn, query))
+    }
+
+    /// Exports still to finish (queued, or interrupted mid-way), oldest first.
+    pub fn unfinished_exports(&self) -> Result<Vec<ExportRecord>> {
+        self.db.read(retention::unfinished_exports)
+    }
+
+    /// Places a legal hold, recorded on each case it covers; answers those cases.
+    pub fn place_legal_hold(
+        &self,
+        scope: &pd_domain::HoldScope,
+        by: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        self.db
+            .write(|tx| retention::place_hold(tx, scope, by, reason, now))
+    }
+
+    /// Releases the active holds of a scope, recorded on each case it covers.
+    pub fn release_legal_hold(
+        &self,
+        scope: &pd_domain::HoldScope,
+        by: &str,
+        reason: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>> {
+        self.db
+            .write(|tx| retention::release_hold(tx, scope, by, reason, now))
+    }
+
+    /// Whether an active legal hold covers the case.
+    pub fn legal_hold_active(&self, case_id: &str, partner_id: &str) -> Result<bool> {
+        self.db
+            .read(|conn| retention::held(conn, case_id, partner_id))
+    }
 }

@@ -34,6 +34,7 @@ import {
   useUnlinkTransaction,
   useUpdateCase,
 } from "./hooks";
+import { CaseExports } from "../retention/CaseExports";
 
 function Comment({ comment, now, kept }: { comment: CommentView; now: number; kept: boolean }) {
   const internal = comment.visibility === "internal";
@@ -666,6 +667,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
             <LinkedTransactions detail={d} />
             <Documents detail={d} />
             <CaseOutsidePanel caseId={c.id} />
+            <CaseExports detail={d} />
             <Activity detail={d} now={now} />
           </aside>
         </div>

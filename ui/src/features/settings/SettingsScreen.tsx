@@ -6,6 +6,7 @@ import { AccountsSection } from "./AccountsSection";
 import { ConnectorsSection } from "./ConnectorsSection";
 import { JobsSection } from "./JobsSection";
 import { ConnectorWorkSection } from "../outside/ConnectorWorkSection";
+import { RetentionSection } from "../retention/RetentionSection";
 
 function KeychainNotice() {
   const status = useKeychainStatus();
@@ -43,6 +44,7 @@ export function SettingsScreen() {
       <AccountsSection demoActive={sync.data?.isDemo ?? false} />
       <ConnectorsSection />
       <ConnectorWorkSection />
+      <RetentionSection />
       <JobsSection />
     </section>
   );
