@@ -18,6 +18,9 @@ import type { ConnectorWorkView } from "./ConnectorWorkView";
 import type { ExceptionFacets } from "./ExceptionFacets";
 import type { ExceptionPage } from "./ExceptionPage";
 import type { ExceptionQuery } from "./ExceptionQuery";
+import type { ExportQuery } from "./ExportQuery";
+import type { ExportView } from "./ExportView";
+import type { HoldScope } from "./HoldScope";
 import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
 import type { NewCaseInput } from "./NewCaseInput";
@@ -27,9 +30,11 @@ import type { OutboxEdit } from "./OutboxEdit";
 import type { OutboxEntryView } from "./OutboxEntryView";
 import type { PartnerRow } from "./PartnerRow";
 import type { PublicationView } from "./PublicationView";
+import type { RetentionPolicy } from "./RetentionPolicy";
 import type { StatusCount } from "./StatusCount";
 import type { SyncStatus } from "./SyncStatus";
 import type { User } from "./User";
+import type { VerifyReport } from "./VerifyReport";
 import type { Visibility } from "./Visibility";
 
 /** Every command the window may call. */
@@ -77,6 +82,13 @@ export type CommandName =
   | "connector_work_list"
   | "save_connector_work"
   | "aside_items"
+  | "list_exports"
+  | "export_case"
+  | "verify_export"
+  | "place_legal_hold"
+  | "release_legal_hold"
+  | "retention_policy"
+  | "save_retention_policy"
 ;
 
 /** Every command name, in declaration order. */
@@ -124,6 +136,13 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "connector_work_list",
   "save_connector_work",
   "aside_items",
+  "list_exports",
+  "export_case",
+  "verify_export",
+  "place_legal_hold",
+  "release_legal_hold",
+  "retention_policy",
+  "save_retention_policy",
 ];
 
 /** Sends one command: Tauri's `invoke`, or a wrapper of it that converts errors. */
@@ -218,6 +237,20 @@ export function makeCommands(invoke: Invoke) {
     saveConnectorWork: (input: ConnectorWorkInput): Promise<ConnectorWorkView> => invoke<ConnectorWorkView>("save_connector_work", { input }),
     /** Events and items the importers kept aside (unknown types, malformed, missing fields), newest first. */
     asideItems: (): Promise<Array<AsideItem>> => invoke<Array<AsideItem>>("aside_items"),
+    /** Retention exports matching a filter (a case's, a partner's, failed, held), newest first. */
+    listExports: (query: ExportQuery): Promise<Array<ExportView>> => invoke<Array<ExportView>>("list_exports", { query }),
+    /** Exports a closed case now (a new version when it was reopened and closed again); answers its exports. */
+    exportCase: (caseId: string): Promise<Array<ExportView>> => invoke<Array<ExportView>>("export_case", { caseId }),
+    /** Downloads an export's manifest and checks every hash and its retention against the bucket. */
+    verifyExport: (exportId: string): Promise<VerifyReport> => invoke<VerifyReport>("verify_export", { exportId }),
+    /** Places a legal hold on every export of a case or a partner; answers how many exports it covers. */
+    placeLegalHold: (scope: HoldScope, reason: string): Promise<number> => invoke<number>("place_legal_hold", { scope, reason }),
+    /** Releases a legal hold (an explicit action with a reason, recorded on each case); answers how many exports it covered. */
+    releaseLegalHold: (scope: HoldScope, reason: string): Promise<number> => invoke<number>("release_legal_hold", { scope, reason }),
+    /** The retention policy (bucket connector, lock mode, periods, export on close, schedule). */
+    retentionPolicy: (): Promise<RetentionPolicy> => invoke<RetentionPolicy>("retention_policy"),
+    /** Saves the retention policy. */
+    saveRetentionPolicy: (policy: RetentionPolicy): Promise<RetentionPolicy> => invoke<RetentionPolicy>("save_retention_policy", { policy }),
   };
 }
 
