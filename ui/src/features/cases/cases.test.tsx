@@ -131,7 +131,9 @@ describe("case list", () => {
     renderApp((cmd, args) => backend.handle(cmd, args));
     await screen.findAllByTestId("case-row");
     fireEvent.change(screen.getByTestId("case-search"), { target: { value: "nobody recorded this" } });
-    const error = await screen.findByTestId("error-state");
+    // The search waits for a pause in typing, then the query fails: on a loaded machine that can
+    // take longer than findBy's default second.
+    const error = await screen.findByTestId("error-state", {}, { timeout: 5000 });
     expect(error).toHaveTextContent("The mock has no recorded answer for list_cases");
     expect(error).toHaveTextContent('"search":"nobody recorded this"');
     expect(error).toHaveTextContent("src-tauri/crates/app/tests/fixtures.rs");
