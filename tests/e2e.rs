@@ -6,7 +6,10 @@
 //! secret refused with a clear message); and an account on a Trading-Grid-only host (no
 //! `/collab/`): Settings says what it serves, the inbox works, a case opened from an exception is
 //! kept "on this computer only" with no sync failure, then a case server added in Settings gets
-//! that case, once.
+//! that case, once; and the connectors (Wix and Drupal doubles on loopback, started here): a
+//! failed-transaction event posted to the app's loopback listener opens a case, the analyst
+//! previews and publishes a Wix notice, resolving withdraws it, the resolution is promoted to a
+//! Drupal article, each double holding each write once.
 //!
 //! Runs only with `PARTNERDESK_E2E=1` (it needs a display, `tauri-driver` and `WebKitWebDriver`)
 //! inside a keyring session; `.ci/test` runs it under `xvfb-run` and `.ci/with-keyring.sh`.
@@ -313,6 +316,14 @@ fn an_account_on_a_trading_grid_only_host_keeps_cases_here_then_shares_them() {
     }
 }
 
+#[test]
+fn an_event_opens_a_case_the_analyst_publishes_a_notice_and_resolving_withdraws_it_and_promotes_an_article(
+) {
+    if e2e_enabled() {
+        run_journey(connectors_journey());
+    }
+}
+
 /// The app's folders and keychain namespace for one journey.
 struct AppHome {
     root: tempfile::TempDir,
@@ -336,6 +347,16 @@ impl AppHome {
 
 /// Starts tauri-driver (which starts the app) pointed at `server_url`, and connects to it.
 async fn launch(home: &AppHome, server_url: &str, prefix: &'static str) -> (Driver, Journey) {
+    launch_with(home, server_url, prefix, &[]).await
+}
+
+/// [`launch`] with more environment for the app (e.g. a Wix API base on loopback).
+async fn launch_with(
+    home: &AppHome,
+    server_url: &str,
+    prefix: &'static str,
+    extra_env: &[(&str, &str)],
+) -> (Driver, Journey) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("tests/artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts folder");
@@ -360,6 +381,7 @@ async fn launch(home: &AppHome, server_url: &str, prefix: &'static str) -> (Driv
             .env("PARTNERDESK_CONFIG_DIR", home.path().join("config"))
             .env("PARTNERDESK_KEYCHAIN_NAMESPACE", &home.namespace)
             .env("PARTNERDESK_SERVER_URL", server_url)
+            .envs(extra_env.iter().copied())
             .stdin(Stdio::null())
             .spawn()
             .expect("tauri-driver starts"),
@@ -969,4 +991,215 @@ async fn tenant_journey() {
     case_server.shutdown().await.expect("case server stops");
     host.shutdown().await.expect("host stops");
     demo.shutdown().await.expect("demo sandbox stops");
+}
+
+// ---- connectors: xConnector event in, Wix notice, Drupal article ---------------------------
+
+const WIX_SITE: &str = "0b7e2a8c-13f4-4e4b-9d8e-2f6c1a0b9e22";
+const WIX_KEY: &str = "IST.e2e-wix-key";
+const XC_TOKEN: &str = "e2e-listener-token";
+
+impl Journey {
+    /// Replaces the text of the field with `test_id`.
+    async fn replace_text(&self, test_id: &str, text: &str) {
+        let field = self.wait_for(test_id).await;
+        field
+            .clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear {test_id}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into {test_id}: {e}"));
+    }
+
+    async fn choose(&self, test_id: &str, value: &str) {
+        self.wait_for(test_id)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choose {value} in {test_id}: {e}"));
+    }
+}
+
+/// Polls `check` (a double's state) until it holds.
+async fn until(what: &str, check: impl Fn() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !check() {
+        assert!(Instant::now() < deadline, "timed out: {what}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+async fn connectors_journey() {
+    let home = AppHome::new();
+    let sandbox = Sandbox::start(SandboxConfig {
+        data: Some(home.path().join("external-sandbox.sqlite")),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+    let partner_id: String =
+        rusqlite::Connection::open(home.path().join("external-sandbox.sqlite"))
+            .expect("sandbox file")
+            .query_row("SELECT id FROM partners ORDER BY id LIMIT 1", [], |r| {
+                r.get(0)
+            })
+            .expect("a partner");
+    let wix = pd_doubles::wix::WixDouble::start(WIX_KEY, WIX_SITE, &["PartnerNotices"]).await;
+    let drupal = pd_doubles::drupal::DrupalDouble::start("ops", "drupal-pw").await;
+    let (_driver, mut journey) = launch_with(
+        &home,
+        &sandbox.base_url(),
+        "connectors-",
+        &[("PARTNERDESK_WIX_API_BASE", wix.base.as_str())],
+    )
+    .await;
+    journey.wait_for("demo-badge").await;
+
+    // Settings: the Wix and Drupal connectors, then what each does, and an xConnector listener.
+    journey.click("nav-settings").await;
+    journey.click("connector-add").await;
+    journey.choose("connector-kind", "wix").await;
+    journey.type_into("connector-name", "Partner site").await;
+    journey.type_into("connector-site-id", WIX_SITE).await;
+    journey.type_into("connector-secret", WIX_KEY).await;
+    journey.click("connector-save").await;
+    journey
+        .wait_for_count("connector-row", "the Wix connector", |n| n == 1)
+        .await;
+    journey.click("connector-add").await;
+    journey.choose("connector-kind", "drupal").await;
+    journey.type_into("connector-name", "Knowledge base").await;
+    journey.type_into("connector-base-url", &drupal.base).await;
+    journey.choose("connector-drupal-auth", "basic").await;
+    journey.type_into("connector-client-or-user", "ops").await;
+    journey.type_into("connector-secret", "drupal-pw").await;
+    journey.click("connector-save").await;
+    journey
+        .wait_for_count("connector-row", "the Drupal connector", |n| n == 2)
+        .await;
+
+    journey.click("work-setup-wix").await;
+    journey.type_into("work-notices", "PartnerNotices").await;
+    journey.click("work-save").await;
+    journey
+        .wait_for_count("work-row", "the Wix work", |n| n == 1)
+        .await;
+    journey.click("work-setup-drupal").await;
+    journey.type_into("work-article", "article").await;
+    journey.click("work-save").await;
+    journey
+        .wait_for_count("work-row", "the Drupal work", |n| n == 2)
+        .await;
+    let port = free_port();
+    journey.click("add-xconnector").await;
+    journey.replace_text("work-name", "Integration agent").await;
+    journey.type_into("work-port", &port.to_string()).await;
+    journey.type_into("work-token", XC_TOKEN).await;
+    journey.click("work-save").await;
+    journey
+        .wait_for_count("work-row", "the xConnector", |n| n == 3)
+        .await;
+    journey.shot("connector-work").await;
+
+    // A failed-transaction event arrives on the loopback listener.
+    let title = format!("Invoice {} rejected: unknown tax code", std::process::id());
+    let event = serde_json::json!({
+        "specversion": "1.0",
+        "id": format!("evt-e2e-{}", std::process::id()),
+        "source": "urn:tradinggrid:xconnector:agent",
+        "type": "com.opentext.tradinggrid.exception.invoice.v1",
+        "time": "2026-11-30T09:00:00Z",
+        "datacontenttype": "application/json",
+        "data": {
+            "correlationId": "INV-E2E-77",
+            "partnerId": partner_id,
+            "state": "failed",
+            "summary": title,
+            "detail": "The 810 was rejected by the partner's ERP."
+        }
+    });
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let sent = http
+            .post(format!("http://127.0.0.1:{port}/events"))
+            .bearer_auth(XC_TOKEN)
+            .header("content-type", "application/cloudevents+json")
+            .body(event.to_string())
+            .send()
+            .await;
+        if let Ok(answer) = sent {
+            assert_eq!(answer.status().as_u16(), 202, "the listener took the event");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the listener never answered");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+
+    // The case it opened, from the case list.
+    journey.click("nav-cases").await;
+    journey
+        .type_into("case-search", &std::process::id().to_string())
+        .await;
+    let rows = journey
+        .wait_for_count("case-row", "the opened case", |n| n == 1)
+        .await;
+    journey.double_click(&rows[0]).await;
+    let shown = journey.wait_for("case-title").await;
+    assert_eq!(shown.text().await.unwrap_or_default(), title);
+    journey.wait_for("case-origin").await;
+
+    // The analyst previews, edits and publishes the notice.
+    journey.click("notice-open").await;
+    journey
+        .replace_text(
+            "notice-next-steps",
+            "Please hold invoices with tax code 0 until we confirm the fix.",
+        )
+        .await;
+    journey.shot("notice-preview").await;
+    journey.click("notice-send").await;
+    journey
+        .wait_for_attr("publication-state", "data-state", "published")
+        .await;
+    until("the notice on the Wix site", || {
+        wix.items("PartnerNotices").len() == 1
+    })
+    .await;
+    journey.shot("notice-published").await;
+
+    // Resolving the case withdraws the notice.
+    journey.choose("case-status-select", "resolved").await;
+    until("the notice withdrawn", || {
+        wix.items("PartnerNotices")
+            .values()
+            .all(|item| item["state"] == "withdrawn")
+    })
+    .await;
+    journey
+        .wait_for_attr("publication-state", "data-state", "withdrawn")
+        .await;
+
+    // The resolution is promoted to an article.
+    journey.click("article-open").await;
+    journey.shot("article-preview").await;
+    journey.click("article-send").await;
+    until("the article on the Drupal site", || {
+        drupal.nodes("article").len() == 1
+    })
+    .await;
+    // The notice is withdrawn by now: the published pill is the article's.
+    journey
+        .wait_for_attr("publication-state", "data-state", "published")
+        .await;
+    journey.shot("notice-withdrawn-article-published").await;
+
+    // Each double holds each write once.
+    let wix_writes: Vec<&str> = wix.writes().iter().map(|w| w.op).collect();
+    assert_eq!(wix_writes, ["insert", "update"]);
+    let drupal_writes: Vec<&str> = drupal.writes().iter().map(|w| w.op).collect();
+    assert_eq!(drupal_writes, ["create"]);
+    let _ = journey.client.close().await;
 }

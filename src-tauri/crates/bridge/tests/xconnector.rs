@@ -576,3 +576,95 @@ async fn outbound_status_changes_and_comments_are_each_sent_once_through_5xx_and
     assert_eq!(comment["source"], "urn:opentext:partnerdesk");
     assert_eq!(comment["subject"], json!(case_id));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
+    let xc = XcDouble::start(TOKEN, Vec::new(), 10).await;
+    let (_dir, store) = store();
+    store.set_outbound_route(CONNECTOR, true).expect("route");
+    let new = pd_domain::NewCase {
+        id: String::new(),
+        title: "Labels missing".into(),
+        partner_id: "GC-VERONA".into(),
+        partner_name: None,
+        kind: pd_domain::CaseKind::Shipment,
+        priority: None,
+        owner: None,
+        sla_due: None,
+        linked_transactions: vec![],
+        references: Default::default(),
+        description: None,
+    };
+    let case_id = store
+        .create_kept_case(&new, "Ann", chrono::Utc::now())
+        .expect("case");
+    // A file from a drop folder attached to the case (the ingest ledger's one transaction).
+    let file = pd_store::IngestFile {
+        folder_id: "f1".into(),
+        folder_name: "Inbound".into(),
+        path: "labels.pdf".into(),
+        path_key: b"labels.pdf".to_vec(),
+        size: 1234,
+        mtime_ns: 1,
+        sha256: "ab".repeat(32),
+        media_type: "application/pdf".into(),
+        document_name: "labels.pdf".into(),
+        spool_path: None,
+        uploaded_by: "Ann".into(),
+        remote: false,
+    };
+    let target = case_id.clone();
+    store
+        .ingest_take(
+            &[file],
+            &mut |_, _| {
+                Ok(pd_store::Routed {
+                    target: pd_store::RouteTarget::Existing {
+                        case_id: target.clone(),
+                    },
+                    rule: "test".into(),
+                    reason: "test".into(),
+                })
+            },
+            chrono::Utc::now(),
+        )
+        .expect("taken");
+    xc.inject(Fault::Drop, 1);
+    let outside = Outside {
+        clients: [(
+            CONNECTOR.to_owned(),
+            ConnectorClient::Xc {
+                client: XcClient::new(Some(TOKEN), &Default::default()).expect("client"),
+                endpoint: format!("{}/events", xc.base),
+            },
+        )]
+        .into(),
+    };
+    for _ in 0..100 {
+        push_connectors(&store, &outside, Duration::from_millis(20))
+            .await
+            .expect("push");
+        if !store
+            .outbox_entries()
+            .expect("outbox")
+            .iter()
+            .any(|e| matches!(e.op, Ok(OutboxOp::Connector(_))))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let received = xc.received();
+    let ids: HashSet<&str> = received.iter().filter_map(|e| e["id"].as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "one event, resent under the same id after the drop"
+    );
+    assert_eq!(
+        received[0]["type"],
+        "com.opentext.partnerdesk.case.document_added.v1"
+    );
+    assert_eq!(received[0]["data"]["name"], "labels.pdf");
+    assert_eq!(received[0]["subject"], json!(case_id));
+}

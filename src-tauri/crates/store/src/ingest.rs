@@ -309,6 +309,16 @@ fn take_file(
         uploaded_at: now,
     };
     crate::cases::write_document(tx, &document)?;
+    // Outbound xConnector routes hear of the document in this same transaction.
+    crate::outside::on_case_change(
+        tx,
+        &case_id,
+        &pd_domain::CaseChange::DocumentAdded {
+            document_id: document.id.clone(),
+            name: document.name.clone(),
+        },
+        now,
+    )?;
     tx.prepare_cached(
         "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
             sha256, media_type, seen_at, outcome, case_id, document_id, rule, rule_reason, \
