@@ -286,10 +286,51 @@ async fn a_refused_key_is_shown_with_its_reason_and_the_notice_waits() {
         "{:?}",
         failed.last_error
     );
-    // Discarding it takes the notice back to a draft.
-    store.outbox_discard(&failed.op_id).expect("discard");
+    // Publishing again with corrected text and place edits the refused write (one entry, queued
+    // again), it does not queue a second one behind it; it then goes out as the first insert.
+    let corrected = NoticeText {
+        title: "Corrected headline".into(),
+        ..notice.clone()
+    };
     assert_eq!(
-        store.publications(&other).expect("views")[0].state,
+        store
+            .publish_notice(&other, &place, &corrected, chrono::Utc::now())
+            .expect("edit"),
+        PublicationState::Published
+    );
+    let mine: Vec<_> = store
+        .outbox_entries()
+        .expect("outbox")
+        .into_iter()
+        .filter(|e| e.case_id == other && matches!(e.op, Ok(OutboxOp::Connector(_))))
+        .collect();
+    assert_eq!(mine.len(), 1, "rewritten, not queued twice");
+    assert_eq!(mine[0].op_id, failed.op_id, "the same operation, edited");
+    assert_eq!(mine[0].state, pd_domain::OutboxState::Pending);
+    push_connectors(&store, &good, Duration::from_secs(60))
+        .await
+        .expect("push");
+    let item = &double.items("PartnerNotices")[&format!("pd-notice-{other}")];
+    assert_eq!(item["title"], "Corrected headline");
+    assert_eq!(item["state"], "published");
+    // A refused write discarded takes a never-published notice back to a draft.
+    let third = new_case(&store);
+    store
+        .publish_notice(&third, &missing, &notice, chrono::Utc::now())
+        .expect("publish");
+    push_connectors(&store, &good, Duration::from_secs(60))
+        .await
+        .expect("push");
+    let refused = store
+        .outbox_entries()
+        .expect("outbox")
+        .into_iter()
+        .find(|e| e.case_id == third && matches!(e.op, Ok(OutboxOp::Connector(_))))
+        .expect("kept");
+    assert_eq!(refused.state, pd_domain::OutboxState::Failed);
+    store.outbox_discard(&refused.op_id).expect("discard");
+    assert_eq!(
+        store.publications(&third).expect("views")[0].state,
         PublicationState::Draft
     );
 }

@@ -749,17 +749,22 @@ pub(crate) fn publish(
 ) -> Result<PublicationState> {
     let (case, _) =
         read_case(conn, case_id)?.ok_or_else(|| StoreError::not_found("case", case_id))?;
-    let existing: Option<(String, String)> = conn
+    let existing: Option<(String, String, Option<String>)> = conn
         .prepare_cached(
-            "SELECT state, remote_id FROM publications WHERE case_id = ?1 AND kind = ?2",
+            "SELECT state, remote_id, sent_state FROM publications WHERE case_id = ?1 AND kind = ?2",
         )?
         .query_row(params![case_id, kind.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
         })
         .optional()?;
+    // A write of this publication that has not gone out yet (waiting, or refused) is rewritten
+    // with the new text instead of queued behind: the edit of a refused notice or article.
+    let unsent = unsent_write(conn, case_id, kind)?;
     let (state, remote) = match existing {
         None => (PublicationState::Published, remote_id(kind, case_id)),
-        Some((state, remote)) => match PublicationState::parse(&state) {
+        // Never acknowledged and its first write rewritten: still a first publish.
+        Some((_, remote, None)) if unsent.is_some() => (PublicationState::Published, remote),
+        Some((state, remote, _)) => match PublicationState::parse(&state) {
             Some(PublicationState::Draft) | None => (PublicationState::Published, remote),
             Some(_) => (PublicationState::Updated, remote),
         },
@@ -808,8 +813,56 @@ pub(crate) fn publish(
         text.to_string(),
         ts(now)
     ])?;
-    append(conn, case_id, &OutboxOp::Connector(write), None, now)?;
+    match unsent {
+        Some(op_id) => {
+            let n = conn
+                .prepare_cached(
+                    "UPDATE outbox SET op_json = ?2, target = ?3, state = 'pending', \
+                     next_attempt_at = NULL, last_error = NULL WHERE op_id = ?1",
+                )?
+                .execute(params![
+                    op_id,
+                    OutboxOp::Connector(write).encode(),
+                    place.connector_id
+                ])?;
+            if n == 0 {
+                return Err(StoreError::not_found("outbox entry", op_id));
+            }
+        }
+        None => {
+            append(conn, case_id, &OutboxOp::Connector(write), None, now)?;
+        }
+    }
     Ok(state)
+}
+
+/// The id of a queued write of the case's publication that no sender holds now (pending and
+/// not claimed, or failed).
+fn unsent_write(conn: &Connection, case_id: &str, kind: PublicationKind) -> Result<Option<String>> {
+    let sql = format!(
+        "SELECT {ENTRY_COLUMNS} FROM outbox WHERE case_id = ?1 AND target <> '' \
+         AND (state = 'failed' OR (state = 'pending' AND claimed_by IS NULL)) ORDER BY seq"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([case_id])?;
+    let mut found = None;
+    while let Some(row) = rows.next()? {
+        let entry = entry_from_row(row)?;
+        let same = matches!(
+            (&entry.op, kind),
+            (
+                Ok(OutboxOp::Connector(ConnectorWrite::WixNotice(_))),
+                PublicationKind::WixNotice
+            ) | (
+                Ok(OutboxOp::Connector(ConnectorWrite::DrupalArticle(_))),
+                PublicationKind::DrupalArticle
+            )
+        );
+        if same {
+            found = Some(entry.op_id);
+        }
+    }
+    Ok(found)
 }
 
 fn check_text(parts: &[&str]) -> Result<()> {
