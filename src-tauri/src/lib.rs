@@ -66,8 +66,21 @@ fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     builder.build()
 }
 
+/// WebKitGTK draws without its compositing mode unless the environment says otherwise
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0`): with 100,000 cases cached the web process needed
+/// 139 MB PSS instead of 254 MB, and scrolling the case list was faster, not slower (frame
+/// p95 299 ms against 871 ms on the loaded build machine under Xvfb; `cargo bench --bench
+/// app_start`, README).
+fn webkit_memory_settings() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
+    webkit_memory_settings();
     let app = tauri::Builder::default()
         .plugin(single_instance())
         .setup(|app| {

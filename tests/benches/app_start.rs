@@ -7,9 +7,13 @@
 //! The cache is filled once from a sandbox with that many cases (kept in `--data` between runs);
 //! the app is pointed at that sandbox so its start-up sync finds nothing new. "Painted" is the
 //! moment WebKitWebDriver first finds a case row in the window, timed from the session request
-//! that launches the app. Memory is VmRSS of the app process and of its WebKit helper processes
-//! (the web content and network processes), read from /proc once the list is painted and again
-//! after scrolling through the list.
+//! that launches the app. Memory is the proportional set size (PSS, `/proc/PID/smaps_rollup`:
+//! shared library pages divided among the processes using them, so the figures add up) of the
+//! app process and of each WebKit helper process (web content, network), read two seconds after
+//! the list is painted and again after scrolling; VmRSS is printed beside it. Scrolling is timed
+//! in the window: the case list is scrolled 12,500 rows deep, one step per animation frame, and
+//! the frame intervals give p50 / p95 / max. `WEBKIT_DISABLE_COMPOSITING_MODE` and other
+//! variables set when the bench starts reach the app (through tauri-driver), to compare settings.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -63,6 +67,59 @@ fn status_kib(pid: u32, field: &str) -> u64 {
 fn rss_kib(pid: u32) -> u64 {
     status_kib(pid, "VmRSS:")
 }
+
+/// PSS in KiB of one process (`Pss:` of `/proc/PID/smaps_rollup`).
+fn pss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Pss:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The process's name (`/proc/PID/comm`).
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|s| s.trim().to_string())
+        .unwrap_or_else(|_| format!("pid {pid}"))
+}
+
+/// (name, PSS KiB, RSS KiB) of the app and each helper, app first.
+fn memory_of(app: &Path) -> Vec<(String, u64, u64)> {
+    let (pid, helpers) = app_processes(app);
+    pid.into_iter()
+        .chain(helpers)
+        .map(|p| (process_name(p), pss_kib(p), rss_kib(p)))
+        .collect()
+}
+
+/// Scrolls the case list one step per animation frame, 12,500 rows deep and back a little,
+/// and answers the frame intervals in milliseconds.
+const SCROLL_SCRIPT: &str = r#"
+const done = arguments[arguments.length - 1];
+let el = document.querySelector('[data-testid="case-row"]');
+while (el && !(el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible')) {
+  el = el.parentElement;
+}
+if (!el) { done({ error: 'no scrolling container around the case rows' }); return; }
+const frames = [];
+let last = performance.now();
+let step = 0;
+const steps = 300;
+function tick(now) {
+  frames.push(now - last);
+  last = now;
+  step += 1;
+  // 50 rows a frame down, the last sixth back up (pages already seen and new ones mixed).
+  el.scrollTop += step < steps * 5 / 6 ? 2000 : -1500;
+  if (step < steps) requestAnimationFrame(tick); else done({ frames: frames.slice(1), top: el.scrollTop });
+}
+requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
+"#;
 
 fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -164,6 +221,9 @@ async fn main() {
     );
     let mut starts = Vec::new();
     let mut memory = Vec::new();
+    let mut per_process: Vec<Vec<(String, u64, u64)>> = Vec::new();
+    let mut after_scroll: Vec<Vec<(String, u64, u64)>> = Vec::new();
+    let mut frames: Vec<f64> = Vec::new();
     // Run 0 fills the cache (first sync) and is not counted.
     for run in 0..=runs {
         let (port, native) = (free_port(), free_port());
@@ -251,6 +311,38 @@ async fn main() {
             );
             starts.push(painted.as_secs_f64() * 1000.0);
             memory.push((app_kib / 1024, helper_kib / 1024));
+            let pss = memory_of(&app);
+            for (name, pss, rss) in &pss {
+                eprintln!(
+                    "run {run}: {name}: PSS {} MB (RSS {} MB)",
+                    pss / 1024,
+                    rss / 1024
+                );
+            }
+            per_process.push(pss);
+            if run == 1 {
+                client
+                    .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                        Some(Duration::from_secs(180)),
+                        None,
+                        None,
+                    ))
+                    .await
+                    .expect("script timeout");
+                let answer = client
+                    .execute_async(SCROLL_SCRIPT, vec![])
+                    .await
+                    .expect("scroll script");
+                let got: Vec<f64> = answer
+                    .get("frames")
+                    .and_then(|f| f.as_array())
+                    .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
+                    .unwrap_or_default();
+                assert!(!got.is_empty(), "scrolling answered {answer}");
+                frames = got;
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                after_scroll.push(memory_of(&app));
+            }
         }
         let _ = client.close().await;
     }
@@ -280,5 +372,51 @@ async fn main() {
         "| resident memory, app + WebKit helper processes (median) | {} MB |",
         median(&app_mb) + median(&helper_mb)
     );
+    // PSS per process name, median over the runs.
+    let mut names: Vec<String> = per_process
+        .iter()
+        .flat_map(|r| r.iter().map(|(n, _, _)| n.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    let mut total_pss = 0;
+    for name in &names {
+        let values: Vec<u64> = per_process
+            .iter()
+            .map(|r| {
+                r.iter()
+                    .filter(|(n, _, _)| n == name)
+                    .map(|(_, p, _)| p)
+                    .sum::<u64>()
+            })
+            .collect();
+        let mb = median(&values) / 1024;
+        total_pss += mb;
+        println!("| PSS of {name} (median) | {mb} MB |");
+    }
+    println!("| PSS of the whole app, processes summed | {total_pss} MB |");
+    if let Some(scrolled) = after_scroll.first() {
+        let sum: u64 = scrolled.iter().map(|(_, p, _)| p).sum();
+        let each: Vec<String> = scrolled
+            .iter()
+            .map(|(n, p, _)| format!("{n} {} MB", p / 1024))
+            .collect();
+        println!(
+            "| PSS after scrolling 12,500 rows | {} MB ({}) |",
+            sum / 1024,
+            each.join(", ")
+        );
+    }
+    if !frames.is_empty() {
+        let mut sorted = frames.clone();
+        sorted.sort_by(|a, b| a.total_cmp(b));
+        println!(
+            "| frame time while scrolling 100,000 rows, {} frames: p50 / p95 / max | {:.1} / {:.1} / {:.1} ms |",
+            sorted.len(),
+            percentile(&sorted, 50.0),
+            percentile(&sorted, 95.0),
+            sorted.last().copied().unwrap_or(0.0)
+        );
+    }
     let _ = sandbox.shutdown().await;
 }

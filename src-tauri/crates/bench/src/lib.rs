@@ -16,6 +16,32 @@ pub mod world;
 
 pub use error::{BenchError, Result};
 
+/// CPU time this process has used so far (user + system, from `/proc/self/stat`): a figure
+/// that other work on the machine changes far less than wall-clock time.
+pub fn process_cpu_time() -> std::time::Duration {
+    let ticks = std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            let after = s.rsplit_once(')')?.1.to_string();
+            let fields: Vec<&str> = after.split_whitespace().collect();
+            // Fields 14 and 15 of stat (utime, stime) are 12 and 13 after the name.
+            let user: u64 = fields.get(11)?.parse().ok()?;
+            let system: u64 = fields.get(12)?.parse().ok()?;
+            Some(user + system)
+        })
+        .unwrap_or(0);
+    // The kernel reports in USER_HZ, 100 on Linux.
+    std::time::Duration::from_millis(ticks * 10)
+}
+
+/// The 1-minute load average now.
+pub fn load_now() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_string))
+        .unwrap_or_else(|| "?".into())
+}
+
 /// One line about the machine (cores and memory), for the report header.
 pub fn machine_line() -> String {
     let cores = std::thread::available_parallelism()

@@ -6,11 +6,16 @@ import { api } from "../../lib/ipc";
 import { PAGE_SIZE, keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
 
+/** Windows of the list scrolled out of view are dropped after this long (the default keeps
+ * them 5 minutes: scrolling through 100,000 cases would hold every row in the web process). */
+export const CASE_PAGE_GC_MS = 20_000;
+
 /** Query options for one window of the case list (the virtualized table fetches windows). */
 export function casePageQuery(q: CaseQuery, page: number) {
   return {
     queryKey: keys.casePage(q, page),
     queryFn: () => api.listCases({ ...q, offset: page * PAGE_SIZE, limit: PAGE_SIZE }),
+    gcTime: CASE_PAGE_GC_MS,
   };
 }
 

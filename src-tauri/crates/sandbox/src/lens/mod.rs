@@ -184,6 +184,30 @@ impl Compiled {
     }
 
     fn matches(&self, r: &TxRecord) -> bool {
+        // Every condition must hold, so their order changes no answer: the ranges (a string
+        // comparison each) go first, since an app's incremental fetch ("arrived after the newest
+        // I have") rules out nearly every record there, before the wildcard fields are matched.
+        if let Some(ranges) = &self.input.ranges {
+            let list: Vec<&RangeInput> = match ranges {
+                OneOrMany::One(r) => vec![r],
+                OneOrMany::Many(rs) => rs.iter().collect(),
+            };
+            for range in list {
+                let Some(value) = r.get(&range.field) else {
+                    return false;
+                };
+                if let Some(from) = &range.from {
+                    if compare_values(value, &text_of(from)) == Ordering::Less {
+                        return false;
+                    }
+                }
+                if let Some(to) = &range.to {
+                    if compare_values(value, &text_of(to)) == Ordering::Greater {
+                        return false;
+                    }
+                }
+            }
+        }
         if let Some(q) = &self.query {
             if !q.matches(r) {
                 return false;
@@ -220,27 +244,6 @@ impl Compiled {
                 .any(|v| equals(&v.value))
             {
                 return false;
-            }
-        }
-        if let Some(ranges) = &self.input.ranges {
-            let list: Vec<&RangeInput> = match ranges {
-                OneOrMany::One(r) => vec![r],
-                OneOrMany::Many(rs) => rs.iter().collect(),
-            };
-            for range in list {
-                let Some(value) = r.get(&range.field) else {
-                    return false;
-                };
-                if let Some(from) = &range.from {
-                    if compare_values(value, &text_of(from)) == Ordering::Less {
-                        return false;
-                    }
-                }
-                if let Some(to) = &range.to {
-                    if compare_values(value, &text_of(to)) == Ordering::Greater {
-                        return false;
-                    }
-                }
             }
         }
         for kf in self.input.content_key_filters.iter().flatten() {
