@@ -324,6 +324,13 @@ fn an_event_opens_a_case_the_analyst_publishes_a_notice_and_resolving_withdraws_
     }
 }
 
+#[test]
+fn a_closed_case_is_exported_under_retention_and_its_verify_passes() {
+    if e2e_enabled() {
+        run_journey(retention_journey());
+    }
+}
+
 /// The app's folders and keychain namespace for one journey.
 struct AppHome {
     root: tempfile::TempDir,
@@ -1202,4 +1209,134 @@ async fn connectors_journey() {
     let drupal_writes: Vec<&str> = drupal.writes().iter().map(|w| w.op).collect();
     assert_eq!(drupal_writes, ["create"]);
     let _ = journey.client.close().await;
+}
+
+/// Retention (issue 15): with an S3 connector whose bucket has Object Lock (moto_server), the
+/// analyst picks it in Settings → Retention, closes a case, and its export appears on the case
+/// with its retention date; "Verify" downloads the manifest and every hash matches.
+async fn retention_journey() {
+    let home = AppHome::new();
+    let Some(moto) = pd_s3test::S3Peer::moto() else {
+        return;
+    };
+    let sandbox = sandbox_at(
+        SocketAddr::from(([127, 0, 0, 1], 0)),
+        home.path().join("retention-sandbox.sqlite"),
+    )
+    .await;
+    let s3 = pd_domain::S3Settings {
+        endpoint: Some(moto.endpoint()),
+        region: pd_s3test::REGION.into(),
+        bucket: "partnerdesk-retention".into(),
+        access_key_id: pd_s3test::ACCESS_KEY.into(),
+    };
+    pd_connectors::S3Client::new(
+        &s3,
+        Some(pd_s3test::SECRET_KEY),
+        &pd_connectors::ConnectorOptions::default(),
+    )
+    .expect("s3 client")
+    .create_bucket(true)
+    .await
+    .expect("bucket with object lock");
+    // The connector as Settings saves it (its secret in the keychain only).
+    let connector_id = uuid::Uuid::new_v4();
+    let config = home.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let settings = pd_settings::Settings {
+        connectors: vec![pd_settings::Connector {
+            id: connector_id,
+            name: "Retention bucket".into(),
+            settings: pd_domain::ConnectorSettings::S3(s3),
+        }],
+        ..pd_settings::Settings::default()
+    };
+    pd_settings::save(&config.join("settings.json"), &settings).expect("settings");
+    pd_secrets::SecretStore::new(&home.namespace)
+        .expect("keychain")
+        .set(
+            &connector_id.to_string(),
+            pd_settings::CONNECTOR_SECRET,
+            &pd_secrets::SecretString::from(pd_s3test::SECRET_KEY),
+        )
+        .expect("connector secret");
+    let (_driver, mut journey) = launch(&home, &sandbox.base_url(), "retention-").await;
+    journey
+        .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
+        .await;
+
+    // Settings → Retention: the bucket is the S3 connector.
+    journey.click("nav-settings").await;
+    journey
+        .wait_for("retention-connector")
+        .await
+        .select_by_value(&connector_id.to_string())
+        .await
+        .expect("choose the retention bucket");
+    journey.click("retention-save").await;
+    journey.wait_for("retention-saved").await;
+    journey.shot("settings").await;
+
+    // A case with documents is closed (their bytes go into the archive).
+    journey.click("nav-cases").await;
+    for index in 0..8 {
+        let rows = journey
+            .wait_for_count("case-row", "the cases", |n| n >= 8)
+            .await;
+        rows[index].click().await.expect("select the case");
+        journey.double_click(&rows[index]).await;
+        journey.wait_for("case-title").await;
+        journey.after_next_paint().await;
+        if !journey.all("document").await.is_empty() || index == 7 {
+            break;
+        }
+        journey.go("#/cases").await;
+    }
+    let status = journey.wait_for("case-status-select").await;
+    if status.prop("value").await.ok().flatten().as_deref() == Some("closed") {
+        status.select_by_value("open").await.expect("reopen first");
+        journey.wait_for("case-exports").await;
+    }
+    journey
+        .wait_for("case-status-select")
+        .await
+        .select_by_value("closed")
+        .await
+        .expect("close the case");
+
+    // Its export appears, in the bucket under retention, and Verify passes.
+    journey
+        .wait_for_attr("export-row", "data-state", "done")
+        .await;
+    let kept = journey
+        .wait_for("export-retention")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(kept.contains("Kept until"), "retention shown: {kept}");
+    journey.click("export-verify").await;
+    let result = journey
+        .wait_for_attr("export-verify-result", "data-ok", "true")
+        .await;
+    let words = result.text().await.unwrap_or_default();
+    assert!(words.starts_with("Verified"), "verify result: {words}");
+    let _ = journey
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"case-exports\"]').scrollIntoView();",
+            vec![],
+        )
+        .await;
+    journey.shot("case-export-verified").await;
+
+    // The Retention view lists it.
+    journey.click("nav-retention").await;
+    journey
+        .wait_for_count("export-row", "the export in the Retention view", |n| n >= 1)
+        .await;
+    journey.shot("retention-view").await;
+
+    let _ = journey.client.close().await;
+    sandbox.shutdown().await.expect("sandbox stops");
 }
