@@ -14,6 +14,13 @@ fn export_typescript_bindings() {
     }
     use pd_domain::*;
     export!(
+        RoutingRuleKind,
+        RoutingRuleSetting,
+        RoutingRuleView,
+        EdiReferenceView,
+        EdiSetSummary,
+        EdiSummary,
+        LedgerEdiView,
         Partner,
         User,
         Transaction,

@@ -4,6 +4,7 @@
 //! routing is an ordered rule list other features extend ([`routing::Router::insert`]). No
 //! Tauri: the app runs each folder as a supervised background job.
 
+pub mod edi;
 pub mod error;
 pub mod local;
 pub mod names;

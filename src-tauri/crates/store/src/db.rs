@@ -59,10 +59,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "retention_exports",
         include_str!("../migrations/0010_retention_exports.sql"),
     ),
+    (
+        11,
+        "edi_routing",
+        include_str!("../migrations/0011_edi_routing.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 10;
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

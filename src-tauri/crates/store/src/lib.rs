@@ -8,6 +8,7 @@ mod cases;
 mod codec;
 mod db;
 mod directory;
+mod edi;
 mod error;
 mod facets;
 mod ingest;
@@ -33,6 +34,7 @@ use rusqlite::OptionalExtension;
 
 pub use cases::SearchIndexing;
 pub use db::SCHEMA_VERSION;
+pub use edi::{EdiSetRecord, LinkedHit, PartnerHit};
 pub use error::{Result, StoreError};
 pub use ingest::{
     CaseHit, FolderCounts, IngestFile, IngestOutcome, IngestTx, LedgerFilter, LedgerRow,
@@ -265,6 +267,22 @@ impl Store {
                 .map(|file| ingest::take(tx, file, route, now))
                 .collect()
         })
+    }
+
+    /// The EDI details (what recognition found, the readable segment view) of ledger row
+    /// `ledger_id`; `None` when its file was not EDI.
+    pub fn ingest_ledger_edi(&self, ledger_id: i64) -> Result<Option<pd_domain::LedgerEdiView>> {
+        self.db.read(|conn| edi::ledger_edi(conn, ledger_id))
+    }
+
+    /// The drop-folder routing rules in the analyst's order (the default order when never saved).
+    pub fn routing_rules(&self) -> Result<Vec<pd_domain::RoutingRuleSetting>> {
+        self.db.read(edi::routing_rules)
+    }
+
+    /// Saves the routing rules' order and switches (every rule kept once; missing ones off).
+    pub fn save_routing_rules(&self, rules: &[pd_domain::RoutingRuleSetting]) -> Result<()> {
+        self.db.write(|tx| edi::save_routing_rules(tx, rules))
     }
 
     /// The ingest ledger, newest first.
