@@ -12,9 +12,15 @@ fn main() {
             "cargo:warning=ui/dist/index.html is missing: run `npm --prefix ui ci && npm --prefix ui run build` (or `bash .ci/start`) first"
         );
     }
+    let names: Vec<&'static str> = pd_ipc::COMMAND_NAMES
+        .iter()
+        .chain(pd_ipc::CHANNEL_COMMAND_NAMES)
+        .copied()
+        .collect();
+    let names: &'static [&'static str] = Box::leak(names.into_boxed_slice());
     let attributes = tauri_build::Attributes::new()
         .capabilities_path_pattern("./src-tauri/capabilities/**/*")
-        .app_manifest(tauri_build::AppManifest::new().commands(pd_ipc::COMMAND_NAMES));
+        .app_manifest(tauri_build::AppManifest::new().commands(names));
     if let Err(error) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {error:#}");
         std::process::exit(1);

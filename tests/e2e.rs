@@ -288,6 +288,10 @@ fn run_journey<F: std::future::Future<Output = ()>>(journey: F) {
     runtime.block_on(journey);
 }
 
+// Documents on a case (issue 10): drop, upload, open.
+#[path = "e2e/documents.rs"]
+mod documents;
+
 #[test]
 fn an_analyst_works_cases_and_exceptions_and_sees_the_offline_state() {
     if e2e_enabled() {

@@ -19,11 +19,57 @@ macro_rules! tauri_commands {
             }
         )*
 
-        /// Registers every declared command with the app.
+        /// Registers every declared command with the app (the streaming ones through
+        /// [`channel_handler`]).
         pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+            let plain = plain_handler();
+            let channels = channel_handler();
+            move |invoke: tauri::ipc::Invoke<tauri::Wry>| {
+                if pd_ipc::CHANNEL_COMMAND_NAMES.contains(&invoke.message.command()) {
+                    channels(invoke)
+                } else {
+                    plain(invoke)
+                }
+            }
+        }
+
+        /// Registers the plain commands.
+        fn plain_handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
             tauri::generate_handler![$($name),*]
         }
     };
 }
 
 pd_ipc::with_commands!(tauri_commands);
+
+/// A window's channel as the app core's [`pd_app::stream::StreamSink`].
+pub struct ChannelSink<T: tauri::ipc::IpcResponse + Clone>(pub tauri::ipc::Channel<T>);
+
+impl<T: tauri::ipc::IpcResponse + Clone + Send + Sync + 'static> pd_app::stream::StreamSink<T>
+    for ChannelSink<T>
+{
+    fn send(&self, message: T) -> bool {
+        self.0.send(message).is_ok()
+    }
+}
+
+/// Expands the streaming commands into wrappers taking a `Channel<Message>`, plus
+/// [`channel_handler`].
+macro_rules! tauri_channel_commands {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $arg:ident : $ty:ty ) ; )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[tauri::command]
+            pub async fn $name(state: State<'_, AppState>, $arg: tauri::ipc::Channel<$ty>) -> CommandResult<()> {
+                pd_app::commands::$name(&state, Box::new(ChannelSink($arg))).await
+            }
+        )*
+
+        /// Registers the streaming commands.
+        fn channel_handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+    };
+}
+
+pd_ipc::with_channel_commands!(tauri_channel_commands);

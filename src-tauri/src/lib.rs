@@ -3,6 +3,8 @@
 //! events. Everything else lives in the crates; this stays Tauri glue.
 
 pub mod commands;
+pub mod desktop;
+pub mod drag;
 pub mod events;
 
 use pd_app::events::{start_batcher, BATCH_WINDOW};
@@ -34,7 +36,13 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
         let changes = start_batcher(BATCH_WINDOW, events::WindowEvents(handle));
         AppState::start(options, changes).await
     })?;
+    state
+        .desktop
+        .install(std::sync::Arc::new(desktop::ShellDesktop(
+            app.handle().clone(),
+        )));
     app.manage(state);
+    drag::start_e2e_hook(app.handle());
     Ok(())
 }
 
@@ -83,6 +91,12 @@ pub fn run() {
     webkit_memory_settings();
     let app = tauri::Builder::default()
         .plugin(single_instance())
+        .plugin(tauri_plugin_dialog::init())
+        .on_window_event(|window, event| {
+            if let tauri::WindowEvent::DragDrop(drop) = event {
+                drag::forward(window.app_handle(), drop);
+            }
+        })
         .setup(|app| {
             setup(app).map_err(|error| {
                 let info = error.to_info();

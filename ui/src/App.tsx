@@ -13,6 +13,7 @@ import { PartnerScreen, PartnersScreen } from "./features/partners/PartnersScree
 import { RetentionScreen } from "./features/retention/RetentionScreen";
 import { OutboxScreen } from "./features/outbox/OutboxScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
+import { TransfersScreen } from "./features/documents/TransfersScreen";
 
 /** A query client tuned for a local cache: data is fresh until an event says otherwise. */
 export function createQueryClient(): QueryClient {
@@ -55,6 +56,9 @@ function Routes() {
       break;
     case "settings":
       screen = <SettingsScreen />;
+      break;
+    case "transfers":
+      screen = <TransfersScreen />;
       break;
     default:
       screen = <CasesScreen state={caseList} onChange={setCaseList} />;

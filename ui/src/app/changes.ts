@@ -31,6 +31,7 @@ export const TOPIC_ROOTS: Record<Topic, readonly QueryRoot[]> = {
   jobs: ["jobs", "sync"],
   // Retention exports and legal holds (their case's activity shows holds, so cases too).
   exports: ["exports", "cases"],
+  documents: ["documents"],
 };
 
 function isTopic(value: unknown): value is Topic {

@@ -3,7 +3,7 @@
 import type { CaseQuery, ExceptionQuery, ExportQuery } from "../bindings";
 
 /** The roots query keys start with. */
-export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports";
+export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports" | "documents";
 
 function key<const T extends readonly unknown[]>(root: QueryRoot, ...rest: T) {
   return [root, ...rest] as const;
@@ -32,6 +32,7 @@ export const keys = {
   asideItems: () => key("settings", "aside"),
   exports: (q: ExportQuery) => key("exports", "list", q),
   retentionPolicy: () => key("exports", "policy"),
+  offlineDocuments: (caseId: string) => key("documents", "offline", caseId),
 };
 
 /** Rows fetched per window of a virtualized list. */

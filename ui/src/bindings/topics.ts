@@ -5,5 +5,8 @@ import type { Topic } from "./Topic";
 /** The event the app emits when cached data changed; its payload is a `ChangedPayload`. */
 export const CHANGED_EVENT = "pd://changed";
 
+/** The event the app emits while files are dragged over the window; its payload is a `DragPayload`. */
+export const DRAG_EVENT = "pd://drag";
+
 /** Every change topic. */
-export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs", "exports"];
+export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs", "exports", "documents"];

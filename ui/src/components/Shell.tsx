@@ -8,8 +8,9 @@ import { clockTime, relativeTime } from "../lib/format";
 import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
 import { NoticeBanner } from "../features/notices/NoticeBanner";
+import { TransfersIndicator } from "../features/documents/TransfersScreen";
 
-type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "settings";
+type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "settings";
 
 const NAV: { id: Section; label: string; icon: ReactNode }[] = [
   {
@@ -64,6 +65,15 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
     ),
   },
   {
+    id: "transfers",
+    label: "Transfers",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M6.5 16V4M3.5 7l3-3 3 3M13.5 4v12M10.5 13l3 3 3-3" />
+      </svg>
+    ),
+  },
+  {
     id: "settings",
     label: "Settings",
     icon: (
@@ -78,7 +88,7 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
 function activeSection(route: Route): Section {
   if (route.name === "case" || route.name === "cases") return "cases";
   if (route.name === "partner" || route.name === "partners") return "partners";
-  if (route.name === "outbox" || route.name === "retention" || route.name === "settings") return route.name;
+  if (route.name === "outbox" || route.name === "retention" || route.name === "settings" || route.name === "transfers") return route.name;
   return "exceptions";
 }
 
@@ -251,6 +261,7 @@ function StatusBar() {
       )}
       {syncNow.isError && <span className="status-error">{syncNow.error.message}</span>}
       <span className="top-bar-spacer" />
+      <TransfersIndicator />
       <button
         type="button"
         className="btn btn-small"

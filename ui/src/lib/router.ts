@@ -1,6 +1,6 @@
 // A small hash router: the app is served from the Tauri custom protocol, where hash routes need
 // no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id,
-// #/outbox, #/retention, #/settings.
+// #/outbox, #/retention, #/transfers, #/settings.
 import { useSyncExternalStore } from "react";
 
 /** Where the window is. */
@@ -12,6 +12,7 @@ export type Route =
   | { name: "partner"; id: string }
   | { name: "outbox" }
   | { name: "retention" }
+  | { name: "transfers" }
   | { name: "settings" };
 
 /** Parses a location hash into a route; anything unknown is the case list. */
@@ -28,6 +29,8 @@ export function parseRoute(hash: string): Route {
       return { name: "outbox" };
     case "retention":
       return { name: "retention" };
+    case "transfers":
+      return { name: "transfers" };
     case "settings":
       return { name: "settings" };
     default:

@@ -16,6 +16,7 @@ import type {
   KeychainStatus,
   Notice,
   SyncStatus,
+  TransferView,
 } from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
 import { mockFingerprint, seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
@@ -53,6 +54,8 @@ export interface MockOptions {
   jobs?: JobView[];
   /** The notices `notices` reports (default: none). */
   notices?: Notice[];
+  /** The transfers `transfers_list` reports (default: none). */
+  transfers?: TransferView[];
 }
 
 /** The mock backend: recorded answers, settings, jobs, and the command handler. */
@@ -135,6 +138,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const sync: Partial<SyncStatus> = { keychainUnavailable: !keychainAvailable, ...options.sync };
   const jobs = options.jobs ?? seedJobs(Date.now());
   let notices: Notice[] = options.notices ?? [];
+  // Documents (issue 10): which are kept offline, and the transfers list; plain state here.
+  const offline = new Set<string>();
+  const transfers: TransferView[] = options.transfers ?? [];
   let nextId = 1;
 
   const lookup = (cmd: CommandName, args: Record<string, unknown>): unknown => {
@@ -325,6 +331,30 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         const id = args.id as string;
         if (!notices.some((n) => n.id === id)) err("input.invalid", "That notice was already dismissed.");
         notices = notices.filter((n) => n.id !== id);
+        return null;
+      }
+      case "offline_documents": {
+        const detail = lookup("get_case", { id: args.caseId }) as { documents: { id: string }[] };
+        return detail.documents.filter((d) => offline.has(d.id)).map((d) => d.id);
+      }
+      case "open_document":
+        offline.add(args.documentId as string);
+        return { documentId: args.documentId, path: `/home/analyst/.local/share/partnerdesk/documents/${String(args.documentId)}` };
+      case "save_document_as":
+        offline.add(args.documentId as string);
+        return null;
+      case "document_link":
+        return `https://s3.example.com/evidence/${String(args.documentId)}?X-Amz-Expires=604800`;
+      case "pick_files":
+        return null;
+      case "discard_drop":
+        return null;
+      case "transfers_list":
+        return { transfers: structuredClone(transfers) };
+      case "watch_transfers":
+        return null;
+      case "transfer_action": {
+        if (!transfers.some((t) => t.id === args.transferId)) err("transfer.unknown", "That transfer is no longer in the list.");
         return null;
       }
       default:

@@ -19,6 +19,10 @@ pub use crate::connector_work::{
     aside_items, case_outside, connector_work_list, promote_article, publish_notice,
     save_connector_work,
 };
+// Documents (issue 10): open and save, drops, transfers.
+pub use crate::documents::{document_link, offline_documents, open_document, save_document_as};
+pub use crate::drops::{discard_drop, pick_files};
+pub use crate::transfers::{transfer_action, transfers_list, watch_transfers};
 
 pub use crate::retention::{
     export_case, list_exports, place_legal_hold, release_legal_hold, retention_policy,

@@ -71,6 +71,8 @@ pub struct ActiveWorkspace {
     pub(crate) connectors: std::sync::Mutex<Option<(Supervisor, JobId)>>,
     /// Wakes the connectors job early.
     pub(crate) connectors_wake: Arc<tokio::sync::Notify>,
+    /// The workspace's folder (its cache file, its document cache).
+    pub folder: PathBuf,
 }
 
 /// A cache left untouched because a newer PartnerDesk wrote it, and the stand-in shown instead.
@@ -214,6 +216,12 @@ pub struct AppState {
     switching: Mutex<()>,
     /// Last known sign-in health of accounts not open now (tests, earlier sessions).
     health: std::sync::Mutex<HashMap<Uuid, AccountHealth>>,
+    /// The desktop's dialogs and default applications (installed by the shell).
+    pub desktop: crate::desktop::DesktopSlot,
+    /// Uploads and downloads of this session, for the Transfers view.
+    pub transfers: crate::transfers::Transfers,
+    /// Files dropped on the window, waiting for where they go.
+    pub drops: crate::drops::Drops,
     /// What each account's hosts were found to serve when its workspace last opened.
     probes: Probes,
 }
@@ -288,6 +296,9 @@ impl AppState {
             switching: Mutex::new(()),
             health: std::sync::Mutex::new(HashMap::new()),
             probes: services.probes,
+            desktop: Default::default(),
+            transfers: Default::default(),
+            drops: Default::default(),
         };
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
@@ -711,6 +722,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        folder: data_dir.to_owned(),
         cases_client,
     })
 }
@@ -754,6 +766,7 @@ fn start_account(
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        folder: workspace::account_dir(data_dir, account.id),
         cases_client,
     })
 }
@@ -834,6 +847,7 @@ fn open_cache_only(
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
         connectors_wake: Arc::default(),
+        folder: workspace::account_dir(data_dir, account.id),
         cases_client: None,
     })
 }

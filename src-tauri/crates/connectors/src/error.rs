@@ -105,6 +105,12 @@ pub enum ConnectorError {
     /// The bucket has no Object Lock, so retention or a legal hold cannot be set on it.
     #[error("{0}")]
     LockUnsupported(String),
+    /// The disk filled up while a file was written (nothing half-written is kept).
+    #[error("{0}")]
+    DiskFull(String),
+    /// What arrived does not match the size or SHA-256 expected of it.
+    #[error("{0}")]
+    Integrity(String),
 }
 
 impl ConnectorError {
@@ -129,6 +135,8 @@ impl ConnectorError {
             Self::RateLimited(_) => ErrorCode::ApiRateLimited,
             Self::Locked(_) => ErrorCode::RetentionLocked,
             Self::LockUnsupported(_) => ErrorCode::RetentionLockUnsupported,
+            Self::DiskFull(_) => ErrorCode::IoDiskFull,
+            Self::Integrity(_) => ErrorCode::ApiIntegrity,
         }
     }
 }

@@ -25,6 +25,7 @@ pub mod known_hosts;
 mod net;
 mod s3;
 mod s3_lock;
+mod s3_download;
 mod sftp;
 pub mod sigv4;
 mod wix;
@@ -41,6 +42,7 @@ pub use s3::{
     MIN_PART_SIZE,
 };
 pub use s3_lock::{LockState, ObjectVersion, PendingUpload, PutOptions, Retention, Stored};
+pub use s3_download::ExpectedObject;
 pub use sftp::{
     scan_host_key, test_sftp, test_sftp_with, PresentedHostKey, RemoteEntry, RemoteKind, SftpClient,
 };

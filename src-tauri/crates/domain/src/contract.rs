@@ -29,11 +29,13 @@ pub enum Topic {
     Jobs,
     /// Retention exports and legal holds.
     Exports,
+    /// Documents kept on this computer (downloaded, evicted).
+    Documents,
 }
 
 impl Topic {
     /// Every topic (a workspace switch makes all of them stale).
-    pub const ALL: [Topic; 8] = [
+    pub const ALL: [Topic; 9] = [
         Topic::Cases,
         Topic::Exceptions,
         Topic::Partners,
@@ -42,6 +44,7 @@ impl Topic {
         Topic::Settings,
         Topic::Jobs,
         Topic::Exports,
+        Topic::Documents,
     ];
 }
 

@@ -110,6 +110,13 @@ error_codes! {
     RetentionNotConfigured = "retention.not_configured" => "No retention bucket is set up: choose an S3 connector for exports in Settings → Retention.",
     RetentionVerifyFailed = "retention.verify_failed" => "The archive in the bucket does not match its manifest.",
     RetentionLockUnsupported = "retention.lock_unsupported" => "The retention bucket does not have Object Lock turned on, so exports could be deleted; choose a bucket created with Object Lock.",
+    IoDiskFull = "io.disk_full" => "The disk is full. Free some space and try again; nothing half-written was kept.",
+    DocumentOffline = "document.offline" => "This document has not been downloaded to this computer yet, and the server can't be reached. Try again when the connection returns.",
+    DocumentNoConnector = "document.no_connector" => "The document is in an S3 bucket no connector in Settings reaches. Add an S3 connector for that bucket.",
+    DropUnknown = "drop.unknown" => "Those dropped files are no longer waiting to be attached. Drop them again.",
+    DropEmpty = "drop.empty" => "Nothing that was dropped can be attached.",
+    DesktopUnavailable = "desktop.unavailable" => "The computer's file dialogs and default applications cannot be reached from here.",
+    TransferUnknown = "transfer.unknown" => "That transfer is no longer in the list.",
 }
 
 /// Lets tests (and logs) compare a code with its dotted name; product code matches the enum.

@@ -116,9 +116,50 @@ macro_rules! with_commands {
             retention_policy() -> RetentionPolicy;
             /// Saves the retention policy.
             save_retention_policy(policy: RetentionPolicy) -> RetentionPolicy;
+            /// Opens a case's document with the computer's default application (downloaded and checked first unless kept here).
+            open_document(case_id: String, document_id: String) -> DocumentFile;
+            /// Saves a copy of a case's document where the analyst chooses in a dialog (`null`: cancelled).
+            save_document_as(case_id: String, document_id: String) -> Option<DocumentFile>;
+            /// A download link to a document kept in S3, valid 7 days (the bucket stays private).
+            document_link(case_id: String, document_id: String) -> String;
+            /// The ids of a case's documents kept on this computer (available offline).
+            offline_documents(case_id: String) -> Vec<String>;
+            /// Lets the analyst pick files to attach (the keyboard way to drop them); `null`: cancelled.
+            pick_files() -> Option<DropView>;
+            /// Forgets dropped or picked files that were not attached.
+            discard_drop(drop_id: String) -> ();
+            /// Every upload and download of this session, newest first.
+            transfers_list() -> TransfersUpdate;
+            /// Pauses, resumes, cancels or retries a transfer.
+            transfer_action(transfer_id: String, action: TransferAction) -> ();
         }
     };
 }
+
+/// Calls `$callback! { ... }` with every streaming command as `/// doc` `name(arg: Message);`:
+/// the window passes a Tauri channel as `arg` and the app sends `Message`s on it (progress,
+/// issue 10). The shell wraps each as `name(state, arg: Channel<Message>)` calling
+/// `pd_app::commands::name(&state, sink)` with the channel as a `pd_app::stream::StreamSink`.
+#[macro_export]
+macro_rules! with_channel_commands {
+    ($callback:ident) => {
+        $callback! {
+            /// Streams the Transfers view's list (every upload and download with its progress) to the window's channel.
+            watch_transfers(on_update: TransfersUpdate);
+        }
+    };
+}
+
+/// Collects the streaming commands' names (the callback for [`CHANNEL_COMMAND_NAMES`]).
+macro_rules! channel_command_names {
+    ($( $(#[doc = $doc:literal])* $name:ident ( $arg:ident : $ty:ty ) ; )*) => {
+        /// Every streaming command's name: the shell's build script makes one `allow-<name>`
+        /// permission of each, like [`COMMAND_NAMES`].
+        pub const CHANNEL_COMMAND_NAMES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+with_channel_commands!(channel_command_names);
 
 /// Collects the command names (the callback for [`COMMAND_NAMES`]).
 macro_rules! command_names {
@@ -138,11 +179,12 @@ mod tests {
     #[test]
     fn every_command_is_declared_once() {
         let mut names = COMMAND_NAMES.to_vec();
+        names.extend_from_slice(super::CHANNEL_COMMAND_NAMES);
         names.sort_unstable();
         names.dedup();
         assert_eq!(
             names.len(),
-            COMMAND_NAMES.len(),
+            COMMAND_NAMES.len() + super::CHANNEL_COMMAND_NAMES.len(),
             "a command is declared twice"
         );
         assert!(COMMAND_NAMES.contains(&"list_cases"));

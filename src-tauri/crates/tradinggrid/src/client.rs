@@ -408,6 +408,11 @@ async fn is_invalid_client(response: Response) -> bool {
 }
 
 pub(crate) fn file_error(path: &Path, error: std::io::Error) -> Error {
+    if error.kind() == std::io::ErrorKind::StorageFull {
+        return Error::DiskFull {
+            path: path.display().to_string(),
+        };
+    }
     Error::File {
         path: path.display().to_string(),
         detail: error.to_string(),

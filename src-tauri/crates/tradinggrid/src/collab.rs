@@ -168,6 +168,19 @@ impl TradingGridClient {
         document_id: &str,
         dest: &Path,
     ) -> Result<Document> {
+        self.download_document_with_progress(case_id, document_id, dest, &|_| {})
+            .await
+    }
+
+    /// [`Self::download_document`], calling `progress` with the bytes received so far after
+    /// each chunk (from 0 again when a retry starts over). A full disk is [`Error::DiskFull`].
+    pub async fn download_document_with_progress(
+        &self,
+        case_id: &str,
+        document_id: &str,
+        dest: &Path,
+        progress: &(dyn Fn(u64) + Send + Sync),
+    ) -> Result<Document> {
         let document = self.document(case_id, document_id).await?;
         let url = self.collab_url(&[case_id, "documents", document_id, "content"])?;
         let call = Call {
@@ -179,7 +192,7 @@ impl TradingGridClient {
         let outcome = self
             .with_retry(policy, || async {
                 let response = self.send_authorized(&call, policy).await?;
-                stream_to_file(response, &temp, &document).await
+                stream_to_file(response, &temp, &document, progress).await
             })
             .await
             .and_then(|()| std::fs::rename(&temp, dest).map_err(|e| file_error(dest, e)));
@@ -263,6 +276,7 @@ async fn stream_to_file(
     mut response: reqwest::Response,
     temp: &Path,
     document: &Document,
+    progress: &(dyn Fn(u64) + Send + Sync),
 ) -> Result<()> {
     if !response.status().is_success() {
         return Err(error_from_response(response).await);
@@ -289,7 +303,11 @@ async fn stream_to_file(
         file.write_all(&chunk)
             .await
             .map_err(|e| file_error(temp, e))?;
+        progress(written);
     }
+    // tokio's File reports a failed buffered write (a full disk) at the next write or flush,
+    // not at `sync_all`: flush first.
+    file.flush().await.map_err(|e| file_error(temp, e))?;
     file.sync_all().await.map_err(|e| file_error(temp, e))?;
     drop(file);
     if written != document.size {

@@ -120,6 +120,12 @@ pub enum Error {
         /// OS message.
         detail: String,
     },
+    /// The disk filled up while a file was written (nothing half-written is kept).
+    #[error("the disk is full: {path} could not be written")]
+    DiskFull {
+        /// The file that could not be written.
+        path: String,
+    },
     /// The caller's input cannot be sent (bad base URL, invalid Lens field name).
     #[error("invalid input: {message}")]
     InvalidInput {
@@ -149,6 +155,7 @@ impl Error {
             Error::GraphQl { .. } => ErrorCode::ApiGraphql,
             Error::Integrity { .. } => ErrorCode::ApiIntegrity,
             Error::File { .. } => ErrorCode::IoFile,
+            Error::DiskFull { .. } => ErrorCode::IoDiskFull,
             Error::InvalidInput { .. } => ErrorCode::InputInvalid,
         }
     }

@@ -12,8 +12,6 @@ import {
   STATUSES,
   STATUS_LABELS,
   dateTime,
-  documentType,
-  fileSize,
   relativeTime,
 } from "../../lib/format";
 import { goBack, routeHref } from "../../lib/router";
@@ -26,6 +24,7 @@ import { emptyExceptionQuery, useExceptionList } from "../exceptions/hooks";
 import { useOutbox } from "../outbox/hooks";
 import { useUsers } from "../partners/hooks";
 import { UserOptions } from "../partners/UserOptions";
+import { DocumentsPanel } from "../documents/DocumentsPanel";
 import {
   useAddComment,
   useCase,
@@ -298,37 +297,6 @@ function Fragmented({ label, values }: { label: string; values: string[] }) {
       <dt>{label}</dt>
       <dd className="mono">{values.join(", ")}</dd>
     </>
-  );
-}
-
-function Documents({ detail }: { detail: CaseDetail }) {
-  return (
-    <div className="panel">
-      <h2 className="panel-title">
-        Documents <span className="panel-count">{detail.documents.length}</span>
-      </h2>
-      {detail.documents.length === 0 ? (
-        <p className="muted small">No documents attached.</p>
-      ) : (
-        <ul className="doc-list">
-          {detail.documents.map((d) => (
-            <li key={d.id} className="doc" data-testid="document">
-              <span className="doc-icon" aria-hidden="true">
-                {documentType(d.mediaType, d.name).slice(0, 4)}
-              </span>
-              <span className="doc-main">
-                <span className="truncate doc-name" title={visibleText(d.name)}>
-                  <InertText text={d.name} />
-                </span>
-                <span className="muted small">
-                  {documentType(d.mediaType, d.name)} · {fileSize(d.size)} · <InertText text={d.uploadedBy} />
-                </span>
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
-    </div>
   );
 }
 
@@ -665,7 +633,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
             <Fields detail={d} marks={marks} />
             <References detail={d} />
             <LinkedTransactions detail={d} />
-            <Documents detail={d} />
+            <DocumentsPanel detail={d} />
             <CaseOutsidePanel caseId={c.id} />
             <CaseExports detail={d} />
             <Activity detail={d} now={now} />

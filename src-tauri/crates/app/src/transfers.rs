@@ -1,0 +1,271 @@
+//! The Transfers view's list (issue 10): every upload and download of this session with its
+//! progress, speed and time left, streamed to whoever watches (the shell hands in a Tauri
+//! channel as a [`TransferSink`]) at most every 200 ms per transfer and at once on a change of
+//! state. Downloads register here directly; the controls (cancel, retry) of each transfer are
+//! kept beside its view.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use pd_domain::{
+    ErrorCode, ErrorInfo, TransferAction, TransferDirection, TransferState, TransferView,
+    TransfersUpdate,
+};
+
+use crate::error::AppError;
+use crate::stream::StreamSink;
+
+/// Where the list goes: the window's channel (dropped once it answers `false`).
+pub type TransferSink = dyn StreamSink<TransfersUpdate>;
+
+/// How a transfer is acted on.
+pub trait TransferControl: Send + Sync + 'static {
+    /// Carries out `action`; an action that does not apply is refused in words.
+    fn act(&self, action: TransferAction) -> Result<(), AppError>;
+}
+
+/// How often a running transfer's progress is sent.
+const PROGRESS_EVERY: Duration = Duration::from_millis(200);
+/// Finished transfers kept in the list.
+const KEEP_FINISHED: usize = 200;
+
+struct Entry {
+    view: TransferView,
+    control: Option<Arc<dyn TransferControl>>,
+    /// (when, bytes) samples of the last seconds, for the speed.
+    samples: VecDeque<(Instant, u64)>,
+    last_sent: Option<Instant>,
+}
+
+#[derive(Default)]
+struct Inner {
+    entries: Mutex<Vec<Entry>>,
+    sinks: Mutex<Vec<Arc<TransferSink>>>,
+}
+
+/// The list of transfers (cheap to clone; clones share it).
+#[derive(Default, Clone)]
+pub struct Transfers(Arc<Inner>);
+
+impl std::fmt::Debug for Transfers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Transfers").finish_non_exhaustive()
+    }
+}
+
+/// A transfer as it is started.
+#[derive(Debug, Clone)]
+pub struct NewTransfer {
+    /// Its id (a download's: the document id and a counter).
+    pub id: String,
+    /// Which way.
+    pub direction: TransferDirection,
+    /// Document name.
+    pub name: String,
+    /// The case.
+    pub case_id: String,
+    /// Bytes in all.
+    pub total_bytes: u64,
+}
+
+impl Transfers {
+    /// Adds a watcher; it gets the whole list at once.
+    pub fn watch(&self, sink: Arc<TransferSink>) {
+        let update = self.snapshot();
+        if sink.send(update) {
+            self.0
+                .sinks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(sink);
+        }
+    }
+
+    /// Every transfer, newest first.
+    pub fn snapshot(&self) -> TransfersUpdate {
+        let entries = self
+            .0
+            .entries
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        TransfersUpdate {
+            transfers: entries.iter().rev().map(|e| e.view.clone()).collect(),
+        }
+    }
+
+    fn publish(&self) {
+        let update = self.snapshot();
+        let mut sinks = self.0.sinks.lock().unwrap_or_else(PoisonError::into_inner);
+        sinks.retain(|sink| sink.send(update.clone()));
+    }
+
+    /// Starts showing a transfer (queued), or puts an existing one with that id back to queued.
+    pub fn begin(&self, new: NewTransfer, control: Option<Arc<dyn TransferControl>>) {
+        {
+            let mut entries = self
+                .0
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            entries.retain(|e| e.view.id != new.id);
+            entries.push(Entry {
+                view: TransferView {
+                    id: new.id,
+                    direction: new.direction,
+                    name: new.name,
+                    case_id: new.case_id,
+                    state: TransferState::Queued,
+                    done_bytes: 0,
+                    total_bytes: new.total_bytes,
+                    bytes_per_second: 0.0,
+                    seconds_left: None,
+                    error: None,
+                    queued_at: chrono::Utc::now(),
+                },
+                control,
+                samples: VecDeque::new(),
+                last_sent: None,
+            });
+            let finished = entries.iter().filter(|e| is_finished(e.view.state)).count();
+            if finished > KEEP_FINISHED {
+                let mut extra = finished - KEEP_FINISHED;
+                entries.retain(|e| {
+                    if extra > 0 && is_finished(e.view.state) {
+                        extra -= 1;
+                        false
+                    } else {
+                        true
+                    }
+                });
+            }
+        }
+        self.publish();
+    }
+
+    /// Records progress; sent at most every 200 ms.
+    pub fn progress(&self, id: &str, done_bytes: u64) {
+        let now = Instant::now();
+        let send = {
+            let mut entries = self
+                .0
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let Some(entry) = entries.iter_mut().find(|e| e.view.id == id) else {
+                return;
+            };
+            entry.view.state = TransferState::Running;
+            entry.view.done_bytes = done_bytes;
+            entry.samples.push_back((now, done_bytes));
+            while entry
+                .samples
+                .front()
+                .is_some_and(|(at, _)| now.duration_since(*at) > Duration::from_secs(5))
+            {
+                entry.samples.pop_front();
+            }
+            if let (Some((first_at, first)), Some((last_at, last))) =
+                (entry.samples.front(), entry.samples.back())
+            {
+                let seconds = last_at.duration_since(*first_at).as_secs_f64();
+                if seconds > 0.2 {
+                    let speed = last.saturating_sub(*first) as f64 / seconds;
+                    entry.view.bytes_per_second = speed;
+                    entry.view.seconds_left = (speed > 0.0)
+                        .then(|| entry.view.total_bytes.saturating_sub(done_bytes) as f64 / speed);
+                }
+            }
+            let due = entry
+                .last_sent
+                .is_none_or(|at| now.duration_since(at) >= PROGRESS_EVERY);
+            if due {
+                entry.last_sent = Some(now);
+            }
+            due
+        };
+        if send {
+            self.publish();
+        }
+    }
+
+    /// Sets a transfer's state (and its error, for a failure).
+    pub fn finish(&self, id: &str, state: TransferState, error: Option<ErrorInfo>) {
+        {
+            let mut entries = self
+                .0
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let Some(entry) = entries.iter_mut().find(|e| e.view.id == id) else {
+                return;
+            };
+            entry.view.state = state;
+            entry.view.error = error;
+            entry.view.bytes_per_second = 0.0;
+            entry.view.seconds_left = None;
+            if state == TransferState::Done {
+                entry.view.done_bytes = entry.view.total_bytes;
+            }
+        }
+        self.publish();
+    }
+
+    /// The analyst's pause / resume / cancel / retry.
+    pub fn act(&self, id: &str, action: TransferAction) -> Result<(), AppError> {
+        let control = {
+            let entries = self
+                .0
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let entry = entries.iter().find(|e| e.view.id == id).ok_or_else(|| {
+                AppError::reported(
+                    ErrorCode::TransferUnknown,
+                    ErrorCode::TransferUnknown.words(),
+                )
+            })?;
+            entry.control.clone()
+        };
+        match control {
+            Some(control) => control.act(action),
+            None => Err(AppError::reported(
+                ErrorCode::InputInvalid,
+                "This transfer cannot be changed any more.",
+            )),
+        }
+    }
+}
+
+fn is_finished(state: TransferState) -> bool {
+    matches!(
+        state,
+        TransferState::Done | TransferState::Cancelled | TransferState::Failed
+    )
+}
+
+/// Every transfer of this session, newest first (the channel sends the same as it changes).
+pub async fn transfers_list(
+    state: &crate::state::AppState,
+) -> crate::CommandResult<TransfersUpdate> {
+    Ok(state.transfers.snapshot())
+}
+
+/// Pauses, resumes, cancels or retries a transfer.
+pub async fn transfer_action(
+    state: &crate::state::AppState,
+    transfer_id: String,
+    action: TransferAction,
+) -> crate::CommandResult<()> {
+    state.transfers.act(&transfer_id, action)
+}
+
+/// Streams the transfers list to the window's channel until it closes.
+pub async fn watch_transfers(
+    state: &crate::state::AppState,
+    sink: Box<TransferSink>,
+) -> crate::CommandResult<()> {
+    let sink: Arc<TransferSink> = Arc::from(sink);
+    state.transfers.watch(sink);
+    Ok(())
+}
