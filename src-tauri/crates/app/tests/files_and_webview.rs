@@ -121,6 +121,7 @@ fn the_window_csp_and_capability_are_exactly_the_reviewed_ones() {
     expected.extend(
         pd_ipc::COMMAND_NAMES
             .iter()
+            .chain(pd_ipc::CHANNEL_COMMAND_NAMES)
             .map(|name| format!("allow-{}", name.replace('_', "-"))),
     );
     let added: Vec<_> = granted.difference(&expected).collect();

@@ -24,8 +24,8 @@ mod http;
 pub mod known_hosts;
 mod net;
 mod s3;
-mod s3_lock;
 mod s3_download;
+mod s3_lock;
 mod sftp;
 pub mod sigv4;
 mod wix;
@@ -41,8 +41,8 @@ pub use s3::{
     check_key, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
     MIN_PART_SIZE,
 };
-pub use s3_lock::{LockState, ObjectVersion, PendingUpload, PutOptions, Retention, Stored};
 pub use s3_download::ExpectedObject;
+pub use s3_lock::{LockState, ObjectVersion, PendingUpload, PutOptions, Retention, Stored};
 pub use sftp::{
     scan_host_key, test_sftp, test_sftp_with, PresentedHostKey, RemoteEntry, RemoteKind, SftpClient,
 };
