@@ -5,6 +5,7 @@ export type * from "./ActivityEntry";
 export type * from "./ApiErrorBody";
 export type * from "./ArticleText";
 export type * from "./AsideItem";
+export type * from "./AssignmentRule";
 export type * from "./AuditEntry";
 export type * from "./AuditField";
 export type * from "./CacheRecoveredNotice";

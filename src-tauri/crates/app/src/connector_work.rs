@@ -179,6 +179,12 @@ pub async fn save_connector_work(
     ] {
         clean(field);
     }
+    for rule in &mut work.rules {
+        clean(&mut rule.partner_id);
+        clean(&mut rule.owner);
+    }
+    work.rules
+        .retain(|r| r.owner.is_some() || r.set_kind.is_some());
     if work.every_seconds < 10 {
         return Err(invalid("Imports run at most every 10 seconds."));
     }
@@ -554,7 +560,7 @@ async fn run_import(ctx: &JobContext, import: Import) {
                 &work.connector_id,
                 work.requests_collection.as_deref().unwrap_or_default(),
                 ctx.home,
-                &[],
+                &rules_of(work),
             )
             .await,
         ),
@@ -567,7 +573,7 @@ async fn run_import(ctx: &JobContext, import: Import) {
                 &work.connector_id,
                 work.request_bundle.as_deref().unwrap_or_default(),
                 ctx.home,
-                &[],
+                &rules_of(work),
             )
             .await,
         ),
@@ -586,6 +592,18 @@ async fn run_import(ctx: &JobContext, import: Import) {
         Err(e) => Some(e.to_string()),
     };
     record(ctx, import.work(), job, error).await;
+}
+
+fn rules_of(work: &ConnectorWork) -> Vec<pd_store::AssignRule> {
+    work.rules
+        .iter()
+        .map(|r| pd_store::AssignRule {
+            kind: r.kind,
+            partner_id: r.partner_id.clone(),
+            owner: r.owner.clone(),
+            set_kind: r.set_kind,
+        })
+        .collect()
 }
 
 async fn record(ctx: &JobContext, work: &ConnectorWork, job: &'static str, error: Option<String>) {

@@ -40,6 +40,7 @@ fn work(kind: WorkKind, id: &str) -> ConnectorWork {
         feed_url: None,
         outbound_url: None,
         listen_port: None,
+        rules: vec![],
     }
 }
 
@@ -57,7 +58,12 @@ async fn an_event_opens_a_case_whose_notice_is_published_withdrawn_and_whose_res
     let Some(namespace) = keychain_namespace() else {
         return;
     };
-    let wix = WixDouble::start(WIX_KEY, SITE, &["PartnerNotices"]).await;
+    let wix = WixDouble::start(WIX_KEY, SITE, &["PartnerNotices", "PartnerRequests"]).await;
+    wix.submit(
+        "PartnerRequests",
+        "req-1",
+        json!({ "title": "Please re-enable our ASN mailbox", "partnerId": "GC-E2E-PARTNER" }),
+    );
     let drupal = DrupalDouble::start("ops", "drupal-pw").await;
     std::env::set_var(accounts::WIX_API_BASE_ENV, &wix.base);
     let dirs = Dirs::new(namespace);
@@ -92,6 +98,13 @@ async fn an_event_opens_a_case_whose_notice_is_published_withdrawn_and_whose_res
     .expect("drupal connector");
     let mut wix_work = work(WorkKind::Wix, &wix_connector.id);
     wix_work.notices_collection = Some("PartnerNotices".into());
+    wix_work.requests_collection = Some("PartnerRequests".into());
+    wix_work.rules = vec![pd_domain::AssignmentRule {
+        kind: None,
+        partner_id: Some("GC-E2E-PARTNER".into()),
+        owner: Some("partner.desk".into()),
+        set_kind: Some(pd_domain::CaseKind::Onboarding),
+    }];
     commands::save_connector_work(
         &state,
         ConnectorWorkInput {
@@ -132,6 +145,41 @@ async fn an_event_opens_a_case_whose_notice_is_published_withdrawn_and_whose_res
         .iter()
         .any(|w| w.imports.contains(&format!("127.0.0.1:{port}/events"))));
 
+    // The Wix form request is imported by the job as a case, assigned by the rule.
+    let store = state.current().store.clone();
+    let wix_id = wix_connector.id.clone();
+    eventually("the Wix request imported", Duration::from_secs(20), || {
+        let (store, wix_id) = (store.clone(), wix_id.clone());
+        async move {
+            store
+                .case_for_origin(&wix_id, OriginSource::WixRequest, "req-1")
+                .ok()
+                .flatten()
+                .is_some()
+        }
+    })
+    .await;
+    let imported = store
+        .case_for_origin(&wix_id, OriginSource::WixRequest, "req-1")
+        .expect("read")
+        .expect("case");
+    let imported = store.case(&imported).expect("read").expect("case");
+    assert_eq!(imported.owner.as_deref(), Some("partner.desk"));
+    assert_eq!(imported.kind, pd_domain::CaseKind::Onboarding);
+    let runs = commands::connector_work_list(&state).await.expect("list");
+    let wix_view = runs
+        .iter()
+        .find(|w| w.work.connector_id == wix_id)
+        .expect("wix work");
+    assert!(
+        wix_view
+            .runs
+            .iter()
+            .any(|r| r.last_ok_at.is_some() && r.imported == 1),
+        "{:?}",
+        wix_view.runs
+    );
+
     // A failed-transaction event arrives on the loopback listener.
     let event = json!({
         "specversion": "1.0",
@@ -168,7 +216,6 @@ async fn an_event_opens_a_case_whose_notice_is_published_withdrawn_and_whose_res
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(accepted, "the listener answered");
-    let store = state.current().store.clone();
     let case_id = store
         .case_for_origin(
             &xc.work.connector_id,

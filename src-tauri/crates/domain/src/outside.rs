@@ -458,6 +458,24 @@ pub struct ConnectorWork {
     /// xConnector: the loopback listener's port (none: no listener).
     #[serde(default)]
     pub listen_port: Option<u16>,
+    /// Wix and Drupal requests: who gets an imported case, first matching rule wins.
+    #[serde(default)]
+    pub rules: Vec<AssignmentRule>,
+}
+
+/// Who gets an imported request: the first rule whose kind and partner match (an empty one
+/// matches all) sets the owner and, for a request that named no kind, the kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignmentRule {
+    /// The kind it matches (any when empty).
+    pub kind: Option<CaseKind>,
+    /// The partner's company id it matches (any when empty).
+    pub partner_id: Option<String>,
+    /// The owner's login id.
+    pub owner: Option<String>,
+    /// The kind given to a request that named none.
+    pub set_kind: Option<CaseKind>,
 }
 
 /// Saves a connector's work; `token` (xConnector only) goes to the keychain.

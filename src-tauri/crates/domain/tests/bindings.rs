@@ -93,6 +93,7 @@ fn export_typescript_bindings() {
         ImportedRequest,
         WorkKind,
         ConnectorWork,
+        AssignmentRule,
         ConnectorWorkInput,
         ConnectorWorkView,
         CaseOutside,

@@ -3,7 +3,7 @@
 // listed, never dropped). Adds an xConnector (feed, outbound endpoint, loopback listener, token)
 // or the work of an existing Wix or Drupal connector.
 import { useState } from "react";
-import type { ConnectorView, ConnectorWork, ConnectorWorkView, WorkKind } from "../../bindings";
+import type { AssignmentRule, CaseKind, ConnectorView, ConnectorWork, ConnectorWorkView, WorkKind } from "../../bindings";
 import { QueryView } from "../../components/form";
 import { dateTime, relativeTime } from "../../lib/format";
 import { useConnectors } from "../settings/hooks";
@@ -29,7 +29,74 @@ function blank(kind: WorkKind, connectorId: string, name: string): ConnectorWork
     feedUrl: null,
     outboundUrl: null,
     listenPort: null,
+    rules: [],
   };
+}
+
+const KINDS: CaseKind[] = ["shipment", "invoice", "order", "compliance", "onboarding", "other"];
+
+/** Who gets an imported request: one line per rule, the first that matches wins. */
+function RulesEditor({ rules, onChange }: { rules: AssignmentRule[]; onChange: (rules: AssignmentRule[]) => void }) {
+  const set = (i: number, patch: Partial<AssignmentRule>) => onChange(rules.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  const kindSelect = (id: string, value: CaseKind | null, label: string, onPick: (k: CaseKind | null) => void) => (
+    <select
+      id={id}
+      className="input"
+      aria-label={label}
+      value={value ?? ""}
+      onChange={(e) => onPick(e.target.value === "" ? null : (e.target.value as CaseKind))}
+      data-testid={id}
+    >
+      <option value="">{label === "Kind" ? "Any kind" : "Keep"}</option>
+      {KINDS.map((k) => (
+        <option key={k} value={k}>
+          {k}
+        </option>
+      ))}
+    </select>
+  );
+  return (
+    <>
+      <span>Assignment rules</span>
+      <div className="form-field outside-rules" data-testid="work-rules">
+        {rules.length === 0 && <span className="muted small">No rule: imported cases are unassigned.</span>}
+        {rules.map((r, i) => (
+          <div key={i} className="outside-rule" data-testid="work-rule">
+            {kindSelect(`rule-kind-${i}`, r.kind, "Kind", (k) => set(i, { kind: k }))}
+            <input
+              className="input"
+              aria-label="Partner id"
+              placeholder="Any partner"
+              value={r.partnerId ?? ""}
+              onChange={(e) => set(i, { partnerId: e.target.value === "" ? null : e.target.value })}
+              data-testid={`rule-partner-${i}`}
+            />
+            <span className="muted small">→</span>
+            <input
+              className="input"
+              aria-label="Owner"
+              placeholder="Owner login"
+              value={r.owner ?? ""}
+              onChange={(e) => set(i, { owner: e.target.value === "" ? null : e.target.value })}
+              data-testid={`rule-owner-${i}`}
+            />
+            {kindSelect(`rule-set-kind-${i}`, r.setKind, "Set kind", (k) => set(i, { setKind: k }))}
+            <button type="button" className="btn btn-small btn-ghost-danger" onClick={() => onChange(rules.filter((_, j) => j !== i))}>
+              Remove
+            </button>
+          </div>
+        ))}
+        <button
+          type="button"
+          className="btn btn-small"
+          onClick={() => onChange([...rules, { kind: null, partnerId: null, owner: null, setKind: null }])}
+          data-testid="rule-add"
+        >
+          Add a rule
+        </button>
+      </div>
+    </>
+  );
 }
 
 function Text({
@@ -103,12 +170,14 @@ function WorkForm({ initial, tokenSet, onDone }: { initial: ConnectorWork; token
         <>
           <Text id="work-notices" label="Notices collection" value={work.noticesCollection} onChange={set("noticesCollection")} />
           <Text id="work-requests" label="Partner requests collection" value={work.requestsCollection} onChange={set("requestsCollection")} />
+          <RulesEditor rules={work.rules} onChange={set("rules")} />
         </>
       )}
       {work.kind === "drupal" && (
         <>
           <Text id="work-article" label="Article content type" value={work.articleBundle} onChange={set("articleBundle")} />
           <Text id="work-request" label="Issue request content type" value={work.requestBundle} onChange={set("requestBundle")} />
+          <RulesEditor rules={work.rules} onChange={set("rules")} />
         </>
       )}
       <Text

@@ -158,6 +158,7 @@ describe("settings: connector work", () => {
         feedUrl: "https://integration.example/feed",
         outboundUrl: null,
         listenPort: 8765,
+        rules: [],
       },
       imports: "Transaction exceptions and partner updates from the feed https://integration.example/feed",
       runs: [
@@ -200,5 +201,38 @@ describe("settings: connector work", () => {
     expect(row).toHaveTextContent("1 refused (see Outbox)");
     expect(within(row).getByTestId("work-error")).toHaveTextContent("not JSON");
     expect(await screen.findByTestId("aside-item")).toHaveTextContent("Unknown event type");
+  });
+
+  it("sets up a Wix connector's imports with an assignment rule", async () => {
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd === "connector_work_list") return [];
+      if (cmd === "aside_items" || cmd === "list_accounts" || cmd === "background_jobs" || cmd === "notices") return [];
+      if (cmd === "list_connectors")
+        return [{ id: "w1", name: "Partner site", settings: { kind: "wix", site_id: "abc" }, secretSet: true }];
+      if (cmd === "keychain_status") return { available: true, code: null, message: null };
+      if (cmd === "save_connector_work") {
+        const input = args.input as { work: ConnectorWorkView["work"] };
+        return { work: input.work, imports: "Partner requests", runs: [], queued: 0, failed: 0, tokenSet: false };
+      }
+      return basics(cmd);
+    }, "#/settings");
+    fireEvent.click(await screen.findByTestId("work-setup-wix"));
+    fireEvent.change(screen.getByTestId("work-requests"), { target: { value: "PartnerRequests" } });
+    fireEvent.click(screen.getByTestId("rule-add"));
+    fireEvent.change(screen.getByTestId("rule-kind-0"), { target: { value: "invoice" } });
+    fireEvent.change(screen.getByTestId("rule-owner-0"), { target: { value: "billing.lead" } });
+    fireEvent.click(screen.getByTestId("work-save"));
+    await waitFor(() => expect(callsOf("save_connector_work")).toHaveLength(1));
+    expect(callsOf("save_connector_work")[0].args).toMatchObject({
+      input: {
+        work: {
+          connectorId: "w1",
+          kind: "wix",
+          requestsCollection: "PartnerRequests",
+          rules: [{ kind: "invoice", partnerId: null, owner: "billing.lead", setKind: null }],
+        },
+        token: null,
+      },
+    });
   });
 });
