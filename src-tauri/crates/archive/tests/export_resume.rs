@@ -367,3 +367,55 @@ async fn an_export_killed_at_each_of_5_points_finishes_once_after_a_restart_with
         );
     }
 }
+
+#[test]
+fn the_schedule_queues_cases_closed_more_than_n_days_ago_and_export_on_close_only_new_closures() {
+    let dir = tempfile::tempdir().expect("dir");
+    let bytes = noise(64);
+    let document = Document {
+        id: "doc-1".into(),
+        case_id: "case-7".into(),
+        name: "pod.pdf".into(),
+        size: bytes.len() as u64,
+        sha256: hex(&bytes),
+        media_type: "application/pdf".into(),
+        location: DocumentLocation::Collab,
+        uploaded_by: "Dana Analyst".into(),
+        uploaded_at: Utc
+            .with_ymd_and_hms(2026, 11, 2, 9, 30, 0)
+            .single()
+            .expect("t"),
+    };
+    // Closed before this cache saw it: no closure in the audit trail.
+    let store = Store::open(dir.path().join("cache.db")).expect("cache");
+    store
+        .apply_case_page(&bundle(CaseStatus::Closed, 2, 10, &document), "collab")
+        .expect("closed case");
+    let closed_at = Utc
+        .with_ymd_and_hms(2026, 11, 2, 10, 0, 0)
+        .single()
+        .expect("t");
+    let now = closed_at + chrono::Duration::days(40);
+    assert!(
+        store
+            .queue_closed_exports(None, None, now)
+            .expect("on close")
+            .is_empty(),
+        "export on close takes only closures it saw"
+    );
+    assert!(
+        store
+            .queue_closed_exports(Some(closed_at - chrono::Duration::days(1)), None, now)
+            .expect("schedule")
+            .is_empty(),
+        "closed less than N days before the cutoff: not yet"
+    );
+    let queued = store
+        .queue_closed_exports(Some(now - chrono::Duration::days(30)), None, now)
+        .expect("schedule");
+    assert_eq!(queued.len(), 1, "closed more than 30 days ago");
+    assert!(store
+        .queue_closed_exports(Some(now), None, now)
+        .expect("again")
+        .is_empty());
+}
