@@ -16,8 +16,7 @@ use std::time::{Duration, Instant};
 
 use pd_domain::CaseKind;
 use pd_ingest::{
-    watch_local_blocking, FolderDefaults, IngestContext, LocalFolderSpec, Router, StatusBoard,
-    WatchMode,
+    watch_local_blocking, FolderDefaults, IngestContext, LocalFolderSpec, StatusBoard, WatchMode,
 };
 use pd_store::{CacheLock, Store};
 
@@ -93,9 +92,16 @@ fn main() -> ExitCode {
         |n| n.to_string_lossy().into_owned(),
     );
     let status = StatusBoard::default();
+    // The routing rules in the order saved in the cache (the default order when never saved).
+    let rules = store.routing_rules().unwrap_or_else(|e| {
+        eprintln!(
+            "pd-ingest-run: the saved routing rules cannot be read ({e}); using the default order"
+        );
+        pd_domain::RoutingRuleSetting::defaults()
+    });
     let ctx = IngestContext {
         store,
-        router: Arc::new(Router::v1()),
+        router: Arc::new(pd_ingest::edi::router(&rules)),
         spool_dir: spool,
         uploaded_by: "drop folder".to_string(),
         status: status.clone(),
