@@ -8,7 +8,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use chrono::Utc;
@@ -73,7 +73,8 @@ impl DocumentSource for CollabDocuments {
 /// What the export job and the commands need, without the app state.
 #[derive(Clone)]
 struct Context {
-    current: Arc<RwLock<Arc<ActiveWorkspace>>>,
+    /// Weak, so the job never keeps a closed app's workspace (and its cache lock) alive.
+    current: Weak<RwLock<Arc<ActiveWorkspace>>>,
     keychain: Keychain,
     config_dir: PathBuf,
     settings_path: PathBuf,
@@ -84,7 +85,7 @@ struct Context {
 
 fn context(state: &AppState) -> Context {
     Context {
-        current: state.current_slot(),
+        current: Arc::downgrade(&state.current_slot()),
         keychain: state.keychain.clone(),
         config_dir: state
             .settings_path
@@ -99,11 +100,11 @@ fn context(state: &AppState) -> Context {
 }
 
 impl Context {
-    fn workspace(&self) -> Arc<ActiveWorkspace> {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+    /// The open workspace; `None` once the app state is gone.
+    fn workspace(&self) -> Option<Arc<ActiveWorkspace>> {
+        let slot = self.current.upgrade()?;
+        let workspace = slot.read().unwrap_or_else(PoisonError::into_inner).clone();
+        Some(workspace)
     }
 
     fn policy(&self) -> RetentionPolicy {
@@ -135,7 +136,9 @@ impl Context {
             secret.as_ref().map(|secret| secret.expose_secret()),
             &ConnectorOptions::default(),
         )?;
-        let workspace = self.workspace();
+        let Some(workspace) = self.workspace() else {
+            return Ok(None);
+        };
         let spool = self.data_dir.join("retention-spool");
         let exporter = Exporter::new(
             workspace.store.clone(),
@@ -153,7 +156,11 @@ impl Context {
             return Ok(0);
         };
         let _one_at_a_time = self.lock.lock().await;
-        let store = self.workspace().store.clone();
+        let Some(workspace) = self.workspace() else {
+            return Ok(0);
+        };
+        let store = workspace.store.clone();
+        drop(workspace);
         let now = Utc::now();
         let mut queued = Vec::new();
         if policy.export_on_close {
@@ -209,7 +216,8 @@ pub(crate) fn start_job(state: &AppState) {
     state.supervisor.spawn("Retention exports", move || {
         let (context, nudge) = (context.clone(), nudge.clone());
         async move {
-            loop {
+            // Ends when the app state is gone (a job must not outlive its workspace).
+            while context.current.strong_count() > 0 {
                 match context.tick().await {
                     Ok(done) if done > 0 => tracing::info!(done, "retention exports finished"),
                     Ok(_) => {}
