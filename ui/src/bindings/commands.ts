@@ -8,6 +8,7 @@ import type { AsideItem } from "./AsideItem";
 import type { CaseDetail } from "./CaseDetail";
 import type { CaseListPage } from "./CaseListPage";
 import type { CaseOutside } from "./CaseOutside";
+import type { CasePackage } from "./CasePackage";
 import type { CasePatch } from "./CasePatch";
 import type { CaseQuery } from "./CaseQuery";
 import type { CommentView } from "./CommentView";
@@ -102,6 +103,7 @@ export type CommandName =
   | "discard_drop"
   | "transfers_list"
   | "transfer_action"
+  | "share_case_package"
   | "watch_transfers"
 ;
 
@@ -165,6 +167,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "discard_drop",
   "transfers_list",
   "transfer_action",
+  "share_case_package",
   "watch_transfers",
 ];
 
@@ -290,6 +293,8 @@ export function makeCommands(invoke: Invoke) {
     transfersList: (): Promise<TransfersUpdate> => invoke<TransfersUpdate>("transfers_list"),
     /** Pauses, resumes, cancels or retries a transfer. */
     transferAction: (transferId: string, action: TransferAction): Promise<null> => invoke<null>("transfer_action", { transferId, action }),
+    /** Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner. */
+    shareCasePackage: (caseId: string, connectorId: string | null): Promise<CasePackage> => invoke<CasePackage>("share_case_package", { caseId, connectorId }),
     /** Streams the Transfers view's list (every upload and download with its progress) to the window's channel. */
     watchTransfers: (onUpdate: Channel<TransfersUpdate>): Promise<null> => invoke<null>("watch_transfers", { onUpdate }),
   };

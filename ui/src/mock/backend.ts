@@ -349,6 +349,16 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         return null;
       case "discard_drop":
         return null;
+      case "share_case_package":
+        return {
+          bucket: "evidence",
+          key: `partnerdesk/packages/${String(args.caseId)}.zip`,
+          link: `https://s3.example.com/evidence/${String(args.caseId)}.zip?X-Amz-Expires=604800`,
+          size: 48_213,
+          sha256: "0".repeat(64),
+          commentId: "package-comment",
+          expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
+        };
       case "transfers_list":
         return { transfers: structuredClone(transfers) };
       case "watch_transfers":

@@ -22,6 +22,7 @@ pub use crate::connector_work::{
 // Documents (issue 10): open and save, drops, transfers.
 pub use crate::documents::{document_link, offline_documents, open_document, save_document_as};
 pub use crate::drops::{discard_drop, pick_files};
+pub use crate::package::share_case_package;
 pub use crate::transfers::{transfer_action, transfers_list, watch_transfers};
 
 pub use crate::retention::{

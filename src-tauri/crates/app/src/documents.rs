@@ -240,13 +240,26 @@ async fn find_document(
         })
 }
 
-/// Cancels a running download (its task is aborted and its partial file removed).
-struct DownloadControl {
+/// Cancels a running transfer by aborting its task (the caller removes what it left).
+#[derive(Default)]
+pub(crate) struct AbortControl {
     task: Mutex<Option<tokio::task::AbortHandle>>,
     cancelled: AtomicBool,
 }
 
-impl TransferControl for DownloadControl {
+impl AbortControl {
+    /// The task to abort on "Cancel".
+    pub(crate) fn set(&self, task: tokio::task::AbortHandle) {
+        *self.task.lock().unwrap_or_else(PoisonError::into_inner) = Some(task);
+    }
+
+    /// Whether the analyst cancelled it.
+    pub(crate) fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::SeqCst)
+    }
+}
+
+impl TransferControl for AbortControl {
     fn act(&self, action: TransferAction) -> Result<(), AppError> {
         match action {
             TransferAction::Cancel => {
@@ -263,11 +276,11 @@ impl TransferControl for DownloadControl {
             }
             TransferAction::Retry => Err(AppError::reported(
                 ErrorCode::InputInvalid,
-                "Open or save the document again to download it again.",
+                "Do it again to start it again (open or save the document, or share the package).",
             )),
             TransferAction::Pause | TransferAction::Resume => Err(AppError::reported(
                 ErrorCode::InputInvalid,
-                "A download cannot be paused; cancel it and open the document again later.",
+                "This transfer cannot be paused; cancel it and start it again later.",
             )),
         }
     }
@@ -301,10 +314,7 @@ pub async fn local_copy(
         crate::create_private_dir(parent)?;
     }
     let id = format!("download:{}", document.id);
-    let control = Arc::new(DownloadControl {
-        task: Mutex::new(None),
-        cancelled: AtomicBool::new(false),
-    });
+    let control = Arc::new(AbortControl::default());
     state.transfers.begin(
         NewTransfer {
             id: id.clone(),
@@ -329,10 +339,10 @@ pub async fn local_copy(
             source.download(&document, &path, &progress).await
         })
     };
-    *control.task.lock().unwrap_or_else(PoisonError::into_inner) = Some(task.abort_handle());
+    control.set(task.abort_handle());
     let outcome = match task.await {
         Ok(outcome) => outcome,
-        Err(_) if control.cancelled.load(Ordering::SeqCst) => {
+        Err(_) if control.cancelled() => {
             remove_partials(path.parent());
             state.transfers.finish(&id, TransferState::Cancelled, None);
             return Err(AppError::reported(
@@ -515,6 +525,57 @@ pub async fn s3_client_for(
         &pd_connectors::ConnectorOptions::default(),
     )
     .map_err(connector_error)
+}
+
+/// The S3 client of connector `id`, or of the only S3 connector when `id` is `None`; answers the
+/// bucket too.
+pub async fn s3_client_for_connector(
+    state: &AppState,
+    id: Option<&str>,
+) -> Result<(pd_connectors::S3Client, String), AppError> {
+    let connectors: Vec<_> = state
+        .settings()
+        .await
+        .connectors
+        .iter()
+        .filter(|c| matches!(c.settings, pd_domain::ConnectorSettings::S3(_)))
+        .filter(|c| id.is_none_or(|id| c.id.to_string() == id))
+        .cloned()
+        .collect();
+    let connector =
+        match (connectors.as_slice(), id) {
+            ([one], _) => one.clone(),
+            ([], Some(_)) => {
+                return Err(AppError::reported(
+                    ErrorCode::SettingsNotFound,
+                    "That S3 connector no longer exists.",
+                ))
+            }
+            ([], None) => {
+                return Err(AppError::reported(
+                    ErrorCode::DocumentNoConnector,
+                    "No S3 connector is set up: add one in Settings to share case packages.",
+                ))
+            }
+            (_, _) => return Err(AppError::reported(
+                ErrorCode::InputInvalid,
+                "Several S3 connectors are set up: choose the one to share the package through.",
+            )),
+        };
+    let pd_domain::ConnectorSettings::S3(settings) = &connector.settings else {
+        return Err(AppError::internal("connector kind changed"));
+    };
+    let secret = state
+        .keychain
+        .get(connector.id, pd_settings::CONNECTOR_SECRET)
+        .await?;
+    let client = pd_connectors::S3Client::new(
+        settings,
+        secret.as_ref().map(|s| s.expose_secret()),
+        &pd_connectors::ConnectorOptions::default(),
+    )
+    .map_err(connector_error)?;
+    Ok((client, settings.bucket.trim().to_owned()))
 }
 
 /// Opens a document with the OS default application (downloading it first if needed).

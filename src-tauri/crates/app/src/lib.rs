@@ -16,6 +16,7 @@ pub mod events;
 pub mod exception_case;
 pub mod keychain;
 pub mod logging;
+pub mod package;
 pub mod probe;
 pub mod retention;
 pub mod state;

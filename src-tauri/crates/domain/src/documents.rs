@@ -156,6 +156,27 @@ pub enum TransferAction {
     Retry,
 }
 
+/// A case package shared with the partner: the zip in S3 and its link, posted on the case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "camelCase")]
+pub struct CasePackage {
+    /// The bucket it is in.
+    pub bucket: String,
+    /// Its object key.
+    pub key: String,
+    /// The presigned download link posted on the case.
+    pub link: String,
+    /// Size of the zip in bytes.
+    #[ts(type = "number")]
+    pub size: u64,
+    /// Hex SHA-256 of the zip.
+    pub sha256: String,
+    /// The partner-visible comment carrying the link.
+    pub comment_id: String,
+    /// When the link stops working.
+    pub expires_at: Timestamp,
+}
+
 /// A document kept on this computer: opened, or saved somewhere.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]

@@ -72,6 +72,7 @@ fn export_typescript_bindings() {
         TransfersUpdate,
         TransferAction,
         DocumentFile,
+        CasePackage,
         JobState,
         JobView,
         CacheSalvage,

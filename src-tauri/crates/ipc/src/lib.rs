@@ -132,6 +132,8 @@ macro_rules! with_commands {
             transfers_list() -> TransfersUpdate;
             /// Pauses, resumes, cancels or retries a transfer.
             transfer_action(transfer_id: String, action: TransferAction) -> ();
+            /// Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner.
+            share_case_package(case_id: String, connector_id: Option<String>) -> CasePackage;
         }
     };
 }

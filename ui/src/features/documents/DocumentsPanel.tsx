@@ -2,13 +2,14 @@
 // Copy link, its download progress while it comes, and whether it is available offline.
 import { useState } from "react";
 import type { CaseDetail, Document, TransferView } from "../../bindings";
-import { documentType, fileSize } from "../../lib/format";
+import { dateTime, documentType, fileSize } from "../../lib/format";
 import { InertText, visibleText } from "../../components/InertText";
 import {
   useCopyDocumentLink,
   useOfflineDocuments,
   useOpenDocument,
   useSaveDocumentAs,
+  useShareCasePackage,
   useTransfers,
 } from "./hooks";
 
@@ -27,6 +28,8 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
   const save = useSaveDocumentAs();
   const link = useCopyDocumentLink();
   const [outcome, setOutcome] = useState<Outcome | null>(null);
+  const share = useShareCasePackage();
+  const [shared, setShared] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
   const kept = new Set(offline.data ?? []);
 
   const report = (documentId: string) => ({
@@ -39,7 +42,29 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
         Documents <span className="panel-count">{detail.documents.length}</span>
         <span className="top-bar-spacer" />
         {actions}
+        <button
+          type="button"
+          className="btn btn-small"
+          data-testid="share-package"
+          title="Send the partner one zip of the case's documents and conversation (internal notes stay out), through an S3 connector"
+          disabled={share.isPending}
+          onClick={() => {
+            setShared(null);
+            share.mutate(detail.case.id, {
+              onSuccess: (p) =>
+                setShared({ tone: "ok", text: `Package posted on the case for the partner (${fileSize(p.size)}); its link works until ${dateTime(p.expiresAt)}.` }),
+              onError: (error) => setShared({ tone: "error", text: error.message }),
+            });
+          }}
+        >
+          {share.isPending ? "Packaging…" : "Share package"}
+        </button>
       </h2>
+      {shared && (
+        <p className={`small ${shared.tone === "error" ? "status-error" : "muted"}`} role="status" data-testid="package-outcome">
+          {shared.text}
+        </p>
+      )}
       {detail.documents.length === 0 ? (
         <p className="muted small">No documents attached. Drop files here to attach them.</p>
       ) : (

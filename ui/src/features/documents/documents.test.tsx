@@ -47,6 +47,15 @@ describe("documents", () => {
     expect(callsOf("save_document_as")[0].args).toEqual({ caseId: CASE_WITH_DOCUMENT, documentId });
   });
 
+  it("shares the case package and says until when its link works", async () => {
+    const backend = createMockBackend();
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${CASE_WITH_DOCUMENT}`);
+    fireEvent.click(await screen.findByTestId("share-package"));
+    await waitFor(() => expect(callsOf("share_case_package")).toHaveLength(1));
+    expect(callsOf("share_case_package")[0].args).toEqual({ caseId: CASE_WITH_DOCUMENT, connectorId: null });
+    expect(await screen.findByTestId("package-outcome")).toHaveTextContent("Package posted on the case for the partner (47 KB); its link works until");
+  });
+
   it("says in words why a document could not be opened", async () => {
     const backend = createMockBackend();
     renderApp((cmd, args) => {

@@ -41,6 +41,14 @@ export function useSaveDocumentAs() {
   });
 }
 
+/** Exports the case's documents and partner-visible thread as one zip to S3 and posts its link. */
+export function useShareCasePackage() {
+  return useTopicMutation({
+    mutationFn: (caseId: string) => api.shareCasePackage(caseId, null),
+    topics: ["cases", "outbox"],
+  });
+}
+
 /** Copies an S3 document's download link to the clipboard. */
 export function useCopyDocumentLink() {
   return useMutation({
