@@ -3,7 +3,7 @@ import type { ActivityEntry } from "./ActivityEntry";
 import type { Case } from "./Case";
 import type { CommentView } from "./CommentView";
 import type { ConflictView } from "./ConflictView";
-import type { Document } from "./Document";
+import type { DocumentView } from "./DocumentView";
 import type { SlaState } from "./SlaState";
 import type { Transaction } from "./Transaction";
 
@@ -28,9 +28,9 @@ slaState: SlaState,
  */
 comments: Array<CommentView>, 
 /**
- * Documents.
+ * Documents, those still on their way included (oldest first).
  */
-documents: Array<Document>, 
+documents: Array<DocumentView>, 
 /**
  * Linked transactions found in the cache (ids not cached are in `case.linkedTransactions`).
  */

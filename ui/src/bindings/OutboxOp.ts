@@ -3,6 +3,7 @@ import type { CasePatch } from "./CasePatch";
 import type { ConnectorWrite } from "./ConnectorWrite";
 import type { NewCase } from "./NewCase";
 import type { NewComment } from "./NewComment";
+import type { NewDocument } from "./NewDocument";
 import type { TransactionLink } from "./TransactionLink";
 
 /**
@@ -10,4 +11,4 @@ import type { TransactionLink } from "./TransactionLink";
  * `{"op":"patch_case","status":"resolved"}`. The tags are the outbox kinds earlier builds
  * wrote in their `kind` column, so migration 5 turns an old row into this shape without a table.
  */
-export type OutboxOp = { "op": "create_case" } & NewCase | { "op": "add_comment" } & NewComment | { "op": "patch_case" } & CasePatch | { "op": "link_transaction" } & TransactionLink | { "op": "unlink_transaction" } & TransactionLink | { "op": "connector" } & ConnectorWrite;
+export type OutboxOp = { "op": "create_case" } & NewCase | { "op": "add_comment" } & NewComment | { "op": "patch_case" } & CasePatch | { "op": "link_transaction" } & TransactionLink | { "op": "unlink_transaction" } & TransactionLink | { "op": "connector" } & ConnectorWrite | { "op": "attach_document" } & NewDocument;

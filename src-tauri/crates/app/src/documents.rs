@@ -231,6 +231,7 @@ async fn find_document(
     detail
         .documents
         .into_iter()
+        .map(|d| d.document)
         .find(|d| d.id == document_id)
         .ok_or_else(|| {
             AppError::reported(
@@ -707,6 +708,7 @@ pub async fn offline_documents(state: &AppState, case_id: String) -> CommandResu
                 detail
                     .documents
                     .iter()
+                    .map(|d| &d.document)
                     .filter(|d| cache.cached(d).is_some())
                     .map(|d| d.id.clone())
                     .collect()

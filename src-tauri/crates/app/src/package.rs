@@ -36,7 +36,7 @@ pub async fn share_case_package(
     let detail =
         tokio::task::spawn_blocking(move || store.case_detail(&id, chrono::Utc::now())).await??;
     let mut documents = Vec::with_capacity(detail.documents.len());
-    for document in &detail.documents {
+    for document in detail.documents.iter().map(|d| &d.document) {
         let path = local_copy(state, &workspace, document).await?;
         documents.push(pd_archive::ArchiveDocument {
             document: document.clone(),

@@ -67,7 +67,7 @@ async fn demo_with_documents(
     let mut documents = Vec::new();
     for row in page.rows {
         let detail = api::get_case(&state, row.id).await.expect("case");
-        documents.extend(detail.documents);
+        documents.extend(detail.documents.into_iter().map(|d| d.document));
     }
     assert!(documents.len() >= 2, "the demo seeds documents");
     (state, desktop, documents)

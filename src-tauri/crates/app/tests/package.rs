@@ -120,7 +120,7 @@ async fn a_case_package_goes_to_s3_and_its_link_is_posted_for_the_partner() {
     assert_eq!(bytes.len() as u64, package.size);
     assert_eq!(sha256_hex(&bytes), package.sha256);
     let (manifest, files) = pd_archive::read_archive(std::io::Cursor::new(bytes.to_vec())).unwrap();
-    for document in &detail.documents {
+    for document in detail.documents.iter().map(|d| &d.document) {
         assert!(
             files
                 .iter()

@@ -319,7 +319,7 @@ impl Exporter {
         std::fs::create_dir_all(&docs_dir)
             .map_err(|e| ArchiveError::io(format!("creating {}", docs_dir.display()), e))?;
         let mut documents = Vec::new();
-        for document in &detail.documents {
+        for document in detail.documents.iter().map(|d| &d.document) {
             let path = docs_dir.join(format!("{:04}", documents.len()));
             self.source
                 .fetch(document, &path)

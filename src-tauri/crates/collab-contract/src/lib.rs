@@ -69,7 +69,8 @@ macro_rules! contract_tests {
             contract_conditional_patch_with_if_match,
             contract_invalid_writes_are_refused_and_change_nothing,
             contract_requests_without_a_valid_token_are_refused,
-            contract_tradinggrid_client_round_trip
+            contract_tradinggrid_client_round_trip,
+            contract_documents_keep_the_client_id_and_s3_objects_are_recorded
         );
     };
     ($start:expr) => {
@@ -80,7 +81,8 @@ macro_rules! contract_tests {
             contract_conditional_patch_with_if_match,
             contract_invalid_writes_are_refused_and_change_nothing,
             contract_requests_without_a_valid_token_are_refused,
-            contract_tradinggrid_client_round_trip
+            contract_tradinggrid_client_round_trip,
+            contract_documents_keep_the_client_id_and_s3_objects_are_recorded
         );
     };
     (@each ($wrap:path) $start:expr; $($name:ident),*) => {
@@ -904,4 +906,93 @@ pub async fn contract_tradinggrid_client_round_trip(target: &Target) {
         bundle.case.version, 6,
         "create, comment, patch, link, unlink, upload: once each"
     );
+}
+
+/// A document keeps the id the app chose (`?id=`), once per idempotency key; an id already
+/// taken is 409. `POST .../document-links` records an object of the team's S3 bucket: the case
+/// shows it with its S3 location, the server never serves its bytes (409 pointing to S3), and
+/// the record is made once per key.
+pub async fn contract_documents_keep_the_client_id_and_s3_objects_are_recorded(target: &Target) {
+    let api = Api::new(target).await;
+    let id = unique("docs");
+    api.create(&id).await;
+    let doc_id = unique("doc");
+    let key = unique("op");
+    let content = b"%PDF-1.7 proof of delivery".to_vec();
+    let send = |key: String, doc_id: String| {
+        let url = api.collab(&format!("/{id}/documents?id={doc_id}&name=pod.pdf"));
+        let body = content.clone();
+        let request = api
+            .request(Method::POST, &url)
+            .header("Idempotency-Key", key)
+            .header("Content-Type", "application/pdf")
+            .body(body);
+        async move { request.send().await.expect("send") }
+    };
+    let first = send(key.clone(), doc_id.clone()).await;
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(first["id"], doc_id.as_str(), "the app's id is kept");
+    let replay = send(key.clone(), doc_id.clone()).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(
+        replay.json::<Value>().await.expect("json"),
+        first,
+        "a replay, not a second document"
+    );
+    let taken = send(unique("op"), doc_id.clone()).await;
+    assert_eq!(taken.status(), 409, "the id is taken");
+
+    let link_id = unique("doc");
+    let sha = format!("{:x}", Sha256::digest(b"large file"));
+    let link = json!({
+        "id": link_id, "name": "..\\scans/pallets.zip", "size": 1_234_567_890u64, "sha256": sha,
+        "mediaType": "application/zip", "uploadedBy": "Anna Keller",
+        "bucket": "partner-docs", "key": format!("cases/{id}/{link_id}/pallets.zip")
+    });
+    let link_key = unique("op");
+    let url = api.collab(&format!("/{id}/document-links"));
+    let recorded = api
+        .send_json(Method::POST, &url, &link, Some(&link_key))
+        .await;
+    assert_eq!(recorded.status(), 201);
+    let recorded: Value = recorded.json().await.expect("json");
+    assert_eq!(recorded["id"], link_id.as_str());
+    assert_eq!(recorded["name"], "pallets.zip", "directories are stripped");
+    assert_eq!(recorded["size"], 1_234_567_890u64);
+    assert_eq!(
+        recorded["location"],
+        json!({"type": "s3", "bucket": "partner-docs", "key": format!("cases/{id}/{link_id}/pallets.zip")})
+    );
+    assert_eq!(
+        recorded["uploadedBy"],
+        api.author_of("Anna Keller").as_str()
+    );
+    let again = api
+        .send_json(Method::POST, &url, &link, Some(&link_key))
+        .await;
+    assert_eq!(
+        again.json::<Value>().await.expect("json"),
+        recorded,
+        "recorded once"
+    );
+    assert_eq!(
+        api.get(&api.collab(&format!("/{id}/documents/{link_id}/content")))
+            .await
+            .status(),
+        409,
+        "the bytes are in S3, not on the case server"
+    );
+    let bundle = api.get_json(&api.collab(&format!("/{id}"))).await;
+    let docs = bundle["documents"].as_array().expect("documents");
+    assert_eq!(docs.len(), 2, "{docs:?}");
+    assert_eq!(docs[1], recorded);
+    for bad in [
+        json!({"id": unique("d"), "name": "x.zip", "size": 1, "sha256": "nothex", "mediaType": "application/zip", "bucket": "b", "key": "k"}),
+        json!({"id": unique("d"), "name": "x.zip", "size": 1, "sha256": sha, "mediaType": "application/zip", "bucket": "", "key": "k"}),
+        json!({"id": unique("d"), "name": "", "size": 1, "sha256": sha, "mediaType": "application/zip", "bucket": "b", "key": "k"}),
+    ] {
+        let refused = api.send_json(Method::POST, &url, &bad, None).await;
+        assert_eq!(refused.status(), 400, "{bad}");
+    }
 }

@@ -741,15 +741,30 @@ impl WriteOp for PutDocument {
     ) -> Result<Applied<Document>, Fail> {
         let (case_id, document) = (&self.case_id, &self.document);
         require_case(tx, &ctx.company, case_id).await?;
-        let (content, key): (Option<&[u8]>, Option<&str>) = match &document.bytes {
-            DocumentBytes::Inline(bytes) => (Some(bytes), None),
-            DocumentBytes::Object { key } => (None, Some(key)),
+        if query_opt(tx, "SELECT 1 FROM documents WHERE id = $1", &[&document.id])
+            .await?
+            .is_some()
+        {
+            return Err(
+                StoreError::Conflict(format!("document {} already exists", document.id)).into(),
+            );
+        }
+        type Where<'a> = (
+            Option<&'a [u8]>,
+            Option<&'a str>,
+            Option<&'a str>,
+            Option<&'a str>,
+        );
+        let (content, key, s3_bucket, s3_key): Where<'_> = match &document.bytes {
+            DocumentBytes::Inline(bytes) => (Some(bytes), None, None, None),
+            DocumentBytes::Object { key } => (None, Some(key), None, None),
+            DocumentBytes::Linked { bucket, key } => (None, None, Some(bucket), Some(key)),
         };
         execute(
             tx,
             "INSERT INTO documents(id, case_id, name, size, sha256, media_type, uploaded_by,
-                uploaded_at, content, object_key)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                uploaded_at, content, object_key, s3_bucket, s3_key)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 &document.id,
                 case_id,
@@ -761,6 +776,8 @@ impl WriteOp for PutDocument {
                 &at,
                 &content,
                 &key,
+                &s3_bucket,
+                &s3_key,
             ],
         )
         .await?;
@@ -867,7 +884,7 @@ impl CollabStore for PgStore {
             Box::pin(async move {
                 let Some(row) = query_opt(
                     tx,
-                    "SELECT d.media_type, d.content, d.object_key
+                    "SELECT d.media_type, d.content, d.object_key, d.s3_bucket, d.s3_key
                      FROM documents d JOIN cases c ON c.id = d.case_id
                      WHERE d.id = $1 AND d.case_id = $2 AND c.company_id = $3",
                     &[&document_id, &case_id, &company],
@@ -879,9 +896,12 @@ impl CollabStore for PgStore {
                 let media_type: String = row.try_get(0)?;
                 let content: Option<Vec<u8>> = row.try_get(1)?;
                 let key: Option<String> = row.try_get(2)?;
-                let bytes = match key {
-                    Some(key) => DocumentBytes::Object { key },
-                    None => DocumentBytes::Inline(content.unwrap_or_default()),
+                let s3_bucket: Option<String> = row.try_get(3)?;
+                let s3_key: Option<String> = row.try_get(4)?;
+                let bytes = match (key, s3_bucket, s3_key) {
+                    (_, Some(bucket), Some(key)) => DocumentBytes::Linked { bucket, key },
+                    (Some(key), _, _) => DocumentBytes::Object { key },
+                    _ => DocumentBytes::Inline(content.unwrap_or_default()),
                 };
                 Ok(Some((media_type, bytes)))
             })

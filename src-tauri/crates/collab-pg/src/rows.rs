@@ -110,7 +110,8 @@ fn comment_from_row(r: &Row) -> Result<Comment, Fail> {
 }
 
 const DOCUMENT_COLUMNS: &str =
-    "d.id, d.case_id, d.name, d.size, d.sha256, d.media_type, d.uploaded_by, d.uploaded_at";
+    "d.id, d.case_id, d.name, d.size, d.sha256, d.media_type, d.uploaded_by, d.uploaded_at, \
+     d.s3_bucket, d.s3_key";
 
 fn document_from_row(r: &Row) -> Result<Document, Fail> {
     Ok(Document {
@@ -120,7 +121,13 @@ fn document_from_row(r: &Row) -> Result<Document, Fail> {
         size: u64::try_from(r.try_get::<_, i64>(3)?).unwrap_or(0),
         sha256: r.try_get(4)?,
         media_type: r.try_get(5)?,
-        location: DocumentLocation::Collab,
+        location: match (
+            r.try_get::<_, Option<String>>(8)?,
+            r.try_get::<_, Option<String>>(9)?,
+        ) {
+            (Some(bucket), Some(key)) => DocumentLocation::S3 { bucket, key },
+            _ => DocumentLocation::Collab,
+        },
         uploaded_by: r.try_get(6)?,
         uploaded_at: r.try_get(7)?,
     })

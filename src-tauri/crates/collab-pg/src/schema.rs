@@ -82,6 +82,14 @@ CREATE TABLE applied_ops(
     at timestamptz NOT NULL);
 CREATE INDEX applied_ops_by_op ON applied_ops(op_id);
 "#,
+    // 2: documents whose bytes are an object in the team's S3 bucket (`document-links`): the
+    // bytes are in exactly one of the three places.
+    r#"
+ALTER TABLE documents ADD COLUMN s3_bucket text, ADD COLUMN s3_key text;
+ALTER TABLE documents DROP CONSTRAINT IF EXISTS documents_check;
+ALTER TABLE documents ADD CONSTRAINT documents_bytes_in_one_place
+    CHECK (num_nonnulls(content, object_key, s3_key) = 1 AND (s3_key IS NULL) = (s3_bucket IS NULL));
+"#,
 ];
 
 /// The schema version this build writes.

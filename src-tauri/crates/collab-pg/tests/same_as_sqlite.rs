@@ -253,6 +253,7 @@ async fn script(store: &dyn CollabStore, t0: Timestamp) -> Vec<Value> {
         let content = content.map(|(media, bytes)| match bytes {
             DocumentBytes::Inline(b) => json!([media, b]),
             DocumentBytes::Object { key } => json!([media, key]),
+            DocumentBytes::Linked { bucket, key } => json!([media, bucket, key]),
         });
         log.push(json!({"document": id, "meta": doc, "content": content}));
     }

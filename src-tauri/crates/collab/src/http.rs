@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use axum::Router;
 use chrono::Utc;
-use pd_domain::{CasePatch, NewCase, NewComment, TransactionLink};
+use pd_domain::{CasePatch, NewCase, NewComment, NewDocumentLink, TransactionLink};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -134,6 +134,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(collab: Arc<Collab>) -> Router<S
         .route(
             &format!("{BASE}/{{caseId}}/documents"),
             post(upload_document),
+        )
+        .route(
+            &format!("{BASE}/{{caseId}}/document-links"),
+            post(link_document),
         )
         .route(
             &format!("{BASE}/{{caseId}}/documents/{{documentId}}"),
@@ -644,6 +648,13 @@ async fn upload_document(
         .map(|v| v.split(';').next().unwrap_or("").trim().to_string())
         .filter(|v| !v.is_empty() && v != "application/octet-stream" && v.contains('/'))
         .unwrap_or_else(|| guess_media_type(&name).to_string());
+    let id = match query.get("id") {
+        Some(id) => {
+            check_id("id", id)?;
+            id.clone()
+        }
+        None => uuid::Uuid::new_v4().to_string(),
+    };
     let ctx = context(&collab, &company_id, &headers, &method, &uri, &bytes)?;
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let size = bytes.len() as u64;
@@ -665,13 +676,85 @@ async fn upload_document(
             ctx,
             &case_id,
             NewDocumentRecord {
-                id: uuid::Uuid::new_v4().to_string(),
+                id,
                 name,
                 size,
                 sha256,
                 media_type,
                 uploaded_by,
                 bytes: stored,
+            },
+        )
+        .await?;
+    answer(StatusCode::CREATED, written)
+}
+
+/// `POST .../document-links`: records a document whose bytes the app already put in the team's
+/// S3 bucket. The server keeps where the object is, never its bytes.
+#[allow(clippy::too_many_arguments)]
+async fn link_document(
+    State(collab): State<Arc<Collab>>,
+    Authed(caller): Authed,
+    Path((company_id, case_id)): Path<(String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let (bytes, new) = json_write::<NewDocumentLink>(&collab, &company_id, body)?;
+    check_id("id", &new.id)?;
+    let name = sanitize_name(&new.name);
+    if name.is_empty() {
+        return Err(ApiError::validation("name (the file name) is required"));
+    }
+    if new.sha256.len() != 64
+        || !new
+            .sha256
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        return Err(ApiError::validation(
+            "sha256 must be 64 lower-case hex digits",
+        ));
+    }
+    let bucket = new.bucket.trim();
+    if bucket.is_empty() || bucket.len() > 255 || bucket.contains('/') {
+        return Err(ApiError::validation("bucket must be a bucket name"));
+    }
+    if new.key.is_empty() || new.key.len() > 1024 || new.key.chars().any(char::is_control) {
+        return Err(ApiError::validation(
+            "key must be 1 to 1024 bytes without control characters",
+        ));
+    }
+    let media_type = Some(new.media_type.trim())
+        .filter(|m| m.contains('/') && !m.chars().any(char::is_control))
+        .map(str::to_string)
+        .unwrap_or_else(|| guess_media_type(&name).to_string());
+    let uploaded_by = caller.name.unwrap_or_else(|| {
+        new.uploaded_by
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("PartnerDesk")
+            .to_string()
+    });
+    let ctx = context(&collab, &company_id, &headers, &method, &uri, &bytes)?;
+    let written = collab
+        .store
+        .put_document(
+            ctx,
+            &case_id,
+            NewDocumentRecord {
+                id: new.id,
+                name,
+                size: new.size,
+                sha256: new.sha256,
+                media_type,
+                uploaded_by,
+                bytes: DocumentBytes::Linked {
+                    bucket: bucket.to_string(),
+                    key: new.key,
+                },
             },
         )
         .await?;
@@ -719,6 +802,12 @@ async fn document_content(
                 .get(&key)
                 .await
                 .map_err(|e| ApiError::unavailable(format!("document storage failed: {e}")))?
+        }
+        DocumentBytes::Linked { bucket, key } => {
+            return Err(ApiError::conflict(format!(
+                "document {document_id} is the object {key} in the S3 bucket {bucket}; \
+                 fetch it from there (a presigned link)"
+            )))
         }
     };
     let mut response = Body::from(content).into_response();

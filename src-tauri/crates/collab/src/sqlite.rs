@@ -66,6 +66,11 @@ CREATE INDEX cases_by_company_seq ON cases(company_id, seq);
 ALTER TABLE documents ADD COLUMN object_key TEXT;
 CREATE INDEX idempotency_by_age ON idempotency(created_at);
 "#,
+    // 3: documents whose bytes are an object in the team's S3 bucket (`document-links`).
+    r#"
+ALTER TABLE documents ADD COLUMN s3_bucket TEXT;
+ALTER TABLE documents ADD COLUMN s3_key TEXT;
+"#,
 ];
 
 /// Columns added by a migration that some files already have (sandbox files written while the
@@ -282,7 +287,8 @@ pub fn load_page(
     let mut documents: HashMap<String, Vec<Document>> = HashMap::new();
     for doc in conn
         .prepare_cached(&format!(
-            "SELECT id, case_id, name, size, sha256, media_type, uploaded_by, uploaded_at
+            "SELECT id, case_id, name, size, sha256, media_type, uploaded_by, uploaded_at,
+                s3_bucket, s3_key
              FROM documents WHERE case_id IN ({in_page}) ORDER BY rowid"
         ))?
         .query_map(params![since, last_seq, company], document_from_row)?
@@ -343,7 +349,13 @@ fn document_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Document> {
         size: r.get::<_, i64>(3)?.max(0) as u64,
         sha256: r.get(4)?,
         media_type: r.get(5)?,
-        location: DocumentLocation::Collab,
+        location: match (
+            r.get::<_, Option<String>>(8)?,
+            r.get::<_, Option<String>>(9)?,
+        ) {
+            (Some(bucket), Some(key)) => DocumentLocation::S3 { bucket, key },
+            _ => DocumentLocation::Collab,
+        },
         uploaded_by: r.get(6)?,
         uploaded_at: parse_ts(&r.get::<_, String>(7)?)?,
     })
@@ -358,7 +370,7 @@ pub fn load_document(
 ) -> rusqlite::Result<Option<Document>> {
     conn.prepare_cached(
         "SELECT d.id, d.case_id, d.name, d.size, d.sha256, d.media_type, d.uploaded_by,
-                d.uploaded_at
+                d.uploaded_at, d.s3_bucket, d.s3_key
          FROM documents d JOIN cases c ON c.id = d.case_id
          WHERE d.id = ?1 AND d.case_id = ?2 AND c.company_id = ?3",
     )?
@@ -384,7 +396,8 @@ pub fn load_bundle(
         .collect::<rusqlite::Result<Vec<_>>>()?;
     let documents = conn
         .prepare_cached(
-            "SELECT id, case_id, name, size, sha256, media_type, uploaded_by, uploaded_at
+            "SELECT id, case_id, name, size, sha256, media_type, uploaded_by, uploaded_at,
+                s3_bucket, s3_key
              FROM documents WHERE case_id = ?1 ORDER BY rowid",
         )?
         .query_map([id], document_from_row)?
@@ -588,19 +601,27 @@ impl CollabStore for SqliteStore {
             document_id.to_string(),
         );
         self.run(move |conn| {
-            let row: Option<(String, Vec<u8>, Option<String>)> = conn
+            type Row = (
+                String,
+                Vec<u8>,
+                Option<String>,
+                Option<String>,
+                Option<String>,
+            );
+            let row: Option<Row> = conn
                 .query_row(
-                    "SELECT d.media_type, d.content, d.object_key
+                    "SELECT d.media_type, d.content, d.object_key, d.s3_bucket, d.s3_key
                      FROM documents d JOIN cases c ON c.id = d.case_id
                      WHERE d.id = ?1 AND d.case_id = ?2 AND c.company_id = ?3",
                     params![document_id, case_id, company],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
                 )
                 .optional()?;
-            Ok(row.map(|(media_type, content, key)| {
-                let bytes = match key {
-                    Some(key) => DocumentBytes::Object { key },
-                    None => DocumentBytes::Inline(content),
+            Ok(row.map(|(media_type, content, key, s3_bucket, s3_key)| {
+                let bytes = match (key, s3_bucket, s3_key) {
+                    (_, Some(bucket), Some(key)) => DocumentBytes::Linked { bucket, key },
+                    (Some(key), _, _) => DocumentBytes::Object { key },
+                    _ => DocumentBytes::Inline(content),
                 };
                 (media_type, bytes)
             }))
@@ -857,15 +878,30 @@ impl CollabStore for SqliteStore {
         let case_id = case_id.to_string();
         self.write(ctx, 201, move |tx, ctx| {
             require_case(tx, &ctx.company, &case_id)?;
+            let taken = tx
+                .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?
+                .exists([&document.id])?;
+            if taken {
+                return Err(StoreError::Conflict(format!(
+                    "document {} already exists",
+                    document.id
+                )));
+            }
             let at = ts(ctx.now);
-            let (content, key): (&[u8], Option<&str>) = match &document.bytes {
-                DocumentBytes::Inline(bytes) => (bytes, None),
-                DocumentBytes::Object { key } => (&[], Some(key)),
+            let (content, key, s3_bucket, s3_key): (
+                &[u8],
+                Option<&str>,
+                Option<&str>,
+                Option<&str>,
+            ) = match &document.bytes {
+                DocumentBytes::Inline(bytes) => (bytes, None, None, None),
+                DocumentBytes::Object { key } => (&[], Some(key), None, None),
+                DocumentBytes::Linked { bucket, key } => (&[], None, Some(bucket), Some(key)),
             };
             tx.execute(
                 "INSERT INTO documents(id, case_id, name, size, sha256, media_type, uploaded_by,
-                    uploaded_at, content, object_key)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    uploaded_at, content, object_key, s3_bucket, s3_key)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 params![
                     document.id,
                     case_id,
@@ -876,7 +912,9 @@ impl CollabStore for SqliteStore {
                     document.uploaded_by,
                     at,
                     content,
-                    key
+                    key,
+                    s3_bucket,
+                    s3_key
                 ],
             )?;
             log_op(tx, &ctx.op_id, &case_id, OpKind::UploadDocument, &at)?;

@@ -182,12 +182,20 @@ pub enum DocumentBytes {
         /// Object key within the configured bucket.
         key: String,
     },
+    /// An object the app uploaded to the team's own S3 bucket (`POST .../document-links`):
+    /// the server keeps only where it is; partners get it through presigned links.
+    Linked {
+        /// Bucket name.
+        bucket: String,
+        /// Object key.
+        key: String,
+    },
 }
 
 /// A document to attach.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDocumentRecord {
-    /// Server-made id.
+    /// Id: the client's (`id` query parameter or body field) or server-made.
     pub id: String,
     /// Sanitized file name.
     pub name: String,

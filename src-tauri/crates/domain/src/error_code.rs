@@ -117,6 +117,17 @@ error_codes! {
     DropEmpty = "drop.empty" => "Nothing that was dropped can be attached.",
     DesktopUnavailable = "desktop.unavailable" => "The computer's file dialogs and default applications cannot be reached from here.",
     TransferUnknown = "transfer.unknown" => "That transfer is no longer in the list.",
+    // Documents and transfers (issue 10).
+    DocumentDuplicate = "document.duplicate" => "This file is already on the case (same content); it was not uploaded again.",
+    TransferFileVanished = "transfer.file_vanished" => "The file is no longer where it was: it was moved, renamed or deleted. Nothing was uploaded.",
+    TransferFileUnreadable = "transfer.file_unreadable" => "The file could not be read (no permission, or another program holds it). Nothing was uploaded.",
+    TransferEmptyFile = "transfer.empty_file" => "The file is empty (0 bytes); there is nothing to attach.",
+    TransferNotAFile = "transfer.not_a_file" => "That is not a regular file (a device, socket or link to nowhere); it cannot be attached.",
+    TransferFileChanged = "transfer.file_changed" => "The file changed on disk after it was queued, so it was not uploaded (never half old, half new). Attach it again to send the new version.",
+    TransferNoBucket = "transfer.no_bucket" => "Files over the size limit go to the S3 connector's bucket, and no S3 connector is set up. Add one in Settings, or raise the limit.",
+    TransferNotFound = "transfer.not_found" => "That transfer is no longer in the queue.",
+    TransferState = "transfer.state" => "That transfer cannot do this in its current state.",
+    TransferCancelled = "transfer.cancelled" => "The transfer was cancelled; nothing of it is kept on the server.",
 }
 
 /// Lets tests (and logs) compare a code with its dotted name; product code matches the enum.

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{CasePatch, NewCase, NewComment, TransactionLink};
+use crate::{CasePatch, NewCase, NewComment, NewDocument, TransactionLink};
 
 /// One queued local change. Stored (and sent to the UI) as its body with an `op` tag, e.g.
 /// `{"op":"patch_case","status":"resolved"}`. The tags are the outbox kinds earlier builds
@@ -26,6 +26,10 @@ pub enum OutboxOp {
     /// A write to an outside system (xConnector, Wix, Drupal), sent by the connector push;
     /// the case push never claims it (see `pd-bridge`).
     Connector(crate::ConnectorWrite),
+    /// Record a document whose bytes are ready (`POST .../documents` with a spooled copy, or
+    /// `POST .../document-links` for an object already in S3). Queued only once the bytes are
+    /// confirmed, so the record is created exactly once.
+    AttachDocument(NewDocument),
 }
 
 impl OutboxOp {
@@ -39,6 +43,7 @@ impl OutboxOp {
             OutboxOp::LinkTransaction(_) => "link_transaction",
             OutboxOp::UnlinkTransaction(_) => "unlink_transaction",
             OutboxOp::Connector(_) => "connector",
+            OutboxOp::AttachDocument(_) => "attach_document",
         }
     }
 
@@ -52,6 +57,7 @@ impl OutboxOp {
                 serde_json::to_string(b)
             }
             OutboxOp::Connector(b) => serde_json::to_string(b),
+            OutboxOp::AttachDocument(b) => serde_json::to_string(b),
         };
         body.unwrap_or_default()
     }
@@ -119,6 +125,18 @@ mod tests {
             }),
             OutboxOp::UnlinkTransaction(TransactionLink {
                 transaction_id: "TX-1".into(),
+            }),
+            OutboxOp::AttachDocument(crate::NewDocument {
+                id: "d1".into(),
+                name: "invoice.pdf".into(),
+                size: 12,
+                sha256: "ab".repeat(32),
+                media_type: "application/pdf".into(),
+                uploaded_by: "Ann".into(),
+                source: crate::DocumentSource::S3 {
+                    bucket: "docs".into(),
+                    key: "cases/c1/d1".into(),
+                },
             }),
         ];
         for op in ops {

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::{
-    Case, CaseKind, CaseStatus, Comment, Document, Partner, Priority, SlaState, Timestamp,
+    Case, CaseKind, CaseStatus, Comment, DocumentView, Partner, Priority, SlaState, Timestamp,
     Transaction,
 };
 
@@ -170,8 +170,8 @@ pub struct CaseDetail {
     pub sla_state: SlaState,
     /// Thread, oldest first.
     pub comments: Vec<CommentView>,
-    /// Documents.
-    pub documents: Vec<Document>,
+    /// Documents, those still on their way included (oldest first).
+    pub documents: Vec<DocumentView>,
     /// Linked transactions found in the cache (ids not cached are in `case.linkedTransactions`).
     pub linked_transactions: Vec<Transaction>,
     /// Created, comments, documents and local changes, newest first.

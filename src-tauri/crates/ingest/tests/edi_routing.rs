@@ -317,7 +317,7 @@ async fn a_broken_envelope_opens_a_validation_case_with_the_error_and_the_file()
         "{description}"
     );
     assert_eq!(detail.documents.len(), 1, "the file is attached");
-    assert_eq!(detail.documents[0].name, "broken.edi");
+    assert_eq!(detail.documents[0].document.name, "broken.edi");
     let (rule, _, ledger_id) = w.last_rule();
     assert_eq!(rule, "edi_validation");
     let edi = w.store.ingest_ledger_edi(ledger_id).unwrap().unwrap();

@@ -124,8 +124,11 @@ fn references_in_file_names_pick_the_case_and_the_rest_open_unmatched_cases() {
     // Each document is on its case, and the ledger says which rule fired and why.
     let detail = store.case_detail(&po_case, chrono::Utc::now()).unwrap();
     assert_eq!(detail.documents.len(), 1);
-    assert_eq!(detail.documents[0].name, "PO-4500012345 confirmation.pdf");
-    assert_eq!(detail.documents[0].media_type, "application/pdf");
+    assert_eq!(
+        detail.documents[0].document.name,
+        "PO-4500012345 confirmation.pdf"
+    );
+    assert_eq!(detail.documents[0].document.media_type, "application/pdf");
     let ledger = store.ingest_ledger(&LedgerFilter::default()).unwrap();
     let rules: Vec<(&str, &str)> = ledger
         .iter()

@@ -332,7 +332,7 @@ pub(crate) fn apply_op(case: &mut Case, op: &OutboxOp, at: pd_domain::Timestamp)
             case.linked_transactions
                 .retain(|t| *t != link.transaction_id);
         }
-        OutboxOp::CreateCase(_) | OutboxOp::AddComment(_) => {}
+        OutboxOp::CreateCase(_) | OutboxOp::AddComment(_) | OutboxOp::AttachDocument(_) => {}
         // A write to an outside system changes nothing on the case itself.
         OutboxOp::Connector(_) => return,
     }
@@ -482,8 +482,13 @@ pub(crate) fn apply_bundle_with(
     for d in &bundle.documents {
         write_document(conn, d)?;
     }
+    // A document attached here whose record is still queued stays (like a pending comment).
     let doc_ids: Vec<String> = conn
-        .prepare_cached("SELECT id FROM documents WHERE case_id = ?1")?
+        .prepare_cached(
+            "SELECT id FROM documents d WHERE case_id = ?1 AND NOT EXISTS \
+             (SELECT 1 FROM pending_documents p JOIN outbox o ON o.op_id = p.op_id \
+              WHERE p.document_id = d.id)",
+        )?
         .query_map([&case.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     for id in doc_ids {

@@ -64,10 +64,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "edi_routing",
         include_str!("../migrations/0011_edi_routing.sql"),
     ),
+    (
+        12,
+        "local_documents",
+        include_str!("../migrations/0012_local_documents.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 11;
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

@@ -61,6 +61,14 @@ pub enum StoreError {
     /// The request cannot be applied (bad input, wrong state).
     #[error("{0}")]
     Invalid(String),
+    /// A document with the same content (SHA-256) is already on the case.
+    #[error("{name} is already on this case (same content); it was not attached again")]
+    DuplicateDocument {
+        /// The name of the document already there.
+        name: String,
+        /// Its id.
+        existing_id: String,
+    },
     /// A stored JSON column could not be read or written.
     #[error("stored data could not be decoded: {0}")]
     Data(String),
@@ -84,6 +92,7 @@ impl StoreError {
             StoreError::InFlight { .. } => ErrorCode::StoreInFlight,
             StoreError::Locked { .. } => ErrorCode::StoreLocked,
             StoreError::Invalid(_) => ErrorCode::StoreInvalid,
+            StoreError::DuplicateDocument { .. } => ErrorCode::DocumentDuplicate,
             StoreError::Data(_) => ErrorCode::StoreData,
             StoreError::Io(_) => ErrorCode::StoreIo,
             StoreError::Sqlite(_) => ErrorCode::StoreSqlite,

@@ -8,6 +8,7 @@ mod cases;
 mod codec;
 mod db;
 mod directory;
+mod documents;
 mod edi;
 mod error;
 mod facets;
@@ -34,6 +35,10 @@ use rusqlite::OptionalExtension;
 
 pub use cases::SearchIndexing;
 pub use db::SCHEMA_VERSION;
+pub use documents::{
+    attach_document_in, document_with_sha256, is_plain_spool_name, spool_dir_for,
+    MAX_DOCUMENT_NAME_CHARS,
+};
 pub use edi::{EdiSetRecord, LinkedHit, PartnerHit};
 pub use error::{Result, StoreError};
 pub use ingest::{
@@ -357,6 +362,93 @@ impl Store {
     ) -> Result<Comment> {
         self.db
             .write(|tx| local::add_local_comment(tx, case_id, author, body, visibility, now))
+    }
+
+    /// Runs `f` in one IMMEDIATE write transaction of the cache (committed when `f` answers
+    /// `Ok`), so a caller can join its own rows to a local change, e.g. a drop-folder ledger row
+    /// with [`attach_document_in`].
+    pub fn write_with<T>(
+        &self,
+        mut f: impl FnMut(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        self.db.write(|tx| f(tx))
+    }
+
+    /// Reads with one snapshot of the cache.
+    pub fn read_with<T>(&self, f: impl FnOnce(&rusqlite::Connection) -> Result<T>) -> Result<T> {
+        self.db.read(f)
+    }
+
+    /// Attaches a document here and queues its record (see [`attach_document_in`]); answers the
+    /// outbox operation id.
+    pub fn attach_local_document(
+        &self,
+        case_id: &str,
+        doc: &pd_domain::NewDocument,
+        now: Timestamp,
+    ) -> Result<String> {
+        self.db
+            .write(|tx| documents::attach_document_in(tx, case_id, doc, now))
+    }
+
+    /// The case's document with this content, if any (the duplicate check before an upload).
+    pub fn document_with_sha256(
+        &self,
+        case_id: &str,
+        sha256: &str,
+    ) -> Result<Option<pd_domain::DocumentView>> {
+        self.db
+            .read(|conn| documents::document_with_sha256(conn, case_id, sha256))
+    }
+
+    /// The spool folder beside this cache file (copies of files waiting to be sent).
+    pub fn spool_dir(&self) -> PathBuf {
+        documents::spool_dir_for(&self.db.path)
+    }
+
+    /// Deletes the spooled copy `file` once no queued document names it any more (the same
+    /// bytes may be queued on several cases); answers whether it went.
+    pub fn release_spooled(&self, file: &str) -> Result<bool> {
+        if !documents::is_plain_spool_name(file) {
+            return Ok(false);
+        }
+        let in_use = self.db.read(documents::spooled_files_in_use)?;
+        if in_use.iter().any(|f| f == file) {
+            return Ok(false);
+        }
+        match std::fs::remove_file(self.spool_dir().join(file)) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Deletes spool files no queued document names any more (sent or discarded); answers how
+    /// many went. A missing folder is nothing to sweep.
+    pub fn sweep_spool(&self) -> Result<u32> {
+        let dir = self.spool_dir();
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        let in_use: std::collections::HashSet<String> = self
+            .db
+            .read(documents::spooled_files_in_use)?
+            .into_iter()
+            .collect();
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            // Files still being written (`.part`, `.incoming`) belong to a live spooling.
+            if in_use.contains(&name) || name.ends_with(".part") || name.ends_with(".incoming") {
+                continue;
+            }
+            if std::fs::remove_file(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Changes case fields here and queues the PATCH. Returns the operation id, or `None` when

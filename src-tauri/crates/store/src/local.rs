@@ -21,7 +21,7 @@ use crate::outbox::{
 };
 
 /// The case as it is now, with its base snapshotted before the first local change.
-fn case_for_change(conn: &Connection, case_id: &str) -> Result<Case> {
+pub(crate) fn case_for_change(conn: &Connection, case_id: &str) -> Result<Case> {
     let (case, _) =
         read_case(conn, case_id)?.ok_or_else(|| StoreError::not_found("case", case_id))?;
     if read_base(conn, case_id)?.is_none() {
@@ -31,7 +31,12 @@ fn case_for_change(conn: &Connection, case_id: &str) -> Result<Case> {
 }
 
 /// Applies a new entry to the visible row.
-fn apply_new(conn: &Connection, case_id: &str, op: &OutboxOp, now: Timestamp) -> Result<()> {
+pub(crate) fn apply_new(
+    conn: &Connection,
+    case_id: &str,
+    op: &OutboxOp,
+    now: Timestamp,
+) -> Result<()> {
     let (mut case, local_only) =
         read_case(conn, case_id)?.ok_or_else(|| StoreError::not_found("case", case_id))?;
     apply_op(&mut case, op, now);
@@ -268,6 +273,8 @@ pub(crate) fn mark_sent(
     let case_id = entry.case_id.as_str();
     conn.prepare_cached("UPDATE comments SET op_id = NULL WHERE op_id = ?1 AND case_id = ?2")?
         .execute(params![op_id, case_id])?;
+    conn.prepare_cached("DELETE FROM pending_documents WHERE op_id = ?1")?
+        .execute([op_id])?;
     if is_stale(conn, case_id, answer)? {
         // An idempotent replay of an older result: the cache already holds a newer server case
         // (a pull stored it), which includes this change. Nothing of the old answer is applied:
@@ -294,6 +301,10 @@ pub(crate) fn mark_sent(
             write_comment(conn, comment, None)?;
             rebase(conn, case_id)?;
         }
+        ServerAnswer::Document(document) => {
+            cases::write_document(conn, document)?;
+            rebase(conn, case_id)?;
+        }
         ServerAnswer::Nothing => rebase(conn, case_id)?,
     }
     refresh_fts(conn, case_id)
@@ -305,7 +316,9 @@ fn is_stale(conn: &Connection, case_id: &str, answer: &ServerAnswer) -> Result<b
     let answered = match answer {
         ServerAnswer::Bundle(bundle) => bundle.case.version,
         ServerAnswer::Case(case) => case.version,
-        ServerAnswer::Comment(_) | ServerAnswer::Nothing => return Ok(false),
+        ServerAnswer::Comment(_) | ServerAnswer::Document(_) | ServerAnswer::Nothing => {
+            return Ok(false)
+        }
     };
     let known = match read_base(conn, case_id)? {
         Some(base) => Some(base.version),
@@ -434,6 +447,9 @@ pub(crate) fn mark_conflict(
                 conn.prepare_cached("DELETE FROM comments WHERE op_id = ?1")?
                     .execute([op_id])?;
             }
+            if let OutboxOp::AttachDocument(_) = op {
+                crate::documents::drop_pending(conn, op_id)?;
+            }
         }
         // Never sent, so the server cannot have answered it; nothing was lost.
         Err(_) => {}
@@ -466,6 +482,7 @@ pub(crate) fn discard(conn: &Connection, op_id: &str, now: Timestamp) -> Result<
     }
     conn.prepare_cached("DELETE FROM comments WHERE op_id = ?1")?
         .execute([op_id])?;
+    crate::documents::drop_pending(conn, op_id)?;
     rebase(conn, case_id)
 }
 

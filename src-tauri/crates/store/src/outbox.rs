@@ -67,6 +67,8 @@ pub enum ServerAnswer {
     Case(Case),
     /// The stored comment.
     Comment(Comment),
+    /// The recorded document.
+    Document(pd_domain::Document),
     /// An empty answer (204): the change is taken as accepted as sent.
     Nothing,
 }

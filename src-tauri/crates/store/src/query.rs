@@ -8,10 +8,7 @@ use pd_domain::{
 };
 use rusqlite::Connection;
 
-use crate::cases::{
-    case_from_row, comment_from_row, document_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS,
-    DOCUMENT_COLUMNS,
-};
+use crate::cases::{case_from_row, comment_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS};
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
 use crate::facets::{self, FacetSlot, Facets};
@@ -309,6 +306,7 @@ pub(crate) fn entry_words(entry: &outbox::OutboxEntry) -> String {
         }
         OutboxOp::CreateCase(_) => "Case created here".to_string(),
         OutboxOp::Connector(write) => write.describe(),
+        OutboxOp::AttachDocument(doc) => format!("Attached {}", doc.name),
         OutboxOp::AddComment(comment) => {
             let body = comment.body.as_str();
             let mut short: String = body.chars().take(60).collect();
@@ -381,16 +379,7 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
             });
         }
     }
-    let mut documents = Vec::new();
-    {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {DOCUMENT_COLUMNS} FROM documents WHERE case_id = ?1 ORDER BY uploaded_at, id"
-        ))?;
-        let mut rows = stmt.query([id])?;
-        while let Some(r) = rows.next()? {
-            documents.push(document_from_row(r)?);
-        }
-    }
+    let documents = crate::documents::document_views(conn, id)?;
     let mut linked_transactions = Vec::new();
     {
         let mut stmt = conn.prepare_cached(&format!(
@@ -428,7 +417,7 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
             summary: format!("{what}{state}"),
         });
     }
-    for d in &documents {
+    for d in documents.iter().map(|d| &d.document) {
         activity.push(ActivityEntry {
             at: d.uploaded_at,
             actor: Some(d.uploaded_by.clone()),
@@ -436,8 +425,10 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
         });
     }
     for entry in outbox::entries(conn, Some(id))? {
-        if let Ok(OutboxOp::AddComment(_) | OutboxOp::CreateCase(_)) = entry.op {
-            continue; // shown with the comment and the creation line
+        if let Ok(OutboxOp::AddComment(_) | OutboxOp::CreateCase(_) | OutboxOp::AttachDocument(_)) =
+            entry.op
+        {
+            continue; // shown with the comment, the creation line or the document
         }
         activity.push(ActivityEntry {
             at: entry.created_at,

@@ -306,6 +306,14 @@ fn write_found(tx: &Transaction<'_>, found: Found) -> Result<CacheSalvage> {
         })
         .unwrap_or_default();
     for (op_id, case_id, op, created_at) in queued {
+        if let Some(OutboxOp::AttachDocument(doc)) = &op {
+            let taken = tx
+                .prepare_cached("SELECT 1 FROM documents WHERE id = ?1")?
+                .exists([&doc.id])?;
+            if !taken {
+                crate::documents::write_local_document(tx, &case_id, doc, &op_id, created_at)?;
+            }
+        }
         let comment = match op {
             Some(OutboxOp::AddComment(new)) => Some(Comment {
                 id: new.id,

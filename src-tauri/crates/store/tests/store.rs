@@ -144,7 +144,18 @@ fn repositories_round_trip() {
         .comments
         .iter()
         .all(|v| v.send_state == SendState::Sent));
-    assert_eq!(detail.documents, docs);
+    assert_eq!(
+        detail
+            .documents
+            .iter()
+            .map(|d| d.document.clone())
+            .collect::<Vec<_>>(),
+        docs
+    );
+    assert!(detail
+        .documents
+        .iter()
+        .all(|d| d.send_state == SendState::Sent));
     assert_eq!(detail.linked_transactions.len(), 1, "only TX-1 is cached");
     assert_eq!(detail.linked_transactions[0].transaction_id, "TX-1");
     assert!(detail.activity.len() >= 4);

@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pd_domain::{Case, CasePatch, OutboxOp, OutboxState, Topic};
+use pd_domain::{
+    Case, CasePatch, DocumentSource, NewDocument, NewDocumentLink, OutboxOp, OutboxState, Topic,
+};
 use pd_store::{OutboxEntry, ServerAnswer, Store, DEFAULT_LEASE};
 use pd_tradinggrid::{Error as RemoteError, TradingGridClient};
 use rand::Rng;
@@ -251,7 +253,7 @@ async fn send_entry(
         // Never sent: failed with the reason, its case's queue held, other cases go on.
         return failed(store, &op_id, unreadable.reason()).await;
     }
-    let answer = match request(client, &entry).await {
+    let answer = match request(store, client, &entry).await {
         Ok(Request::Answer(answer)) => answer,
         Ok(Request::Conflict(server)) => {
             return settle_conflict(store, options, &entry, server).await
@@ -270,7 +272,21 @@ async fn send_entry(
     let now = chrono::Utc::now();
     let id = op_id.clone();
     match blocking(store, move |s| s.outbox_mark_sent(&id, &answer, now)).await {
-        Ok(()) => Ok(Outcome::Sent),
+        Ok(()) => {
+            if let Ok(OutboxOp::AttachDocument(NewDocument {
+                source: DocumentSource::Spooled { file },
+                ..
+            })) = &entry.op
+            {
+                // The server has the bytes: the spooled copy has done its job (unless the same
+                // bytes are queued on another case too).
+                let file = file.clone();
+                if let Err(e) = blocking(store, move |s| s.release_spooled(&file)).await {
+                    tracing::warn!(error = %e, "a sent document's spooled copy could not be removed");
+                }
+            }
+            Ok(Outcome::Sent)
+        }
         Err(e) => unapplied(store, options, &entry, e).await,
     }
 }
@@ -395,7 +411,11 @@ enum Request {
     Unreadable(String),
 }
 
-async fn request(client: &TradingGridClient, entry: &OutboxEntry) -> Result<Request, RemoteError> {
+async fn request(
+    store: &Store,
+    client: &TradingGridClient,
+    entry: &OutboxEntry,
+) -> Result<Request, RemoteError> {
     let op = entry.op_id.as_str();
     let case_id = entry.case_id.as_str();
     let answer = match &entry.op {
@@ -458,6 +478,43 @@ async fn request(client: &TradingGridClient, entry: &OutboxEntry) -> Result<Requ
                 .unlink_transaction(op, case_id, &link.transaction_id)
                 .await?,
         ),
+        Ok(OutboxOp::AttachDocument(doc)) => match &doc.source {
+            DocumentSource::Spooled { file } => {
+                if !pd_store::is_plain_spool_name(file) {
+                    return Ok(Request::Unreadable(format!(
+                        "The queued document {} names no file of the spool folder; discard it and attach the file again.",
+                        doc.name
+                    )));
+                }
+                let path = store.spool_dir().join(file);
+                if !path.is_file() {
+                    return Ok(Request::Unreadable(format!(
+                        "The copy of {} kept for sending is gone from {}; discard this change and attach the file again.",
+                        doc.name,
+                        store.spool_dir().display()
+                    )));
+                }
+                ServerAnswer::Document(client.upload_new_document(op, case_id, &path, doc).await?)
+            }
+            DocumentSource::S3 { bucket, key } => ServerAnswer::Document(
+                client
+                    .link_document(
+                        op,
+                        case_id,
+                        &NewDocumentLink {
+                            id: doc.id.clone(),
+                            name: doc.name.clone(),
+                            size: doc.size,
+                            sha256: doc.sha256.clone(),
+                            media_type: doc.media_type.clone(),
+                            uploaded_by: Some(doc.uploaded_by.clone()),
+                            bucket: bucket.clone(),
+                            key: key.clone(),
+                        },
+                    )
+                    .await?,
+            ),
+        },
     };
     Ok(Request::Answer(answer))
 }

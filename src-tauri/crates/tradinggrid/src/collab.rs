@@ -229,6 +229,63 @@ impl TradingGridClient {
         name: &str,
         uploaded_by: Option<&str>,
     ) -> Result<Document> {
+        self.upload_document_full(op_id, case_id, path, None, name, None, uploaded_by)
+            .await
+    }
+
+    /// Records a document attached in the app: the bytes of `path` (a spooled copy) under the
+    /// client-chosen `document.id`, its name, media type and uploader
+    /// (`POST .../documents?id=...`).
+    pub async fn upload_new_document(
+        &self,
+        op_id: &str,
+        case_id: &str,
+        path: &Path,
+        document: &pd_domain::NewDocument,
+    ) -> Result<Document> {
+        self.upload_document_full(
+            op_id,
+            case_id,
+            path,
+            Some(&document.id),
+            &document.name,
+            Some(&document.media_type),
+            Some(&document.uploaded_by),
+        )
+        .await
+    }
+
+    /// Records a document whose bytes the app already put in the team's S3 bucket
+    /// (`POST .../document-links`).
+    pub async fn link_document(
+        &self,
+        op_id: &str,
+        case_id: &str,
+        link: &pd_domain::NewDocumentLink,
+    ) -> Result<Document> {
+        let url = self.collab_url(&[case_id, "document-links"])?;
+        self.collab_write(
+            Method::POST,
+            url,
+            op_id,
+            Some(link),
+            None,
+            "document record",
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn upload_document_full(
+        &self,
+        op_id: &str,
+        case_id: &str,
+        path: &Path,
+        id: Option<&str>,
+        name: &str,
+        media_type: Option<&str>,
+        uploaded_by: Option<&str>,
+    ) -> Result<Document> {
         let metadata = tokio::fs::metadata(path)
             .await
             .map_err(|e| file_error(path, e))?;
@@ -241,6 +298,9 @@ impl TradingGridClient {
         let mut url = self.collab_url(&[case_id, "documents"])?;
         {
             let mut query = url.query_pairs_mut();
+            if let Some(id) = id {
+                query.append_pair("id", id);
+            }
             query.append_pair("name", name);
             if let Some(uploaded_by) = uploaded_by {
                 query.append_pair("uploadedBy", uploaded_by);
@@ -251,7 +311,7 @@ impl TradingGridClient {
             url,
             body: CallBody::File {
                 path,
-                media_type: media_type_for(name),
+                media_type: media_type.unwrap_or_else(|| media_type_for(name)),
             },
             idempotency_key: Some(op_id),
             if_match: None,

@@ -59,6 +59,7 @@ function detail(patch: Partial<CaseDetail> = {}): CaseDetail {
         location: { type: "collab" },
         uploadedBy: "Ann Keller",
         uploadedAt: NOW,
+        sendState: "sent",
       },
     ],
     linkedTransactions: [

@@ -111,6 +111,7 @@ export const OUTBOX_OP_LABELS: Record<OutboxOp["op"], string> = {
   link_transaction: "Link",
   unlink_transaction: "Unlink",
   connector: "Connector",
+  attach_document: "Document",
 };
 
 /** What kind of change an entry is, in a word (`null`: a stored change that could not be read). */

@@ -136,7 +136,11 @@ impl World {
             cached.sort_by(|a, b| a.id.cmp(&b.id));
             remote.sort_by(|a, b| a.id.cmp(&b.id));
             assert_eq!(cached, remote, "thread of case {id} differs");
-            let mut docs = detail.documents.clone();
+            let mut docs: Vec<_> = detail
+                .documents
+                .iter()
+                .map(|d| d.document.clone())
+                .collect();
             let mut remote_docs = bundle.documents.clone();
             docs.sort_by(|a, b| a.id.cmp(&b.id));
             remote_docs.sort_by(|a, b| a.id.cmp(&b.id));
