@@ -12,6 +12,7 @@ import { ExceptionsScreen } from "./features/exceptions/ExceptionsScreen";
 import { PartnerScreen, PartnersScreen } from "./features/partners/PartnersScreen";
 import { RetentionScreen } from "./features/retention/RetentionScreen";
 import { OutboxScreen } from "./features/outbox/OutboxScreen";
+import { FoldersScreen } from "./features/folders/FoldersScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 import { TransfersScreen } from "./features/documents/TransfersScreen";
 
@@ -53,6 +54,9 @@ function Routes() {
       break;
     case "retention":
       screen = <RetentionScreen />;
+      break;
+    case "folders":
+      screen = <FoldersScreen />;
       break;
     case "settings":
       screen = <SettingsScreen />;

@@ -32,6 +32,8 @@ export const TOPIC_ROOTS: Record<Topic, readonly QueryRoot[]> = {
   // Retention exports and legal holds (their case's activity shows holds, so cases too).
   exports: ["exports", "cases"],
   documents: ["documents"],
+  // Drop folders: their states and ledger; taken files land on cases.
+  folders: ["folders", "cases"],
 };
 
 function isTopic(value: unknown): value is Topic {

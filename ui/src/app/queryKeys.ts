@@ -1,9 +1,9 @@
 // Query keys in one place. The first element of every key is a root that `TOPIC_ROOTS`
 // (app/changes.ts) maps change topics to, so invalidation never needs to know a key's details.
-import type { CaseQuery, ExceptionQuery, ExportQuery } from "../bindings";
+import type { CaseQuery, ExceptionQuery, ExportQuery, LedgerQuery } from "../bindings";
 
 /** The roots query keys start with. */
-export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports" | "documents";
+export type QueryRoot = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports" | "documents" | "folders";
 
 function key<const T extends readonly unknown[]>(root: QueryRoot, ...rest: T) {
   return [root, ...rest] as const;
@@ -33,6 +33,8 @@ export const keys = {
   exports: (q: ExportQuery) => key("exports", "list", q),
   retentionPolicy: () => key("exports", "policy"),
   offlineDocuments: (caseId: string) => key("documents", "offline", caseId),
+  folders: () => key("folders", "list"),
+  ledger: (q: LedgerQuery) => key("folders", "ledger", q),
 };
 
 /** Rows fetched per window of a virtualized list. */

@@ -27,6 +27,8 @@ import type { ExportView } from "./ExportView";
 import type { HoldScope } from "./HoldScope";
 import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
+import type { LedgerQuery } from "./LedgerQuery";
+import type { LedgerRowView } from "./LedgerRowView";
 import type { NewCaseInput } from "./NewCaseInput";
 import type { Notice } from "./Notice";
 import type { NoticeText } from "./NoticeText";

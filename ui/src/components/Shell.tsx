@@ -10,7 +10,7 @@ import { Spinner } from "./bits";
 import { NoticeBanner } from "../features/notices/NoticeBanner";
 import { TransfersIndicator } from "../features/documents/TransfersScreen";
 
-type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "settings";
+type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "folders" | "settings";
 
 const NAV: { id: Section; label: string; icon: ReactNode }[] = [
   {
@@ -74,6 +74,16 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
     ),
   },
   {
+    id: "folders",
+    label: "Folders",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <path d="M2.5 5.5A1.5 1.5 0 0 1 4 4h3.5L9 5.5h7A1.5 1.5 0 0 1 17.5 7v7.5A1.5 1.5 0 0 1 16 16H4a1.5 1.5 0 0 1-1.5-1.5z" />
+        <path d="M10 8v5M7.8 10.8 10 13l2.2-2.2" />
+      </svg>
+    ),
+  },
+  {
     id: "settings",
     label: "Settings",
     icon: (
@@ -88,7 +98,7 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
 function activeSection(route: Route): Section {
   if (route.name === "case" || route.name === "cases") return "cases";
   if (route.name === "partner" || route.name === "partners") return "partners";
-  if (route.name === "outbox" || route.name === "retention" || route.name === "settings" || route.name === "transfers") return route.name;
+  if (route.name === "outbox" || route.name === "retention" || route.name === "settings" || route.name === "transfers" || route.name === "folders") return route.name;
   return "exceptions";
 }
 

@@ -1,6 +1,6 @@
 // A small hash router: the app is served from the Tauri custom protocol, where hash routes need
 // no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id,
-// #/outbox, #/retention, #/transfers, #/settings.
+// #/outbox, #/retention, #/transfers, #/folders, #/settings.
 import { useSyncExternalStore } from "react";
 
 /** Where the window is. */
@@ -13,6 +13,7 @@ export type Route =
   | { name: "outbox" }
   | { name: "retention" }
   | { name: "transfers" }
+  | { name: "folders" }
   | { name: "settings" };
 
 /** Parses a location hash into a route; anything unknown is the case list. */
@@ -31,6 +32,8 @@ export function parseRoute(hash: string): Route {
       return { name: "retention" };
     case "transfers":
       return { name: "transfers" };
+    case "folders":
+      return { name: "folders" };
     case "settings":
       return { name: "settings" };
     default:

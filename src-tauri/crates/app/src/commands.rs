@@ -30,6 +30,10 @@ pub use crate::retention::{
     save_retention_policy, verify_export,
 };
 
+pub use crate::folders::{
+    folder_ledger, list_folders, remove_folder, rescan_folders, save_folder, set_folder_paused,
+};
+
 use pd_domain::{ErrorCode, JobView, Notice};
 
 use crate::error::AppError;

@@ -22,6 +22,7 @@ pub mod retention;
 pub mod state;
 pub mod stream;
 pub mod supervisor;
+pub mod folders;
 pub mod sync;
 pub mod transfers;
 pub mod workspace;

@@ -224,6 +224,8 @@ pub struct AppState {
     pub drops: crate::drops::Drops,
     /// What each account's hosts were found to serve when its workspace last opened.
     probes: Probes,
+    /// The drop folders' jobs and states (`folders.rs`).
+    pub folders: crate::folders::FolderJobs,
 }
 
 /// What each account's hosts serve, by account, as the probe job found it this session.
@@ -282,7 +284,9 @@ impl AppState {
                 }
             }
         };
+        let folders = settings.clone();
         let state = AppState {
+            folders: crate::folders::FolderJobs::new(changes.clone()),
             data_dir: options.data_dir,
             settings_path,
             keychain,
@@ -302,6 +306,7 @@ impl AppState {
         };
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
+        crate::folders::restart(&state, &folders).await;
         Ok(state)
     }
 
@@ -488,7 +493,9 @@ impl AppState {
         } else {
             *settings = changed;
         }
+        let folders = settings.clone();
         drop(settings);
+        crate::folders::restart(self, &folders).await;
         self.changes.report(&Topic::ALL);
         Ok(self.status().await)
     }

@@ -31,11 +31,13 @@ pub enum Topic {
     Exports,
     /// Documents kept on this computer (downloaded, evicted).
     Documents,
+    /// Drop folders: their states and the ingest ledger.
+    Folders,
 }
 
 impl Topic {
     /// Every topic (a workspace switch makes all of them stale).
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::Cases,
         Topic::Exceptions,
         Topic::Partners,
@@ -45,6 +47,7 @@ impl Topic {
         Topic::Jobs,
         Topic::Exports,
         Topic::Documents,
+        Topic::Folders,
     ];
 }
 

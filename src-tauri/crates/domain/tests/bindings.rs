@@ -136,6 +136,13 @@ fn export_typescript_bindings() {
         OutboxEdit,
         ConflictView,
         NewCaseInput,
+        // Drop folders (issue 11).
+        FolderSource,
+        FolderSettings,
+        FolderStateView,
+        FolderView,
+        LedgerQuery,
+        LedgerRowView,
         // Retention exports (issue 15).
         LockMode,
         RetentionPeriod,

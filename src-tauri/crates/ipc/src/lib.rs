@@ -134,6 +134,18 @@ macro_rules! with_commands {
             transfer_action(transfer_id: String, action: TransferAction) -> ();
             /// Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner.
             share_case_package(case_id: String, connector_id: Option<String>) -> CasePackage;
+            /// The drop folders with their state (watching, polling, offline, error with the reason), counts and last file.
+            list_folders() -> Vec<FolderView>;
+            /// Adds or edits a drop folder (an empty id adds one) and (re)starts the watchers.
+            save_folder(input: FolderSettings) -> FolderView;
+            /// Removes a drop folder (its ledger stays; nothing on disk is touched).
+            remove_folder(id: String) -> ();
+            /// Pauses or resumes a drop folder.
+            set_folder_paused(id: String, paused: bool) -> FolderView;
+            /// Scans every drop folder again now.
+            rescan_folders() -> ();
+            /// The ingest ledger, newest first: each file with its case, document and the rule that decided.
+            folder_ledger(query: LedgerQuery) -> Vec<LedgerRowView>;
         }
     };
 }

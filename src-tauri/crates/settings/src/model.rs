@@ -39,6 +39,9 @@ pub struct Settings {
     /// SFTP, S3, Wix and Drupal connections.
     #[serde(default)]
     pub connectors: Vec<Connector>,
+    /// Drop folders watched into the open workspace.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub folders: Vec<pd_domain::FolderSettings>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             active_account_id: None,
             accounts: Vec::new(),
             connectors: Vec::new(),
+            folders: Vec::new(),
         }
     }
 }

@@ -44,6 +44,7 @@ fn sample() -> Settings {
                 host_key: None,
             }),
         }],
+        folders: vec![],
     }
 }
 

@@ -1,0 +1,295 @@
+// The Folders view: each drop folder with its state (watching, polling, offline, error with the
+// reason), counts and last file, with pause/resume, remove and rescan; a form to add a local
+// folder by its path; and the ingest ledger with filters (outcome, folder, dates), each file's
+// case and the rule that decided.
+import { useState, type FormEvent } from "react";
+import type { CaseKind, FolderView, LedgerQuery, LedgerRowView } from "../../bindings";
+import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
+import { KIND_LABELS, dateTime } from "../../lib/format";
+import { routeHref } from "../../lib/router";
+import { PartnerOptions } from "../partners/PartnerOptions";
+import {
+  useFolders,
+  useLedger,
+  usePauseFolder,
+  useRemoveFolder,
+  useRescanFolders,
+  useSaveFolder,
+} from "./hooks";
+
+const STATE_LABELS: Record<FolderView["state"], string> = {
+  starting: "Starting",
+  watching: "Watching",
+  polling: "Polling",
+  offline: "Offline",
+  error: "Error",
+  paused: "Paused",
+};
+
+function folderPlace(folder: FolderView): string {
+  const source = folder.settings.source;
+  return source.type === "local" ? source.path : `SFTP ${source.remote_dir || "(connector folder)"}`;
+}
+
+function FolderRow({ folder }: { folder: FolderView }) {
+  const pause = usePauseFolder();
+  const remove = useRemoveFolder();
+  const [confirm, setConfirm] = useState(false);
+  const paused = folder.settings.paused;
+  return (
+    <li className="outbox-entry" data-testid="folder-row" data-state={folder.state}>
+      <div className="outbox-entry-main">
+        <div className="outbox-entry-head">
+          <strong>{folder.settings.name}</strong>
+          <span className="mono small">{folderPlace(folder)}</span>
+          <span className={`pill pill-folder-${folder.state}`} data-testid="folder-state">
+            {STATE_LABELS[folder.state]}
+          </span>
+        </div>
+        {folder.reason && (
+          <p className={folder.state === "error" || folder.state === "offline" ? "outbox-error" : "muted small"} data-testid="folder-reason">
+            {folder.reason}
+          </p>
+        )}
+        <p className="muted small" data-testid="folder-counts">
+          {folder.taken} taken · {folder.duplicates} duplicates · {folder.failed} failed
+          {folder.waiting > 0 && ` · ${folder.waiting} settling`}
+          {folder.lastFile && (
+            <>
+              {" "}· last: <span className="mono">{folder.lastFile}</span>
+              {folder.lastAt && ` (${dateTime(folder.lastAt)})`}
+            </>
+          )}
+        </p>
+        {(pause.error || remove.error) && (
+          <p className="inline-error" role="alert">
+            {(pause.error ?? remove.error)?.message}
+          </p>
+        )}
+      </div>
+      <div className="outbox-actions">
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={pause.isPending}
+          onClick={() => pause.mutate({ id: folder.settings.id, paused: !paused })}
+          data-testid="folder-pause"
+        >
+          {paused ? "Resume" : "Pause"}
+        </button>
+        {confirm ? (
+          <>
+            <button type="button" className="btn btn-small btn-ghost-danger" onClick={() => remove.mutate(folder.settings.id)} data-testid="folder-remove-confirm">
+              Remove (files stay on disk)
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setConfirm(false)}>
+              Keep
+            </button>
+          </>
+        ) : (
+          <button type="button" className="btn btn-small btn-ghost-danger" onClick={() => setConfirm(true)} data-testid="folder-remove">
+            Remove
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+function AddFolderForm({ onDone }: { onDone: () => void }) {
+  const [name, setName] = useState("");
+  const [path, setPath] = useState("");
+  const [partner, setPartner] = useState("");
+  const [kind, setKind] = useState<CaseKind>("other");
+  const [subfolders, setSubfolders] = useState(false);
+  const [polling, setPolling] = useState(false);
+  const [settle, setSettle] = useState(2);
+  const save = useSaveFolder({ onSuccess: onDone });
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (save.isPending) return;
+    save.mutate({
+      id: "",
+      name: name.trim(),
+      source: { type: "local", path: path.trim(), subfolders, polling },
+      partnerId: partner,
+      caseKind: kind,
+      owner: null,
+      settleSeconds: settle,
+      pollSeconds: 30,
+      paused: false,
+    });
+  };
+  return (
+    <form className="form-grid" onSubmit={submit} data-testid="folder-form" aria-label="Add a folder">
+      <label>
+        Name
+        <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-testid="folder-name" required />
+      </label>
+      <label>
+        Folder (full path)
+        <input className="input mono" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/erp-exports" data-testid="folder-path" required />
+      </label>
+      <label>
+        Partner of unmatched files
+        <select className="select" value={partner} onChange={(e) => setPartner(e.target.value)} data-testid="folder-partner" required>
+          <option value="">Choose a partner</option>
+          <PartnerOptions />
+        </select>
+      </label>
+      <label>
+        Case kind
+        <select className="select" value={kind} onChange={(e) => setKind(e.target.value as CaseKind)} data-testid="folder-kind">
+          {(Object.keys(KIND_LABELS) as CaseKind[]).map((k) => (
+            <option key={k} value={k}>
+              {KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Settle time (seconds)
+        <input className="input" type="number" min={0} max={3600} value={settle} onChange={(e) => setSettle(Number(e.target.value))} data-testid="folder-settle" />
+      </label>
+      <label className="checkbox">
+        <input type="checkbox" checked={subfolders} onChange={(e) => setSubfolders(e.target.checked)} /> Include subfolders
+      </label>
+      <label className="checkbox">
+        <input type="checkbox" checked={polling} onChange={(e) => setPolling(e.target.checked)} /> Scan every 30 s (network shares without change events)
+      </label>
+      {save.error && (
+        <p className="inline-error" role="alert" data-testid="folder-form-error">
+          {save.error.message}
+        </p>
+      )}
+      <div>
+        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="folder-save">
+          {save.isPending ? <Spinner label="Adding" /> : "Add folder"}
+        </button>{" "}
+        <button type="button" className="btn" onClick={onDone}>
+          Cancel
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function LedgerTable({ rows }: { rows: LedgerRowView[] }) {
+  return (
+    <table className="ledger-table" data-testid="ledger-table">
+      <thead>
+        <tr>
+          <th>Taken</th>
+          <th>Folder</th>
+          <th>File</th>
+          <th>Outcome</th>
+          <th>Case</th>
+          <th>Rule</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.id} data-testid="ledger-row">
+            <td className="small">{dateTime(r.seenAt)}</td>
+            <td>{r.folderName}</td>
+            <td className="mono small" title={r.mediaType}>
+              {r.path}
+            </td>
+            <td title={r.detail ?? undefined}>{r.outcome}</td>
+            <td>
+              {r.caseId ? (
+                <a href={routeHref({ name: "case", id: r.caseId })} className="mono" data-testid="ledger-case">
+                  {r.caseReference ?? r.caseId}
+                </a>
+              ) : (
+                "—"
+              )}
+            </td>
+            <td className="small" title={r.ruleReason ?? undefined} data-testid="ledger-rule">
+              {r.rule ?? "—"}
+              {r.ruleReason && <div className="muted">{r.ruleReason}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** The Folders screen. */
+export function FoldersScreen() {
+  const folders = useFolders();
+  const rescan = useRescanFolders();
+  const [adding, setAdding] = useState(false);
+  const [query, setQuery] = useState<LedgerQuery>({ folderId: null, outcome: null, since: null, until: null });
+  const ledger = useLedger(query);
+  const set = (patch: Partial<LedgerQuery>) => setQuery((q) => ({ ...q, ...patch }));
+  return (
+    <section className="screen screen-scroll" aria-labelledby="folders-heading">
+      <div className="screen-head">
+        <h1 id="folders-heading">Folders</h1>
+        <span className="top-bar-spacer" />
+        <button type="button" className="btn" onClick={() => rescan.mutate()} disabled={rescan.isPending} data-testid="folders-rescan">
+          {rescan.isPending ? <Spinner label="Scanning" /> : "Rescan"}
+        </button>
+        <button type="button" className="btn btn-primary" onClick={() => setAdding(true)} data-testid="folders-add">
+          Add folder
+        </button>
+      </div>
+      {adding && <AddFolderForm onDone={() => setAdding(false)} />}
+      {folders.isLoading ? (
+        <SkeletonRows rows={3} />
+      ) : folders.error ? (
+        <ErrorState error={folders.error} onRetry={() => void folders.refetch()} />
+      ) : (folders.data ?? []).length === 0 ? (
+        <EmptyState title="No drop folders yet" detail="Add a folder: every complete file that lands in it becomes a document on the right case, once." />
+      ) : (
+        <ul className="outbox-list" data-testid="folder-list">
+          {(folders.data ?? []).map((f) => (
+            <FolderRow key={f.settings.id} folder={f} />
+          ))}
+        </ul>
+      )}
+      <h2>Ledger</h2>
+      <div className="form-grid" role="group" aria-label="Ledger filters">
+        <label>
+          Outcome
+          <select className="select" value={query.outcome ?? ""} onChange={(e) => set({ outcome: e.target.value || null })} data-testid="ledger-outcome">
+            <option value="">Any</option>
+            <option value="taken">Taken</option>
+            <option value="duplicate">Duplicate</option>
+            <option value="failed">Failed</option>
+          </select>
+        </label>
+        <label>
+          Folder
+          <select className="select" value={query.folderId ?? ""} onChange={(e) => set({ folderId: e.target.value || null })} data-testid="ledger-folder">
+            <option value="">Any</option>
+            {(folders.data ?? []).map((f) => (
+              <option key={f.settings.id} value={f.settings.id}>
+                {f.settings.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          From
+          <input className="input" type="date" value={query.since ?? ""} onChange={(e) => set({ since: e.target.value || null })} />
+        </label>
+        <label>
+          To
+          <input className="input" type="date" value={query.until ?? ""} onChange={(e) => set({ until: e.target.value || null })} />
+        </label>
+      </div>
+      {ledger.isLoading ? (
+        <SkeletonRows rows={5} />
+      ) : ledger.error ? (
+        <ErrorState error={ledger.error} onRetry={() => void ledger.refetch()} />
+      ) : (ledger.data ?? []).length === 0 ? (
+        <EmptyState title="No files yet" detail="Files taken from your folders are listed here with their case and the rule that placed them." />
+      ) : (
+        <LedgerTable rows={ledger.data ?? []} />
+      )}
+    </section>
+  );
+}
