@@ -4,4 +4,4 @@
  * What changed, as the `pd://changed` event names it; the UI maps each to the queries it
  * refreshes (an exhaustive map, so a new topic fails the UI's type check until it is handled).
  */
-export type Topic = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports" | "documents";
+export type Topic = "cases" | "exceptions" | "partners" | "sync" | "outbox" | "settings" | "jobs" | "exports" | "documents" | "folders";

@@ -24,6 +24,8 @@ import type { ExceptionPage } from "./ExceptionPage";
 import type { ExceptionQuery } from "./ExceptionQuery";
 import type { ExportQuery } from "./ExportQuery";
 import type { ExportView } from "./ExportView";
+import type { FolderSettings } from "./FolderSettings";
+import type { FolderView } from "./FolderView";
 import type { HoldScope } from "./HoldScope";
 import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
@@ -106,6 +108,12 @@ export type CommandName =
   | "transfers_list"
   | "transfer_action"
   | "share_case_package"
+  | "list_folders"
+  | "save_folder"
+  | "remove_folder"
+  | "set_folder_paused"
+  | "rescan_folders"
+  | "folder_ledger"
   | "watch_transfers"
 ;
 
@@ -170,6 +178,12 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "transfers_list",
   "transfer_action",
   "share_case_package",
+  "list_folders",
+  "save_folder",
+  "remove_folder",
+  "set_folder_paused",
+  "rescan_folders",
+  "folder_ledger",
   "watch_transfers",
 ];
 
@@ -297,6 +311,18 @@ export function makeCommands(invoke: Invoke) {
     transferAction: (transferId: string, action: TransferAction): Promise<null> => invoke<null>("transfer_action", { transferId, action }),
     /** Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner. */
     shareCasePackage: (caseId: string, connectorId: string | null): Promise<CasePackage> => invoke<CasePackage>("share_case_package", { caseId, connectorId }),
+    /** The drop folders with their state (watching, polling, offline, error with the reason), counts and last file. */
+    listFolders: (): Promise<Array<FolderView>> => invoke<Array<FolderView>>("list_folders"),
+    /** Adds or edits a drop folder (an empty id adds one) and (re)starts the watchers. */
+    saveFolder: (input: FolderSettings): Promise<FolderView> => invoke<FolderView>("save_folder", { input }),
+    /** Removes a drop folder (its ledger stays; nothing on disk is touched). */
+    removeFolder: (id: string): Promise<null> => invoke<null>("remove_folder", { id }),
+    /** Pauses or resumes a drop folder. */
+    setFolderPaused: (id: string, paused: boolean): Promise<FolderView> => invoke<FolderView>("set_folder_paused", { id, paused }),
+    /** Scans every drop folder again now. */
+    rescanFolders: (): Promise<null> => invoke<null>("rescan_folders"),
+    /** The ingest ledger, newest first: each file with its case, document and the rule that decided. */
+    folderLedger: (query: LedgerQuery): Promise<Array<LedgerRowView>> => invoke<Array<LedgerRowView>>("folder_ledger", { query }),
     /** Streams the Transfers view's list (every upload and download with its progress) to the window's channel. */
     watchTransfers: (onUpdate: Channel<TransfersUpdate>): Promise<null> => invoke<null>("watch_transfers", { onUpdate }),
   };

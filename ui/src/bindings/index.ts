@@ -84,6 +84,8 @@ export type * from "./JobState";
 export type * from "./JobView";
 export type * from "./KeychainStatus";
 export type * from "./LedgerEdiView";
+export type * from "./LedgerQuery";
+export type * from "./LedgerRowView";
 export type * from "./LockMode";
 export type * from "./NewCase";
 export type * from "./NewCaseInput";

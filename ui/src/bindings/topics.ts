@@ -9,4 +9,4 @@ export const CHANGED_EVENT = "pd://changed";
 export const DRAG_EVENT = "pd://drag";
 
 /** Every change topic. */
-export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs", "exports", "documents"];
+export const TOPICS: readonly Topic[] = ["cases", "exceptions", "partners", "sync", "outbox", "settings", "jobs", "exports", "documents", "folders"];
