@@ -79,11 +79,10 @@ pub async fn restart(state: &AppState, settings: &Settings) {
         let job = match start_job(state, &state.supervisor, settings, folder, ctx).await {
             Ok(job) => job,
             Err(error) => {
-                state.folders.board.set(
-                    &folder.id,
-                    FolderState::Error,
-                    Some(error.to_string()),
-                );
+                state
+                    .folders
+                    .board
+                    .set(&folder.id, FolderState::Error, Some(error.to_string()));
                 continue;
             }
         };
@@ -171,9 +170,7 @@ async fn start_job(
                 poll_interval: Duration::from_secs(u64::from(folder.poll_seconds.max(1))),
                 options: pd_connectors::ConnectorOptions::default(),
             };
-            Ok(supervisor.spawn(name, move || {
-                pd_ingest::run_sftp(ctx.clone(), spec.clone())
-            }))
+            Ok(supervisor.spawn(name, move || pd_ingest::run_sftp(ctx.clone(), spec.clone())))
         }
     }
 }
@@ -199,7 +196,9 @@ async fn view(state: &AppState, folder: &FolderSettings) -> CommandResult<Folder
     } else {
         (state_view(status.state), status.reason)
     };
-    let (last_file, last_at) = counts.last.map_or((None, None), |(p, at)| (Some(p), Some(at)));
+    let (last_file, last_at) = counts
+        .last
+        .map_or((None, None), |(p, at)| (Some(p), Some(at)));
     Ok(FolderView {
         settings: folder.clone(),
         state: state_now,

@@ -87,6 +87,7 @@ fn full_settings() -> Settings {
                 }),
             },
         ],
+        folders: vec![],
     }
 }
 
