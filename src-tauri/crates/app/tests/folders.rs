@@ -118,7 +118,7 @@ async fn a_watched_folder_puts_files_on_their_cases_with_the_ledger_row() {
     assert!(detail
         .documents
         .iter()
-        .any(|d| d.name == format!("PO {po}.pdf")));
+        .any(|d| d.document.name == format!("PO {po}.pdf")));
     let other = ledger.iter().find(|r| r.path == "remittance.csv").unwrap();
     assert_eq!(other.rule.as_deref(), Some("unmatched"));
     let opened = api::get_case(&state, other.case_id.clone().unwrap())
