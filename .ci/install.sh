@@ -23,6 +23,7 @@ TOOLS_ROOT="${PARTNERDESK_TOOLS:-$HOME/.cache/partnerdesk/tools}"
 RUN_APT_PACKAGES=(
   build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libdbus-1-dev
   dbus xvfb xauth
+  libayatana-appindicator3-1
 )
 # The tests: WebKitWebDriver for the end-to-end journeys, screenshots, a private gnome-keyring
 # Secret Service (with secret-tool, from libsecret-tools, with-keyring.sh waits until it answers),
@@ -32,6 +33,7 @@ TEST_APT_PACKAGES=(
   webkit2gtk-driver imagemagick
   dbus-x11 gnome-keyring libsecret-tools openssh-server
   postgresql
+  python3-dbus python3-gi
 )
 
 say() { printf '[install] %s\n' "$*"; }

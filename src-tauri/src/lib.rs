@@ -3,6 +3,7 @@
 //! events. Everything else lives in the crates; this stays Tauri glue.
 
 pub mod commands;
+pub mod desk;
 pub mod desktop;
 pub mod drag;
 pub mod events;
@@ -41,8 +42,29 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
         .install(std::sync::Arc::new(desktop::ShellDesktop(
             app.handle().clone(),
         )));
+    desk::connect(app.handle(), &state);
     app.manage(state);
     drag::start_e2e_hook(app.handle());
+    // Linux's tray library panics when the system lacks libayatana-appindicator: the app then
+    // runs without a tray rather than not at all.
+    let tray = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        desk::build_tray(app.handle())
+    }));
+    match tray {
+        Ok(Ok(tray)) => {
+            app.manage(tray);
+        }
+        Ok(Err(error)) => tracing::warn!(%error, "no tray on this desktop"),
+        Err(_) => tracing::warn!("no tray on this desktop (its library is missing)"),
+    }
+    let tray_app = app.handle().clone();
+    tauri::async_runtime::spawn(async move {
+        // Counts follow the cache: refreshed every half minute (SLA marks move with the clock).
+        loop {
+            desk::refresh_tray(&tray_app).await;
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+        }
+    });
     Ok(())
 }
 
@@ -51,12 +73,10 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
 /// when `PARTNERDESK_DATA_DIR` chooses one, so instances on different folders run side by side.
 /// The cache's own lock file (`pd_store::CacheLock`) backs this up where no session bus runs.
 fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    // With the `deep-link` feature a second launch's `partnerdesk://` argument reaches the
+    // deep-link plugin (and so `desk::connect`'s handler) before this callback runs.
     let builder = tauri_plugin_single_instance::Builder::new().callback(|app, _args, _cwd| {
-        if let Some(window) = app.get_webview_window("main") {
-            let _ = window.unminimize();
-            let _ = window.show();
-            let _ = window.set_focus();
-        }
+        desk::second_launch(app);
     });
     let builder = match std::env::var_os(DATA_DIR_ENV) {
         Some(dir) => {
@@ -97,6 +117,9 @@ pub fn run() {
                 drag::forward(window.app_handle(), drop);
             }
         })
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             setup(app).map_err(|error| {
                 let info = error.to_info();
@@ -114,6 +137,20 @@ pub fn run() {
         }
     };
     app.run(|handle, event| {
+        if let tauri::RunEvent::WindowEvent {
+            event: tauri::WindowEvent::CloseRequested { api, .. },
+            label,
+            ..
+        } = &event
+        {
+            // Close-to-tray: the window hides, the sync and notifications go on.
+            if desk::keeps_running_in_tray(handle) {
+                api.prevent_close();
+                if let Some(window) = handle.get_webview_window(label) {
+                    let _ = window.hide();
+                }
+            }
+        }
         if let tauri::RunEvent::Exit = event {
             if let Some(state) = handle.try_state::<AppState>() {
                 tauri::async_runtime::block_on(state.shutdown());

@@ -15,6 +15,10 @@ import { OutboxScreen } from "./features/outbox/OutboxScreen";
 import { FoldersScreen } from "./features/folders/FoldersScreen";
 import { SettingsScreen } from "./features/settings/SettingsScreen";
 import { TransfersScreen } from "./features/documents/TransfersScreen";
+import { MineScreen } from "./features/desk/MineScreen";
+import { CommandPalette } from "./features/desk/CommandPalette";
+import { useOpenRequests } from "./features/desk/hooks";
+import { applyTheme } from "./features/desk/theme";
 
 /** A query client tuned for a local cache: data is fresh until an event says otherwise. */
 export function createQueryClient(): QueryClient {
@@ -31,8 +35,11 @@ export function createQueryClient(): QueryClient {
   });
 }
 
+applyTheme();
+
 function Routes() {
   useChangedEvents();
+  useOpenRequests();
   const route = useRoute();
   const [caseList, setCaseList] = useState<CaseListState>(initialCaseListState);
   let screen;
@@ -63,11 +70,18 @@ function Routes() {
       break;
     case "transfers":
       screen = <TransfersScreen />;
+    case "mine":
+      screen = <MineScreen />;
       break;
     default:
       screen = <CasesScreen state={caseList} onChange={setCaseList} />;
   }
-  return <Shell route={route}>{screen}</Shell>;
+  return (
+    <Shell route={route}>
+      {screen}
+      <CommandPalette route={route} />
+    </Shell>
+  );
 }
 
 /** The root component. */

@@ -35,6 +35,9 @@ export const keys = {
   offlineDocuments: (caseId: string) => key("documents", "offline", caseId),
   folders: () => key("folders", "list"),
   ledger: (q: LedgerQuery) => key("folders", "ledger", q),
+  desk: () => key("settings", "desk"),
+  myCases: () => key("cases", "mine"),
+  myCounts: () => key("cases", "mine-counts"),
 };
 
 /** Rows fetched per window of a virtualized list. */

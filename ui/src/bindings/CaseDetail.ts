@@ -5,6 +5,7 @@ import type { CommentView } from "./CommentView";
 import type { ConflictView } from "./ConflictView";
 import type { DocumentView } from "./DocumentView";
 import type { SlaState } from "./SlaState";
+import type { SlaView } from "./SlaView";
 import type { Transaction } from "./Transaction";
 
 /**
@@ -23,6 +24,10 @@ ownerName: string | null,
  * SLA mark now.
  */
 slaState: SlaState, 
+/**
+ * The SLA's clocks and timeline now (computed on this computer).
+ */
+sla: SlaView, 
 /**
  * Thread, oldest first.
  */

@@ -49,13 +49,18 @@ owner: string | null,
  */
 ownerName: string | null, 
 /**
- * SLA due.
+ * When the SLA runs out: the next due instant of the clocks computed here (none while
+ * paused), or the server's due date when the SLA policy is off.
  */
 slaDue: string | null, 
 /**
  * SLA mark at query time.
  */
 slaState: SlaState, 
+/**
+ * The SLA clock is stopped (waiting on partner).
+ */
+slaPaused: boolean, 
 /**
  * Last change.
  */

@@ -9,10 +9,21 @@ import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
 import { NoticeBanner } from "../features/notices/NoticeBanner";
 import { TransfersIndicator } from "../features/documents/TransfersScreen";
+import { PALETTE_SHORTCUT } from "../features/desk/palette";
 
-type Section = "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "folders" | "settings";
+type Section = "mine" | "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "folders" | "settings";
 
 const NAV: { id: Section; label: string; icon: ReactNode }[] = [
+  {
+    id: "mine",
+    label: "Mine",
+    icon: (
+      <svg viewBox="0 0 20 20" aria-hidden="true">
+        <circle cx="10" cy="7" r="3" />
+        <path d="M4 17c.6-3.2 3-5 6-5s5.4 1.8 6 5" />
+      </svg>
+    ),
+  },
   {
     id: "cases",
     label: "Cases",
@@ -96,6 +107,7 @@ const NAV: { id: Section; label: string; icon: ReactNode }[] = [
 ];
 
 function activeSection(route: Route): Section {
+  if (route.name === "mine") return "mine";
   if (route.name === "case" || route.name === "cases") return "cases";
   if (route.name === "partner" || route.name === "partners") return "partners";
   if (route.name === "outbox" || route.name === "retention" || route.name === "settings" || route.name === "transfers" || route.name === "folders") return route.name;
@@ -164,7 +176,7 @@ function TopBar() {
       )}
       <span className="top-bar-spacer" />
       <span className="hint">
-        <kbd>/</kbd> search · <kbd>j</kbd>
+        <kbd>{PALETTE_SHORTCUT}</kbd> commands · <kbd>/</kbd> search · <kbd>j</kbd>
         <kbd>k</kbd> move · <kbd>Enter</kbd> open · <kbd>n</kbd> new case · <kbd>Esc</kbd> back
       </span>
     </header>

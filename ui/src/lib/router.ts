@@ -1,6 +1,6 @@
 // A small hash router: the app is served from the Tauri custom protocol, where hash routes need
 // no server support. Routes: #/cases, #/cases/:id, #/exceptions, #/partners, #/partners/:id,
-// #/outbox, #/retention, #/transfers, #/folders, #/settings.
+// #/outbox, #/retention, #/transfers, #/folders, #/settings, #/mine.
 import { useSyncExternalStore } from "react";
 
 /** Where the window is. */
@@ -14,7 +14,8 @@ export type Route =
   | { name: "retention" }
   | { name: "transfers" }
   | { name: "folders" }
-  | { name: "settings" };
+  | { name: "settings" }
+  | { name: "mine" };
 
 /** Parses a location hash into a route; anything unknown is the case list. */
 export function parseRoute(hash: string): Route {
@@ -36,6 +37,8 @@ export function parseRoute(hash: string): Route {
       return { name: "folders" };
     case "settings":
       return { name: "settings" };
+    case "mine":
+      return { name: "mine" };
     default:
       return { name: "cases" };
   }

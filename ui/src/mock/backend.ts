@@ -5,6 +5,11 @@
 // the sync status's connection are kept here, as plain state a test or the preview sets.
 // Installed through `mockIPC`; never imported by the production entry.
 import type {
+  CaseListPage,
+  CaseQuery,
+  CaseRow,
+  DeskSettings,
+  OpenRoute,
   CaseServerSettings,
   CaseServerView,
   ConnectionTestResult,
@@ -19,7 +24,7 @@ import type {
   TransferView,
 } from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
-import { mockFingerprint, seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
+import { mockFingerprint, seedDesk, seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
 type Client = ReturnType<typeof makeCommands>;
@@ -56,6 +61,30 @@ export interface MockOptions {
   notices?: Notice[];
   /** The transfers `transfers_list` reports (default: none). */
   transfers?: TransferView[];
+  /** The desktop settings (default: a fresh install's). */
+  desk?: DeskSettings;
+}
+
+/** The desktop settings and the waiting navigation request the mock keeps. */
+export interface MockDesk {
+  settings: DeskSettings;
+  openRequest: OpenRoute | null;
+}
+
+/** The query `my_open_cases` sends the store for `me` (as desk.rs builds it). */
+export function mineQuery(me: string): CaseQuery {
+  return {
+    search: null,
+    statuses: ["new", "open", "waiting_on_partner", "waiting_on_us"],
+    partnerIds: [],
+    kinds: [],
+    owners: [me],
+    slaBreached: false,
+    sort: "sla_due",
+    descending: false,
+    offset: 0,
+    limit: 2000,
+  };
 }
 
 /** The mock backend: recorded answers, settings, jobs, and the command handler. */
@@ -64,6 +93,8 @@ export interface MockBackend {
   sync: Partial<SyncStatus>;
   settings: MockSettings;
   jobs: JobView[];
+  /** Desktop settings and the waiting navigation request. */
+  desk: MockDesk;
   /** The answer to `cmd` with `args` now (a rejection when none was recorded). */
   answer: <C extends CommandName>(cmd: C, args?: Record<string, unknown>) => Answer<C>;
   /** Replaces the answer to `cmd` with `args`, for a test's own scenario. */
@@ -142,6 +173,17 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   const offline = new Set<string>();
   const transfers: TransferView[] = options.transfers ?? [];
   let nextId = 1;
+  const desk: MockDesk = { settings: options.desk ?? seedDesk(), openRequest: null };
+  /** The chosen colleague's open cases, as recorded (none for a colleague not recorded). */
+  const mine = (): CaseRow[] => {
+    const me = desk.settings.me;
+    if (!me) return [];
+    try {
+      return (lookup("list_cases", { query: mineQuery(me) }) as CaseListPage).rows;
+    } catch {
+      return [];
+    }
+  };
 
   const lookup = (cmd: CommandName, args: Record<string, unknown>): unknown => {
     const key = keyOf(cmd, args);
@@ -321,6 +363,36 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
       }
       case "background_jobs":
         return jobs.map((j) => ({ ...j }));
+      // The desktop settings are plain state here; "Mine" is the recorded list of the chosen
+      // colleague's open cases (fixtures.rs records it for the busiest owner).
+      case "desk_settings":
+        return structuredClone(desk.settings);
+      case "save_desk_settings":
+        desk.settings = structuredClone(args.desk as DeskSettings);
+        return structuredClone(desk.settings);
+      case "pause_notifications":
+        desk.settings = { ...desk.settings, notifications: { ...desk.settings.notifications, paused: args.paused as boolean } };
+        return structuredClone(desk.settings);
+      case "take_open_request": {
+        const open = desk.openRequest;
+        desk.openRequest = null;
+        return open;
+      }
+      case "open_link":
+        return err("input.invalid", "The preview cannot open links.");
+      case "my_open_cases":
+        return mine();
+      case "my_work_counts": {
+        const rows = mine();
+        const status = lookup("sync_status", {}) as SyncStatus;
+        return {
+          breached: rows.filter((r) => r.slaState === "breached").length,
+          atRisk: rows.filter((r) => r.slaState === "at_risk").length,
+          waitingOnUs: rows.filter((r) => r.status === "new" || r.status === "open" || r.status === "waiting_on_us").length,
+          failedActions: sync.failedChanges ?? status.failedChanges,
+          meUnknown: desk.settings.me === null,
+        };
+      }
       // The preview's workspaces share with their server; nothing is kept on this computer.
       case "local_case_count":
       case "share_local_cases":
@@ -376,6 +448,7 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
     sync,
     settings,
     jobs,
+    desk,
     answer: (cmd, args = {}) => lookup(cmd, args) as never,
     setAnswer: (cmd, args, value) => answers.set(keyOf(cmd, args), { ok: value }),
     recordedArgs: (cmd) =>

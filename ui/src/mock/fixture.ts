@@ -1,7 +1,17 @@
 // Dev/test only: what the mock keeps that the Rust fixture test does not record, because the
 // real code needs an OS keychain or live peers for it: the accounts and connectors of a demo
-// install, what testing each stored connector answers, and the background jobs.
-import type { AccountView, ConnectionTestResult, ConnectorView, JobView, KeychainStatus } from "../bindings";
+// install, what testing each stored connector answers, the background jobs, and the desktop
+// settings.
+import type {
+  AccountView,
+  ConnectionTestResult,
+  ConnectorView,
+  DeskSettings,
+  JobView,
+  KeychainStatus,
+  Priority,
+  Weekday,
+} from "../bindings";
 
 /** Settings the mock keeps: views as listed, secrets apart (the "keychain"), never returned. */
 export interface MockSettings {
@@ -130,4 +140,32 @@ export function seedJobs(now: number): JobView[] {
       startedAt: new Date(now - 2 * 3_600_000).toISOString(),
     },
   ];
+}
+
+/** The desktop settings as a fresh install has them (the Rust defaults: nobody chosen as "me",
+ * every notification on, close-to-tray, weekdays 9 to 5 in New York, targets per priority). */
+export function seedDesk(): DeskSettings {
+  const day = (weekday: Weekday) => ({ weekday, startMinute: 540, endMinute: 1020 });
+  const target = (priority: Priority, firstResponseMinutes: number, resolutionMinutes: number) => ({
+    kind: null,
+    priority,
+    firstResponseMinutes,
+    resolutionMinutes,
+  });
+  return {
+    me: null,
+    notifications: { off: [], quietHours: null, paused: false },
+    closeToTray: true,
+    sla: {
+      enabled: true,
+      targets: [target("urgent", 60, 480), target("high", 120, 960), target("normal", 240, 2400), target("low", 480, 4800)],
+      calendar: {
+        timeZone: "America/New_York",
+        days: [day("monday"), day("tuesday"), day("wednesday"), day("thursday"), day("friday")],
+        holidays: [],
+      },
+      atRiskPercent: 75,
+    },
+    escalationRules: [],
+  };
 }

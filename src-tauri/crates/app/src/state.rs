@@ -59,6 +59,8 @@ pub struct ActiveWorkspace {
     sandbox: Mutex<Option<SandboxHandle>>,
     /// The check of what the account's hosts serve, stopped if still running at close.
     probe: Option<(Supervisor, JobId)>,
+    /// The SLA and escalation watcher (none for a cache held back), stopped at close.
+    watcher: Option<(Supervisor, JobId)>,
     /// Set when the workspace's cache comes from a newer PartnerDesk: the file is left alone,
     /// an empty stand-in (deleted with this) is shown, and no change may be made in it.
     held_back: Option<HeldBack>,
@@ -165,6 +167,9 @@ impl ActiveWorkspace {
         if let Some((supervisor, job)) = &self.probe {
             supervisor.stop(*job).await;
         }
+        if let Some((supervisor, job)) = &self.watcher {
+            supervisor.stop(*job).await;
+        }
         if let Some(sandbox) = self.sandbox.lock().await.take() {
             if let Err(error) = sandbox.shutdown().await {
                 tracing::warn!(%error, "demo server did not stop cleanly");
@@ -205,6 +210,16 @@ pub struct AppState {
     pub supervisor: Supervisor,
     /// What the window shows until the analyst dismisses it.
     pub notices: Notices,
+    /// Where jobs ask for OS notifications (batched, filtered by the desktop settings).
+    pub notifier: crate::notify::Notifier,
+    /// The SLA policy every workspace's cache computes its marks with (from the settings).
+    pub sla: pd_store::SlaPolicyCell,
+    /// The desktop settings as background jobs read them (updated when saved).
+    pub desk_live: crate::watch::DeskCell,
+    /// Wakes the SLA watchers before their next turn.
+    pub watch_nudge: crate::watch::WatchNudge,
+    /// Where a notification click, a link or the tray sends the window.
+    pub navigation: crate::navigate::Navigation,
     /// The settings as last saved (edits go through [`AppState::settings`]).
     settings: Mutex<Settings>,
     current: Arc<RwLock<Arc<ActiveWorkspace>>>,
@@ -246,6 +261,14 @@ impl AppState {
             supervisor: Supervisor::new(Some(changes.clone())),
             probes: Probes::default(),
             notices: Notices::default(),
+            notifier: crate::notify::Notifier::start(
+                crate::notify::NOTIFY_WINDOW,
+                crate::notify::system_clock(),
+                pd_domain::NotificationSettings::default(),
+            ),
+            sla: pd_store::SlaPolicyCell::default(),
+            desk: crate::watch::DeskCell::default(),
+            watch_nudge: crate::watch::WatchNudge::default(),
         };
         let settings_path = options.config_dir.join(SETTINGS_FILE);
         let settings = match pd_settings::load(&settings_path) {
@@ -271,6 +294,14 @@ impl AppState {
                 Settings::default()
             }
         };
+        services
+            .notifier
+            .set_settings(settings.desk.notifications.clone());
+        *services.sla.write().unwrap_or_else(PoisonError::into_inner) = settings.desk.sla.clone();
+        *services
+            .desk
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = settings.desk.clone();
         let target = settings.active_account().cloned();
         let active = match &target {
             None => open_demo(&options.data_dir, &services).await?,
@@ -293,6 +324,11 @@ impl AppState {
             changes,
             supervisor: services.supervisor,
             notices: services.notices,
+            notifier: services.notifier,
+            sla: services.sla,
+            desk_live: services.desk,
+            watch_nudge: services.watch_nudge,
+            navigation: crate::navigate::Navigation::default(),
             settings: Mutex::new(settings),
             current: Arc::new(RwLock::new(Arc::new(active))),
             retention_nudge: Arc::new(tokio::sync::Notify::new()),
@@ -322,6 +358,10 @@ impl AppState {
             supervisor: self.supervisor.clone(),
             probes: self.probes.clone(),
             notices: self.notices.clone(),
+            notifier: self.notifier.clone(),
+            sla: self.sla.clone(),
+            desk: self.desk_live.clone(),
+            watch_nudge: self.watch_nudge.clone(),
         }
     }
 
@@ -336,6 +376,12 @@ impl AppState {
     /// The settings, locked for reading or editing (save with [`AppState::save_settings`]).
     pub async fn settings(&self) -> tokio::sync::MutexGuard<'_, Settings> {
         self.settings.lock().await
+    }
+
+    /// The settings if nobody is editing them right now (for the window's event handlers,
+    /// which must not wait).
+    pub fn try_settings(&self) -> Option<tokio::sync::MutexGuard<'_, Settings>> {
+        self.settings.try_lock().ok()
     }
 
     /// Writes `settings` to the settings file (atomically), off the async threads.
@@ -540,6 +586,14 @@ pub struct Services {
     pub probes: Probes,
     /// What the window shows until dismissed.
     pub notices: Notices,
+    /// Where jobs ask for OS notifications.
+    pub notifier: crate::notify::Notifier,
+    /// The SLA policy every workspace's cache computes its marks with.
+    pub sla: pd_store::SlaPolicyCell,
+    /// The desktop settings as background jobs read them.
+    pub desk: crate::watch::DeskCell,
+    /// Wakes the SLA watchers (the desktop settings were saved).
+    pub watch_nudge: crate::watch::WatchNudge,
 }
 
 /// The notices for the window (shared by the app state and the workspace openers).
@@ -631,7 +685,13 @@ pub const CACHE_LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_s
 /// Opens a workspace's cache. A damaged file is set aside and what could be saved from it is
 /// queued again (a notice says what); a file from a newer PartnerDesk is left exactly as it is
 /// (a notice says so) and an empty stand-in is opened in a temporary folder instead.
-fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
+fn open_cache(path: &Path, services: &Services) -> Result<OpenedCache, AppError> {
+    let mut opened = open_cache_file(path, &services.notices)?;
+    opened.store = opened.store.use_sla_policy(services.sla.clone());
+    Ok(opened)
+}
+
+fn open_cache_file(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
     if let Some(parent) = path.parent() {
         crate::create_private_dir(parent)?;
     }
@@ -689,6 +749,27 @@ fn open_cache(path: &Path, notices: &Notices) -> Result<OpenedCache, AppError> {
 }
 
 /// Starts the sync of an opened cache, unless the cache was held back.
+/// Starts the SLA and escalation watcher of a workspace (not on a cache held back).
+fn start_watcher(
+    cache: &OpenedCache,
+    info: &WorkspaceInfo,
+    services: &Services,
+) -> Option<(Supervisor, JobId)> {
+    if cache.held_back.is_some() {
+        return None;
+    }
+    let job = crate::watch::spawn(
+        &services.supervisor,
+        cache.store.clone(),
+        services.desk.clone(),
+        info.analyst.clone(),
+        services.notifier.clone(),
+        services.changes.clone(),
+        services.watch_nudge.clone(),
+    );
+    Some((services.supervisor.clone(), job))
+}
+
 fn start_sync(
     cache: &OpenedCache,
     peers: SyncPeers,
@@ -710,7 +791,7 @@ fn start_sync(
 }
 
 async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspace, AppError> {
-    let cache = open_cache(&data_dir.join(CACHE_FILE), &services.notices)?;
+    let cache = open_cache(&data_dir.join(CACHE_FILE), services)?;
     let demo = workspace::open_demo(data_dir).await?;
     let peers = SyncPeers {
         trading_grid: demo.client,
@@ -718,6 +799,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
     };
     let cases_client = peers.cases.clone();
     let (sync, blocked) = start_sync(&cache, peers, &demo.info, services);
+    let watcher = start_watcher(&cache, &demo.info, services);
     Ok(ActiveWorkspace {
         store: cache.store,
         info: demo.info,
@@ -725,6 +807,7 @@ async fn open_demo(data_dir: &Path, services: &Services) -> Result<ActiveWorkspa
         blocked,
         sandbox: Mutex::new(demo.sandbox),
         probe: None,
+        watcher,
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
@@ -752,7 +835,7 @@ fn start_account(
 ) -> Result<ActiveWorkspace, AppError> {
     let cache = open_cache(
         &workspace::account_dir(data_dir, account.id).join(CACHE_FILE),
-        &services.notices,
+        services,
     )?;
     let opened = workspace::open_account(account, &credentials)?;
     let probe = start_probe(account, &credentials, services)?;
@@ -762,6 +845,7 @@ fn start_account(
     };
     let cases_client = peers.cases.clone();
     let (sync, blocked) = start_sync(&cache, peers, &opened.info, services);
+    let watcher = start_watcher(&cache, &opened.info, services);
     Ok(ActiveWorkspace {
         store: cache.store,
         info: opened.info,
@@ -769,6 +853,7 @@ fn start_account(
         blocked,
         sandbox: Mutex::new(None),
         probe: Some((services.supervisor.clone(), probe)),
+        watcher,
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),
@@ -837,19 +922,22 @@ fn open_cache_only(
 ) -> Result<ActiveWorkspace, AppError> {
     let cache = open_cache(
         &workspace::account_dir(data_dir, account.id).join(CACHE_FILE),
-        &services.notices,
+        services,
     )?;
     let blocked = match &cache.held_back {
         Some(held) => held.reason.clone(),
         None => reason,
     };
+    let info = workspace::account_info(account);
+    let watcher = start_watcher(&cache, &info, services);
     Ok(ActiveWorkspace {
         store: cache.store,
-        info: workspace::account_info(account),
+        info,
         sync: None,
         blocked: Some(blocked),
         sandbox: Mutex::new(None),
         probe: None,
+        watcher,
         held_back: cache.held_back,
         lock: std::sync::Mutex::new(Some(cache.lock)),
         connectors: std::sync::Mutex::new(None),

@@ -419,6 +419,27 @@ fn queries(store: &Store, now: DateTime<Utc>) -> Vec<Call> {
     for query in &lists {
         calls.extend(case_list_calls(store, query));
     }
+    // "Mine" (issue 14): the open cases of the colleague who owns the most, as `my_open_cases`
+    // asks the store for them; the mock answers `my_open_cases` with these rows.
+    let mut owners: Vec<String> = everything
+        .rows
+        .iter()
+        .filter(|row| !row.status.is_terminal())
+        .filter_map(|row| row.owner.clone())
+        .collect();
+    owners.sort();
+    let busiest = owners
+        .chunk_by(|a, b| a == b)
+        .max_by_key(|run| run.len())
+        .and_then(|run| run.first().cloned())
+        .expect("an owner of open cases");
+    calls.push(list_cases(case_query(json!({
+        "owners": [busiest],
+        "statuses": ["new", "open", "waiting_on_partner", "waiting_on_us"],
+        "sort": "sla_due",
+        "descending": false,
+        "limit": 2000,
+    }))));
     // Every case's page, and the partner exceptions it offers to link.
     let mut case_partners: Vec<String> = Vec::new();
     calls.push(list_exports(None));

@@ -84,10 +84,14 @@ pub struct CaseRow {
     pub owner: Option<String>,
     /// Owner display name, when the owner is a known colleague.
     pub owner_name: Option<String>,
-    /// SLA due.
+    /// When the SLA runs out: the next due instant of the clocks computed here (none while
+    /// paused), or the server's due date when the SLA policy is off.
     pub sla_due: Option<Timestamp>,
     /// SLA mark at query time.
     pub sla_state: SlaState,
+    /// The SLA clock is stopped (waiting on partner).
+    #[serde(default)]
+    pub sla_paused: bool,
     /// Last change.
     pub updated_at: Timestamp,
     /// Local changes not yet accepted by the server.
@@ -168,6 +172,9 @@ pub struct CaseDetail {
     pub owner_name: Option<String>,
     /// SLA mark now.
     pub sla_state: SlaState,
+    /// The SLA's clocks and timeline now (computed on this computer).
+    #[serde(default)]
+    pub sla: crate::SlaView,
     /// Thread, oldest first.
     pub comments: Vec<CommentView>,
     /// Documents, those still on their way included (oldest first).

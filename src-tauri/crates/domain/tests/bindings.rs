@@ -154,6 +154,28 @@ fn export_typescript_bindings() {
         VerifyReport,
         AuditField,
         AuditEntry,
+        // desktop: notifications, navigation, SLA, escalation (issue 14)
+        NotificationKind,
+        QuietHours,
+        NotificationSettings,
+        OpenRoute,
+        Assignee,
+        EscalationTrigger,
+        EscalationAction,
+        EscalationRule,
+        DeskSettings,
+        Weekday,
+        BusinessDay,
+        BusinessCalendar,
+        SlaTarget,
+        SlaPolicy,
+        StatusChange,
+        SlaClockKind,
+        SlaClock,
+        SlaEventKind,
+        SlaEvent,
+        SlaView,
+        MyWorkCounts,
     );
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .expect("read bindings dir")

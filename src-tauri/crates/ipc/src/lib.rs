@@ -146,6 +146,21 @@ macro_rules! with_commands {
             rescan_folders() -> ();
             /// The ingest ledger, newest first: each file with its case, document and the rule that decided.
             folder_ledger(query: LedgerQuery) -> Vec<LedgerRowView>;
+            // ---- desktop: notifications, navigation, SLA (issue 14) ----
+            /// The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules.
+            desk_settings() -> DeskSettings;
+            /// Checks and saves the desktop settings; they take effect at once.
+            save_desk_settings(desk: DeskSettings) -> DeskSettings;
+            /// Pauses or resumes OS notifications.
+            pause_notifications(paused: bool) -> DeskSettings;
+            /// Where a notification click, a partnerdesk:// link or the tray asked the window to go (taken once; `null` when nothing waits).
+            take_open_request() -> Option<OpenRoute>;
+            /// Opens the case a `partnerdesk://case/<reference>` link names.
+            open_link(link: String) -> OpenRoute;
+            /// My open cases, the most urgent SLA first (empty until "me" is chosen).
+            my_open_cases() -> Vec<CaseRow>;
+            /// Counts for the Mine view's strip and the tray: my breached, at-risk and waiting-on-us cases, failed actions.
+            my_work_counts() -> MyWorkCounts;
         }
     };
 }

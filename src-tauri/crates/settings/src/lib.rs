@@ -28,4 +28,4 @@ pub use pd_domain::{
     CaseServerCredentials, CaseServerSettings, ConnectorKind, ConnectorSettings, DrupalAuth,
     DrupalSettings, S3Settings, SftpAuth, SftpSettings, WixSettings,
 };
-pub use validate::{validate, validate_account, validate_connector, FieldIssue};
+pub use validate::{validate, validate_account, validate_connector, validate_desk, FieldIssue};

@@ -42,6 +42,13 @@ pub struct Settings {
     /// Drop folders watched into the open workspace.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub folders: Vec<pd_domain::FolderSettings>,
+    /// Notifications, tray, "me", SLA policy and escalation rules (issue 14).
+    #[serde(default, skip_serializing_if = "is_default_desk")]
+    pub desk: pd_domain::DeskSettings,
+}
+
+fn is_default_desk(desk: &pd_domain::DeskSettings) -> bool {
+    *desk == pd_domain::DeskSettings::default()
 }
 
 impl Default for Settings {
@@ -52,6 +59,7 @@ impl Default for Settings {
             accounts: Vec::new(),
             connectors: Vec::new(),
             folders: Vec::new(),
+            desk: pd_domain::DeskSettings::default(),
         }
     }
 }

@@ -81,6 +81,65 @@ pub fn validate(settings: &Settings) -> Vec<FieldIssue> {
         }
         check_connector(&at, connector, &mut issues);
     }
+    for issue in validate_desk(&settings.desk) {
+        issues.0.push(issue);
+    }
+    issues.0
+}
+
+/// Problems with the desktop settings (SLA policy, quiet hours, escalation rules).
+pub fn validate_desk(desk: &pd_domain::DeskSettings) -> Vec<FieldIssue> {
+    let mut issues = Issues::default();
+    if let Some(problem) = desk.sla.problem() {
+        issues.push("desk.sla", problem);
+    }
+    if let Some(quiet) = desk.notifications.quiet_hours {
+        if quiet.start_minute >= 24 * 60 || quiet.end_minute >= 24 * 60 {
+            issues.push(
+                "desk.notifications.quiet_hours",
+                "quiet hours must start and end within the day (00:00 to 23:59)",
+            );
+        } else if quiet.start_minute == quiet.end_minute {
+            issues.push(
+                "desk.notifications.quiet_hours",
+                "quiet hours must not start and end at the same time",
+            );
+        }
+    }
+    let mut rule_ids = HashSet::new();
+    for (index, rule) in desk.escalation_rules.iter().enumerate() {
+        let at = format!("desk.escalation_rules[{index}]");
+        if !rule_ids.insert(rule.id.as_str()) {
+            issues.push(format!("{at}.id"), "another rule has the same id");
+        }
+        if rule.name.trim().is_empty() || rule.name.chars().count() > MAX_NAME_CHARS {
+            issues.push(
+                format!("{at}.name"),
+                "a rule needs a name of 1 to 100 characters",
+            );
+        }
+        if rule.actions.is_empty() {
+            issues.push(format!("{at}.actions"), "a rule needs at least one action");
+        }
+        for (a, action) in rule.actions.iter().enumerate() {
+            match action {
+                pd_domain::EscalationAction::InternalNote { text } if text.trim().is_empty() => {
+                    issues.push(format!("{at}.actions[{a}]"), "the note has no text");
+                }
+                pd_domain::EscalationAction::Reassign {
+                    to: pd_domain::Assignee::Tier { members, .. },
+                } if members.is_empty() => {
+                    issues.push(format!("{at}.actions[{a}]"), "the tier has no members");
+                }
+                pd_domain::EscalationAction::Reassign {
+                    to: pd_domain::Assignee::Person { login_id },
+                } if login_id.trim().is_empty() => {
+                    issues.push(format!("{at}.actions[{a}]"), "choose who gets the case");
+                }
+                _ => {}
+            }
+        }
+    }
     issues.0
 }
 

@@ -88,6 +88,7 @@ fn full_settings() -> Settings {
             },
         ],
         folders: vec![],
+        desk: Default::default(),
     }
 }
 

@@ -45,6 +45,7 @@ fn sample() -> Settings {
             }),
         }],
         folders: vec![],
+        desk: Default::default(),
     }
 }
 

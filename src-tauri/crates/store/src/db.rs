@@ -69,10 +69,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "local_documents",
         include_str!("../migrations/0012_local_documents.sql"),
     ),
+    (
+        13,
+        "sla_history",
+        include_str!("../migrations/0013_sla_history.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 12;
+pub const SCHEMA_VERSION: i64 = 13;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

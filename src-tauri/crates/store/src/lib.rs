@@ -22,6 +22,7 @@ mod owner_only;
 mod query;
 mod retention;
 mod salvage;
+mod sla;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -56,6 +57,7 @@ pub use outside::{
 };
 pub use query::{search_filter, SearchFilter};
 pub use retention::ExportRecord;
+pub use sla::{EscalationPlan, FailedEntry, FiredEscalation, NewException, PartnerReply};
 
 /// Row counts, for tests and the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -88,10 +90,15 @@ pub enum OpenOutcome {
     },
 }
 
+/// The SLA policy a cache computes its marks with, shareable between caches.
+pub type SlaPolicyCell = Arc<std::sync::RwLock<pd_domain::SlaPolicy>>;
+
 /// Handle to the cache. Clone freely; all clones share the same connections.
 #[derive(Clone)]
 pub struct Store {
     db: Arc<db::Db>,
+    /// The SLA policy the case marks are computed with (the app sets it from its settings).
+    sla: SlaPolicyCell,
 }
 
 impl std::fmt::Debug for Store {
@@ -113,6 +120,11 @@ impl Store {
         owner_only::restrict(path.as_ref());
         let store = Store {
             db: db::Db::open(path.as_ref())?,
+            // Until the app hands over its policy, the server's due dates mark the cases.
+            sla: Arc::new(std::sync::RwLock::new(pd_domain::SlaPolicy {
+                enabled: false,
+                ..pd_domain::SlaPolicy::default()
+            })),
         };
         if store.db.read(outbox::has_unreadable)? {
             let failed = store.db.write(|tx| outbox::fail_unreadable(tx))?;
@@ -633,10 +645,102 @@ impl Store {
 
     // ---- reads for the UI ------------------------------------------------------------------
 
+    /// Reads the SLA policy from `cell` from now on (the app shares one cell with every
+    /// workspace's cache, so a saved policy applies at once).
+    pub fn use_sla_policy(mut self, cell: SlaPolicyCell) -> Store {
+        self.sla = cell;
+        self
+    }
+
+    /// Computes SLA marks with `policy` from now on (clones of this store share it).
+    pub fn set_sla_policy(&self, policy: pd_domain::SlaPolicy) {
+        *self
+            .sla
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = policy;
+    }
+
+    /// The SLA policy in force.
+    pub fn sla_policy(&self) -> pd_domain::SlaPolicy {
+        self.sla
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The SLA of one case at `now` under the policy in force.
+    pub fn case_sla(&self, id: &str, now: Timestamp) -> Result<pd_domain::SlaView> {
+        let policy = self.sla_policy();
+        self.db.read_tx(|tx| {
+            let (case, _) =
+                cases::read_case(tx, id)?.ok_or_else(|| StoreError::not_found("case", id))?;
+            Ok(pd_domain::evaluate(&sla::facts(tx, &case)?, &policy, now))
+        })
+    }
+
+    /// Applies an escalation to a case (its patch and note queued through the outbox, and the
+    /// record that it fired) in one transaction, unless the rule already fired for this breach.
+    /// Answers whether it fired now.
+    pub fn escalate(&self, case_id: &str, plan: &EscalationPlan, now: Timestamp) -> Result<bool> {
+        self.db.write(|tx| sla::escalate(tx, case_id, plan, now))
+    }
+
+    /// The open cases of `owner` with what their SLA is computed from.
+    pub fn open_cases_of(&self, owner: &str) -> Result<Vec<(Case, pd_domain::SlaFacts)>> {
+        self.db.read_tx(|tx| sla::open_cases_of(tx, owner))
+    }
+
+    /// The highest comment and transaction row numbers (a watcher starts from here).
+    pub fn watermarks(&self) -> Result<(i64, i64)> {
+        self.db.read(sla::watermarks)
+    }
+
+    /// Partner comments on `owner`'s cases after comment row `after`, and the new watermark.
+    pub fn partner_replies_since(
+        &self,
+        owner: &str,
+        after: i64,
+    ) -> Result<(Vec<PartnerReply>, i64)> {
+        self.db
+            .read_tx(|tx| sla::partner_replies_since(tx, owner, after))
+    }
+
+    /// New exceptions of partners with an open case of `owner`, after transaction row `after`.
+    pub fn exceptions_since(&self, owner: &str, after: i64) -> Result<(Vec<NewException>, i64)> {
+        self.db
+            .read_tx(|tx| sla::exceptions_since(tx, owner, after))
+    }
+
+    /// Failed outbox entries nobody was told about yet.
+    pub fn unnotified_failures(&self) -> Result<Vec<FailedEntry>> {
+        self.db.read(sla::unnotified_failures)
+    }
+
+    /// Records that the analyst was told about a failed entry (once per entry).
+    pub fn mark_failure_notified(&self, entry: &FailedEntry, now: Timestamp) -> Result<()> {
+        let plan = EscalationPlan {
+            rule_id: "builtin:failed".to_owned(),
+            rule_name: "Failed action notification".to_owned(),
+            breach: entry.op_id.clone(),
+            patch: None,
+            note: None,
+            summary: "notified".to_owned(),
+        };
+        self.db
+            .write(|tx| sla::escalate(tx, &entry.case_id, &plan, now))
+            .map(|_| ())
+    }
+
+    /// The escalations that fired on a case, oldest first.
+    pub fn fired_escalations(&self, case_id: &str) -> Result<Vec<FiredEscalation>> {
+        self.db.read(|c| sla::fired(c, case_id))
+    }
+
     /// One window of the case list and the total it was cut from (one snapshot).
     pub fn list_cases(&self, query: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
+        let policy = self.sla_policy();
         self.db
-            .read_tx(|tx| query::list_cases(tx, &self.db.facets, query, now))
+            .read_tx(|tx| query::list_cases(tx, &self.db.facets, query, now, &policy))
     }
 
     /// Counts per status for the query without its status filter.
@@ -647,13 +751,31 @@ impl Store {
 
     /// Everything the case page shows.
     pub fn case_detail(&self, id: &str, now: Timestamp) -> Result<CaseDetail> {
-        self.db.read_tx(|tx| query::case_detail(tx, id, now))
+        let policy = self.sla_policy();
+        self.db
+            .read_tx(|tx| query::case_detail(tx, id, now, &policy))
     }
 
     /// The cached case (with pending local changes applied).
     pub fn case(&self, id: &str) -> Result<Option<Case>> {
         self.db
             .read(|c| Ok(cases::read_case(c, id)?.map(|(case, _)| case)))
+    }
+
+    /// The id of the case with this reference (or this id), if cached (a link or the palette
+    /// names cases by reference).
+    pub fn case_id_by_reference(&self, reference: &str) -> Result<Option<String>> {
+        self.db.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT id FROM cases WHERE reference = ?1 OR id = ?1 \
+                 ORDER BY reference = ?1 DESC LIMIT 1",
+            )?;
+            let mut rows = stmt.query([reference])?;
+            Ok(match rows.next()? {
+                Some(row) => Some(row.get(0)?),
+                None => None,
+            })
+        })
     }
 
     /// The exceptions inbox.

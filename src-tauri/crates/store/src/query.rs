@@ -136,6 +136,7 @@ pub(crate) fn list_cases(
     slot: &FacetSlot,
     q: &CaseQuery,
     now: Timestamp,
+    policy: &pd_domain::SlaPolicy,
 ) -> Result<CaseListPage> {
     let limit = if q.limit == 0 {
         DEFAULT_LIMIT
@@ -204,7 +205,13 @@ pub(crate) fn list_cases(
         while let Some(r) = rows.next()? {
             let (case, local_only) = case_from_row(r)?;
             let kept: bool = r.get(18)?;
-            let sla_state = case.sla_state(now);
+            // With the policy off the server's due date decides: no history to read.
+            let (sla_state, sla_due, sla_paused) = if policy.enabled {
+                let sla = pd_domain::evaluate(&crate::sla::facts(conn, &case)?, policy, now);
+                (sla.state, sla.next_due, sla.paused)
+            } else {
+                (case.sla_state(now), case.sla_due, false)
+            };
             out.push(CaseRow {
                 id: case.id,
                 reference: case.reference,
@@ -216,8 +223,9 @@ pub(crate) fn list_cases(
                 priority: case.priority,
                 owner: case.owner,
                 owner_name: r.get(15)?,
-                sla_due: case.sla_due,
+                sla_due,
                 sla_state,
+                sla_paused,
                 updated_at: case.updated_at,
                 pending_changes: if kept {
                     0
@@ -341,7 +349,12 @@ fn describe_entry(entry: &outbox::OutboxEntry) -> String {
     }
 }
 
-pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result<CaseDetail> {
+pub(crate) fn case_detail(
+    conn: &Connection,
+    id: &str,
+    now: Timestamp,
+    policy: &pd_domain::SlaPolicy,
+) -> Result<CaseDetail> {
     let (case, local_only) =
         read_case(conn, id)?.ok_or_else(|| StoreError::not_found("case", id))?;
     let owner_name: Option<String> = match &case.owner {
@@ -446,6 +459,16 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
             ),
         });
     }
+    for fired in crate::sla::fired(conn, id)? {
+        activity.push(ActivityEntry {
+            at: fired.fired_at,
+            actor: None,
+            summary: format!(
+                "Escalation rule \"{}\" fired: {}",
+                fired.rule_name, fired.actions
+            ),
+        });
+    }
     activity.sort_by_key(|a| std::cmp::Reverse(a.at));
     let conflicts = outbox::conflicts(conn, id)?
         .into_iter()
@@ -457,11 +480,12 @@ pub(crate) fn case_detail(conn: &Connection, id: &str, now: Timestamp) -> Result
             detected_at: c.detected_at,
         })
         .collect();
-    let sla_state = case.sla_state(now);
+    let sla = pd_domain::evaluate(&crate::sla::facts(conn, &case)?, policy, now);
     Ok(CaseDetail {
         case,
         owner_name,
-        sla_state,
+        sla_state: sla.state,
+        sla,
         comments,
         documents,
         linked_transactions,

@@ -22,6 +22,8 @@ import { InertText, visibleText } from "../../components/InertText";
 import { contentKey } from "../exceptions/transactions";
 import { emptyExceptionQuery, useExceptionList } from "../exceptions/hooks";
 import { useOutbox } from "../outbox/hooks";
+import { SlaPanel } from "../desk/SlaPanel";
+import { rememberCase } from "../desk/palette";
 import { useUsers } from "../partners/hooks";
 import { UserOptions } from "../partners/UserOptions";
 import { DocumentsPanel } from "../documents/DocumentsPanel";
@@ -542,6 +544,10 @@ export function CaseDetailScreen({ id }: { id: string }) {
   const now = Math.max(useNow(30_000), Date.now());
   const detail = useCase(id);
   const marks = usePendingFields(id);
+  const seen = detail.data?.case;
+  useEffect(() => {
+    if (seen) rememberCase({ id: seen.id, reference: seen.reference, title: seen.title });
+  }, [seen]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -593,10 +599,20 @@ export function CaseDetailScreen({ id }: { id: string }) {
             </span>
             <StatusPill status={c.status} />
             <PriorityMark priority={c.priority} />
-            {c.slaDue && (
-              <span className="header-sla">
-                <span className="muted">SLA</span> <SlaMark due={c.slaDue} state={d.slaState} now={now} />
+            {d.sla?.paused ? (
+              <span className="header-sla" data-testid="header-sla">
+                <span className="muted">SLA</span>{" "}
+                <span className="sla sla-paused" title="Waiting on the partner: the SLA clock is stopped">
+                  Paused
+                </span>
               </span>
+            ) : (
+              (d.sla?.nextDue ?? c.slaDue) && (
+                <span className="header-sla" data-testid="header-sla">
+                  <span className="muted">SLA</span>{" "}
+                  <SlaMark due={d.sla?.nextDue ?? c.slaDue} state={d.slaState} now={now} />
+                </span>
+              )
             )}
           </div>
           <h1 className="case-title">
@@ -631,6 +647,7 @@ export function CaseDetailScreen({ id }: { id: string }) {
           </div>
           <aside className="case-side">
             <Fields detail={d} marks={marks} />
+            {d.sla && <SlaPanel sla={d.sla} now={now} />}
             <References detail={d} />
             <LinkedTransactions detail={d} />
             <DocumentsPanel detail={d} />

@@ -104,7 +104,14 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
         header: "SLA due",
         width: "122px",
         sortKey: "sla_due",
-        render: (r) => <SlaMark due={r.slaDue} state={r.slaState} now={now} />,
+        render: (r) =>
+          r.slaPaused ? (
+            <span className="sla sla-paused" title="Waiting on the partner: the SLA clock is stopped">
+              Paused
+            </span>
+          ) : (
+            <SlaMark due={r.slaDue} state={r.slaState} now={now} />
+          ),
       },
       {
         id: "updated",

@@ -27,6 +27,7 @@ function row(id: string, title: string, patch: Partial<CaseRow> = {}): CaseRow {
     ownerName: null,
     slaDue: null,
     slaState: "none",
+    slaPaused: false,
     updatedAt: new Date().toISOString(),
     pendingChanges: 0,
     failedChanges: 0,

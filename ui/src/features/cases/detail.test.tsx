@@ -42,6 +42,7 @@ function detail(patch: Partial<CaseDetail> = {}): CaseDetail {
     },
     ownerName: "Ann Keller",
     slaState: "none",
+    sla: { state: "none", nextDue: null, paused: false, firstResponse: null, resolution: null, timeline: [] },
     comments: [
       comment("m1", { body: "Can you confirm what was loaded?", visibility: "partner" }),
       comment("m2", { body: "Third short shipment this month.", visibility: "internal", author: "Tom Lindqvist" }),

@@ -28,6 +28,7 @@ const DETAIL: CaseDetail = {
   },
   ownerName: null,
   slaState: "none",
+  sla: { state: "none", nextDue: null, paused: false, firstResponse: null, resolution: null, timeline: [] },
   comments: [],
   documents: [],
   linkedTransactions: [],

@@ -27,6 +27,7 @@ const CASE: CaseDetail = {
   },
   ownerName: null,
   slaState: "none",
+  sla: { state: "none", nextDue: null, paused: false, firstResponse: null, resolution: null, timeline: [] },
   comments: [],
   documents: [],
   linkedTransactions: [],

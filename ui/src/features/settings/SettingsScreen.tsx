@@ -1,5 +1,5 @@
 // Settings: the keychain notice when secrets cannot be stored, Trading Grid accounts (workspaces),
-// connectors and the background jobs.
+// connectors, the desktop (notifications, tray, SLA policy, escalation rules) and the background jobs.
 import { useSyncStatus } from "../../app/sync";
 import { useKeychainStatus } from "./hooks";
 import { AccountsSection } from "./AccountsSection";
@@ -7,6 +7,7 @@ import { ConnectorsSection } from "./ConnectorsSection";
 import { JobsSection } from "./JobsSection";
 import { ConnectorWorkSection } from "../outside/ConnectorWorkSection";
 import { RetentionSection } from "../retention/RetentionSection";
+import { DeskSection } from "../desk/DeskSection";
 
 function KeychainNotice() {
   const status = useKeychainStatus();
@@ -45,6 +46,7 @@ export function SettingsScreen() {
       <ConnectorsSection />
       <ConnectorWorkSection />
       <RetentionSection />
+      <DeskSection />
       <JobsSection />
     </section>
   );

@@ -1,0 +1,184 @@
+//! SLA marks computed by the cache with the app's policy, on a real SQLite file and a fake clock:
+//! the case list and the case page show at risk and breached at the right minute, a case
+//! waiting on the partner shows its clock paused and resumes when the partner answered (the
+//! status history kept by triggers as pulls change the case), and with the policy off the
+//! server's due date decides as before.
+
+mod common;
+
+use chrono::{DateTime, TimeZone, Utc};
+use common::*;
+use pd_domain::*;
+use pd_store::*;
+
+fn utc(d: u32, h: u32, m: u32) -> DateTime<Utc> {
+    // November 2026 in New York is UTC-5.
+    Utc.with_ymd_and_hms(2026, 11, d, h, m, 0)
+        .single()
+        .expect("valid instant")
+}
+
+/// Weekdays 09:00-17:00 New York; normal priority: 1 h first response, 4 h resolution.
+fn policy() -> SlaPolicy {
+    SlaPolicy {
+        enabled: true,
+        targets: vec![SlaTarget {
+            kind: None,
+            priority: Priority::Normal,
+            first_response_minutes: 60,
+            resolution_minutes: 240,
+        }],
+        calendar: BusinessCalendar {
+            time_zone: "America/New_York".to_owned(),
+            days: [
+                Weekday::Monday,
+                Weekday::Tuesday,
+                Weekday::Wednesday,
+                Weekday::Thursday,
+                Weekday::Friday,
+            ]
+            .into_iter()
+            .map(|weekday| BusinessDay {
+                weekday,
+                start_minute: 9 * 60,
+                end_minute: 17 * 60,
+            })
+            .collect(),
+            holidays: vec![],
+        },
+        at_risk_percent: 75,
+    }
+}
+
+/// Our answer at 09:05 (the first response); a pull carries a case's whole thread.
+fn answer() -> Comment {
+    let mut answer = comment("case-00001", "cm-1", "Looking into it.", 0);
+    answer.author_is_partner = false;
+    answer.author = "Ann Analyst".into();
+    answer.created_at = utc(30, 14, 5);
+    answer
+}
+
+/// One case opened Monday 30 November 09:00 New York, answered at 09:05, due Friday on the server.
+fn cache(dir: &tempfile::TempDir) -> Store {
+    let store = Store::open(dir.path().join("cache.db")).expect("cache opens");
+    let mut c = case(1, "GC1", "Verona Vittles");
+    c.created_at = utc(30, 14, 0);
+    c.updated_at = utc(30, 14, 0);
+    c.sla_due = Some(
+        Utc.with_ymd_and_hms(2026, 12, 4, 22, 0, 0)
+            .single()
+            .expect("due"),
+    );
+    store
+        .apply_case_page(
+            &page(vec![bundle(c, vec![answer()], vec![])], "c1"),
+            "cases",
+        )
+        .expect("case cached");
+    store
+}
+
+fn row(store: &Store, now: DateTime<Utc>) -> CaseRow {
+    store
+        .list_cases(&CaseQuery::default(), now)
+        .expect("list")
+        .rows
+        .pop()
+        .expect("the case")
+}
+
+#[test]
+fn the_list_and_the_case_page_mark_at_risk_and_breached_at_the_right_minute() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cache(&dir);
+    // Until the app hands over its policy, the server's due date decides (days away: on track).
+    assert_eq!(row(&store, utc(30, 19, 0)).sla_state, SlaState::OnTrack);
+    store.set_sla_policy(policy());
+    for (now, state) in [
+        (utc(30, 16, 59), SlaState::OnTrack),
+        (utc(30, 17, 0), SlaState::AtRisk),
+        (utc(30, 17, 59), SlaState::AtRisk),
+        (utc(30, 18, 0), SlaState::Breached),
+    ] {
+        let r = row(&store, now);
+        assert_eq!(r.sla_state, state, "list at {now}");
+        assert_eq!(r.sla_due, Some(utc(30, 18, 0)), "the computed due time");
+        let detail = store.case_detail(&r.id, now).expect("case page");
+        assert_eq!(detail.sla_state, state, "case page at {now}");
+        assert_eq!(detail.sla.state, state);
+    }
+    let detail = store
+        .case_detail("case-00001", utc(30, 18, 30))
+        .expect("page");
+    let kinds: Vec<SlaEventKind> = detail.sla.timeline.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            SlaEventKind::Started,
+            SlaEventKind::Met,
+            SlaEventKind::AtRisk,
+            SlaEventKind::Breached
+        ]
+    );
+}
+
+#[test]
+fn waiting_on_the_partner_pauses_the_clock_in_the_list_and_a_reply_resumes_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cache(&dir);
+    store.set_sla_policy(policy());
+    // 10:00: the case waits on the partner (as pulled from the server).
+    let mut asked = store.case("case-00001").expect("case").expect("cached");
+    asked.status = CaseStatus::WaitingOnPartner;
+    asked.updated_at = utc(30, 15, 0);
+    asked.version = 2;
+    store
+        .apply_case_page(
+            &page(vec![bundle(asked, vec![answer()], vec![])], "c2"),
+            "cases",
+        )
+        .expect("pulled");
+    let paused = row(&store, utc(30, 20, 0));
+    assert!(paused.sla_paused);
+    assert_eq!(paused.sla_state, SlaState::OnTrack, "1 h of 4 used");
+    assert_eq!(paused.sla_due, None);
+    // 13:00: the partner answered; the server says "waiting on us" (a pull).
+    let mut back = store.case("case-00001").expect("case").expect("cached");
+    back.status = CaseStatus::WaitingOnUs;
+    back.updated_at = utc(30, 18, 0);
+    back.version = 3;
+    store
+        .apply_case_page(
+            &page(vec![bundle(back, vec![answer()], vec![])], "c3"),
+            "cases",
+        )
+        .expect("pulled");
+    let resumed = row(&store, utc(30, 18, 30));
+    assert!(!resumed.sla_paused);
+    // 1 h before the pause + 3 h after 13:00: due 16:00 New York = 21:00 UTC.
+    assert_eq!(resumed.sla_due, Some(utc(30, 21, 0)));
+}
+
+#[test]
+fn with_the_policy_off_the_server_due_date_marks_the_list() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cache(&dir);
+    store.set_sla_policy(SlaPolicy {
+        enabled: false,
+        ..policy()
+    });
+    let due = Utc
+        .with_ymd_and_hms(2026, 12, 4, 22, 0, 0)
+        .single()
+        .expect("due");
+    let r = row(&store, utc(30, 20, 0));
+    assert_eq!((r.sla_state, r.sla_due), (SlaState::OnTrack, Some(due)));
+    let r = row(
+        &store,
+        Utc.with_ymd_and_hms(2026, 12, 4, 22, 0, 0)
+            .single()
+            .expect("due"),
+    );
+    assert_eq!(r.sla_state, SlaState::Breached);
+}
