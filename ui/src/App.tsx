@@ -70,6 +70,7 @@ function Routes() {
       break;
     case "transfers":
       screen = <TransfersScreen />;
+      break;
     case "mine":
       screen = <MineScreen />;
       break;

@@ -28,6 +28,9 @@ pub use crate::desk::{
     desk_settings, my_open_cases, my_work_counts, open_link, pause_notifications,
     save_desk_settings, take_open_request,
 };
+pub use crate::documents::{document_link, offline_documents, open_document, save_document_as};
+pub use crate::drops::{discard_drop, pick_files};
+pub use crate::transfers::{transfer_action, transfers_list, watch_transfers};
 
 pub use crate::retention::{
     export_case, list_exports, place_legal_hold, release_legal_hold, retention_policy,
