@@ -11,12 +11,14 @@ import type { CaseOutside } from "./CaseOutside";
 import type { CasePackage } from "./CasePackage";
 import type { CasePatch } from "./CasePatch";
 import type { CaseQuery } from "./CaseQuery";
+import type { CaseRow } from "./CaseRow";
 import type { CommentView } from "./CommentView";
 import type { ConnectionTestResult } from "./ConnectionTestResult";
 import type { ConnectorInput } from "./ConnectorInput";
 import type { ConnectorView } from "./ConnectorView";
 import type { ConnectorWorkInput } from "./ConnectorWorkInput";
 import type { ConnectorWorkView } from "./ConnectorWorkView";
+import type { DeskSettings } from "./DeskSettings";
 import type { DocumentFile } from "./DocumentFile";
 import type { DropView } from "./DropView";
 import type { ExceptionFacets } from "./ExceptionFacets";
@@ -31,9 +33,11 @@ import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
 import type { LedgerQuery } from "./LedgerQuery";
 import type { LedgerRowView } from "./LedgerRowView";
+import type { MyWorkCounts } from "./MyWorkCounts";
 import type { NewCaseInput } from "./NewCaseInput";
 import type { Notice } from "./Notice";
 import type { NoticeText } from "./NoticeText";
+import type { OpenRoute } from "./OpenRoute";
 import type { OutboxEdit } from "./OutboxEdit";
 import type { OutboxEntryView } from "./OutboxEntryView";
 import type { PartnerRow } from "./PartnerRow";
@@ -114,6 +118,13 @@ export type CommandName =
   | "set_folder_paused"
   | "rescan_folders"
   | "folder_ledger"
+  | "desk_settings"
+  | "save_desk_settings"
+  | "pause_notifications"
+  | "take_open_request"
+  | "open_link"
+  | "my_open_cases"
+  | "my_work_counts"
   | "watch_transfers"
 ;
 
@@ -184,6 +195,13 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "set_folder_paused",
   "rescan_folders",
   "folder_ledger",
+  "desk_settings",
+  "save_desk_settings",
+  "pause_notifications",
+  "take_open_request",
+  "open_link",
+  "my_open_cases",
+  "my_work_counts",
   "watch_transfers",
 ];
 
@@ -323,6 +341,20 @@ export function makeCommands(invoke: Invoke) {
     rescanFolders: (): Promise<null> => invoke<null>("rescan_folders"),
     /** The ingest ledger, newest first: each file with its case, document and the rule that decided. */
     folderLedger: (query: LedgerQuery): Promise<Array<LedgerRowView>> => invoke<Array<LedgerRowView>>("folder_ledger", { query }),
+    /** The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules. */
+    deskSettings: (): Promise<DeskSettings> => invoke<DeskSettings>("desk_settings"),
+    /** Checks and saves the desktop settings; they take effect at once. */
+    saveDeskSettings: (desk: DeskSettings): Promise<DeskSettings> => invoke<DeskSettings>("save_desk_settings", { desk }),
+    /** Pauses or resumes OS notifications. */
+    pauseNotifications: (paused: boolean): Promise<DeskSettings> => invoke<DeskSettings>("pause_notifications", { paused }),
+    /** Where a notification click, a partnerdesk:// link or the tray asked the window to go (taken once; `null` when nothing waits). */
+    takeOpenRequest: (): Promise<OpenRoute | null> => invoke<OpenRoute | null>("take_open_request"),
+    /** Opens the case a `partnerdesk://case/<reference>` link names. */
+    openLink: (link: string): Promise<OpenRoute> => invoke<OpenRoute>("open_link", { link }),
+    /** My open cases, the most urgent SLA first (empty until "me" is chosen). */
+    myOpenCases: (): Promise<Array<CaseRow>> => invoke<Array<CaseRow>>("my_open_cases"),
+    /** Counts for the Mine view's strip and the tray: my breached, at-risk and waiting-on-us cases, failed actions. */
+    myWorkCounts: (): Promise<MyWorkCounts> => invoke<MyWorkCounts>("my_work_counts"),
     /** Streams the Transfers view's list (every upload and download with its progress) to the window's channel. */
     watchTransfers: (onUpdate: Channel<TransfersUpdate>): Promise<null> => invoke<null>("watch_transfers", { onUpdate }),
   };

@@ -21,6 +21,7 @@ export type * from "./CaseKind";
 export type * from "./CaseListPage";
 export type * from "./CaseOrigin";
 export type * from "./CaseOutside";
+export type * from "./CasePackage";
 export type * from "./CasePage";
 export type * from "./CasePatch";
 export type * from "./CaseQuery";

@@ -20,16 +20,13 @@ pub use crate::connector_work::{
     save_connector_work,
 };
 // Documents (issue 10): open and save, drops, transfers.
-pub use crate::documents::{document_link, offline_documents, open_document, save_document_as};
-pub use crate::drops::{discard_drop, pick_files};
-pub use crate::package::share_case_package;
-pub use crate::transfers::{transfer_action, transfers_list, watch_transfers};
 pub use crate::desk::{
     desk_settings, my_open_cases, my_work_counts, open_link, pause_notifications,
     save_desk_settings, take_open_request,
 };
 pub use crate::documents::{document_link, offline_documents, open_document, save_document_as};
 pub use crate::drops::{discard_drop, pick_files};
+pub use crate::package::share_case_package;
 pub use crate::transfers::{transfer_action, transfers_list, watch_transfers};
 
 pub use crate::retention::{
