@@ -129,6 +129,31 @@ fn references_in_file_names_pick_the_case_and_the_rest_open_unmatched_cases() {
         "PO-4500012345 confirmation.pdf"
     );
     assert_eq!(detail.documents[0].document.media_type, "application/pdf");
+    // The document is on its way to the server: pending on the case, its record queued once in
+    // the outbox with the kept copy it sends.
+    assert_eq!(
+        detail.documents[0].send_state,
+        pd_domain::SendState::Pending
+    );
+    let queued: Vec<_> = store
+        .outbox_entries()
+        .unwrap()
+        .into_iter()
+        .filter_map(|entry| match entry.op {
+            Ok(pd_domain::OutboxOp::AttachDocument(doc)) if entry.case_id == po_case => Some(doc),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        queued.len(),
+        1,
+        "one queued document record for the PO case"
+    );
+    assert_eq!(queued[0].id, detail.documents[0].document.id);
+    assert!(matches!(
+        queued[0].source,
+        pd_domain::DocumentSource::Spooled { .. }
+    ));
     let ledger = store.ingest_ledger(&LedgerFilter::default()).unwrap();
     let rules: Vec<(&str, &str)> = ledger
         .iter()

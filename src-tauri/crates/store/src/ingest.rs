@@ -4,7 +4,7 @@
 //! takes a file twice. Also the lookups routing rules make inside that transaction, and the SFTP
 //! listing state.
 
-use pd_domain::{Document, DocumentLocation, NewCase, Timestamp};
+use pd_domain::{DocumentSource, NewCase, NewDocument, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use crate::codec::ts;
@@ -81,8 +81,8 @@ pub enum IngestOutcome {
     Duplicate {
         /// Ledger row.
         ledger_id: i64,
-        /// The earlier row with the same bytes.
-        duplicate_of: i64,
+        /// The earlier row with the same bytes (`None`: the case had them from elsewhere).
+        duplicate_of: Option<i64>,
         /// The earlier file's case.
         case_id: Option<String>,
     },
@@ -276,7 +276,7 @@ fn take_file(
         ])?;
         return Ok(IngestOutcome::Duplicate {
             ledger_id: tx.last_insert_rowid(),
-            duplicate_of,
+            duplicate_of: Some(duplicate_of),
             case_id,
         });
     }
@@ -297,18 +297,58 @@ fn take_file(
             true,
         ),
     };
-    let document = Document {
+    // The same bytes already on the case (attached by the analyst or another source): linked,
+    // not uploaded twice.
+    if let Some(existing) = crate::documents::document_with_sha256(tx, &case_id, &file.sha256)? {
+        tx.prepare_cached(
+            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+                sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, \
+                rule_reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            file.folder_id,
+            file.folder_name,
+            file.path,
+            file.path_key,
+            size_i64(file.size),
+            file.mtime_ns,
+            file.sha256,
+            file.media_type,
+            ts(now),
+            format!(
+                "the case already has these bytes as \"{}\"; linked to that document",
+                existing.document.name
+            ),
+            case_id,
+            existing.document.id,
+            routed.rule,
+            routed.reason,
+        ])?;
+        return Ok(IngestOutcome::Duplicate {
+            ledger_id: tx.last_insert_rowid(),
+            duplicate_of: None,
+            case_id: Some(case_id),
+        });
+    }
+    // The document row and its AttachDocument outbox entry (the spooled copy is what the push
+    // sends), in this same transaction as the ledger row.
+    let spooled = file
+        .spool_path
+        .as_deref()
+        .and_then(|path| std::path::Path::new(path).file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .ok_or_else(|| StoreError::Invalid(format!("{} has no kept copy to upload", file.path)))?;
+    let document = NewDocument {
         id: uuid::Uuid::new_v4().to_string(),
-        case_id: case_id.clone(),
         name: file.document_name.clone(),
         size: file.size,
         sha256: file.sha256.clone(),
         media_type: file.media_type.clone(),
-        location: DocumentLocation::Collab,
         uploaded_by: file.uploaded_by.clone(),
-        uploaded_at: now,
+        source: DocumentSource::Spooled { file: spooled },
     };
-    crate::cases::write_document(tx, &document)?;
+    crate::documents::attach_document_in(tx, &case_id, &document, now)?;
     // Outbound xConnector routes hear of the document in this same transaction.
     crate::outside::on_case_change(
         tx,
