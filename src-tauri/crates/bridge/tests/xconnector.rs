@@ -668,3 +668,79 @@ async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
     assert_eq!(received[0]["data"]["name"], "labels.pdf");
     assert_eq!(received[0]["subject"], json!(case_id));
 }
+
+fn partner_event(id: &str, time: &str, name: &str, email: &str) -> Value {
+    json!({
+        "specversion": "1.0",
+        "id": id,
+        "source": "urn:tradinggrid:xconnector:test",
+        "type": pd_bridge::cloudevents::PARTNER_TYPE,
+        "time": time,
+        "datacontenttype": "application/json",
+        "data": {
+            "partnerId": "GC-VERONA",
+            "name": name,
+            "ids": ["ZZ:VERONAVIT", "01:123456789"],
+            "contactEmail": email,
+            "shipTo": [{"id": "DC-07", "name": "Verona DC"}],
+            "contacts": [{"name": "Ada", "email": email}]
+        }
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn partner_master_data_updates_the_partner_record_and_a_late_update_changes_nothing() {
+    let (_dir, store) = store();
+    let socket = listener::bind(0).await.expect("bind");
+    let addr = socket.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(listener::serve(socket, listener_config(&store), async {
+        let _ = stopped.await;
+    }));
+    let http = reqwest::Client::new();
+    let post = |event: Value| {
+        http.post(format!("http://{addr}/events"))
+            .header("content-type", "application/cloudevents+json")
+            .bearer_auth(TOKEN)
+            .body(event.to_string())
+            .send()
+    };
+
+    let newer = partner_event(
+        "pm-2",
+        "2026-11-30T11:00:00Z",
+        "Verona Vittles S.p.A.",
+        "edi@verona.example",
+    );
+    let answer: Value = post(newer).await.expect("send").json().await.expect("json");
+    assert_eq!(answer["partners"], 1);
+    let row = store.partner("GC-VERONA").expect("the partner record");
+    assert_eq!(row.partner.partner_company_name, "Verona Vittles S.p.A.");
+    assert_eq!(
+        row.partner.contact_email.as_deref(),
+        Some("edi@verona.example")
+    );
+    assert_eq!(
+        row.partner.trading_addresses,
+        ["ZZ:VERONAVIT", "01:123456789"]
+    );
+
+    // An update sent earlier but delivered late never overwrites the newer record.
+    let older = partner_event(
+        "pm-1",
+        "2026-11-30T09:00:00Z",
+        "Verona (old name)",
+        "old@verona.example",
+    );
+    let answer: Value = post(older).await.expect("send").json().await.expect("json");
+    assert_eq!(answer["partners"], 0);
+    let row = store.partner("GC-VERONA").expect("the partner record");
+    assert_eq!(row.partner.partner_company_name, "Verona Vittles S.p.A.");
+    assert_eq!(
+        row.partner.contact_email.as_deref(),
+        Some("edi@verona.example")
+    );
+
+    let _ = stop.send(());
+    let _ = server.await;
+}
