@@ -609,7 +609,8 @@ async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
         sha256: "ab".repeat(32),
         media_type: "application/pdf".into(),
         document_name: "labels.pdf".into(),
-        spool_path: None,
+        // The kept copy the drop folder wrote (its name is the content's SHA-256).
+        spool_path: Some("ab".repeat(32)),
         uploaded_by: "Ann".into(),
         remote: false,
     };
