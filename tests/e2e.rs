@@ -288,18 +288,6 @@ fn run_journey<F: std::future::Future<Output = ()>>(journey: F) {
     runtime.block_on(journey);
 }
 
-// The desktop (issue 14): palette, Mine, notifications, tray, theme, single instance.
-#[path = "support/desk_journey.rs"]
-mod desk_journey;
-
-#[test]
-fn the_palette_works_a_case_notifications_and_the_tray_reach_the_analyst_and_a_second_launch_focuses_the_first(
-) {
-    if e2e_enabled() {
-        run_journey(desk_journey::desk_journey());
-    }
-}
-
 // Documents on a case (issue 10): drop, upload, open.
 #[path = "e2e/documents.rs"]
 mod documents;
