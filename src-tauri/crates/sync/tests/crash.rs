@@ -94,7 +94,17 @@ async fn killing_the_worker_at_any_point_loses_nothing_and_duplicates_nothing() 
             break;
         }
         let mut child = worker(&world).spawn().expect("spawn worker");
-        tokio::time::sleep(Duration::from_millis(rng.gen_range(40..260))).await;
+        // Kill only once this run has delivered something: a fixed delay lands many kills
+        // during the worker's start on a slow machine, where they test nothing.
+        let started = std::time::Instant::now();
+        while world.store.outbox_summary().expect("summary").pending >= remaining {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the worker delivered nothing in 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(rng.gen_range(0..80))).await;
         child.kill().expect("SIGKILL");
         child.wait().expect("reap");
         kills += 1;
