@@ -5,6 +5,8 @@ import type { AccountInput } from "./AccountInput";
 import type { AccountView } from "./AccountView";
 import type { ArticleText } from "./ArticleText";
 import type { AsideItem } from "./AsideItem";
+import type { AttachReport } from "./AttachReport";
+import type { AttachTarget } from "./AttachTarget";
 import type { CaseDetail } from "./CaseDetail";
 import type { CaseListPage } from "./CaseListPage";
 import type { CaseOutside } from "./CaseOutside";
@@ -47,6 +49,7 @@ import type { StatusCount } from "./StatusCount";
 import type { SyncStatus } from "./SyncStatus";
 import type { TransferAction } from "./TransferAction";
 import type { TransfersUpdate } from "./TransfersUpdate";
+import type { UploadSettings } from "./UploadSettings";
 import type { User } from "./User";
 import type { VerifyReport } from "./VerifyReport";
 import type { Visibility } from "./Visibility";
@@ -109,6 +112,9 @@ export type CommandName =
   | "offline_documents"
   | "pick_files"
   | "discard_drop"
+  | "attach_drop"
+  | "upload_settings"
+  | "save_upload_settings"
   | "transfers_list"
   | "transfer_action"
   | "share_case_package"
@@ -186,6 +192,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "offline_documents",
   "pick_files",
   "discard_drop",
+  "attach_drop",
+  "upload_settings",
+  "save_upload_settings",
   "transfers_list",
   "transfer_action",
   "share_case_package",
@@ -323,6 +332,12 @@ export function makeCommands(invoke: Invoke) {
     pickFiles: (): Promise<DropView | null> => invoke<DropView | null>("pick_files"),
     /** Forgets dropped or picked files that were not attached. */
     discardDrop: (dropId: string): Promise<null> => invoke<null>("discard_drop", { dropId }),
+    /** Attaches a drop's files to a case or a new case (`confirmed`: the analyst confirmed a drop that needs it); small files go to the case server, large ones to the S3 queue; answers each file's outcome. */
+    attachDrop: (dropId: string, target: AttachTarget, confirmed: boolean): Promise<AttachReport> => invoke<AttachReport>("attach_drop", { dropId, target, confirmed }),
+    /** How attached files are uploaded (size limit for the case server, S3 connector, parts, concurrency). */
+    uploadSettings: (): Promise<UploadSettings> => invoke<UploadSettings>("upload_settings"),
+    /** Checks and saves how attached files are uploaded. */
+    saveUploadSettings: (settings: UploadSettings): Promise<UploadSettings> => invoke<UploadSettings>("save_upload_settings", { settings }),
     /** Every upload and download of this session, newest first. */
     transfersList: (): Promise<TransfersUpdate> => invoke<TransfersUpdate>("transfers_list"),
     /** Pauses, resumes, cancels or retries a transfer. */

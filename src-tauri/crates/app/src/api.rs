@@ -166,7 +166,7 @@ pub fn open_case_for_exception(
 
 /// Creates a local case: queued for the case server, or kept on this computer when the
 /// account has none.
-fn create_case_in(
+pub(crate) fn create_case_in(
     store: &Store,
     new_case: &NewCase,
     author: &str,

@@ -20,6 +20,7 @@ pub use crate::connector_work::{
     save_connector_work,
 };
 // Documents (issue 10): open and save, drops, transfers.
+pub use crate::attach::{attach_drop, save_upload_settings, upload_settings};
 pub use crate::desk::{
     desk_settings, my_open_cases, my_work_counts, open_link, pause_notifications,
     save_desk_settings, take_open_request,

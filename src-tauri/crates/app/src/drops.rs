@@ -35,7 +35,7 @@ pub struct DropFile {
 
 #[derive(Debug, Default)]
 struct Inner {
-    drops: HashMap<String, (u64, Vec<DropFile>)>,
+    drops: HashMap<String, (u64, Vec<DropFile>, bool)>,
     counter: u64,
 }
 
@@ -66,12 +66,14 @@ impl Drops {
             needs_confirmation: from_folders > CONFIRM_ABOVE,
             skipped,
         };
-        inner.drops.insert(id, (serial, files));
+        inner
+            .drops
+            .insert(id, (serial, files, view.needs_confirmation));
         if inner.drops.len() > KEEP_DROPS {
             if let Some(oldest) = inner
                 .drops
                 .iter()
-                .min_by_key(|(_, (serial, _))| *serial)
+                .min_by_key(|(_, (serial, _, _))| *serial)
                 .map(|(id, _)| id.clone())
             {
                 inner.drops.remove(&oldest);
@@ -87,10 +89,34 @@ impl Drops {
             .unwrap_or_else(PoisonError::into_inner)
             .drops
             .remove(id)
-            .map(|(_, files)| files)
+            .map(|(_, files, _)| files)
             .ok_or_else(|| {
                 AppError::reported(ErrorCode::DropUnknown, ErrorCode::DropUnknown.words())
             })
+    }
+
+    /// Takes a drop's files to attach them; a drop that needs the analyst's confirmation stays
+    /// waiting (refused in words) unless `confirmed`.
+    pub fn take_confirmed(&self, id: &str, confirmed: bool) -> Result<Vec<DropFile>, AppError> {
+        let mut inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        match inner.drops.get(id) {
+            None => Err(AppError::reported(
+                ErrorCode::DropUnknown,
+                ErrorCode::DropUnknown.words(),
+            )),
+            Some((_, files, true)) if !confirmed => Err(AppError::reported(
+                ErrorCode::DropNeedsConfirmation,
+                format!(
+                    "This drop brings {} files from folders: confirm that all of them should be attached.",
+                    files.len()
+                ),
+            )),
+            Some(_) => Ok(inner
+                .drops
+                .remove(id)
+                .map(|(_, files, _)| files)
+                .unwrap_or_default()),
+        }
     }
 
     /// Forgets a drop.

@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod attach;
 pub mod commands;
 pub mod connector_work;
 pub mod desk;
@@ -28,6 +29,7 @@ pub mod stream;
 pub mod supervisor;
 pub mod sync;
 pub mod transfers;
+pub mod uploads;
 pub mod watch;
 pub mod workspace;
 

@@ -237,6 +237,8 @@ pub struct AppState {
     pub transfers: crate::transfers::Transfers,
     /// Files dropped on the window, waiting for where they go.
     pub drops: crate::drops::Drops,
+    /// Attached files on their way to the server (the uploads job follows them).
+    pub uploads: crate::uploads::Uploads,
     /// What each account's hosts were found to serve when its workspace last opened.
     probes: Probes,
     /// The drop folders' jobs and states (`folders.rs`).
@@ -339,9 +341,11 @@ impl AppState {
             desktop: Default::default(),
             transfers: Default::default(),
             drops: Default::default(),
+            uploads: Default::default(),
         };
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
+        crate::uploads::start_job(&state);
         crate::folders::restart(&state, &folders).await;
         Ok(state)
     }

@@ -128,6 +128,8 @@ error_codes! {
     TransferNotFound = "transfer.not_found" => "That transfer is no longer in the queue.",
     TransferState = "transfer.state" => "That transfer cannot do this in its current state.",
     TransferCancelled = "transfer.cancelled" => "The transfer was cancelled; nothing of it is kept on the server.",
+    // Attaching a drop (issue 10, `attach_drop`).
+    DropNeedsConfirmation = "drop.needs_confirmation" => "This drop brings many files from folders: confirm that all of them should be attached.",
 }
 
 /// Lets tests (and logs) compare a code with its dotted name; product code matches the enum.

@@ -128,6 +128,13 @@ macro_rules! with_commands {
             pick_files() -> Option<DropView>;
             /// Forgets dropped or picked files that were not attached.
             discard_drop(drop_id: String) -> ();
+            // ---- attaching files and the upload queue (issue 10) ----
+            /// Attaches a drop's files to a case or a new case (`confirmed`: the analyst confirmed a drop that needs it); small files go to the case server, large ones to the S3 queue; answers each file's outcome.
+            attach_drop(drop_id: String, target: AttachTarget, confirmed: bool) -> AttachReport;
+            /// How attached files are uploaded (size limit for the case server, S3 connector, parts, concurrency).
+            upload_settings() -> UploadSettings;
+            /// Checks and saves how attached files are uploaded.
+            save_upload_settings(settings: UploadSettings) -> UploadSettings;
             /// Every upload and download of this session, newest first.
             transfers_list() -> TransfersUpdate;
             /// Pauses, resumes, cancels or retries a transfer.

@@ -45,6 +45,14 @@ pub struct Settings {
     /// Notifications, tray, "me", SLA policy and escalation rules (issue 14).
     #[serde(default, skip_serializing_if = "is_default_desk")]
     pub desk: pd_domain::DeskSettings,
+    /// How attached files are uploaded: the size limit for the case server, the S3 connector
+    /// for larger files, parts and concurrency (issue 10).
+    #[serde(default, skip_serializing_if = "is_default_uploads")]
+    pub uploads: pd_domain::UploadSettings,
+}
+
+fn is_default_uploads(uploads: &pd_domain::UploadSettings) -> bool {
+    *uploads == pd_domain::UploadSettings::default()
 }
 
 fn is_default_desk(desk: &pd_domain::DeskSettings) -> bool {
@@ -60,6 +68,7 @@ impl Default for Settings {
             connectors: Vec::new(),
             folders: Vec::new(),
             desk: pd_domain::DeskSettings::default(),
+            uploads: pd_domain::UploadSettings::default(),
         }
     }
 }

@@ -89,6 +89,7 @@ fn full_settings() -> Settings {
         ],
         folders: vec![],
         desk: Default::default(),
+        uploads: Default::default(),
     }
 }
 

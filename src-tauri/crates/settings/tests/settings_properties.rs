@@ -46,6 +46,7 @@ fn sample() -> Settings {
         }],
         folders: vec![],
         desk: Default::default(),
+        uploads: Default::default(),
     }
 }
 

@@ -23,6 +23,7 @@ mod query;
 mod retention;
 mod salvage;
 mod sla;
+mod uploads;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -58,6 +59,7 @@ pub use outside::{
 pub use query::{search_filter, SearchFilter};
 pub use retention::ExportRecord;
 pub use sla::{EscalationPlan, FailedEntry, FiredEscalation, NewException, PartnerReply};
+pub use uploads::Delivery;
 
 /// Row counts, for tests and the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -401,6 +403,11 @@ impl Store {
     ) -> Result<String> {
         self.db
             .write(|tx| documents::attach_document_in(tx, case_id, doc, now))
+    }
+
+    /// Where an attached document's record stands (queued, failed, on the server, gone).
+    pub fn document_delivery(&self, document_id: &str) -> Result<Delivery> {
+        self.db.read(|conn| uploads::delivery(conn, document_id))
     }
 
     /// The case's document with this content, if any (the duplicate check before an upload).

@@ -125,7 +125,7 @@ impl TransferError {
     }
 
     /// Maps an I/O error on `path` to the analyst's words.
-    pub(crate) fn io(name: &str, path: &Path, e: &std::io::Error) -> Self {
+    pub fn io(name: &str, path: &Path, e: &std::io::Error) -> Self {
         match e.kind() {
             std::io::ErrorKind::NotFound => TransferError::Vanished {
                 name: name.to_string(),
