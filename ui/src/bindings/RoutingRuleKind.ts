@@ -4,4 +4,4 @@
  * A routing rule. The unmatched fallback (a new case with the folder's defaults) is always
  * last and not listed.
  */
-export type RoutingRuleKind = "edi_validation" | "edi_acknowledgement" | "edi_reference" | "edi_linked_transaction" | "case_reference_in_name" | "po_in_name" | "invoice_in_name" | "shipment_in_name" | "edi_new_case";
+export type RoutingRuleKind = "edi_validation" | "edi_acknowledgement" | "edi_reference" | "edi_linked_transaction" | "case_reference_in_name" | "po_in_name" | "invoice_in_name" | "shipment_in_name" | "edi_new_case" | "edi_partner_address";

@@ -33,6 +33,7 @@ import type { FolderView } from "./FolderView";
 import type { HoldScope } from "./HoldScope";
 import type { JobView } from "./JobView";
 import type { KeychainStatus } from "./KeychainStatus";
+import type { LedgerEdiView } from "./LedgerEdiView";
 import type { LedgerQuery } from "./LedgerQuery";
 import type { LedgerRowView } from "./LedgerRowView";
 import type { MyWorkCounts } from "./MyWorkCounts";
@@ -45,6 +46,8 @@ import type { OutboxEntryView } from "./OutboxEntryView";
 import type { PartnerRow } from "./PartnerRow";
 import type { PublicationView } from "./PublicationView";
 import type { RetentionPolicy } from "./RetentionPolicy";
+import type { RoutingRuleSetting } from "./RoutingRuleSetting";
+import type { RoutingRulesView } from "./RoutingRulesView";
 import type { StatusCount } from "./StatusCount";
 import type { SyncStatus } from "./SyncStatus";
 import type { TransferAction } from "./TransferAction";
@@ -124,6 +127,9 @@ export type CommandName =
   | "set_folder_paused"
   | "rescan_folders"
   | "folder_ledger"
+  | "routing_rules"
+  | "save_routing_rules"
+  | "ledger_edi"
   | "desk_settings"
   | "save_desk_settings"
   | "pause_notifications"
@@ -204,6 +210,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "set_folder_paused",
   "rescan_folders",
   "folder_ledger",
+  "routing_rules",
+  "save_routing_rules",
+  "ledger_edi",
   "desk_settings",
   "save_desk_settings",
   "pause_notifications",
@@ -356,6 +365,12 @@ export function makeCommands(invoke: Invoke) {
     rescanFolders: (): Promise<null> => invoke<null>("rescan_folders"),
     /** The ingest ledger, newest first: each file with its case, document and the rule that decided. */
     folderLedger: (query: LedgerQuery): Promise<Array<LedgerRowView>> => invoke<Array<LedgerRowView>>("folder_ledger", { query }),
+    /** The routing rules in the order they are asked (each on or off, with what it matches) between the fixed first step and the fallback. */
+    routingRules: (): Promise<RoutingRulesView> => invoke<RoutingRulesView>("routing_rules"),
+    /** Checks and saves the routing rules (order, on/off, added rules and what they match); the watchers use them at once. */
+    saveRoutingRules: (rules: Array<RoutingRuleSetting>): Promise<RoutingRulesView> => invoke<RoutingRulesView>("save_routing_rules", { rules }),
+    /** What EDI recognition found in a ledger row's file (standard, sets, sender, receiver, control numbers, references, error) and its readable segment view; `null` when the file is not EDI. */
+    ledgerEdi: (ledgerId: number): Promise<LedgerEdiView | null> => invoke<LedgerEdiView | null>("ledger_edi", { ledgerId }),
     /** The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules. */
     deskSettings: (): Promise<DeskSettings> => invoke<DeskSettings>("desk_settings"),
     /** Checks and saves the desktop settings; they take effect at once. */

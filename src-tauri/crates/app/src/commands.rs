@@ -36,7 +36,8 @@ pub use crate::retention::{
 };
 
 pub use crate::folders::{
-    folder_ledger, list_folders, remove_folder, rescan_folders, save_folder, set_folder_paused,
+    folder_ledger, ledger_edi, list_folders, remove_folder, rescan_folders, routing_rules,
+    save_folder, save_routing_rules, set_folder_paused,
 };
 
 use pd_domain::{ErrorCode, JobView, Notice};

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use pd_domain::{
     ConnectorSettings, ErrorCode, FolderSettings, FolderSource, FolderStateView, FolderView,
-    LedgerQuery, LedgerRowView, Topic,
+    LedgerEdiView, LedgerQuery, LedgerRowView, RoutingRuleSetting, RoutingRulesView, Topic,
 };
 use pd_ingest::{
-    FolderDefaults, FolderState, IngestContext, LocalFolderSpec, Router, SftpFolderSpec,
-    StatusBoard, WatchMode,
+    FolderDefaults, FolderState, IngestContext, LocalFolderSpec, SftpFolderSpec, StatusBoard,
+    WatchMode,
 };
 use pd_settings::{Settings, CONNECTOR_SECRET};
 
@@ -61,6 +61,21 @@ pub async fn restart(state: &AppState, settings: &Settings) {
     }
     let workspace = state.current();
     let writable = state.ensure_writable(&workspace).is_ok();
+    // The analyst's routing rules (EDI rules and the file-name rules) for every folder.
+    let router = {
+        let store = workspace.store.clone();
+        let rules = tokio::task::spawn_blocking(move || store.routing_rules())
+            .await
+            .ok()
+            .and_then(|r| {
+                r.map_err(
+                    |e| tracing::warn!(error = %e, "routing rules unreadable; using the defaults"),
+                )
+                .ok()
+            })
+            .unwrap_or_else(RoutingRuleSetting::defaults);
+        Arc::new(pd_ingest::edi::router(&rules))
+    };
     for folder in &settings.folders {
         if folder.paused || !writable {
             state
@@ -71,7 +86,7 @@ pub async fn restart(state: &AppState, settings: &Settings) {
         }
         let ctx = IngestContext {
             store: workspace.store.clone(),
-            router: Arc::new(Router::v1()),
+            router: router.clone(),
             spool_dir: spool_dir(workspace.store.path()),
             uploaded_by: "Drop folder".to_string(),
             status: state.folders.board.clone(),
@@ -398,4 +413,68 @@ pub async fn folder_ledger(
             rule_reason: r.rule_reason,
         })
         .collect())
+}
+
+// ---- EDI routing rules and a ledger row's EDI details (issue 12) ----
+
+/// The routing rules for the rules editor.
+pub async fn routing_rules(state: &AppState) -> CommandResult<RoutingRulesView> {
+    let store = state.current().store.clone();
+    let rules = tokio::task::spawn_blocking(move || store.routing_rules()).await??;
+    Ok(RoutingRulesView::of(rules))
+}
+
+/// Checks each rule (an error names its place in the list, in words), then saves the order and
+/// restarts the watchers so the next file is routed by it.
+pub async fn save_routing_rules(
+    state: &AppState,
+    rules: Vec<RoutingRuleSetting>,
+) -> CommandResult<RoutingRulesView> {
+    let workspace = state.current();
+    state.ensure_writable(&workspace)?;
+    let store = workspace.store.clone();
+    let mut checked = Vec::with_capacity(rules.len());
+    for (i, rule) in rules.iter().enumerate() {
+        let rule = rule.checked().map_err(|why| {
+            AppError::reported(ErrorCode::InputInvalid, format!("Rule {}: {why}", i + 1))
+        })?;
+        if let Some(partner) = &rule.partner_id {
+            let known = {
+                let store = store.clone();
+                let partner = partner.clone();
+                tokio::task::spawn_blocking(move || store.partner(&partner)).await?
+            };
+            if known.is_err() {
+                return Err(AppError::reported(
+                    ErrorCode::InputInvalid,
+                    format!(
+                        "Rule {}: the partner {partner} is not in the partner directory; choose one from the list.",
+                        i + 1
+                    ),
+                ));
+            }
+        }
+        checked.push(rule);
+    }
+    let saved = {
+        let store = store.clone();
+        tokio::task::spawn_blocking(move || {
+            store.save_routing_rules(&checked)?;
+            store.routing_rules()
+        })
+        .await??
+    };
+    let settings = state.settings().await.clone();
+    restart(state, &settings).await;
+    state.changes.report(&[Topic::Folders]);
+    Ok(RoutingRulesView::of(saved))
+}
+
+/// What EDI recognition found in a ledger row's file, with its readable segment view.
+pub async fn ledger_edi(state: &AppState, ledger_id: u32) -> CommandResult<Option<LedgerEdiView>> {
+    let store = state.current().store.clone();
+    Ok(
+        tokio::task::spawn_blocking(move || store.ingest_ledger_edi(i64::from(ledger_id)))
+            .await??,
+    )
 }

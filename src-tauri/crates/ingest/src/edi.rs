@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use pd_domain::{
     CaseKind, CaseReferences, EdiReferenceView, EdiSetSummary, EdiSummary, NewCase,
-    RoutingRuleKind, RoutingRuleSetting,
+    RoutingRuleKind, RoutingRuleSetting, RuleDocument, RuleReference,
 };
 use pd_edi::{DocumentKind, Edi, ReferenceKind as EdiRef};
 use pd_store::{EdiSetRecord, IngestTx, ReferenceKind, RouteTarget, StoreError};
@@ -31,7 +31,7 @@ pub fn router(rules: &[RoutingRuleSetting]) -> Router {
     let shared = Arc::new(Shared::default());
     let mut router = Router::empty();
     router.push(Box::new(EdiRule {
-        kind: None,
+        setting: None,
         shared: shared.clone(),
     }));
     for setting in RoutingRuleSetting::normalized(rules) {
@@ -47,8 +47,8 @@ pub fn router(rules: &[RoutingRuleSetting]) -> Router {
             RoutingRuleKind::ShipmentInName => {
                 Box::new(BusinessReferenceInName(ReferenceKind::Shipment))
             }
-            kind => Box::new(EdiRule {
-                kind: Some(kind),
+            _ => Box::new(EdiRule {
+                setting: Some(setting),
                 shared: shared.clone(),
             }),
         };
@@ -108,14 +108,15 @@ fn read(facts: &FileFacts<'_>) -> Option<Vec<u8>> {
 
 /// One EDI rule (or, with no kind, the recognition step that records what the file is).
 struct EdiRule {
-    kind: Option<RoutingRuleKind>,
+    setting: Option<RoutingRuleSetting>,
     shared: Arc<Shared>,
 }
 
 impl Rule for EdiRule {
     fn name(&self) -> &str {
-        self.kind
-            .map_or("edi_recognition", RoutingRuleKind::ledger_name)
+        self.setting
+            .as_ref()
+            .map_or("edi_recognition", |s| s.kind.ledger_name())
     }
 
     fn decide(
@@ -127,17 +128,23 @@ impl Rule for EdiRule {
         let Some(edi) = edi.as_ref() else {
             return Ok(None);
         };
-        match self.kind {
-            None => {
-                record(facts, edi, cases)?;
-                Ok(None)
+        let Some(setting) = &self.setting else {
+            record(facts, edi, cases)?;
+            return Ok(None);
+        };
+        match setting.kind {
+            RoutingRuleKind::EdiValidation => validation(facts, edi, cases),
+            RoutingRuleKind::EdiAcknowledgement => acknowledgement(edi, cases),
+            RoutingRuleKind::EdiReference => by_reference(edi, cases, setting.reference),
+            RoutingRuleKind::EdiLinkedTransaction => by_linked_transaction(edi, cases),
+            RoutingRuleKind::EdiNewCase => {
+                if !document_matches(edi, setting.document) {
+                    return Ok(None);
+                }
+                new_case(facts, edi, cases, None).map(Some)
             }
-            Some(RoutingRuleKind::EdiValidation) => validation(facts, edi, cases),
-            Some(RoutingRuleKind::EdiAcknowledgement) => acknowledgement(edi, cases),
-            Some(RoutingRuleKind::EdiReference) => by_reference(edi, cases),
-            Some(RoutingRuleKind::EdiLinkedTransaction) => by_linked_transaction(edi, cases),
-            Some(RoutingRuleKind::EdiNewCase) => new_case(facts, edi, cases).map(Some),
-            Some(_) => Ok(None),
+            RoutingRuleKind::EdiPartnerAddress => by_partner_address(facts, edi, cases, setting),
+            _ => Ok(None),
         }
     }
 }
@@ -320,12 +327,25 @@ fn store_kind(kind: EdiRef) -> Option<ReferenceKind> {
     }
 }
 
-fn by_reference(edi: &Edi, cases: &IngestTx<'_>) -> Result<Option<Decision>, StoreError> {
+fn by_reference(
+    edi: &Edi,
+    cases: &IngestTx<'_>,
+    only: Option<RuleReference>,
+) -> Result<Option<Decision>, StoreError> {
     for tx in edi.transactions() {
         for r in &tx.references {
             let Some(kind) = store_kind(r.kind) else {
                 continue;
             };
+            let wanted = match only {
+                None => true,
+                Some(RuleReference::PurchaseOrder) => kind == ReferenceKind::Po,
+                Some(RuleReference::Invoice) => kind == ReferenceKind::Invoice,
+                Some(RuleReference::Shipment) => kind == ReferenceKind::Shipment,
+            };
+            if !wanted {
+                continue;
+            }
             if let Some(hit) = cases.case_by_business_reference(kind, &r.value)? {
                 let others = if hit.matches > 1 {
                     format!(
@@ -420,7 +440,7 @@ fn partner_of(
     facts: &FileFacts<'_>,
     edi: &Edi,
     cases: &IngestTx<'_>,
-) -> Result<((String, Option<String>), String), StoreError> {
+) -> Result<PartnerChoice, StoreError> {
     let Some(ic) = edi.interchanges.first() else {
         return Ok((
             (facts.folder.partner_id.clone(), None),
@@ -487,17 +507,72 @@ fn describe(edi: &Edi) -> String {
     lines.join("\n")
 }
 
+/// The document a new case is about: the first that is not an acknowledgement.
+fn main_document(edi: &Edi) -> Option<&pd_edi::Transaction> {
+    edi.transactions()
+        .find(|t| t.kind() != DocumentKind::Acknowledgement)
+        .or_else(|| edi.transactions().next())
+}
+
+/// Whether the file's main document is of the type a rule is narrowed to.
+fn document_matches(edi: &Edi, only: Option<RuleDocument>) -> bool {
+    let Some(only) = only else { return true };
+    let Some(kind) = main_document(edi).map(|t| t.kind()) else {
+        return false;
+    };
+    matches!(
+        (only, kind),
+        (
+            RuleDocument::Order,
+            DocumentKind::Order | DocumentKind::OrderChange
+        ) | (RuleDocument::Invoice, DocumentKind::Invoice)
+            | (RuleDocument::Shipment, DocumentKind::Shipment)
+    )
+}
+
+/// The analyst's "Partner by EDI address" rule: files from its sender open a case for its partner.
+fn by_partner_address(
+    facts: &FileFacts<'_>,
+    edi: &Edi,
+    cases: &IngestTx<'_>,
+    setting: &RoutingRuleSetting,
+) -> Result<Option<Decision>, StoreError> {
+    let (Some(address), Some(partner_id)) = (&setting.address, &setting.partner_id) else {
+        return Ok(None);
+    };
+    if !document_matches(edi, setting.document) {
+        return Ok(None);
+    }
+    let from = edi
+        .interchanges
+        .iter()
+        .any(|ic| ic.sender.to_string().eq_ignore_ascii_case(address));
+    if !from {
+        return Ok(None);
+    }
+    let name = cases.partner_name(partner_id)?;
+    let words = format!(
+        "for {} (your rule: sender {address} is this partner)",
+        name.as_deref().unwrap_or(partner_id)
+    );
+    new_case(facts, edi, cases, Some(((partner_id.clone(), name), words))).map(Some)
+}
+
+/// The partner (id, name) of a new case and words for the reason.
+type PartnerChoice = ((String, Option<String>), String);
+
 fn new_case(
     facts: &FileFacts<'_>,
     edi: &Edi,
     cases: &IngestTx<'_>,
+    partner: Option<PartnerChoice>,
 ) -> Result<Decision, StoreError> {
-    let main = edi
-        .transactions()
-        .find(|t| t.kind() != DocumentKind::Acknowledgement)
-        .or_else(|| edi.transactions().next());
+    let main = main_document(edi);
     let kind = main.map_or(facts.folder.case_kind, |t| case_kind(t.kind(), facts));
-    let ((partner_id, partner_name), partner_words) = partner_of(facts, edi, cases)?;
+    let ((partner_id, partner_name), partner_words) = match partner {
+        Some(p) => p,
+        None => partner_of(facts, edi, cases)?,
+    };
     let known = partner_name.is_some();
     let doc = main.map_or_else(
         || format!("{} document", edi.standard.label()),

@@ -153,6 +153,13 @@ macro_rules! with_commands {
             rescan_folders() -> ();
             /// The ingest ledger, newest first: each file with its case, document and the rule that decided.
             folder_ledger(query: LedgerQuery) -> Vec<LedgerRowView>;
+            // ---- drop folders: EDI routing rules and details (issue 12) ----
+            /// The routing rules in the order they are asked (each on or off, with what it matches) between the fixed first step and the fallback.
+            routing_rules() -> RoutingRulesView;
+            /// Checks and saves the routing rules (order, on/off, added rules and what they match); the watchers use them at once.
+            save_routing_rules(rules: Vec<RoutingRuleSetting>) -> RoutingRulesView;
+            /// What EDI recognition found in a ledger row's file (standard, sets, sender, receiver, control numbers, references, error) and its readable segment view; `null` when the file is not EDI.
+            ledger_edi(ledger_id: u32) -> Option<LedgerEdiView>;
             // ---- desktop: notifications, navigation, SLA (issue 14) ----
             /// The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules.
             desk_settings() -> DeskSettings;

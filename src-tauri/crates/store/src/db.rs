@@ -74,10 +74,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "sla_history",
         include_str!("../migrations/0013_sla_history.sql"),
     ),
+    (
+        14,
+        "routing_rule_matches",
+        include_str!("../migrations/0014_routing_rule_matches.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 13;
+pub const SCHEMA_VERSION: i64 = 14;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

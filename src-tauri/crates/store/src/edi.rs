@@ -88,6 +88,15 @@ impl IngestTx<'_> {
         Ok(())
     }
 
+    /// The name of partner `id`, if the directory knows it.
+    pub fn partner_name(&self, id: &str) -> Result<Option<String>> {
+        Ok(self
+            .connection()
+            .prepare_cached("SELECT name FROM partners WHERE id = ?1")?
+            .query_row([id], |r| r.get(0))
+            .optional()?)
+    }
+
     /// The partner whose directory entry lists `address` (`ZZ:ACME`, any letter case).
     pub fn partner_by_address(&self, address: &str) -> Result<Option<PartnerHit>> {
         Ok(self
@@ -221,35 +230,51 @@ pub(crate) fn ledger_edi(conn: &Connection, ledger_id: i64) -> Result<Option<Led
 
 /// The routing rules in the analyst's order (the default order when never saved).
 pub(crate) fn routing_rules(conn: &Connection) -> Result<Vec<RoutingRuleSetting>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT rule, enabled FROM routing_rules ORDER BY position")?;
-    let rows: Vec<(String, bool)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+    let mut stmt = conn.prepare_cached(
+        "SELECT rule, enabled, setting_json FROM routing_rules ORDER BY position",
+    )?;
+    let rows: Vec<(String, bool, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<rusqlite::Result<_>>()?;
     if rows.is_empty() {
         return Ok(RoutingRuleSetting::defaults());
     }
     let saved: Vec<RoutingRuleSetting> = rows
         .into_iter()
-        .filter_map(|(rule, enabled)| {
-            RoutingRuleKind::from_ledger_name(&rule)
-                .map(|kind| RoutingRuleSetting { kind, enabled })
+        .filter_map(|(rule, enabled, json)| {
+            let kind = RoutingRuleKind::from_ledger_name(&rule)?;
+            let setting = match json {
+                // A stored rule this build cannot read is skipped, not guessed.
+                Some(json) => serde_json::from_str::<RoutingRuleSetting>(&json).ok()?,
+                None => RoutingRuleSetting::plain(kind, enabled),
+            };
+            Some(RoutingRuleSetting {
+                kind,
+                enabled,
+                ..setting
+            })
         })
         .collect();
     Ok(RoutingRuleSetting::normalized(&saved))
 }
 
-/// Saves the analyst's order.
+/// Saves the analyst's order and what each rule matches.
 pub(crate) fn save_routing_rules(conn: &Connection, rules: &[RoutingRuleSetting]) -> Result<()> {
     conn.execute("DELETE FROM routing_rules", [])?;
     let mut ins = conn.prepare_cached(
-        "INSERT INTO routing_rules (position, rule, enabled) VALUES (?1, ?2, ?3)",
+        "INSERT INTO routing_rules (position, rule, enabled, setting_json) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (i, r) in RoutingRuleSetting::normalized(rules).iter().enumerate() {
+        let json = if r.is_added() {
+            Some(serde_json::to_string(r)?)
+        } else {
+            None
+        };
         ins.execute(params![
             i64::try_from(i).unwrap_or(i64::MAX),
             r.kind.ledger_name(),
-            r.enabled
+            r.enabled,
+            json
         ])?;
     }
     Ok(())
