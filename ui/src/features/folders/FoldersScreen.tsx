@@ -1,13 +1,15 @@
 // The Folders view: each drop folder with its state (watching, polling, offline, error with the
 // reason), counts and last file, with pause/resume, remove and rescan; a form to add a local
 // folder by its path; and the ingest ledger with filters (outcome, folder, dates), each file's
-// case and the rule that decided.
+// case and the rule that decided (a file's EDI details in a panel); and the routing rules editor.
 import { useState, type FormEvent } from "react";
 import type { CaseKind, FolderView, LedgerQuery, LedgerRowView } from "../../bindings";
 import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
 import { KIND_LABELS, dateTime } from "../../lib/format";
 import { routeHref } from "../../lib/router";
 import { PartnerOptions } from "../partners/PartnerOptions";
+import { EdiPanel } from "./EdiPanel";
+import { RulesEditor } from "./RulesEditor";
 import {
   useFolders,
   useLedger,
@@ -174,7 +176,7 @@ function AddFolderForm({ onDone }: { onDone: () => void }) {
   );
 }
 
-function LedgerTable({ rows }: { rows: LedgerRowView[] }) {
+function LedgerTable({ rows, selected, onSelect }: { rows: LedgerRowView[]; selected: number | null; onSelect: (row: LedgerRowView) => void }) {
   return (
     <table className="ledger-table" data-testid="ledger-table">
       <thead>
@@ -189,11 +191,13 @@ function LedgerTable({ rows }: { rows: LedgerRowView[] }) {
       </thead>
       <tbody>
         {rows.map((r) => (
-          <tr key={r.id} data-testid="ledger-row">
+          <tr key={r.id} data-testid="ledger-row" className={selected === r.id ? "selected" : undefined}>
             <td className="small">{dateTime(r.seenAt)}</td>
             <td>{r.folderName}</td>
             <td className="mono small" title={r.mediaType}>
-              {r.path}
+              <button type="button" className="link-button mono" onClick={() => onSelect(r)} aria-label={`Details of ${r.path}`} data-testid="ledger-file">
+                {r.path}
+              </button>
             </td>
             <td title={r.detail ?? undefined}>{r.outcome}</td>
             <td>
@@ -221,6 +225,8 @@ export function FoldersScreen() {
   const folders = useFolders();
   const rescan = useRescanFolders();
   const [adding, setAdding] = useState(false);
+  const [tab, setTab] = useState<"folders" | "rules">("folders");
+  const [selected, setSelected] = useState<LedgerRowView | null>(null);
   const [query, setQuery] = useState<LedgerQuery>({ folderId: null, outcome: null, since: null, until: null });
   const ledger = useLedger(query);
   const set = (patch: Partial<LedgerQuery>) => setQuery((q) => ({ ...q, ...patch }));
@@ -232,63 +238,78 @@ export function FoldersScreen() {
         <button type="button" className="btn" onClick={() => rescan.mutate()} disabled={rescan.isPending} data-testid="folders-rescan">
           {rescan.isPending ? <Spinner label="Scanning" /> : "Rescan"}
         </button>
-        <button type="button" className="btn btn-primary" onClick={() => setAdding(true)} data-testid="folders-add">
+        <button type="button" className="btn btn-primary" onClick={() => { setAdding(true); setTab("folders"); }} data-testid="folders-add">
           Add folder
         </button>
       </div>
-      {adding && <AddFolderForm onDone={() => setAdding(false)} />}
-      {folders.isLoading ? (
-        <SkeletonRows rows={3} />
-      ) : folders.error ? (
-        <ErrorState error={folders.error} onRetry={() => void folders.refetch()} />
-      ) : (folders.data ?? []).length === 0 ? (
-        <EmptyState title="No drop folders yet" detail="Add a folder: every complete file that lands in it becomes a document on the right case, once." />
-      ) : (
-        <ul className="outbox-list" data-testid="folder-list">
-          {(folders.data ?? []).map((f) => (
-            <FolderRow key={f.settings.id} folder={f} />
-          ))}
-        </ul>
-      )}
-      <h2>Ledger</h2>
-      <div className="form-grid" role="group" aria-label="Ledger filters">
-        <label>
-          Outcome
-          <select className="select" value={query.outcome ?? ""} onChange={(e) => set({ outcome: e.target.value || null })} data-testid="ledger-outcome">
-            <option value="">Any</option>
-            <option value="taken">Taken</option>
-            <option value="duplicate">Duplicate</option>
-            <option value="failed">Failed</option>
-          </select>
-        </label>
-        <label>
-          Folder
-          <select className="select" value={query.folderId ?? ""} onChange={(e) => set({ folderId: e.target.value || null })} data-testid="ledger-folder">
-            <option value="">Any</option>
-            {(folders.data ?? []).map((f) => (
-              <option key={f.settings.id} value={f.settings.id}>
-                {f.settings.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          From
-          <input className="input" type="date" value={query.since ?? ""} onChange={(e) => set({ since: e.target.value || null })} />
-        </label>
-        <label>
-          To
-          <input className="input" type="date" value={query.until ?? ""} onChange={(e) => set({ until: e.target.value || null })} />
-        </label>
+      <div className="tabs" role="tablist">
+        <button type="button" role="tab" aria-selected={tab === "folders"} className={`tab${tab === "folders" ? " active" : ""}`} onClick={() => setTab("folders")} data-testid="folders-tab-folders">
+          Folders and ledger
+        </button>
+        <button type="button" role="tab" aria-selected={tab === "rules"} className={`tab${tab === "rules" ? " active" : ""}`} onClick={() => setTab("rules")} data-testid="folders-tab-rules">
+          Routing rules
+        </button>
       </div>
-      {ledger.isLoading ? (
-        <SkeletonRows rows={5} />
-      ) : ledger.error ? (
-        <ErrorState error={ledger.error} onRetry={() => void ledger.refetch()} />
-      ) : (ledger.data ?? []).length === 0 ? (
-        <EmptyState title="No files yet" detail="Files taken from your folders are listed here with their case and the rule that placed them." />
+      {tab === "rules" ? (
+        <RulesEditor />
       ) : (
-        <LedgerTable rows={ledger.data ?? []} />
+        <>
+        {adding && <AddFolderForm onDone={() => setAdding(false)} />}
+        {folders.isLoading ? (
+          <SkeletonRows rows={3} />
+        ) : folders.error ? (
+          <ErrorState error={folders.error} onRetry={() => void folders.refetch()} />
+        ) : (folders.data ?? []).length === 0 ? (
+          <EmptyState title="No drop folders yet" detail="Add a folder: every complete file that lands in it becomes a document on the right case, once." />
+        ) : (
+          <ul className="outbox-list" data-testid="folder-list">
+            {(folders.data ?? []).map((f) => (
+              <FolderRow key={f.settings.id} folder={f} />
+            ))}
+          </ul>
+        )}
+        <h2>Ledger</h2>
+        <div className="form-grid" role="group" aria-label="Ledger filters">
+          <label>
+            Outcome
+            <select className="select" value={query.outcome ?? ""} onChange={(e) => set({ outcome: e.target.value || null })} data-testid="ledger-outcome">
+              <option value="">Any</option>
+              <option value="taken">Taken</option>
+              <option value="duplicate">Duplicate</option>
+              <option value="failed">Failed</option>
+            </select>
+          </label>
+          <label>
+            Folder
+            <select className="select" value={query.folderId ?? ""} onChange={(e) => set({ folderId: e.target.value || null })} data-testid="ledger-folder">
+              <option value="">Any</option>
+              {(folders.data ?? []).map((f) => (
+                <option key={f.settings.id} value={f.settings.id}>
+                  {f.settings.name}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            From
+            <input className="input" type="date" value={query.since ?? ""} onChange={(e) => set({ since: e.target.value || null })} />
+          </label>
+          <label>
+            To
+            <input className="input" type="date" value={query.until ?? ""} onChange={(e) => set({ until: e.target.value || null })} />
+          </label>
+        </div>
+        {ledger.isLoading ? (
+          <SkeletonRows rows={5} />
+        ) : ledger.error ? (
+          <ErrorState error={ledger.error} onRetry={() => void ledger.refetch()} />
+        ) : (ledger.data ?? []).length === 0 ? (
+          <EmptyState title="No files yet" detail="Files taken from your folders are listed here with their case and the rule that placed them." />
+        ) : (
+          <LedgerTable rows={ledger.data ?? []} selected={selected?.id ?? null} onSelect={setSelected} />
+        )}
+        {selected && <EdiPanel key={selected.id} row={selected} onClose={() => setSelected(null)} />}
+        </>
       )}
     </section>
   );

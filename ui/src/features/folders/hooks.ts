@@ -1,7 +1,7 @@
 // Drop folders' queries and actions, one hook each. Every action changes the `folders` topic; the
 // files a watcher takes change `cases` too (the Rust side reports both).
 import { useQuery } from "@tanstack/react-query";
-import type { FolderSettings, FolderView, LedgerQuery } from "../../bindings";
+import type { FolderSettings, FolderView, LedgerQuery, RoutingRuleSetting } from "../../bindings";
 import { api } from "../../lib/ipc";
 import { keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
@@ -41,4 +41,26 @@ export function useRemoveFolder() {
 /** Scans every folder again now. */
 export function useRescanFolders() {
   return useTopicMutation({ mutationFn: () => api.rescanFolders(), topics: ["folders"] });
+}
+
+/** The routing rules between the fixed first step and the fallback. */
+export function useRoutingRules() {
+  return useQuery({ queryKey: keys.routingRules(), queryFn: () => api.routingRules() });
+}
+
+/** Saves the whole list of routing rules (each change of the editor is saved at once). */
+export function useSaveRoutingRules() {
+  return useTopicMutation({
+    mutationFn: (rules: RoutingRuleSetting[]) => api.saveRoutingRules(rules),
+    topics: ["folders"],
+  });
+}
+
+/** What EDI recognition found in one ledger row's file (`null`: not EDI). */
+export function useLedgerEdi(ledgerId: number | null) {
+  return useQuery({
+    queryKey: keys.ledgerEdi(ledgerId ?? -1),
+    queryFn: () => api.ledgerEdi(ledgerId ?? -1),
+    enabled: ledgerId !== null,
+  });
 }
