@@ -20,6 +20,7 @@
 mod common;
 
 use std::net::{SocketAddr, TcpListener};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -53,7 +54,10 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-/// tauri-driver, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver running).
+/// tauri-driver, stopped with SIGTERM (SIGKILL would leave WebKitWebDriver running). It runs in
+/// its own process group, so what it started (WebKitWebDriver, the app, the app's web
+/// processes) is ended with it even when the app outlived its session (it keeps running in the
+/// tray when its window is closed).
 struct Driver {
     child: Child,
 }
@@ -66,10 +70,14 @@ impl Drop for Driver {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                break;
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -280,12 +288,32 @@ fn e2e_enabled() -> bool {
     true
 }
 
+/// Runs a journey on its own runtime. The runtime is shut down with a bound, even after a
+/// panic, so a task still blocked in a system call cannot keep the test thread alive.
 fn run_journey<F: std::future::Future<Output = ()>>(journey: F) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .expect("tokio runtime");
-    runtime.block_on(journey);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        runtime.block_on(journey);
+    }));
+    runtime.shutdown_timeout(Duration::from_secs(10));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+// The desktop (issue 14): palette, Mine, notifications, tray, theme, single instance.
+#[path = "support/desk_journey.rs"]
+mod desk_journey;
+
+#[test]
+fn the_palette_works_a_case_notifications_and_the_tray_reach_the_analyst_and_a_second_launch_focuses_the_first(
+) {
+    if e2e_enabled() {
+        run_journey(desk_journey::desk_journey());
+    }
 }
 
 // Documents on a case (issue 10): drop, upload, open.
@@ -394,6 +422,7 @@ async fn launch_with(
             .env("PARTNERDESK_SERVER_URL", server_url)
             .envs(extra_env.iter().copied())
             .stdin(Stdio::null())
+            .process_group(0)
             .spawn()
             .expect("tauri-driver starts"),
     };

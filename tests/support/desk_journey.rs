@@ -7,6 +7,7 @@
 //! window instead of opening another. `tests/support/desktop_bus.py` plays the desktop's side.
 
 use std::io::Write;
+use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -18,7 +19,10 @@ use serde_json::{json, Value};
 
 use super::{launch, AppHome, Journey, WAIT};
 
-/// The test's notification daemon and tray host; stopped on drop.
+/// The test's notification daemon and tray host (a python child in its own process group, its
+/// output in a file rather than the test's pipes). Drop ends it on every path, panics included:
+/// "quit" and stdin closed, a bounded wait, then SIGKILL to its whole group (ImageMagick
+/// children too) and a reap. The script also dies with the test thread (`PR_SET_PDEATHSIG`).
 struct DesktopBus {
     child: Child,
     stdin: Option<ChildStdin>,
@@ -30,10 +34,15 @@ impl DesktopBus {
         let _ = std::fs::remove_file(&log);
         let script =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/desktop_bus.py");
+        let stderr = std::fs::File::create(log.with_extension("stderr"))
+            .expect("the desktop bus's error log");
         let mut child = Command::new("/usr/bin/python3")
             .arg(&script)
             .arg(&log)
             .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .process_group(0)
             .spawn()
             .expect("the desktop bus starts (python3-dbus, python3-gi: .ci/install.sh --test)");
         let stdin = child.stdin.take();
@@ -85,14 +94,22 @@ impl DesktopBus {
 
 impl Drop for DesktopBus {
     fn drop(&mut self) {
-        drop(self.stdin.take()); // its stdin closing ends its loop
-        let deadline = Instant::now() + Duration::from_secs(5);
+        if let Some(mut stdin) = self.stdin.take() {
+            let _ = writeln!(stdin, "quit");
+            // Its stdin closing ends its loop too.
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.child.try_wait() {
-                return;
+                break;
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
+        // The whole group, whether or not the script ended: a `convert` it started goes too.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -185,7 +202,34 @@ async fn busiest_owner(journey: &Journey) -> String {
         .expect("open cases with owners")
 }
 
+/// The most the journey may take (it takes under a minute alone on an idle machine): past it, it
+/// fails, and every process it started is ended as its guards drop, instead of hanging the run.
+const JOURNEY_LIMIT: Duration = Duration::from_secs(600);
+
 pub(super) async fn desk_journey() {
+    if tokio::time::timeout(JOURNEY_LIMIT, steps()).await.is_err() {
+        panic!("the desk journey did not finish within {JOURNEY_LIMIT:?}");
+    }
+}
+
+/// Runs `command` to its end, at most `limit`; killed and reaped past it.
+fn run_bounded(mut command: Command, limit: Duration) -> std::process::ExitStatus {
+    let mut child = command.spawn().expect("starts");
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{command:?} did not end within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+async fn steps() {
     let home = AppHome::new();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("tests/artifacts");
@@ -401,15 +445,15 @@ pub(super) async fn desk_journey() {
         .await
         .expect("counter");
     let started = Instant::now();
-    let status = Command::new(env!("CARGO_BIN_EXE_partnerdesk"))
+    let mut second = Command::new(env!("CARGO_BIN_EXE_partnerdesk"));
+    second
         .env("PARTNERDESK_DATA_DIR", home.path().join("app"))
         .env("PARTNERDESK_CONFIG_DIR", home.path().join("config"))
         .env("PARTNERDESK_KEYCHAIN_NAMESPACE", &home.namespace)
         .env("PARTNERDESK_SERVER_URL", &server_url)
         .arg(format!("partnerdesk://case/{reference}"))
-        .stdin(Stdio::null())
-        .status()
-        .expect("second launch runs");
+        .stdin(Stdio::null());
+    let status = run_bounded(second, WAIT);
     eprintln!(
         "second launch exited with {status} after {:?}",
         started.elapsed()
@@ -451,6 +495,13 @@ pub(super) async fn desk_journey() {
         .expect("focus");
     eprintln!("first window focused after the second launch: {focused}");
     journey.shot("second-launch-opened-the-link-here").await;
-    let _ = journey.client.close().await;
-    let _ = sandbox.shutdown().await;
+
+    // 8. "Quit PartnerDesk" from the tray ends the app although closing the window only hides
+    //    it (close-to-tray): its connection to the session bus goes away.
+    bus.send("click-menu Quit PartnerDesk");
+    bus.wait_event("tray_item_gone", |_| true);
+    eprintln!("the app quit from its tray");
+    // The session's browser is gone; ending the session only tidies the driver (bounded).
+    let _ = tokio::time::timeout(Duration::from_secs(20), journey.client.close()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(20), sandbox.shutdown()).await;
 }

@@ -10,11 +10,17 @@ menu as the host reads it over com.canonical.dbusmenu. Commands arrive on stdin,
     click-notification <server id>   emits ActionInvoked(id, "default"): a click on it
     click-menu <label>               sends the tray menu item's "clicked" event
     draw-menu <png path>             reads the tray menu again and draws it
+    quit                             ends this process
+
+It ends when its stdin closes, on "quit", when the session bus goes away, and (Linux) when the
+test thread that started it ends: it never outlives the test that started it.
 
 Uses Debian's python3-dbus and python3-gi (.ci/install.sh --test)."""
 
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -114,6 +120,15 @@ class Watcher(dbus.service.Object):
             item = (str(service), "/StatusNotifierItem")
         self.items.append(item)
         record({"event": "tray_item", "service": item[0], "path": item[1]})
+
+        def owner_changed(name, old, new, service=item[0]):
+            if name == service and not new:
+                record({"event": "tray_item_gone", "service": service})
+
+        self.bus.add_signal_receiver(owner_changed, signal_name="NameOwnerChanged",
+                                     dbus_interface="org.freedesktop.DBus",
+                                     bus_name="org.freedesktop.DBus",
+                                     path="/org/freedesktop/DBus", arg0=item[0])
         self.StatusNotifierItemRegistered(f"{item[0]}{item[1]}")
 
     @dbus.service.method(WATCHER, in_signature="s", out_signature="")
@@ -194,7 +209,20 @@ class Watcher(dbus.service.Object):
         record({"event": "tray_click_failed", "label": label})
 
 
+def die_with_parent():
+    """Asks Linux to kill this process when the thread that started it ends (PR_SET_PDEATHSIG),
+    so a test that panics, aborts or is killed cannot leave it running."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    if os.getppid() == 1:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def main():
+    die_with_parent()
     DBusGMainLoop(set_as_default=True)
     bus = dbus.SessionBus()
     names = [dbus.service.BusName(NOTIFICATIONS, bus, do_not_queue=True),
