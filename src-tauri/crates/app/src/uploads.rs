@@ -1,19 +1,29 @@
 //! The upload side of the Transfers view (issue 10): one background job under the supervisor
 //! follows every attached file until the server has it. A small file's record travels in the
 //! case outbox (its entry is followed here: queued, failed with the server's words, done);
-//! a large file goes through the persisted S3 upload queue (next), separate from the outbox so
-//! a 2 GiB upload never holds a comment behind it.
+//! a large file goes through the persisted S3 upload queue (`pd-transfer` `Uploader`, state in
+//! the cache's `uploads` tables), separate from the outbox so a 2 GiB upload never holds a
+//! comment behind it: at most `UploadSettings.concurrency` at once, resumed when the app starts,
+//! a network failure retried later, pause / resume / cancel / retry from the Transfers view.
 
-use std::sync::{Arc, Mutex, PoisonError, Weak};
-use std::time::Duration;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::time::{Duration, Instant};
 
-use pd_domain::{ErrorCode, ErrorInfo, TransferAction, TransferState, UploadSettings};
-use pd_store::{Delivery, Store};
-use pd_transfer::Inspected;
+use pd_domain::{
+    AttachOutcome, ConnectorSettings, ErrorCode, ErrorInfo, Topic, TransferAction,
+    TransferDirection, TransferState, UploadRoute, UploadSettings,
+};
+use pd_store::{Delivery, Store, UploadRecord, UploadState};
+use pd_transfer::{Finished, Inspected, Stop, UploadPlan, Uploader};
+use tokio::sync::watch;
 
 use crate::error::AppError;
-use crate::state::AppState;
-use crate::transfers::{TransferControl, Transfers};
+use crate::events::ChangeReporter;
+use crate::keychain::Keychain;
+use crate::state::{ActiveWorkspace, AppState};
+use crate::transfers::{NewTransfer, TransferControl, Transfers};
 
 /// How often followed entries are looked at while some are on their way.
 const FOLLOW_EVERY: Duration = Duration::from_millis(300);
@@ -35,6 +45,12 @@ pub struct Uploads(Arc<Inner>);
 struct Inner {
     followed: Mutex<Vec<Followed>>,
     wake: tokio::sync::Notify,
+    /// Uploads running now, with the sender that pauses or cancels each.
+    running: Mutex<HashMap<String, watch::Sender<Option<Stop>>>>,
+    /// Uploads shown in the Transfers view (by id).
+    shown: Mutex<HashSet<String>>,
+    /// Network failures: when each upload may run again, and how many in a row.
+    later: Mutex<HashMap<String, (Instant, u32)>>,
 }
 
 impl std::fmt::Debug for Uploads {
@@ -63,24 +79,294 @@ pub(crate) fn track_spooled(state: &AppState, store: &Store, document_id: &str) 
     wake(state);
 }
 
+/// What the uploads job needs of the app, without keeping a closed app alive.
+#[derive(Clone)]
+struct Context {
+    uploads: Weak<Inner>,
+    current: Weak<RwLock<Arc<ActiveWorkspace>>>,
+    keychain: Keychain,
+    settings_path: PathBuf,
+    transfers: Transfers,
+    changes: ChangeReporter,
+}
+
+impl Context {
+    fn of(state: &AppState) -> Self {
+        Self {
+            uploads: Arc::downgrade(&state.uploads.0),
+            current: Arc::downgrade(&state.current_slot()),
+            keychain: state.keychain.clone(),
+            settings_path: state.settings_path.clone(),
+            transfers: state.transfers.clone(),
+            changes: state.changes.clone(),
+        }
+    }
+
+    fn workspace(&self) -> Option<Arc<ActiveWorkspace>> {
+        let slot = self.current.upgrade()?;
+        let workspace = slot.read().unwrap_or_else(PoisonError::into_inner).clone();
+        Some(workspace)
+    }
+
+    /// The S3 client and bucket for an upload: its connector, else the connector of its bucket.
+    async fn s3_for(&self, upload: &UploadRecord) -> Result<pd_connectors::S3Client, AppError> {
+        let settings = pd_settings::load(&self.settings_path).unwrap_or_default();
+        let connector = settings
+            .connectors
+            .iter()
+            .find(|c| {
+                upload.upload.connector_id.as_deref() == Some(c.id.to_string().as_str())
+                    && matches!(c.settings, ConnectorSettings::S3(_))
+            })
+            .or_else(|| {
+                settings.connectors.iter().find(|c| {
+                    matches!(&c.settings, ConnectorSettings::S3(s) if s.bucket.trim() == upload.upload.bucket)
+                })
+            })
+            .cloned()
+            .ok_or_else(|| {
+                AppError::reported(
+                    ErrorCode::DocumentNoConnector,
+                    format!(
+                        "{} goes to the bucket \"{}\", and no S3 connector in Settings reaches it any more. Add the connector again, then retry.",
+                        upload.upload.name, upload.upload.bucket
+                    ),
+                )
+            })?;
+        let ConnectorSettings::S3(s3) = &connector.settings else {
+            return Err(AppError::internal("connector kind changed"));
+        };
+        let secret = self
+            .keychain
+            .get(connector.id, pd_settings::CONNECTOR_SECRET)
+            .await?;
+        pd_connectors::S3Client::new(
+            s3,
+            secret.as_ref().map(|s| s.expose_secret()),
+            &pd_connectors::ConnectorOptions::default(),
+        )
+        .map_err(crate::documents::connector_error)
+    }
+}
+
 /// Starts the uploads job (once, with the app state).
 pub(crate) fn start_job(state: &AppState) {
-    let uploads = Arc::downgrade(&state.uploads.0);
-    let transfers = state.transfers.clone();
+    let context = Context::of(state);
     state.supervisor.spawn("Uploads", move || {
-        let (uploads, transfers) = (uploads.clone(), transfers.clone());
+        let context = context.clone();
         async move {
             loop {
-                let Some(inner) = uploads.upgrade() else {
+                let Some(inner) = context.uploads.upgrade() else {
                     return;
                 };
-                let busy = follow(&inner, &transfers).await;
-                let pause = if busy { FOLLOW_EVERY } else { IDLE };
+                let following = follow(&inner, &context.transfers).await;
+                let uploading = queue_turn(&context, &inner).await;
+                let pause = if following || uploading {
+                    FOLLOW_EVERY
+                } else {
+                    IDLE
+                };
                 let wake = async { inner.wake.notified().await };
                 let _ = tokio::time::timeout(pause, wake).await;
             }
         }
     });
+}
+
+fn transfer_of(record: &UploadRecord) -> NewTransfer {
+    NewTransfer {
+        id: record.upload.id.clone(),
+        direction: TransferDirection::Upload,
+        name: record.upload.name.clone(),
+        case_id: record.upload.case_id.clone(),
+        total_bytes: record.upload.size,
+    }
+}
+
+fn error_of(record: &UploadRecord) -> Option<ErrorInfo> {
+    record.error.as_ref().map(|(code, message)| ErrorInfo {
+        code: ErrorCode::ALL
+            .iter()
+            .copied()
+            .find(|c| c.as_str() == code)
+            .unwrap_or(ErrorCode::AppInternal),
+        message: message.clone(),
+    })
+}
+
+/// Shows the queue's uploads (those of an earlier run too) and starts what may run; answers
+/// whether any upload is running or waiting.
+async fn queue_turn(context: &Context, inner: &Arc<Inner>) -> bool {
+    let Some(workspace) = context.workspace() else {
+        return false;
+    };
+    let store = workspace.store.clone();
+    let Ok(Ok(open)) = tokio::task::spawn_blocking(move || {
+        store.uploads_in(&[
+            UploadState::Queued,
+            UploadState::Paused,
+            UploadState::Failed,
+        ])
+    })
+    .await
+    else {
+        return false;
+    };
+    for record in &open {
+        let new = inner
+            .shown
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(record.upload.id.clone());
+        if new {
+            let control = S3Control::new(context, &workspace.store, &record.upload.id);
+            context
+                .transfers
+                .begin(transfer_of(record), Some(Arc::new(control)));
+            if record.bytes_confirmed > 0 {
+                context
+                    .transfers
+                    .progress(&record.upload.id, record.bytes_confirmed);
+            }
+            match record.state {
+                UploadState::Paused => {
+                    context
+                        .transfers
+                        .finish(&record.upload.id, TransferState::Paused, None)
+                }
+                UploadState::Failed => context.transfers.finish(
+                    &record.upload.id,
+                    TransferState::Failed,
+                    error_of(record),
+                ),
+                _ => context
+                    .transfers
+                    .finish(&record.upload.id, TransferState::Queued, None),
+            }
+        }
+    }
+    let limit = pd_settings::load(&context.settings_path)
+        .map(|s| s.uploads.concurrency)
+        .unwrap_or(UploadSettings::default().concurrency)
+        .clamp(1, 8) as usize;
+    let now = Instant::now();
+    let mut waiting = false;
+    for record in open.into_iter().filter(|r| r.state == UploadState::Queued) {
+        let id = record.upload.id.clone();
+        let not_yet = inner
+            .later
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&id)
+            .is_some_and(|(at, _)| *at > now);
+        waiting = true;
+        if not_yet {
+            continue;
+        }
+        let (tx, rx) = watch::channel(None);
+        {
+            let mut running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
+            if running.contains_key(&id) || running.len() >= limit {
+                continue;
+            }
+            running.insert(id.clone(), tx);
+        }
+        tokio::spawn(run_upload(context.clone(), workspace.clone(), record, rx));
+    }
+    waiting
+        || !inner
+            .running
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+}
+
+/// Runs one upload to its end (done, paused, cancelled, failed) and shows how it ended.
+async fn run_upload(
+    context: Context,
+    workspace: Arc<ActiveWorkspace>,
+    record: UploadRecord,
+    mut stop: watch::Receiver<Option<Stop>>,
+) {
+    let id = record.upload.id.clone();
+    let transfers = context.transfers.clone();
+    let ended = match context.s3_for(&record).await {
+        Err(error) => Err(error),
+        Ok(s3) => {
+            let uploader = Uploader::new(workspace.store.clone(), s3);
+            let progress: pd_transfer::Progress = {
+                let (transfers, id) = (transfers.clone(), id.clone());
+                Arc::new(move |bytes| transfers.progress(&id, bytes))
+            };
+            uploader
+                .run(&id, &mut stop, &progress)
+                .await
+                .map_err(|error| AppError::reported(error.code(), error.to_string()))
+        }
+    };
+    let Some(inner) = context.uploads.upgrade() else {
+        return;
+    };
+    inner
+        .running
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .remove(&id);
+    match ended {
+        Ok(Finished::Done) => {
+            inner
+                .later
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&id);
+            transfers.finish(&id, TransferState::Done, None);
+            context.changes.report(&[Topic::Cases, Topic::Outbox]);
+            workspace.nudge();
+        }
+        Ok(Finished::Paused) => transfers.finish(&id, TransferState::Paused, None),
+        Ok(Finished::Cancelled) => transfers.finish(&id, TransferState::Cancelled, None),
+        Err(error) => {
+            let info = error.to_info();
+            if is_network(info.code) {
+                // The network or the server: tried again later, from the last confirmed part.
+                let mut later = inner.later.lock().unwrap_or_else(PoisonError::into_inner);
+                let tries = later.get(&id).map_or(0, |(_, n)| *n) + 1;
+                let pause = Duration::from_secs(2u64.saturating_pow(tries).min(60));
+                later.insert(id.clone(), (Instant::now() + pause, tries));
+                transfers.finish(&id, TransferState::Queued, Some(info));
+            } else {
+                // Refused (a changed file, credentials, a missing bucket): the analyst decides.
+                let store = workspace.store.clone();
+                let (uid, code, words) = (id.clone(), info.code.as_str(), info.message.clone());
+                let _ = tokio::task::spawn_blocking(move || {
+                    store.set_upload_state(
+                        &uid,
+                        UploadState::Failed,
+                        Some((code, &words)),
+                        chrono::Utc::now(),
+                    )
+                })
+                .await;
+                transfers.finish(&id, TransferState::Failed, Some(info));
+            }
+        }
+    }
+    inner.wake.notify_one();
+}
+
+fn is_network(code: ErrorCode) -> bool {
+    matches!(
+        code,
+        ErrorCode::NetOffline
+            | ErrorCode::NetTimeout
+            | ErrorCode::NetInterrupted
+            | ErrorCode::NetRefused
+            | ErrorCode::NetUnreachable
+            | ErrorCode::NetDns
+            | ErrorCode::ApiRateLimited
+            | ErrorCode::ApiServer
+            | ErrorCode::StoreBusy
+    )
 }
 
 /// One look at every followed entry; answers whether some are still on their way.
@@ -183,34 +469,218 @@ impl TransferControl for SpooledControl {
     }
 }
 
-/// Queues a file above the size limit for the S3 upload queue.
+/// Pause / resume / cancel / retry of an upload in the S3 queue.
+pub(crate) struct S3Control {
+    context: Context,
+    store: Store,
+    id: String,
+}
+
+impl S3Control {
+    fn new(context: &Context, store: &Store, id: &str) -> Self {
+        Self {
+            context: context.clone(),
+            store: store.clone(),
+            id: id.to_owned(),
+        }
+    }
+
+    fn running(&self) -> Option<watch::Sender<Option<Stop>>> {
+        let inner = self.context.uploads.upgrade()?;
+        let running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
+        running.get(&self.id).cloned()
+    }
+
+    fn wake(&self) {
+        if let Some(inner) = self.context.uploads.upgrade() {
+            inner
+                .later
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .remove(&self.id);
+            inner.wake.notify_one();
+        }
+    }
+
+    fn state(&self) -> Result<UploadRecord, AppError> {
+        self.store.upload(&self.id)?.ok_or_else(|| {
+            AppError::reported(
+                ErrorCode::TransferNotFound,
+                ErrorCode::TransferNotFound.words(),
+            )
+        })
+    }
+
+    fn refuse(what: &str) -> AppError {
+        AppError::reported(ErrorCode::TransferState, what.to_owned())
+    }
+}
+
+impl TransferControl for S3Control {
+    fn act(&self, action: TransferAction) -> Result<(), AppError> {
+        let record = self.state()?;
+        let now = chrono::Utc::now();
+        match (action, record.state) {
+            (_, UploadState::Done) => {
+                return Err(Self::refuse(&format!(
+                    "{} is already uploaded.",
+                    record.upload.name
+                )))
+            }
+            (_, UploadState::Cancelled) => {
+                return Err(Self::refuse(&format!(
+                    "{} was cancelled; attach the file again to send it.",
+                    record.upload.name
+                )))
+            }
+            (TransferAction::Pause, UploadState::Queued | UploadState::Failed) => {
+                self.store
+                    .set_upload_state(&self.id, UploadState::Paused, None, now)?;
+                match self.running() {
+                    Some(stop) => {
+                        let _ = stop.send(Some(Stop::Pause));
+                    }
+                    None => self
+                        .context
+                        .transfers
+                        .finish(&self.id, TransferState::Paused, None),
+                }
+            }
+            (TransferAction::Resume, UploadState::Paused)
+            | (TransferAction::Retry, UploadState::Failed | UploadState::Paused) => {
+                self.store
+                    .set_upload_state(&self.id, UploadState::Queued, None, now)?;
+                self.context
+                    .transfers
+                    .finish(&self.id, TransferState::Queued, None);
+                self.wake();
+            }
+            (TransferAction::Retry, UploadState::Queued) => self.wake(),
+            (TransferAction::Cancel, _) => match self.running() {
+                Some(stop) => {
+                    let _ = stop.send(Some(Stop::Cancel));
+                }
+                None => {
+                    // Cancelled here first, so the queue does not start it meanwhile; a run
+                    // that starts from an older look finds it cancelled and stops.
+                    self.store
+                        .set_upload_state(&self.id, UploadState::Cancelled, None, now)?;
+                    let (context, store, id) =
+                        (self.context.clone(), self.store.clone(), self.id.clone());
+                    let handle = tokio::runtime::Handle::try_current()
+                        .map_err(|e| AppError::internal(format!("no runtime: {e}")))?;
+                    handle.spawn(async move {
+                        let ended = match context.s3_for(&record).await {
+                            Ok(s3) => Uploader::new(store, s3)
+                                .cancel(&id)
+                                .await
+                                .map_err(|e| AppError::reported(e.code(), e.to_string())),
+                            Err(error) => Err(error),
+                        };
+                        match ended {
+                            Ok(()) => context
+                                .transfers
+                                .finish(&id, TransferState::Cancelled, None),
+                            Err(error) => context.transfers.finish(
+                                &id,
+                                TransferState::Failed,
+                                Some(error.to_info()),
+                            ),
+                        }
+                    });
+                }
+            },
+            (TransferAction::Pause, UploadState::Paused) => {}
+            (TransferAction::Resume, _) => {
+                return Err(Self::refuse(&format!(
+                    "{} is not paused.",
+                    record.upload.name
+                )))
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Queues a file above the size limit for the S3 upload queue: to the connector the upload
+/// settings name, else the first S3 connector; none is [`ErrorCode::TransferNoBucket`].
 pub(crate) async fn queue_large(
     state: &AppState,
-    _store: &Store,
-    _case_id: &str,
+    store: &Store,
+    case_id: &str,
     inspected: &Inspected,
     settings: &UploadSettings,
-) -> Result<pd_domain::AttachOutcome, AppError> {
-    let has_s3 = state
-        .settings()
-        .await
-        .connectors
-        .iter()
-        .any(|c| matches!(c.settings, pd_domain::ConnectorSettings::S3(_)));
-    if !has_s3 {
+) -> Result<AttachOutcome, AppError> {
+    let connector = {
+        let all = state.settings().await;
+        all.connectors
+            .iter()
+            .filter(|c| matches!(c.settings, ConnectorSettings::S3(_)))
+            .find(|c| {
+                settings
+                    .connector_id
+                    .as_deref()
+                    .is_none_or(|id| c.id.to_string() == id)
+            })
+            .cloned()
+    };
+    let Some(connector) = connector else {
         let error = pd_transfer::TransferError::NoBucket {
             name: inspected.name.clone(),
             size: pd_transfer::human_size(inspected.identity.size),
             threshold: pd_transfer::human_size(settings.threshold_bytes),
         };
         return Err(AppError::reported(error.code(), error.to_string()));
+    };
+    let ConnectorSettings::S3(s3) = &connector.settings else {
+        return Err(AppError::internal("connector kind changed"));
+    };
+    let plan = UploadPlan {
+        bucket: s3.bucket.trim().to_owned(),
+        connector_id: Some(connector.id.to_string()),
+        part_size: settings.part_size,
+        uploaded_by: state.current().info.analyst.clone(),
+    };
+    let (queue_store, case, file) = (store.clone(), case_id.to_owned(), inspected.clone());
+    let queued = tokio::task::spawn_blocking(move || {
+        pd_transfer::queue_upload(&queue_store, &case, &file, &plan)
+    })
+    .await?;
+    let id = match queued {
+        Ok(id) => id,
+        Err(pd_transfer::TransferError::Store(pd_store::StoreError::DuplicateDocument {
+            name,
+            existing_id,
+        })) => {
+            return Ok(AttachOutcome::Duplicate {
+                existing_document_id: existing_id,
+                existing_name: name,
+            })
+        }
+        Err(error) => return Err(AppError::reported(error.code(), error.to_string())),
+    };
+    let context = Context::of(state);
+    if let Some(inner) = context.uploads.upgrade() {
+        inner
+            .shown
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(id.clone());
     }
-    Err(AppError::reported(
-        ErrorCode::TransferState,
-        format!(
-            "{} is larger than {}; uploads of large files to S3 are not available in this build yet.",
-            inspected.name,
-            pd_transfer::human_size(settings.threshold_bytes)
-        ),
-    ))
+    state.transfers.begin(
+        NewTransfer {
+            id: id.clone(),
+            direction: TransferDirection::Upload,
+            name: inspected.name.clone(),
+            case_id: case_id.to_owned(),
+            total_bytes: inspected.identity.size,
+        },
+        Some(Arc::new(S3Control::new(&context, store, &id))),
+    );
+    wake(state);
+    Ok(AttachOutcome::Queued {
+        transfer_id: id.clone(),
+        document_id: id,
+        route: UploadRoute::S3,
+    })
 }

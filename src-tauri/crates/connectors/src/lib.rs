@@ -39,7 +39,7 @@ pub use drupal::{test_drupal, test_drupal_with, DrupalClient, DrupalNode, Drupal
 pub use error::{ConnectorError, HostKeyRefusal};
 pub use s3::{
     check_key, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
-    MIN_PART_SIZE,
+    MIN_PART_SIZE, SHA256_META,
 };
 pub use s3_download::ExpectedObject;
 pub use s3_lock::{LockState, ObjectVersion, PendingUpload, PutOptions, Retention, Stored};

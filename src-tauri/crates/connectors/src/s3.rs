@@ -39,6 +39,9 @@ pub async fn test_s3_with(
     into_result(outcome)
 }
 
+/// The object metadata header holding the content's hex SHA-256.
+pub const SHA256_META: &str = "x-amz-meta-sha256";
+
 /// What HEAD says about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectInfo {
@@ -48,6 +51,8 @@ pub struct ObjectInfo {
     pub etag: String,
     /// `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// The SHA-256 PartnerDesk stored with the object (`x-amz-meta-sha256`), if any.
+    pub sha256: Option<String>,
 }
 
 /// One part of a multipart upload the server holds.
@@ -260,6 +265,7 @@ impl S3Client {
                 .map(|etag| etag.trim_matches('"').to_owned())
                 .unwrap_or_default(),
             content_type: header("content-type"),
+            sha256: header(SHA256_META),
         }))
     }
 
@@ -269,7 +275,22 @@ impl S3Client {
         key: &str,
         content_type: Option<&str>,
     ) -> Result<String, ConnectorError> {
+        self.create_multipart_upload_keeping_sha256(key, content_type, None)
+            .await
+    }
+
+    /// [`Self::create_multipart_upload`], keeping the content's hex SHA-256 with the object
+    /// (`x-amz-meta-sha256`, signed; [`ObjectInfo::sha256`] reads it back).
+    pub async fn create_multipart_upload_keeping_sha256(
+        &self,
+        key: &str,
+        content_type: Option<&str>,
+        sha256: Option<&str>,
+    ) -> Result<String, ConnectorError> {
         check_key(key)?;
+        let extra_headers = sha256
+            .map(|sha| vec![(SHA256_META, sha.to_owned())])
+            .unwrap_or_default();
         let (status, body) = self
             .send(Request {
                 method: reqwest::Method::POST,
@@ -278,7 +299,7 @@ impl S3Client {
                 body: Vec::new(),
                 content_type,
                 step: "starting a multipart upload",
-                extra_headers: Vec::new(),
+                extra_headers,
             })
             .await?;
         if !status.is_success() {

@@ -79,10 +79,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "routing_rule_matches",
         include_str!("../migrations/0014_routing_rule_matches.sql"),
     ),
+    (
+        15,
+        "uploads",
+        include_str!("../migrations/0015_uploads.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 14;
+pub const SCHEMA_VERSION: i64 = 15;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

@@ -13,7 +13,6 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::cases::DOCUMENT_COLUMNS;
 use crate::error::{Result, StoreError};
-use crate::outbox::append;
 
 /// Longest document name kept, in characters.
 pub const MAX_DOCUMENT_NAME_CHARS: usize = 255;
@@ -132,6 +131,18 @@ pub fn attach_document_in(
     doc: &NewDocument,
     now: Timestamp,
 ) -> Result<String> {
+    attach_document_as(tx, &uuid::Uuid::new_v4().to_string(), case_id, doc, now)
+}
+
+/// [`attach_document_in`] under an outbox operation id the caller chose (a finished upload
+/// queues its record under its own id, so the record exists once).
+pub fn attach_document_as(
+    tx: &rusqlite::Transaction<'_>,
+    op_id: &str,
+    case_id: &str,
+    doc: &NewDocument,
+    now: Timestamp,
+) -> Result<String> {
     check(doc)?;
     crate::local::case_for_change(tx, case_id)?;
     if let Some(existing) = document_with_sha256(tx, case_id, &doc.sha256)? {
@@ -150,7 +161,7 @@ pub fn attach_document_in(
         )));
     }
     let op = OutboxOp::AttachDocument(doc.clone());
-    let op_id = append(tx, case_id, &op, None, now)?;
+    let op_id = crate::outbox::append_as(tx, op_id, case_id, &op, None, now)?;
     write_local_document(tx, case_id, doc, &op_id, now)?;
     crate::local::apply_new(tx, case_id, &op, now)?;
     Ok(op_id)

@@ -59,7 +59,7 @@ pub use outside::{
 pub use query::{search_filter, SearchFilter};
 pub use retention::ExportRecord;
 pub use sla::{EscalationPlan, FailedEntry, FiredEscalation, NewException, PartnerReply};
-pub use uploads::Delivery;
+pub use uploads::{ConfirmedPart, Delivery, NewUpload, UploadRecord, UploadState};
 
 /// Row counts, for tests and the status bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -403,6 +403,61 @@ impl Store {
     ) -> Result<String> {
         self.db
             .write(|tx| documents::attach_document_in(tx, case_id, doc, now))
+    }
+
+    /// Queues a file for the S3 upload queue (refused as a duplicate when the same content is
+    /// on the case or queued for it).
+    pub fn queue_upload(&self, upload: &NewUpload, now: Timestamp) -> Result<()> {
+        self.db.write(|tx| uploads::queue(tx, upload, now))
+    }
+
+    /// One queued upload with its confirmed parts.
+    pub fn upload(&self, id: &str) -> Result<Option<UploadRecord>> {
+        self.db.read(|conn| uploads::get(conn, id))
+    }
+
+    /// Uploads in any of `states`, oldest first.
+    pub fn uploads_in(&self, states: &[UploadState]) -> Result<Vec<UploadRecord>> {
+        self.db.read(|conn| uploads::list(conn, states))
+    }
+
+    /// Records an upload's S3 upload id (a new one forgets the old one's parts).
+    pub fn set_s3_upload(
+        &self,
+        id: &str,
+        s3_upload_id: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.db
+            .write(|tx| uploads::set_s3_upload(tx, id, s3_upload_id, now))
+    }
+
+    /// Records a part the server confirmed.
+    pub fn confirm_upload_part(
+        &self,
+        id: &str,
+        part: &ConfirmedPart,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.db.write(|tx| uploads::confirm_part(tx, id, part, now))
+    }
+
+    /// Sets an upload's state and error (never changes a finished one); answers whether it did.
+    pub fn set_upload_state(
+        &self,
+        id: &str,
+        state: UploadState,
+        error: Option<(&str, &str)>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.db
+            .write(|tx| uploads::set_state(tx, id, state, error, now))
+    }
+
+    /// The upload's object is complete: marks it done and queues its document record, once, in
+    /// one transaction; `false` when it was done already.
+    pub fn finish_upload(&self, id: &str, now: Timestamp) -> Result<bool> {
+        self.db.write(|tx| uploads::finish(tx, id, now))
     }
 
     /// Where an attached document's record stands (queued, failed, on the server, gone).

@@ -147,7 +147,27 @@ pub(crate) fn append(
     base: Option<serde_json::Value>,
     now: Timestamp,
 ) -> Result<String> {
-    let op_id = uuid::Uuid::new_v4().to_string();
+    append_as(
+        conn,
+        &uuid::Uuid::new_v4().to_string(),
+        case_id,
+        op,
+        base,
+        now,
+    )
+}
+
+/// [`append`] under an operation id the caller chose (a finished upload's id: its record is
+/// queued once; a second append of the same id is refused by the table).
+pub(crate) fn append_as(
+    conn: &Connection,
+    op_id: &str,
+    case_id: &str,
+    op: &OutboxOp,
+    base: Option<serde_json::Value>,
+    now: Timestamp,
+) -> Result<String> {
+    let op_id = op_id.to_owned();
     // A connector write goes to its connector's lane (see `outside.rs`).
     let target = match op {
         OutboxOp::Connector(write) => write.connector_id(),
