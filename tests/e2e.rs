@@ -320,6 +320,10 @@ fn the_palette_works_a_case_notifications_and_the_tray_reach_the_analyst_and_a_s
 #[path = "e2e/documents.rs"]
 mod documents;
 
+// Drop folders and EDI routing (issues 11 and 12): a folder added in the window, files on disk.
+#[path = "e2e/folders.rs"]
+mod folders;
+
 #[test]
 fn an_analyst_works_cases_and_exceptions_and_sees_the_offline_state() {
     if e2e_enabled() {

@@ -625,7 +625,15 @@ fn new_case(
         Some(DocumentKind::Acknowledgement | DocumentKind::Other) | None => {
             "the folder's case kind".to_owned()
         }
-        Some(k) => format!("a {} case", k.label()),
+        Some(k) => {
+            let label = k.label();
+            let article = if label.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                "an"
+            } else {
+                "a"
+            };
+            format!("{article} {label} case")
+        }
     };
     Ok(Decision {
         target: RouteTarget::New(Box::new(new)),
