@@ -493,3 +493,91 @@ async fn the_analysts_order_decides_and_rules_switched_off_are_skipped() {
     assert_eq!(pdf_case.title, "Unmatched document from EDI inbound");
     assert_eq!(w.last_rule().0, "unmatched");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn narrowed_rules_fire_only_on_what_they_match_and_an_address_rule_picks_the_partner() {
+    use pd_domain::{RuleDocument, RuleReference};
+    let w = world().await;
+    let case = w
+        .cases()
+        .into_iter()
+        .find(|c| !c.references.po_numbers.is_empty())
+        .expect("a sandbox case with a PO");
+    let po = case.references.po_numbers[0].clone();
+    let partners = w.store.list_partners(None).unwrap();
+    let chosen = partners.last().unwrap().partner.clone();
+    let only = |kinds: &[RoutingRuleSetting]| -> Vec<RoutingRuleSetting> {
+        // Every built-in rule off except the ones given, which come first.
+        let mut rules = kinds.to_vec();
+        rules.extend(RoutingRuleKind::DEFAULT_ORDER.map(|k| RoutingRuleSetting::plain(k, false)));
+        rules
+    };
+    // The reference rule narrowed to invoice numbers passes over an 850's PO.
+    let invoices_only = RoutingRuleSetting {
+        reference: Some(RuleReference::Invoice),
+        ..RoutingRuleSetting::plain(RoutingRuleKind::EdiReference, true)
+    };
+    let r = router(&only(&[invoices_only.clone()]));
+    let (_, landed) = w.take(&r, "po-a.edi", x12_850("ZZ:SOMEONE", 901, &po).as_bytes());
+    assert_ne!(landed.id, case.id);
+    assert_eq!(w.last_rule().0, "unmatched");
+    // Narrowed to PO numbers, the same file lands on the case.
+    let pos_only = RoutingRuleSetting {
+        reference: Some(RuleReference::PurchaseOrder),
+        ..invoices_only
+    };
+    let r = router(&only(&[pos_only]));
+    let (_, landed) = w.take(&r, "po-b.edi", x12_850("ZZ:SOMEONE", 902, &po).as_bytes());
+    assert_eq!(landed.id, case.id);
+    assert_eq!(w.last_rule().0, "edi_reference");
+    // The new-case rule narrowed to invoices opens a case for an 810, not for an 850.
+    let new_invoices = RoutingRuleSetting {
+        document: Some(RuleDocument::Invoice),
+        ..RoutingRuleSetting::plain(RoutingRuleKind::EdiNewCase, true)
+    };
+    let r = router(&only(&[new_invoices]));
+    w.take(
+        &r,
+        "po-c.edi",
+        x12_850("ZZ:SOMEONE", 903, "PO-NONE-903").as_bytes(),
+    );
+    assert_eq!(w.last_rule().0, "unmatched");
+    let (_, opened) = w.take(
+        &r,
+        "inv-c.edi",
+        x12_810("ZZ:SOMEONE", 904, "INV-904", "PO-NONE-904").as_bytes(),
+    );
+    assert_eq!(w.last_rule().0, "edi_new_case");
+    assert_eq!(opened.kind, CaseKind::Invoice);
+    // The analyst's address rule: files from ZZ:NEWBUYER open cases for the chosen partner,
+    // other senders pass.
+    let address = RoutingRuleSetting {
+        address: Some("ZZ:NEWBUYER".into()),
+        partner_id: Some(chosen.partner_company_id.clone()),
+        ..RoutingRuleSetting::plain(RoutingRuleKind::EdiPartnerAddress, true)
+    };
+    let r = router(&only(&[address]));
+    let (_, opened) = w.take(
+        &r,
+        "asn.edi",
+        x12_856("zz:newbuyer", 905, "SH-905", "PO-NONE-905").as_bytes(),
+    );
+    let (rule, reason, _) = w.last_rule();
+    assert_eq!(rule, "edi_partner_address");
+    assert_eq!(opened.partner_id, chosen.partner_company_id);
+    assert_eq!(opened.kind, CaseKind::Shipment);
+    assert_eq!(opened.references.shipment_numbers, ["SH-905"]);
+    assert_eq!(
+        reason,
+        format!(
+            "no case carries its references; opened a ship notice case for {} (your rule: sender ZZ:NEWBUYER is this partner)",
+            chosen.partner_company_name
+        )
+    );
+    w.take(
+        &r,
+        "other.edi",
+        x12_856("ZZ:OTHER", 906, "SH-906", "PO-906").as_bytes(),
+    );
+    assert_eq!(w.last_rule().0, "unmatched");
+}
