@@ -517,7 +517,7 @@ async fn narrowed_rules_fire_only_on_what_they_match_and_an_address_rule_picks_t
         reference: Some(RuleReference::Invoice),
         ..RoutingRuleSetting::plain(RoutingRuleKind::EdiReference, true)
     };
-    let r = router(&only(&[invoices_only.clone()]));
+    let r = router(&only(std::slice::from_ref(&invoices_only)));
     let (_, landed) = w.take(&r, "po-a.edi", x12_850("ZZ:SOMEONE", 901, &po).as_bytes());
     assert_ne!(landed.id, case.id);
     assert_eq!(w.last_rule().0, "unmatched");
