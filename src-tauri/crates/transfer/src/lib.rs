@@ -15,5 +15,6 @@ pub use inspect::{
 };
 pub use name::{sanitize_name, MAX_NAME_CHARS};
 pub use upload::{
-    object_key, queue_upload, Finished, PauseHook, PausePoint, Progress, Stop, UploadPlan, Uploader,
+    object_key, queue_upload, Finished, PauseHook, PausePoint, Progress, Stop, UploadPlan,
+    Uploader, DEFAULT_PARALLEL_PARTS,
 };

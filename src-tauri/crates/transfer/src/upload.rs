@@ -20,6 +20,7 @@ use pd_connectors::{ConnectorError, S3Client};
 use pd_store::{ConfirmedPart, NewUpload, Store, UploadRecord, UploadState};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 use crate::error::{Result, TransferError};
 use crate::inspect::{hex, Inspected};
@@ -85,6 +86,12 @@ pub enum Finished {
     Cancelled,
 }
 
+/// Parts of one upload on the wire at once, by default.
+pub const DEFAULT_PARALLEL_PARTS: usize = 4;
+
+/// A part's number, its size, and its ETag (or how the analyst stopped it).
+type PartSent = (u32, u64, Result<std::result::Result<String, Finished>>);
+
 /// Reports bytes confirmed so far.
 pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 
@@ -98,6 +105,8 @@ pub struct Uploader {
     pub attempts: u32,
     /// First pause between attempts (doubles).
     pub backoff: Duration,
+    /// Parts on the wire at once (each held in memory, part size each).
+    pub parallel: usize,
 }
 
 impl std::fmt::Debug for Uploader {
@@ -215,6 +224,7 @@ impl Uploader {
             pause: None,
             attempts: 6,
             backoff: Duration::from_millis(250),
+            parallel: DEFAULT_PARALLEL_PARTS,
         }
     }
 
@@ -454,27 +464,54 @@ impl Uploader {
         let mut hasher = Sha256::new();
         let mut confirmed_bytes: u64 = parts.values().map(|p| p.size).sum();
         progress(confirmed_bytes);
-        for number in 1..=part_count(upload) {
-            if let Some(stopped) = self.stopped(stop, upload, &s3_id).await? {
-                return Ok(stopped);
+        // Parts are read and hashed in order; up to `parallel` of them are on the wire at once,
+        // each recorded as soon as the server confirms it.
+        let mut in_flight: JoinSet<PartSent> = JoinSet::new();
+        let total = part_count(upload);
+        let mut next = 1;
+        loop {
+            while in_flight.len() < self.parallel.max(1) && next <= total {
+                if let Some(stopped) = self.stopped(stop, upload, &s3_id).await? {
+                    in_flight.abort_all();
+                    return Ok(stopped);
+                }
+                Self::check_file(upload)?;
+                let number = next;
+                next += 1;
+                let (offset, len) = part_range(upload, number);
+                let (path, name) = (upload.path.clone(), upload.name.clone());
+                let bytes =
+                    tokio::task::spawn_blocking(move || read_part(&path, &name, offset, len))
+                        .await
+                        .map_err(|e| TransferError::Local(e.to_string()))??;
+                hasher.update(&bytes);
+                if parts.contains_key(&number) {
+                    continue;
+                }
+                let (me, up, sid, mut rx) =
+                    (self.clone(), upload.clone(), s3_id.clone(), stop.clone());
+                in_flight.spawn(async move {
+                    let sent = me.send_part(&up, &sid, number, bytes, &mut rx).await;
+                    (number, len, sent)
+                });
             }
-            Self::check_file(upload)?;
-            let (offset, len) = part_range(upload, number);
-            let (path, name) = (upload.path.clone(), upload.name.clone());
-            let bytes = tokio::task::spawn_blocking(move || read_part(&path, &name, offset, len))
-                .await
-                .map_err(|e| TransferError::Local(e.to_string()))??;
-            hasher.update(&bytes);
-            if parts.contains_key(&number) {
-                continue;
-            }
-            let etag = match self.send_part(upload, &s3_id, number, bytes, stop).await? {
-                Ok(etag) => etag,
-                Err(stopped) => {
+            let Some(joined) = in_flight.join_next().await else {
+                break;
+            };
+            let (number, len, sent) =
+                joined.map_err(|e| TransferError::Local(format!("a part task failed: {e}")))?;
+            let etag = match sent {
+                Ok(Ok(etag)) => etag,
+                Ok(Err(stopped)) => {
+                    in_flight.abort_all();
                     return self
                         .stopped(stop, upload, &s3_id)
                         .await
-                        .map(|s| s.unwrap_or(stopped))
+                        .map(|s| s.unwrap_or(stopped));
+                }
+                Err(error) => {
+                    in_flight.abort_all();
+                    return Err(error);
                 }
             };
             self.at(PausePoint::PartSent(number));

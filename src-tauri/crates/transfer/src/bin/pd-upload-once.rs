@@ -5,7 +5,8 @@
 //! benchmark times it.
 //!
 //! Usage: `pd-upload-once CACHE ENDPOINT BUCKET` with `PD_S3_ACCESS_KEY` / `PD_S3_SECRET_KEY`
-//! in the environment. Prints `DONE <uploads finished>`.
+//! in the environment (`PD_UPLOAD_PARALLEL`: parts on the wire at once). Prints `DONE <uploads
+//! finished>`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -39,6 +40,12 @@ async fn run() -> Result<(), String> {
     let s3 = S3Client::new(&settings, secret.as_deref(), &ConnectorOptions::default())
         .map_err(|e| e.to_string())?;
     let mut uploader = Uploader::new(store.clone(), s3);
+    if let Some(parallel) = std::env::var("PD_UPLOAD_PARALLEL")
+        .ok()
+        .and_then(|p| p.parse().ok())
+    {
+        uploader.parallel = parallel;
+    }
     if let Ok(at) = std::env::var("PD_UPLOAD_PAUSE_AT") {
         uploader = uploader.with_pause(Arc::new(move |point: PausePoint| {
             if point.name() == at {
