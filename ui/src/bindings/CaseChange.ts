@@ -24,4 +24,20 @@ documentId: string,
 /**
  * Its name.
  */
-name: string, };
+name: string, } | { "change": "escalated", 
+/**
+ * The rule's id.
+ */
+ruleId: string, 
+/**
+ * The rule's name.
+ */
+ruleName: string, 
+/**
+ * Which breach: the SLA clock and the case's open period ("Resolution#0").
+ */
+breach: string, 
+/**
+ * What the rule did, in words.
+ */
+actions: string, };

@@ -32,6 +32,10 @@ owners: Array<string>,
  */
 slaBreached: boolean, 
 /**
+ * Only cases at risk of missing their SLA (with `sla_breached`: either).
+ */
+slaAtRisk: boolean, 
+/**
  * Sort column.
  */
 sort: CaseSortField, 

@@ -17,4 +17,4 @@ to: Assignee, } | { "type": "internal_note",
 /**
  * The note's text.
  */
-text: string, } | { "type": "notify" };
+text: string, } | { "type": "notify" } | { "type": "emit_event" };

@@ -80,6 +80,7 @@ export function mineQuery(me: string): CaseQuery {
     kinds: [],
     owners: [me],
     slaBreached: false,
+    slaAtRisk: false,
     sort: "sla_due",
     descending: false,
     offset: 0,

@@ -109,25 +109,11 @@ pub async fn my_open_cases(state: &AppState) -> CommandResult<Vec<pd_domain::Cas
     };
     let store = state.current().store.clone();
     let page = tokio::task::spawn_blocking(move || store.list_cases(&query, Utc::now())).await??;
+    // The list already ranks by SLA urgency with the computed clocks; ranked again here with
+    // the same key for the policy-off case (the server's due column orders by due alone).
     let mut rows = page.rows;
-    rows.sort_by_key(|r| {
-        (
-            std::cmp::Reverse(urgency(r.sla_state)),
-            r.sla_due.is_none(),
-            r.sla_due,
-        )
-    });
+    rows.sort_by_key(|r| pd_domain::sla_urgency_key(r.sla_state, r.sla_due));
     Ok(rows)
-}
-
-/// Breached first, then at risk, on track, none.
-fn urgency(state: SlaState) -> u8 {
-    match state {
-        SlaState::Breached => 3,
-        SlaState::AtRisk => 2,
-        SlaState::OnTrack => 1,
-        SlaState::None => 0,
-    }
 }
 
 /// Breached, at risk, waiting on us (my open cases) and failed actions.

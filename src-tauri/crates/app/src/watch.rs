@@ -115,6 +115,7 @@ fn plan(
     let mut note = None;
     let mut words = Vec::new();
     let mut notify = false;
+    let mut event = false;
     for action in &rule.actions {
         match action {
             EscalationAction::RaisePriority { to } => {
@@ -151,6 +152,10 @@ fn plan(
                 notify = true;
                 words.push("owner notified".to_owned());
             }
+            EscalationAction::EmitEvent => {
+                event = true;
+                words.push("xConnector event sent".to_owned());
+            }
         }
     }
     let patch = (patch != CasePatch::default()).then_some(patch);
@@ -162,6 +167,7 @@ fn plan(
             patch,
             note,
             summary: words.join(", "),
+            event,
         },
         notify,
     )
@@ -228,6 +234,7 @@ pub fn watch_once(
                     patch: None,
                     note: None,
                     summary: "notified".to_owned(),
+                    event: false,
                 };
                 if store.escalate(&case.id, &watch, now)? {
                     out.notifications.push(notification);

@@ -377,3 +377,155 @@ fn a_partner_reply_and_a_refused_change_are_each_notified_once() {
     let again = watch_once(&store, &desk, "Jane Doe", utc(14, 31)).expect("look");
     assert!(again.notifications.is_empty(), "{again:?}");
 }
+
+fn escalation_events(store: &Store) -> Vec<(String, pd_domain::OutboundEvent)> {
+    store
+        .outbox_entries()
+        .expect("outbox")
+        .into_iter()
+        .filter_map(|e| match e.op {
+            Ok(OutboxOp::Connector(pd_domain::ConnectorWrite::XcEvent(event)))
+                if matches!(event.change, pd_domain::CaseChange::Escalated { .. }) =>
+            {
+                Some((e.op_id, event))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_escalation_emits_one_xconnector_event_per_breach_through_a_fault_a_restart_and_lost_answers(
+) {
+    use pd_bridge::push::{push_connectors, ConnectorClient, Outside};
+    use pd_doubles::xconnector::XcDouble;
+
+    const XC: &str = "xc-ops";
+    const TOKEN: &str = "xc-token";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cache(&dir);
+    store
+        .set_outbound_route(XC, true)
+        .expect("outbound events on");
+    let rule = EscalationRule {
+        id: "rule-event".to_owned(),
+        name: "Breached: tell operations".to_owned(),
+        enabled: true,
+        trigger: EscalationTrigger::Breached,
+        kinds: vec![],
+        priorities: vec![],
+        actions: vec![
+            EscalationAction::EmitEvent,
+            EscalationAction::InternalNote {
+                text: "Operations told.".to_owned(),
+            },
+        ],
+    };
+    let desk = desk(vec![rule]);
+
+    // A fault at the end of the firing transaction: no event is queued, nothing recorded.
+    let conn = rusqlite::Connection::open(dir.path().join("cache.db")).expect("raw connection");
+    conn.execute_batch(
+        "CREATE TRIGGER fault AFTER INSERT ON escalation_fired \
+         WHEN new.rule_id = 'rule-event' BEGIN SELECT RAISE(ABORT, 'disk went away'); END;",
+    )
+    .expect("fault installed");
+    assert!(watch_once(&store, &desk, "Jane Doe", utc(18, 0)).is_err());
+    assert!(escalation_events(&store).is_empty(), "rolled back");
+    let rule_fired = |store: &Store| {
+        store
+            .fired_escalations("case-1")
+            .expect("fired")
+            .into_iter()
+            .filter(|f| f.rule_id == "rule-event")
+            .collect::<Vec<_>>()
+    };
+    assert!(rule_fired(&store).is_empty());
+    conn.execute_batch("DROP TRIGGER fault;")
+        .expect("fault removed");
+    drop(conn);
+
+    // Restart, then the next look fires it: one event on the xConnector's lane.
+    drop(store);
+    let store = Store::open(dir.path().join("cache.db")).expect("reopens");
+    let look = watch_once(&store, &desk, "Jane Doe", utc(18, 1)).expect("look");
+    assert_eq!(look.fired, vec![("case-1".into(), "rule-event".into())]);
+    let events = escalation_events(&store);
+    assert_eq!(events.len(), 1, "{events:?}");
+    let (op_id, event) = events[0].clone();
+    assert_eq!(event.connector_id, XC);
+    assert_eq!(event.case_reference, "CASE-2026-000001");
+    match &event.change {
+        pd_domain::CaseChange::Escalated {
+            rule_id,
+            rule_name,
+            actions,
+            ..
+        } => {
+            assert_eq!(rule_id, "rule-event");
+            assert_eq!(rule_name, "Breached: tell operations");
+            assert!(actions.contains("xConnector event"), "{actions}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // Recorded on the case with the rule that fired.
+    let fired = rule_fired(&store);
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].rule_name, "Breached: tell operations");
+    let detail = store.case_detail("case-1", utc(18, 2)).expect("detail");
+    assert!(
+        detail
+            .activity
+            .iter()
+            .any(|a| a.summary.contains("Breached: tell operations")
+                && a.summary.contains("xConnector event")),
+        "{:?}",
+        detail.activity
+    );
+
+    // More looks, another restart: still the one event.
+    for minute in [10, 40] {
+        let later = watch_once(&store, &desk, "Jane Doe", utc(18, minute)).expect("look");
+        assert!(later.fired.is_empty(), "{later:?}");
+    }
+    drop(store);
+    let store = Store::open(dir.path().join("cache.db")).expect("reopens again");
+    let later = watch_once(&store, &desk, "Jane Doe", utc(19, 0)).expect("look");
+    assert!(later.fired.is_empty(), "{later:?}");
+    assert_eq!(escalation_events(&store).len(), 1);
+    assert_eq!(rule_fired(&store).len(), 1);
+
+    // Delivered by the connector push to a real receiver on loopback whose first answers are
+    // lost: resent under the same id, one event arrives.
+    let xc = XcDouble::start(TOKEN, vec![], 10).await;
+    xc.inject(pd_doubles::Fault::Drop, 2);
+    let outside = Outside {
+        clients: [(
+            XC.to_owned(),
+            ConnectorClient::Xc {
+                client: pd_connectors::XcClient::new(Some(TOKEN), &Default::default())
+                    .expect("client"),
+                endpoint: format!("{}/events", xc.base),
+            },
+        )]
+        .into(),
+    };
+    for _ in 0..200 {
+        push_connectors(&store, &outside, std::time::Duration::from_millis(20))
+            .await
+            .expect("push");
+        if escalation_events(&store).is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(escalation_events(&store).is_empty(), "delivered");
+    let received = xc.received();
+    assert!(received.len() >= 2, "the lost answers made it resend");
+    for copy in &received {
+        assert_eq!(copy["id"], op_id.as_str(), "one event, under its op id");
+        assert_eq!(copy["type"], "com.opentext.partnerdesk.case.escalated.v1");
+        assert_eq!(copy["data"]["ruleName"], "Breached: tell operations");
+        assert_eq!(copy["data"]["caseReference"], "CASE-2026-000001");
+    }
+}

@@ -249,7 +249,8 @@ fn demo_status(store: &Store, now: DateTime<Utc>) -> pd_store::Result<SyncStatus
 fn case_query(fields: Value) -> Value {
     let mut query = json!({
         "search": null, "statuses": [], "partnerIds": [], "kinds": [], "owners": [],
-        "slaBreached": false, "sort": "updated", "descending": true, "offset": 0, "limit": 0,
+        "slaBreached": false, "slaAtRisk": false, "sort": "updated", "descending": true,
+        "offset": 0, "limit": 0,
     });
     merge(&mut query, fields);
     query

@@ -223,6 +223,27 @@ pub enum SlaState {
     Breached,
 }
 
+impl SlaState {
+    /// How urgent the mark is: breached 3, at risk 2, on track 1, none 0.
+    pub fn urgency(self) -> u8 {
+        match self {
+            SlaState::Breached => 3,
+            SlaState::AtRisk => 2,
+            SlaState::OnTrack => 1,
+            SlaState::None => 0,
+        }
+    }
+}
+
+/// The order "most urgent SLA first" sorts by, ascending: the worse mark first, then the next
+/// due instant (none last). The case list's SLA sort and the Mine view both use it.
+pub fn sla_urgency_key(
+    state: SlaState,
+    due: Option<Timestamp>,
+) -> (std::cmp::Reverse<u8>, bool, Option<Timestamp>) {
+    (std::cmp::Reverse(state.urgency()), due.is_none(), due)
+}
+
 impl Case {
     /// The SLA state at `now`.
     pub fn sla_state(&self, now: Timestamp) -> SlaState {

@@ -172,6 +172,10 @@ pub enum EscalationAction {
     },
     /// Notifies the case's owner on this computer.
     Notify,
+    /// Sends an xConnector event about the escalation
+    /// (`com.opentext.partnerdesk.case.escalated.v1`) to every xConnector whose outbound events
+    /// are on, queued through the outbox like any other connector write.
+    EmitEvent,
 }
 
 /// An editable escalation rule.

@@ -50,6 +50,9 @@ impl ConnectorWrite {
                 CaseChange::DocumentAdded { name, .. } => {
                     format!("xConnector event: document {name}")
                 }
+                CaseChange::Escalated { rule_name, .. } => {
+                    format!("xConnector event: escalated by {rule_name}")
+                }
             },
             ConnectorWrite::WixNotice(w) => match w.state {
                 PublicationState::Withdrawn => "Wix notice: withdraw".into(),
@@ -119,6 +122,19 @@ pub enum CaseChange {
         /// Its name.
         name: String,
     },
+    /// An escalation rule fired on the case (once per breach).
+    Escalated {
+        /// The rule's id.
+        #[serde(rename = "ruleId")]
+        rule_id: String,
+        /// The rule's name.
+        #[serde(rename = "ruleName")]
+        rule_name: String,
+        /// Which breach: the SLA clock and the case's open period ("Resolution#0").
+        breach: String,
+        /// What the rule did, in words.
+        actions: String,
+    },
 }
 
 impl CaseChange {
@@ -128,6 +144,7 @@ impl CaseChange {
             CaseChange::StatusChanged { .. } => "com.opentext.partnerdesk.case.status_changed.v1",
             CaseChange::CommentAdded { .. } => "com.opentext.partnerdesk.case.comment_added.v1",
             CaseChange::DocumentAdded { .. } => "com.opentext.partnerdesk.case.document_added.v1",
+            CaseChange::Escalated { .. } => "com.opentext.partnerdesk.case.escalated.v1",
         }
     }
 }

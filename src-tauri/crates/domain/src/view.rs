@@ -27,7 +27,8 @@ pub enum CaseSortField {
     Priority,
     /// Owner login id; unassigned last.
     Owner,
-    /// SLA due; cases without an SLA last.
+    /// SLA urgency: breached, at risk, on track, then the next due instant; cases without an
+    /// SLA last (the clocks computed from the desktop's SLA policy when it is on).
     SlaDue,
     /// Last change (the default, newest first).
     #[default]
@@ -50,6 +51,8 @@ pub struct CaseQuery {
     pub owners: Vec<String>,
     /// Only cases past their SLA (and not resolved or closed).
     pub sla_breached: bool,
+    /// Only cases at risk of missing their SLA (with `sla_breached`: either).
+    pub sla_at_risk: bool,
     /// Sort column.
     pub sort: CaseSortField,
     /// Descending order.

@@ -787,6 +787,7 @@ impl Store {
             patch: None,
             note: None,
             summary: "notified".to_owned(),
+            event: false,
         };
         self.db
             .write(|tx| sla::escalate(tx, &entry.case_id, &plan, now))
@@ -807,8 +808,9 @@ impl Store {
 
     /// Counts per status for the query without its status filter.
     pub fn status_counts(&self, query: &CaseQuery, now: Timestamp) -> Result<Vec<StatusCount>> {
+        let policy = self.sla_policy();
         self.db
-            .read_tx(|tx| query::status_counts(tx, &self.db.facets, query, now))
+            .read_tx(|tx| query::status_counts(tx, &self.db.facets, query, now, &policy))
     }
 
     /// Everything the case page shows.

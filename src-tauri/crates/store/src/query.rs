@@ -14,6 +14,7 @@ use crate::error::{Result, StoreError};
 use crate::facets::{self, FacetSlot, Facets};
 use crate::outbox::{self, OutboxState};
 use pd_domain::OutboxOp;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Most search words used; the rest of a pasted essay is ignored.
@@ -144,12 +145,62 @@ pub(crate) fn list_cases(
         q.limit.min(MAX_LIMIT)
     };
     let facets = facets::current(conn, slot)?;
-    let filter = facets.filter(q, now);
+    let computed = computed_sla(q, policy);
+    let filter = if computed {
+        // The SLA conditions are checked below, on the computed marks.
+        facets.filter(
+            &CaseQuery {
+                sla_breached: false,
+                ..q.clone()
+            },
+            now,
+        )
+    } else {
+        facets.filter(q, now)
+    };
     let rids = search_rids(&facets, conn, q)?;
-    let matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &q.statuses);
-    let total = matching.len();
+    let mut matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &q.statuses);
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let window = usize::try_from(limit).unwrap_or(usize::MAX);
+    // The SLA sort with computed clocks: the whole (filtered) match set ranked here, then cut.
+    if computed {
+        let mut marks = sla_marks(conn, &matching, now, policy)?;
+        marks.retain(|m| sla_filter_passes(q, m.state));
+        if q.sort == CaseSortField::SlaDue {
+            marks.sort_by(|a, b| {
+                let order = pd_domain::sla_urgency_key(a.state, a.due)
+                    .cmp(&pd_domain::sla_urgency_key(b.state, b.due))
+                    .then(a.rid.cmp(&b.rid));
+                if q.descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            });
+            let total = marks.len();
+            let page: Vec<SlaMark> = marks.into_iter().skip(offset).take(window).collect();
+            let ranked: HashMap<String, usize> = page
+                .iter()
+                .enumerate()
+                .map(|(i, m)| (m.id.clone(), i))
+                .collect();
+            let page_rids = page.iter().map(|m| m.rid).collect();
+            return finish_page(
+                conn,
+                page_rids,
+                0,
+                limit,
+                q,
+                now,
+                policy,
+                total,
+                Some(ranked),
+            );
+        }
+        matching = marks.into_iter().map(|m| m.rid).collect();
+        matching.sort_unstable();
+    }
+    let total = matching.len();
     let (order, sort_index) = order_by(q.sort, q.descending);
     let (page_rids, skip) = if total <= offset {
         (Vec::new(), 0)
@@ -188,6 +239,24 @@ pub(crate) fn list_cases(
         }
         (page, 0)
     };
+    finish_page(conn, page_rids, skip, limit, q, now, policy, total, None)
+}
+
+/// The rows of one page (`page_rids`, in the sort's order, `skip` rows skipped), with their
+/// SLA marks; `ranked` puts them in an order computed here (the computed SLA sort) instead.
+#[allow(clippy::too_many_arguments)]
+fn finish_page(
+    conn: &Connection,
+    page_rids: Vec<i64>,
+    skip: usize,
+    limit: u32,
+    q: &CaseQuery,
+    now: Timestamp,
+    policy: &pd_domain::SlaPolicy,
+    total: usize,
+    ranked: Option<HashMap<String, usize>>,
+) -> Result<CaseListPage> {
+    let (order, _) = order_by(q.sort, q.descending);
     let mut out = Vec::new();
     if !page_rids.is_empty() {
         let sql = format!(
@@ -205,13 +274,7 @@ pub(crate) fn list_cases(
         while let Some(r) = rows.next()? {
             let (case, local_only) = case_from_row(r)?;
             let kept: bool = r.get(18)?;
-            // With the policy off the server's due date decides: no history to read.
-            let (sla_state, sla_due, sla_paused) = if policy.enabled {
-                let sla = pd_domain::evaluate(&crate::sla::facts(conn, &case)?, policy, now);
-                (sla.state, sla.next_due, sla.paused)
-            } else {
-                (case.sla_state(now), case.sla_due, false)
-            };
+            let (sla_state, sla_due, sla_paused) = sla_mark(conn, &case, policy, now)?;
             out.push(CaseRow {
                 id: case.id,
                 reference: case.reference,
@@ -238,11 +301,91 @@ pub(crate) fn list_cases(
             });
         }
     }
+    if let Some(ranked) = ranked {
+        out.sort_by_key(|row| ranked.get(&row.id).copied().unwrap_or(usize::MAX));
+    }
     Ok(CaseListPage {
         rows: out,
         total: u32::try_from(total).unwrap_or(u32::MAX),
         offset: q.offset,
     })
+}
+
+/// A case's SLA mark as every list shows it: computed from the desktop's policy when it is on
+/// (state, the next due instant, paused), else from the server's due date.
+pub(crate) fn sla_mark(
+    conn: &Connection,
+    case: &pd_domain::Case,
+    policy: &pd_domain::SlaPolicy,
+    now: Timestamp,
+) -> Result<(pd_domain::SlaState, Option<Timestamp>, bool)> {
+    // With the policy off the server's due date decides: no history to read.
+    if policy.enabled {
+        let sla = pd_domain::evaluate(&crate::sla::facts(conn, case)?, policy, now);
+        Ok((sla.state, sla.next_due, sla.paused))
+    } else {
+        Ok((case.sla_state(now), case.sla_due, false))
+    }
+}
+
+/// Whether the list's SLA filter or sort needs each match's mark computed: the "at risk"
+/// filter always, the "SLA breached" filter and the SLA sort when the policy is on (with it
+/// off, the server's due column answers them through the kept filter columns and an index).
+fn computed_sla(q: &CaseQuery, policy: &pd_domain::SlaPolicy) -> bool {
+    q.sla_at_risk || (policy.enabled && (q.sort == CaseSortField::SlaDue || q.sla_breached))
+}
+
+/// The "SLA breached" / "at risk" filters on a computed mark (both on: either).
+fn sla_filter_passes(q: &CaseQuery, state: pd_domain::SlaState) -> bool {
+    match (q.sla_breached, q.sla_at_risk) {
+        (false, false) => true,
+        (true, false) => state == pd_domain::SlaState::Breached,
+        (false, true) => state == pd_domain::SlaState::AtRisk,
+        (true, true) => matches!(
+            state,
+            pd_domain::SlaState::Breached | pd_domain::SlaState::AtRisk
+        ),
+    }
+}
+
+/// One match's computed SLA mark.
+struct SlaMark {
+    rid: i64,
+    id: String,
+    status: CaseStatus,
+    state: pd_domain::SlaState,
+    due: Option<Timestamp>,
+}
+
+/// The SLA marks of the cases `rids` (read in chunks, each mark as the rows show it).
+fn sla_marks(
+    conn: &Connection,
+    rids: &[i64],
+    now: Timestamp,
+    policy: &pd_domain::SlaPolicy,
+) -> Result<Vec<SlaMark>> {
+    let mut marks = Vec::with_capacity(rids.len());
+    for chunk in rids.chunks(SORT_DIRECTLY_UP_TO) {
+        let sql = format!(
+            "SELECT {CASE_COLUMNS}, c.rid FROM cases c WHERE c.rid IN ({})",
+            rid_list(chunk)
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (case, _) = case_from_row(r)?;
+            let rid: i64 = r.get(15)?;
+            let (state, due, _) = sla_mark(conn, &case, policy, now)?;
+            marks.push(SlaMark {
+                rid,
+                status: case.status,
+                id: case.id,
+                state,
+                due,
+            });
+        }
+    }
+    Ok(marks)
 }
 
 /// Counts per status for the query without its status filter.
@@ -251,11 +394,35 @@ pub(crate) fn status_counts(
     slot: &FacetSlot,
     q: &CaseQuery,
     now: Timestamp,
+    policy: &pd_domain::SlaPolicy,
 ) -> Result<Vec<StatusCount>> {
     let facets = facets::current(conn, slot)?;
-    let filter = facets.filter(q, now);
     let rids = search_rids(&facets, conn, q)?;
-    let counts = facets.count_by_status(rids.as_deref().map(Vec::as_slice), &filter);
+    let sla_filtered = q.sla_at_risk || (policy.enabled && q.sla_breached);
+    let counts = if sla_filtered {
+        // Counted on the computed marks, as the list filters them.
+        let filter = facets.filter(
+            &CaseQuery {
+                sla_breached: false,
+                ..q.clone()
+            },
+            now,
+        );
+        let matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &[]);
+        let mut counts = vec![0i64; CaseStatus::ALL.len()];
+        for mark in sla_marks(conn, &matching, now, policy)? {
+            if !sla_filter_passes(q, mark.state) {
+                continue;
+            }
+            if let Some(i) = CaseStatus::ALL.iter().position(|s| *s == mark.status) {
+                counts[i] += 1;
+            }
+        }
+        counts
+    } else {
+        let filter = facets.filter(q, now);
+        facets.count_by_status(rids.as_deref().map(Vec::as_slice), &filter)
+    };
     Ok(CaseStatus::ALL
         .iter()
         .zip(counts)

@@ -135,6 +135,9 @@ pub struct EscalationPlan {
     pub note: Option<(String, String)>,
     /// What it does, in words.
     pub summary: String,
+    /// Also sends an xConnector event about the firing (`CaseChange::Escalated`) to every
+    /// xConnector with outbound events on, queued in the same transaction.
+    pub event: bool,
 }
 
 /// Applies `plan` unless its rule already fired for this breach; answers whether it fired now.
@@ -159,6 +162,15 @@ pub(crate) fn escalate(
             pd_domain::Visibility::Internal,
             now,
         )?;
+    }
+    if plan.event {
+        let change = pd_domain::CaseChange::Escalated {
+            rule_id: plan.rule_id.clone(),
+            rule_name: plan.rule_name.clone(),
+            breach: plan.breach.clone(),
+            actions: plan.summary.clone(),
+        };
+        crate::outside::on_case_change(conn, case_id, &change, now)?;
     }
     record_fired(
         conn,

@@ -182,3 +182,135 @@ fn with_the_policy_off_the_server_due_date_marks_the_list() {
     );
     assert_eq!(r.sla_state, SlaState::Breached);
 }
+
+/// Our answer on case `n` at `at`.
+fn answered(n: u32, at: DateTime<Utc>) -> Comment {
+    let mut answer = comment(&format!("case-{n:05}"), &format!("cm-{n}"), "On it.", 0);
+    answer.author_is_partner = false;
+    answer.author = "Ann Analyst".into();
+    answer.created_at = at;
+    answer
+}
+
+#[test]
+fn the_list_sorts_by_sla_urgency_and_filters_breached_and_at_risk_on_the_computed_clocks() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path().join("cache.db")).expect("cache opens");
+    let opened = |n: u32, at: DateTime<Utc>, server_due: Option<DateTime<Utc>>| {
+        let mut c = case(n, "GC1", "Verona Vittles");
+        c.created_at = at;
+        c.updated_at = at;
+        c.sla_due = server_due;
+        c
+    };
+    // Monday 30 November, now 17:30 UTC = 12:30 New York.
+    let now = utc(30, 17, 30);
+    // 1: opened Friday 09:00 NY, answered: breached Friday 13:00; no due date on the server.
+    let friday = opened(1, utc(27, 14, 0), None);
+    // 2: opened today 09:00 NY, answered: 3.5 of 4 hours used, at risk; the server says days.
+    let at_risk = opened(
+        2,
+        utc(30, 14, 0),
+        Some(utc(30, 23, 0) + chrono::Duration::days(4)),
+    );
+    // 3: opened 11:00 NY, answered: on track (due 20:00 UTC); the server's due has passed.
+    let on_track = opened(3, utc(30, 16, 0), Some(utc(30, 15, 0)));
+    // 4: opened 12:00 NY, not answered: first response due 18:00 UTC, on track.
+    let unanswered = opened(4, utc(30, 17, 0), None);
+    // 5: resolved: no mark.
+    let mut resolved = opened(5, utc(27, 14, 0), Some(utc(27, 15, 0)));
+    resolved.status = CaseStatus::Resolved;
+    store
+        .apply_case_page(
+            &page(
+                vec![
+                    bundle(on_track, vec![answered(3, utc(30, 16, 5))], vec![]),
+                    bundle(resolved, vec![], vec![]),
+                    bundle(friday, vec![answered(1, utc(27, 14, 5))], vec![]),
+                    bundle(unanswered, vec![], vec![]),
+                    bundle(at_risk, vec![answered(2, utc(30, 14, 5))], vec![]),
+                ],
+                "c1",
+            ),
+            "cases",
+        )
+        .expect("cases cached");
+    store.set_sla_policy(policy());
+    let list = |q: CaseQuery| -> Vec<(String, SlaState)> {
+        store
+            .list_cases(&q, now)
+            .expect("list")
+            .rows
+            .into_iter()
+            .map(|r| (r.reference, r.sla_state))
+            .collect()
+    };
+    let by_sla = CaseQuery {
+        sort: CaseSortField::SlaDue,
+        ..CaseQuery::default()
+    };
+    assert_eq!(
+        list(by_sla.clone()),
+        vec![
+            ("CASE-2026-000001".to_owned(), SlaState::Breached),
+            ("CASE-2026-000002".to_owned(), SlaState::AtRisk),
+            ("CASE-2026-000004".to_owned(), SlaState::OnTrack),
+            ("CASE-2026-000003".to_owned(), SlaState::OnTrack),
+            ("CASE-2026-000005".to_owned(), SlaState::None),
+        ],
+        "most urgent first, by the computed clocks (not the server's due column)"
+    );
+    // A window of it keeps that order.
+    let window = list(CaseQuery {
+        offset: 1,
+        limit: 2,
+        ..by_sla.clone()
+    });
+    assert_eq!(
+        window.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        vec!["CASE-2026-000002", "CASE-2026-000004"]
+    );
+    let descending = list(CaseQuery {
+        descending: true,
+        ..by_sla
+    });
+    assert_eq!(
+        descending.first().map(|(r, _)| r.as_str()),
+        Some("CASE-2026-000005")
+    );
+
+    let breached = CaseQuery {
+        sla_breached: true,
+        ..CaseQuery::default()
+    };
+    assert_eq!(
+        list(breached.clone()),
+        vec![("CASE-2026-000001".to_owned(), SlaState::Breached)],
+        "the server's passed due date on case 3 does not count; case 1's computed breach does"
+    );
+    let page = store.list_cases(&breached, now).expect("list");
+    assert_eq!(page.total, 1);
+    let counts = store.status_counts(&breached, now).expect("counts");
+    let open = counts
+        .iter()
+        .find(|c| c.status == CaseStatus::Open)
+        .expect("open");
+    assert_eq!(open.count, 1, "the tabs count what the list shows");
+    assert_eq!(
+        list(CaseQuery {
+            sla_at_risk: true,
+            ..CaseQuery::default()
+        }),
+        vec![("CASE-2026-000002".to_owned(), SlaState::AtRisk)]
+    );
+    let either: Vec<String> = list(CaseQuery {
+        sla_breached: true,
+        sla_at_risk: true,
+        sort: CaseSortField::SlaDue,
+        ..CaseQuery::default()
+    })
+    .into_iter()
+    .map(|(r, _)| r)
+    .collect();
+    assert_eq!(either, vec!["CASE-2026-000001", "CASE-2026-000002"]);
+}

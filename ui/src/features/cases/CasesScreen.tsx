@@ -221,6 +221,16 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
           <span className="sla-dot" aria-hidden="true" />
           SLA breached
         </button>
+        <button
+          type="button"
+          className={`toggle toggle-risk${state.slaAtRisk ? " on" : ""}`}
+          aria-pressed={state.slaAtRisk}
+          onClick={() => set({ slaAtRisk: !state.slaAtRisk })}
+          data-testid="filter-sla-at-risk"
+        >
+          <span className="sla-dot" aria-hidden="true" />
+          At risk
+        </button>
         {hasFilters(state) && (
           <button type="button" className="btn btn-ghost btn-small" onClick={clearFilters} data-testid="clear-filters">
             Clear filters

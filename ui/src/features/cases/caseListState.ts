@@ -11,6 +11,7 @@ export function emptyCaseQuery(): CaseQuery {
     kinds: [],
     owners: [],
     slaBreached: false,
+    slaAtRisk: false,
     sort: "updated",
     descending: true,
     offset: 0,
@@ -26,6 +27,8 @@ export interface CaseListState {
   /** null: anyone; "": unassigned; otherwise a login id. */
   owner: string | null;
   slaBreached: boolean;
+  /** Only cases at risk of missing their SLA (with slaBreached: either). */
+  slaAtRisk: boolean;
   search: string;
   sort: CaseSortField;
   descending: boolean;
@@ -38,6 +41,7 @@ export const initialCaseListState: CaseListState = {
   kind: null,
   owner: null,
   slaBreached: false,
+  slaAtRisk: false,
   search: "",
   sort: "updated",
   descending: true,
@@ -45,7 +49,7 @@ export const initialCaseListState: CaseListState = {
 
 /** Whether any filter (not the tab, not the sort) narrows the list. */
 export function hasFilters(s: CaseListState): boolean {
-  return s.partnerId !== null || s.kind !== null || s.owner !== null || s.slaBreached || s.search.trim() !== "";
+  return s.partnerId !== null || s.kind !== null || s.owner !== null || s.slaBreached || s.slaAtRisk || s.search.trim() !== "";
 }
 
 /** The command query for a state (search passed separately, already debounced). */
@@ -59,6 +63,8 @@ export function toCaseQuery(s: CaseListState, search: string): CaseQuery {
     kinds: s.kind ? [s.kind] : [],
     owners: s.owner === null ? [] : [s.owner],
     slaBreached: s.slaBreached,
+    // Views saved before the filter existed have no value: off.
+    slaAtRisk: s.slaAtRisk === true,
     sort: s.sort,
     descending: s.descending,
   };

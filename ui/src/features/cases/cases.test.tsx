@@ -185,6 +185,26 @@ describe("case list", () => {
     expect(screen.getByTestId("filter-sla-breached")).toHaveAttribute("aria-pressed", "false");
   });
 
+  it("the At risk toggle asks for the cases at risk and shows only what comes back", async () => {
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd === "list_cases") {
+        const q = args.query as CaseQuery;
+        return q.slaAtRisk
+          ? { rows: [row("000002", "Nearly late")], total: 1, offset: 0 }
+          : { rows: [row("000001", "Anything"), row("000002", "Nearly late")], total: 2, offset: 0 };
+      }
+      return basics(cmd);
+    });
+    expect(await screen.findAllByTestId("case-row")).toHaveLength(2);
+    fireEvent.click(screen.getByTestId("filter-sla-at-risk"));
+    await waitFor(() => expect(screen.getAllByTestId("case-row")).toHaveLength(1));
+    expect(screen.getByText("Nearly late")).toBeInTheDocument();
+    expect(screen.getByTestId("filter-sla-at-risk")).toHaveAttribute("aria-pressed", "true");
+    const q = callsOf("list_cases").at(-1)?.args.query as CaseQuery;
+    expect(q.slaAtRisk).toBe(true);
+    expect(q.slaBreached).toBe(false);
+  });
+
   it("sorting by a column header asks for that sort", async () => {
     const { callsOf } = renderApp((cmd) =>
       cmd === "list_cases" ? { rows: [row("000001", "A")], total: 1, offset: 0 } : basics(cmd),

@@ -119,8 +119,11 @@ function ActionEditor({ action, onChange, onRemove }: { action: EscalationAction
     case "notify":
       body = <span className="muted">Notify me</span>;
       break;
+    case "emit_event":
+      body = <span className="muted">To every xConnector with outbound events on</span>;
+      break;
   }
-  const label = { raise_priority: "Raise priority", reassign: action.type === "reassign" && action.to.type === "tier" ? "Reassign to a tier" : "Reassign to a person", internal_note: "Internal note", notify: "Notify" }[action.type];
+  const label = { raise_priority: "Raise priority", reassign: action.type === "reassign" && action.to.type === "tier" ? "Reassign to a tier" : "Reassign to a person", internal_note: "Internal note", notify: "Notify", emit_event: "Send an xConnector event" }[action.type];
   return (
     <div className="rule-head">
       <strong>{label}</strong>
@@ -138,6 +141,7 @@ const NEW_ACTIONS: { label: string; make: () => EscalationAction }[] = [
   { label: "Reassign to a tier", make: () => ({ type: "reassign", to: { type: "tier", name: "Tier 2", members: [] } }) },
   { label: "Internal note", make: () => ({ type: "internal_note", text: "SLA breached: escalated." }) },
   { label: "Notify", make: () => ({ type: "notify" }) },
+  { label: "Send an xConnector event", make: () => ({ type: "emit_event" }) },
 ];
 
 function RuleEditor({ rule, onChange, onRemove }: { rule: EscalationRule; onChange: (r: EscalationRule) => void; onRemove: () => void }) {

@@ -112,6 +112,7 @@ export function caseSearch(text: string): CaseQuery {
     kinds: [],
     owners: [],
     slaBreached: false,
+    slaAtRisk: false,
     sort: "updated",
     descending: true,
     offset: 0,
