@@ -327,7 +327,18 @@ async fn run_upload(
         Ok(Finished::Cancelled) => transfers.finish(&id, TransferState::Cancelled, None),
         Err(error) => {
             let info = error.to_info();
-            if is_network(info.code) {
+            let store = workspace.store.clone();
+            let uid = id.clone();
+            let now = tokio::task::spawn_blocking(move || store.upload(&uid))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .flatten()
+                .map(|r| r.state);
+            if now == Some(UploadState::Cancelled) {
+                // Cancelled, though the server could not be told (its words are kept).
+                transfers.finish(&id, TransferState::Cancelled, Some(info));
+            } else if is_network(info.code) {
                 // The network or the server: tried again later, from the last confirmed part.
                 let mut later = inner.later.lock().unwrap_or_else(PoisonError::into_inner);
                 let tries = later.get(&id).map_or(0, |(_, n)| *n) + 1;

@@ -344,17 +344,18 @@ impl Uploader {
                 record.upload.name
             )));
         }
-        if let Some(s3_id) = &record.s3_upload_id {
-            self.s3
-                .abort_multipart_upload(&record.upload.object_key, s3_id)
-                .await?;
-        }
         let owned = id.to_owned();
         self.blocking(move |store| {
             store.set_upload_state(&owned, UploadState::Cancelled, None, chrono::Utc::now())?;
             Ok(())
         })
-        .await
+        .await?;
+        if let Some(s3_id) = &record.s3_upload_id {
+            self.s3
+                .abort_multipart_upload(&record.upload.object_key, s3_id)
+                .await?;
+        }
+        Ok(())
     }
 
     async fn steps(
@@ -530,6 +531,10 @@ impl Uploader {
             confirmed_bytes += len;
             progress(confirmed_bytes);
         }
+        // Stopped while the last parts were on the wire: nothing is completed.
+        if let Some(stopped) = self.stopped(stop, upload, &s3_id).await? {
+            return Ok(stopped);
+        }
         Self::check_file(upload)?;
         let sha = hex(&hasher.finalize());
         if sha != upload.sha256 {
@@ -594,9 +599,8 @@ impl Uploader {
             None => Ok(None),
             Some(Stop::Pause) => Ok(Some(Finished::Paused)),
             Some(Stop::Cancel) => {
-                self.s3
-                    .abort_multipart_upload(&upload.object_key, s3_id)
-                    .await?;
+                // Cancelled here first: an abort that fails (the network) must not leave the
+                // upload queued to run again.
                 let id = upload.id.clone();
                 self.blocking(move |store| {
                     store.set_upload_state(
@@ -608,6 +612,14 @@ impl Uploader {
                     Ok(())
                 })
                 .await?;
+                if let Err(error) = self
+                    .s3
+                    .abort_multipart_upload(&upload.object_key, s3_id)
+                    .await
+                {
+                    tracing::warn!(%error, "a cancelled upload could not be aborted on the server");
+                    return Err(error.into());
+                }
                 Ok(Some(Finished::Cancelled))
             }
         }

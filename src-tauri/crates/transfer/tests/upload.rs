@@ -633,7 +633,8 @@ impl Runner {
     fn finish(mut self) -> String {
         let status = self.child.wait().unwrap();
         assert!(status.success(), "pd-upload-once failed: {status}");
-        self.lines.try_iter().collect::<Vec<_>>().join("\n")
+        // Every line, up to the end of its output (the reader ends with the process).
+        self.lines.iter().collect::<Vec<_>>().join("\n")
     }
 }
 
