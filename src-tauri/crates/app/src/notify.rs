@@ -280,8 +280,13 @@ impl Inner {
                 .iter()
                 .take(3)
                 .map(|n| match &n.case {
-                    Some(case) => format!("{}: {}", case.reference, n.title),
-                    None => n.title.clone(),
+                    // A title that names its case already ("CASE-1 breached its SLA") is enough.
+                    Some(case)
+                        if !case.reference.is_empty() && !n.title.contains(&case.reference) =>
+                    {
+                        format!("{}: {}", case.reference, n.title)
+                    }
+                    _ => n.title.clone(),
                 })
                 .collect()
         };
@@ -296,6 +301,47 @@ impl Inner {
             count,
         })
     }
+}
+
+/// Tells the analyst about each upload or download that fails (a "failed action"); a click
+/// opens the case it belongs to.
+pub fn notify_failed_transfers(state: &crate::AppState) {
+    let notifier = state.notifier.clone();
+    let current = state.current_slot();
+    state.transfers.on_failure(move |view| {
+        let store = current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .store
+            .clone();
+        let reference = store
+            .case(&view.case_id)
+            .ok()
+            .flatten()
+            .map(|case| case.reference)
+            .unwrap_or_default();
+        let what = match view.direction {
+            pd_domain::TransferDirection::Upload => "Upload",
+            pd_domain::TransferDirection::Download => "Download",
+        };
+        let on = if reference.is_empty() {
+            String::new()
+        } else {
+            format!(" ({reference})")
+        };
+        notifier.notify(Notification {
+            kind: NotificationKind::FailedAction,
+            title: format!("{what} of {} failed{on}", view.name),
+            body: view.error.as_ref().map_or_else(
+                || "See Transfers to retry it.".to_owned(),
+                |e| format!("{} See Transfers to retry it.", e.message),
+            ),
+            case: Some(CaseLink {
+                id: view.case_id.clone(),
+                reference,
+            }),
+        });
+    });
 }
 
 #[cfg(test)]
@@ -353,6 +399,14 @@ mod tests {
         assert_eq!(all[0].title, "500 of your cases breached their SLA");
         assert_eq!(all[0].count, 500);
         assert!(all[0].body.ends_with("and 497 more"), "{}", all[0].body);
+        // Each line names its case once (the titles already do).
+        assert!(
+            all[0]
+                .body
+                .starts_with("CASE-000 breached its SLA\nCASE-001 breached its SLA\n"),
+            "{}",
+            all[0].body
+        );
         assert_eq!(notifier.clicked(all[0].id), Some(OpenRoute::Mine));
     }
 

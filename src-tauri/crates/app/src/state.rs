@@ -343,6 +343,7 @@ impl AppState {
             drops: Default::default(),
             uploads: Default::default(),
         };
+        crate::notify::notify_failed_transfers(&state);
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
         crate::uploads::start_job(&state);

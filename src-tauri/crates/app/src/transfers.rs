@@ -38,10 +38,14 @@ struct Entry {
     last_sent: Option<Instant>,
 }
 
+/// Told about each transfer that fails (issue 14: the analyst is notified).
+pub type FailureHook = dyn Fn(&TransferView) + Send + Sync;
+
 #[derive(Default)]
 struct Inner {
     entries: Mutex<Vec<Entry>>,
     sinks: Mutex<Vec<Arc<TransferSink>>>,
+    on_failure: Mutex<Option<Arc<FailureHook>>>,
 }
 
 /// The list of transfers (cheap to clone; clones share it).
@@ -191,6 +195,7 @@ impl Transfers {
 
     /// Sets a transfer's state (and its error, for a failure).
     pub fn finish(&self, id: &str, state: TransferState, error: Option<ErrorInfo>) {
+        let mut failed = None;
         {
             let mut entries = self
                 .0
@@ -200,6 +205,8 @@ impl Transfers {
             let Some(entry) = entries.iter_mut().find(|e| e.view.id == id) else {
                 return;
             };
+            let newly_failed =
+                state == TransferState::Failed && entry.view.state != TransferState::Failed;
             entry.view.state = state;
             entry.view.error = error;
             entry.view.bytes_per_second = 0.0;
@@ -207,8 +214,31 @@ impl Transfers {
             if state == TransferState::Done {
                 entry.view.done_bytes = entry.view.total_bytes;
             }
+            if newly_failed {
+                failed = Some(entry.view.clone());
+            }
         }
         self.publish();
+        if let Some(view) = failed {
+            let hook = self
+                .0
+                .on_failure
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            if let Some(hook) = hook {
+                hook(&view);
+            }
+        }
+    }
+
+    /// Calls `hook` once each time a transfer fails (not again while it stays failed).
+    pub fn on_failure(&self, hook: impl Fn(&TransferView) + Send + Sync + 'static) {
+        *self
+            .0
+            .on_failure
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(Arc::new(hook));
     }
 
     /// The analyst's pause / resume / cancel / retry.

@@ -165,3 +165,62 @@ async fn a_case_link_opens_the_case_and_an_unknown_reference_is_refused_in_words
     assert!(error.to_string().contains("CASE-1999-000000"), "{error}");
     state.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_transfer_is_notified_once_and_its_click_opens_its_case() {
+    use pd_app::transfers::NewTransfer;
+    use pd_domain::{ErrorInfo, TransferDirection, TransferState};
+
+    let Some(namespace) = common::keychain_namespace() else {
+        return;
+    };
+    let dirs = common::Dirs::new(namespace);
+    let state = common::start(&dirs).await;
+    let seen = collect(&state);
+    commands::sync_now(&state).await.expect("demo syncs");
+    let page = commands::list_cases(&state, CaseQuery::default())
+        .await
+        .expect("cases");
+    let case = page.rows.first().expect("the demo has cases").clone();
+    state.transfers.begin(
+        NewTransfer {
+            id: "up-1".to_owned(),
+            direction: TransferDirection::Upload,
+            name: "asn-4711.edi".to_owned(),
+            case_id: case.id.clone(),
+            total_bytes: 2048,
+        },
+        None,
+    );
+    let refused = ErrorInfo {
+        code: ErrorCode::NetOffline,
+        message: "The server could not be reached.".to_owned(),
+    };
+    state
+        .transfers
+        .finish("up-1", TransferState::Failed, Some(refused.clone()));
+    // Reported failed again (a retry's progress marks it again): still one notification.
+    state
+        .transfers
+        .finish("up-1", TransferState::Failed, Some(refused));
+    let shown = wait_for(&seen, 1).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let all = seen.lock().expect("test mutex").clone();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(
+        shown[0].title,
+        format!("Upload of asn-4711.edi failed ({})", case.reference)
+    );
+    assert!(
+        shown[0].body.contains("could not be reached"),
+        "{}",
+        shown[0].body
+    );
+    assert_eq!(
+        state.notification_clicked(shown[0].id),
+        Some(OpenRoute::Case {
+            id: case.id.clone()
+        })
+    );
+    state.shutdown().await;
+}
