@@ -130,6 +130,7 @@ export type CommandName =
   | "routing_rules"
   | "save_routing_rules"
   | "ledger_edi"
+  | "add_folder_from_drop"
   | "desk_settings"
   | "save_desk_settings"
   | "pause_notifications"
@@ -213,6 +214,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "routing_rules",
   "save_routing_rules",
   "ledger_edi",
+  "add_folder_from_drop",
   "desk_settings",
   "save_desk_settings",
   "pause_notifications",
@@ -371,6 +373,8 @@ export function makeCommands(invoke: Invoke) {
     saveRoutingRules: (rules: Array<RoutingRuleSetting>): Promise<RoutingRulesView> => invoke<RoutingRulesView>("save_routing_rules", { rules }),
     /** What EDI recognition found in a ledger row's file (standard, sets, sender, receiver, control numbers, references, error) and its readable segment view; `null` when the file is not EDI. */
     ledgerEdi: (ledgerId: number): Promise<LedgerEdiView | null> => invoke<LedgerEdiView | null>("ledger_edi", { ledgerId }),
+    /** Adds the folder the analyst dropped on the Folders view as a local drop folder (the drop must be one folder; its path stays in Rust) with the form's other settings. */
+    addFolderFromDrop: (dropId: string, input: FolderSettings): Promise<FolderView> => invoke<FolderView>("add_folder_from_drop", { dropId, input }),
     /** The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules. */
     deskSettings: (): Promise<DeskSettings> => invoke<DeskSettings>("desk_settings"),
     /** Checks and saves the desktop settings; they take effect at once. */

@@ -36,8 +36,8 @@ pub use crate::retention::{
 };
 
 pub use crate::folders::{
-    folder_ledger, ledger_edi, list_folders, remove_folder, rescan_folders, routing_rules,
-    save_folder, save_routing_rules, set_folder_paused,
+    add_folder_from_drop, folder_ledger, ledger_edi, list_folders, remove_folder, rescan_folders,
+    routing_rules, save_folder, save_routing_rules, set_folder_paused,
 };
 
 use pd_domain::{ErrorCode, JobView, Notice};

@@ -37,6 +37,8 @@ pub struct DropFile {
 struct Inner {
     drops: HashMap<String, (u64, Vec<DropFile>, bool)>,
     counter: u64,
+    /// What was dropped, as dropped (a folder stays a folder): for adding a drop folder.
+    roots: HashMap<String, Vec<PathBuf>>,
 }
 
 /// The drops waiting for the window to say where they go.
@@ -66,6 +68,7 @@ impl Drops {
             needs_confirmation: from_folders > CONFIRM_ABOVE,
             skipped,
         };
+        inner.roots.insert(id.clone(), paths.to_vec());
         inner
             .drops
             .insert(id, (serial, files, view.needs_confirmation));
@@ -79,6 +82,8 @@ impl Drops {
                 inner.drops.remove(&oldest);
             }
         }
+        let Inner { drops, roots, .. } = &mut *inner;
+        roots.retain(|id, _| drops.contains_key(id));
         view
     }
 
@@ -117,6 +122,43 @@ impl Drops {
                 .map(|(_, files, _)| files)
                 .unwrap_or_default()),
         }
+    }
+
+    /// The folder of a drop that is one folder, as a folder (not expanded into its files): the
+    /// drop folder the analyst dropped on the Folders view. Anything else is refused in words.
+    /// The drop stays registered (so a refused form can be sent again) until discarded.
+    pub fn dropped_folder(&self, id: &str) -> Result<PathBuf, AppError> {
+        let inner = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(roots) = inner.roots.get(id).filter(|_| inner.drops.contains_key(id)) else {
+            return Err(AppError::reported(
+                ErrorCode::DropUnknown,
+                ErrorCode::DropUnknown.words(),
+            ));
+        };
+        let refuse = |message: String| Err(AppError::reported(ErrorCode::InputInvalid, message));
+        let [root] = roots.as_slice() else {
+            return refuse(format!(
+                "Drop one folder to watch it; this drop holds {} items.",
+                roots.len()
+            ));
+        };
+        let shown = display_name(root);
+        let is_link = std::fs::symlink_metadata(root).is_ok_and(|m| m.file_type().is_symlink());
+        match std::fs::metadata(root) {
+            Ok(meta) if meta.is_dir() && !is_link => {}
+            Ok(meta) if meta.is_dir() => {
+                return refuse(format!(
+                    "{shown} is a link to a folder; drop the folder itself."
+                ))
+            }
+            Ok(_) => {
+                return refuse(format!(
+                    "{shown} is a file, not a folder: drop the folder it is in to watch it, or drop the file on a case to attach it."
+                ))
+            }
+            Err(error) => return refuse(format!("{shown} cannot be read ({error}).")),
+        }
+        Ok(root.clone())
     }
 
     /// Forgets a drop.

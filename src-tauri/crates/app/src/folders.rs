@@ -478,3 +478,37 @@ pub async fn ledger_edi(state: &AppState, ledger_id: u32) -> CommandResult<Optio
             .await??,
     )
 }
+
+/// Adds the folder the analyst dropped on the Folders view (the drop registry keeps its path;
+/// the window sends the rest of the settings) and starts watching it.
+pub async fn add_folder_from_drop(
+    state: &AppState,
+    drop_id: String,
+    input: FolderSettings,
+) -> CommandResult<FolderView> {
+    let path = state.drops.dropped_folder(&drop_id)?;
+    let (subfolders, polling) = match &input.source {
+        FolderSource::Local {
+            subfolders,
+            polling,
+            ..
+        } => (*subfolders, *polling),
+        FolderSource::Sftp { .. } => (false, false),
+    };
+    let mut input = input;
+    input.id = String::new();
+    if input.name.trim().is_empty() {
+        input.name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| path.display().to_string());
+    }
+    input.source = FolderSource::Local {
+        path: path.display().to_string(),
+        subfolders,
+        polling,
+    };
+    let view = save_folder(state, input).await?;
+    state.drops.discard(&drop_id);
+    Ok(view)
+}

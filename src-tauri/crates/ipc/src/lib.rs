@@ -160,6 +160,8 @@ macro_rules! with_commands {
             save_routing_rules(rules: Vec<RoutingRuleSetting>) -> RoutingRulesView;
             /// What EDI recognition found in a ledger row's file (standard, sets, sender, receiver, control numbers, references, error) and its readable segment view; `null` when the file is not EDI.
             ledger_edi(ledger_id: u32) -> Option<LedgerEdiView>;
+            /// Adds the folder the analyst dropped on the Folders view as a local drop folder (the drop must be one folder; its path stays in Rust) with the form's other settings.
+            add_folder_from_drop(drop_id: String, input: FolderSettings) -> FolderView;
             // ---- desktop: notifications, navigation, SLA (issue 14) ----
             /// The desktop settings: who "me" is, notification switches and quiet hours, close-to-tray, the SLA policy and the escalation rules.
             desk_settings() -> DeskSettings;

@@ -3,14 +3,18 @@
 // folder by its path; and the ingest ledger with filters (outcome, folder, dates), each file's
 // case and the rule that decided (a file's EDI details in a panel); and the routing rules editor.
 import { useState, type FormEvent } from "react";
-import type { CaseKind, FolderView, LedgerQuery, LedgerRowView } from "../../bindings";
+import type { CaseKind, DropView, FolderSettings, FolderView, LedgerQuery, LedgerRowView } from "../../bindings";
 import { EmptyState, ErrorState, SkeletonRows, Spinner } from "../../components/bits";
 import { KIND_LABELS, dateTime } from "../../lib/format";
+import { api } from "../../lib/ipc";
 import { routeHref } from "../../lib/router";
 import { PartnerOptions } from "../partners/PartnerOptions";
+import { useConnectors } from "../settings/hooks";
 import { EdiPanel } from "./EdiPanel";
 import { RulesEditor } from "./RulesEditor";
 import {
+  useAddFolderFromDrop,
+  useFolderDrops,
   useFolders,
   useLedger,
   usePauseFolder,
@@ -98,40 +102,112 @@ function FolderRow({ folder }: { folder: FolderView }) {
   );
 }
 
-function AddFolderForm({ onDone }: { onDone: () => void }) {
-  const [name, setName] = useState("");
+/** The name a dropped folder suggests: the folder its files came from. */
+function droppedName(drop: DropView): string {
+  const first = drop.files.find((f) => f.folder !== "");
+  return first ? first.folder.split("/")[0] : "";
+}
+
+function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | null }) {
+  const [name, setName] = useState(drop ? droppedName(drop) : "");
+  const [sourceType, setSourceType] = useState<"local" | "sftp">("local");
   const [path, setPath] = useState("");
+  const [connector, setConnector] = useState("");
+  const [remoteDir, setRemoteDir] = useState("");
+  const [processedDir, setProcessedDir] = useState("processed");
   const [partner, setPartner] = useState("");
   const [kind, setKind] = useState<CaseKind>("other");
   const [subfolders, setSubfolders] = useState(false);
   const [polling, setPolling] = useState(false);
   const [settle, setSettle] = useState(2);
+  const [pollSeconds, setPollSeconds] = useState(30);
+  const connectors = useConnectors();
+  const sftpConnectors = (connectors.data ?? []).filter((c) => c.settings.kind === "sftp");
   const save = useSaveFolder({ onSuccess: onDone });
+  const fromDrop = useAddFolderFromDrop({ onSuccess: onDone });
+  const pending = save.isPending || fromDrop.isPending;
+  const error = save.error ?? fromDrop.error;
+  const local = drop !== null || sourceType === "local";
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    if (save.isPending) return;
-    save.mutate({
+    if (pending) return;
+    const input: FolderSettings = {
       id: "",
       name: name.trim(),
-      source: { type: "local", path: path.trim(), subfolders, polling },
+      source: local
+        ? { type: "local", path: path.trim(), subfolders, polling }
+        : { type: "sftp", connector_id: connector, remote_dir: remoteDir.trim(), processed_dir: processedDir.trim() },
       partnerId: partner,
       caseKind: kind,
       owner: null,
       settleSeconds: settle,
-      pollSeconds: 30,
+      pollSeconds: local ? 30 : pollSeconds,
       paused: false,
-    });
+    };
+    if (drop) fromDrop.mutate({ dropId: drop.id, input });
+    else save.mutate(input);
   };
   return (
     <form className="form-grid" onSubmit={submit} data-testid="folder-form" aria-label="Add a folder">
       <label>
         Name
-        <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-testid="folder-name" required />
+        <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-testid="folder-name" required autoFocus />
       </label>
-      <label>
-        Folder (full path)
-        <input className="input mono" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/erp-exports" data-testid="folder-path" required />
-      </label>
+      {drop ? (
+        <p className="small" data-testid="folder-dropped">
+          The folder you dropped{droppedName(drop) && <> (<span className="mono">{droppedName(drop)}</span>, {drop.files.length} files in it now)</>} is watched
+          where it is; nothing in it is moved or changed.
+        </p>
+      ) : (
+        <label>
+          Where
+          <select className="select" value={sourceType} onChange={(e) => setSourceType(e.target.value as "local" | "sftp")} data-testid="folder-source">
+            <option value="local">A folder on this computer or a network share</option>
+            <option value="sftp">A folder on an SFTP server</option>
+          </select>
+        </label>
+      )}
+      {!drop && sourceType === "local" && (
+        <label>
+          Folder (full path)
+          <input className="input mono" value={path} onChange={(e) => setPath(e.target.value)} placeholder="/home/me/erp-exports" data-testid="folder-path" required />
+        </label>
+      )}
+      {!local && (
+        <>
+          {sftpConnectors.length === 0 ? (
+            <p className="small" data-testid="folder-no-sftp">
+              No SFTP connector yet. Add one in <a href={routeHref({ name: "settings" })}>Settings → Connectors</a>: its host, port and user, the host
+              key you compared and accepted, and its password or key, which is kept in the keychain only.
+            </p>
+          ) : (
+            <label>
+              SFTP connector
+              <select className="select" value={connector} onChange={(e) => setConnector(e.target.value)} data-testid="folder-connector" required>
+                <option value="">Choose a connector</option>
+                {sftpConnectors.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                    {c.settings.kind === "sftp" && ` (${c.settings.user}@${c.settings.host}:${c.settings.port}${c.settings.host_key ? "" : ", host key not yet accepted"})`}
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
+          <label>
+            Remote folder
+            <input className="input mono" value={remoteDir} onChange={(e) => setRemoteDir(e.target.value)} placeholder="the connector's folder" data-testid="folder-remote-dir" />
+          </label>
+          <label>
+            Move taken files to (inside it)
+            <input className="input mono" value={processedDir} onChange={(e) => setProcessedDir(e.target.value)} data-testid="folder-processed-dir" />
+          </label>
+          <label>
+            Check every (seconds)
+            <input className="input" type="number" min={1} max={86400} value={pollSeconds} onChange={(e) => setPollSeconds(Number(e.target.value))} data-testid="folder-poll" />
+          </label>
+        </>
+      )}
       <label>
         Partner of unmatched files
         <select className="select" value={partner} onChange={(e) => setPartner(e.target.value)} data-testid="folder-partner" required>
@@ -153,20 +229,24 @@ function AddFolderForm({ onDone }: { onDone: () => void }) {
         Settle time (seconds)
         <input className="input" type="number" min={0} max={3600} value={settle} onChange={(e) => setSettle(Number(e.target.value))} data-testid="folder-settle" />
       </label>
-      <label className="checkbox">
-        <input type="checkbox" checked={subfolders} onChange={(e) => setSubfolders(e.target.checked)} /> Include subfolders
-      </label>
-      <label className="checkbox">
-        <input type="checkbox" checked={polling} onChange={(e) => setPolling(e.target.checked)} /> Scan every 30 s (network shares without change events)
-      </label>
-      {save.error && (
+      {local && (
+        <>
+          <label className="checkbox">
+            <input type="checkbox" checked={subfolders} onChange={(e) => setSubfolders(e.target.checked)} /> Include subfolders
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={polling} onChange={(e) => setPolling(e.target.checked)} /> Scan every 30 s (network shares without change events)
+          </label>
+        </>
+      )}
+      {error && (
         <p className="inline-error" role="alert" data-testid="folder-form-error">
-          {save.error.message}
+          {error.message}
         </p>
       )}
       <div>
-        <button type="submit" className="btn btn-primary" disabled={save.isPending} data-testid="folder-save">
-          {save.isPending ? <Spinner label="Adding" /> : "Add folder"}
+        <button type="submit" className="btn btn-primary" disabled={pending} data-testid="folder-save">
+          {pending ? <Spinner label="Adding" /> : "Add folder"}
         </button>{" "}
         <button type="button" className="btn" onClick={onDone}>
           Cancel
@@ -226,19 +306,36 @@ export function FoldersScreen() {
   const rescan = useRescanFolders();
   const [adding, setAdding] = useState(false);
   const [tab, setTab] = useState<"folders" | "rules">("folders");
+  const [drop, setDrop] = useState<DropView | null>(null);
+  const [dragging, setDragging] = useState(false);
+  useFolderDrops(setDragging, (dropped) => {
+    setDrop(dropped);
+    setAdding(true);
+    setTab("folders");
+  });
+  const closeForm = () => {
+    if (drop) void api.discardDrop(drop.id).catch(() => undefined);
+    setDrop(null);
+    setAdding(false);
+  };
   const [selected, setSelected] = useState<LedgerRowView | null>(null);
   const [query, setQuery] = useState<LedgerQuery>({ folderId: null, outcome: null, since: null, until: null });
   const ledger = useLedger(query);
   const set = (patch: Partial<LedgerQuery>) => setQuery((q) => ({ ...q, ...patch }));
   return (
-    <section className="screen screen-scroll" aria-labelledby="folders-heading">
+    <section className="screen screen-scroll" aria-labelledby="folders-heading" data-dragging={dragging}>
+      {dragging && (
+        <div className="folder-drop-hint" role="status" data-testid="folder-drop-hint">
+          Drop a folder here to watch it
+        </div>
+      )}
       <div className="screen-head">
         <h1 id="folders-heading">Folders</h1>
         <span className="top-bar-spacer" />
         <button type="button" className="btn" onClick={() => rescan.mutate()} disabled={rescan.isPending} data-testid="folders-rescan">
           {rescan.isPending ? <Spinner label="Scanning" /> : "Rescan"}
         </button>
-        <button type="button" className="btn btn-primary" onClick={() => { setAdding(true); setTab("folders"); }} data-testid="folders-add">
+        <button type="button" className="btn btn-primary" onClick={() => { setDrop(null); setAdding(true); setTab("folders"); }} data-testid="folders-add">
           Add folder
         </button>
       </div>
@@ -254,7 +351,7 @@ export function FoldersScreen() {
         <RulesEditor />
       ) : (
         <>
-        {adding && <AddFolderForm onDone={() => setAdding(false)} />}
+        {adding && <AddFolderForm key={drop?.id ?? "form"} drop={drop} onDone={closeForm} />}
         {folders.isLoading ? (
           <SkeletonRows rows={3} />
         ) : folders.error ? (

@@ -1,7 +1,9 @@
 // Drop folders' queries and actions, one hook each. Every action changes the `folders` topic; the
 // files a watcher takes change `cases` too (the Rust side reports both).
+import { useEffect, useRef } from "react";
 import { useQuery } from "@tanstack/react-query";
-import type { FolderSettings, FolderView, LedgerQuery, RoutingRuleSetting } from "../../bindings";
+import { listen } from "@tauri-apps/api/event";
+import type { DragPayload, DropView, FolderSettings, FolderView, LedgerQuery, RoutingRuleSetting } from "../../bindings";
 import { api } from "../../lib/ipc";
 import { keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
@@ -63,4 +65,42 @@ export function useLedgerEdi(ledgerId: number | null) {
     queryFn: () => api.ledgerEdi(ledgerId ?? -1),
     enabled: ledgerId !== null,
   });
+}
+
+/** Adds the folder dropped on the Folders view (its path stays in Rust, named by the drop id). */
+export function useAddFolderFromDrop(callbacks: MutationCallbacks<FolderView, { dropId: string; input: FolderSettings }> = {}) {
+  return useTopicMutation({
+    ...callbacks,
+    mutationFn: ({ dropId, input }: { dropId: string; input: FolderSettings }) => api.addFolderFromDrop(dropId, input),
+    topics: ["folders"],
+  });
+}
+
+/** Follows `pd://drag` while the Folders view is shown: `onDragging` while something is over the window, `onDrop` with what was dropped. */
+export function useFolderDrops(onDragging: (over: boolean) => void, onDrop: (drop: DropView) => void) {
+  const handlers = useRef({ onDragging, onDrop });
+  handlers.current = { onDragging, onDrop };
+  useEffect(() => {
+    let unlisten: (() => void) | undefined;
+    let cancelled = false;
+    listen<DragPayload>("pd://drag", (event) => {
+      const p = event.payload;
+      if (p.phase === "enter" || p.phase === "over") handlers.current.onDragging(true);
+      else {
+        handlers.current.onDragging(false);
+        if (p.phase === "drop" && p.dropped) handlers.current.onDrop(p.dropped);
+      }
+    })
+      .then((stop) => {
+        if (cancelled) stop();
+        else unlisten = stop;
+      })
+      .catch(() => {
+        // Without the event bridge the form's path field still adds a folder.
+      });
+    return () => {
+      cancelled = true;
+      unlisten?.();
+    };
+  }, []);
 }
