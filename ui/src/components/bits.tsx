@@ -58,6 +58,23 @@ export function SlaMark({
   );
 }
 
+/** A stopped SLA clock (waiting on the partner); a case already past its SLA says so too. */
+export function PausedMark({ state }: { state: SlaState }) {
+  if (state === "breached") {
+    return (
+      <span className="sla sla-breached" title="SLA breached; waiting on the partner: the clock is stopped" data-sla={state}>
+        <span className="sla-dot" aria-hidden="true" />
+        Paused, breached
+      </span>
+    );
+  }
+  return (
+    <span className="sla sla-paused" title="Waiting on the partner: the SLA clock is stopped" data-sla={state}>
+      Paused
+    </span>
+  );
+}
+
 /** Marks for local changes not yet accepted by the server, or refused by it. */
 export function ChangeMarks({ pending, failed }: { pending: number; failed: number }) {
   if (!pending && !failed) return null;

@@ -6,7 +6,7 @@ import { casePageQuery } from "./hooks";
 import { KIND_LABELS, relativeTime, dateTime } from "../../lib/format";
 import { navigate } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
-import { ChangeMarks, PriorityMark, SlaMark, StatusPill } from "../../components/bits";
+import { ChangeMarks, PausedMark, PriorityMark, SlaMark, StatusPill } from "../../components/bits";
 import { InertText, visibleText } from "../../components/InertText";
 import { VirtualTable, type Column } from "../../components/VirtualTable";
 
@@ -106,9 +106,7 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
         sortKey: "sla_due",
         render: (r) =>
           r.slaPaused ? (
-            <span className="sla sla-paused" title="Waiting on the partner: the SLA clock is stopped">
-              Paused
-            </span>
+            <PausedMark state={r.slaState} />
           ) : (
             <SlaMark due={r.slaDue} state={r.slaState} now={now} />
           ),

@@ -7,7 +7,7 @@ import type { CaseRow, MyWorkCounts } from "../../bindings";
 import { KIND_LABELS, relativeTime } from "../../lib/format";
 import { navigate, routeHref } from "../../lib/router";
 import { useNow } from "../../lib/useDebounced";
-import { EmptyState, ErrorState, PriorityMark, SkeletonRows, SlaMark, StatusPill } from "../../components/bits";
+import { EmptyState, ErrorState, PausedMark, PriorityMark, SkeletonRows, SlaMark, StatusPill } from "../../components/bits";
 import { InertText } from "../../components/InertText";
 import { ErrorBanner } from "../../components/form";
 import { UserOptions } from "../partners/UserOptions";
@@ -114,9 +114,7 @@ function MineRow({ row, now, selected }: { row: CaseRow; now: number; selected: 
       <PriorityMark priority={row.priority} />
       <span>
         {row.slaPaused ? (
-          <span className="sla sla-paused" title="Waiting on the partner: the SLA clock is stopped">
-            Paused
-          </span>
+          <PausedMark state={row.slaState} />
         ) : (
           <SlaMark due={row.slaDue} state={row.slaState} now={now} />
         )}

@@ -50,6 +50,17 @@ describe("command palette", () => {
     await waitFor(() => expect(window.location.hash).toBe(`#/cases/${target.id}`), SLOW);
     expect(screen.queryByTestId("palette")).not.toBeInTheDocument();
     expect(await screen.findByTestId("case-reference", {}, SLOW)).toHaveTextContent(target.reference);
+
+    // Back on the list, the palette offers it again among the recent cases, before anything is typed.
+    window.location.hash = "#/cases";
+    await screen.findAllByTestId("case-row", {}, SLOW);
+    await openPalette();
+    const recent = await waitFor(() => {
+      const found = screen.getAllByTestId("palette-item").find((el) => el.dataset.entry === `recent-${target.id}`);
+      expect(found).toBeDefined();
+      return found!;
+    }, SLOW);
+    expect(recent).toHaveTextContent(target.reference);
   }, TEST_TIMEOUT);
 
   it("changes the status of the case in view", async () => {
@@ -93,12 +104,20 @@ describe("command palette", () => {
     expect(keys("go-exceptions")).toBe("g e");
     expect(keys("go-outbox")).toBe("g o");
     expect(keys("go-settings")).toBe("g s");
+    // Every view of the rail is reachable from it.
+    expect(keys("go-retention")).toBe("g r");
+    expect(keys("go-transfers")).toBe("g t");
+    expect(keys("go-folders")).toBe("g f");
     expect(keys("app-sync")).toBe("g y");
     expect(keys("app-new-case")).toBe("n");
     expect(keys("app-search")).toBe("/");
     expect(items.some((el) => el.dataset.entry === "app-pause")).toBe(true);
     fireEvent.keyDown(input, { key: "Escape" });
     await waitFor(() => expect(screen.queryByTestId("palette")).not.toBeInTheDocument(), SLOW);
+    // The same keys work without it.
+    fireEvent.keyDown(document.body, { key: "g" });
+    fireEvent.keyDown(document.body, { key: "t" });
+    await waitFor(() => expect(window.location.hash).toBe("#/transfers"), SLOW);
   }, TEST_TIMEOUT);
 });
 
