@@ -182,6 +182,7 @@ async fn start_job(
                 secret,
                 remote_dir,
                 processed_dir: processed_dir.clone(),
+                failed_dir: "failed".to_string(),
                 poll_interval: Duration::from_secs(u64::from(folder.poll_seconds.max(1))),
                 options: pd_connectors::ConnectorOptions::default(),
             };

@@ -351,6 +351,23 @@ impl SftpClient {
             .map_err(|error| self.sftp_error(from, &error))
     }
 
+    /// Creates a remote folder unless it is there already (e.g. `failed/` for files that could
+    /// not be taken).
+    pub async fn ensure_dir(&self, dir: &str) -> Result<(), ConnectorError> {
+        check_remote_path(dir, "folder")?;
+        let exists = tokio::time::timeout(self.limit, self.sftp.try_exists(dir.to_owned()))
+            .await
+            .map_err(|_| self.timeout("checking the remote folder"))?
+            .map_err(|error| self.sftp_error(dir, &error))?;
+        if exists {
+            return Ok(());
+        }
+        tokio::time::timeout(self.limit, self.sftp.create_dir(dir.to_owned()))
+            .await
+            .map_err(|_| self.timeout("creating the remote folder"))?
+            .map_err(|error| self.sftp_error(dir, &error))
+    }
+
     /// Removes a remote file.
     pub async fn remove(&self, path: &str) -> Result<(), ConnectorError> {
         check_remote_path(path, "file")?;

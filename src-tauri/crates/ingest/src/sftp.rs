@@ -4,7 +4,10 @@
 //! folder as `<partial>` (a broken download resumes from the partial's length), taken in one
 //! store transaction with its listing record set to "stored", and only then moved on the server
 //! to `processed/` (never deleted). A failed move is kept with its reason and retried; the file
-//! is never taken twice. Failures back off (doubling to a minute) and show in words.
+//! is never taken twice. A file that cannot be read while the server answers (permission denied
+//! on it, say) is tried on [`FAIL_AFTER`] polls, then recorded in the ledger as failed with the
+//! reason and moved to `failed/` beside a `<name>.reason.txt` that says why (never deleted).
+//! Failures back off (doubling to a minute) and show in words.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -12,7 +15,7 @@ use std::time::Duration;
 
 use pd_connectors::{ConnectorOptions, RemoteKind, SftpClient};
 use pd_domain::SftpSettings;
-use pd_store::{IngestFile, RemoteFile, RemoteState};
+use pd_store::{FailedFile, IngestFile, RemoteFile, RemoteState};
 use sha2::{Digest, Sha256};
 
 use crate::error::IngestError;
@@ -35,6 +38,9 @@ pub struct SftpFolderSpec {
     pub remote_dir: String,
     /// Where taken files are moved, relative to the remote folder.
     pub processed_dir: String,
+    /// Where files that could not be taken are moved with their reason file, relative to the
+    /// remote folder (`failed`).
+    pub failed_dir: String,
     /// How often to poll.
     pub poll_interval: Duration,
     /// Per-step limits.
@@ -54,12 +60,21 @@ pub struct PollReport {
     pub waiting: u64,
     /// Moves that failed (the files stay taken; retried next poll).
     pub move_errors: Vec<String>,
+    /// Files that could not be read in this poll, or were given up on, in words.
+    pub file_errors: Vec<String>,
+    /// Files given up on (ledger rows `failed`, moved to `failed/` when the server allowed).
+    pub failed: u64,
 }
+
+/// Polls on which a file must fail to be read, the server answering, before it is given up on.
+pub const FAIL_AFTER: u32 = 3;
 
 /// The poller's memory between polls: the last listing, for the settle check.
 #[derive(Debug, Default)]
 pub struct SftpPoller {
     last: HashMap<String, (u64, i64)>,
+    /// Failed reads per file name, while the server answered.
+    failures: HashMap<String, u32>,
 }
 
 fn join(dir: &str, name: &str) -> String {
@@ -146,9 +161,43 @@ impl SftpPoller {
                 Err(e) => {
                     use tokio::io::AsyncWriteExt;
                     let _ = out.flush().await;
-                    return Err(e.into());
+                    drop(out);
+                    // A server that no longer answers is the connection's failure, not the file's.
+                    if client.list(&spec.remote_dir).await.is_err() {
+                        return Err(e.into());
+                    }
+                    let tries = {
+                        let tries = self.failures.entry(entry.name.clone()).or_insert(0);
+                        *tries += 1;
+                        *tries
+                    };
+                    let why = e.to_string();
+                    if tries >= FAIL_AFTER {
+                        self.failures.remove(&entry.name);
+                        let _ = std::fs::remove_file(&partial);
+                        let file = FailedFile {
+                            folder_id: folder_id.clone(),
+                            folder_name: spec.defaults.folder_name.clone(),
+                            path: path.clone(),
+                            path_key: entry.name.as_bytes().to_vec(),
+                            size,
+                            mtime_ns,
+                            reason: format!(
+                                "{} could not be read after {FAIL_AFTER} tries: {why}",
+                                display_name(&entry.name)
+                            ),
+                        };
+                        fail_file(ctx, spec, client, &file, &why, &mut report).await?;
+                    } else {
+                        report.file_errors.push(format!(
+                            "{} could not be read ({why}); trying again by itself ({tries} of {FAIL_AFTER})",
+                            display_name(&entry.name)
+                        ));
+                    }
+                    continue;
                 }
             };
+            self.failures.remove(&entry.name);
             {
                 use tokio::io::AsyncWriteExt;
                 out.flush()
@@ -264,6 +313,63 @@ impl SftpPoller {
     }
 }
 
+/// Gives up on a file: its ledger row `failed` first (so it is never tried again), then a
+/// `<name>.reason.txt` in `failed/` and the file moved beside it; a refused move leaves the file
+/// where it is, said in words.
+async fn fail_file(
+    ctx: &IngestContext,
+    spec: &SftpFolderSpec,
+    client: &SftpClient,
+    file: &FailedFile,
+    why: &str,
+    report: &mut PollReport,
+) -> Result<(), IngestError> {
+    let store = ctx.store.clone();
+    let record = file.clone();
+    let now = chrono::Utc::now();
+    tokio::task::spawn_blocking(move || store.ingest_record_failed(&record, now))
+        .await
+        .map_err(|e| IngestError::Watch(e.to_string()))??;
+    report.failed += 1;
+    let failed = join(&spec.remote_dir, &spec.failed_dir);
+    let name = String::from_utf8_lossy(&file.path_key).into_owned();
+    let text = format!(
+        "PartnerDesk could not take this file.\n\nFile: {name}\nDrop folder: {} ({})\nWhen: {}\nWhy: {why}\nTried: {FAIL_AFTER} times, the server answering each time.\n\nPut the file back in {} to have it tried again.\n",
+        spec.defaults.folder_name,
+        spec.remote_dir,
+        now.to_rfc3339(),
+        spec.remote_dir,
+    );
+    let moved = async {
+        client.ensure_dir(&failed).await?;
+        let mut bytes = text.as_bytes();
+        let reason_name = format!("{name}.reason.txt");
+        if client
+            .list(&failed)
+            .await?
+            .iter()
+            .all(|e| e.name != reason_name)
+        {
+            client
+                .write_from_reader(&failed, &reason_name, &mut bytes)
+                .await?;
+        }
+        client.rename(&file.path, &join(&failed, &name)).await
+    }
+    .await;
+    match moved {
+        Ok(()) => report.file_errors.push(format!(
+            "{}; moved to {failed} with a reason file",
+            file.reason
+        )),
+        Err(e) => report.file_errors.push(format!(
+            "{}; it could not be moved to {failed} ({e}), so it stays where it is and is not tried again",
+            file.reason
+        )),
+    }
+    Ok(())
+}
+
 /// Polls an SFTP folder until this future is dropped (the supervisor's stop): connect, poll on
 /// the interval, back off on failure (doubling to a minute), every state on the board in words.
 pub async fn run_sftp(ctx: IngestContext, spec: SftpFolderSpec) {
@@ -279,7 +385,9 @@ pub async fn run_sftp(ctx: IngestContext, spec: SftpFolderSpec) {
                         ctx.status.update(&id, |s| {
                             s.taken_now += report.taken;
                             s.waiting = report.waiting;
-                            if let Some(error) = report.move_errors.last() {
+                            if let Some(error) =
+                                report.move_errors.last().or(report.file_errors.last())
+                            {
                                 s.state = FolderState::Error;
                                 s.reason = Some(error.clone());
                             } else {

@@ -2,7 +2,9 @@
 //! folders in a temp dir, `sshd -D`, stopped with every session process it started): 1,000 files taken once and moved to `processed/`; the server
 //! stopped mid-download and started again, the download resumed from its offset; the move
 //! refused by the server (`internal-sftp -P rename`: permission denied), the file not taken twice
-//! and the error shown; unknown and changed host keys refused before anything is read.
+//! and the error shown; a file the server will not let us read (`internal-sftp -P read`) given up
+//! after three polls, recorded as failed and moved to `failed/` beside a reason file; unknown and
+//! changed host keys refused before anything is read.
 //! `PD_SSHD` overrides `/usr/sbin/sshd`; without sshd the tests skip (fail with
 //! `PD_REQUIRE_TEST_PEERS=1`).
 
@@ -22,7 +24,7 @@ use pd_ingest::{
     run_sftp, FolderDefaults, FolderState, IngestContext, Router, SftpFolderSpec, SftpPoller,
     StatusBoard,
 };
-use pd_store::Store;
+use pd_store::{LedgerFilter, Store};
 use sha2::{Digest, Sha256};
 
 struct Sshd {
@@ -241,6 +243,7 @@ impl Sshd {
             secret: None,
             remote_dir: self.inbound().to_string_lossy().into_owned(),
             processed_dir: "processed".into(),
+            failed_dir: "failed".into(),
             poll_interval: Duration::from_millis(100),
             options: ConnectorOptions {
                 timeout: Duration::from_secs(10),
@@ -381,6 +384,71 @@ async fn a_download_cut_by_a_server_stop_resumes_from_its_offset() {
     assert_eq!(rows[&remote].sha256, sha(&body));
     assert!(sshd.inbound().join("processed/big.pdf").is_file());
     assert!(!partial.exists(), "the partial copy is gone once taken");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_that_cannot_be_read_goes_to_failed_with_a_reason_file_and_is_not_tried_again() {
+    // This server refuses reads: every download answers "permission denied"; the rest works.
+    let Some(sshd) = Sshd::start("-P read") else {
+        return;
+    };
+    std::fs::write(sshd.inbound().join("ASN-7.pdf"), b"%PDF-1.4 asn").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let board = StatusBoard::default();
+    let ctx = context(cache.path(), board.clone());
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
+    let failed = sshd.inbound().join("failed");
+    let started = Instant::now();
+    while !failed.join("ASN-7.pdf").is_file() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never moved to failed/: {:?}",
+            board.get("partner-sftp")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!sshd.inbound().join("ASN-7.pdf").exists());
+    assert_eq!(
+        std::fs::read(failed.join("ASN-7.pdf")).unwrap(),
+        b"%PDF-1.4 asn",
+        "moved, never changed"
+    );
+    let reason = std::fs::read_to_string(failed.join("ASN-7.pdf.reason.txt")).unwrap();
+    assert!(
+        reason.starts_with("PartnerDesk could not take this file."),
+        "{reason}"
+    );
+    assert!(reason.contains("File: ASN-7.pdf"), "{reason}");
+    assert!(reason.contains("Drop folder: Partner SFTP"), "{reason}");
+    assert!(reason.contains("Tried: 3 times"), "{reason}");
+    assert!(reason.to_lowercase().contains("permission"), "{reason}");
+    let status = board.get("partner-sftp").unwrap_or_default();
+    let words = status.reason.clone().unwrap_or_default();
+    assert_eq!(status.state, FolderState::Error, "{words}");
+    assert!(
+        words.contains("ASN-7.pdf could not be read after 3 tries")
+            && words.contains("moved to")
+            && words.contains("with a reason file"),
+        "{words}"
+    );
+    // More polls: not tried again, one ledger row `failed` with the reason, nothing taken.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    job.abort();
+    let store = Store::open(cache.path().join("cache.db")).unwrap();
+    let rows = store.ingest_ledger(&LedgerFilter::default()).unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0].outcome, "failed");
+    assert_eq!(rows[0].case_id, None);
+    let detail = rows[0].detail.clone().unwrap();
+    assert!(
+        detail.starts_with("ASN-7.pdf could not be read after 3 tries:"),
+        "{detail}"
+    );
+    assert_eq!(
+        store.ingest_folder_counts("partner-sftp").unwrap().failed,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -626,3 +626,55 @@ pub(crate) fn forget_remote(conn: &Connection, folder_id: &str, path: &str) -> R
         .execute(params![folder_id, path])?;
     Ok(())
 }
+
+/// A drop-folder file that could not be taken (its bytes never read), for the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedFile {
+    /// The folder's id.
+    pub folder_id: String,
+    /// The folder's name.
+    pub folder_name: String,
+    /// The path inside the folder, as shown.
+    pub path: String,
+    /// The name as the file system spells it.
+    pub path_key: Vec<u8>,
+    /// Its size when listed.
+    pub size: u64,
+    /// Its modification time when listed.
+    pub mtime_ns: i64,
+    /// Why, in words.
+    pub reason: String,
+}
+
+pub(crate) fn record_failed(conn: &Connection, file: &FailedFile, now: Timestamp) -> Result<i64> {
+    conn.prepare_cached(
+        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+            sha256, media_type, seen_at, outcome, detail) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'application/octet-stream', ?7, 'failed', ?8) \
+         ON CONFLICT (folder_id, path_key, size, mtime_ns) DO NOTHING",
+    )?
+    .execute(params![
+        file.folder_id,
+        file.folder_name,
+        file.path,
+        file.path_key,
+        i64::try_from(file.size).unwrap_or(i64::MAX),
+        file.mtime_ns,
+        ts(now),
+        file.reason
+    ])?;
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM ingest_ledger WHERE folder_id = ?1 AND path_key = ?2 AND size = ?3 \
+             AND mtime_ns = ?4",
+        )?
+        .query_row(
+            params![
+                file.folder_id,
+                file.path_key,
+                i64::try_from(file.size).unwrap_or(i64::MAX),
+                file.mtime_ns
+            ],
+            |r| r.get(0),
+        )?)
+}

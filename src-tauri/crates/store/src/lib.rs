@@ -44,8 +44,8 @@ pub use documents::{
 pub use edi::{EdiSetRecord, LinkedHit, PartnerHit};
 pub use error::{Result, StoreError};
 pub use ingest::{
-    CaseHit, FolderCounts, IngestFile, IngestOutcome, IngestTx, LedgerFilter, LedgerRow,
-    ReferenceKind, RemoteFile, RemoteState, RouteTarget, Routed,
+    CaseHit, FailedFile, FolderCounts, IngestFile, IngestOutcome, IngestTx, LedgerFilter,
+    LedgerRow, ReferenceKind, RemoteFile, RemoteState, RouteTarget, Routed,
 };
 pub use lock::CacheLock;
 pub use outbox::{
@@ -317,6 +317,13 @@ impl Store {
     /// An SFTP folder's listing records.
     pub fn ingest_remote_files(&self, folder_id: &str) -> Result<Vec<RemoteFile>> {
         self.db.read(|conn| ingest::remote_files(conn, folder_id))
+    }
+
+    /// Records a file that could not be taken (outcome `failed`, the reason in words), so it is
+    /// listed in the ledger and not tried again; answers the row id (the existing one if this
+    /// exact file was recorded already).
+    pub fn ingest_record_failed(&self, file: &FailedFile, now: Timestamp) -> Result<i64> {
+        self.db.write(|tx| ingest::record_failed(tx, file, now))
     }
 
     /// Records how far an SFTP file got.
