@@ -9,7 +9,8 @@
 //! that case, once; and the connectors (Wix and Drupal doubles on loopback, started here): a
 //! failed-transaction event posted to the app's loopback listener opens a case, the analyst
 //! previews and publishes a Wix notice, resolving withdraws it, the resolution is promoted to a
-//! Drupal article, each double holding each write once.
+//! Drupal article, each double holding each write once; and files dropped on a case (the target
+//! highlighted, the confirmation strip) upload with progress, a 200 MiB one through S3.
 //!
 //! Runs only with `PARTNERDESK_E2E=1` (it needs a display, `tauri-driver` and `WebKitWebDriver`)
 //! inside a keyring session; `.ci/test` runs it under `xvfb-run` and `.ci/with-keyring.sh`.
@@ -323,6 +324,14 @@ mod documents;
 // Drop folders and EDI routing (issues 11 and 12): a folder added in the window, files on disk.
 #[path = "e2e/folders.rs"]
 mod folders;
+
+// Issue 10, the window side: a drop onto a case, its progress, S3 for a large file, "Open".
+#[test]
+fn files_dropped_on_a_case_upload_with_progress_and_a_large_one_goes_through_s3() {
+    if e2e_enabled() {
+        run_journey(documents::drop_journey());
+    }
+}
 
 #[test]
 fn an_analyst_works_cases_and_exceptions_and_sees_the_offline_state() {

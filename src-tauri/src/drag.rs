@@ -39,7 +39,9 @@ pub fn forward(handle: &AppHandle, event: &DragDropEvent) {
 }
 
 /// The end-to-end hook (debug builds only): each `*.json` file `{"paths": [...], "x": .., "y": ..}`
-/// appearing in `PARTNERDESK_E2E_DROP_DIR` is a drop at that point, fed through [`forward`].
+/// appearing in `PARTNERDESK_E2E_DROP_DIR` is a drop at that point (enter, then the drop), fed
+/// through [`forward`]. With `"phase": "enter" | "over" | "leave" | "drop"` it is that one event,
+/// so a test can hold files over a target (and look at its highlight) before dropping them.
 #[cfg(debug_assertions)]
 pub fn start_e2e_hook(handle: &AppHandle) {
     let Some(dir) = std::env::var_os("PARTNERDESK_E2E_DROP_DIR").map(std::path::PathBuf::from)
@@ -76,15 +78,23 @@ pub fn start_e2e_hook(handle: &AppHandle) {
                 request["x"].as_f64().unwrap_or(0.0) * scale,
                 request["y"].as_f64().unwrap_or(0.0) * scale,
             );
-            forward(
-                &handle,
-                &DragDropEvent::Enter {
-                    paths: paths.clone(),
-                    position,
-                },
-            );
-            std::thread::sleep(std::time::Duration::from_millis(300));
-            forward(&handle, &DragDropEvent::Drop { paths, position });
+            match request["phase"].as_str() {
+                Some("enter") => forward(&handle, &DragDropEvent::Enter { paths, position }),
+                Some("over") => forward(&handle, &DragDropEvent::Over { position }),
+                Some("leave") => forward(&handle, &DragDropEvent::Leave),
+                Some("drop") => forward(&handle, &DragDropEvent::Drop { paths, position }),
+                _ => {
+                    forward(
+                        &handle,
+                        &DragDropEvent::Enter {
+                            paths: paths.clone(),
+                            position,
+                        },
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                    forward(&handle, &DragDropEvent::Drop { paths, position });
+                }
+            }
         }
     });
 }

@@ -1,6 +1,8 @@
 //! Documents on a case in the real window (issue 10): "Open" hands the downloaded, checked file to
 //! the OS opener — here a fake `xdg-open` first on PATH that records what it was given — and the
-//! document then shows as available offline, with its download in the Transfers view.
+//! document then shows as available offline, with its download in the Transfers view; and files
+//! dropped on a case (through the shell's end-to-end drop hook, the native event's path) upload
+//! with progress, the large one through S3, and end on the case and on the server.
 
 use std::path::Path;
 
@@ -160,4 +162,344 @@ async fn open_journey() {
 
     let _ = journey.client.close().await;
     sandbox.shutdown().await.expect("sandbox stops");
+}
+
+/// Writes one synthesized drag event for the app's end-to-end hook (`PARTNERDESK_E2E_DROP_DIR`,
+/// read by the shell's `drag.rs` and fed through the same function as the native event), and
+/// waits until the app has taken it.
+async fn drag_event(dir: &Path, serial: &mut u32, event: serde_json::Value) {
+    *serial += 1;
+    let temp = dir.join(format!("event-{serial}.tmp"));
+    let path = dir.join(format!("event-{serial}.json"));
+    std::fs::write(&temp, event.to_string()).expect("write the drag event");
+    std::fs::rename(&temp, &path).expect("publish the drag event");
+    let deadline = Instant::now() + WAIT;
+    while path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the app never read {}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The centre of the element with `test_id` in CSS pixels of the window, scrolled into view.
+async fn centre_of(journey: &Journey, test_id: &str) -> (f64, f64) {
+    journey.wait_for(test_id).await;
+    let point = journey
+        .client
+        .execute(
+            "const el = document.querySelector(arguments[0]);
+             el.scrollIntoView({ block: 'nearest' });
+             const r = el.getBoundingClientRect();
+             return [r.left + r.width / 2, r.top + Math.min(r.height / 2, 60)];",
+            vec![serde_json::Value::String(by_test_id(test_id))],
+        )
+        .await
+        .expect("where the element is");
+    let at = |i: usize| point[i].as_f64().expect("a coordinate");
+    (at(0), at(1))
+}
+
+/// A document as the sandbox stores it: name, size, SHA-256, its bytes when kept in the database,
+/// and its S3 bucket and key when kept there.
+type ServerDocument = (
+    String,
+    i64,
+    String,
+    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+);
+
+/// The Transfers row of the file `name`, with its state.
+async fn transfer_row(journey: &Journey, name: &str) -> Option<(Element, String)> {
+    for row in journey.all("transfer").await {
+        if row.text().await.unwrap_or_default().contains(name) {
+            let state = row
+                .attr("data-state")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default();
+            return Some((row, state));
+        }
+    }
+    None
+}
+
+/// Sets the window's theme for a screenshot (`light` or `dark`), as Settings does.
+async fn theme(journey: &Journey, theme: &str) {
+    journey
+        .client
+        .execute(
+            "document.documentElement.dataset.theme = arguments[0];",
+            vec![serde_json::Value::String(theme.to_owned())],
+        )
+        .await
+        .expect("set the theme");
+}
+
+/// Issue 10 in the real window: a file dragged over an open case highlights its documents, the
+/// drop waits in the confirmation strip, "Attach" uploads it to the case server with its progress
+/// in Transfers, and it ends as a document on the case and on the sandbox server; "Open" on it
+/// hands that very file to the OS opener.
+pub(super) async fn drop_journey() {
+    let home = AppHome::new();
+    let sandbox_data = home.path().join("drop-sandbox.sqlite");
+    let sandbox = Sandbox::start(SandboxConfig {
+        data: Some(sandbox_data.clone()),
+        ..SandboxConfig::default()
+    })
+    .await
+    .expect("sandbox starts");
+
+    // The analyst's file: a small proof of delivery.
+    let files = home.path().join("Desktop");
+    std::fs::create_dir_all(&files).expect("files folder");
+    let small_name = format!("POD_SH{}.pdf", std::process::id());
+    let small = files.join(&small_name);
+    let small_bytes = format!(
+        "%PDF-1.4\n% proof of delivery {} {:?}\n%%EOF\n",
+        std::process::id(),
+        Instant::now()
+    )
+    .into_bytes();
+    std::fs::write(&small, &small_bytes).expect("small file");
+
+    let drops = home.path().join("drops");
+    std::fs::create_dir_all(&drops).expect("drop folder");
+    let tools = home.path().join("bin");
+    std::fs::create_dir_all(&tools).expect("tools folder");
+    let record = home.path().join("opened.txt");
+    fake_opener(&tools, &record);
+    let path = path_with(&tools);
+    let (_driver, mut journey) = launch_with(
+        &home,
+        &sandbox.base_url(),
+        "documents-drop-",
+        &[
+            ("PATH", path.to_str().expect("a UTF-8 PATH")),
+            (
+                "PARTNERDESK_E2E_DROP_DIR",
+                drops.to_str().expect("a UTF-8 folder"),
+            ),
+        ],
+    )
+    .await;
+    let rows = journey
+        .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
+        .await;
+    rows[1].click().await.expect("select the case");
+    journey.double_click(&rows[1]).await;
+    journey.wait_for("case-title").await;
+    let case_id = journey
+        .hash()
+        .await
+        .rsplit('/')
+        .next()
+        .expect("case id in the route")
+        .to_owned();
+    let documents_before = journey.all("document").await.len();
+
+    // Dragging over the case's documents highlights them; the drop waits for "Attach".
+    let (x, y) = centre_of(&journey, "documents-panel").await;
+    let paths = serde_json::json!([small.display().to_string()]);
+    let mut serial = 0;
+    drag_event(
+        &drops,
+        &mut serial,
+        serde_json::json!({ "phase": "enter", "paths": paths, "x": x, "y": y }),
+    )
+    .await;
+    journey
+        .wait_for_attr("documents-panel", "data-drop-over", "true")
+        .await;
+    let tag = journey
+        .wait_for("drop-tag")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(tag.contains("1 item →"), "the pointer's tag: {tag}");
+    journey.shot("drag-highlight").await;
+    drag_event(
+        &drops,
+        &mut serial,
+        serde_json::json!({ "phase": "drop", "paths": paths, "x": x, "y": y }),
+    )
+    .await;
+    let strip = journey.wait_for("drop-strip").await;
+    let expected = format!("Attach 1 file ({} B) to", small_bytes.len());
+    let deadline = Instant::now() + WAIT;
+    let words = loop {
+        let words = strip.text().await.unwrap_or_default();
+        if words.contains(&expected) || Instant::now() > deadline {
+            break words;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(words.contains(&expected), "the strip: {words}");
+    assert!(
+        words.contains(&small_name),
+        "the strip lists the file: {words}"
+    );
+    assert!(
+        journey.all("drop-tag").await.is_empty(),
+        "the highlight ends with the drop"
+    );
+    journey.shot("confirmation-strip").await;
+    theme(&journey, "dark").await;
+    journey.shot("confirmation-strip-dark").await;
+    theme(&journey, "light").await;
+    journey.click("drop-attach").await;
+    let started = Instant::now();
+    let message = journey
+        .wait_for("drop-message")
+        .await
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(
+        message.contains("1 file attached"),
+        "after Attach: {message}"
+    );
+
+    // The document on the case, sent once the server has it.
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut sent = false;
+        for row in journey.all("document").await {
+            let text = row.text().await.unwrap_or_default();
+            let state = row.attr("data-send-state").await.ok().flatten();
+            if text.contains(&small_name) && state.as_deref() == Some("sent") {
+                sent = true;
+            }
+        }
+        if sent {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the document never showed as sent on the case"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(journey.all("document").await.len(), documents_before + 1);
+    let _ = journey
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"documents-panel\"]').scrollIntoView({ block: 'nearest' });",
+            vec![],
+        )
+        .await;
+    eprintln!("sent after {:?}", started.elapsed());
+    journey.shot("case-with-new-document").await;
+    theme(&journey, "dark").await;
+    journey.shot("case-with-new-document-dark").await;
+    theme(&journey, "light").await;
+
+    // Its upload in Transfers, done.
+    journey.go("#/transfers").await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some((_, state)) = transfer_row(&journey, &small_name).await {
+            if state == "done" {
+                break;
+            }
+        }
+        assert!(Instant::now() < deadline, "the upload never showed as done");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("done in Transfers after {:?}", started.elapsed());
+
+    // On the server: the document once, with the file's bytes.
+    let stored = {
+        let (data, case_id, name) = (sandbox_data.clone(), case_id.clone(), small_name.clone());
+        tokio::task::spawn_blocking(move || server_documents(&data, &case_id, &name))
+            .await
+            .expect("read the server's documents")
+    };
+    assert_eq!(stored.len(), 1, "one record on the server");
+    assert_eq!(stored[0].2.to_lowercase(), sha256_hex(&small_bytes));
+    assert_eq!(
+        stored[0].3.as_deref(),
+        Some(&small_bytes[..]),
+        "the file's bytes are on the case server"
+    );
+
+    // "Open" on it hands that file to the OS opener.
+    journey.go(&format!("#/cases/{case_id}")).await;
+    journey.wait_for("case-title").await;
+    let mut opened_row = None;
+    for row in journey
+        .wait_for_count("document", "the documents", |n| n > documents_before)
+        .await
+    {
+        if row.text().await.unwrap_or_default().contains(&small_name) {
+            opened_row = Some(row);
+        }
+    }
+    let row = opened_row.expect("the dropped document's row");
+    row.find(Locator::Css(&by_test_id("document-open")))
+        .await
+        .expect("its Open")
+        .click()
+        .await
+        .expect("click Open");
+    let deadline = Instant::now() + WAIT;
+    let opened = loop {
+        if let Ok(text) = std::fs::read_to_string(&record) {
+            if let Some(line) = text.lines().next() {
+                break PathBuf::from(line);
+            }
+        }
+        assert!(Instant::now() < deadline, "the OS opener was never called");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    eprintln!("opened after {:?}", started.elapsed());
+    assert!(
+        opened.starts_with(home.path().join("app")),
+        "a file of the app's document cache: {}",
+        opened.display()
+    );
+    assert_eq!(
+        opened.file_name().map(|n| n.to_string_lossy().into_owned()),
+        Some(small_name.clone())
+    );
+    assert_eq!(
+        std::fs::read(&opened).expect("the opened file"),
+        small_bytes,
+        "the opener got the dropped file's bytes"
+    );
+
+    let _ = journey.client.close().await;
+    sandbox.shutdown().await.expect("sandbox stops");
+}
+
+/// The documents named `name` on a case as the sandbox stores them.
+fn server_documents(data: &Path, case_id: &str, name: &str) -> Vec<ServerDocument> {
+    let server = rusqlite::Connection::open(data).expect("the sandbox's file");
+    let mut query = server
+        .prepare(
+            "SELECT name, size, sha256, CASE WHEN length(content) > 0 THEN content END, s3_bucket, s3_key
+             FROM documents WHERE case_id = ?1 AND name = ?2",
+        )
+        .expect("query");
+    let rows = query
+        .query_map(rusqlite::params![case_id, name], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+            ))
+        })
+        .expect("documents")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    rows
 }

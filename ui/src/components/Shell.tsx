@@ -9,6 +9,7 @@ import { useNow } from "../lib/useDebounced";
 import { Spinner } from "./bits";
 import { NoticeBanner } from "../features/notices/NoticeBanner";
 import { TransfersIndicator } from "../features/documents/TransfersScreen";
+import { DropLayer } from "../features/documents/DropLayer";
 import { PALETTE_SHORTCUT } from "../features/desk/palette";
 
 type Section = "mine" | "cases" | "exceptions" | "partners" | "outbox" | "retention" | "transfers" | "folders" | "settings";
@@ -308,6 +309,7 @@ export function Shell({ route, children }: { route: Route; children: ReactNode }
         <KeychainBanner />
         <NoticeBanner />
         <main className="content">{children}</main>
+        <DropLayer />
         <StatusBar />
       </div>
     </div>

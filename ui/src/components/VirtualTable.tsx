@@ -39,6 +39,8 @@ export interface VirtualTableProps<Row> {
   onSort?: (key: string) => void;
   rowTestId: string;
   rowClassName?: (row: Row) => string;
+  /** Extra `data-*` attributes of a row (e.g. marking it as a drop target). */
+  rowData?: (row: Row) => Record<`data-${string}`, string>;
   /** Listen to j/k/arrows/Enter on the whole window (the main list of a screen). */
   globalKeys?: boolean;
   rowHeight?: number;
@@ -69,6 +71,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
     onSort,
     rowTestId,
     rowClassName,
+    rowData,
     globalKeys = false,
     rowHeight = 40,
     label,
@@ -202,6 +205,7 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
               aria-selected={isSelected}
               data-testid={rowTestId}
               data-index={item.index}
+              {...rowData?.(row)}
               className={`vt-row${isSelected ? " selected" : ""}${rowClassName ? ` ${rowClassName(row)}` : ""}`}
               style={style}
               onClick={() => setSelected(item.index)}

@@ -182,3 +182,21 @@ export function Avatar({ name, partner }: { name: string; partner?: boolean }) {
     </span>
   );
 }
+
+/** A determinate progress bar (`role="progressbar"`, drawn in the theme's colours, light or dark). */
+export function ProgressBar({ value, label, hidden }: { value: number; label?: string; hidden?: boolean }) {
+  const percent = Math.round(Math.min(1, Math.max(0, Number.isFinite(value) ? value : 0)) * 100);
+  return (
+    <span
+      className="progress-bar"
+      role={hidden ? undefined : "progressbar"}
+      aria-hidden={hidden || undefined}
+      aria-label={label}
+      aria-valuemin={hidden ? undefined : 0}
+      aria-valuemax={hidden ? undefined : 100}
+      aria-valuenow={hidden ? undefined : percent}
+    >
+      <span className="progress-bar-fill" style={{ width: `${percent}%` }} />
+    </span>
+  );
+}

@@ -5,7 +5,10 @@
 // the sync status's connection are kept here, as plain state a test or the preview sets.
 // Installed through `mockIPC`; never imported by the production entry.
 import type {
+  AttachedFile,
+  AttachReport,
   CaseListPage,
+  DropView,
   CaseQuery,
   CaseRow,
   DeskSettings,
@@ -61,6 +64,10 @@ export interface MockOptions {
   notices?: Notice[];
   /** The transfers `transfers_list` reports (default: none). */
   transfers?: TransferView[];
+  /** What `pick_files` answers (default: the dialog is cancelled). */
+  picked?: DropView | null;
+  /** What `attach_drop` says of a file by its name (default: queued for upload). */
+  attachOutcomes?: Record<string, AttachedFile["result"]>;
   /** The desktop settings (default: a fresh install's). */
   desk?: DeskSettings;
 }
@@ -104,6 +111,8 @@ export interface MockBackend {
   recordedArgs: (cmd: CommandName) => Record<string, unknown>[];
   /** Answers one command by name; an unknown name or call is an `ipc.failed` rejection. */
   handle: (cmd: string, args?: Record<string, unknown>) => unknown;
+  /** Keeps a drop as the app does when files are dropped (for a test's `pd://drag`). */
+  registerDrop: (drop: DropView) => void;
 }
 
 /** JSON with object keys sorted at every level, as the Rust test writes the keys. */
@@ -173,6 +182,8 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   // Documents (issue 10): which are kept offline, and the transfers list; plain state here.
   const offline = new Set<string>();
   const transfers: TransferView[] = options.transfers ?? [];
+  // Drops waiting for `attach_drop` (the app keeps their paths; the window only their ids).
+  const drops = new Map<string, DropView>();
   let nextId = 1;
   const desk: MockDesk = { settings: options.desk ?? seedDesk(), openRequest: null };
   /** The chosen colleague's open cases, as recorded (none for a colleague not recorded). */
@@ -418,10 +429,49 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         return null;
       case "document_link":
         return `https://s3.example.com/evidence/${String(args.documentId)}?X-Amz-Expires=604800`;
-      case "pick_files":
-        return null;
+      case "pick_files": {
+        const picked = options.picked ?? null;
+        if (picked) drops.set(picked.id, picked);
+        return structuredClone(picked);
+      }
       case "discard_drop":
+        drops.delete(args.dropId as string);
         return null;
+      case "attach_drop": {
+        const drop = drops.get(args.dropId as string) ?? err("drop.unknown", "Those files are no longer waiting to be attached: drop or pick them again.");
+        const target = args.target as { kind: string; caseId?: string };
+        if (drop.needsConfirmation && !args.confirmed)
+          err("drop.needs_confirmation", `This drop brings ${drop.files.length} files from folders: confirm that all of them should be attached.`);
+        drops.delete(drop.id);
+        const caseId = target.caseId ?? `case-local-${nextId++}`;
+        const report: AttachReport = {
+          caseId,
+          files: drop.files.map((f) => {
+            const result = options.attachOutcomes?.[f.name] ?? {
+              outcome: "queued",
+              transferId: `upload:mock-${nextId}`,
+              documentId: `doc-mock-${nextId++}`,
+              route: f.size > 20 * 1024 * 1024 ? "s3" : "collab",
+            };
+            if (result.outcome === "queued")
+              transfers.unshift({
+                id: result.transferId,
+                direction: "upload",
+                name: f.name,
+                caseId,
+                state: "queued",
+                doneBytes: 0,
+                totalBytes: f.size,
+                bytesPerSecond: 0,
+                secondsLeft: null,
+                error: null,
+                queuedAt: new Date().toISOString(),
+              });
+            return { name: f.name, size: f.size, folder: f.folder, result };
+          }),
+        };
+        return report;
+      }
       case "share_case_package":
         return {
           bucket: "evidence",
@@ -457,5 +507,6 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
         .filter((key) => key.startsWith(`${cmd} `))
         .map((key) => JSON.parse(key.slice(cmd.length + 1)) as Record<string, unknown>),
     handle: (cmd, args = {}) => (isCommandName(cmd) ? answer(cmd, args) : err("ipc.failed", `Command ${cmd} not found`)),
+    registerDrop: (drop) => void drops.set(drop.id, structuredClone(drop)),
   };
 }

@@ -659,8 +659,16 @@ export function CaseDetailScreen({ id }: { id: string }) {
       </div>
     );
   }
+  // The whole case view takes dropped files (its documents panel too, highlighted on its own).
+  const target = detail.data
+    ? {
+        "data-drop-target": "case",
+        "data-case-id": detail.data.case.id,
+        "data-drop-label": `${detail.data.case.reference} · ${visibleText(detail.data.case.title)}`,
+      }
+    : {};
   return (
-    <section className="screen screen-scroll">
+    <section className="screen screen-scroll" data-testid="case-view" {...target}>
       {back}
       {content}
     </section>

@@ -142,6 +142,7 @@ export function CaseTable({ query, onSort, empty, globalKeys, hidePartner, onTot
       onSort={onSort ? (key) => onSort(key as CaseSortField) : undefined}
       rowTestId="case-row"
       rowClassName={(r) => (r.failedChanges > 0 ? "row-failed" : r.pendingChanges > 0 ? "row-pending" : "")}
+      rowData={(r) => ({ "data-drop-target": "case", "data-case-id": r.id, "data-drop-label": `${r.reference} · ${visibleText(r.title)}` })}
       globalKeys={globalKeys}
       onTotal={onTotal}
     />

@@ -165,8 +165,10 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
           type="button"
           className="btn btn-primary"
           onClick={() => setCreating(true)}
-          title="New case (n)"
+          title="New case (n); drop files here to open a case with them"
           data-testid="new-case"
+          data-drop-target="new-case"
+          data-drop-label="New case with these files"
         >
           + New case
         </button>

@@ -1,8 +1,9 @@
 // "New case": a case typed by the analyst (not opened from an exception). `create_case` writes it
-// to the cache and the outbox at once, so it opens immediately, online or not.
+// to the cache and the outbox at once, so it opens immediately, online or not. Opened by a drop
+// onto "New case", it lists the dropped files, and creating the case attaches them.
 import { useMemo, useState } from "react";
-import type { CaseKind, Priority } from "../../bindings";
-import { KINDS, KIND_LABELS, PRIORITIES, PRIORITY_LABELS } from "../../lib/format";
+import type { CaseKind, DropView, Priority } from "../../bindings";
+import { KINDS, KIND_LABELS, PRIORITIES, PRIORITY_LABELS, fileSize } from "../../lib/format";
 import { navigate } from "../../lib/router";
 import { Dialog } from "../../components/Dialog";
 import { Actions, FieldNote, Options, Select, SelectField, TextField } from "../../components/form";
@@ -10,9 +11,22 @@ import { usePartners } from "../partners/hooks";
 import { PartnerOptions } from "../partners/PartnerOptions";
 import { UserOptions } from "../partners/UserOptions";
 import { useCreateCase } from "./hooks";
+import { InertText } from "../../components/InertText";
+import { useAttachDrop } from "../documents/hooks";
+import { clearPending } from "../documents/dropFlow";
+
+/** Props of `NewCaseDialog`. */
+export interface NewCaseDialogProps {
+  onClose: () => void;
+  partnerId?: string | null;
+  /** Files dropped onto "New case": listed, and attached once the case exists. */
+  drop?: DropView;
+  /** After the case (and its files) were created; default: open the case. */
+  onCreated?: (caseId: string) => void;
+}
 
 /** See the module comment. */
-export function NewCaseDialog({ onClose, partnerId }: { onClose: () => void; partnerId?: string | null }) {
+export function NewCaseDialog({ onClose, partnerId, drop, onCreated }: NewCaseDialogProps) {
   const partners = usePartners(null);
   const [title, setTitle] = useState("");
   const [partner, setPartner] = useState(partnerId ?? "");
@@ -41,10 +55,25 @@ export function NewCaseDialog({ onClose, partnerId }: { onClose: () => void; par
   };
   const valid = !errors.title && !errors.partner;
 
-  const create = useCreateCase({
-    onSuccess: (id) => {
+  const attach = useAttachDrop();
+  const opened = (id: string) => {
+    if (onCreated) onCreated(id);
+    else {
       onClose();
       navigate({ name: "case", id });
+    }
+  };
+  const create = useCreateCase({
+    onSuccess: (id) => {
+      if (!drop) return opened(id);
+      // The attach ends the flow (and so this dialog): its promise, not the mutation's callbacks.
+      attach.mutateAsync({ dropId: drop.id, caseId: id, confirmed: true }).then(
+        () => opened(id),
+        (error: Error) => {
+          opened(id);
+          clearPending({ tone: "error", text: `The case was created, but its files were not attached: ${error.message}`, caseId: id });
+        },
+      );
     },
   });
 
@@ -72,10 +101,10 @@ export function NewCaseDialog({ onClose, partnerId }: { onClose: () => void; par
           error={create.error?.message}
           onCancel={onClose}
           primary={{
-            label: "Create case",
+            label: drop ? `Create case with ${drop.files.length} file${drop.files.length === 1 ? "" : "s"}` : "Create case",
             type: "submit",
             form: "new-case-form",
-            busy: create.isPending,
+            busy: create.isPending || attach.isPending,
             busyLabel: "Creating",
             testId: "new-case-submit",
           }}
@@ -146,6 +175,31 @@ export function NewCaseDialog({ onClose, partnerId }: { onClose: () => void; par
           />
           <span className="muted small">Posted as the first comment; the partner will see it.</span>
         </div>
+
+        {drop && (
+          <>
+            <span className="form-label">Files</span>
+            <div className="form-field">
+              <ul className="drop-files drop-files-dialog" data-testid="new-case-files">
+                {drop.files.map((f, i) => (
+                  <li key={`${f.folder}/${f.name}/${i}`} className="drop-file" data-testid="new-case-file">
+                    <span className="truncate">
+                      {f.folder && <span className="muted">{f.folder}/</span>}
+                      <InertText text={f.name} />
+                    </span>
+                    <span className="muted small">{fileSize(f.size)}</span>
+                  </li>
+                ))}
+              </ul>
+              {drop.skipped.map((s) => (
+                <span key={s} className="small status-warning">
+                  {s}
+                </span>
+              ))}
+              <span className="muted small">Attached to the case when you create it; each file uploads in Transfers.</span>
+            </div>
+          </>
+        )}
       </form>
     </Dialog>
   );

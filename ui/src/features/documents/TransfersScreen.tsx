@@ -5,8 +5,8 @@ import type { TransferAction, TransferView } from "../../bindings";
 import { fileSize } from "../../lib/format";
 import { routeHref } from "../../lib/router";
 import { InertText } from "../../components/InertText";
-import { EmptyState } from "../../components/bits";
-import { activeSummary, useTransferAction, useTransfers } from "./hooks";
+import { EmptyState, ErrorState, ProgressBar } from "../../components/bits";
+import { activeSummary, useTransferAction, useTransfers, useTransfersFailure } from "./hooks";
 
 const STATE_LABELS: Record<TransferView["state"], string> = {
   queued: "Waiting",
@@ -56,10 +56,17 @@ function TransferRow({ t }: { t: TransferView }) {
         {t.direction === "upload" ? "↑" : "↓"}
       </span>
       <span className="transfer-main">
-        <span className="transfer-name truncate">
-          <InertText text={t.name} />
+        <span className="transfer-head">
+          <span className="transfer-name truncate">
+            <InertText text={t.name} />
+          </span>
+          {t.state !== "done" && t.state !== "cancelled" && (
+            <span className="transfer-percent small" data-testid="transfer-percent">
+              {Math.floor(fraction * 100)}%
+            </span>
+          )}
         </span>
-        <progress max={1} value={fraction} aria-label={`${t.name}: ${Math.floor(fraction * 100)}%`} />
+        <ProgressBar value={fraction} label={`${t.name}: ${Math.floor(fraction * 100)}%`} />
         <span className="small muted" data-testid="transfer-detail">
           {STATE_LABELS[t.state]} · {fileSize(t.doneBytes)} of {fileSize(t.totalBytes)}
           {t.state === "running" && t.bytesPerSecond > 0 && ` · ${fileSize(t.bytesPerSecond)}/s · ${timeLeft(t.secondsLeft)}`}
@@ -74,12 +81,14 @@ function TransferRow({ t }: { t: TransferView }) {
         {act.isError && <span className="small status-error">{act.error.message}</span>}
       </span>
       <span className="transfer-actions">
-        {actionsFor(t).map((action) => (
+        {/* Keyed by position: after Pause the same button becomes Resume and keeps the focus. */}
+        {actionsFor(t).map((action, i) => (
           <button
-            key={action}
+            key={i}
             type="button"
             className="btn btn-small"
             data-testid={`transfer-${action}`}
+            aria-label={`${ACTION_LABELS[action]} ${t.direction === "upload" ? "uploading" : "downloading"} ${t.name}`}
             disabled={act.isPending}
             onClick={() => act.mutate({ id: t.id, action })}
           >
@@ -94,6 +103,7 @@ function TransferRow({ t }: { t: TransferView }) {
 /** The Transfers screen. */
 export function TransfersScreen() {
   const transfers = useTransfers();
+  const failure = useTransfersFailure();
   const summary = activeSummary(transfers);
   return (
     <section className="screen screen-scroll" aria-labelledby="transfers-title">
@@ -106,10 +116,12 @@ export function TransfersScreen() {
           {summary.failed > 0 && ` · ${summary.failed} failed`}
         </span>
       </div>
-      {transfers.length === 0 ? (
+      {failure && transfers.length === 0 ? (
+        <ErrorState error={failure} title="Could not read the transfers" />
+      ) : transfers.length === 0 ? (
         <EmptyState
           title="No transfers yet"
-          detail="Documents you attach to a case or open from one show here while they upload or download."
+          detail="Files you drop onto a case (or attach with Attach files…) and documents you open show here while they upload or download."
         />
       ) : (
         <ul className="transfer-list" data-testid="transfer-list">
@@ -135,7 +147,7 @@ export function TransfersIndicator() {
     >
       {summary.active > 0 && (
         <>
-          <progress max={1} value={summary.fraction} aria-hidden="true" />
+          <ProgressBar value={summary.fraction} hidden />
           {summary.active} transfer{summary.active === 1 ? "" : "s"} · {Math.floor(summary.fraction * 100)}%
         </>
       )}
