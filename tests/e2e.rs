@@ -109,6 +109,34 @@ impl Journey {
         eprintln!("{}step {}: {name}", self.prefix, self.step);
     }
 
+    /// What a failed wait leaves for whoever reads the log: a screenshot of the window as it
+    /// was (`<prefix>FAILED-<what>.png`) and the page's visible text (an error banner, a form
+    /// refusing a field), so a failure on CI can be read without running it again.
+    async fn failure(&self, what: &str) -> String {
+        let name: String = what
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        let path = self
+            .artifacts
+            .join(format!("{}FAILED-{name}.png", self.prefix));
+        if let Ok(png) = self.client.screenshot().await {
+            let _ = std::fs::write(&path, png);
+        }
+        let text = self
+            .client
+            .execute(
+                "return document.body ? document.body.innerText : ''",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let text: String = text.chars().take(1500).collect();
+        format!("screenshot {}; the page read:\n{text}", path.display())
+    }
+
     /// Waits until the window has painted what the page's DOM holds now: the callback of a
     /// second animation frame runs after the frame of the first has been painted. (A screenshot
     /// taken right after the DOM changed once showed the previous screen.) A window that paints
@@ -160,10 +188,10 @@ impl Journey {
                     return element;
                 }
             }
-            assert!(
-                Instant::now() < deadline,
-                "no {test_id} ever had {name}={value:?}"
-            );
+            if Instant::now() >= deadline {
+                let context = self.failure(test_id).await;
+                panic!("no {test_id} ever had {name}={value:?}; {context}");
+            }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
@@ -190,12 +218,19 @@ impl Journey {
     }
 
     async fn wait_for(&self, test_id: &str) -> Element {
-        self.client
+        match self
+            .client
             .wait()
             .at_most(WAIT)
             .for_element(Locator::Css(&by_test_id(test_id)))
             .await
-            .unwrap_or_else(|error| panic!("{test_id} never appeared: {error}"))
+        {
+            Ok(element) => element,
+            Err(error) => {
+                let context = self.failure(test_id).await;
+                panic!("{test_id} never appeared: {error}; {context}")
+            }
+        }
     }
 
     async fn all(&self, test_id: &str) -> Vec<Element> {
@@ -218,11 +253,10 @@ impl Journey {
             if accept(found.len()) {
                 return found;
             }
-            assert!(
-                Instant::now() < deadline,
-                "{what}: saw {} {test_id}",
-                found.len()
-            );
+            if Instant::now() >= deadline {
+                let context = self.failure(test_id).await;
+                panic!("{what}: saw {} {test_id}; {context}", found.len());
+            }
             tokio::time::sleep(Duration::from_millis(250)).await;
         }
     }
