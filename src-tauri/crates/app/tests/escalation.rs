@@ -2,7 +2,9 @@
 //! (its priority change and internal note queued through the outbox, the firing recorded on
 //! the case with the rule's name) through repeated looks, a restart (the file reopened) and a
 //! fault in the middle of the firing transaction; a case resolved before its breach fires
-//! nothing; SLA, reply and refused-change notifications come once each.
+//! nothing; SLA, reply and refused-change notifications come once each; a rule's xConnector
+//! event is queued once per breach and delivered once; a sync bringing 500 partner replies
+//! gives one summary notification.
 
 use chrono::{DateTime, TimeZone, Utc};
 use pd_app::watch::watch_once;
@@ -528,4 +530,75 @@ async fn an_escalation_emits_one_xconnector_event_per_breach_through_a_fault_a_r
         assert_eq!(copy["data"]["ruleName"], "Breached: tell operations");
         assert_eq!(copy["data"]["caseReference"], "CASE-2026-000001");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sync_bringing_500_partner_replies_on_my_cases_gives_one_summary_notification() {
+    use pd_app::notify::{system_clock, Notifier, Shown};
+    use std::sync::{Arc, Mutex};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = cache(&dir);
+    let desk = desk(vec![]);
+    // The first look sets the watermarks.
+    let first = watch_once(&store, &desk, "Jane Doe", utc(14, 10)).expect("look");
+    assert!(first.notifications.is_empty());
+    // One pull page: my case with 500 new partner comments.
+    let mut case = store.case("case-1").expect("case").expect("cached");
+    case.version = 2;
+    case.updated_at = utc(14, 20);
+    let replies: Vec<Comment> = (0..500)
+        .map(|i| Comment {
+            id: format!("reply-{i}"),
+            case_id: case.id.clone(),
+            author: "Rita at Acme".to_owned(),
+            author_is_partner: true,
+            body: format!("Carton {i} found."),
+            visibility: Visibility::Partner,
+            created_at: utc(14, 20),
+        })
+        .collect();
+    store
+        .apply_case_page(
+            &CasePage {
+                cases: vec![CaseBundle {
+                    case,
+                    comments: replies,
+                    documents: vec![],
+                }],
+                next_cursor: "2".to_owned(),
+                has_more: false,
+            },
+            "cases",
+        )
+        .expect("the sync's page cached");
+    let look = watch_once(&store, &desk, "Jane Doe", utc(14, 30)).expect("look");
+    assert_eq!(look.notifications.len(), 500);
+
+    let notifier = Notifier::start(
+        std::time::Duration::from_millis(200),
+        system_clock(),
+        pd_domain::NotificationSettings::default(),
+    );
+    let shown: Arc<Mutex<Vec<Shown>>> = Arc::default();
+    let sink = shown.clone();
+    notifier.connect(move |s: &Shown| sink.lock().expect("test mutex").push(s.clone()));
+    for notification in look.notifications {
+        notifier.notify(notification);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let all = shown.lock().expect("test mutex").clone();
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0].count, 500);
+    assert_eq!(all[0].title, "500 partner replies on your cases");
+    // All on one case: the click opens it.
+    assert_eq!(
+        notifier.clicked(all[0].id),
+        Some(pd_domain::OpenRoute::Case {
+            id: "case-1".to_owned()
+        })
+    );
+    // The next look brings none of them again.
+    let again = watch_once(&store, &desk, "Jane Doe", utc(14, 31)).expect("look");
+    assert!(again.notifications.is_empty());
 }
