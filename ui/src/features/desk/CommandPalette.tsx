@@ -25,6 +25,7 @@ import {
   type PaletteRun,
 } from "./palette";
 import { useDeskSettings, usePauseNotifications } from "./hooks";
+import { useAttachFiles } from "../documents/hooks";
 import { chooseTheme } from "./theme";
 
 
@@ -40,7 +41,7 @@ function isTyping(target: EventTarget | null): boolean {
 
 type Mode = { type: "search" } | { type: "comment"; visibility: Visibility };
 
-function PaletteDialog({ route, onClose }: { route: Route; onClose: () => void }) {
+function PaletteDialog({ route, onClose, onAttach }: { route: Route; onClose: () => void; onAttach: () => void }) {
   const client = useQueryClient();
   const [text, setText] = useState("");
   const [mode, setMode] = useState<Mode>({ type: "search" });
@@ -126,12 +127,11 @@ function PaletteDialog({ route, onClose }: { route: Route; onClose: () => void }
           setText("");
           return;
         case "attach":
+          // The file picker, then the same confirmation strip as files dropped on the case
+          // (the documents panel shows it).
           finish();
-          window.setTimeout(() => {
-            const docs = document.getElementById("case-documents");
-            docs?.scrollIntoView({ block: "start" });
-            docs?.querySelector<HTMLElement>("button, input, a")?.focus();
-          }, 50);
+          onAttach();
+          window.setTimeout(() => document.getElementById("case-documents")?.scrollIntoView({ block: "start" }), 50);
           return;
       }
       if (!caseId) return;
@@ -286,6 +286,8 @@ function PaletteDialog({ route, onClose }: { route: Route; onClose: () => void }
 export function CommandPalette({ route }: { route: Route }) {
   const [open, setOpen] = useState(false);
   const client = useQueryClient();
+  // Kept here, not in the dialog: the picker outlives the palette, which closes when it opens.
+  const attach = useAttachFiles(route.name === "case" ? route.id : null);
   useEffect(() => {
     let pendingG = false;
     let timer = 0;
@@ -318,5 +320,14 @@ export function CommandPalette({ route }: { route: Route }) {
       window.clearTimeout(timer);
     };
   }, [open, client]);
-  return open ? <PaletteDialog route={route} onClose={() => setOpen(false)} /> : null;
+  return (
+    <>
+      {open && <PaletteDialog route={route} onClose={() => setOpen(false)} onAttach={attach.start} />}
+      {attach.error && !open && (
+        <div className="palette-toast" role="alert" data-testid="palette-attach-error">
+          {attach.error}
+        </div>
+      )}
+    </>
+  );
 }

@@ -90,6 +90,30 @@ describe("command palette", () => {
     await waitFor(() => expect(screen.getAllByTestId("status-pill")[0]).toHaveTextContent("Waiting on partner"), SLOW);
   }, TEST_TIMEOUT);
 
+  it("'Attach files…' on the case in view opens the file picker and offers the picked files for that case", async () => {
+    const picked = {
+      id: "drop-9-xyz",
+      files: [{ name: "POD_SH32429248.pdf", size: 245_760, folder: "" }],
+      totalSize: 245_760,
+      folders: 0,
+      needsConfirmation: false,
+      skipped: [],
+    };
+    const backend = createMockBackend({ picked });
+    const target = allCases(backend).rows[0];
+    const { callsOf } = renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${target.id}`);
+    await screen.findByTestId("case-title", {}, SLOW);
+
+    const input = await openPalette();
+    fireEvent.change(input, { target: { value: "attach" } });
+    await waitFor(() => expect(screen.getAllByTestId("palette-item")[0].dataset.entry).toBe("attach"), SLOW);
+    fireEvent.keyDown(input, { key: "Enter" });
+    await waitFor(() => expect(callsOf("pick_files")).toHaveLength(1), SLOW);
+    expect(screen.queryByTestId("palette")).not.toBeInTheDocument();
+    const strip = await screen.findByTestId("drop-strip", {}, SLOW);
+    await waitFor(() => expect(within(strip).getByTestId("drop-strip-title")).toHaveTextContent(target.reference), SLOW);
+  }, TEST_TIMEOUT);
+
   it("lists every app action with its shortcut, and Escape closes it", async () => {
     const backend = createMockBackend();
     renderApp((cmd, args) => backend.handle(cmd, args), "#/cases");

@@ -99,7 +99,7 @@ export function caseActions(current: { status: CaseStatus; priority: Priority; o
     out.push({ id: "owner-none", group: "Current case", label: "Unassign", keywords: "owner nobody", run: { type: "owner", loginId: null } });
   }
   out.push({ id: "comment", group: "Current case", label: "Add a comment…", keywords: "reply note write", run: { type: "comment" } });
-  out.push({ id: "attach", group: "Current case", label: "Attach a file…", keywords: "document upload evidence", run: { type: "attach" } });
+  out.push({ id: "attach", group: "Current case", label: "Attach files…", keywords: "document upload evidence pick", run: { type: "attach" } });
   return out;
 }
 
