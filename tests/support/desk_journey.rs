@@ -253,11 +253,14 @@ async fn steps() {
     journey.press_ctrl_k().await;
     let input = journey.wait_for("palette-input").await;
     input.send_keys(&word).await.expect("type in the palette");
+    // The palette searches as the analyst types (debounced): keys are pressed only once its
+    // list has settled on the typed word (the same entries twice in a row), so Enter chooses
+    // what the test chose.
     let deadline = Instant::now() + WAIT;
+    let mut previous: Vec<(String, String)> = Vec::new();
     let (position, entry) = loop {
-        let items = journey.all("palette-item").await;
-        let mut found = None;
-        for (i, item) in items.iter().enumerate() {
+        let mut listed = Vec::new();
+        for item in journey.all("palette-item").await {
             let id = item
                 .attr("data-entry")
                 .await
@@ -265,19 +268,20 @@ async fn steps() {
                 .flatten()
                 .unwrap_or_default();
             let text = item.text().await.unwrap_or_default();
-            if id.starts_with("case-") && text.to_lowercase().contains(&word.to_lowercase()) {
-                found = Some((i, id));
-                break;
-            }
+            listed.push((id, text));
         }
-        if let Some(found) = found {
-            break found;
+        let found = listed.iter().position(|(id, text)| {
+            id.starts_with("case-") && text.to_lowercase().contains(&word.to_lowercase())
+        });
+        if let Some(i) = found.filter(|_| listed == previous) {
+            break (i, listed[i].0.clone());
         }
         assert!(
             Instant::now() < deadline,
-            "the palette never found {word:?}"
+            "the palette never settled on {word:?}: {listed:?}"
         );
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        previous = listed;
+        tokio::time::sleep(Duration::from_millis(400)).await;
     };
     journey.shot("palette-finds-a-case").await;
     for _ in 0..position {
