@@ -16,7 +16,7 @@ use pd_domain::S3Settings;
 use pd_store::UploadState;
 use pd_transfer::{Finished, PausePoint, Uploader};
 
-#[tokio::main(flavor = "current_thread")]
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     if let Err(message) = run().await {
         eprintln!("pd-upload-once: {message}");
