@@ -3,7 +3,8 @@
 //! into that folder on disk, lands on that case (the document on the case, the ledger row with
 //! the rule and why, the EDI panel with standard, sender, receiver, control numbers, references
 //! and the segment view); an 810 from a sender no partner has opens a new invoice case with its
-//! references filled. Screenshots of the Folders view, the ledger, the EDI panel and the rules
+//! references filled; a second folder dropped on the Folders view (through the shell's drop hook,
+//! the same path as a native drop) is added and watched. Screenshots of the Folders view, the ledger, the EDI panel and the rules
 //! editor, light and dark.
 
 use std::path::Path;
@@ -83,7 +84,18 @@ async fn folders_journey() {
     .expect("sandbox starts");
     let inbound = home.path().join("edi-inbound");
     std::fs::create_dir_all(&inbound).expect("the drop folder");
-    let (_driver, mut journey) = launch(&home, &sandbox.base_url(), "folders-").await;
+    let drops = home.path().join("drops");
+    std::fs::create_dir_all(&drops).expect("the drop hook's folder");
+    let (_driver, mut journey) = launch_with(
+        &home,
+        &sandbox.base_url(),
+        "folders-",
+        &[(
+            "PARTNERDESK_E2E_DROP_DIR",
+            drops.to_str().expect("a UTF-8 path"),
+        )],
+    )
+    .await;
     journey
         .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
         .await;
@@ -232,6 +244,75 @@ async fn folders_journey() {
     theme(&journey, "dark").await;
     journey.shot("rules-editor-dark").await;
     theme(&journey, "light").await;
+
+    // A folder dropped on the Folders view is added as a folder (not expanded into its files).
+    let pods = home.path().join("carrier-pods");
+    std::fs::create_dir_all(&pods).expect("the dropped folder");
+    std::fs::write(pods.join("pod-0001.pdf"), b"%PDF-1.4 pod one").expect("a file in it");
+    let request = serde_json::json!({ "paths": [pods.display().to_string()], "x": 640, "y": 400 });
+    std::fs::write(drops.join("drop-1.tmp"), request.to_string()).expect("drop request");
+    std::fs::rename(drops.join("drop-1.tmp"), drops.join("drop-1.json")).expect("drop request");
+    let dropped = journey.wait_for("folder-dropped").await;
+    assert!(
+        dropped
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("carrier-pods, 1 files in it now"),
+        "the form names the dropped folder"
+    );
+    assert_eq!(
+        journey
+            .wait_for("folder-name")
+            .await
+            .prop("value")
+            .await
+            .ok()
+            .flatten()
+            .as_deref(),
+        Some("carrier-pods")
+    );
+    let partner = journey.wait_for("folder-partner").await;
+    let deadline = Instant::now() + WAIT;
+    while partner
+        .find_all(Locator::Css("option"))
+        .await
+        .map_or(0, |o| o.len())
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the partner list never filled");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    partner
+        .select_by_index(1)
+        .await
+        .expect("choose the folder's partner");
+    journey.shot("folder-dropped-form").await;
+    journey.click("folder-save").await;
+    journey
+        .wait_for_count("folder-row", "two folders", |n| n == 2)
+        .await;
+    ledger_row(&journey, "pod-0001.pdf").await;
+    // Both folders watched (adding one restarts the other's watcher).
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let mut states = Vec::new();
+        for row in journey.all("folder-row").await {
+            states.push(
+                row.attr("data-state")
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            );
+        }
+        if states.len() == 2 && states.iter().all(|s| s == "watching") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "folder states: {states:?}");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    journey.shot("folder-dropped-watching").await;
 
     // The 850 is a document on its case.
     journey.go(&format!("#/cases/{case_id}")).await;

@@ -2,7 +2,7 @@
 //! keeps the dropped path as one folder (not expanded into its files), `add_folder_from_drop`
 //! adds and watches it with the form's settings, and a file then written into it is taken. A
 //! dropped file, several items, an unknown drop and a refused form are answered in words, and a
-//! refused form leaves the drop to be sent again.
+//! refused form leaves the drop to be sent again. A restart of the watchers leaves it watched.
 //!
 //! Runs inside a keyring session: `bash .ci/with-keyring.sh cargo test -p pd-app --test folder_drop`.
 
@@ -132,5 +132,25 @@ async fn a_dropped_folder_is_added_as_a_watched_folder_and_other_drops_are_refus
     assert!(ledger.iter().all(|r| r.folder_name == "carrier-pods"));
     assert!(ledger.iter().any(|r| r.path == "pod-0001.pdf"));
     assert!(ledger.iter().any(|r| r.path == "already-there.pdf"));
+
+    // Restarting the watchers (saving the routing rules does) leaves the folder watched: the
+    // stopped watcher, finishing after its successor started, does not mark it paused.
+    let rules = commands::routing_rules(&state)
+        .await
+        .unwrap()
+        .rules
+        .into_iter()
+        .map(|r| r.setting)
+        .collect();
+    commands::save_routing_rules(&state, rules).await.unwrap();
+    eventually("watched again", WAIT, || async {
+        commands::list_folders(&state).await.unwrap()[0].state == FolderStateView::Watching
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        commands::list_folders(&state).await.unwrap()[0].state,
+        FolderStateView::Watching
+    );
     state.shutdown().await;
 }

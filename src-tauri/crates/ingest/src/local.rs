@@ -421,6 +421,7 @@ impl Folder {
 pub fn watch_local_blocking(ctx: IngestContext, spec: LocalFolderSpec, stop: Arc<AtomicBool>) {
     let id = spec.defaults.folder_id.clone();
     let board = ctx.status.clone();
+    let run = board.begin_run(&id);
     let mut folder = Folder {
         ctx,
         spec,
@@ -575,7 +576,7 @@ pub fn watch_local_blocking(ctx: IngestContext, spec: LocalFolderSpec, stop: Arc
             }
         }
     }
-    board.set(&id, FolderState::Paused, None);
+    board.end_run(&id, run);
 }
 
 fn sleep_unless_stopped(stop: &AtomicBool, pause: Duration) {

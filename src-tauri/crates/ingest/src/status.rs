@@ -37,6 +37,10 @@ pub struct FolderStatus {
     pub taken_now: u64,
     /// Files waiting to settle.
     pub waiting: u64,
+    /// Which run of the folder's watcher owns this status (a watcher being stopped must not
+    /// overwrite what its successor, already started, shows).
+    #[serde(skip)]
+    pub run: u64,
 }
 
 impl Default for FolderStatus {
@@ -46,6 +50,7 @@ impl Default for FolderStatus {
             reason: None,
             taken_now: 0,
             waiting: 0,
+            run: 0,
         }
     }
 }
@@ -88,6 +93,27 @@ impl StatusBoard {
                 listener();
             }
         }
+    }
+
+    /// A watcher starting on `folder_id`: answers its run number (see [`StatusBoard::end_run`]).
+    pub fn begin_run(&self, folder_id: &str) -> u64 {
+        let mut run = 0;
+        self.update(folder_id, |s| {
+            s.run += 1;
+            run = s.run;
+        });
+        run
+    }
+
+    /// A watcher stopped: the folder shows "paused" unless a newer run of it has started since
+    /// (a restart stops the old watcher, which may finish after the new one began).
+    pub fn end_run(&self, folder_id: &str, run: u64) {
+        self.update(folder_id, |s| {
+            if s.run == run {
+                s.state = FolderState::Paused;
+                s.reason = None;
+            }
+        });
     }
 
     /// Sets state and reason.
