@@ -98,7 +98,29 @@ impl Journey {
             .artifacts
             .join(format!("{}{:02}-{name}.png", self.prefix, self.step));
         self.after_next_paint().await;
-        match self.client.screenshot().await {
+        // WebKitWebDriver answers a screenshot after the page's next presentation update: on a
+        // page where nothing moves that took 45-50 s (the Transfers view). A 1 px, almost
+        // transparent spinning dot keeps updates coming while the screenshot is taken.
+        let _ = self
+            .client
+            .execute(
+                "const dot = document.createElement('div');
+                 dot.id = 'e2e-paint-dot';
+                 dot.className = 'spinner';
+                 dot.style.cssText = 'position:fixed;left:0;bottom:0;width:2px;height:2px;border:0;background:#888;opacity:0.02;pointer-events:none';
+                 document.body.appendChild(dot);",
+                vec![],
+            )
+            .await;
+        let png = self.client.screenshot().await;
+        let _ = self
+            .client
+            .execute(
+                "document.getElementById('e2e-paint-dot')?.remove();",
+                vec![],
+            )
+            .await;
+        match png {
             Ok(png) => {
                 if let Err(error) = std::fs::write(&path, png) {
                     eprintln!("could not save {}: {error}", path.display());

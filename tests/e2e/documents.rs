@@ -184,9 +184,15 @@ async fn drag_event(dir: &Path, serial: &mut u32, event: serde_json::Value) {
     }
 }
 
-/// The centre of the element with `test_id` in CSS pixels of the window, scrolled into view.
-async fn centre_of(journey: &Journey, test_id: &str) -> (f64, f64) {
-    journey.wait_for(test_id).await;
+/// The centre of the element `selector` matches, in CSS pixels of the window, scrolled into view.
+async fn centre_of(journey: &Journey, selector: &str) -> (f64, f64) {
+    journey
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|error| panic!("{selector} never appeared: {error}"));
     let point = journey
         .client
         .execute(
@@ -194,12 +200,35 @@ async fn centre_of(journey: &Journey, test_id: &str) -> (f64, f64) {
              el.scrollIntoView({ block: 'nearest' });
              const r = el.getBoundingClientRect();
              return [r.left + r.width / 2, r.top + Math.min(r.height / 2, 60)];",
-            vec![serde_json::Value::String(by_test_id(test_id))],
+            vec![serde_json::Value::String(selector.to_owned())],
         )
         .await
         .expect("where the element is");
     let at = |i: usize| point[i].as_f64().expect("a coordinate");
     (at(0), at(1))
+}
+
+/// A file of `mib` MiB whose every MiB differs (no two runs alike); answers its SHA-256.
+fn large_file(path: &Path, mib: usize) -> String {
+    use sha2::Digest;
+    use std::io::Write;
+    let mut block = vec![0_u8; 1024 * 1024];
+    let mut x = u64::from(std::process::id()) | 1;
+    for chunk in block.chunks_mut(8) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        chunk.copy_from_slice(&x.to_le_bytes()[..chunk.len()]);
+    }
+    let mut file = std::io::BufWriter::new(std::fs::File::create(path).expect("create the file"));
+    let mut hash = sha2::Sha256::new();
+    for i in 0..mib {
+        block[..8].copy_from_slice(&(i as u64).to_le_bytes());
+        file.write_all(&block).expect("write the file");
+        hash.update(&block);
+    }
+    file.flush().expect("flush the file");
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A document as the sandbox stores it: name, size, SHA-256, its bytes when kept in the database,
@@ -242,11 +271,45 @@ async fn theme(journey: &Journey, theme: &str) {
 }
 
 /// Issue 10 in the real window: a file dragged over an open case highlights its documents, the
-/// drop waits in the confirmation strip, "Attach" uploads it to the case server with its progress
-/// in Transfers, and it ends as a document on the case and on the sandbox server; "Open" on it
-/// hands that very file to the OS opener.
+/// drop waits in the confirmation strip, "Attach" uploads it to the case server, and it ends as a
+/// document on the case and on the sandbox server; "Open" on it hands that very file to the OS
+/// opener. Then a 200 MiB file dragged onto the case's row in the case list goes by multipart
+/// upload to S3 (`s3s-fs`, started here, through an S3 connector): its progress in Transfers,
+/// paused there (the case shows "Upload paused at n%") and resumed; it ends as a document on the
+/// case kept in the bucket, and its link downloads the same bytes (SHA-256).
 pub(super) async fn drop_journey() {
+    const BUCKET: &str = "partnerdesk-uploads";
     let home = AppHome::new();
+    let Some(s3) = pd_s3test::S3Peer::s3s_fs(&[BUCKET]) else {
+        return;
+    };
+    // The S3 connector as Settings saves it (its secret in the keychain only): files above the
+    // upload size limit go to its bucket.
+    let connector_id = uuid::Uuid::new_v4();
+    let config = home.path().join("config");
+    std::fs::create_dir_all(&config).expect("config dir");
+    let settings = pd_settings::Settings {
+        connectors: vec![pd_settings::Connector {
+            id: connector_id,
+            name: "Evidence bucket".into(),
+            settings: pd_domain::ConnectorSettings::S3(pd_domain::S3Settings {
+                endpoint: Some(s3.endpoint()),
+                region: pd_s3test::REGION.into(),
+                bucket: BUCKET.into(),
+                access_key_id: pd_s3test::ACCESS_KEY.into(),
+            }),
+        }],
+        ..pd_settings::Settings::default()
+    };
+    pd_settings::save(&config.join("settings.json"), &settings).expect("settings");
+    pd_secrets::SecretStore::new(&home.namespace)
+        .expect("keychain")
+        .set(
+            &connector_id.to_string(),
+            pd_settings::CONNECTOR_SECRET,
+            &pd_secrets::SecretString::from(pd_s3test::SECRET_KEY),
+        )
+        .expect("connector secret");
     let sandbox_data = home.path().join("drop-sandbox.sqlite");
     let sandbox = Sandbox::start(SandboxConfig {
         data: Some(sandbox_data.clone()),
@@ -267,6 +330,9 @@ pub(super) async fn drop_journey() {
     )
     .into_bytes();
     std::fs::write(&small, &small_bytes).expect("small file");
+    let big_name = "pallet-scan-200MiB.tif";
+    let big = files.join(big_name);
+    let big_sha256 = large_file(&big, 200);
 
     let drops = home.path().join("drops");
     std::fs::create_dir_all(&drops).expect("drop folder");
@@ -304,7 +370,7 @@ pub(super) async fn drop_journey() {
     let documents_before = journey.all("document").await.len();
 
     // Dragging over the case's documents highlights them; the drop waits for "Attach".
-    let (x, y) = centre_of(&journey, "documents-panel").await;
+    let (x, y) = centre_of(&journey, &by_test_id("documents-panel")).await;
     let paths = serde_json::json!([small.display().to_string()]);
     let mut serial = 0;
     drag_event(
@@ -474,8 +540,203 @@ pub(super) async fn drop_journey() {
         "the opener got the dropped file's bytes"
     );
 
+    // A 200 MiB scan dragged onto the case's row in the case list goes to S3.
+    journey.go("#/cases").await;
+    let row = format!("[data-testid=\"case-row\"][data-case-id=\"{case_id}\"]");
+    let (x, y) = centre_of(&journey, &row).await;
+    let paths = serde_json::json!([big.display().to_string()]);
+    drag_event(
+        &drops,
+        &mut serial,
+        serde_json::json!({ "phase": "enter", "paths": paths, "x": x, "y": y }),
+    )
+    .await;
+    journey
+        .client
+        .wait()
+        .at_most(WAIT)
+        .for_element(Locator::Css(&format!("{row}[data-drop-over]")))
+        .await
+        .expect("the case's row highlighted under the pointer");
+    journey.shot("drag-over-case-row").await;
+    drag_event(
+        &drops,
+        &mut serial,
+        serde_json::json!({ "phase": "drop", "paths": paths, "x": x, "y": y }),
+    )
+    .await;
+    let strip = journey.wait_for("drop-strip").await;
+    let deadline = Instant::now() + WAIT;
+    let words = loop {
+        let words = strip.text().await.unwrap_or_default();
+        if words.contains("Attach 1 file (200 MB) to") || Instant::now() > deadline {
+            break words;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(
+        words.contains("Attach 1 file (200 MB) to"),
+        "the strip: {words}"
+    );
+    assert!(
+        words.contains(big_name),
+        "the strip lists the file: {words}"
+    );
+    journey.click("drop-attach").await;
+    let started = Instant::now();
+    journey.wait_for("drop-message").await;
+
+    // Its progress in Transfers; paused there while it goes, then resumed.
+    journey.go("#/transfers").await;
+    let deadline = Instant::now() + WAIT;
+    let paused = loop {
+        match transfer_row(&journey, big_name).await {
+            Some((row, state)) if state == "running" => {
+                let percent = row
+                    .find(Locator::Css(&by_test_id("transfer-percent")))
+                    .await
+                    .expect("its percent")
+                    .text()
+                    .await
+                    .unwrap_or_default();
+                if percent != "0%" {
+                    let pause = row
+                        .find(Locator::Css(&by_test_id("transfer-pause")))
+                        .await
+                        .expect("Pause on a running upload");
+                    break pause.click().await.is_ok();
+                }
+            }
+            Some((_, state)) if state == "done" => break false,
+            Some((row, state)) if state == "failed" => panic!(
+                "the large upload failed: {}",
+                row.text().await.unwrap_or_default()
+            ),
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "the large upload never ran");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    if paused {
+        journey
+            .wait_for_attr("transfer", "data-state", "paused")
+            .await;
+        journey.shot("transfers-mid-upload").await;
+        theme(&journey, "dark").await;
+        journey.shot("transfers-mid-upload-dark").await;
+        theme(&journey, "light").await;
+        // The case shows the document's upload where it stands.
+        journey.go(&format!("#/cases/{case_id}")).await;
+        let upload = journey
+            .wait_for_attr("document-upload", "data-state", "paused")
+            .await;
+        let words = upload.text().await.unwrap_or_default();
+        assert!(words.contains("Upload paused at"), "the document: {words}");
+        let _ = journey
+            .client
+            .execute(
+                "document.querySelector('[data-testid=\"incoming-upload\"]').scrollIntoView({ block: 'center' });",
+                vec![],
+            )
+            .await;
+        journey.shot("case-document-upload-paused").await;
+        journey.go("#/transfers").await;
+        let (row, _) = transfer_row(&journey, big_name).await.expect("its row");
+        row.find(Locator::Css(&by_test_id("transfer-resume")))
+            .await
+            .expect("Resume on a paused upload")
+            .click()
+            .await
+            .expect("resume the upload");
+    } else {
+        eprintln!("the large upload finished before it could be paused");
+        journey.shot("transfers-mid-upload").await;
+    }
+
+    // It ends on the case, sent, and in the bucket; its link downloads the same bytes.
+    journey.go(&format!("#/cases/{case_id}")).await;
+    let deadline = Instant::now() + Duration::from_secs(150);
+    loop {
+        let mut sent = false;
+        for row in journey.all("document").await {
+            let text = row.text().await.unwrap_or_default();
+            let state = row.attr("data-send-state").await.ok().flatten();
+            if text.contains(big_name) && state.as_deref() == Some("sent") {
+                sent = true;
+            }
+        }
+        if sent {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the large document never showed as sent on the case"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    eprintln!("large file sent after {:?}", started.elapsed());
+    let _ = journey
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"documents-panel\"]').scrollIntoView({ block: 'nearest' });",
+            vec![],
+        )
+        .await;
+    journey.shot("case-with-large-document").await;
+    theme(&journey, "dark").await;
+    journey.shot("case-with-large-document-dark").await;
+    theme(&journey, "light").await;
+    let stored = {
+        let (data, case_id) = (sandbox_data.clone(), case_id.clone());
+        tokio::task::spawn_blocking(move || server_documents(&data, &case_id, big_name))
+            .await
+            .expect("read the server's documents")
+    };
+    assert_eq!(stored.len(), 1, "one record on the server");
+    assert_eq!(stored[0].1, 200 * 1024 * 1024);
+    assert_eq!(stored[0].2.to_lowercase(), big_sha256);
+    assert_eq!(
+        stored[0].4.as_deref(),
+        Some(BUCKET),
+        "the large file is an object in the bucket"
+    );
+    let detail = invoke(&journey, "get_case", serde_json::json!({ "id": case_id })).await;
+    let big_id = detail["ok"]["documents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["name"] == big_name)
+        .and_then(|d| d["id"].as_str())
+        .expect("the large document on the case")
+        .to_owned();
+    let link = invoke(
+        &journey,
+        "document_link",
+        serde_json::json!({ "caseId": case_id, "documentId": big_id }),
+    )
+    .await;
+    let link = link["ok"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a link: {link}"))
+        .to_owned();
+    let body = reqwest::get(&link)
+        .await
+        .expect("download through the link")
+        .error_for_status()
+        .expect("the link works")
+        .bytes()
+        .await
+        .expect("the bytes");
+    assert_eq!(body.len(), 200 * 1024 * 1024);
+    assert_eq!(
+        sha256_hex(&body),
+        big_sha256,
+        "the link downloads the same bytes"
+    );
+
     let _ = journey.client.close().await;
     sandbox.shutdown().await.expect("sandbox stops");
+    drop(s3);
 }
 
 /// The documents named `name` on a case as the sandbox stores them.

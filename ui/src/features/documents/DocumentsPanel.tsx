@@ -42,7 +42,7 @@ export function uploadOf(d: DocumentView, transfers: readonly TransferView[], up
 }
 
 /** A document's upload, as the case shows it until the bytes are there. */
-function UploadProgress({ d, t }: { d: DocumentView; t: TransferView }) {
+function UploadProgress({ name, t }: { name: string; t: TransferView }) {
   const label =
     t.state === "failed"
       ? `Upload failed: ${t.error?.message ?? "see Transfers"}`
@@ -53,7 +53,7 @@ function UploadProgress({ d, t }: { d: DocumentView; t: TransferView }) {
           : `Uploading ${percent(t) || "0%"}`;
   return (
     <span className={`doc-progress ${t.state === "failed" ? "doc-upload-failed" : "doc-uploading"}`} data-testid="document-upload" data-state={t.state}>
-      {t.state !== "failed" && <ProgressBar value={t.totalBytes > 0 ? t.doneBytes / t.totalBytes : 0} label={`Uploading ${d.name}`} />}
+      {t.state !== "failed" && <ProgressBar value={t.totalBytes > 0 ? t.doneBytes / t.totalBytes : 0} label={`Uploading ${name}`} />}
       <span className="small">{label}</span>
       <a className="small" href={routeHref({ name: "transfers" })}>
         Transfers
@@ -133,6 +133,18 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
   const transfers = useTransfers();
   const flow = useDropFlow();
   const lastAttach = flow.reports[detail.case.id];
+  // Large files get their document once their bytes are in the bucket: until then their upload
+  // stands in for it (a case package is no document of the case).
+  const carried = new Set(detail.documents.map((d) => uploadOf(d, transfers, flow.uploads)?.id));
+  const incoming = transfers.filter(
+    (t) =>
+      t.direction === "upload" &&
+      t.caseId === detail.case.id &&
+      ACTIVE.includes(t.state) &&
+      !t.id.startsWith("package:") &&
+      !carried.has(t.id) &&
+      !detail.documents.some((d) => d.id === t.id || d.id === flow.uploads[t.id]),
+  );
   const open = useOpenDocument();
   const save = useSaveDocumentAs();
   const link = useCopyDocumentLink();
@@ -183,7 +195,27 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
         </p>
       )}
       {lastAttach && <AttachNotes caseId={detail.case.id} report={lastAttach} />}
-      {detail.documents.length === 0 ? (
+      {incoming.length > 0 && (
+        <ul className="doc-list" data-testid="incoming-uploads">
+          {incoming.map((t) => (
+            <li key={t.id} className="doc doc-incoming" data-testid="incoming-upload" data-transfer-id={t.id}>
+              <span className="doc-icon" aria-hidden="true">
+                {documentType("", t.name).slice(0, 4)}
+              </span>
+              <span className="doc-main">
+                <span className="truncate doc-name" title={visibleText(t.name)}>
+                  <InertText text={t.name} />
+                </span>
+                <span className="muted small">
+                  {fileSize(t.totalBytes)} · on the case once its upload is done
+                </span>
+                <UploadProgress name={t.name} t={t} />
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {detail.documents.length === 0 && incoming.length === 0 ? (
         <p className="muted small" data-testid="documents-empty">
           No documents attached. Drop files here, or press <kbd>{ATTACH_SHORTCUT}</kbd> to choose them.
         </p>
@@ -214,7 +246,7 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
                       </span>
                     )}
                   </span>
-                  {uploading && <UploadProgress d={d} t={uploading} />}
+                  {uploading && <UploadProgress name={d.name} t={uploading} />}
                   {!uploading && d.sendState === "pending" && (
                     <span className="small muted" data-testid="document-pending">
                       Waiting to be sent

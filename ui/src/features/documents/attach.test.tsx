@@ -248,7 +248,9 @@ describe("a document on its way", () => {
       queuedAt: new Date().toISOString(),
     };
     const failed: TransferView = { ...running, id: "upload:8", name: "pallet-photo.jpg", state: "failed", error: { code: "net.offline", message: "The S3 bucket cannot be reached." } };
-    const backend = createMockBackend({ transfers: [running, failed] });
+    const incoming: TransferView = { ...running, id: "upload:10", name: "pallet-scan.tif", doneBytes: 10, totalBytes: 40 };
+    const pkg: TransferView = { ...running, id: `package:${CASE}:1`, name: "Case package CASE-2026-000052.zip" };
+    const backend = createMockBackend({ transfers: [running, failed, incoming, pkg] });
     const detail = backend.answer("get_case", { id: CASE }) as CaseDetail;
     const base = detail.documents[0];
     backend.setAnswer("get_case", { id: CASE }, {
@@ -265,9 +267,13 @@ describe("a document on its way", () => {
     expect(within(docs[0]).queryByTestId("document-upload")).not.toBeInTheDocument();
     await waitFor(() => expect(within(docs[1]).getByTestId("document-upload")).toHaveTextContent("Uploading 42%"));
     expect(within(docs[2]).getByTestId("document-upload")).toHaveTextContent("Upload failed: The S3 bucket cannot be reached.");
-    // The status bar counts the active upload with its percent, and opens Transfers.
+    // A large file's document comes once its bytes are in the bucket: its upload stands in.
+    const stands = screen.getAllByTestId("incoming-upload");
+    expect(stands.map((r) => r.dataset.transferId)).toEqual(["upload:10"]);
+    expect(within(stands[0]).getByTestId("document-upload")).toHaveTextContent("Uploading 25%");
+    // The status bar counts the active uploads with their percent, and opens Transfers.
     const indicator = screen.getByTestId("transfers-indicator");
-    expect(indicator).toHaveTextContent("1 transfer · 42%");
+    expect(indicator).toHaveTextContent("3 transfers · 41%");
     expect(indicator).toHaveTextContent("1 failed");
     expect(indicator).toHaveAttribute("href", "#/transfers");
   });
