@@ -5,8 +5,8 @@
 //! benchmark times it.
 //!
 //! Usage: `pd-upload-once CACHE ENDPOINT BUCKET` with `PD_S3_ACCESS_KEY` / `PD_S3_SECRET_KEY`
-//! in the environment (`PD_UPLOAD_PARALLEL`: parts on the wire at once). Prints `DONE <uploads
-//! finished>`.
+//! in the environment (`PD_UPLOAD_PARALLEL`: parts on the wire at once; `PD_UPLOAD_TRACE=1`:
+//! each point with its time on stderr). Prints `DONE <uploads finished>`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -45,6 +45,13 @@ async fn run() -> Result<(), String> {
         .and_then(|p| p.parse().ok())
     {
         uploader.parallel = parallel;
+    }
+    if std::env::var_os("PD_UPLOAD_TRACE").is_some() {
+        // Where the time goes: each point with the seconds since the start.
+        let started = std::time::Instant::now();
+        uploader = uploader.with_pause(Arc::new(move |point: PausePoint| {
+            eprintln!("{:8.3} s {}", started.elapsed().as_secs_f64(), point.name());
+        }));
     }
     if let Ok(at) = std::env::var("PD_UPLOAD_PAUSE_AT") {
         uploader = uploader.with_pause(Arc::new(move |point: PausePoint| {
