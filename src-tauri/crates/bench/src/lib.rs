@@ -7,6 +7,7 @@ pub mod args;
 pub mod cluster;
 pub mod edi_bench;
 pub mod error;
+pub mod folder_bench;
 pub mod push_bench;
 pub mod queries;
 pub mod server_bench;
