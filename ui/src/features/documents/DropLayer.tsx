@@ -15,6 +15,7 @@ import { NewCaseDialog } from "../cases/NewCaseDialog";
 import { useCase } from "../cases/hooks";
 import {
   clearPending,
+  dropFlowState,
   highlight,
   offerDrop,
   retarget,
@@ -133,6 +134,8 @@ function CaseName({ caseId }: { caseId: string }) {
 }
 
 const LISTED = 6;
+/** How long a confirmation stays in the strip. */
+const MESSAGE_FOR_MS = 15_000;
 
 /** The confirmation strip: what waits, where it goes, Attach / Cancel. */
 function DropStrip({ pending }: { pending: PendingDrop }) {
@@ -260,6 +263,15 @@ function DropStrip({ pending }: { pending: PendingDrop }) {
 function DropMessage() {
   const { message } = useDropFlow();
   const route = useRoute();
+  // A confirmation goes by itself after a while (the case and Transfers keep the details); an
+  // error stays until dismissed.
+  useEffect(() => {
+    if (message?.tone !== "ok") return;
+    const timer = window.setTimeout(() => {
+      if (dropFlowState().message === message) showMessage(null);
+    }, MESSAGE_FOR_MS);
+    return () => window.clearTimeout(timer);
+  }, [message]);
   if (!message) return null;
   const elsewhere = message.caseId && !(route.name === "case" && route.id === message.caseId);
   return (

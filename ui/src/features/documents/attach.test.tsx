@@ -4,7 +4,7 @@
 // files into the same strip, the attach report's duplicates and refused files are said in words on
 // the case, and a document shows its upload until the bytes are there. Everything goes through
 // the commands with the drop's id only.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { emit } from "@tauri-apps/api/event";
 import type { CaseDetail, DragPayload, DropView, TransferView } from "../../bindings";
@@ -327,5 +327,26 @@ describe("the Folders view", () => {
     await drag("drop", dropView());
     expect(screen.queryByTestId("drop-strip")).not.toBeInTheDocument();
     expect(callsOf("discard_drop")).toHaveLength(0);
+  });
+});
+
+describe("the strip's confirmation", () => {
+  it("goes by itself after a while, while an error stays", async () => {
+    const { showMessage } = await import("./dropFlow");
+    const backend = createMockBackend();
+    renderApp((cmd, args) => backend.handle(cmd, args), `#/cases/${CASE}`);
+    await screen.findByTestId("case-title");
+    vi.useFakeTimers();
+    try {
+      act(() => showMessage({ tone: "ok", text: "2 files attached (uploads show in Transfers).", caseId: CASE }));
+      expect(screen.getByTestId("drop-message")).toBeInTheDocument();
+      act(() => vi.advanceTimersByTime(16_000));
+      expect(screen.queryByTestId("drop-message")).not.toBeInTheDocument();
+      act(() => showMessage({ tone: "error", text: "Those files are no longer waiting to be attached.", caseId: null }));
+      act(() => vi.advanceTimersByTime(60_000));
+      expect(screen.getByTestId("drop-message")).toHaveTextContent("no longer waiting");
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
