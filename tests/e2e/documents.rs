@@ -273,7 +273,8 @@ async fn theme(journey: &Journey, theme: &str) {
 /// Issue 10 in the real window: a file dragged over an open case highlights its documents, the
 /// drop waits in the confirmation strip, "Attach" uploads it to the case server, and it ends as a
 /// document on the case and on the sandbox server; "Open" on it hands that very file to the OS
-/// opener. Then a 200 MiB file dragged onto the case's row in the case list goes by multipart
+/// opener; the same bytes dropped again under another name and an empty file are not uploaded,
+/// and the case says why in words. Then a 200 MiB file dragged onto the case's row in the case list goes by multipart
 /// upload to S3 (`s3s-fs`, started here, through an S3 connector): its progress in Transfers,
 /// paused there (the case shows "Upload paused at n%") and resumed; it ends as a document on the
 /// case kept in the bucket, and its link downloads the same bytes (SHA-256).
@@ -538,6 +539,65 @@ pub(super) async fn drop_journey() {
         std::fs::read(&opened).expect("the opened file"),
         small_bytes,
         "the opener got the dropped file's bytes"
+    );
+
+    // The same file again (under another name) and an empty one: neither is uploaded, and the
+    // case says why in words.
+    let again_name = format!("copy of {small_name}");
+    std::fs::write(files.join(&again_name), &small_bytes).expect("the copy");
+    std::fs::write(files.join("empty.txt"), b"").expect("the empty file");
+    let (x, y) = centre_of(&journey, &by_test_id("documents-panel")).await;
+    drag_event(
+        &drops,
+        &mut serial,
+        serde_json::json!({
+            "paths": [files.join(&again_name).display().to_string(), files.join("empty.txt").display().to_string()],
+            "x": x,
+            "y": y,
+        }),
+    )
+    .await;
+    journey.click("drop-attach").await;
+    let notes = journey
+        .wait_for_count(
+            "attach-note",
+            "what the case says about the two files",
+            |n| n == 2,
+        )
+        .await;
+    let mut said = Vec::new();
+    for note in &notes {
+        said.push((
+            note.attr("data-outcome")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
+            note.text().await.unwrap_or_default(),
+        ));
+    }
+    assert_eq!(said[0].0, "duplicate", "{said:?}");
+    assert!(
+        said[0].1.contains("is already on this case as") && said[0].1.contains(&small_name),
+        "{said:?}"
+    );
+    assert_eq!(said[1].0, "refused", "{said:?}");
+    assert!(
+        said[1].1.starts_with("empty.txt was not attached: "),
+        "{said:?}"
+    );
+    let _ = journey
+        .client
+        .execute(
+            "document.querySelector('[data-testid=\"attach-report\"]').scrollIntoView({ block: 'center' });",
+            vec![],
+        )
+        .await;
+    journey.shot("attach-report-duplicate-and-refused").await;
+    assert_eq!(
+        server_documents(&sandbox_data, &case_id, &again_name).len(),
+        0,
+        "the copy was not uploaded"
     );
 
     // A 200 MiB scan dragged onto the case's row in the case list goes to S3.
