@@ -603,21 +603,39 @@ pub(super) async fn drop_journey() {
     // A 200 MiB scan dragged onto the case's row in the case list goes to S3.
     journey.go("#/cases").await;
     let row = format!("[data-testid=\"case-row\"][data-case-id=\"{case_id}\"]");
-    let (x, y) = centre_of(&journey, &row).await;
     let paths = serde_json::json!([big.display().to_string()]);
-    drag_event(
-        &drops,
-        &mut serial,
-        serde_json::json!({ "phase": "enter", "paths": paths, "x": x, "y": y }),
-    )
-    .await;
-    journey
-        .client
-        .wait()
-        .at_most(WAIT)
-        .for_element(Locator::Css(&format!("{row}[data-drop-over]")))
-        .await
-        .expect("the case's row highlighted under the pointer");
+    // The list may still reorder (the case was just updated): the pointer follows the row, as
+    // the analyst's would, until the row under it is the case's.
+    let mut phase = "enter";
+    let deadline = Instant::now() + WAIT;
+    let (x, y) = loop {
+        let (x, y) = centre_of(&journey, &row).await;
+        drag_event(
+            &drops,
+            &mut serial,
+            serde_json::json!({ "phase": phase, "paths": paths, "x": x, "y": y }),
+        )
+        .await;
+        phase = "over";
+        let highlighted = journey
+            .client
+            .wait()
+            .at_most(Duration::from_secs(2))
+            .for_element(Locator::Css(&format!("{row}[data-drop-over]")))
+            .await
+            .is_ok();
+        if highlighted {
+            // Held still for a moment: the row has not moved from under the pointer.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            if centre_of(&journey, &row).await == (x, y) {
+                break (x, y);
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the case's row was never highlighted under the pointer"
+        );
+    };
     journey.shot("drag-over-case-row").await;
     drag_event(
         &drops,
@@ -637,6 +655,15 @@ pub(super) async fn drop_journey() {
     assert!(
         words.contains("Attach 1 file (200 MB) to"),
         "the strip: {words}"
+    );
+    let reference = invoke(&journey, "get_case", serde_json::json!({ "id": case_id })).await["ok"]
+        ["case"]["reference"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        !reference.is_empty() && words.contains(&reference),
+        "the strip names the case {reference}: {words}"
     );
     assert!(
         words.contains(big_name),
