@@ -18,6 +18,7 @@ Object.defineProperty(HTMLElement.prototype, "clientWidth", { configurable: true
 Object.defineProperty(HTMLElement.prototype, "offsetHeight", { configurable: true, get: () => 600 });
 Object.defineProperty(HTMLElement.prototype, "offsetWidth", { configurable: true, get: () => 1024 });
 if (!Element.prototype.scrollTo) Element.prototype.scrollTo = function scrollTo() {};
+if (!Element.prototype.scrollIntoView) Element.prototype.scrollIntoView = function scrollIntoView() {};
 
 afterEach(() => {
   cleanup();

@@ -307,8 +307,13 @@ impl Inner {
 /// opens the case it belongs to.
 pub fn notify_failed_transfers(state: &crate::AppState) {
     let notifier = state.notifier.clone();
-    let current = state.current_slot();
+    // Weak: the transfers list outlives the app state in the jobs that share it, and a strong
+    // slot here kept a closed workspace (and its cache lock) open through them.
+    let current = std::sync::Arc::downgrade(&state.current_slot());
     state.transfers.on_failure(move |view| {
+        let Some(current) = current.upgrade() else {
+            return;
+        };
         let store = current
             .read()
             .unwrap_or_else(PoisonError::into_inner)
