@@ -349,6 +349,96 @@ pub fn notify_failed_transfers(state: &crate::AppState) {
     });
 }
 
+/// Tells the analyst when a long batch of uploads and downloads ends (one notification for the
+/// batch; its failures were each told already): what finished, and on which case.
+pub fn notify_long_transfer_batches(state: &crate::AppState) {
+    notify_transfer_batches_longer_than(state, crate::transfers::LONG_BATCH);
+}
+
+/// [`notify_long_transfer_batches`] for batches that ran at least `long` (tests pass zero).
+pub fn notify_transfer_batches_longer_than(state: &crate::AppState, long: std::time::Duration) {
+    let notifier = state.notifier.clone();
+    let current = std::sync::Arc::downgrade(&state.current_slot());
+    state.transfers.on_batch_end(long, move |ended| {
+        let reference_of = |case_id: &str| {
+            current.upgrade().and_then(|slot| {
+                let store = slot
+                    .read()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .store
+                    .clone();
+                store
+                    .case(case_id)
+                    .ok()
+                    .flatten()
+                    .map(|case| case.reference)
+            })
+        };
+        if let Some(notification) = batch_notification(ended, reference_of) {
+            notifier.notify(notification);
+        }
+    });
+}
+
+/// The notification of a batch that ended (`None` when nothing in it finished).
+pub fn batch_notification(
+    ended: &[pd_domain::TransferView],
+    reference_of: impl Fn(&str) -> Option<String>,
+) -> Option<Notification> {
+    use pd_domain::{TransferDirection, TransferState};
+    let done: Vec<&pd_domain::TransferView> = ended
+        .iter()
+        .filter(|v| v.state == TransferState::Done)
+        .collect();
+    if done.is_empty() {
+        return None;
+    }
+    let count = |direction: TransferDirection, one: &str, many: &str| {
+        let n = done.iter().filter(|v| v.direction == direction).count();
+        match n {
+            0 => None,
+            1 => Some(format!("1 {one}")),
+            n => Some(format!("{n} {many}")),
+        }
+    };
+    let parts: Vec<String> = [
+        count(TransferDirection::Upload, "upload", "uploads"),
+        count(TransferDirection::Download, "download", "downloads"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let names: Vec<&str> = done.iter().map(|v| v.name.as_str()).collect();
+    let mut body = match names.as_slice() {
+        [one] => (*one).to_owned(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, c] => format!("{a}, {b} and {c}"),
+        [a, b, c, rest @ ..] => format!("{a}, {b}, {c} and {} more", rest.len()),
+        [] => String::new(),
+    };
+    let unfinished = ended.len() - done.len();
+    if unfinished > 0 {
+        body.push_str(&format!("; {unfinished} did not finish (see Transfers)"));
+    }
+    let first_case = &done[0].case_id;
+    let one_case = ended.iter().all(|v| &v.case_id == first_case);
+    let case = one_case.then(|| CaseLink {
+        id: first_case.clone(),
+        reference: reference_of(first_case).unwrap_or_default(),
+    });
+    let on = case
+        .as_ref()
+        .filter(|c| !c.reference.is_empty())
+        .map(|c| format!(" on {}", c.reference))
+        .unwrap_or_default();
+    Some(Notification {
+        kind: NotificationKind::BatchFinished,
+        title: format!("{} finished{on}", parts.join(" and ")),
+        body,
+        case,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,5 +583,47 @@ mod tests {
         });
         notifier.notify(breach("CASE-2"));
         assert_eq!(shown_after(&notifier, &shown).await.len(), 1);
+    }
+
+    fn ended(id: &str, case_id: &str, state: pd_domain::TransferState) -> pd_domain::TransferView {
+        pd_domain::TransferView {
+            id: id.to_owned(),
+            direction: pd_domain::TransferDirection::Upload,
+            name: format!("{id}.pdf"),
+            case_id: case_id.to_owned(),
+            state,
+            done_bytes: 0,
+            total_bytes: 1,
+            bytes_per_second: 0.0,
+            seconds_left: None,
+            error: None,
+            queued_at: chrono::Utc::now(),
+        }
+    }
+
+    #[test]
+    fn a_batch_over_several_cases_names_what_finished_and_what_did_not() {
+        use pd_domain::TransferState::{Cancelled, Done};
+        let batch = [
+            ended("a", "c1", Done),
+            ended("b", "c2", Done),
+            ended("c", "c2", Done),
+            ended("d", "c2", Done),
+            ended("e", "c2", Cancelled),
+        ];
+        let shown =
+            batch_notification(&batch, |_| Some("CASE-1".to_owned())).expect("a notification");
+        assert_eq!(shown.kind, NotificationKind::BatchFinished);
+        assert_eq!(shown.title, "4 uploads finished");
+        assert_eq!(
+            shown.body,
+            "a.pdf, b.pdf, c.pdf and 1 more; 1 did not finish (see Transfers)"
+        );
+        assert_eq!(shown.case, None, "several cases: the click opens the list");
+        assert_eq!(
+            batch_notification(&[ended("x", "c1", Cancelled)], |_| None),
+            None,
+            "nothing finished: nothing to announce"
+        );
     }
 }

@@ -344,6 +344,7 @@ impl AppState {
             uploads: Default::default(),
         };
         crate::notify::notify_failed_transfers(&state);
+        crate::notify::notify_long_transfer_batches(&state);
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
         crate::uploads::start_job(&state);

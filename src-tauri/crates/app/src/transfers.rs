@@ -2,7 +2,9 @@
 //! progress, speed and time left, streamed to whoever watches (the shell hands in a Tauri
 //! channel as a [`TransferSink`]) at most every 200 ms per transfer and at once on a change of
 //! state. Downloads register here directly; the controls (cancel, retry) of each transfer are
-//! kept beside its view.
+//! kept beside its view. A batch (transfers running together, from the first that starts until
+//! none is queued or running) that took longer than [`LONG_BATCH`] is announced once when it
+//! ends, through the hook the notifications install.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -41,11 +43,26 @@ struct Entry {
 /// Told about each transfer that fails (issue 14: the analyst is notified).
 pub type FailureHook = dyn Fn(&TransferView) + Send + Sync;
 
+/// What is called when a long batch ends: the transfers that ended in it (done, failed, cancelled).
+pub type BatchHook = dyn Fn(&[TransferView]) + Send + Sync;
+
+/// A batch that ran at least this long is announced when it ends (an analyst who waits on a
+/// few seconds' upload is looking at it already).
+pub const LONG_BATCH: Duration = Duration::from_secs(10);
+
+/// Transfers running together: when the first started, and what has ended since.
+struct Batch {
+    started: Instant,
+    ended: Vec<TransferView>,
+}
+
 #[derive(Default)]
 struct Inner {
     entries: Mutex<Vec<Entry>>,
     sinks: Mutex<Vec<Arc<TransferSink>>>,
     on_failure: Mutex<Option<Arc<FailureHook>>>,
+    batch: Mutex<Option<Batch>>,
+    on_batch_end: Mutex<Option<(Duration, Arc<BatchHook>)>>,
 }
 
 /// The list of transfers (cheap to clone; clones share it).
@@ -131,6 +148,7 @@ impl Transfers {
                 samples: VecDeque::new(),
                 last_sent: None,
             });
+            self.batch_active();
             let finished = entries.iter().filter(|e| is_finished(e.view.state)).count();
             if finished > KEEP_FINISHED {
                 let mut extra = finished - KEEP_FINISHED;
@@ -159,6 +177,9 @@ impl Transfers {
             let Some(entry) = entries.iter_mut().find(|e| e.view.id == id) else {
                 return;
             };
+            if entry.view.state != TransferState::Running {
+                self.batch_active();
+            }
             entry.view.state = TransferState::Running;
             entry.view.done_bytes = done_bytes;
             entry.samples.push_back((now, done_bytes));
@@ -196,6 +217,7 @@ impl Transfers {
     /// Sets a transfer's state (and its error, for a failure).
     pub fn finish(&self, id: &str, state: TransferState, error: Option<ErrorInfo>) {
         let mut failed = None;
+        let mut ended_batch = None;
         {
             let mut entries = self
                 .0
@@ -207,6 +229,10 @@ impl Transfers {
             };
             let newly_failed =
                 state == TransferState::Failed && entry.view.state != TransferState::Failed;
+            let newly_ended = is_finished(state) && !is_finished(entry.view.state);
+            if matches!(state, TransferState::Queued | TransferState::Running) {
+                self.batch_active();
+            }
             entry.view.state = state;
             entry.view.error = error;
             entry.view.bytes_per_second = 0.0;
@@ -216,6 +242,10 @@ impl Transfers {
             }
             if newly_failed {
                 failed = Some(entry.view.clone());
+            }
+            if newly_ended {
+                let view = entry.view.clone();
+                ended_batch = self.batch_ended(view, &entries);
             }
         }
         self.publish();
@@ -230,6 +260,62 @@ impl Transfers {
                 hook(&view);
             }
         }
+        if let Some((ended, hook)) = ended_batch {
+            hook(&ended);
+        }
+    }
+
+    /// A transfer is queued or running: a batch starts unless one is under way.
+    fn batch_active(&self) {
+        self.0
+            .batch
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| Batch {
+                started: Instant::now(),
+                ended: Vec::new(),
+            });
+    }
+
+    /// Records a transfer that ended; when none is left queued or running, the batch ends,
+    /// and a long one is handed to the hook (with what ended in it).
+    fn batch_ended(
+        &self,
+        view: TransferView,
+        entries: &[Entry],
+    ) -> Option<(Vec<TransferView>, Arc<BatchHook>)> {
+        let mut slot = self.0.batch.lock().unwrap_or_else(PoisonError::into_inner);
+        let batch = slot.as_mut()?;
+        batch.ended.retain(|v| v.id != view.id);
+        batch.ended.push(view);
+        let busy = entries
+            .iter()
+            .any(|e| matches!(e.view.state, TransferState::Queued | TransferState::Running));
+        if busy {
+            return None;
+        }
+        let batch = slot.take()?;
+        let (long, hook) = self
+            .0
+            .on_batch_end
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()?;
+        (batch.started.elapsed() >= long).then_some((batch.ended, hook))
+    }
+
+    /// Calls `hook` once each time a batch that ran at least `long` ends (the app passes
+    /// [`LONG_BATCH`]).
+    pub fn on_batch_end(
+        &self,
+        long: Duration,
+        hook: impl Fn(&[TransferView]) + Send + Sync + 'static,
+    ) {
+        *self
+            .0
+            .on_batch_end
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some((long, Arc::new(hook)));
     }
 
     /// Calls `hook` once each time a transfer fails (not again while it stays failed).
@@ -298,4 +384,69 @@ pub async fn watch_transfers(
     let sink: Arc<TransferSink> = Arc::from(sink);
     state.transfers.watch(sink);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn upload(id: &str, case_id: &str) -> NewTransfer {
+        NewTransfer {
+            id: id.to_owned(),
+            direction: TransferDirection::Upload,
+            name: format!("{id}.pdf"),
+            case_id: case_id.to_owned(),
+            total_bytes: 10,
+        }
+    }
+
+    fn recorder(transfers: &Transfers, long: Duration) -> Arc<Mutex<Vec<Vec<String>>>> {
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let into = seen.clone();
+        transfers.on_batch_end(long, move |ended| {
+            into.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(ended.iter().map(|v| v.id.clone()).collect());
+        });
+        seen
+    }
+
+    #[test]
+    fn a_batch_ends_once_when_nothing_is_queued_or_running_any_more() {
+        let transfers = Transfers::default();
+        let seen = recorder(&transfers, Duration::ZERO);
+        transfers.begin(upload("a", "c1"), None);
+        transfers.begin(upload("b", "c1"), None);
+        transfers.progress("a", 5);
+        transfers.finish("a", TransferState::Done, None);
+        assert!(seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty());
+        // Paused waits for the analyst: the batch ends without it.
+        transfers.begin(upload("p", "c1"), None);
+        transfers.finish("p", TransferState::Paused, None);
+        transfers.finish("b", TransferState::Failed, None);
+        transfers.finish("b", TransferState::Failed, None);
+        let batches = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(batches, vec![vec!["a".to_owned(), "b".to_owned()]]);
+        // The paused one resumed and finished: a batch of its own.
+        transfers.finish("p", TransferState::Queued, None);
+        transfers.finish("p", TransferState::Done, None);
+        let batches = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[1], vec!["p".to_owned()]);
+    }
+
+    #[test]
+    fn a_short_batch_is_not_announced() {
+        let transfers = Transfers::default();
+        let seen = recorder(&transfers, Duration::from_secs(3600));
+        transfers.begin(upload("a", "c1"), None);
+        transfers.finish("a", TransferState::Done, None);
+        assert!(seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty());
+    }
 }

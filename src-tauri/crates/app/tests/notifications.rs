@@ -224,3 +224,58 @@ async fn a_failed_transfer_is_notified_once_and_its_click_opens_its_case() {
     );
     state.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_batch_of_uploads_is_one_notification_when_it_ends_and_its_click_opens_the_case() {
+    use pd_app::transfers::NewTransfer;
+    use pd_domain::{TransferDirection, TransferState};
+
+    let Some(namespace) = common::keychain_namespace() else {
+        return;
+    };
+    let dirs = common::Dirs::new(namespace);
+    let state = common::start(&dirs).await;
+    let seen = collect(&state);
+    commands::sync_now(&state).await.expect("demo syncs");
+    let page = commands::list_cases(&state, CaseQuery::default())
+        .await
+        .expect("cases");
+    let case = page.rows.first().expect("the demo has cases").clone();
+    // The app announces batches over ten seconds; this one is taken as long at once.
+    pd_app::notify::notify_transfer_batches_longer_than(&state, Duration::ZERO);
+    for name in ["invoice-4711.pdf", "pod-4711.jpg"] {
+        state.transfers.begin(
+            NewTransfer {
+                id: name.to_owned(),
+                direction: TransferDirection::Upload,
+                name: name.to_owned(),
+                case_id: case.id.clone(),
+                total_bytes: 4096,
+            },
+            None,
+        );
+    }
+    state.transfers.progress("invoice-4711.pdf", 2048);
+    state
+        .transfers
+        .finish("invoice-4711.pdf", TransferState::Done, None);
+    state
+        .transfers
+        .finish("pod-4711.jpg", TransferState::Done, None);
+    let shown = wait_for(&seen, 1).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let all = seen.lock().expect("test mutex").clone();
+    assert_eq!(all.len(), 1, "one notification for the batch: {all:?}");
+    assert_eq!(
+        shown[0].title,
+        format!("2 uploads finished on {}", case.reference)
+    );
+    assert_eq!(shown[0].body, "invoice-4711.pdf and pod-4711.jpg");
+    assert_eq!(
+        state.notification_clicked(shown[0].id),
+        Some(OpenRoute::Case {
+            id: case.id.clone()
+        })
+    );
+    state.shutdown().await;
+}
