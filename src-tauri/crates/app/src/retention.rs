@@ -5,6 +5,7 @@
 //! "Export now", "Verify", legal holds placed and released (a release is an explicit action with
 //! a reason, recorded on each case's audit trail and as an internal note).
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -43,17 +44,23 @@ impl From<pd_connectors::ConnectorError> for AppError {
     }
 }
 
-/// Document bytes through the case server's `collab/v1` download (size and SHA-256 checked).
-struct CollabDocuments(Option<pd_tradinggrid::TradingGridClient>);
+/// Document bytes for an archive: through the case server's `collab/v1` download, or from the
+/// S3 bucket a large file was uploaded to (through the S3 connector of that bucket); size and
+/// SHA-256 checked either way.
+struct CaseDocuments {
+    collab: Option<pd_tradinggrid::TradingGridClient>,
+    /// The S3 connectors' clients by bucket.
+    buckets: HashMap<String, S3Client>,
+}
 
-impl DocumentSource for CollabDocuments {
+impl DocumentSource for CaseDocuments {
     fn fetch<'a>(
         &'a self,
         document: &'a Document,
         dest: &'a Path,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
         Box::pin(async move {
-            match (&document.location, &self.0) {
+            match (&document.location, &self.collab) {
                 (DocumentLocation::Collab, Some(client)) => client
                     .download_document(&document.case_id, &document.id, dest)
                     .await
@@ -62,12 +69,49 @@ impl DocumentSource for CollabDocuments {
                 (DocumentLocation::Collab, None) => {
                     Err("this workspace has no case server to download it from".into())
                 }
-                (DocumentLocation::S3 { bucket, key }, _) => Err(format!(
-                    "it is kept in S3 (bucket \"{bucket}\", key \"{key}\"), which archives do not fetch yet"
-                )),
+                (DocumentLocation::S3 { bucket, key }, _) => {
+                    let client = self.buckets.get(bucket.as_str()).ok_or_else(|| {
+                        format!(
+                            "it is kept in S3 bucket \"{bucket}\", which no S3 connector in Settings reaches"
+                        )
+                    })?;
+                    let expect = pd_connectors::ExpectedObject {
+                        size: document.size,
+                        sha256: document.sha256.to_ascii_lowercase(),
+                    };
+                    client
+                        .download_object(key, dest, &expect, &|_| {})
+                        .await
+                        .map_err(|error| error.to_string())
+                }
             }
         })
     }
+}
+
+/// A client for each S3 connector's bucket (a connector whose secret cannot be read is left
+/// out: its documents' fetch says no connector reaches them).
+async fn bucket_clients(
+    settings: &pd_settings::Settings,
+    keychain: &Keychain,
+) -> HashMap<String, S3Client> {
+    let mut clients = HashMap::new();
+    for connector in &settings.connectors {
+        let ConnectorSettings::S3(s3) = &connector.settings else {
+            continue;
+        };
+        let Ok(secret) = keychain.get(connector.id, CONNECTOR_SECRET).await else {
+            continue;
+        };
+        if let Ok(client) = S3Client::new(
+            s3,
+            secret.as_ref().map(|secret| secret.expose_secret()),
+            &ConnectorOptions::default(),
+        ) {
+            clients.entry(s3.bucket.trim().to_owned()).or_insert(client);
+        }
+    }
+    clients
 }
 
 /// What the export job and the commands need, without the app state.
@@ -143,7 +187,10 @@ impl Context {
         let exporter = Exporter::new(
             workspace.store.clone(),
             client,
-            Arc::new(CollabDocuments(workspace.cases_client.clone())),
+            Arc::new(CaseDocuments {
+                collab: workspace.cases_client.clone(),
+                buckets: bucket_clients(&settings, &self.keychain).await,
+            }),
             spool,
             policy.clone(),
         );

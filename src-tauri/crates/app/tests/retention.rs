@@ -181,3 +181,146 @@ async fn closing_a_case_exports_it_under_retention_and_verify_passes() {
             && c.comment.body.contains("Dispute settled")));
     state.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_kept_in_s3_goes_into_the_cases_archive_with_its_bytes() {
+    use sha2::{Digest, Sha256};
+
+    let Some(namespace) = keychain_namespace() else {
+        return;
+    };
+    let Some(peer) = S3Peer::moto() else { return };
+    let dirs = Dirs::new(namespace);
+    let state = start(&dirs).await;
+    api::sync_now(&state).await.expect("demo sync");
+    let s3 = |bucket: &str| S3Settings {
+        endpoint: Some(peer.endpoint()),
+        region: REGION.into(),
+        bucket: bucket.into(),
+        access_key_id: ACCESS_KEY.into(),
+    };
+    let client = |bucket: &str| {
+        pd_connectors::S3Client::new(
+            &s3(bucket),
+            Some(SECRET_KEY),
+            &pd_connectors::ConnectorOptions::default(),
+        )
+        .expect("client")
+    };
+    let mut retention_connector = None;
+    for (name, bucket) in [
+        ("Retention bucket", "pd-retention-s3docs"),
+        ("Large files", "pd-large-files"),
+    ] {
+        let saved = commands::save_connector(
+            &state,
+            ConnectorInput {
+                id: None,
+                name: name.into(),
+                settings: ConnectorSettings::S3(s3(bucket)),
+                secret: Some(SECRET_KEY.into()),
+            },
+        )
+        .await
+        .expect("connector");
+        retention_connector.get_or_insert(saved.id);
+    }
+    let archives = client("pd-retention-s3docs");
+    archives
+        .create_bucket(true)
+        .await
+        .expect("retention bucket");
+    let large = client("pd-large-files");
+    large.create_bucket(false).await.expect("documents bucket");
+
+    // A large file as the upload queue leaves it: the object in the bucket, the document on the case.
+    let rows = api::list_cases(&state, CaseQuery::default())
+        .await
+        .expect("cases")
+        .rows;
+    let case = rows
+        .iter()
+        .find(|row| row.status != CaseStatus::Closed)
+        .expect("an open demo case")
+        .clone();
+    let bytes: Vec<u8> = (0..300_000_u32).map(|i| (i * 7 % 251) as u8).collect();
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let key = format!("cases/{}/scan-4711.tif", case.id);
+    large
+        .put_object(&key, bytes.clone(), Some("image/tiff"))
+        .await
+        .expect("object");
+    state
+        .current()
+        .store
+        .attach_local_document(
+            &case.id,
+            &pd_domain::NewDocument {
+                id: uuid::Uuid::new_v4().to_string(),
+                name: "scan-4711.tif".into(),
+                size: bytes.len() as u64,
+                sha256: sha256.clone(),
+                media_type: "image/tiff".into(),
+                uploaded_by: "Ann Keller".into(),
+                source: pd_domain::DocumentSource::S3 {
+                    bucket: "pd-large-files".into(),
+                    key,
+                },
+            },
+            chrono::Utc::now(),
+        )
+        .expect("attached");
+
+    commands::save_retention_policy(
+        &state,
+        RetentionPolicy {
+            connector_id: retention_connector.clone(),
+            mode: LockMode::Governance,
+            default_days: 30,
+            periods: Vec::new(),
+            export_on_close: false,
+            export_closed_after_days: None,
+        },
+    )
+    .await
+    .expect("policy");
+    api::update_case(
+        &state,
+        case.id.clone(),
+        CasePatch {
+            status: Some(CaseStatus::Closed),
+            ..CasePatch::default()
+        },
+    )
+    .await
+    .expect("close");
+    let exports = commands::export_case(&state, case.id.clone())
+        .await
+        .expect("exported");
+    let export = exports
+        .iter()
+        .find(|e| e.state == ExportState::Done)
+        .unwrap_or_else(|| panic!("an export finished: {exports:?}"));
+    let report = commands::verify_export(&state, export.id.clone())
+        .await
+        .expect("verify");
+    assert!(report.ok, "{report:?}");
+
+    // The archive holds the document's very bytes.
+    let zip = archives
+        .get_object(
+            export.object_key.as_deref().expect("key"),
+            None,
+            64 * 1024 * 1024,
+        )
+        .await
+        .expect("archive");
+    let (_, files) = pd_archive::read_archive(std::io::Cursor::new(zip)).expect("readable");
+    let scan = files
+        .iter()
+        .find(|f| f.path.ends_with("scan-4711.tif"))
+        .unwrap_or_else(|| panic!("the scan is in the archive: {files:?}"));
+    assert_eq!(scan.sha256, sha256);
+    assert_eq!(scan.size, bytes.len() as u64);
+    state.shutdown().await;
+}
