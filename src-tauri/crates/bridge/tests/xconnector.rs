@@ -578,7 +578,7 @@ async fn outbound_status_changes_and_comments_are_each_sent_once_through_5xx_and
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
+async fn a_document_added_to_a_case_from_a_folder_or_by_the_analyst_goes_out_as_an_event_once() {
     let xc = XcDouble::start(TOKEN, Vec::new(), 10).await;
     let (_dir, store) = store();
     store.set_outbound_route(CONNECTOR, true).expect("route");
@@ -630,6 +630,25 @@ async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
             chrono::Utc::now(),
         )
         .expect("taken");
+    // A large file the analyst dropped, recorded once its bytes were in S3.
+    store
+        .attach_local_document(
+            &case_id,
+            &pd_domain::NewDocument {
+                id: "doc-pallet-photo".into(),
+                name: "pallet-photo.jpg".into(),
+                size: 48_000_000,
+                sha256: "cd".repeat(32),
+                media_type: "image/jpeg".into(),
+                uploaded_by: "Ann".into(),
+                source: pd_domain::DocumentSource::S3 {
+                    bucket: "large-files".into(),
+                    key: format!("cases/{case_id}/pallet-photo.jpg"),
+                },
+            },
+            chrono::Utc::now(),
+        )
+        .expect("attached");
     xc.inject(Fault::Drop, 1);
     let outside = Outside {
         clients: [(
@@ -659,15 +678,23 @@ async fn a_document_added_to_a_case_goes_out_as_an_event_once() {
     let ids: HashSet<&str> = received.iter().filter_map(|e| e["id"].as_str()).collect();
     assert_eq!(
         ids.len(),
-        1,
-        "one event, resent under the same id after the drop"
+        2,
+        "one event per document, resent under the same id after the drop"
     );
-    assert_eq!(
-        received[0]["type"],
-        "com.opentext.partnerdesk.case.document_added.v1"
-    );
-    assert_eq!(received[0]["data"]["name"], "labels.pdf");
-    assert_eq!(received[0]["subject"], json!(case_id));
+    let mut names: Vec<&str> = Vec::new();
+    for event in &received {
+        assert_eq!(
+            event["type"],
+            "com.opentext.partnerdesk.case.document_added.v1"
+        );
+        assert_eq!(event["subject"], json!(case_id));
+        let name = event["data"]["name"].as_str().expect("name");
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names.sort_unstable();
+    assert_eq!(names, ["labels.pdf", "pallet-photo.jpg"]);
 }
 
 fn partner_event(id: &str, time: &str, name: &str, email: &str) -> Value {

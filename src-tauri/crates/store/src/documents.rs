@@ -164,6 +164,17 @@ pub fn attach_document_as(
     let op_id = crate::outbox::append_as(tx, op_id, case_id, &op, None, now)?;
     write_local_document(tx, case_id, doc, &op_id, now)?;
     crate::local::apply_new(tx, case_id, &op, now)?;
+    // Outbound xConnector routes hear of every added document (dropped, picked, taken from a
+    // folder, uploaded to S3) in this same transaction.
+    crate::outside::on_case_change(
+        tx,
+        case_id,
+        &pd_domain::CaseChange::DocumentAdded {
+            document_id: doc.id.clone(),
+            name: doc.name.clone(),
+        },
+        now,
+    )?;
     Ok(op_id)
 }
 

@@ -348,17 +348,8 @@ fn take_file(
         uploaded_by: file.uploaded_by.clone(),
         source: DocumentSource::Spooled { file: spooled },
     };
+    // The document and its outbound event (for xConnector routes) in this same transaction.
     crate::documents::attach_document_in(tx, &case_id, &document, now)?;
-    // Outbound xConnector routes hear of the document in this same transaction.
-    crate::outside::on_case_change(
-        tx,
-        &case_id,
-        &pd_domain::CaseChange::DocumentAdded {
-            document_id: document.id.clone(),
-            name: document.name.clone(),
-        },
-        now,
-    )?;
     tx.prepare_cached(
         "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
             sha256, media_type, seen_at, outcome, case_id, document_id, rule, rule_reason, \
