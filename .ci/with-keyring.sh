@@ -14,6 +14,19 @@ for tool in dbus-run-session gnome-keyring-daemon secret-tool; do
 done
 XDG_DATA_HOME="$(mktemp -d)"
 export XDG_DATA_HOME
+# gnome-keyring-daemon has crashed mid-run here (a GLib trap, seen in dmesg: twice in seven
+# fresh-clone runs). The session bus then started a new daemon by D-Bus activation, which came up
+# locked and asked for a password no one could type, so every later keychain test failed with
+# "unlock prompt was dismissed". This session's own service file makes such a restart come up the
+# way the first daemon did: unlocked, on the same keyring files.
+mkdir -p "$XDG_DATA_HOME/dbus-1/services"
+cat >"$XDG_DATA_HOME/restart-keyring.sh" <<'RESTART'
+#!/bin/sh
+printf "%s" "ci-keyring-password" | exec gnome-keyring-daemon --foreground --unlock --components=secrets
+RESTART
+chmod +x "$XDG_DATA_HOME/restart-keyring.sh"
+printf '[D-BUS Service]\nName=org.freedesktop.secrets\nExec=%s\n' "$XDG_DATA_HOME/restart-keyring.sh" \
+  >"$XDG_DATA_HOME/dbus-1/services/org.freedesktop.secrets.service"
 export PD_KEYRING_WAIT_SECONDS="${PD_KEYRING_WAIT_SECONDS:-30}"
 exec dbus-run-session -- bash -c '
   set -euo pipefail
