@@ -171,7 +171,7 @@ async fn folders_journey() {
     let row = ledger_row(&journey, "ORDERS_0001.x12").await;
     assert_eq!(text_of(&row, "ledger-case").await, case_reference);
     let rule = text_of(&row, "ledger-rule").await;
-    assert!(rule.starts_with("edi_reference"), "{rule}");
+    assert!(rule.starts_with("Reference in the EDI document"), "{rule}");
     assert!(
         rule.contains(&format!("carries PO number {po}, on case {case_reference}")),
         "{rule}"
@@ -188,7 +188,7 @@ async fn folders_journey() {
     );
     let invoice_row = ledger_row(&journey, "INVOIC_0002.x12").await;
     let rule = text_of(&invoice_row, "ledger-rule").await;
-    assert!(rule.starts_with("edi_new_case"), "{rule}");
+    assert!(rule.starts_with("New case from the EDI document"), "{rule}");
     assert!(rule.contains("opened an invoice case"), "{rule}");
     journey.shot("ledger").await;
 

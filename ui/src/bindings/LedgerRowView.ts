@@ -57,6 +57,10 @@ documentId: string | null,
  */
 rule: string | null, 
 /**
+ * That rule in the analyst's words ("Reference in the EDI document", "No rule matched").
+ */
+ruleLabel: string | null, 
+/**
  * Why the rule fired.
  */
 ruleReason: string | null, };

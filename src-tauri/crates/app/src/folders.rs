@@ -410,6 +410,7 @@ pub async fn folder_ledger(
             case_id: r.case_id,
             case_reference: r.case_reference,
             document_id: r.document_id,
+            rule_label: r.rule.as_deref().map(pd_domain::ledger_rule_label),
             rule: r.rule,
             rule_reason: r.rule_reason,
         })

@@ -113,6 +113,10 @@ async fn a_watched_folder_puts_files_on_their_cases_with_the_ledger_row() {
         .unwrap();
     let po_row = ledger.iter().find(|r| r.path.starts_with("PO ")).unwrap();
     assert_eq!(po_row.rule.as_deref(), Some("po_number"));
+    assert_eq!(
+        po_row.rule_label.as_deref(),
+        Some("PO number in the file name")
+    );
     assert_eq!(po_row.case_id.as_deref(), Some(case_id.as_str()));
     let detail = api::get_case(&state, case_id.clone()).await.unwrap();
     assert!(detail
@@ -121,6 +125,7 @@ async fn a_watched_folder_puts_files_on_their_cases_with_the_ledger_row() {
         .any(|d| d.document.name == format!("PO {po}.pdf")));
     let other = ledger.iter().find(|r| r.path == "remittance.csv").unwrap();
     assert_eq!(other.rule.as_deref(), Some("unmatched"));
+    assert_eq!(other.rule_label.as_deref(), Some("No rule matched"));
     let opened = api::get_case(&state, other.case_id.clone().unwrap())
         .await
         .unwrap();

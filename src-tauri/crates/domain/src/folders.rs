@@ -168,6 +168,8 @@ pub struct LedgerRowView {
     pub document_id: Option<String>,
     /// The rule that decided.
     pub rule: Option<String>,
+    /// That rule in the analyst's words ("Reference in the EDI document", "No rule matched").
+    pub rule_label: Option<String>,
     /// Why the rule fired.
     pub rule_reason: Option<String>,
 }

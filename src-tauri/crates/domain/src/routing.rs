@@ -505,3 +505,18 @@ pub struct LedgerEdiView {
     /// The readable segment view, one segment per line.
     pub segment_view: String,
 }
+
+/// The ledger name of the fallback that opens an "Unmatched document from <folder>" case.
+pub const UNMATCHED_RULE: &str = "unmatched";
+
+/// The words an analyst reads for a rule name stored in the ingest ledger: a known rule's
+/// label, the fallback's "No rule matched", and any other name (a rule from a newer version,
+/// a test's own rule) as it is stored.
+pub fn ledger_rule_label(name: &str) -> String {
+    if name == UNMATCHED_RULE {
+        return "No rule matched".to_owned();
+    }
+    RoutingRuleKind::from_ledger_name(name)
+        .map(|kind| kind.label().to_owned())
+        .unwrap_or_else(|| name.to_owned())
+}

@@ -143,7 +143,7 @@ impl Router {
 }
 
 /// The fallback's rule name.
-pub const UNMATCHED: &str = "unmatched";
+pub const UNMATCHED: &str = pd_domain::UNMATCHED_RULE;
 
 /// The title of a case opened for a file no rule placed.
 pub fn unmatched_title(folder_name: &str) -> String {

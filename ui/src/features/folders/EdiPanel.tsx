@@ -21,7 +21,7 @@ export function EdiPanel({ row, onClose }: { row: LedgerRowView; onClose: () => 
       <dl className="edi-facts">
         <dt>Placed by</dt>
         <dd data-testid="edi-rule">
-          <span className="mono">{row.rule ?? "—"}</span>
+          <span>{row.ruleLabel ?? row.rule ?? "—"}</span>
           {row.ruleReason && <div>{row.ruleReason}</div>}
         </dd>
         <dt>Case</dt>

@@ -290,7 +290,7 @@ function LedgerTable({ rows, selected, onSelect }: { rows: LedgerRowView[]; sele
               )}
             </td>
             <td className="small" title={r.ruleReason ?? undefined} data-testid="ledger-rule">
-              {r.rule ?? "—"}
+              {r.ruleLabel ?? r.rule ?? "—"}
               {r.ruleReason && <div className="muted">{r.ruleReason}</div>}
             </td>
           </tr>

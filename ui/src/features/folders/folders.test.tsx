@@ -46,6 +46,7 @@ const ROWS: LedgerRowView[] = [
     caseReference: "CASE-1042",
     documentId: "doc-1",
     rule: "po_number",
+    ruleLabel: "PO number in the file name",
     ruleReason: "the file name contains PO 4500012345, on case CASE-1042",
   },
 ];
@@ -83,6 +84,8 @@ describe("folders", () => {
     const ledgerRow = await screen.findByTestId("ledger-row");
     expect(within(ledgerRow).getByTestId("ledger-case")).toHaveTextContent("CASE-1042");
     expect(within(ledgerRow).getByTestId("ledger-case")).toHaveAttribute("href", "#/cases/case-1");
+    expect(within(ledgerRow).getByTestId("ledger-rule")).toHaveTextContent("PO number in the file name");
+    expect(within(ledgerRow).getByTestId("ledger-rule")).not.toHaveTextContent("po_number");
     expect(within(ledgerRow).getByTestId("ledger-rule")).toHaveTextContent("the file name contains PO 4500012345");
   });
 

@@ -53,6 +53,7 @@ const ROWS: LedgerRowView[] = [
     caseReference: "CASE-1042",
     documentId: "doc-1",
     rule: "edi_reference",
+    ruleLabel: "Reference in the EDI document",
     ruleReason: "the 850 0001 carries PO number 4500099001, on case CASE-1042",
   },
   {
@@ -69,6 +70,7 @@ const ROWS: LedgerRowView[] = [
     caseReference: "CASE-1043",
     documentId: "doc-2",
     rule: "unmatched",
+    ruleLabel: "No rule matched",
     ruleReason: "no rule matched",
   },
 ];
@@ -209,6 +211,7 @@ describe("ledger EDI panel", () => {
     expect(within(panel).getByTestId("edi-controls")).toHaveTextContent("interchange 000000001 · group 1 · set 0001");
     expect(within(panel).getByTestId("edi-references")).toHaveTextContent("PO number 4500099001");
     expect(within(panel).getByTestId("edi-rule")).toHaveTextContent("the 850 0001 carries PO number 4500099001, on case CASE-1042");
+    expect(within(panel).getByTestId("edi-rule")).toHaveTextContent("Reference in the EDI document");
     const segments = within(panel).getByTestId("edi-segments").textContent ?? "";
     expect(segments.split("\n").filter(Boolean)).toHaveLength(3);
     expect(segments).toContain("BEG  Beginning of purchase order");
