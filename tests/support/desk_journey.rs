@@ -234,7 +234,9 @@ async fn steps() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("tests/artifacts");
     std::fs::create_dir_all(&artifacts).expect("artifacts");
-    let mut bus = DesktopBus::start(artifacts.join("desk-bus.log"));
+    // The notification daemon's log lives in this journey's own home: two runs side by side
+    // must never read each other's notification ids.
+    let mut bus = DesktopBus::start(home.path().join("desk-bus.log"));
     let sandbox = Sandbox::start(SandboxConfig {
         data: Some(home.path().join("desk-sandbox.sqlite")),
         ..SandboxConfig::default()
