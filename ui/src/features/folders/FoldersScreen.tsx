@@ -32,6 +32,20 @@ const STATE_LABELS: Record<FolderView["state"], string> = {
   paused: "Paused",
 };
 
+/** The ledger's stored outcome in the analyst's words; an outcome this window does not know yet is shown as stored. */
+function outcomeWords(outcome: string): string {
+  switch (outcome) {
+    case "taken":
+      return "Taken";
+    case "duplicate":
+      return "Duplicate";
+    case "failed":
+      return "Failed";
+    default:
+      return outcome;
+  }
+}
+
 function folderPlace(folder: FolderView): string {
   const source = folder.settings.source;
   return source.type === "local" ? source.path : `SFTP ${source.remote_dir || "(connector folder)"}`;
@@ -279,7 +293,7 @@ function LedgerTable({ rows, selected, onSelect }: { rows: LedgerRowView[]; sele
                 {r.path}
               </button>
             </td>
-            <td title={r.detail ?? undefined}>{r.outcome}</td>
+            <td title={r.detail ?? undefined} data-testid="ledger-outcome-cell">{outcomeWords(r.outcome)}</td>
             <td>
               {r.caseId ? (
                 <a href={routeHref({ name: "case", id: r.caseId })} className="mono" data-testid="ledger-case">
@@ -366,7 +380,7 @@ export function FoldersScreen() {
           </ul>
         )}
         <h2>Ledger</h2>
-        <div className="form-grid" role="group" aria-label="Ledger filters">
+        <div className="ledger-filters" role="group" aria-label="Ledger filters">
           <label>
             Outcome
             <select className="select" value={query.outcome ?? ""} onChange={(e) => set({ outcome: e.target.value || null })} data-testid="ledger-outcome">

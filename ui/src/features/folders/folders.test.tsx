@@ -82,6 +82,7 @@ describe("folders", () => {
     expect(within(row).getByTestId("folder-counts")).toHaveTextContent("12 taken · 1 duplicates · 0 failed");
     expect(within(row).getByTestId("folder-counts")).toHaveTextContent("PO-4500012345.pdf");
     const ledgerRow = await screen.findByTestId("ledger-row");
+    expect(within(ledgerRow).getByTestId("ledger-outcome-cell")).toHaveTextContent("Taken");
     expect(within(ledgerRow).getByTestId("ledger-case")).toHaveTextContent("CASE-1042");
     expect(within(ledgerRow).getByTestId("ledger-case")).toHaveAttribute("href", "#/cases/case-1");
     expect(within(ledgerRow).getByTestId("ledger-rule")).toHaveTextContent("PO number in the file name");
