@@ -92,24 +92,10 @@ pub type PauseHook = Arc<dyn Fn(PausePoint) + Send + Sync>;
 /// The object keys of an export: `partnerdesk/cases/<partner>/<reference>/v<n>/<reference>-v<n>.zip`
 /// and `.manifest.json` beside it (characters outside `A-Z a-z 0-9 . _ -` become `_`).
 pub fn object_keys(partner_id: &str, reference: &str, version: u32) -> (String, String) {
-    let clean = |text: &str| -> String {
-        let out: String = text
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if out.is_empty() || out.starts_with('.') {
-            format!("_{out}")
-        } else {
-            out
-        }
-    };
-    let (partner, reference) = (clean(partner_id), clean(reference));
+    let (partner, reference) = (
+        pd_connectors::key_segment(partner_id),
+        pd_connectors::key_segment(reference),
+    );
     let base = format!("partnerdesk/cases/{partner}/{reference}/v{version}/{reference}-v{version}");
     (format!("{base}.zip"), format!("{base}.manifest.json"))
 }

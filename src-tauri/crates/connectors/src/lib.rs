@@ -38,7 +38,7 @@ use pd_domain::{ConnectionTestResult, ConnectorSettings};
 pub use drupal::{test_drupal, test_drupal_with, DrupalClient, DrupalNode, DrupalPage};
 pub use error::{ConnectorError, HostKeyRefusal};
 pub use s3::{
-    check_key, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
+    check_key, key_segment, test_s3, test_s3_with, ObjectInfo, S3Client, UploadedPart, MAX_PRESIGN,
     MIN_PART_SIZE, SHA256_META,
 };
 pub use s3_download::ExpectedObject;

@@ -738,6 +738,27 @@ pub(crate) fn content_md5(body: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(md5::compute(body).0)
 }
 
+/// One segment of an object key PartnerDesk makes from a name (a case, a reference, a file):
+/// characters outside `A-Z a-z 0-9 . _ -` become `_`, and an empty or dot-led segment gets a
+/// leading `_`, so no segment is `.`, `..` or hidden and every key passes [`check_key`].
+pub fn key_segment(text: &str) -> String {
+    let out: String = text
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.is_empty() || out.starts_with('.') {
+        format!("_{out}")
+    } else {
+        out
+    }
+}
+
 /// An object key PartnerDesk may use: 1 to 1024 bytes, no control characters, no leading
 /// slash, no `.` or `..` segment (some S3-compatible stores map keys onto folders).
 pub fn check_key(key: &str) -> Result<(), ConnectorError> {
@@ -823,7 +844,7 @@ pub(crate) fn xml_element(body: &str, name: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::xml_element;
+    use super::{check_key, key_segment, xml_element};
 
     #[test]
     fn error_codes_are_read_from_s3_error_documents() {
@@ -841,5 +862,22 @@ mod tests {
         assert_eq!(xml_element("<Error><Code>NoSuch", "Code"), None);
         assert_eq!(xml_element("<html>502 Bad Gateway</html>", "Code"), None);
         assert_eq!(xml_element("", "Code"), None);
+    }
+
+    #[test]
+    fn hostile_names_become_key_segments_every_store_accepts() {
+        for (name, segment) in [
+            ("..", "_.."),
+            (".", "_."),
+            ("", "_"),
+            (".hidden", "_.hidden"),
+            ("../../etc/passwd", "_.._.._etc_passwd"),
+            ("Rechnung März\n.pdf", "Rechnung_M_rz_.pdf"),
+            ("PO 4500012345.pdf", "PO_4500012345.pdf"),
+        ] {
+            assert_eq!(key_segment(name), segment, "{name:?}");
+            let key = format!("partnerdesk/uploads/{}/x", key_segment(name));
+            assert!(check_key(&key).is_ok(), "{key}");
+        }
     }
 }

@@ -120,28 +120,11 @@ impl std::fmt::Debug for Uploader {
 /// The object key of an upload: `partnerdesk/uploads/<case>/<upload id>/<name>` (characters
 /// outside `A-Z a-z 0-9 . _ -` become `_`).
 pub fn object_key(case_id: &str, id: &str, name: &str) -> String {
-    let clean = |text: &str| -> String {
-        let out: String = text
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        if out.is_empty() || out.starts_with('.') {
-            format!("_{out}")
-        } else {
-            out
-        }
-    };
     format!(
         "partnerdesk/uploads/{}/{}/{}",
-        clean(case_id),
-        clean(id),
-        clean(name)
+        pd_connectors::key_segment(case_id),
+        pd_connectors::key_segment(id),
+        pd_connectors::key_segment(name)
     )
 }
 
