@@ -338,7 +338,7 @@ async fn run_upload(
             if now == Some(UploadState::Cancelled) {
                 // Cancelled, though the server could not be told (its words are kept).
                 transfers.finish(&id, TransferState::Cancelled, Some(info));
-            } else if is_network(info.code) {
+            } else if info.code.is_transient() {
                 // The network or the server: tried again later, from the last confirmed part.
                 let mut later = inner.later.lock().unwrap_or_else(PoisonError::into_inner);
                 let tries = later.get(&id).map_or(0, |(_, n)| *n) + 1;
@@ -363,21 +363,6 @@ async fn run_upload(
         }
     }
     inner.wake.notify_one();
-}
-
-fn is_network(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::NetOffline
-            | ErrorCode::NetTimeout
-            | ErrorCode::NetInterrupted
-            | ErrorCode::NetRefused
-            | ErrorCode::NetUnreachable
-            | ErrorCode::NetDns
-            | ErrorCode::ApiRateLimited
-            | ErrorCode::ApiServer
-            | ErrorCode::StoreBusy
-    )
 }
 
 /// One look at every followed entry; answers whether some are still on their way.

@@ -132,6 +132,26 @@ error_codes! {
     DropNeedsConfirmation = "drop.needs_confirmation" => "This drop brings many files from folders: confirm that all of them should be attached.",
 }
 
+impl ErrorCode {
+    /// Whether trying the same thing again later may succeed without the analyst doing anything:
+    /// the network or server was away or busy, or the cache was busy (not a refusal, not a
+    /// changed or damaged file). Background queues retry these with backoff.
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::NetOffline
+                | ErrorCode::NetTimeout
+                | ErrorCode::NetInterrupted
+                | ErrorCode::NetRefused
+                | ErrorCode::NetUnreachable
+                | ErrorCode::NetDns
+                | ErrorCode::ApiRateLimited
+                | ErrorCode::ApiServer
+                | ErrorCode::StoreBusy
+        )
+    }
+}
+
 /// Lets tests (and logs) compare a code with its dotted name; product code matches the enum.
 impl PartialEq<&str> for ErrorCode {
     fn eq(&self, other: &&str) -> bool {

@@ -110,18 +110,7 @@ impl TransferError {
     /// Whether trying again later may succeed (network, server busy) rather than needing the
     /// analyst (a changed file, a refusal).
     pub fn is_transient(&self) -> bool {
-        matches!(
-            self.code(),
-            ErrorCode::NetOffline
-                | ErrorCode::NetTimeout
-                | ErrorCode::NetInterrupted
-                | ErrorCode::NetRefused
-                | ErrorCode::NetUnreachable
-                | ErrorCode::NetDns
-                | ErrorCode::ApiRateLimited
-                | ErrorCode::ApiServer
-                | ErrorCode::StoreBusy
-        )
+        self.code().is_transient()
     }
 
     /// Maps an I/O error on `path` to the analyst's words.
