@@ -2,7 +2,10 @@
 //! cache, and for the first sync the full-text index built once at the end instead of case by
 //! case. Profiling the first sync of 100,000 cases showed the cache's writes, not the server or
 //! JSON, taking 85 % of the time: rewriting the same index pages in 100 small commits, and FTS5
-//! flushing and merging a segment per page.
+//! flushing and merging a segment per page. After that, most of what was left was SQLite
+//! keeping 25 secondary indexes (17 on `cases`, comments by case, status history, reference
+//! numbers...) up to date row by row, in random key order: a first sync now drops them while it
+//! loads and creates each once at the end (a sort instead of 100,000 b-tree descents).
 
 use pd_domain::CasePage;
 use rusqlite::{Connection, OptionalExtension};
@@ -13,6 +16,17 @@ use crate::error::Result;
 /// `sync_state` key present while some cases have no full-text document yet (a first sync
 /// under way or interrupted); [`build_search_index`] removes it.
 pub(crate) const DEFERRED_KEY: &str = "search_index.deferred";
+
+/// `sync_state` key holding the secondary indexes a first sync dropped (JSON `[[name, sql]]`)
+/// until [`finish_first_sync`] creates them again. Written in the transaction that drops them,
+/// so a sync killed at any point leaves either the indexes or this list of them.
+pub(crate) const DROPPED_INDEXES_KEY: &str = "bulk.dropped_indexes";
+
+/// The tables whose secondary indexes a first sync drops while it loads: the ones it fills.
+/// Primary keys and `UNIQUE` constraints stay (upserts and every lookup by id use them).
+const BULK_TABLES: &str =
+    "'cases', 'comments', 'documents', 'case_transactions', 'case_status_log', \
+     'case_reference_index'";
 
 /// FTS5's in-memory buffer while the whole index is built (its default is 1 MB): fewer, larger
 /// segments to write and merge.
@@ -29,6 +43,7 @@ pub(crate) fn apply_pages(
 ) -> Result<()> {
     if search == SearchIndexing::Deferred {
         crate::set_cursor_in(conn, DEFERRED_KEY, "1")?;
+        drop_indexes(conn)?;
     }
     for page in pages {
         for bundle in &page.cases {
@@ -41,19 +56,86 @@ pub(crate) fn apply_pages(
     Ok(())
 }
 
-/// Whether some cases still wait for their full-text documents.
+/// Whether a first sync is unfinished: some cases still wait for their full-text documents,
+/// or the indexes it dropped are not back yet.
 pub(crate) fn is_deferred(conn: &Connection) -> Result<bool> {
+    Ok(has_key(conn, DEFERRED_KEY)? || has_key(conn, DROPPED_INDEXES_KEY)?)
+}
+
+fn has_key(conn: &Connection, key: &str) -> Result<bool> {
     Ok(conn
         .prepare_cached("SELECT 1 FROM sync_state WHERE key = ?1")?
-        .query_row([DEFERRED_KEY], |_| Ok(()))
+        .query_row([key], |_| Ok(()))
         .optional()?
         .is_some())
+}
+
+/// Whether the index `name` exists (a first sync may have dropped it for a while).
+pub(crate) fn index_exists(conn: &Connection, name: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1")?
+        .query_row([name], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Drops the secondary indexes of [`BULK_TABLES`], remembering each one's SQL under
+/// [`DROPPED_INDEXES_KEY`] (added to what an interrupted first sync already dropped).
+fn drop_indexes(conn: &Connection) -> Result<()> {
+    let dropping: Vec<(String, String)> = conn
+        .prepare(&format!(
+            "SELECT s.name, s.sql FROM sqlite_schema s \
+             WHERE s.type = 'index' AND s.sql IS NOT NULL AND s.tbl_name IN ({BULK_TABLES}) \
+             AND NOT EXISTS (SELECT 1 FROM pragma_index_list(s.tbl_name) l \
+                             WHERE l.name = s.name AND l.\"unique\") \
+             ORDER BY s.name"
+        ))?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    if dropping.is_empty() {
+        return Ok(());
+    }
+    let mut kept = dropped_indexes(conn)?;
+    for (name, sql) in dropping {
+        conn.execute_batch(&format!("DROP INDEX \"{}\"", name.replace('"', "\"\"")))?;
+        kept.retain(|(n, _)| *n != name);
+        kept.push((name, sql));
+    }
+    crate::set_cursor_in(conn, DROPPED_INDEXES_KEY, &serde_json::to_string(&kept)?)
+}
+
+/// The indexes a first sync dropped and has not created again.
+fn dropped_indexes(conn: &Connection) -> Result<Vec<(String, String)>> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+        .query_row([DROPPED_INDEXES_KEY], |r| r.get(0))
+        .optional()?;
+    Ok(match json {
+        Some(json) => serde_json::from_str(&json)?,
+        None => Vec::new(),
+    })
+}
+
+/// Creates the indexes a first sync dropped (each one that a migration has not created in the
+/// meantime); answers how many.
+pub(crate) fn restore_indexes(conn: &Connection) -> Result<usize> {
+    let dropped = dropped_indexes(conn)?;
+    let mut created = 0;
+    for (name, sql) in &dropped {
+        if !index_exists(conn, name)? {
+            conn.execute_batch(sql)?;
+            created += 1;
+        }
+    }
+    conn.prepare_cached("DELETE FROM sync_state WHERE key = ?1")?
+        .execute([DROPPED_INDEXES_KEY])?;
+    Ok(created)
 }
 
 /// Rebuilds the whole full-text index from the cached cases and threads when it was deferred;
 /// answers how many documents it wrote (0: nothing was deferred).
 pub(crate) fn build_search_index(conn: &Connection) -> Result<u64> {
-    if !is_deferred(conn)? {
+    if !has_key(conn, DEFERRED_KEY)? {
         return Ok(0);
     }
     conn.execute_batch(&format!(

@@ -192,9 +192,13 @@ impl Facets {
             version,
             ..Facets::default()
         };
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {FACET_COLUMNS} FROM cases INDEXED BY cases_facets"
-        ))?;
+        // The narrow index, unless a first sync dropped it while it loads.
+        let source = if crate::bulk::index_exists(conn, "cases_facets")? {
+            "cases INDEXED BY cases_facets"
+        } else {
+            "cases"
+        };
+        let mut stmt = conn.prepare_cached(&format!("SELECT {FACET_COLUMNS} FROM {source}"))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             facets.set_from_row(r)?;

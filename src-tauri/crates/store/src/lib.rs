@@ -227,16 +227,19 @@ impl Store {
         })
     }
 
-    /// Whether cases stored with [`SearchIndexing::Deferred`] still wait for their full-text
-    /// documents.
+    /// Whether a first sync stored with [`SearchIndexing::Deferred`] is unfinished: cases
+    /// still wait for their full-text documents, or the secondary indexes it dropped while it
+    /// loaded are not back yet.
     pub fn search_index_deferred(&self) -> Result<bool> {
         self.db.read(bulk::is_deferred)
     }
 
-    /// Builds the whole full-text index at once when cases wait for their documents (after a
-    /// first sync, or what an interrupted one stored); answers how many cases it indexed (0:
-    /// nothing waited). Takes a few seconds on 100,000 cases.
+    /// Finishes a first sync (or what an interrupted one stored): creates the secondary indexes
+    /// it dropped, then builds the whole full-text index at once; answers how many cases it
+    /// indexed (0: nothing waited). Takes a few seconds on 100,000 cases.
     pub fn build_deferred_search_index(&self) -> Result<u64> {
+        self.db
+            .write_large(|tx| bulk::restore_indexes(tx).map(|_| ()))?;
         self.db.write_large(|tx| bulk::build_search_index(tx))
     }
 

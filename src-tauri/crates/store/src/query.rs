@@ -213,9 +213,13 @@ pub(crate) fn list_cases(
                 *slot = true;
             }
         }
-        let mut walk = conn.prepare_cached(&format!(
-            "SELECT c.rid FROM cases c INDEXED BY {sort_index} ORDER BY {order}"
-        ))?;
+        // While a first sync loads, its indexes are gone: the same order, sorted by SQLite.
+        let walk_sql = if crate::bulk::index_exists(conn, sort_index)? {
+            format!("SELECT c.rid FROM cases c INDEXED BY {sort_index} ORDER BY {order}")
+        } else {
+            format!("SELECT c.rid FROM cases c ORDER BY {order}")
+        };
+        let mut walk = conn.prepare_cached(&walk_sql)?;
         let mut rows = walk.query([])?;
         let mut seen = 0usize;
         let mut page = Vec::with_capacity(window);

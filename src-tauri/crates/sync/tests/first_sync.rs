@@ -1,13 +1,18 @@
 //! The first sync into an empty cache is written in large transactions with the search index
 //! built once at the end. What an analyst then sees must be exactly what the page-by-page sync
 //! (every case indexed as it is written) gives, and what the server holds; a first sync cut
-//! short is finished by the next one, every case searchable.
+//! short is finished by the next one, every case searchable. The first sync drops the cache's
+//! secondary indexes while it loads: a sync killed then leaves a cache whose list still answers,
+//! and the next sync finishes it with every index back.
 
 mod common;
 
 use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use common::World;
+use partnerdesk_sandbox::Faults;
 use pd_domain::{CaseBundle, CaseQuery};
 use pd_store::{SearchIndexing, Store};
 use pd_sync::{pull, PullOptions, CASES_CURSOR};
@@ -28,6 +33,10 @@ fn dump(store: &Store) -> Vec<(String, Vec<String>)> {
         "SELECT * FROM case_base ORDER BY case_id",
         "SELECT key, value FROM sync_state WHERE key NOT IN \
             ('directory.refreshed_at', 'lens.exceptions.full_at') ORDER BY key",
+        "SELECT case_id, status, at FROM case_status_log ORDER BY case_id, at, status",
+        "SELECT case_id, kind, value FROM case_reference_index ORDER BY case_id, kind, value",
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema \
+            WHERE type IN ('index', 'trigger') ORDER BY name",
     ];
     queries
         .iter()
@@ -211,6 +220,140 @@ async fn an_interrupted_first_sync_is_finished_by_the_next_and_every_case_is_sea
         let reference = &bundle.case.reference;
         assert!(
             search(&world.store, reference).contains(&bundle.case.id),
+            "case {reference} is found by its reference"
+        );
+    }
+}
+
+/// Cases in the file and whether the first sync's indexes are dropped, read by another
+/// connection while the pull process writes.
+fn progress(path: &std::path::Path) -> Option<(i64, bool)> {
+    let conn =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .ok()?;
+    conn.busy_timeout(Duration::from_secs(2)).ok()?;
+    let cases = conn
+        .query_row("SELECT count(*) FROM cases", [], |r| r.get(0))
+        .ok()?;
+    let dropped = conn
+        .query_row(
+            "SELECT count(*) FROM sync_state WHERE key = 'bulk.dropped_indexes'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .ok()?;
+    Some((cases, dropped == 1))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_first_sync_killed_while_it_loads_is_finished_by_the_next_with_every_index_back() {
+    let world = World::new(400).await;
+    // Slow pages, so the process is surely killed with part of the feed stored.
+    world.faults(Faults {
+        latency_ms: 150,
+        ..Faults::default()
+    });
+    let path = world.dir.path().join("killed.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_partnerdesk-pull"))
+        .args([
+            "--db",
+            &path.to_string_lossy(),
+            "--url",
+            &world.sandbox().base_url(),
+            "--company-id",
+            &world.config.company_id,
+            "--consumer-key",
+            &world.config.consumer_key,
+            "--page-size",
+            "20",
+            "--cases-per-write",
+            "40",
+        ])
+        .env("PARTNERDESK_CONSUMER_SECRET", &world.config.consumer_secret)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start partnerdesk-pull");
+    let started = Instant::now();
+    let stored = loop {
+        if let Some((cases, true)) = progress(&path) {
+            if cases >= 100 {
+                break cases;
+            }
+        }
+        assert!(
+            child.try_wait().expect("child").is_none(),
+            "the pull ended before it was killed"
+        );
+        assert!(started.elapsed() < Duration::from_secs(40), "no progress");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+    let (after_kill, dropped) = progress(&path).expect("readable after the kill");
+    assert!(
+        after_kill >= stored && after_kill < 400,
+        "{after_kill} cases"
+    );
+    assert!(dropped, "killed while the indexes were dropped");
+
+    // The app opens the half-loaded cache: the list answers (without the indexes).
+    world.faults(Faults::default());
+    let store = Store::open(&path).expect("open the killed sync's cache");
+    assert!(store.search_index_deferred().expect("flag"));
+    let listed = store
+        .list_cases(
+            &CaseQuery {
+                sort: pd_domain::CaseSortField::Title,
+                limit: 5000,
+                ..CaseQuery::default()
+            },
+            chrono::Utc::now(),
+        )
+        .expect("the list while the first sync is unfinished");
+    assert_eq!(i64::from(listed.total), after_kill);
+    let titles: Vec<String> = listed.rows.iter().map(|r| r.title.to_lowercase()).collect();
+    assert!(titles.windows(2).all(|w| w[0] <= w[1]), "sorted by title");
+
+    let report = pull(
+        &store,
+        &world.client,
+        &PullOptions::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the next sync finishes the first");
+    assert_eq!(
+        i64::try_from(report.cases).expect("count"),
+        400 - after_kill
+    );
+    assert!(!store.search_index_deferred().expect("flag"));
+    world.assert_store_equals_server(&store).await;
+
+    // Equal, schema and rows, to a cache synced page by page with its indexes all along.
+    let one_page_at_a_time = PullOptions {
+        case_page_size: 64,
+        cases_per_write: 1,
+        defer_search_index: false,
+        ..PullOptions::default()
+    };
+    pull(
+        &world.store,
+        &world.client,
+        &one_page_at_a_time,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("page-by-page sync");
+    let (a, b) = (dump(&store), dump(&world.store));
+    for ((sql, rows_a), (_, rows_b)) in a.iter().zip(&b) {
+        assert_eq!(rows_a, rows_b, "{sql}: rows differ");
+    }
+    let server = server_bundles(&world).await;
+    for bundle in server.iter().step_by(9) {
+        let reference = &bundle.case.reference;
+        assert!(
+            search(&store, reference).contains(&bundle.case.id),
             "case {reference} is found by its reference"
         );
     }
