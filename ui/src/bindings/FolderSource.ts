@@ -28,4 +28,9 @@ remote_dir: string,
 /**
  * Where taken files are moved on the server, relative to the remote folder.
  */
-processed_dir: string, };
+processed_dir: string, 
+/**
+ * Where files that could not be taken are moved (beside `<name>.reason.txt`), relative
+ * to the remote folder.
+ */
+failed_dir: string, };

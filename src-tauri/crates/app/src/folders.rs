@@ -12,8 +12,8 @@ use pd_domain::{
     LedgerEdiView, LedgerQuery, LedgerRowView, RoutingRuleSetting, RoutingRulesView, Topic,
 };
 use pd_ingest::{
-    FolderDefaults, FolderState, IngestContext, LocalFolderSpec, SftpFolderSpec, StatusBoard,
-    WatchMode,
+    FolderDefaults, FolderState, IngestContext, LargeFileRoute, LargeFiles, LocalFolderSpec,
+    S3Target, SftpFolderSpec, StatusBoard, WatchMode,
 };
 use pd_settings::{Settings, CONNECTOR_SECRET};
 
@@ -90,6 +90,7 @@ pub async fn restart(state: &AppState, settings: &Settings) {
             spool_dir: spool_dir(workspace.store.path()),
             uploaded_by: "Drop folder".to_string(),
             status: state.folders.board.clone(),
+            large: large_files(state),
         };
         let job = match start_job(state, &state.supervisor, settings, folder, ctx).await {
             Ok(job) => job,
@@ -102,6 +103,54 @@ pub async fn restart(state: &AppState, settings: &Settings) {
             }
         };
         jobs.insert(folder.id.clone(), job);
+    }
+}
+
+/// Files above the upload size limit go to S3 through the upload queue, as the analyst's drops
+/// do: the limit and the connector read from the settings file when a file is taken (at most
+/// every 2 s), so a connector added while a folder is watched is used for its next file; a
+/// queued upload wakes the uploads job.
+fn large_files(state: &AppState) -> LargeFiles {
+    let path = state.settings_path.clone();
+    let kept: std::sync::Mutex<Option<(std::time::Instant, LargeFileRoute)>> =
+        std::sync::Mutex::new(None);
+    LargeFiles::new(
+        move || {
+            let mut kept = kept
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((at, route)) = kept.as_ref() {
+                if at.elapsed() < Duration::from_secs(2) {
+                    return route.clone();
+                }
+            }
+            let route = large_route(&pd_settings::load(&path).unwrap_or_default());
+            *kept = Some((std::time::Instant::now(), route.clone()));
+            route
+        },
+        crate::uploads::waker(state),
+    )
+}
+
+/// The limit and bucket of the upload settings.
+fn large_route(settings: &Settings) -> LargeFileRoute {
+    let uploads = &settings.uploads;
+    let target = match crate::uploads::upload_connector(settings, uploads) {
+        Some(connector) => match &connector.settings {
+            ConnectorSettings::S3(s3) => Ok(S3Target {
+                bucket: s3.bucket.trim().to_owned(),
+                connector_id: Some(connector.id.to_string()),
+                part_size: uploads.part_size.max(pd_connectors::MIN_PART_SIZE as u64),
+            }),
+            _ => Err("its S3 connector is not an S3 connector any more".to_owned()),
+        },
+        None => Err(
+            "no S3 connector is set up for documents (add one in Settings → Connectors)".to_owned(),
+        ),
+    };
+    LargeFileRoute {
+        threshold_bytes: uploads.threshold_bytes,
+        target,
     }
 }
 
@@ -147,6 +196,7 @@ async fn start_job(
             connector_id,
             remote_dir,
             processed_dir,
+            failed_dir,
         } => {
             let connector = settings
                 .connectors
@@ -182,7 +232,7 @@ async fn start_job(
                 secret,
                 remote_dir,
                 processed_dir: processed_dir.clone(),
-                failed_dir: "failed".to_string(),
+                failed_dir: failed_dir.clone(),
                 poll_interval: Duration::from_secs(u64::from(folder.poll_seconds.max(1))),
                 options: pd_connectors::ConnectorOptions::default(),
             };
@@ -277,6 +327,31 @@ fn validate(input: &FolderSettings, settings: &Settings) -> Result<(), AppError>
     Ok(())
 }
 
+/// Checks an SFTP folder's `processed/` and `failed/` names (not empty, not `..`, not the
+/// watched folder itself, not the same folder) and writes them back cleaned.
+fn check_move_folders(input: &mut FolderSettings) -> Result<(), AppError> {
+    let FolderSource::Sftp {
+        processed_dir,
+        failed_dir,
+        ..
+    } = &mut input.source
+    else {
+        return Ok(());
+    };
+    let invalid = |message: String| AppError::reported(ErrorCode::InputInvalid, message);
+    let processed = pd_domain::check_move_folder("Taken files", processed_dir).map_err(invalid)?;
+    let failed = pd_domain::check_move_folder("Files that could not be taken", failed_dir)
+        .map_err(invalid)?;
+    if processed == failed {
+        return Err(invalid(format!(
+            "Taken files and files that could not be taken both go to \"{processed}\"; give them different folders so a failed file is never mistaken for a taken one."
+        )));
+    }
+    *processed_dir = processed;
+    *failed_dir = failed;
+    Ok(())
+}
+
 /// Adds or edits a drop folder and (re)starts the watchers.
 pub async fn save_folder(state: &AppState, input: FolderSettings) -> CommandResult<FolderView> {
     let mut input = input;
@@ -284,6 +359,7 @@ pub async fn save_folder(state: &AppState, input: FolderSettings) -> CommandResu
     let saved = {
         let mut settings = state.settings().await;
         validate(&input, &settings)?;
+        check_move_folders(&mut input)?;
         if input.id.is_empty() {
             input.id = uuid::Uuid::new_v4().to_string();
         }

@@ -64,6 +64,34 @@ pub fn wake(state: &AppState) {
     state.uploads.0.wake.notify_one();
 }
 
+/// A hook that wakes the uploads job, holding it weakly (a closed app's job is not kept): drop
+/// folders call it when they queue a large file.
+pub(crate) fn waker(state: &AppState) -> impl Fn() + Send + Sync + 'static {
+    let inner = Arc::downgrade(&state.uploads.0);
+    move || {
+        if let Some(inner) = inner.upgrade() {
+            inner.wake.notify_one();
+        }
+    }
+}
+
+/// The S3 connector files above the size limit go to: the one the upload settings name, else
+/// the first S3 connector (the analyst's drops and drop folders alike).
+pub(crate) fn upload_connector<'a>(
+    all: &'a pd_settings::Settings,
+    settings: &UploadSettings,
+) -> Option<&'a pd_settings::Connector> {
+    all.connectors
+        .iter()
+        .filter(|c| matches!(c.settings, ConnectorSettings::S3(_)))
+        .find(|c| {
+            settings
+                .connector_id
+                .as_deref()
+                .is_none_or(|id| c.id.to_string() == id)
+        })
+}
+
 /// Follows a small file's outbox entry until the server has its record.
 pub(crate) fn track_spooled(state: &AppState, store: &Store, document_id: &str) {
     state
@@ -289,6 +317,7 @@ async fn run_upload(
     mut stop: watch::Receiver<Option<Stop>>,
 ) {
     let id = record.upload.id.clone();
+    let source = record.upload.path.clone();
     let transfers = context.transfers.clone();
     let ended = match context.s3_for(&record).await {
         Err(error) => Err(error),
@@ -320,7 +349,19 @@ async fn run_upload(
                 .unwrap_or_else(PoisonError::into_inner)
                 .remove(&id);
             transfers.finish(&id, TransferState::Done, None);
-            context.changes.report(&[Topic::Cases, Topic::Outbox]);
+            // A copy the queue owned (an SFTP drop-folder file kept in the spool) goes now.
+            let store = workspace.store.clone();
+            if let (Ok(rest), Some(name)) = (
+                source.strip_prefix(store.spool_dir()),
+                source.file_name().map(|n| n.to_string_lossy().into_owned()),
+            ) {
+                if rest.components().count() == 1 {
+                    let _ = tokio::task::spawn_blocking(move || store.release_spooled(&name)).await;
+                }
+            }
+            context
+                .changes
+                .report(&[Topic::Cases, Topic::Outbox, Topic::Folders]);
             workspace.nudge();
         }
         Ok(Finished::Paused) => transfers.finish(&id, TransferState::Paused, None),
@@ -609,16 +650,7 @@ pub(crate) async fn queue_large(
 ) -> Result<AttachOutcome, AppError> {
     let connector = {
         let all = state.settings().await;
-        all.connectors
-            .iter()
-            .filter(|c| matches!(c.settings, ConnectorSettings::S3(_)))
-            .find(|c| {
-                settings
-                    .connector_id
-                    .as_deref()
-                    .is_none_or(|id| c.id.to_string() == id)
-            })
-            .cloned()
+        upload_connector(&all, settings).cloned()
     };
     let Some(connector) = connector else {
         let error = pd_transfer::TransferError::NoBucket {

@@ -171,3 +171,93 @@ async fn a_watched_folder_puts_files_on_their_cases_with_the_ledger_row() {
     assert!(commands::list_folders(&state).await.unwrap().is_empty());
     state.shutdown().await;
 }
+
+/// An SFTP folder's `processed/` and `failed/` names are the analyst's settings: refused in
+/// words when empty, `..`, the watched folder itself, a path from the server's root or the
+/// same for both; saved cleaned (and kept in the settings file) when usable.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_sftp_folders_processed_and_failed_names_are_checked_and_saved() {
+    let Some(namespace) = keychain_namespace() else {
+        return;
+    };
+    let dirs = Dirs::new(namespace);
+    let state = start(&dirs).await;
+    let connector = commands::save_connector(
+        &state,
+        pd_domain::ConnectorInput {
+            id: None,
+            name: "Carrier inbox".into(),
+            settings: pd_domain::ConnectorSettings::Sftp(pd_domain::SftpSettings {
+                host: "127.0.0.1".into(),
+                port: 1,
+                user: "pd".into(),
+                auth: pd_domain::SftpAuth::Password,
+                remote_dir: Some("/out".into()),
+                host_key: None,
+            }),
+            secret: Some("not used".into()),
+        },
+    )
+    .await
+    .expect("connector saved");
+    let sftp = |processed: &str, failed: &str| {
+        let mut input = folder(std::path::Path::new("/"), "GC00VERONA01");
+        input.name = "Carrier PODs".into();
+        input.source = FolderSource::Sftp {
+            connector_id: connector.id.clone(),
+            remote_dir: "/out/pods".into(),
+            processed_dir: processed.into(),
+            failed_dir: failed.into(),
+        };
+        input
+    };
+    for (processed, failed, words) in [
+        ("", "failed", "Taken files: give the folder"),
+        ("   ", "failed", "Taken files: give the folder"),
+        (
+            "processed",
+            "",
+            "Files that could not be taken: give the folder",
+        ),
+        ("..", "failed", "leads out of the remote folder"),
+        ("done/../../etc", "failed", "leads out of the remote folder"),
+        (".", "failed", "is the watched folder itself"),
+        ("./", "failed", "is the watched folder itself"),
+        ("processed", "/var/failed", "a path from the server's root"),
+        ("done\nx", "failed", "characters a folder name cannot have"),
+        ("archive", "./archive/", "give them different folders"),
+    ] {
+        let refused = commands::save_folder(&state, sftp(processed, failed))
+            .await
+            .expect_err(&format!("{processed:?} / {failed:?} refused"));
+        assert_eq!(refused.code(), ErrorCode::InputInvalid, "{refused}");
+        assert!(
+            refused.to_string().contains(words),
+            "{processed:?} / {failed:?}: {refused}"
+        );
+    }
+    assert!(commands::list_folders(&state).await.unwrap().is_empty());
+
+    let saved = commands::save_folder(&state, sftp(" ./done/2026/ ", "rejected"))
+        .await
+        .expect("usable names are saved");
+    let FolderSource::Sftp {
+        processed_dir,
+        failed_dir,
+        ..
+    } = &saved.settings.source
+    else {
+        panic!("{saved:?}")
+    };
+    assert_eq!(
+        (processed_dir.as_str(), failed_dir.as_str()),
+        ("done/2026", "rejected")
+    );
+    let file = std::fs::read_to_string(dirs.config.join("settings.json")).unwrap();
+    assert!(
+        file.contains("\"processed_dir\": \"done/2026\"")
+            && file.contains("\"failed_dir\": \"rejected\""),
+        "{file}"
+    );
+    state.shutdown().await;
+}

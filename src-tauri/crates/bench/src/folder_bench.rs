@@ -5,6 +5,13 @@
 //! file's time is from its rename to its ledger row (written in the transaction that makes the
 //! document), less the settle interval, as p50/p95/max. Burst: `burst` files written at once,
 //! from the first write until the last is in the ledger.
+//!
+//! SFTP (when `/usr/sbin/sshd` is there): a real OpenSSH server started here (`crate::sshd`),
+//! polled by `pd-ingest`'s real SFTP job (`run_sftp`: two equal listings, download, take, move
+//! to `processed/`). Latency: files completed on the server (renamed from `.part`) one every
+//! `spacing`, each timed from its rename to its ledger row, the poll interval included (a file
+//! is taken once two listings agree, so it waits one to two intervals). Burst: `sftp_burst`
+//! files written at once until each is taken.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -31,6 +38,12 @@ pub struct FolderBenchConfig {
     pub settle: Duration,
     /// Files written at once for the burst.
     pub burst: usize,
+    /// SFTP: files timed one by one (0: no SFTP part).
+    pub sftp_files: usize,
+    /// SFTP: the folder's poll interval.
+    pub sftp_poll: Duration,
+    /// SFTP: files written at once for the burst.
+    pub sftp_burst: usize,
 }
 
 impl Default for FolderBenchConfig {
@@ -40,6 +53,9 @@ impl Default for FolderBenchConfig {
             spacing: Duration::from_millis(20),
             settle: Duration::from_millis(500),
             burst: 10_000,
+            sftp_files: 1000,
+            sftp_poll: Duration::from_millis(500),
+            sftp_burst: 1000,
         }
     }
 }
@@ -53,6 +69,23 @@ pub struct FolderBenchReport {
     pub latency: Percentiles,
     /// The settle interval used.
     pub settle: Duration,
+    /// Burst size.
+    pub burst: usize,
+    /// First write to the last file in the ledger.
+    pub burst_time: Duration,
+    /// The SFTP side (`None`: sshd is not installed here, or it was not asked for).
+    pub sftp: Option<SftpReport>,
+}
+
+/// The SFTP side's figures.
+#[derive(Debug, Clone)]
+pub struct SftpReport {
+    /// Files timed.
+    pub files: usize,
+    /// Complete file on the server to its ledger row and document, poll interval included.
+    pub latency: Percentiles,
+    /// The poll interval used.
+    pub poll: Duration,
     /// Burst size.
     pub burst: usize,
     /// First write to the last file in the ledger.
@@ -78,6 +111,7 @@ impl Watched {
             spool_dir: dir.join("spool"),
             uploaded_by: "drop folder".into(),
             status: StatusBoard::default(),
+            large: pd_ingest::LargeFiles::default(),
         };
         let spec = LocalFolderSpec {
             defaults: FolderDefaults {
@@ -203,13 +237,138 @@ pub fn run(config: &FolderBenchConfig) -> Result<FolderBenchReport> {
     }
     drop(watched);
 
+    let sftp = if config.sftp_files == 0 {
+        None
+    } else {
+        run_sftp(config)?
+    };
     Ok(FolderBenchReport {
         files: config.files,
         latency: Percentiles::of(&times),
         settle: config.settle,
         burst: config.burst,
         burst_time,
+        sftp,
     })
+}
+
+/// Seconds from `at` to a ledger row's `seen_at`.
+fn took_since(seen_at: &str, at: SystemTime) -> Result<Duration> {
+    let seen = chrono::DateTime::parse_from_rfc3339(seen_at)
+        .map_err(|e| BenchError::Check(format!("ledger time {seen_at}: {e}")))?;
+    let seen = SystemTime::from(seen.with_timezone(&chrono::Utc));
+    Ok(seen.duration_since(at).unwrap_or_default())
+}
+
+/// The SFTP side: latency over `sftp_files`, then a burst of `sftp_burst`; `None` without sshd.
+fn run_sftp(config: &FolderBenchConfig) -> Result<Option<SftpReport>> {
+    let Some(sshd) = crate::sshd::Sshd::start()? else {
+        eprintln!(
+            "folder-bench: /usr/sbin/sshd is not installed (apt openssh-server); no SFTP figures"
+        );
+        return Ok(None);
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let settings = sshd.settings()?;
+    let inbound = sshd.inbound();
+    let dir = tempfile::tempdir()?;
+    let store = Store::open(dir.path().join("cache.db"))?;
+    let ctx = IngestContext {
+        store: store.clone(),
+        router: Arc::new(pd_ingest::edi::router(&RoutingRuleSetting::defaults())),
+        spool_dir: dir.path().join("spool"),
+        uploaded_by: "drop folder".into(),
+        status: StatusBoard::default(),
+        large: pd_ingest::LargeFiles::default(),
+    };
+    let spec = pd_ingest::SftpFolderSpec {
+        defaults: FolderDefaults {
+            folder_id: "bench".into(),
+            folder_name: "Bench SFTP".into(),
+            partner_id: "bench-partner".into(),
+            case_kind: CaseKind::Other,
+            owner: None,
+        },
+        settings,
+        secret: None,
+        remote_dir: inbound.to_string_lossy().into_owned(),
+        processed_dir: "processed".into(),
+        failed_dir: "failed".into(),
+        poll_interval: config.sftp_poll,
+        options: pd_connectors::ConnectorOptions::default(),
+    };
+    let job = runtime.spawn(pd_ingest::run_sftp(ctx, spec));
+    let taken = |store: &Store| -> Result<u64> { Ok(store.ingest_folder_counts("bench")?.taken) };
+    let wait_for = |n: u64, limit: Duration| -> Result<()> {
+        let started = Instant::now();
+        while taken(&store)? < n {
+            if started.elapsed() > limit {
+                return Err(BenchError::Check(format!(
+                    "SFTP: only {} of {n} files taken after {limit:?}",
+                    taken(&store)?
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Ok(())
+    };
+    // Latency, one file every `spacing`.
+    let mut done_at = Vec::with_capacity(config.sftp_files);
+    for i in 0..config.sftp_files {
+        let name = format!("asn-{i:05}.pdf");
+        done_at.push((
+            name.clone(),
+            complete(&inbound, &name, &body(2_000_000 + i))?,
+        ));
+        std::thread::sleep(config.spacing);
+    }
+    wait_for(
+        config.sftp_files as u64,
+        Duration::from_secs(300) + config.sftp_poll * 4,
+    )?;
+    let rows = store.ingest_ledger(&LedgerFilter {
+        limit: u32::try_from(config.sftp_files + 10).unwrap_or(u32::MAX),
+        ..LedgerFilter::default()
+    })?;
+    let mut times = Vec::with_capacity(config.sftp_files);
+    for (name, at) in &done_at {
+        let row = rows
+            .iter()
+            .find(|r| r.path.ends_with(&format!("/{name}")))
+            .ok_or_else(|| BenchError::Check(format!("SFTP: {name} is not in the ledger")))?;
+        if row.document_id.is_none() {
+            return Err(BenchError::Check(format!("SFTP: {name} has no document")));
+        }
+        times.push(took_since(&row.seen_at, *at)?);
+    }
+    // Burst: every file at once.
+    let before = taken(&store)?;
+    let started = Instant::now();
+    for i in 0..config.sftp_burst {
+        let name = format!("burst-{i:06}.pdf");
+        complete(&inbound, &name, &body(3_000_000 + i))?;
+    }
+    wait_for(before + config.sftp_burst as u64, Duration::from_secs(900))?;
+    let burst_time = started.elapsed();
+    job.abort();
+    drop(runtime);
+    let total = taken(&store)?;
+    if total != (config.sftp_files + config.sftp_burst) as u64 {
+        return Err(BenchError::Check(format!(
+            "SFTP: {total} files taken, {} written",
+            config.sftp_files + config.sftp_burst
+        )));
+    }
+    Ok(Some(SftpReport {
+        files: config.sftp_files,
+        latency: Percentiles::of(&times),
+        poll: config.sftp_poll,
+        burst: config.sftp_burst,
+        burst_time,
+    }))
 }
 
 impl FolderBenchReport {
@@ -227,6 +386,19 @@ impl FolderBenchReport {
             self.burst,
             secs(self.burst_time),
             rate(self.burst, self.burst_time)
-        )
+        ) + &self.sftp.as_ref().map_or(String::new(), |sftp| {
+            format!(
+                "\n| SFTP folder (OpenSSH on loopback): complete file on the server to document, polled every {}, {} files one every few ms | p50 {} · p95 {} · max {} |\n\
+                 | SFTP folder: burst of {} files written at once, each downloaded, taken and moved to processed/ | {} ({}) |",
+                ms(sftp.poll),
+                sftp.files,
+                ms(sftp.latency.p50),
+                ms(sftp.latency.p95),
+                ms(sftp.latency.max),
+                sftp.burst,
+                secs(sftp.burst_time),
+                rate(sftp.burst, sftp.burst_time)
+            )
+        })
     }
 }

@@ -613,6 +613,7 @@ async fn a_document_added_to_a_case_from_a_folder_or_by_the_analyst_goes_out_as_
         spool_path: Some("ab".repeat(32)),
         uploaded_by: "Ann".into(),
         remote: false,
+        upload: None,
     };
     let target = case_id.clone();
     store

@@ -410,16 +410,23 @@ impl S3Client {
             ));
         }
         xml.push_str("</CompleteMultipartUpload>");
+        // A server may join the parts before it answers (s3s-fs copies and hashes a 5 GiB
+        // object): 1 s a part beyond the step's limit, so a slow completion is not cut (a cut
+        // one can leave the upload half joined, its first parts gone).
+        let joining = Duration::from_secs(u64::try_from(parts.len()).unwrap_or(u64::MAX));
         let (status, body) = self
-            .send(Request {
-                method: reqwest::Method::POST,
-                key: Some(key),
-                query: &[("uploadId", upload_id)],
-                body: xml.into_bytes(),
-                content_type: Some("application/xml"),
-                step: "completing a multipart upload",
-                extra_headers: Vec::new(),
-            })
+            .send_timed(
+                Request {
+                    method: reqwest::Method::POST,
+                    key: Some(key),
+                    query: &[("uploadId", upload_id)],
+                    body: xml.into_bytes(),
+                    content_type: Some("application/xml"),
+                    step: "completing a multipart upload",
+                    extra_headers: Vec::new(),
+                },
+                joining,
+            )
             .await?;
         // S3 may answer 200 with an <Error> body when completion fails late.
         if !status.is_success() || body.contains("<Error>") {
@@ -527,8 +534,18 @@ impl S3Client {
         &self,
         request: Request<'_>,
     ) -> Result<(reqwest::StatusCode, String), ConnectorError> {
+        self.send_timed(request, Duration::ZERO).await
+    }
+
+    /// [`Self::send`] allowing `more` time than one step's limit (a completion the server
+    /// assembles from many parts before it answers).
+    async fn send_timed(
+        &self,
+        request: Request<'_>,
+        more: Duration,
+    ) -> Result<(reqwest::StatusCode, String), ConnectorError> {
         let step = request.step;
-        let response = self.send_raw(request).await?;
+        let response = self.send_raw_timed(request, more).await?;
         let status = response.status();
         let body = read_capped(response)
             .await
@@ -539,6 +556,14 @@ impl S3Client {
     pub(crate) async fn send_raw(
         &self,
         request: Request<'_>,
+    ) -> Result<reqwest::Response, ConnectorError> {
+        self.send_raw_timed(request, Duration::ZERO).await
+    }
+
+    async fn send_raw_timed(
+        &self,
+        request: Request<'_>,
+        more: Duration,
     ) -> Result<reqwest::Response, ConnectorError> {
         let path = self.path(request.key);
         let payload_sha256 = if request.body.is_empty() {
@@ -593,7 +618,7 @@ impl S3Client {
             builder = builder.header(*name, value);
         }
         // A part of many MiB needs more than one step's limit on a slow line: allow 1 s a MiB.
-        let extra = Duration::from_secs((request.body.len() / (1024 * 1024)) as u64);
+        let extra = Duration::from_secs((request.body.len() / (1024 * 1024)) as u64) + more;
         builder
             .timeout(self.limit + extra)
             .body(request.body)

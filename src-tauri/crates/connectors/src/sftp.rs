@@ -338,6 +338,32 @@ impl SftpClient {
         self.write_from_reader(dir, name, &mut file).await
     }
 
+    /// Moves the file `name` the server listed in `dir` into `to_dir` under the same name (a
+    /// drop folder's `processed/` or `failed/`). The name is the server's own spelling, so a
+    /// partner's name with a line break is moved as it is (PartnerDesk creates no new name);
+    /// it must be one path component. The target must not exist.
+    pub async fn move_listed(
+        &self,
+        dir: &str,
+        name: &str,
+        to_dir: &str,
+    ) -> Result<(), ConnectorError> {
+        check_remote_path(dir, "folder")?;
+        check_remote_path(to_dir, "folder")?;
+        if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+            return Err(ConnectorError::InvalidInput(format!(
+                "\"{}\" is not a file name in {}.",
+                server_text(name),
+                server_text(dir)
+            )));
+        }
+        let (from, to) = (join(dir, name), join(to_dir, name));
+        tokio::time::timeout(self.limit, self.sftp.rename(from.clone(), to))
+            .await
+            .map_err(|_| self.timeout("moving the remote file"))?
+            .map_err(|error| self.sftp_error(&from, &error))
+    }
+
     /// Renames or moves a remote file (e.g. into `processed/`); the target must not exist.
     pub async fn rename(&self, from: &str, to: &str) -> Result<(), ConnectorError> {
         check_remote_path(from, "file")?;

@@ -32,11 +32,59 @@ pub enum FolderSource {
         /// Where taken files are moved on the server, relative to the remote folder.
         #[serde(default = "processed")]
         processed_dir: String,
+        /// Where files that could not be taken are moved (beside `<name>.reason.txt`), relative
+        /// to the remote folder.
+        #[serde(default = "failed")]
+        failed_dir: String,
     },
 }
 
 fn processed() -> String {
     "processed".to_string()
+}
+
+fn failed() -> String {
+    "failed".to_string()
+}
+
+/// Checks a folder name for an SFTP folder's `processed/` or `failed/` setting: a folder inside
+/// the remote folder (nested with `/` allowed), never empty, never `..` (outside it), never the
+/// watched folder itself (`.`), no control characters. `what` names the setting in the words
+/// ("Taken files", "Files that could not be taken"). Answers the cleaned name (trimmed, without
+/// `./` and trailing `/`).
+pub fn check_move_folder(what: &str, name: &str) -> Result<String, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(format!(
+            "{what}: give the folder they are moved to, inside the remote folder (e.g. processed)."
+        ));
+    }
+    if trimmed.chars().any(|c| c.is_control() || c == '\\') {
+        return Err(format!(
+            "{what}: \"{}\" has characters a folder name cannot have (backslash, line break).",
+            trimmed.escape_debug()
+        ));
+    }
+    if trimmed.starts_with('/') {
+        return Err(format!(
+            "{what}: \"{trimmed}\" is a path from the server's root; give a folder inside the remote folder instead (e.g. processed)."
+        ));
+    }
+    let parts: Vec<&str> = trimmed
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".")
+        .collect();
+    if parts.contains(&"..") {
+        return Err(format!(
+            "{what}: \"{trimmed}\" leads out of the remote folder (..); give a folder inside it."
+        ));
+    }
+    if parts.is_empty() {
+        return Err(format!(
+            "{what}: \"{trimmed}\" is the watched folder itself; files moved there would be taken again. Give a folder inside it (e.g. processed)."
+        ));
+    }
+    Ok(parts.join("/"))
 }
 
 /// One drop folder as the settings file keeps it.

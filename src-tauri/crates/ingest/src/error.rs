@@ -35,6 +35,10 @@ pub enum IngestError {
     /// A folder's settings are not usable.
     #[error("{0}")]
     Invalid(String),
+    /// A file above the upload size limit, and no S3 bucket to send it to: it is kept (left in
+    /// its folder, on its server) and taken once one is set up.
+    #[error("{0}")]
+    NoBucket(String),
 }
 
 impl IngestError {
@@ -60,6 +64,7 @@ impl IngestError {
             IngestError::Store(e) => e.code(),
             IngestError::Connector(e) => e.code(),
             IngestError::Invalid(_) => ErrorCode::InputInvalid,
+            IngestError::NoBucket(_) => ErrorCode::TransferNoBucket,
             IngestError::Watch(_) => ErrorCode::AppInternal,
             IngestError::Io { .. } | IngestError::Read(_) | IngestError::Changed => {
                 ErrorCode::IoFile

@@ -22,6 +22,7 @@ pub use local::{watch_local_blocking, LocalFolderSpec, WatchMode};
 pub use routing::{Decision, FileFacts, FolderDefaults, Router, Rule};
 pub use sftp::{run_sftp, PollReport, SftpFolderSpec, SftpPoller};
 pub use status::{FolderState, FolderStatus, StatusBoard};
+pub use take::no_bucket_words;
 
 use pd_store::Store;
 
@@ -39,6 +40,82 @@ pub struct IngestContext {
     pub uploaded_by: String,
     /// Folder states.
     pub status: StatusBoard,
+    /// Where files above the upload size limit go (none: every file through the spool).
+    pub large: LargeFiles,
+}
+
+/// Where a file above the analyst's upload size limit goes: the S3 upload queue of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    /// The bucket.
+    pub bucket: String,
+    /// The S3 connector chosen in the upload settings (none: found by bucket).
+    pub connector_id: Option<String>,
+    /// Bytes per part.
+    pub part_size: u64,
+}
+
+/// The upload settings as a folder needs them when it takes a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LargeFileRoute {
+    /// Files above this many bytes go to S3 (`UploadSettings.threshold_bytes`).
+    pub threshold_bytes: u64,
+    /// The bucket, or why there is none, in words (no S3 connector set up for documents).
+    pub target: Result<S3Target, String>,
+}
+
+type RouteFn = dyn Fn() -> LargeFileRoute + Send + Sync;
+type QueuedFn = dyn Fn() + Send + Sync;
+
+/// Asked each time a file is taken, so an S3 connector the analyst adds while a folder is
+/// watched is used for the next file; told when an upload was queued (to start it now).
+/// The default sends every file through the spool (no size limit).
+#[derive(Clone, Default)]
+pub struct LargeFiles {
+    route: Option<Arc<RouteFn>>,
+    queued: Option<Arc<QueuedFn>>,
+}
+
+impl std::fmt::Debug for LargeFiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LargeFiles")
+            .field("route", &self.route.as_ref().map(|r| r()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl LargeFiles {
+    /// Routes by `route` (asked per file) and calls `queued` after an upload was queued.
+    pub fn new(
+        route: impl Fn() -> LargeFileRoute + Send + Sync + 'static,
+        queued: impl Fn() + Send + Sync + 'static,
+    ) -> Self {
+        LargeFiles {
+            route: Some(Arc::new(route)),
+            queued: Some(Arc::new(queued)),
+        }
+    }
+
+    /// The same route for every file (tools and tests).
+    pub fn fixed(route: LargeFileRoute) -> Self {
+        LargeFiles {
+            route: Some(Arc::new(move || route.clone())),
+            queued: None,
+        }
+    }
+
+    /// The route of a file of `size` bytes: `None` when it goes through the spool.
+    pub fn for_size(&self, size: u64) -> Option<LargeFileRoute> {
+        let route = self.route.as_ref()?();
+        (size > route.threshold_bytes).then_some(route)
+    }
+
+    /// Tells whoever runs the upload queue that an upload was queued.
+    pub fn queued(&self) {
+        if let Some(queued) = &self.queued {
+            queued();
+        }
+    }
 }
 
 /// Sets its flag when dropped: stops a blocking watcher when its async job is aborted.

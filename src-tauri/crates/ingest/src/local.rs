@@ -21,7 +21,9 @@ use crate::error::IngestError;
 use crate::names::{display_name, is_temporary};
 use crate::routing::FolderDefaults;
 use crate::status::FolderState;
-use crate::take::{commit, media_type, spool_stream, Prepared};
+use crate::take::{
+    commit, hash_stream, media_type, no_bucket_words, spool_stream, upload_of, Prepared,
+};
 use crate::IngestContext;
 
 /// How a local folder notices new files.
@@ -286,6 +288,26 @@ impl Folder {
             self.observe(path);
             return Ok(None);
         }
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        // Above the upload size limit: uploaded to S3 from where it is, or, with no bucket set
+        // up, left where it is (said in words) and tried again later, nothing read.
+        let large = match self.ctx.large.for_size(expected.size) {
+            None => None,
+            Some(route) => match route.target {
+                Ok(target) => Some(target),
+                Err(why) => {
+                    return Err(IngestError::NoBucket(no_bucket_words(
+                        &file_name,
+                        expected.size,
+                        route.threshold_bytes,
+                        &why,
+                    )))
+                }
+            },
+        };
         let mut file = match File::open(path) {
             Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -300,7 +322,18 @@ impl Folder {
             self.pending.remove(path);
             return Ok(None);
         }
-        let (sha256, size, head, spool) = spool_stream(&self.ctx.spool_dir, &mut file)?;
+        let (sha256, size, head, spool, upload) = match &large {
+            None => {
+                let (sha256, size, head, spool) = spool_stream(&self.ctx.spool_dir, &mut file)?;
+                (sha256, size, head, spool, None)
+            }
+            Some(target) => {
+                // Hashed as it streams by; no copy (memory and disk stay flat).
+                let (sha256, size, head) = hash_stream(&mut file)?;
+                let upload = upload_of(path, expected.mtime_ns, target);
+                (sha256, size, head, path.to_path_buf(), Some(upload))
+            }
+        };
         let after = file.metadata().map_err(|e| IngestError::io(path, e))?;
         if stamp(&after) != expected || size != expected.size {
             // Written to while read: settle again.
@@ -311,10 +344,6 @@ impl Folder {
             return Ok(None);
         }
         let rel = path.strip_prefix(&self.spec.path).unwrap_or(path);
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
         let media_type = media_type(&head, &file_name);
         Ok(Some(Prepared {
             file: IngestFile {
@@ -327,9 +356,12 @@ impl Folder {
                 sha256,
                 media_type,
                 document_name: display_name(&file_name),
-                spool_path: Some(spool.to_string_lossy().into_owned()),
+                spool_path: upload
+                    .is_none()
+                    .then(|| spool.to_string_lossy().into_owned()),
                 uploaded_by: self.ctx.uploaded_by.clone(),
                 remote: false,
+                upload,
             },
             head,
             spool,
@@ -381,6 +413,12 @@ impl Folder {
                 &prepared,
             ) {
                 Ok(outcomes) => {
+                    let queued = prepared.iter().zip(&outcomes).any(|(p, outcome)| {
+                        p.file.upload.is_some() && matches!(outcome, IngestOutcome::Taken { .. })
+                    });
+                    if queued {
+                        self.ctx.large.queued();
+                    }
                     for (path, (p, outcome)) in paths.iter().zip(prepared.iter().zip(outcomes)) {
                         if matches!(
                             outcome,

@@ -22,7 +22,9 @@ use crate::error::IngestError;
 use crate::names::{display_name, is_temporary};
 use crate::routing::FolderDefaults;
 use crate::status::FolderState;
-use crate::take::{commit, media_type, spool_stream, Prepared};
+use crate::take::{
+    commit, hash_stream, media_type, no_bucket_words, spool_stream, upload_of, Prepared,
+};
 use crate::IngestContext;
 
 /// One polled SFTP folder.
@@ -142,6 +144,23 @@ impl SftpPoller {
                 report.waiting += 1;
                 continue;
             }
+            // Above the upload size limit with no bucket set up: left on the server, said in
+            // words, tried again on the next polls (not a failure of the file).
+            let large = match ctx.large.for_size(size) {
+                None => None,
+                Some(route) => match route.target {
+                    Ok(target) => Some(target),
+                    Err(why) => {
+                        report.file_errors.push(no_bucket_words(
+                            &entry.name,
+                            size,
+                            route.threshold_bytes,
+                            &why,
+                        ));
+                        continue;
+                    }
+                },
+            };
             // Stable over two listings: download (resuming a partial copy) and take.
             let partial = partial_path(&ctx.spool_dir, &folder_id, &path);
             std::fs::create_dir_all(&ctx.spool_dir)
@@ -220,10 +239,32 @@ impl SftpPoller {
                 let defaults = spec.defaults.clone();
                 let uploaded_by = ctx.uploaded_by.clone();
                 let path = path.clone();
+                let large = large.clone();
                 tokio::task::spawn_blocking(move || -> Result<Prepared, IngestError> {
                     let mut file =
                         std::fs::File::open(&partial).map_err(|e| IngestError::io(&partial, e))?;
-                    let (sha256, size, head, kept) = spool_stream(&spool, &mut file)?;
+                    let (sha256, size, head, kept, upload) = match &large {
+                        None => {
+                            let (sha256, size, head, kept) = spool_stream(&spool, &mut file)?;
+                            (sha256, size, head, kept, None)
+                        }
+                        Some(target) => {
+                            // Hashed in place and kept under its SHA-256 (no second copy); the
+                            // upload queue reads it from there.
+                            let (sha256, size, head) = hash_stream(&mut file)?;
+                            drop(file);
+                            let kept = spool.join(&sha256);
+                            std::fs::rename(&partial, &kept)
+                                .map_err(|e| IngestError::io(&kept, e))?;
+                            let mtime_ns = std::fs::metadata(&kept)
+                                .ok()
+                                .and_then(|m| m.modified().ok())
+                                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                                .map_or(0, |d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX));
+                            let upload = upload_of(&kept, mtime_ns, target);
+                            (sha256, size, head, kept, Some(upload))
+                        }
+                    };
                     let media_type = media_type(&head, &name);
                     Ok(Prepared {
                         file: IngestFile {
@@ -239,6 +280,7 @@ impl SftpPoller {
                             spool_path: Some(kept.to_string_lossy().into_owned()),
                             uploaded_by,
                             remote: true,
+                            upload,
                         },
                         head,
                         spool: kept,
@@ -252,10 +294,18 @@ impl SftpPoller {
             let router = ctx.router.clone();
             let defaults = spec.defaults.clone();
             let one = vec![prepared];
-            tokio::task::spawn_blocking(move || commit(&store, &router, &defaults, &one))
-                .await
-                .map_err(|e| IngestError::Watch(e.to_string()))??;
+            let outcomes =
+                tokio::task::spawn_blocking(move || commit(&store, &router, &defaults, &one))
+                    .await
+                    .map_err(|e| IngestError::Watch(e.to_string()))??;
             let _ = std::fs::remove_file(&partial);
+            if large.is_some()
+                && outcomes
+                    .iter()
+                    .any(|o| matches!(o, pd_store::IngestOutcome::Taken { .. }))
+            {
+                ctx.large.queued();
+            }
             report.taken += 1;
             let record = RemoteFile {
                 path: path.clone(),
@@ -283,8 +333,16 @@ impl SftpPoller {
         report: &mut PollReport,
     ) -> Result<(), IngestError> {
         let processed = join(&spec.remote_dir, &spec.processed_dir);
-        let target = join(&processed, name);
-        let result = client.rename(&record.path, &target).await;
+        let dir = record
+            .path
+            .strip_suffix(name)
+            .map_or(spec.remote_dir.as_str(), |d| d.trim_end_matches('/'));
+        let dir = if dir.is_empty() { "." } else { dir };
+        let mut result = client.move_listed(dir, name, &processed).await;
+        if result.is_err() && ensure_dirs(client, &spec.remote_dir, &spec.processed_dir).await {
+            // The folder was not there yet (a new setting): made, then moved.
+            result = client.move_listed(dir, name, &processed).await;
+        }
         let mut record = record.clone();
         match result {
             Ok(()) => {
@@ -311,6 +369,34 @@ impl SftpPoller {
         .map_err(|e| IngestError::Watch(e.to_string()))??;
         Ok(())
     }
+}
+
+/// `<name>.reason.txt` for a failed file: one line, at most 255 bytes (a long name shortened).
+fn reason_file_name(name: &str) -> String {
+    const SUFFIX: &str = ".reason.txt";
+    let mut stem = String::new();
+    for c in display_name(name).chars() {
+        if stem.len() + c.len_utf8() + SUFFIX.len() > 255 {
+            break;
+        }
+        stem.push(c);
+    }
+    format!("{stem}{SUFFIX}")
+}
+
+/// Makes `sub` (one or more `/`-separated folders) inside `base` where missing; answers whether
+/// any was made.
+async fn ensure_dirs(client: &SftpClient, base: &str, sub: &str) -> bool {
+    let mut dir = base.to_string();
+    let mut made = false;
+    for part in sub.split('/').filter(|p| !p.is_empty() && *p != ".") {
+        dir = join(&dir, part);
+        match client.list(&dir).await {
+            Ok(_) => {}
+            Err(_) => made |= client.ensure_dir(&dir).await.is_ok(),
+        }
+    }
+    made
 }
 
 /// Gives up on a file: its ledger row `failed` first (so it is never tried again), then a
@@ -341,9 +427,11 @@ async fn fail_file(
         spec.remote_dir,
     );
     let moved = async {
+        ensure_dirs(client, &spec.remote_dir, &spec.failed_dir).await;
         client.ensure_dir(&failed).await?;
         let mut bytes = text.as_bytes();
-        let reason_name = format!("{name}.reason.txt");
+        // The reason file's name is one line even when the partner's file name is not.
+        let reason_name = reason_file_name(&name);
         if client
             .list(&failed)
             .await?
@@ -354,7 +442,7 @@ async fn fail_file(
                 .write_from_reader(&failed, &reason_name, &mut bytes)
                 .await?;
         }
-        client.rename(&file.path, &join(&failed, &name)).await
+        client.move_listed(&spec.remote_dir, &name, &failed).await
     }
     .await;
     match moved {

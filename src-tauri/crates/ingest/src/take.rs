@@ -7,10 +7,11 @@ use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use pd_store::{IngestFile, IngestOutcome, Store};
+use pd_store::{IngestFile, IngestOutcome, IngestUpload, Store};
 use sha2::{Digest, Sha256};
 
 use crate::error::IngestError;
+use crate::names::display_name;
 use crate::routing::{FileFacts, FolderDefaults, Router, HEAD_BYTES};
 
 /// A file whose bytes are kept and hashed, waiting for its transaction.
@@ -20,7 +21,7 @@ pub struct Prepared {
     pub file: IngestFile,
     /// Its first bytes, for routing.
     pub head: Vec<u8>,
-    /// Its kept copy.
+    /// Its bytes: the kept copy, or for a large local file the file itself.
     pub spool: PathBuf,
     /// The file name (last component) as shown.
     pub file_name: String,
@@ -67,6 +68,53 @@ pub fn spool_stream(
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Reads `reader` to its end, hashing as it goes, without keeping a copy (a file above the
+/// upload size limit, uploaded from where it is). Returns (sha256, size, head).
+pub fn hash_stream(reader: &mut dyn Read) -> Result<(String, u64, Vec<u8>), IngestError> {
+    let mut hasher = Sha256::new();
+    let mut head = Vec::new();
+    let mut size = 0u64;
+    let mut buf = vec![0u8; 1024 * 1024];
+    loop {
+        let n = match reader.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(IngestError::Read(e.to_string())),
+        };
+        let chunk = buf.get(..n).unwrap_or_default();
+        hasher.update(chunk);
+        if head.len() < HEAD_BYTES {
+            let take = (HEAD_BYTES - head.len()).min(n);
+            head.extend_from_slice(chunk.get(..take).unwrap_or_default());
+        }
+        size += n as u64;
+    }
+    Ok((hex(&hasher.finalize()), size, head))
+}
+
+/// The words for a file above the upload size limit when no S3 bucket is set up.
+pub fn no_bucket_words(name: &str, size: u64, threshold: u64, why: &str) -> String {
+    format!(
+        "{} is {}, above the {} the case server takes, and {why}; it stays where it is and is taken once one is set up",
+        display_name(name),
+        pd_transfer::human_size(size),
+        pd_transfer::human_size(threshold)
+    )
+}
+
+/// The upload a large file's ledger row queues, for `route`'s bucket.
+pub fn upload_of(path: &Path, mtime_ns: i64, target: &crate::S3Target) -> IngestUpload {
+    IngestUpload {
+        path: path.to_path_buf(),
+        mtime_ns,
+        bucket: target.bucket.clone(),
+        connector_id: target.connector_id.clone(),
+        part_size: target.part_size,
+        object_key: pd_transfer::object_key,
+    }
 }
 
 /// Syncs kept copies and their folder to disk: written first, synced together (one journal
@@ -161,9 +209,15 @@ pub fn commit(
         };
         router.route(&facts, tx)
     };
-    let kept: Vec<&Path> = prepared.iter().map(|p| p.spool.as_path()).collect();
-    if let Some(first) = prepared.first() {
-        let dir = first.spool.parent().unwrap_or(Path::new("."));
+    // Kept copies are synced before the transaction that names them; a large local file is
+    // read from where it is by the upload queue, which checks it before each part.
+    let kept: Vec<&Path> = prepared
+        .iter()
+        .filter(|p| p.file.spool_path.is_some())
+        .map(|p| p.spool.as_path())
+        .collect();
+    if let Some(first) = kept.first() {
+        let dir = first.parent().unwrap_or(Path::new("."));
         make_durable(dir, &kept)?;
     }
     Ok(store.ingest_take(&files, &mut route, chrono::Utc::now())?)

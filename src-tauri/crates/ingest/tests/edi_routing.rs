@@ -124,6 +124,7 @@ impl World {
                 spool_path: Some(spool.display().to_string()),
                 uploaded_by: "drop folder".into(),
                 remote: false,
+                upload: None,
             },
             head,
             spool,

@@ -75,6 +75,7 @@ fn an_850_dropped_in_a_watched_folder_lands_on_the_case_with_its_po_and_an_unkno
         spool_dir: dir.path().join("spool"),
         uploaded_by: "drop folder".into(),
         status: StatusBoard::default(),
+        large: pd_ingest::LargeFiles::default(),
     };
     let spec = LocalFolderSpec {
         defaults: FolderDefaults {

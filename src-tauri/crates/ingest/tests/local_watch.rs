@@ -54,6 +54,7 @@ fn watch(
         spool_dir: dir.join("spool"),
         uploaded_by: "drop folder".into(),
         status: board.clone(),
+        large: pd_ingest::LargeFiles::default(),
     };
     let spec = LocalFolderSpec {
         defaults: FolderDefaults {

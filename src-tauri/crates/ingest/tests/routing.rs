@@ -40,6 +40,7 @@ fn prepared(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Prepared {
             spool_path: Some(spool.display().to_string()),
             uploaded_by: "drop folder".into(),
             remote: false,
+            upload: None,
         },
         head,
         spool,

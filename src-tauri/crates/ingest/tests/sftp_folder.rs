@@ -260,6 +260,7 @@ fn context(dir: &Path, board: StatusBoard) -> IngestContext {
         spool_dir: dir.join("spool"),
         uploaded_by: "drop folder".into(),
         status: board,
+        large: pd_ingest::LargeFiles::default(),
     }
 }
 
@@ -530,4 +531,135 @@ async fn unknown_and_changed_host_keys_are_refused_before_anything_is_read() {
     }
     assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
     assert!(sshd.inbound().join("PO-1.pdf").is_file());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_go() {
+    // Taken files go to the folder the analyst named (nested, made when missing).
+    let Some(sshd) = Sshd::start("") else { return };
+    std::fs::write(sshd.inbound().join("POD-1.pdf"), b"%PDF-1.4 pod").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let board = StatusBoard::default();
+    let ctx = context(cache.path(), board.clone());
+    let mut spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    spec.processed_dir = "done/2026".into();
+    spec.failed_dir = "rejected".into();
+    let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
+    let done = sshd.inbound().join("done/2026/POD-1.pdf");
+    let started = Instant::now();
+    while !done.is_file() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "never moved to done/2026: {:?}",
+            board.get("partner-sftp")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    job.abort();
+    assert_eq!(std::fs::read(&done).unwrap(), b"%PDF-1.4 pod");
+    assert!(!sshd.inbound().join("processed/POD-1.pdf").exists());
+    assert_eq!(
+        support::assert_each_once_on_a_case(&cache.path().join("cache.db")).len(),
+        1
+    );
+    drop(sshd);
+
+    // A file that cannot be read goes to the failed folder the analyst named, with its reason.
+    let Some(sshd) = Sshd::start("-P read") else {
+        return;
+    };
+    std::fs::write(sshd.inbound().join("ASN-9.pdf"), b"%PDF-1.4 asn").unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let board = StatusBoard::default();
+    let ctx = context(cache.path(), board.clone());
+    let mut spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    spec.failed_dir = "rejected".into();
+    let job = tokio::spawn(run_sftp(ctx, spec));
+    let rejected = sshd.inbound().join("rejected");
+    let started = Instant::now();
+    while !rejected.join("ASN-9.pdf.reason.txt").is_file() || !rejected.join("ASN-9.pdf").is_file()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "never moved to rejected/: {:?}",
+            board.get("partner-sftp")
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    job.abort();
+    assert!(!sshd.inbound().join("failed").exists(), "not the default");
+    let words = board
+        .get("partner-sftp")
+        .unwrap()
+        .reason
+        .unwrap_or_default();
+    assert!(words.contains("rejected"), "{words}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
+    let Some(sshd) = Sshd::start("") else { return };
+    let unicode = "Überweisung 請求書 ✓.pdf";
+    let newline = "line\nbreak.txt";
+    let long = format!("{}.txt", "n".repeat(251));
+    assert_eq!(long.len(), 255);
+    let spaces = "  spaced name .csv";
+    for (name, body) in [
+        (unicode, "u"),
+        (newline, "n"),
+        (long.as_str(), "l"),
+        (spaces, "s"),
+    ] {
+        std::fs::write(sshd.inbound().join(name), body).unwrap();
+    }
+    // A link on the server pointing outside the folder is not a plain file: left alone.
+    let outside = sshd.path("outside.txt");
+    std::fs::write(&outside, "not for the folder").unwrap();
+    std::os::unix::fs::symlink(&outside, sshd.inbound().join("link.txt")).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let ctx = context(cache.path(), StatusBoard::default());
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
+        .await
+        .unwrap();
+    let mut poller = SftpPoller::default();
+    poller.poll(&ctx, &spec, &client).await.unwrap();
+    let second = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!((second.taken, second.moved), (4, 4), "{second:?}");
+    let third = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!(third.taken, 0);
+    let db = cache.path().join("cache.db");
+    let rows = support::assert_each_once_on_a_case(&db);
+    assert_eq!(rows.len(), 4, "{:?}", rows.keys());
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mut names: Vec<String> = conn
+        .prepare("SELECT name FROM documents ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    names.sort();
+    let mut expected = vec![
+        unicode.to_string(),
+        "line break.txt".to_string(),
+        long.clone(),
+        "spaced name .csv".to_string(),
+    ];
+    expected.sort();
+    assert_eq!(names, expected, "document names are one line, trimmed");
+    let processed = names_in(&sshd.inbound().join("processed"));
+    assert_eq!(processed.len(), 4, "{processed:?}");
+    assert!(processed.contains(&newline.to_string()), "{processed:?}");
+    assert!(
+        std::fs::symlink_metadata(sshd.inbound().join("link.txt"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is left where it is"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside).unwrap(),
+        "not for the folder"
+    );
 }

@@ -84,10 +84,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "uploads",
         include_str!("../migrations/0015_uploads.sql"),
     ),
+    (
+        16,
+        "document_bytes",
+        include_str!("../migrations/0016_document_bytes.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 15;
+pub const SCHEMA_VERSION: i64 = 16;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

@@ -254,6 +254,16 @@ pub(crate) fn spooled_files_in_use(conn: &Connection) -> Result<Vec<String>> {
             out.push(file);
         }
     }
+    // A kept copy the S3 upload queue still reads (an SFTP drop-folder file above the limit).
+    let mut stmt = conn
+        .prepare_cached("SELECT path FROM uploads WHERE state IN ('queued', 'paused', 'failed')")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let path: Vec<u8> = r.get(0)?;
+        if let Some(name) = Path::new(&*String::from_utf8_lossy(&path)).file_name() {
+            out.push(name.to_string_lossy().into_owned());
+        }
+    }
     Ok(out)
 }
 

@@ -38,7 +38,45 @@ pub struct IngestFile {
     pub uploaded_by: String,
     /// An SFTP file: its listing record becomes "stored" (to be moved) in the same transaction.
     pub remote: bool,
+    /// A file above the upload size limit: queued for the S3 upload queue in the same
+    /// transaction instead of a spooled copy for the case outbox (`None`: the spooled copy).
+    pub upload: Option<IngestUpload>,
 }
+
+/// Where a file above the upload size limit goes: the S3 upload queue (`uploads`, invariant
+/// 12), from the file itself (a local folder's file stays where it is) or from its kept copy
+/// (an SFTP download). The upload's id is the ledger row's document id, the document's id and
+/// its record's outbox op id, so the document appears once, when the bytes are confirmed.
+#[derive(Debug, Clone)]
+pub struct IngestUpload {
+    /// The file the queue reads.
+    pub path: std::path::PathBuf,
+    /// That file's modification time (ns), checked before each part.
+    pub mtime_ns: i64,
+    /// The bucket.
+    pub bucket: String,
+    /// The S3 connector, if one was chosen in the upload settings.
+    pub connector_id: Option<String>,
+    /// Bytes per part.
+    pub part_size: u64,
+    /// The object key of (case id, upload id, document name): `pd_transfer::object_key`, the
+    /// upload queue's one key layout (chosen here, inside the transaction, once the case is).
+    pub object_key: fn(&str, &str, &str) -> String,
+}
+
+/// Two uploads are the same when they read the same file to the same place (the key maker is
+/// the upload queue's one function).
+impl PartialEq for IngestUpload {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path
+            && self.mtime_ns == other.mtime_ns
+            && self.bucket == other.bucket
+            && self.connector_id == other.connector_id
+            && self.part_size == other.part_size
+    }
+}
+
+impl Eq for IngestUpload {}
 
 /// Where routing sends a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,6 +319,40 @@ fn take_file(
         });
     }
     let routed = route(&IngestTx { conn: tx }, file)?;
+    if matches!(routed.target, RouteTarget::New(_)) {
+        // Rather than open a case for bytes a case already has (taken before this cache was
+        // rebuilt, its ledger row lost; or attached by hand): linked to that document.
+        if let Some((case_id, document_id, name, reference)) =
+            document_anywhere(tx, &file.sha256, file.size)?
+        {
+            tx.prepare_cached(
+                "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, \
+                    mtime_ns, sha256, media_type, seen_at, outcome, detail, case_id, document_id) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                file.folder_id,
+                file.folder_name,
+                file.path,
+                file.path_key,
+                size_i64(file.size),
+                file.mtime_ns,
+                file.sha256,
+                file.media_type,
+                ts(now),
+                format!(
+                    "{reference} already has these bytes as \"{name}\"; linked to that document instead of opening a new case"
+                ),
+                case_id,
+                document_id,
+            ])?;
+            return Ok(IngestOutcome::Duplicate {
+                ledger_id: tx.last_insert_rowid(),
+                duplicate_of: None,
+                case_id: Some(case_id),
+            });
+        }
+    }
     let (case_id, new_case) = match &routed.target {
         RouteTarget::Existing { case_id } => {
             let exists: Option<i64> = tx
@@ -331,6 +403,9 @@ fn take_file(
             case_id: Some(case_id),
         });
     }
+    if let Some(large) = &file.upload {
+        return queue_large(tx, file, large, &case_id, new_case, &routed, now);
+    }
     // The document row and its AttachDocument outbox entry (the spooled copy is what the push
     // sends), in this same transaction as the ledger row.
     let spooled = file
@@ -376,6 +451,127 @@ fn take_file(
         ledger_id: tx.last_insert_rowid(),
         case_id,
         document_id: document.id,
+        new_case,
+    })
+}
+
+/// The oldest document in the cache with these bytes: (case id, document id, name, case
+/// reference).
+fn document_anywhere(
+    conn: &Connection,
+    sha256: &str,
+    size: u64,
+) -> Result<Option<(String, String, String, String)>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT d.case_id, d.id, d.name, c.reference FROM documents d \
+             JOIN cases c ON c.id = d.case_id \
+             WHERE d.sha256 = ?1 AND d.size = ?2 ORDER BY d.uploaded_at, d.id LIMIT 1",
+        )?
+        .query_row(params![sha256.to_ascii_lowercase(), size_i64(size)], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?)
+}
+
+/// A file above the upload size limit: its upload queued (S3, invariant 12) with the ledger row
+/// in this transaction; the document is recorded when the upload completes
+/// ([`crate::Store::finish_upload`]), under the upload's id, which the ledger row names now.
+/// The same bytes already on their way to the case are a linked duplicate.
+fn queue_large(
+    tx: &Transaction<'_>,
+    file: &IngestFile,
+    large: &IngestUpload,
+    case_id: &str,
+    new_case: bool,
+    routed: &Routed,
+    now: Timestamp,
+) -> Result<IngestOutcome> {
+    let queued: Option<(String, String)> = tx
+        .prepare_cached(
+            "SELECT id, name FROM uploads WHERE case_id = ?1 AND sha256 = ?2 \
+             AND state IN ('queued', 'paused', 'failed', 'done') ORDER BY created_at LIMIT 1",
+        )?
+        .query_row(params![case_id, file.sha256], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    if let Some((upload_id, name)) = queued {
+        tx.prepare_cached(
+            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+                sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, \
+                rule_reason) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12, ?13, ?14)",
+        )?
+        .execute(params![
+            file.folder_id,
+            file.folder_name,
+            file.path,
+            file.path_key,
+            size_i64(file.size),
+            file.mtime_ns,
+            file.sha256,
+            file.media_type,
+            ts(now),
+            format!("the same bytes are already uploading to this case as \"{name}\"; linked to that upload"),
+            case_id,
+            upload_id,
+            routed.rule,
+            routed.reason,
+        ])?;
+        return Ok(IngestOutcome::Duplicate {
+            ledger_id: tx.last_insert_rowid(),
+            duplicate_of: None,
+            case_id: Some(case_id.to_owned()),
+        });
+    }
+    let id = uuid::Uuid::new_v4().to_string();
+    let upload = crate::NewUpload {
+        id: id.clone(),
+        case_id: case_id.to_owned(),
+        path: large.path.clone(),
+        size: file.size,
+        mtime_ns: large.mtime_ns,
+        sha256: file.sha256.clone(),
+        name: file.document_name.clone(),
+        media_type: file.media_type.clone(),
+        uploaded_by: file.uploaded_by.clone(),
+        connector_id: large.connector_id.clone(),
+        bucket: large.bucket.clone(),
+        object_key: (large.object_key)(case_id, &id, &file.document_name),
+        part_size: large.part_size,
+    };
+    crate::uploads::queue(tx, &upload, now)?;
+    tx.prepare_cached(
+        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+            sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, rule_reason, \
+            spool_path) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'taken', ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        file.folder_id,
+        file.folder_name,
+        file.path,
+        file.path_key,
+        size_i64(file.size),
+        file.mtime_ns,
+        file.sha256,
+        file.media_type,
+        ts(now),
+        format!(
+            "above the case server's size limit: uploading to the S3 bucket \"{}\"; the document shows on the case once its bytes are confirmed",
+            large.bucket
+        ),
+        case_id,
+        id,
+        routed.rule,
+        routed.reason,
+        file.spool_path,
+    ])?;
+    Ok(IngestOutcome::Taken {
+        ledger_id: tx.last_insert_rowid(),
+        case_id: case_id.to_owned(),
+        document_id: id,
         new_case,
     })
 }

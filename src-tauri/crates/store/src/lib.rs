@@ -44,8 +44,8 @@ pub use documents::{
 pub use edi::{EdiSetRecord, LinkedHit, PartnerHit};
 pub use error::{Result, StoreError};
 pub use ingest::{
-    CaseHit, FailedFile, FolderCounts, IngestFile, IngestOutcome, IngestTx, LedgerFilter,
-    LedgerRow, ReferenceKind, RemoteFile, RemoteState, RouteTarget, Routed,
+    CaseHit, FailedFile, FolderCounts, IngestFile, IngestOutcome, IngestTx, IngestUpload,
+    LedgerFilter, LedgerRow, ReferenceKind, RemoteFile, RemoteState, RouteTarget, Routed,
 };
 pub use lock::CacheLock;
 pub use outbox::{

@@ -42,6 +42,116 @@ struct Found {
     kept: BTreeMap<String, String>,
     unreadable: u32,
     queue_unreadable: bool,
+    /// What the drop folders remembered (see [`FOLDER_TABLES`]).
+    folder_rows: Vec<TableRows>,
+}
+
+/// The drop folders' memory, copied into the new cache so a file taken before is never taken
+/// again (the ledger), a taken SFTP file is still moved and not taken again (its listing
+/// state), and a large file queued for S3 goes on (its upload and confirmed parts), in this
+/// order (later tables refer to earlier ones). Where a table breaks off on a damaged page, the
+/// rows before the break are kept; a file whose row is lost is recognised by its bytes on
+/// its case instead (`ingest.rs`).
+const FOLDER_TABLES: [(&str, &str); 4] = [
+    ("ingest_ledger", ""),
+    ("ingest_remote", ""),
+    (
+        "uploads",
+        " WHERE state IN ('queued', 'paused', 'failed')",
+    ),
+    (
+        "upload_parts",
+        " WHERE upload_id IN (SELECT id FROM uploads WHERE state IN ('queued', 'paused', 'failed'))",
+    ),
+];
+
+/// Rows of one table as read from the damaged file, by column name.
+struct TableRows {
+    table: &'static str,
+    columns: Vec<String>,
+    rows: Vec<Vec<rusqlite::types::Value>>,
+}
+
+/// Reads every row of `table` it can (in rowid order; up to a damaged page).
+fn read_table(conn: &Connection, table: &'static str, filter: &str) -> Option<TableRows> {
+    let columns: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .ok()
+        .filter(|c| !c.is_empty())?;
+    let list = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut found = TableRows {
+        table,
+        columns,
+        rows: Vec::new(),
+    };
+    let read = (|| -> rusqlite::Result<()> {
+        let mut stmt = conn.prepare(&format!("SELECT {list} FROM {table}{filter}"))?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let row = (0..n)
+                .map(|i| r.get::<_, rusqlite::types::Value>(i))
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            found.rows.push(row);
+        }
+        Ok(())
+    })();
+    if let Err(error) = read {
+        tracing::warn!(%error, table, kept = found.rows.len(), "a drop-folder table of the damaged cache breaks off");
+    }
+    Some(found)
+}
+
+/// Writes the rows read into the same columns of the new cache (columns it no longer has are
+/// left out); a row that does not fit (a reference to a row lost) is skipped. Answers how many
+/// were copied.
+fn write_table(tx: &Transaction<'_>, found: &TableRows) -> Result<u32> {
+    let here: Vec<String> = tx
+        .prepare(&format!(
+            "SELECT name FROM pragma_table_info('{}')",
+            found.table
+        ))?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let keep: Vec<usize> = found
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| here.contains(c))
+        .map(|(i, _)| i)
+        .collect();
+    if keep.is_empty() {
+        return Ok(0);
+    }
+    let names = keep
+        .iter()
+        .map(|&i| format!("\"{}\"", found.columns[i]))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let marks = vec!["?"; keep.len()].join(", ");
+    let mut insert = tx.prepare(&format!(
+        "INSERT OR IGNORE INTO {} ({names}) VALUES ({marks})",
+        found.table
+    ))?;
+    let mut copied = 0;
+    for row in &found.rows {
+        let values = keep.iter().filter_map(|&i| row.get(i));
+        match insert.execute(rusqlite::params_from_iter(values)) {
+            Ok(n) => copied += u32::try_from(n).unwrap_or(0),
+            Err(error) => {
+                tracing::warn!(%error, table = found.table, "a drop-folder row of the damaged cache was left out");
+            }
+        }
+    }
+    Ok(copied)
 }
 
 /// Reads what it can from `damaged` and queues it again in `tx` (the new, empty cache).
@@ -67,6 +177,10 @@ fn read_damaged(damaged: &Path) -> Found {
     // A truncated file's header promises more pages than there are; SQLite reads such a file
     // only with this set (on a read-only connection it writes nothing).
     let _ = conn.execute_batch("PRAGMA writable_schema = ON");
+    found.folder_rows = FOLDER_TABLES
+        .iter()
+        .filter_map(|(table, filter)| read_table(&conn, table, filter))
+        .collect();
     let Some(select) = row_select(&conn) else {
         found.queue_unreadable = true;
         return found;
@@ -352,6 +466,15 @@ fn write_found(tx: &Transaction<'_>, found: Found) -> Result<CacheSalvage> {
         if *written {
             rebase(tx, case_id)?;
         }
+    }
+    for table in &found.folder_rows {
+        let copied = write_table(tx, table)?;
+        tracing::info!(
+            table = table.table,
+            copied,
+            read = table.rows.len(),
+            "drop-folder memory saved from the damaged cache"
+        );
     }
     crate::outbox::fail_unreadable(tx)?;
     Ok(report)

@@ -48,7 +48,9 @@ function outcomeWords(outcome: string): string {
 
 function folderPlace(folder: FolderView): string {
   const source = folder.settings.source;
-  return source.type === "local" ? source.path : `SFTP ${source.remote_dir || "(connector folder)"}`;
+  return source.type === "local"
+    ? source.path
+    : `SFTP ${source.remote_dir || "(connector folder)"} → taken: ${source.processed_dir}/, failed: ${source.failed_dir}/`;
 }
 
 function FolderRow({ folder }: { folder: FolderView }) {
@@ -129,6 +131,7 @@ function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | 
   const [connector, setConnector] = useState("");
   const [remoteDir, setRemoteDir] = useState("");
   const [processedDir, setProcessedDir] = useState("processed");
+  const [failedDir, setFailedDir] = useState("failed");
   const [partner, setPartner] = useState("");
   const [kind, setKind] = useState<CaseKind>("other");
   const [subfolders, setSubfolders] = useState(false);
@@ -150,7 +153,7 @@ function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | 
       name: name.trim(),
       source: local
         ? { type: "local", path: path.trim(), subfolders, polling }
-        : { type: "sftp", connector_id: connector, remote_dir: remoteDir.trim(), processed_dir: processedDir.trim() },
+        : { type: "sftp", connector_id: connector, remote_dir: remoteDir.trim(), processed_dir: processedDir.trim(), failed_dir: failedDir.trim() },
       partnerId: partner,
       caseKind: kind,
       owner: null,
@@ -213,8 +216,12 @@ function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | 
             <input className="input mono" value={remoteDir} onChange={(e) => setRemoteDir(e.target.value)} placeholder="the connector's folder" data-testid="folder-remote-dir" />
           </label>
           <label>
-            Move taken files to (inside it)
-            <input className="input mono" value={processedDir} onChange={(e) => setProcessedDir(e.target.value)} data-testid="folder-processed-dir" />
+            Move taken files to (a folder inside it)
+            <input className="input mono" value={processedDir} onChange={(e) => setProcessedDir(e.target.value)} data-testid="folder-processed-dir" required />
+          </label>
+          <label>
+            Move files that could not be taken to (a folder inside it, with a reason file)
+            <input className="input mono" value={failedDir} onChange={(e) => setFailedDir(e.target.value)} data-testid="folder-failed-dir" required />
           </label>
           <label>
             Check every (seconds)

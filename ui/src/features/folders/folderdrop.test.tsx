@@ -121,12 +121,13 @@ describe("adding folders by drop and over SFTP", () => {
     fireEvent.change(connector, { target: { value: "c-sftp" } });
     fireEvent.change(screen.getByTestId("folder-remote-dir"), { target: { value: "/out/pods" } });
     fireEvent.change(screen.getByTestId("folder-poll"), { target: { value: "60" } });
+    fireEvent.change(screen.getByTestId("folder-failed-dir"), { target: { value: "rejected" } });
     await choosePartner();
     act(() => screen.getByTestId("folder-save").click());
     await waitFor(() => expect(saved).toHaveLength(1));
     expect(saved[0]).toMatchObject({
       name: "Carrier PODs",
-      source: { type: "sftp", connector_id: "c-sftp", remote_dir: "/out/pods", processed_dir: "processed" },
+      source: { type: "sftp", connector_id: "c-sftp", remote_dir: "/out/pods", processed_dir: "processed", failed_dir: "rejected" },
       pollSeconds: 60,
     });
   });

@@ -2,7 +2,11 @@
 //! folder, the process the crash tests kill at random points, and what `pd-bench` measures.
 //!
 //! `pd-ingest-run --db cache.db --folder DIR [--spool DIR] [--settle-ms 1000] [--poll-ms N]
-//! [--subfolders] [--partner ID] [--kind other] [--owner LOGIN] [--exit-when-idle-ms N]`
+//! [--subfolders] [--partner ID] [--kind other] [--owner LOGIN] [--exit-when-idle-ms N]
+//! [--large-over BYTES --bucket NAME]`
+//!
+//! With `--large-over`, files above that many bytes are queued for the S3 upload queue of
+//! `--bucket` (read from where they are; the app or `pd-upload-once` uploads them).
 //!
 //! `--poll-ms` switches the folder to polling (no file-system events). With
 //! `--exit-when-idle-ms` it exits once nothing was waiting or taken for that long. It takes the
@@ -99,12 +103,33 @@ fn main() -> ExitCode {
         );
         pd_domain::RoutingRuleSetting::defaults()
     });
+    // Files above `--large-over` bytes are queued for the S3 upload queue of `--bucket`.
+    let large = match (arg(&args, "--large-over"), arg(&args, "--bucket")) {
+        (None, _) => pd_ingest::LargeFiles::default(),
+        (Some(over), bucket) => {
+            let Ok(threshold_bytes) = over.parse::<u64>() else {
+                eprintln!("--large-over: a whole number of bytes");
+                return ExitCode::from(2);
+            };
+            pd_ingest::LargeFiles::fixed(pd_ingest::LargeFileRoute {
+                threshold_bytes,
+                target: bucket
+                    .map(|bucket| pd_ingest::S3Target {
+                        bucket,
+                        connector_id: None,
+                        part_size: pd_connectors::MIN_PART_SIZE as u64,
+                    })
+                    .ok_or_else(|| "no S3 bucket was given (--bucket)".to_owned()),
+            })
+        }
+    };
     let ctx = IngestContext {
         store,
         router: Arc::new(pd_ingest::edi::router(&rules)),
         spool_dir: spool,
         uploaded_by: "drop folder".to_string(),
         status: status.clone(),
+        large,
     };
     let spec = LocalFolderSpec {
         defaults: FolderDefaults {
