@@ -623,3 +623,76 @@ fn sleep_unless_stopped(stop: &AtomicBool, pause: Duration) {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+mod tests {
+    use super::*;
+
+    fn folder(dir: &Path) -> Folder {
+        let root = dir.join("drop");
+        std::fs::create_dir_all(&root).unwrap();
+        Folder {
+            ctx: IngestContext {
+                store: pd_store::Store::open(dir.join("cache.db")).unwrap(),
+                router: Arc::new(crate::Router::v1()),
+                spool_dir: dir.join("spool"),
+                uploaded_by: "drop folder".into(),
+                status: crate::StatusBoard::default(),
+                large: crate::LargeFiles::default(),
+            },
+            spec: LocalFolderSpec {
+                defaults: FolderDefaults {
+                    folder_id: "f1".into(),
+                    folder_name: "Inbound".into(),
+                    partner_id: "acme".into(),
+                    case_kind: pd_domain::CaseKind::Other,
+                    owner: None,
+                },
+                path: root,
+                subfolders: false,
+                mode: WatchMode::Polling,
+                poll_interval: Duration::from_millis(100),
+                settle: Duration::ZERO,
+                rescan_every: Duration::from_secs(300),
+            },
+            pending: HashMap::new(),
+            done: HashSet::new(),
+        }
+    }
+
+    /// The exact window the watcher test cannot hit by timing: the file was listed and is due,
+    /// then deleted before it is opened. Nothing is taken, nothing is an error, nothing waits.
+    #[test]
+    fn a_file_deleted_between_listing_and_reading_is_not_taken_and_is_no_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut folder = folder(dir.path());
+        let path = folder.spec.path.join("gone.pdf");
+        std::fs::write(&path, b"%PDF-1.4 gone").unwrap();
+        let kept = folder.spec.path.join("kept.pdf");
+        std::fs::write(&kept, b"%PDF-1.4 kept").unwrap();
+        folder.scan().unwrap();
+        let mut listed = vec![path.clone(), kept.clone()];
+        listed.sort();
+        assert_eq!(folder.due(), listed, "both listed and due");
+        std::fs::remove_file(&path).unwrap();
+        // Read directly: the file is gone, so nothing.
+        assert!(folder.prepare(&path).unwrap().is_none());
+        assert!(
+            !folder.pending.contains_key(&path),
+            "forgotten, not retried"
+        );
+        // Through the taker: the other file is taken, no error is reported.
+        let (taken, error) = folder.take_due();
+        assert_eq!(taken, 1);
+        assert!(error.is_none(), "{error:?}");
+        let rows = folder
+            .ctx
+            .store
+            .ingest_ledger(&pd_store::LedgerFilter::default())
+            .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].path, "kept.pdf");
+        assert!(folder.pending.is_empty());
+    }
+}

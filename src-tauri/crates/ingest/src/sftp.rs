@@ -177,6 +177,15 @@ impl SftpPoller {
                 .map_err(|e| IngestError::io(&partial, e))?;
             let copied = match client.read_to_writer(&path, offset, &mut out).await {
                 Ok(n) => n,
+                Err(pd_connectors::ConnectorError::NotFound(_)) => {
+                    // Deleted (or moved away) between the listing and the read: nothing to
+                    // take, not a failure of the file.
+                    drop(out);
+                    let _ = std::fs::remove_file(&partial);
+                    self.failures.remove(&entry.name);
+                    listing.remove(&entry.name);
+                    continue;
+                }
                 Err(e) => {
                     use tokio::io::AsyncWriteExt;
                     let _ = out.flush().await;

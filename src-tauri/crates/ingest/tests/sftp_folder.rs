@@ -663,3 +663,75 @@ async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
         "not for the folder"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_remote_file_is_queued_for_s3_from_its_kept_copy_or_left_on_the_server_without_a_bucket(
+) {
+    let Some(sshd) = Sshd::start("") else { return };
+    let big = vec![b'x'; 5000];
+    std::fs::write(sshd.inbound().join("CAM-1.mp4"), &big).unwrap();
+    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
+        .await
+        .unwrap();
+
+    // No bucket: not downloaded, not taken, not moved; the reason in words, every poll.
+    let cache = tempfile::tempdir().unwrap();
+    let mut ctx = context(cache.path(), StatusBoard::default());
+    ctx.large = pd_ingest::LargeFiles::fixed(pd_ingest::LargeFileRoute {
+        threshold_bytes: 1000,
+        target: Err("no S3 connector is set up for documents".into()),
+    });
+    let mut poller = SftpPoller::default();
+    for _ in 0..3 {
+        let report = poller.poll(&ctx, &spec, &client).await.unwrap();
+        assert_eq!(report.taken, 0);
+        assert_eq!(report.failed, 0, "not a failure of the file");
+        if report.waiting == 0 {
+            let words = report.file_errors.join(" ");
+            assert!(
+                words.contains("CAM-1.mp4 is 4.9 KiB, above the 1000 bytes")
+                    && words.contains("no S3 connector"),
+                "{words}"
+            );
+        }
+    }
+    assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
+    assert!(sshd.inbound().join("CAM-1.mp4").is_file());
+
+    // With a bucket: downloaded once, kept under its SHA-256, queued for S3 with its ledger
+    // row, moved to processed/.
+    ctx.large = pd_ingest::LargeFiles::fixed(pd_ingest::LargeFileRoute {
+        threshold_bytes: 1000,
+        target: Ok(pd_ingest::S3Target {
+            bucket: "drops".into(),
+            connector_id: None,
+            part_size: 5 * 1024 * 1024,
+        }),
+    });
+    let report = poller.poll(&ctx, &spec, &client).await.unwrap();
+    assert_eq!((report.taken, report.moved), (1, 1), "{report:?}");
+    assert!(sshd.inbound().join("processed/CAM-1.mp4").is_file());
+    let uploads = ctx
+        .store
+        .uploads_in(&[pd_store::UploadState::Queued])
+        .unwrap();
+    assert_eq!(uploads.len(), 1);
+    let kept = cache.path().join("spool").join(sha(&big));
+    assert_eq!(uploads[0].upload.path, kept);
+    assert_eq!(std::fs::read(&kept).unwrap(), big);
+    let rows = ctx.store.ingest_ledger(&LedgerFilter::default()).unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].outcome, "taken");
+    assert_eq!(
+        rows[0].document_id.as_deref(),
+        Some(uploads[0].upload.id.as_str())
+    );
+    // No other copy is left in the spool (no partial, no second copy).
+    let spool: Vec<String> = std::fs::read_dir(cache.path().join("spool"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(spool, vec![sha(&big)]);
+}
