@@ -33,6 +33,9 @@ export const keys = {
   exports: (q: ExportQuery) => key("exports", "list", q),
   retentionPolicy: () => key("exports", "policy"),
   offlineDocuments: (caseId: string) => key("documents", "offline", caseId),
+  // Deliveries to partner SFTP inboxes (issue 11): the inboxes (from Settings) and a case's.
+  deliveryTargets: () => key("settings", "delivery-targets"),
+  caseDeliveries: (caseId: string) => key("documents", "deliveries", caseId),
   folders: () => key("folders", "list"),
   ledger: (q: LedgerQuery) => key("folders", "ledger", q),
   routingRules: () => key("folders", "rules"),

@@ -57,4 +57,8 @@ listenPort: number | null,
 /**
  * Wix and Drupal requests: who gets an imported case, first matching rule wins.
  */
-rules: Array<AssignmentRule>, };
+rules: Array<AssignmentRule>, 
+/**
+ * SFTP: the partner's inbox folder documents are delivered to (e.g. `/inbound`).
+ */
+partnerInbox: string | null, };

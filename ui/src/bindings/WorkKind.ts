@@ -4,4 +4,4 @@
  * The kinds of connector that do work (the xConnector has no connection test of its own: its
  * settings are its work settings).
  */
-export type WorkKind = "xconnector" | "wix" | "drupal";
+export type WorkKind = "xconnector" | "wix" | "drupal" | "sftp";

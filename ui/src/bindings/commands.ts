@@ -20,6 +20,8 @@ import type { ConnectorInput } from "./ConnectorInput";
 import type { ConnectorView } from "./ConnectorView";
 import type { ConnectorWorkInput } from "./ConnectorWorkInput";
 import type { ConnectorWorkView } from "./ConnectorWorkView";
+import type { DeliveryTarget } from "./DeliveryTarget";
+import type { DeliveryView } from "./DeliveryView";
 import type { DeskSettings } from "./DeskSettings";
 import type { DocumentFile } from "./DocumentFile";
 import type { DropView } from "./DropView";
@@ -121,6 +123,9 @@ export type CommandName =
   | "transfers_list"
   | "transfer_action"
   | "share_case_package"
+  | "delivery_targets"
+  | "deliver_document"
+  | "case_deliveries"
   | "list_folders"
   | "save_folder"
   | "remove_folder"
@@ -205,6 +210,9 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   "transfers_list",
   "transfer_action",
   "share_case_package",
+  "delivery_targets",
+  "deliver_document",
+  "case_deliveries",
   "list_folders",
   "save_folder",
   "remove_folder",
@@ -355,6 +363,12 @@ export function makeCommands(invoke: Invoke) {
     transferAction: (transferId: string, action: TransferAction): Promise<null> => invoke<null>("transfer_action", { transferId, action }),
     /** Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner. */
     shareCasePackage: (caseId: string, connectorId: string | null): Promise<CasePackage> => invoke<CasePackage>("share_case_package", { caseId, connectorId }),
+    /** Where "Send to partner…" can send a document: the SFTP connectors with a partner inbox. */
+    deliveryTargets: (): Promise<Array<DeliveryTarget>> => invoke<Array<DeliveryTarget>>("delivery_targets"),
+    /** Sends a case's document to a partner's SFTP inbox (queued, written under a temporary name, renamed when complete, recorded on the case once); answers the delivery. */
+    deliverDocument: (caseId: string, documentId: string, connectorId: string): Promise<DeliveryView> => invoke<DeliveryView>("deliver_document", { caseId, documentId, connectorId }),
+    /** A case's deliveries to partner inboxes (sending, sent, failed), newest first. */
+    caseDeliveries: (caseId: string): Promise<Array<DeliveryView>> => invoke<Array<DeliveryView>>("case_deliveries", { caseId }),
     /** The drop folders with their state (watching, polling, offline, error with the reason), counts and last file. */
     listFolders: (): Promise<Array<FolderView>> => invoke<Array<FolderView>>("list_folders"),
     /** Adds or edits a drop folder (an empty id adds one) and (re)starts the watchers. */

@@ -25,6 +25,8 @@ import type {
   Notice,
   SyncStatus,
   TransferView,
+  DeliveryTarget,
+  DeliveryView,
 } from "../bindings";
 import { COMMAND_NAMES, type CommandName, type makeCommands } from "../bindings/commands";
 import { mockFingerprint, seedDesk, seedJobs, seedSettings, KEYCHAIN_UNAVAILABLE, type MockSettings } from "./fixture";
@@ -70,6 +72,10 @@ export interface MockOptions {
   attachOutcomes?: Record<string, AttachedFile["result"]>;
   /** The desktop settings (default: a fresh install's). */
   desk?: DeskSettings;
+  /** Where "Send to partner…" can send (`delivery_targets`; default: nowhere). */
+  deliveryTargets?: DeliveryTarget[];
+  /** Deliveries to partner inboxes already made (`case_deliveries`; default: none). */
+  deliveries?: DeliveryView[];
 }
 
 /** The desktop settings and the waiting navigation request the mock keeps. */
@@ -182,6 +188,9 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
   // Documents (issue 10): which are kept offline, and the transfers list; plain state here.
   const offline = new Set<string>();
   const transfers: TransferView[] = options.transfers ?? [];
+  // Deliveries to partner SFTP inboxes (issue 11): the targets and what was sent.
+  const deliveryTargets: DeliveryTarget[] = options.deliveryTargets ?? [];
+  const deliveries: DeliveryView[] = options.deliveries ?? [];
   // Drops waiting for `attach_drop` (the app keeps their paths; the window only their ids).
   const drops = new Map<string, DropView>();
   let nextId = 1;
@@ -482,6 +491,34 @@ export function createMockBackend(options: MockOptions = {}): MockBackend {
           commentId: "package-comment",
           expiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
         };
+      case "delivery_targets":
+        return structuredClone(deliveryTargets);
+      case "case_deliveries":
+        return deliveries.filter((d) => d.caseId === args.caseId).map((d) => structuredClone(d));
+      case "deliver_document": {
+        const target = deliveryTargets.find((t) => t.connectorId === args.connectorId);
+        if (!target) err("delivery.no_inbox", "No SFTP connector has a partner inbox: set one in Settings → Connector work (an SFTP connector, its partner inbox folder).");
+        const detail = lookup("get_case", { id: args.caseId }) as { documents: { id: string; name: string; size: number }[] };
+        const doc = detail.documents.find((d) => d.id === args.documentId);
+        if (!doc) err("store.not_found", "That document is no longer on the case.");
+        const delivery: DeliveryView = {
+          id: `mock-delivery-${nextId++}`,
+          caseId: args.caseId as string,
+          documentId: doc.id,
+          documentName: doc.name,
+          connectorId: target.connectorId,
+          connectorName: target.name,
+          inbox: target.inbox,
+          remoteName: null,
+          state: "queued",
+          error: null,
+          size: doc.size,
+          queuedAt: new Date().toISOString(),
+          sentAt: null,
+        };
+        deliveries.unshift(delivery);
+        return structuredClone(delivery);
+      }
       case "transfers_list":
         return { transfers: structuredClone(transfers) };
       case "watch_transfers":

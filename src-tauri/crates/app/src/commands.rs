@@ -21,6 +21,7 @@ pub use crate::connector_work::{
 };
 // Documents (issue 10): open and save, drops, transfers.
 pub use crate::attach::{attach_drop, save_upload_settings, upload_settings};
+pub use crate::deliveries::{case_deliveries, deliver_document, delivery_targets};
 pub use crate::desk::{
     desk_settings, my_open_cases, my_work_counts, open_link, pause_notifications,
     save_desk_settings, take_open_request,

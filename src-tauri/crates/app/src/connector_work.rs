@@ -79,6 +79,11 @@ fn imports_of(work: &ConnectorWork) -> String {
                 parts.push(format!("promotes resolutions to {b} nodes"));
             }
         }
+        WorkKind::Sftp => {
+            if let Some(inbox) = &work.partner_inbox {
+                parts.push(format!("delivers documents to the partner inbox {inbox}"));
+            }
+        }
     }
     if parts.is_empty() {
         "Nothing yet".into()
@@ -176,6 +181,7 @@ pub async fn save_connector_work(
         &mut work.request_bundle,
         &mut work.feed_url,
         &mut work.outbound_url,
+        &mut work.partner_inbox,
     ] {
         clean(field);
     }
@@ -212,7 +218,10 @@ pub async fn save_connector_work(
                     .await?;
             }
         }
-        WorkKind::Wix | WorkKind::Drupal => {
+        WorkKind::Wix | WorkKind::Drupal | WorkKind::Sftp => {
+            if work.kind == WorkKind::Sftp {
+                crate::deliveries::check_inbox(work.partner_inbox.as_deref())?;
+            }
             let settings = state.settings().await;
             let connector = settings
                 .connectors
@@ -223,6 +232,7 @@ pub async fn save_connector_work(
                 (&connector.settings, work.kind),
                 (ConnectorSettings::Wix(_), WorkKind::Wix)
                     | (ConnectorSettings::Drupal(_), WorkKind::Drupal)
+                    | (ConnectorSettings::Sftp(_), WorkKind::Sftp)
             );
             if !fits {
                 return Err(invalid("That connector is of another kind."));
@@ -262,7 +272,7 @@ fn target(works: &[ConnectorWork], kind: WorkKind) -> Option<Place> {
             let place = match kind {
                 WorkKind::Wix => w.notices_collection.clone(),
                 WorkKind::Drupal => w.article_bundle.clone(),
-                WorkKind::Xconnector => None,
+                WorkKind::Xconnector | WorkKind::Sftp => None,
             }?;
             Some(Place {
                 connector_id: w.connector_id.clone(),
@@ -424,7 +434,11 @@ async fn cycle(ctx: &JobContext, running: &mut Running) {
     let mut outside = Outside::default();
     let mut wanted_listener = None;
     let mut imports = Vec::new();
-    for work in works.iter().filter(|w| w.enabled) {
+    // An SFTP connector's work is its partner inbox: the deliveries job uses it.
+    for work in works
+        .iter()
+        .filter(|w| w.enabled && w.kind != WorkKind::Sftp)
+    {
         let secret = secret(ctx, &work.connector_id).await;
         let due = running
             .last_import
@@ -512,6 +526,7 @@ async fn cycle(ctx: &JobContext, running: &mut Running) {
                     Err(e) => record(ctx, work, "drupal_requests", Some(e.to_string())).await,
                 }
             }
+            WorkKind::Sftp => {}
         }
     }
     keep_listener(ctx, running, wanted_listener).await;

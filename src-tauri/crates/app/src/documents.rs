@@ -218,7 +218,7 @@ pub fn file_sha256(path: &Path) -> std::io::Result<String> {
 }
 
 /// The document as the cache holds it.
-async fn find_document(
+pub(crate) async fn find_document(
     workspace: &ActiveWorkspace,
     case_id: &str,
     document_id: &str,
@@ -294,6 +294,26 @@ pub async fn local_copy(
     workspace: &ActiveWorkspace,
     document: &Document,
 ) -> Result<PathBuf, AppError> {
+    local_copy_with(
+        &state.transfers,
+        &state.changes,
+        workspace,
+        document,
+        source_of(state, workspace, document),
+    )
+    .await
+}
+
+/// [`local_copy`] for a background job, which holds no app state: the transfers list and
+/// change reporter it reports to, and where the bytes come from (awaited only when the cache
+/// does not hold them).
+pub(crate) async fn local_copy_with(
+    transfers: &crate::transfers::Transfers,
+    changes: &crate::events::ChangeReporter,
+    workspace: &ActiveWorkspace,
+    document: &Document,
+    source: impl std::future::Future<Output = Result<Source, AppError>>,
+) -> Result<PathBuf, AppError> {
     let cache = DocumentCache::of_workspace(&workspace.folder);
     if let Some(path) = cache.cached(document) {
         let expected = document.sha256.clone();
@@ -316,7 +336,7 @@ pub async fn local_copy(
     }
     let id = format!("download:{}", document.id);
     let control = Arc::new(AbortControl::default());
-    state.transfers.begin(
+    transfers.begin(
         NewTransfer {
             id: id.clone(),
             direction: TransferDirection::Download,
@@ -326,10 +346,10 @@ pub async fn local_copy(
         },
         Some(control.clone()),
     );
-    let source = source_of(state, workspace, document).await;
+    let source = source.await;
     let task = {
         let (transfers, id, document, path) = (
-            state.transfers.clone(),
+            transfers.clone(),
             id.clone(),
             document.clone(),
             path.clone(),
@@ -345,7 +365,7 @@ pub async fn local_copy(
         Ok(outcome) => outcome,
         Err(_) if control.cancelled() => {
             remove_partials(path.parent());
-            state.transfers.finish(&id, TransferState::Cancelled, None);
+            transfers.finish(&id, TransferState::Cancelled, None);
             return Err(AppError::reported(
                 ErrorCode::InputInvalid,
                 format!("The download of {} was cancelled.", document.name),
@@ -355,7 +375,7 @@ pub async fn local_copy(
     };
     match outcome {
         Ok(()) => {
-            state.transfers.finish(&id, TransferState::Done, None);
+            transfers.finish(&id, TransferState::Done, None);
             set_read_only(&path);
             DocumentCache::touch(&path);
             let evicted = {
@@ -365,15 +385,13 @@ pub async fn local_copy(
             if let Err(error) = evicted {
                 tracing::warn!(%error, "document cache eviction failed");
             }
-            state.changes.report(&[Topic::Documents]);
+            changes.report(&[Topic::Documents]);
             Ok(path)
         }
         Err(error) => {
             remove_partials(path.parent());
             let error = offline_words(error, document);
-            state
-                .transfers
-                .finish(&id, TransferState::Failed, Some(error.to_info()));
+            transfers.finish(&id, TransferState::Failed, Some(error.to_info()));
             Err(error)
         }
     }
@@ -422,7 +440,7 @@ fn offline_words(error: AppError, document: &Document) -> AppError {
 }
 
 /// Where a document's bytes come from.
-enum Source {
+pub(crate) enum Source {
     Collab(pd_tradinggrid::TradingGridClient),
     S3(Box<pd_connectors::S3Client>, String),
 }
@@ -490,6 +508,57 @@ async fn source_of(
             Box::new(s3_client_for(state, bucket).await?),
             key.clone(),
         )),
+    }
+}
+
+/// [`source_of`] from settings a background job read (the settings file) and the keychain.
+pub(crate) async fn source_in(
+    workspace: &ActiveWorkspace,
+    settings: &pd_settings::Settings,
+    keychain: &crate::keychain::Keychain,
+    document: &Document,
+) -> Result<Source, AppError> {
+    match &document.location {
+        DocumentLocation::Collab => workspace
+            .cases_client
+            .clone()
+            .map(Source::Collab)
+            .ok_or_else(|| {
+                AppError::reported(
+                    ErrorCode::DocumentOffline,
+                    format!(
+                        "{} is on the case server, which this workspace cannot reach now.",
+                        document.name
+                    ),
+                )
+            }),
+        DocumentLocation::S3 { bucket, key } => {
+            let connector = settings
+                .connectors
+                .iter()
+                .find(|c| matches!(&c.settings, pd_domain::ConnectorSettings::S3(s3) if s3.bucket.trim() == bucket))
+                .ok_or_else(|| {
+                    AppError::reported(
+                        ErrorCode::DocumentNoConnector,
+                        format!(
+                            "The document is in S3 bucket \"{bucket}\", which no connector in Settings reaches. Add an S3 connector for that bucket."
+                        ),
+                    )
+                })?;
+            let pd_domain::ConnectorSettings::S3(s3) = &connector.settings else {
+                return Err(AppError::internal("connector kind changed"));
+            };
+            let secret = keychain
+                .get(connector.id, pd_settings::CONNECTOR_SECRET)
+                .await?;
+            let client = pd_connectors::S3Client::new(
+                s3,
+                secret.as_ref().map(|s| s.expose_secret()),
+                &pd_connectors::ConnectorOptions::default(),
+            )
+            .map_err(connector_error)?;
+            Ok(Source::S3(Box::new(client), key.clone()))
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod api;
 pub mod attach;
 pub mod commands;
 pub mod connector_work;
+pub mod deliveries;
 pub mod desk;
 pub mod desktop;
 pub mod documents;

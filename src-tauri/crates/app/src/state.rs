@@ -239,6 +239,8 @@ pub struct AppState {
     pub drops: crate::drops::Drops,
     /// Attached files on their way to the server (the uploads job follows them).
     pub uploads: crate::uploads::Uploads,
+    /// Documents on their way to partners' SFTP inboxes (the deliveries job).
+    pub deliveries: crate::deliveries::Deliveries,
     /// What each account's hosts were found to serve when its workspace last opened.
     probes: Probes,
     /// The drop folders' jobs and states (`folders.rs`).
@@ -342,12 +344,14 @@ impl AppState {
             transfers: Default::default(),
             drops: Default::default(),
             uploads: Default::default(),
+            deliveries: Default::default(),
         };
         crate::notify::notify_failed_transfers(&state);
         crate::notify::notify_long_transfer_batches(&state);
         state.current().start_connectors(&state);
         crate::retention::start_job(&state);
         crate::uploads::start_job(&state);
+        crate::deliveries::start_job(&state);
         crate::folders::restart(&state, &folders).await;
         Ok(state)
     }

@@ -41,6 +41,7 @@ fn work(kind: WorkKind, id: &str) -> ConnectorWork {
         outbound_url: None,
         listen_port: None,
         rules: vec![],
+        partner_inbox: None,
     }
 }
 

@@ -1065,3 +1065,44 @@ fn foreign_banner(seen: &[u8]) -> Option<String> {
     let first = text.lines().map(str::trim).find(|line| !line.is_empty())?;
     Some(server_text(&first.chars().take(80).collect::<String>()))
 }
+
+// ---- delivery to a partner inbox (issue 11, point 6): the steps the delivery engine
+// (`pd-transfer` `deliver.rs`) takes one by one, so it can check and record between them.
+impl SftpClient {
+    /// The size of the remote file at `path`, or `None` when there is none (a folder is refused
+    /// as a file would be). Does not follow the caller's wishes about links: it asks `stat`.
+    pub async fn file_size(&self, path: &str) -> Result<Option<u64>, ConnectorError> {
+        check_remote_path(path, "file")?;
+        match tokio::time::timeout(self.limit, self.sftp.metadata(path.to_owned()))
+            .await
+            .map_err(|_| self.timeout("checking the remote file"))?
+        {
+            Ok(metadata) if metadata.is_dir() => Err(ConnectorError::Conflict(format!(
+                "{} on {} is a folder, not a file.",
+                server_text(path),
+                self.host
+            ))),
+            Ok(metadata) => Ok(Some(metadata.size.unwrap_or(0))),
+            Err(russh_sftp::client::error::Error::Status(status))
+                if status.status_code == StatusCode::NoSuchFile =>
+            {
+                Ok(None)
+            }
+            Err(error) => Err(self.sftp_error(path, &error)),
+        }
+    }
+
+    /// Writes `reader` into a new remote file at `path` (refused when it exists: the caller
+    /// removes a stale temporary file first); returns the bytes written. Nothing is renamed.
+    pub async fn write_new<R: AsyncRead + Unpin>(
+        &self,
+        path: &str,
+        reader: &mut R,
+    ) -> Result<u64, ConnectorError> {
+        check_remote_path(path, "file")?;
+        if let Some(name) = path.rsplit('/').next() {
+            check_file_name(name)?;
+        }
+        self.write_temporary(path, reader).await
+    }
+}

@@ -130,6 +130,9 @@ error_codes! {
     TransferCancelled = "transfer.cancelled" => "The transfer was cancelled; nothing of it is kept on the server.",
     // Attaching a drop (issue 10, `attach_drop`).
     DropNeedsConfirmation = "drop.needs_confirmation" => "This drop brings many files from folders: confirm that all of them should be attached.",
+    // Delivering a document to a partner's SFTP inbox (issue 11, point 6).
+    DeliveryNoInbox = "delivery.no_inbox" => "No SFTP connector has a partner inbox: set one in Settings → Connector work (an SFTP connector, its partner inbox folder).",
+    DeliveryConnectorGone = "delivery.connector_gone" => "The SFTP connector this delivery goes through is no longer in Settings. Add it again, then retry.",
 }
 
 impl ErrorCode {

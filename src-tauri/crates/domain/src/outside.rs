@@ -438,6 +438,9 @@ pub enum WorkKind {
     Wix,
     /// A Drupal site (a Drupal connector of Settings).
     Drupal,
+    /// A partner's SFTP server (an SFTP connector of Settings): documents are delivered to its
+    /// partner inbox; it imports nothing.
+    Sftp,
 }
 
 /// What a connector does in this workspace: what it imports, where publications go, how often.
@@ -478,6 +481,9 @@ pub struct ConnectorWork {
     /// Wix and Drupal requests: who gets an imported case, first matching rule wins.
     #[serde(default)]
     pub rules: Vec<AssignmentRule>,
+    /// SFTP: the partner's inbox folder documents are delivered to (e.g. `/inbound`).
+    #[serde(default)]
+    pub partner_inbox: Option<String>,
 }
 
 /// Who gets an imported request: the first rule whose kind and partner match (an empty one

@@ -77,6 +77,10 @@ fn export_typescript_bindings() {
         TransferDirection,
         TransferState,
         TransferView,
+        // Delivering a document to a partner's SFTP inbox (issue 11, point 6).
+        DeliveryTarget,
+        DeliveryState,
+        DeliveryView,
         TransfersUpdate,
         TransferAction,
         DocumentFile,

@@ -141,6 +141,12 @@ macro_rules! with_commands {
             transfer_action(transfer_id: String, action: TransferAction) -> ();
             /// Exports the case's documents and partner-visible thread as one zip to an S3 connector's bucket (`null`: the only S3 connector) and posts its link on the case for the partner.
             share_case_package(case_id: String, connector_id: Option<String>) -> CasePackage;
+            /// Where "Send to partner…" can send a document: the SFTP connectors with a partner inbox.
+            delivery_targets() -> Vec<DeliveryTarget>;
+            /// Sends a case's document to a partner's SFTP inbox (queued, written under a temporary name, renamed when complete, recorded on the case once); answers the delivery.
+            deliver_document(case_id: String, document_id: String, connector_id: String) -> DeliveryView;
+            /// A case's deliveries to partner inboxes (sending, sent, failed), newest first.
+            case_deliveries(case_id: String) -> Vec<DeliveryView>;
             /// The drop folders with their state (watching, polling, offline, error with the reason), counts and last file.
             list_folders() -> Vec<FolderView>;
             /// Adds or edits a drop folder (an empty id adds one) and (re)starts the watchers.

@@ -89,10 +89,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "document_bytes",
         include_str!("../migrations/0016_document_bytes.sql"),
     ),
+    (
+        17,
+        "deliveries",
+        include_str!("../migrations/0017_deliveries.sql"),
+    ),
 ];
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 16;
+pub const SCHEMA_VERSION: i64 = 17;
 
 /// Page cache of every connection, in KiB.
 const CACHE_KIB: i64 = 8000;

@@ -7,6 +7,7 @@ mod bulk;
 mod cases;
 mod codec;
 mod db;
+mod deliveries;
 mod directory;
 mod documents;
 mod edi;
@@ -37,6 +38,7 @@ use rusqlite::OptionalExtension;
 
 pub use cases::SearchIndexing;
 pub use db::SCHEMA_VERSION;
+pub use deliveries::{DeliveryRecord, NewDelivery};
 pub use documents::{
     attach_document_in, document_with_sha256, is_plain_spool_name, spool_dir_for,
     MAX_DOCUMENT_NAME_CHARS,
@@ -413,6 +415,61 @@ impl Store {
     ) -> Result<String> {
         self.db
             .write(|tx| documents::attach_document_in(tx, case_id, doc, now))
+    }
+
+    // ---- deliveries to partner SFTP inboxes (issue 11, point 6; `deliveries.rs`) --------------
+
+    /// Queues a delivery (refused while the same document is on its way to the same connector).
+    pub fn queue_delivery(&self, new: &NewDelivery, now: Timestamp) -> Result<()> {
+        self.db.write(|tx| deliveries::queue(tx, new, now))
+    }
+
+    /// One delivery.
+    pub fn delivery(&self, id: &str) -> Result<Option<DeliveryRecord>> {
+        self.db.read(|conn| deliveries::get(conn, id))
+    }
+
+    /// Deliveries in any of `states`, oldest first.
+    pub fn deliveries_in(
+        &self,
+        states: &[pd_domain::DeliveryState],
+    ) -> Result<Vec<DeliveryRecord>> {
+        self.db.read(|conn| deliveries::list(conn, states))
+    }
+
+    /// A case's deliveries, newest first.
+    pub fn case_deliveries(&self, case_id: &str) -> Result<Vec<DeliveryRecord>> {
+        self.db.read(|conn| deliveries::of_case(conn, case_id))
+    }
+
+    /// Fixes a delivery's final name in the inbox before anything is written under it.
+    pub fn set_delivery_name(&self, id: &str, name: &str, now: Timestamp) -> Result<()> {
+        self.db.write(|tx| deliveries::set_name(tx, id, name, now))
+    }
+
+    /// Sets an unfinished delivery's state and error (code, words); answers whether it did.
+    pub fn set_delivery_state(
+        &self,
+        id: &str,
+        state: pd_domain::DeliveryState,
+        error: Option<(&str, &str)>,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.db
+            .write(|tx| deliveries::set_state(tx, id, state, error, now))
+    }
+
+    /// Marks a delivery sent and records it on its case (an internal comment queued for the
+    /// server under the delivery's id) in one transaction; `false` when it was sent already.
+    pub fn finish_delivery(
+        &self,
+        id: &str,
+        author: &str,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        self.db
+            .write(|tx| deliveries::finish(tx, id, author, body, now))
     }
 
     /// Queues a file for the S3 upload queue (refused as a duplicate when the same content is

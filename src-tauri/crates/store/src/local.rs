@@ -139,6 +139,24 @@ pub(crate) fn add_local_comment(
     visibility: Visibility,
     now: Timestamp,
 ) -> Result<Comment> {
+    let id = uuid::Uuid::new_v4().to_string();
+    add_local_comment_as(conn, &id, None, case_id, author, body, visibility, now)
+}
+
+/// [`add_local_comment`] under a comment id (and, when given, an outbox operation id) the
+/// caller chose, so a record written once per event (a delivery) is refused a second time by
+/// the tables' keys.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn add_local_comment_as(
+    conn: &Connection,
+    comment_id: &str,
+    op_id: Option<&str>,
+    case_id: &str,
+    author: &str,
+    body: &str,
+    visibility: Visibility,
+    now: Timestamp,
+) -> Result<Comment> {
     if body.trim().is_empty() {
         return Err(StoreError::Invalid("a comment cannot be empty".into()));
     }
@@ -149,7 +167,7 @@ pub(crate) fn add_local_comment(
     }
     case_for_change(conn, case_id)?;
     let comment = Comment {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: comment_id.to_owned(),
         case_id: case_id.to_string(),
         author: author.to_string(),
         author_is_partner: false,
@@ -164,7 +182,10 @@ pub(crate) fn add_local_comment(
         visibility,
     };
     let op = OutboxOp::AddComment(payload);
-    let op_id = append(conn, case_id, &op, None, now)?;
+    let op_id = match op_id {
+        Some(op_id) => crate::outbox::append_as(conn, op_id, case_id, &op, None, now)?,
+        None => append(conn, case_id, &op, None, now)?,
+    };
     write_comment(conn, &comment, Some(&op_id))?;
     apply_new(conn, case_id, &op, now)?;
     if visibility == Visibility::Partner {

@@ -2,13 +2,18 @@
 //! a dropped file once (size, SHA-256, media type, safe name) and [`expand`] turns folders into
 //! files; [`Uploader`] uploads a file above the collab size limit to the S3 connector's bucket
 //! by resumable multipart, and queues the case's document record only once the bytes are
-//! confirmed.
+//! confirmed; [`Deliverer`] sends a case's document to a partner's SFTP inbox under a
+//! temporary name, renames it when complete and records it on the case once.
 
+mod deliver;
 mod error;
 mod inspect;
 mod name;
 mod upload;
 
+pub use deliver::{
+    join as remote_join, numbered, sent_words, DeliverHook, DeliverPoint, Delivered, Deliverer,
+};
 pub use error::{human_size, Result, TransferError};
 pub use inspect::{
     duplicate_on_case, expand, hex, inspect, media_type, stat, Expansion, FileIdentity, Inspected,

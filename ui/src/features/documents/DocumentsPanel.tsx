@@ -1,5 +1,5 @@
-// The documents section of a case: each document with Open, Save as and (for one kept in S3)
-// Copy link, its upload or download progress while it goes, and whether it is available offline;
+// The documents section of a case: each document with Open, Save as, Send to partner… (a
+// partner's SFTP inbox, with its latest delivery's state) and (for one kept in S3) Copy link, its upload or download progress while it goes, and whether it is available offline;
 // "Attach files…" (the keyboard way to drop files on the case) and what the last attach said
 // about duplicates and refused files.
 import { useEffect, useState } from "react";
@@ -9,6 +9,8 @@ import { routeHref } from "../../lib/router";
 import { InertText, visibleText } from "../../components/InertText";
 import { ProgressBar } from "../../components/bits";
 import { dismissReport, useDropFlow } from "./dropFlow";
+import { isDeliveryTransfer, useCaseDeliveries } from "./deliveries";
+import { DeliveryStatus, SendChooser, SendToPartnerButton } from "./SendToPartner";
 import {
   ATTACH_SHORTCUT,
   attachNote,
@@ -142,6 +144,7 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
       t.caseId === detail.case.id &&
       ACTIVE.includes(t.state) &&
       !t.id.startsWith("package:") &&
+      !isDeliveryTransfer(t) &&
       !carried.has(t.id) &&
       !detail.documents.some((d) => d.id === t.id || d.id === flow.uploads[t.id]),
   );
@@ -152,6 +155,10 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
   const share = useShareCasePackage();
   const [shared, setShared] = useState<{ tone: "ok" | "error"; text: string } | null>(null);
   const kept = new Set(offline.data ?? []);
+  // Deliveries to partner inboxes: each document shows its latest one (newest first).
+  const deliveries = useCaseDeliveries(detail.case.id);
+  const [sending, setSending] = useState<string | null>(null);
+  const latestDelivery = (documentId: string) => (deliveries.data ?? []).find((x) => x.documentId === documentId);
 
   const report = (documentId: string) => ({
     onError: (error: Error) => setOutcome({ documentId, tone: "error", text: error.message }),
@@ -263,6 +270,8 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
                       <span className="small muted">Downloading {percent(downloading)}</span>
                     </span>
                   )}
+                  {latestDelivery(d.id) && <DeliveryStatus delivery={latestDelivery(d.id)!} transfers={transfers} />}
+                  {sending === d.id && <SendChooser doc={d} onClose={() => setSending(null)} />}
                   {outcome?.documentId === d.id && (
                     <span className={`small ${outcome.tone === "error" ? "status-error" : "muted"}`} role="status" data-testid="document-outcome">
                       {outcome.text}
@@ -297,6 +306,7 @@ export function DocumentsPanel({ detail, actions }: { detail: CaseDetail; action
                   >
                     Save as…
                   </button>
+                  <SendToPartnerButton open={sending === d.id} onToggle={() => setSending(sending === d.id ? null : d.id)} />
                   {d.location.type === "s3" && (
                     <button
                       type="button"

@@ -26,6 +26,13 @@ export function timeLeft(seconds: number | null): string {
 }
 
 function actionsFor(t: TransferView): TransferAction[] {
+  // A delivery to a partner inbox cannot pause: cancel removes its temporary file there.
+  if (t.id.startsWith("deliver:")) {
+    if (t.state === "queued" || t.state === "running") return ["cancel"];
+    if (t.state === "failed") return ["retry", "cancel"];
+    if (t.state === "cancelled") return ["retry"];
+    return [];
+  }
   switch (t.state) {
     case "queued":
       return t.direction === "upload" ? ["pause", "cancel"] : ["cancel"];

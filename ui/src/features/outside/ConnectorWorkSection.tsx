@@ -1,7 +1,8 @@
 // Settings, Connector work: per connector, what it imports and publishes in this workspace, how
 // often, its last run and its errors, and what it kept aside (unknown or broken events and items,
 // listed, never dropped). Adds an xConnector (feed, outbound endpoint, loopback listener, token)
-// or the work of an existing Wix or Drupal connector.
+// or the work of an existing Wix or Drupal connector, or an SFTP connector's partner inbox (where
+// "Send to partner…" delivers documents).
 import { useState } from "react";
 import type { AssignmentRule, CaseKind, ConnectorView, ConnectorWork, ConnectorWorkView, WorkKind } from "../../bindings";
 import { QueryView } from "../../components/form";
@@ -13,6 +14,7 @@ const KIND_LABEL: Record<WorkKind, string> = {
   xconnector: "xConnector",
   wix: "Wix site",
   drupal: "Drupal site",
+  sftp: "SFTP partner inbox",
 };
 
 function blank(kind: WorkKind, connectorId: string, name: string): ConnectorWork {
@@ -30,6 +32,7 @@ function blank(kind: WorkKind, connectorId: string, name: string): ConnectorWork
     outboundUrl: null,
     listenPort: null,
     rules: [],
+    partnerInbox: null,
   };
 }
 
@@ -180,12 +183,23 @@ function WorkForm({ initial, tokenSet, onDone }: { initial: ConnectorWork; token
           <RulesEditor rules={work.rules} onChange={set("rules")} />
         </>
       )}
-      <Text
-        id="work-every"
-        label="Import every (seconds)"
-        value={String(work.everySeconds)}
-        onChange={(v) => set("everySeconds")(Number(v ?? "0") || 0)}
-      />
+      {work.kind === "sftp" && (
+        <Text
+          id="work-inbox"
+          label="Partner inbox folder"
+          value={work.partnerInbox}
+          onChange={set("partnerInbox")}
+          hint="Where “Send to partner…” delivers a case's documents on this server (for example /inbound): written under a temporary name, renamed when complete; a partner's file is never replaced."
+        />
+      )}
+      {work.kind !== "sftp" && (
+        <Text
+          id="work-every"
+          label="Import every (seconds)"
+          value={String(work.everySeconds)}
+          onChange={(v) => set("everySeconds")(Number(v ?? "0") || 0)}
+        />
+      )}
       <label htmlFor="work-enabled">Runs</label>
       <div className="form-field">
         <input id="work-enabled" type="checkbox" checked={work.enabled} onChange={(e) => set("enabled")(e.target.checked)} />
@@ -222,12 +236,14 @@ function WorkRow({ view }: { view: ConnectorWorkView }) {
         <span className="small" data-testid="work-imports">
           {view.imports}
         </span>
+        {view.work.kind !== "sftp" && (
         <span className="muted small">
           Every {view.work.everySeconds} s ·{" "}
           <span title={last ? dateTime(last) : undefined}>{last ? `last run ${relativeTime(last)}` : "not run yet"}</span> ·{" "}
           {view.runs.reduce((n, r) => n + Number(r.imported), 0)} imported · {view.queued} queued
           {view.failed > 0 ? ` · ${view.failed} refused (see Outbox)` : ""}
         </span>
+        )}
         {errors.map((r) => (
           <span key={r.imports + (r.cursor ?? "")} className="health-detail-alert" data-testid="work-error">
             {r.lastError}
@@ -247,7 +263,9 @@ function WorkRow({ view }: { view: ConnectorWorkView }) {
 function AddWork({ connectors, existing }: { connectors: ConnectorView[]; existing: ConnectorWorkView[] }) {
   const [adding, setAdding] = useState<ConnectorWork | null>(null);
   const free = connectors.filter(
-    (c) => (c.settings.kind === "wix" || c.settings.kind === "drupal") && !existing.some((w) => w.work.connectorId === c.id),
+    (c) =>
+      (c.settings.kind === "wix" || c.settings.kind === "drupal" || c.settings.kind === "sftp") &&
+      !existing.some((w) => w.work.connectorId === c.id),
   );
   if (adding) return <WorkForm initial={adding} tokenSet={false} onDone={() => setAdding(null)} />;
   return (
@@ -260,7 +278,7 @@ function AddWork({ connectors, existing }: { connectors: ConnectorView[]; existi
           key={c.id}
           type="button"
           className="btn btn-small"
-          onClick={() => setAdding(blank(c.settings.kind === "wix" ? "wix" : "drupal", c.id, c.name))}
+          onClick={() => setAdding(blank(c.settings.kind === "wix" ? "wix" : c.settings.kind === "sftp" ? "sftp" : "drupal", c.id, c.name))}
           data-testid={`work-setup-${c.settings.kind}`}
         >
           Set up {c.name}

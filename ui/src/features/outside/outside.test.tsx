@@ -159,6 +159,7 @@ describe("settings: connector work", () => {
         feedUrl: "https://integration.example/feed",
         outboundUrl: null,
         listenPort: 8765,
+        partnerInbox: null,
         rules: [],
       },
       imports: "Transaction exceptions and partner updates from the feed https://integration.example/feed",

@@ -1,0 +1,491 @@
+//! "Send to partner…" (issue 11, point 6) through the commands the window calls, against the
+//! demo workspace's real sandbox and a real OpenSSH server started here: without an SFTP
+//! connector that has a partner inbox there is nowhere to send (said in words); with one, a
+//! case's document (downloaded from the case server, SHA-256 checked) lands in the inbox under
+//! its name with the same bytes, the case shows "Sent to <connector> <inbox>/<name> at <time>"
+//! once and the server has that record once after the push; the Transfers view shows it done.
+//! A delivery queued while the server is down waits and retries, survives a restart of the app,
+//! and goes out once when the server answers again. Needs the keychain
+//! (`bash .ci/with-keyring.sh`) and `/usr/sbin/sshd` (`PD_SSHD` overrides it).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::*;
+use pd_app::commands as api;
+use pd_app::state::AppState;
+use pd_domain::{
+    CaseQuery, ConnectorInput, ConnectorSettings, ConnectorWork, ConnectorWorkInput, DeliveryState,
+    DeliveryView, Document, ErrorCode, SendState, SftpAuth, SftpSettings, TransferState, WorkKind,
+};
+
+struct Sshd {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+    binary: String,
+    port: u16,
+    user: String,
+}
+
+impl Drop for Sshd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn keygen(path: &Path) {
+    let status = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pd-test", "-f"])
+        .arg(path)
+        .status()
+        .expect("run ssh-keygen");
+    assert!(status.success());
+}
+
+fn fingerprint_of(public_key: &Path) -> String {
+    let output = Command::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(public_key)
+        .output()
+        .expect("ssh-keygen -l");
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("fingerprint")
+        .to_owned()
+}
+
+/// The processes below `root`, read from /proc (sshd's session processes).
+fn descendants(root: u32) -> Vec<u32> {
+    let mut parent_of = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
+        if let Some(ppid) = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok())
+        {
+            parent_of.push((pid, ppid));
+        }
+    }
+    let mut found = vec![root];
+    let mut i = 0;
+    while i < found.len() {
+        let parent = found[i];
+        found.extend(
+            parent_of
+                .iter()
+                .filter(|(_, pp)| *pp == parent)
+                .map(|(p, _)| *p),
+        );
+        i += 1;
+    }
+    found.remove(0);
+    found
+}
+
+impl Sshd {
+    fn start() -> Option<Sshd> {
+        let binary = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
+        if !Path::new(&binary).is_file() {
+            assert!(
+                std::env::var("PD_REQUIRE_TEST_PEERS").as_deref() != Ok("1"),
+                "{binary} is missing (install openssh-server)"
+            );
+            eprintln!("SKIPPED: {binary} is missing");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        keygen(&root.join("host_ed25519"));
+        keygen(&root.join("client_ed25519"));
+        std::fs::copy(
+            root.join("client_ed25519.pub"),
+            root.join("authorized_keys"),
+        )
+        .expect("ak");
+        std::fs::create_dir_all(root.join("inbound")).unwrap();
+        std::fs::create_dir_all("/run/sshd").ok();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("free port")
+            .local_addr()
+            .expect("addr")
+            .port();
+        std::fs::write(
+            root.join("sshd_config"),
+            format!(
+                "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
+                 AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
+                 Subsystem sftp internal-sftp\n",
+                root = root.display()
+            ),
+        )
+        .expect("config");
+        let user =
+            String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout)
+                .trim()
+                .to_owned();
+        let mut server = Sshd {
+            dir,
+            child: None,
+            binary,
+            port,
+            user,
+        };
+        server.run();
+        Some(server)
+    }
+
+    fn run(&mut self) {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.path("sshd.log"))
+            .expect("log");
+        let child = Command::new(&self.binary)
+            .args(["-D", "-e", "-f"])
+            .arg(self.path("sshd_config"))
+            .stdin(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start sshd");
+        self.child = Some(child);
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(started.elapsed() < Duration::from_secs(10), "sshd listens");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let mut pids = descendants(child.id());
+            pids.reverse();
+            let _ = child.kill();
+            let _ = child.wait();
+            for pid in pids {
+                let _ = Command::new("kill")
+                    .args(["-s", "KILL", "--", &pid.to_string()])
+                    .stderr(Stdio::null())
+                    .status();
+            }
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn inbox(&self) -> PathBuf {
+        self.path("inbound")
+    }
+
+    fn settings(&self) -> ConnectorSettings {
+        ConnectorSettings::Sftp(SftpSettings {
+            host: "127.0.0.1".into(),
+            port: self.port,
+            user: self.user.clone(),
+            auth: SftpAuth::PrivateKey {
+                path: self.path("client_ed25519").to_string_lossy().into_owned(),
+            },
+            remote_dir: None,
+            host_key: None,
+        })
+    }
+
+    /// The inbox's file names, sorted.
+    fn listing(&self) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.inbox())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn sftp_work(connector_id: &str, inbox: Option<String>) -> ConnectorWorkInput {
+    ConnectorWorkInput {
+        work: ConnectorWork {
+            connector_id: connector_id.to_owned(),
+            name: String::new(),
+            kind: WorkKind::Sftp,
+            enabled: true,
+            every_seconds: 300,
+            notices_collection: None,
+            requests_collection: None,
+            article_bundle: None,
+            request_bundle: None,
+            feed_url: None,
+            outbound_url: None,
+            listen_port: None,
+            rules: vec![],
+            partner_inbox: inbox,
+        },
+        token: None,
+    }
+}
+
+/// Every document of the synced demo workspace.
+async fn documents(state: &AppState) -> Vec<Document> {
+    let page = api::list_cases(
+        state,
+        CaseQuery {
+            limit: 500,
+            ..CaseQuery::default()
+        },
+    )
+    .await
+    .expect("cases");
+    let mut documents = Vec::new();
+    for row in page.rows {
+        let detail = api::get_case(state, row.id).await.expect("case");
+        documents.extend(detail.documents.into_iter().map(|d| d.document));
+    }
+    documents
+}
+
+async fn delivery(state: &AppState, case_id: &str, id: &str) -> DeliveryView {
+    api::case_deliveries(state, case_id.to_owned())
+        .await
+        .expect("deliveries")
+        .into_iter()
+        .find(|d| d.id == id)
+        .expect("the delivery is listed on its case")
+}
+
+/// The case's "Sent to" records: (body, sent to the server).
+async fn records(state: &AppState, case_id: &str) -> Vec<(String, SendState)> {
+    api::get_case(state, case_id.to_owned())
+        .await
+        .expect("case")
+        .comments
+        .into_iter()
+        .filter(|c| c.comment.body.starts_with("Sent to "))
+        .map(|c| (c.comment.body, c.send_state))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_the_case_once() {
+    let Some(namespace) = keychain_namespace() else {
+        return;
+    };
+    let Some(mut sshd) = Sshd::start() else {
+        return;
+    };
+    let dirs = Dirs::new(namespace);
+    let state = start(&dirs).await;
+    let status = api::sync_now(&state).await.expect("sync");
+    assert!(status.last_error.is_none(), "{:?}", status.last_error);
+    let docs = documents(&state).await;
+    assert!(docs.len() >= 2, "the demo seeds documents");
+    let (first, second) = (docs[0].clone(), docs[1].clone());
+
+    // Nowhere to send yet: said in words.
+    assert!(api::delivery_targets(&state).await.unwrap().is_empty());
+    let refused = api::deliver_document(
+        &state,
+        first.case_id.clone(),
+        first.id.clone(),
+        "nope".into(),
+    )
+    .await
+    .expect_err("no partner inbox");
+    assert_eq!(refused.code(), ErrorCode::DeliveryNoInbox);
+    assert!(refused.to_string().contains("partner inbox"), "{refused}");
+
+    // An SFTP connector with its host key accepted and a partner inbox.
+    let connector = api::save_connector(
+        &state,
+        ConnectorInput {
+            id: None,
+            name: "Acme SFTP".into(),
+            settings: sshd.settings(),
+            secret: None,
+        },
+    )
+    .await
+    .expect("saved");
+    api::accept_host_key(
+        &state,
+        connector.id.clone(),
+        fingerprint_of(&sshd.path("host_ed25519.pub")),
+    )
+    .await
+    .expect("accepted");
+    let empty = api::save_connector_work(&state, sftp_work(&connector.id, Some("  ".into())))
+        .await
+        .expect_err("an empty inbox is refused");
+    assert!(empty.to_string().contains("partner inbox"), "{empty}");
+    let inbox = sshd.inbox().to_string_lossy().into_owned();
+    let work = api::save_connector_work(&state, sftp_work(&connector.id, Some(inbox.clone())))
+        .await
+        .expect("work saved");
+    assert!(work.imports.contains(&inbox), "{}", work.imports);
+    let targets = api::delivery_targets(&state).await.unwrap();
+    assert_eq!(targets.len(), 1);
+    assert_eq!(targets[0].inbox, inbox);
+    assert_eq!(targets[0].name, "Acme SFTP");
+
+    // Send: it lands under its name with the document's bytes, recorded once.
+    let queued = api::deliver_document(
+        &state,
+        first.case_id.clone(),
+        first.id.clone(),
+        connector.id.clone(),
+    )
+    .await
+    .expect("queued");
+    assert_eq!(queued.state, DeliveryState::Queued);
+    eventually("the delivery is sent", Duration::from_secs(30), || {
+        let (state, case_id, id) = (&state, first.case_id.clone(), queued.id.clone());
+        async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
+    })
+    .await;
+    let sent = delivery(&state, &first.case_id, &queued.id).await;
+    assert_eq!(sent.remote_name.as_deref(), Some(first.name.as_str()));
+    assert_eq!(
+        sshd.listing(),
+        vec![first.name.clone()],
+        "no .part file left"
+    );
+    let bytes = std::fs::read(sshd.inbox().join(&first.name)).unwrap();
+    assert_eq!(sha256_hex(&bytes), first.sha256.to_ascii_lowercase());
+    let shown = api::transfers_list(&state).await.unwrap();
+    let transfer = shown
+        .transfers
+        .iter()
+        .find(|t| t.id == pd_app::deliveries::transfer_id(&queued.id))
+        .expect("in the Transfers view");
+    assert_eq!(transfer.state, TransferState::Done);
+
+    // On the case once, and on the server once after the push and a pull.
+    let expected = format!("Sent to Acme SFTP {inbox}/{} at ", first.name);
+    eventually(
+        "the record reaches the server",
+        Duration::from_secs(30),
+        || {
+            let (state, case_id) = (&state, first.case_id.clone());
+            async move {
+                let _ = api::sync_now(state).await;
+                records(state, &case_id)
+                    .await
+                    .iter()
+                    .all(|(_, send)| *send == SendState::Sent)
+            }
+        },
+    )
+    .await;
+    let _ = api::sync_now(&state).await.expect("pull");
+    let on_case = records(&state, &first.case_id).await;
+    assert_eq!(on_case.len(), 1, "recorded once: {on_case:?}");
+    assert!(on_case[0].0.starts_with(&expected), "{}", on_case[0].0);
+
+    // Sending it again while the first is in the inbox: the partner's file is never replaced.
+    let again = api::deliver_document(
+        &state,
+        first.case_id.clone(),
+        first.id.clone(),
+        connector.id.clone(),
+    )
+    .await
+    .expect("queued again");
+    eventually(
+        "the second delivery is sent",
+        Duration::from_secs(30),
+        || {
+            let (state, case_id, id) = (&state, first.case_id.clone(), again.id.clone());
+            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
+        },
+    )
+    .await;
+    let numbered = pd_transfer::numbered(&first.name, 2);
+    assert_eq!(
+        delivery(&state, &first.case_id, &again.id)
+            .await
+            .remote_name
+            .as_deref(),
+        Some(numbered.as_str())
+    );
+    let mut expected_listing = vec![first.name.clone(), numbered.clone()];
+    expected_listing.sort();
+    assert_eq!(sshd.listing(), expected_listing);
+
+    // The server is down: the delivery waits and says why; it survives a restart of the app
+    // and goes out once when the server answers again.
+    sshd.stop();
+    let waiting = api::deliver_document(
+        &state,
+        second.case_id.clone(),
+        second.id.clone(),
+        connector.id.clone(),
+    )
+    .await
+    .expect("queued while the server is down");
+    eventually(
+        "the delivery says why it waits",
+        Duration::from_secs(30),
+        || {
+            let (state, case_id, id) = (&state, second.case_id.clone(), waiting.id.clone());
+            async move {
+                let view = delivery(state, &case_id, &id).await;
+                view.state == DeliveryState::Queued
+                    && view
+                        .error
+                        .is_some_and(|e| e.message.contains("Trying again"))
+            }
+        },
+    )
+    .await;
+    state.shutdown().await;
+    sshd.run();
+    let state = start(&dirs).await;
+    eventually(
+        "the delivery goes out after the restart",
+        Duration::from_secs(60),
+        || {
+            let (state, case_id, id) = (&state, second.case_id.clone(), waiting.id.clone());
+            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
+        },
+    )
+    .await;
+    let done = delivery(&state, &second.case_id, &waiting.id).await;
+    let name = done.remote_name.clone().expect("named");
+    let bytes = std::fs::read(sshd.inbox().join(&name)).unwrap();
+    assert_eq!(sha256_hex(&bytes), second.sha256.to_ascii_lowercase());
+    let listing = sshd.listing();
+    assert!(listing.iter().all(|n| !n.ends_with(".part")), "{listing:?}");
+    assert_eq!(listing.len(), 3, "one copy each: {listing:?}");
+    let path = format!("{inbox}/{name} at ");
+    let once = records(&state, &second.case_id)
+        .await
+        .iter()
+        .filter(|(body, _)| body.contains(&path))
+        .count();
+    assert_eq!(once, 1, "recorded once");
+    state.shutdown().await;
+}
