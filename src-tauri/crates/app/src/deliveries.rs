@@ -397,18 +397,10 @@ async fn run_delivery(
     inner.wake.notify_one();
 }
 
+/// Whether a failure is tried again later: the network or the server away or busy
+/// ([`ErrorCode::is_transient`]), or the document's bytes not reachable now.
 fn is_network(code: ErrorCode) -> bool {
-    matches!(
-        code,
-        ErrorCode::NetOffline
-            | ErrorCode::NetTimeout
-            | ErrorCode::NetInterrupted
-            | ErrorCode::NetRefused
-            | ErrorCode::NetUnreachable
-            | ErrorCode::NetDns
-            | ErrorCode::DocumentOffline
-            | ErrorCode::StoreBusy
-    )
+    code.is_transient() || code == ErrorCode::DocumentOffline
 }
 
 /// Cancel and retry of a delivery from the Transfers view.
