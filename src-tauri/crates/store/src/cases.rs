@@ -96,9 +96,15 @@ fn insert_links(conn: &Connection, case: &Case) -> Result<()> {
     Ok(())
 }
 
-/// Upserts the case row alone (its links are left as they are).
+/// Upserts the case row alone (its links are left as they are), recording its audited changes.
 fn write_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
     crate::retention::record_changes(conn, case)?;
+    upsert_case_row(conn, case, local_only)
+}
+
+/// [`write_case_row`] without the audit: for a case known to be new, which has nothing to
+/// compare with (saves a lookup per case in a first sync).
+fn upsert_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
     let refs = serde_json::to_string(&case.references)?;
     conn.prepare_cached(
         "INSERT INTO cases (id, reference, title, partner_id, partner_name, kind, status, \
@@ -508,7 +514,7 @@ pub(crate) fn apply_bundle_with(
 /// none: they reference it).
 fn insert_new_case(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
     let case = &bundle.case;
-    write_case_row(conn, case, false)?;
+    upsert_case_row(conn, case, false)?;
     insert_links(conn, case)?;
     for c in &bundle.comments {
         if c.case_id != case.id {
