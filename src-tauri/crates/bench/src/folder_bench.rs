@@ -42,6 +42,9 @@ pub struct FolderBenchConfig {
     pub sftp_files: usize,
     /// SFTP: the folder's poll interval.
     pub sftp_poll: Duration,
+    /// SFTP: time between two completed files (each file is downloaded, taken in its own
+    /// transaction and moved, so a stream faster than that throughput measures a queue).
+    pub sftp_spacing: Duration,
     /// SFTP: files written at once for the burst.
     pub sftp_burst: usize,
 }
@@ -55,6 +58,7 @@ impl Default for FolderBenchConfig {
             burst: 10_000,
             sftp_files: 1000,
             sftp_poll: Duration::from_millis(500),
+            sftp_spacing: Duration::from_millis(100),
             sftp_burst: 1000,
         }
     }
@@ -86,6 +90,8 @@ pub struct SftpReport {
     pub latency: Percentiles,
     /// The poll interval used.
     pub poll: Duration,
+    /// Time between two completed files.
+    pub spacing: Duration,
     /// Burst size.
     pub burst: usize,
     /// First write to the last file in the ledger.
@@ -323,7 +329,7 @@ fn run_sftp(config: &FolderBenchConfig) -> Result<Option<SftpReport>> {
             name.clone(),
             complete(&inbound, &name, &body(2_000_000 + i))?,
         ));
-        std::thread::sleep(config.spacing);
+        std::thread::sleep(config.sftp_spacing);
     }
     wait_for(
         config.sftp_files as u64,
@@ -366,6 +372,7 @@ fn run_sftp(config: &FolderBenchConfig) -> Result<Option<SftpReport>> {
         files: config.sftp_files,
         latency: Percentiles::of(&times),
         poll: config.sftp_poll,
+        spacing: config.sftp_spacing,
         burst: config.sftp_burst,
         burst_time,
     }))
@@ -388,10 +395,11 @@ impl FolderBenchReport {
             rate(self.burst, self.burst_time)
         ) + &self.sftp.as_ref().map_or(String::new(), |sftp| {
             format!(
-                "\n| SFTP folder (OpenSSH on loopback): complete file on the server to document, polled every {}, {} files one every few ms | p50 {} · p95 {} · max {} |\n\
+                "\n| SFTP folder (OpenSSH on loopback): complete file on the server to document, polled every {}, {} files one every {} | p50 {} · p95 {} · max {} |\n\
                  | SFTP folder: burst of {} files written at once, each downloaded, taken and moved to processed/ | {} ({}) |",
                 ms(sftp.poll),
                 sftp.files,
+                ms(sftp.spacing),
                 ms(sftp.latency.p50),
                 ms(sftp.latency.p95),
                 ms(sftp.latency.max),

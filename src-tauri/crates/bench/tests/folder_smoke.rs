@@ -14,6 +14,7 @@ fn folder_bench_times_every_file_and_takes_the_whole_burst() {
         burst: 40,
         sftp_files: 5,
         sftp_poll: Duration::from_millis(200),
+        sftp_spacing: Duration::from_millis(20),
         sftp_burst: 20,
     })
     .expect("folder bench");
