@@ -381,6 +381,10 @@ mod documents;
 #[path = "e2e/folders.rs"]
 mod folders;
 
+// Issue 11, point 6: a case's document sent to a partner's SFTP inbox from its row.
+#[path = "e2e/deliver.rs"]
+mod deliver;
+
 // Issue 10, the window side: a drop onto a case, its progress, S3 for a large file, "Open".
 #[test]
 fn files_dropped_on_a_case_upload_with_progress_and_a_large_one_goes_through_s3() {
