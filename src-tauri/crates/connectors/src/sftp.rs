@@ -456,11 +456,11 @@ impl SftpClient {
             .await
             .map_err(|failure| match failure {
                 CopyFailure::Read(error) => local_error("read the file to upload", &error),
-                CopyFailure::Write(error) => self.interrupted(temporary, &error),
+                CopyFailure::Write(error) => self.write_failure(temporary, &error),
             })?;
         file.shutdown()
             .await
-            .map_err(|error| self.interrupted(temporary, &error))?;
+            .map_err(|error| self.write_failure(temporary, &error))?;
         Ok(copied)
     }
 
@@ -473,6 +473,46 @@ impl SftpClient {
 
     fn sftp_error(&self, path: &str, error: &russh_sftp::client::error::Error) -> ConnectorError {
         sftp_failure(&self.host, &self.user, path, error, self.limit)
+    }
+
+    /// A failed write in words. The SFTP client turns a status the server answered a write with
+    /// into a plain error carrying the server's message (a broken connection keeps the client's
+    /// own error inside): OpenSSH answers a full disk or a used-up quota with its generic
+    /// "Failure". Anything else broke the transfer midway.
+    fn write_failure(&self, path: &str, error: &std::io::Error) -> ConnectorError {
+        let answered = error.kind() == std::io::ErrorKind::Other
+            && error.get_ref().is_some_and(|inner| {
+                inner
+                    .downcast_ref::<russh_sftp::client::error::Error>()
+                    .is_none()
+            });
+        if !answered {
+            return self.interrupted(path, error);
+        }
+        let said = error.to_string();
+        let lower = said.to_lowercase();
+        if lower == "failure" || lower.contains("space") || lower.contains("quota") {
+            ConnectorError::DiskFull(format!(
+                "{} could not store {}: its disk is probably full or the account's quota used up (the server said \"{}\"). Nothing was left under the final name; ask the partner to make room, then retry.",
+                self.host,
+                server_text(path),
+                server_text(&said)
+            ))
+        } else if lower.contains("permission") {
+            ConnectorError::Forbidden(format!(
+                "{} refused to let {} write {} (permission denied).",
+                self.host,
+                self.user,
+                server_text(path)
+            ))
+        } else {
+            ConnectorError::Unexpected(format!(
+                "{} refused to store {}: {}.",
+                self.host,
+                server_text(path),
+                server_text(&said)
+            ))
+        }
     }
 
     fn interrupted(&self, path: &str, error: &std::io::Error) -> ConnectorError {

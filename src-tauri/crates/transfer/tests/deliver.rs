@@ -7,8 +7,9 @@
 //! `pd-deliver-once` killed with SIGKILL at each of its points (when it says it reached the
 //! point, never on a timer) and run again completes once: one file, no partial file under the
 //! final name, no second copy, one record; the server stopped mid-write and started again: the
-//! next run completes once; a read-only server (permission denied), an unknown and a changed
-//! host key: refused in words, nothing under the final name.
+//! next run completes once; a read-only server (permission denied), a full disk on the server (a
+//! tiny tmpfs as the inbox, as root), an unknown and a changed host key: refused in words,
+//! nothing under the final name.
 //! `PD_SSHD` overrides `/usr/sbin/sshd`; without sshd the tests skip (fail with
 //! `PD_REQUIRE_TEST_PEERS=1`).
 
@@ -721,6 +722,50 @@ async fn a_cancel_midway_removes_the_temporary_file_and_records_nothing() {
         .await
         .unwrap();
     assert_eq!(outcome, Delivered::Cancelled);
+    assert!(sshd.listing().is_empty(), "{:?}", sshd.listing());
+    assert_eq!(setup.records(), (vec![], 0));
+}
+
+/// A tmpfs of `kib` KiB mounted on `dir` (root only), unmounted on drop.
+struct TinyDisk(PathBuf);
+
+impl TinyDisk {
+    fn mount(dir: &Path, kib: u32) -> Option<TinyDisk> {
+        let ok = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={kib}k"), "tmpfs"])
+            .arg(dir)
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| TinyDisk(dir.to_owned()))
+    }
+}
+
+impl Drop for TinyDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_on_the_server_fails_in_words_with_nothing_left_behind() {
+    let Some(sshd) = Sshd::start("") else {
+        return;
+    };
+    let Some(_disk) = TinyDisk::mount(&sshd.inbox(), 512) else {
+        eprintln!("SKIPPED: mounting a tmpfs needs root");
+        return;
+    };
+    let setup = Setup::new(2 * MIB, "Scans.zip", &sshd.inbox());
+    let error = deliver(&setup, sshd.accepted())
+        .await
+        .expect_err("the server's disk is full");
+    eprintln!("{:?}: {error}", error.code());
+    assert_eq!(error.code(), ErrorCode::IoDiskFull, "{error}");
+    assert!(
+        error.to_string().contains("disk is probably full"),
+        "in words: {error}"
+    );
     assert!(sshd.listing().is_empty(), "{:?}", sshd.listing());
     assert_eq!(setup.records(), (vec![], 0));
 }
