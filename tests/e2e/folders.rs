@@ -133,6 +133,18 @@ async fn folders_journey() {
     journey.go("#/folders").await;
     journey.wait_for("folders-add").await;
     journey.click("folders-add").await;
+    // An SFTP folder's form names where taken and failed files go (settings of the folder).
+    let source = journey.wait_for("folder-source").await;
+    source
+        .select_by_value("sftp")
+        .await
+        .expect("choose an SFTP folder");
+    journey.wait_for("folder-failed-dir").await;
+    journey.shot("folder-form-sftp").await;
+    source
+        .select_by_value("local")
+        .await
+        .expect("back to a local folder");
     journey.type_into("folder-name", "EDI inbound").await;
     journey
         .type_into("folder-path", &inbound.display().to_string())

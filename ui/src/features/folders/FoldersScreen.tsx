@@ -165,7 +165,7 @@ function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | 
     else save.mutate(input);
   };
   return (
-    <form className="form-grid" onSubmit={submit} data-testid="folder-form" aria-label="Add a folder">
+    <form className="folder-form" onSubmit={submit} data-testid="folder-form" aria-label="Add a folder">
       <label>
         Name
         <input className="input" value={name} onChange={(e) => setName(e.target.value)} data-testid="folder-name" required autoFocus />
@@ -220,7 +220,7 @@ function AddFolderForm({ onDone, drop }: { onDone: () => void; drop: DropView | 
             <input className="input mono" value={processedDir} onChange={(e) => setProcessedDir(e.target.value)} data-testid="folder-processed-dir" required />
           </label>
           <label>
-            Move files that could not be taken to (a folder inside it, with a reason file)
+            Move files that could not be taken to (with a reason file)
             <input className="input mono" value={failedDir} onChange={(e) => setFailedDir(e.target.value)} data-testid="folder-failed-dir" required />
           </label>
           <label>
