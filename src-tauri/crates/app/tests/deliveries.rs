@@ -5,7 +5,8 @@
 //! its name with the same bytes, the case shows "Sent to <connector> <inbox>/<name> at <time>"
 //! once and the server has that record once after the push; the Transfers view shows it done.
 //! A delivery queued while the server is down waits and retries, survives a restart of the app,
-//! and goes out once when the server answers again. Needs the keychain
+//! and goes out once when the server answers again; one waiting for the server is cancelled from
+//! the Transfers view (pause refused) and sent nothing, then retried and sent once. Needs the keychain
 //! (`bash .ci/with-keyring.sh`) and `/usr/sbin/sshd` (`PD_SSHD` overrides it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
@@ -21,7 +22,8 @@ use pd_app::commands as api;
 use pd_app::state::AppState;
 use pd_domain::{
     CaseQuery, ConnectorInput, ConnectorSettings, ConnectorWork, ConnectorWorkInput, DeliveryState,
-    DeliveryView, Document, ErrorCode, SendState, SftpAuth, SftpSettings, TransferState, WorkKind,
+    DeliveryView, Document, ErrorCode, SendState, SftpAuth, SftpSettings, TransferAction,
+    TransferState, WorkKind,
 };
 
 struct Sshd {
@@ -487,5 +489,99 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
         .filter(|(body, _)| body.contains(&path))
         .count();
     assert_eq!(once, 1, "recorded once");
+    state.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
+    let Some(namespace) = keychain_namespace() else {
+        return;
+    };
+    let Some(mut sshd) = Sshd::start() else {
+        return;
+    };
+    let dirs = Dirs::new(namespace);
+    let state = start(&dirs).await;
+    api::sync_now(&state).await.expect("sync");
+    let doc = documents(&state)
+        .await
+        .into_iter()
+        .next()
+        .expect("a document");
+    let connector = api::save_connector(
+        &state,
+        ConnectorInput {
+            id: None,
+            name: "Acme SFTP".into(),
+            settings: sshd.settings(),
+            secret: None,
+        },
+    )
+    .await
+    .expect("saved");
+    api::accept_host_key(
+        &state,
+        connector.id.clone(),
+        fingerprint_of(&sshd.path("host_ed25519.pub")),
+    )
+    .await
+    .expect("accepted");
+    let inbox = sshd.inbox().to_string_lossy().into_owned();
+    api::save_connector_work(&state, sftp_work(&connector.id, Some(inbox)))
+        .await
+        .expect("work saved");
+
+    // The server is down: the delivery waits; the analyst cancels it, nothing is sent.
+    sshd.stop();
+    let queued = api::deliver_document(
+        &state,
+        doc.case_id.clone(),
+        doc.id.clone(),
+        connector.id.clone(),
+    )
+    .await
+    .expect("queued");
+    let transfer = pd_app::deliveries::transfer_id(&queued.id);
+    eventually(
+        "the delivery waits for the server",
+        Duration::from_secs(30),
+        || {
+            let (state, case_id, id) = (&state, doc.case_id.clone(), queued.id.clone());
+            async move { delivery(state, &case_id, &id).await.error.is_some() }
+        },
+    )
+    .await;
+    api::transfer_action(&state, transfer.clone(), TransferAction::Pause)
+        .await
+        .expect_err("a delivery cannot pause");
+    api::transfer_action(&state, transfer.clone(), TransferAction::Cancel)
+        .await
+        .expect("cancelled");
+    eventually("the delivery is cancelled", Duration::from_secs(30), || {
+        let (state, case_id, id) = (&state, doc.case_id.clone(), queued.id.clone());
+        async move { delivery(state, &case_id, &id).await.state == DeliveryState::Cancelled }
+    })
+    .await;
+    sshd.run();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(
+        sshd.listing().is_empty(),
+        "a cancelled delivery is not sent"
+    );
+
+    // Retry: it goes out once.
+    api::transfer_action(&state, transfer.clone(), TransferAction::Retry)
+        .await
+        .expect("retried");
+    eventually(
+        "the retried delivery is sent",
+        Duration::from_secs(60),
+        || {
+            let (state, case_id, id) = (&state, doc.case_id.clone(), queued.id.clone());
+            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
+        },
+    )
+    .await;
+    assert_eq!(sshd.listing(), vec![doc.name.clone()]);
     state.shutdown().await;
 }
