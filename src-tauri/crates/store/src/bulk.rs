@@ -3,9 +3,9 @@
 //! case. Profiling the first sync of 100,000 cases showed the cache's writes, not the server or
 //! JSON, taking 85 % of the time: rewriting the same index pages in 100 small commits, and FTS5
 //! flushing and merging a segment per page. After that, most of what was left was SQLite
-//! keeping 25 secondary indexes (17 on `cases`, comments by case, status history, reference
-//! numbers...) up to date row by row, in random key order: a first sync now drops them while it
-//! loads and creates each once at the end (a sort instead of 100,000 b-tree descents).
+//! keeping the case table's secondary indexes up to date row by row, in random key order: a
+//! first sync now drops them while it loads and creates each once at the end (a sort instead of
+//! 100,000 b-tree descents).
 
 use pd_domain::CasePage;
 use rusqlite::{Connection, OptionalExtension};
@@ -22,11 +22,13 @@ pub(crate) const DEFERRED_KEY: &str = "search_index.deferred";
 /// so a sync killed at any point leaves either the indexes or this list of them.
 pub(crate) const DROPPED_INDEXES_KEY: &str = "bulk.dropped_indexes";
 
-/// The tables whose secondary indexes a first sync drops while it loads: the ones it fills.
-/// Primary keys and `UNIQUE` constraints stay (upserts and every lookup by id use them).
-const BULK_TABLES: &str =
-    "'cases', 'comments', 'documents', 'case_transactions', 'case_status_log', \
-     'case_reference_index'";
+/// The tables whose secondary indexes a first sync drops while it loads: `cases` alone (17
+/// indexes, most of the load's index work). Queries on it without them are single scans of
+/// one table. The indexes of its child tables (comments, status history, documents, links,
+/// reference numbers) stay: they answer per-case lookups that run once per case of a list or
+/// of the SLA watcher, where a scan each time would cost minutes. Primary keys and `UNIQUE`
+/// constraints stay everywhere (upserts and every lookup by id use them).
+const BULK_TABLES: &str = "'cases'";
 
 /// FTS5's in-memory buffer while the whole index is built (its default is 1 MB): fewer, larger
 /// segments to write and merge.
