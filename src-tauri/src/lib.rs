@@ -7,6 +7,7 @@ pub mod desk;
 pub mod desktop;
 pub mod drag;
 pub mod events;
+pub mod webkit;
 
 use pd_app::events::{start_batcher, BATCH_WINDOW};
 use pd_app::{folder_from_env, AppError, AppState, StartOptions, CONFIG_DIR_ENV, DATA_DIR_ENV};
@@ -20,6 +21,9 @@ fn platform_folder(
 
 fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     let handle = app.handle().clone();
+    if let Some(window) = app.get_webview_window("main") {
+        webkit::tune(&window);
+    }
     let data_dir = folder_from_env(DATA_DIR_ENV, platform_folder(handle.path().app_data_dir())?)?;
     let config_dir = folder_from_env(
         CONFIG_DIR_ENV,
@@ -94,21 +98,9 @@ fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
     builder.build()
 }
 
-/// WebKitGTK draws without its compositing mode unless the environment says otherwise
-/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0`): with 100,000 cases cached the web process needed
-/// 139 MB PSS instead of 254 MB, and scrolling the case list was faster, not slower (frame
-/// p95 299 ms against 871 ms on the loaded build machine under Xvfb; `cargo bench --bench
-/// app_start`, README).
-fn webkit_memory_settings() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
-    }
-}
-
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
-    webkit_memory_settings();
+    webkit::before_start();
     let app = tauri::Builder::default()
         .plugin(single_instance())
         .plugin(tauri_plugin_dialog::init())

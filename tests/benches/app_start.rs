@@ -12,8 +12,15 @@
 //! app process and of each WebKit helper process (web content, network), read two seconds after
 //! the list is painted and again after scrolling; VmRSS is printed beside it. Scrolling is timed
 //! in the window: the case list is scrolled 12,500 rows deep, one step per animation frame, and
-//! the frame intervals give p50 / p95 / max. `WEBKIT_DISABLE_COMPOSITING_MODE` and other
-//! variables set when the bench starts reach the app (through tauri-driver), to compare settings.
+//! the frame intervals give p50 / p95 / max. Then the list is read window by window (each step
+//! waits until that window's rows are painted, 6,000 rows) and memory is read again.
+//! Cold start is split by the window's own clock: the process start (`/proc/PID/stat`), the
+//! page's navigation start, its `DOMContentLoaded` (the bundle parsed and run) and the
+//! `pd:first-rows` mark the list sets when its first rows render.
+//! `--app PATH` launches another build of the app (for example a copy of the one before a
+//! change) with the same data, so before and after can be run back to back.
+//! `WEBKIT_DISABLE_COMPOSITING_MODE` and other variables set when the bench starts reach the app
+//! (through tauri-driver), to compare settings.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -121,6 +128,82 @@ function tick(now) {
 requestAnimationFrame((t) => { last = t; requestAnimationFrame(tick); });
 "#;
 
+/// Reads the list window by window from the top: each step scrolls one window (100 rows) down
+/// and waits until a real row of it is painted, so every window passed is loaded (unlike a
+/// fling). Answers how many windows were read.
+const READ_SCRIPT: &str = r#"
+const done = arguments[arguments.length - 1];
+const windows = arguments[0];
+let el = document.querySelector('[data-testid="case-row"]');
+while (el && !(el.scrollHeight > el.clientHeight + 10 && getComputedStyle(el).overflowY !== 'visible')) {
+  el = el.parentElement;
+}
+if (!el) { done({ error: 'no scrolling container around the case rows' }); return; }
+el.scrollTop = 0;
+let w = 0;
+const started = performance.now();
+function step() {
+  if (w >= windows) { done({ windows: w, ms: performance.now() - started }); return; }
+  w += 1;
+  el.scrollTop = w * 100 * 40;
+  const want = `[data-testid="case-row"][data-index="${w * 100 + 2}"]`;
+  const wait = () => {
+    if (document.querySelector(want)) requestAnimationFrame(step);
+    else if (performance.now() - started > 150000) done({ error: `window ${w} never loaded`, windows: w });
+    else setTimeout(wait, 10);
+  };
+  wait();
+}
+step();
+"#;
+
+/// The page's own clock at the first painted rows: navigation start (epoch ms),
+/// `DOMContentLoaded` and the list's `pd:first-rows` mark (ms after navigation start).
+const TIMING_SCRIPT: &str = r#"
+const nav = performance.getEntriesByType('navigation')[0];
+const mark = performance.getEntriesByName('pd:first-rows')[0];
+return {
+  origin: performance.timeOrigin,
+  dom: nav ? nav.domContentLoadedEventEnd : null,
+  rows: mark ? mark.startTime : null,
+};
+"#;
+
+/// When the process started, in milliseconds since the epoch (`/proc/PID/stat` field 22 and
+/// the boot time in `/proc/stat`; 10 ms steps).
+fn process_start_epoch_ms(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ticks: f64 = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    let boot: f64 = std::fs::read_to_string("/proc/stat")
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    // USER_HZ is 100 on Linux.
+    Some((boot + ticks / 100.0) * 1000.0)
+}
+
+fn epoch_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64() * 1000.0)
+        .unwrap_or(0.0)
+}
+
+fn median_f(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
+}
+
 fn parent_of(pid: u32) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let after = stat.rsplit_once(')')?.1;
@@ -198,7 +281,11 @@ async fn main() {
     let data = arg("--data")
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join(format!("partnerdesk-app-bench-{cases}")));
-    let app = PathBuf::from(env!("CARGO_BIN_EXE_partnerdesk"));
+    let app = arg("--app")
+        .map(PathBuf::from)
+        .and_then(|p| p.canonicalize().ok())
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_partnerdesk")));
+    eprintln!("app: {}", app.display());
     std::fs::create_dir_all(&data).expect("bench folder");
     let app_data = data.join("app");
 
@@ -224,6 +311,12 @@ async fn main() {
     let mut per_process: Vec<Vec<(String, u64, u64)>> = Vec::new();
     let mut after_scroll: Vec<Vec<(String, u64, u64)>> = Vec::new();
     let mut frames: Vec<f64> = Vec::new();
+    let mut after_reading: Vec<Vec<(String, u64, u64)>> = Vec::new();
+    let mut read_windows = 0u64;
+    // Cold start split per run: (to navigation start, to DOMContentLoaded, to first rows), ms
+    // after the process started; and launch to process start.
+    let mut phases: Vec<(f64, f64, f64)> = Vec::new();
+    let mut to_process: Vec<f64> = Vec::new();
     // Run 0 fills the cache (first sync) and is not counted.
     for run in 0..=runs {
         let (port, native) = (free_port(), free_port());
@@ -255,6 +348,7 @@ async fn main() {
             serde_json::json!({ "application": app.display().to_string() }),
         );
         let launched = Instant::now();
+        let launched_epoch = epoch_ms();
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&format!("http://127.0.0.1:{port}"))
@@ -294,6 +388,28 @@ async fn main() {
                 launched.elapsed().as_secs_f64()
             );
         } else {
+            if let (Some(pid), Ok(timing)) = (
+                app_processes(&app).0,
+                client.execute(TIMING_SCRIPT, vec![]).await,
+            ) {
+                let get = |k: &str| timing.get(k).and_then(|v| v.as_f64());
+                if let (Some(started), Some(origin), Some(dom)) =
+                    (process_start_epoch_ms(pid), get("origin"), get("dom"))
+                {
+                    let nav = origin - started;
+                    // The list's mark is missing in builds from before it was added.
+                    let rows = get("rows").map_or(f64::NAN, |r| nav + r);
+                    eprintln!(
+                        "run {run}: process started {:.0} ms after launch; navigation {:.0} ms, DOMContentLoaded {:.0} ms, first rows {:.0} ms after the process started",
+                        started - launched_epoch,
+                        nav,
+                        nav + dom,
+                        rows
+                    );
+                    to_process.push(started - launched_epoch);
+                    phases.push((nav, nav + dom, rows));
+                }
+            }
             tokio::time::sleep(Duration::from_secs(2)).await;
             let (pid, helpers) = app_processes(&app);
             let app_kib = pid.map(rss_kib).unwrap_or(0);
@@ -342,6 +458,18 @@ async fn main() {
                 frames = got;
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 after_scroll.push(memory_of(&app));
+                let windows = 60;
+                let answer = client
+                    .execute_async(READ_SCRIPT, vec![serde_json::json!(windows)])
+                    .await
+                    .expect("reading script");
+                assert!(
+                    answer.get("error").is_none(),
+                    "reading the list answered {answer}"
+                );
+                read_windows = answer.get("windows").and_then(|v| v.as_u64()).unwrap_or(0);
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                after_reading.push(memory_of(&app));
             }
         }
         let _ = client.close().await;
@@ -364,6 +492,18 @@ async fn main() {
         "| cold start, slowest of {runs} | {:.0} ms |",
         starts.last().copied().unwrap_or(0.0)
     );
+    if !phases.is_empty() {
+        let nav: Vec<f64> = phases.iter().map(|p| p.0).collect();
+        let dom: Vec<f64> = phases.iter().map(|p| p.1).collect();
+        let rows: Vec<f64> = phases.iter().map(|p| p.2).collect();
+        println!(
+            "| cold start split (median): launch to process start; then, after the process started, navigation start / DOMContentLoaded / first rows rendered | {:.0} ms; {:.0} / {:.0} / {:.0} ms |",
+            median_f(&to_process),
+            median_f(&nav),
+            median_f(&dom),
+            median_f(&rows)
+        );
+    }
     println!(
         "| resident memory, app process (median) | {} MB |",
         median(&app_mb)
@@ -403,6 +543,19 @@ async fn main() {
             .collect();
         println!(
             "| PSS after scrolling 12,500 rows | {} MB ({}) |",
+            sum / 1024,
+            each.join(", ")
+        );
+    }
+    if let Some(read) = after_reading.first() {
+        let sum: u64 = read.iter().map(|(_, p, _)| p).sum();
+        let each: Vec<String> = read
+            .iter()
+            .map(|(n, p, _)| format!("{n} {} MB", p / 1024))
+            .collect();
+        println!(
+            "| PSS after then reading {} rows window by window | {} MB ({}) |",
+            read_windows * 100,
             sum / 1024,
             each.join(", ")
         );

@@ -1,7 +1,10 @@
 // A virtualized table over a windowed command (offset/limit): only the visible rows are in the
 // DOM and only the windows around them are fetched, so a list of 100,000 rows scrolls smoothly.
 // It owns loading, error and empty states and keyboard selection (arrows, j/k, Enter).
-import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
+// Memory and smoothness with 100,000 rows (issue 16): a window is fetched only once it has stayed
+// in view for `WINDOW_SETTLE_MS`, so a fling through the list loads where it stops rather than
+// every window it passes; rows are memoized, so a scroll step renders only rows new to the view.
+import { memo, useCallback, useEffect, useRef, useState, type ReactNode } from "react";
 import { keepPreviousData, useQueries, useQuery } from "@tanstack/react-query";
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { PAGE_SIZE } from "../app/queryKeys";
@@ -49,6 +52,70 @@ export interface VirtualTableProps<Row> {
   onTotal?: (total: number) => void;
 }
 
+/** How long a window of rows must stay in view before it is fetched. Rows of windows passed
+ * faster than this show placeholders; a window already cached shows at once. */
+export const WINDOW_SETTLE_MS = 80;
+
+/** Props of one rendered row (see `RowView`). */
+interface RowViewProps<Row> {
+  row: Row;
+  index: number;
+  selected: boolean;
+  start: number;
+  size: number;
+  template: string;
+  columns: Column<Row>[];
+  testId: string;
+  className: string;
+  data: Record<`data-${string}`, string> | undefined;
+  onSelect: (index: number) => void;
+  onOpen: (row: Row) => void;
+}
+
+function RowViewInner<Row>(props: RowViewProps<Row>) {
+  const { row, index, selected, start, size, template, columns, testId, className, data, onSelect, onOpen } = props;
+  return (
+    <div
+      role="row"
+      aria-rowindex={index + 2}
+      aria-selected={selected}
+      data-testid={testId}
+      data-index={index}
+      {...data}
+      className={`vt-row${selected ? " selected" : ""}${className ? ` ${className}` : ""}`}
+      style={{ height: size, transform: `translateY(${start}px)`, gridTemplateColumns: template }}
+      onClick={() => onSelect(index)}
+      onDoubleClick={() => onOpen(row)}
+    >
+      {columns.map((c) => (
+        <span key={c.id} role="cell" className={`vt-cell${c.align === "end" ? " end" : ""} col-${c.id}`}>
+          {c.render(row)}
+        </span>
+      ))}
+    </div>
+  );
+}
+
+/** One row, rendered again only when its data, place, selection or columns change (class and
+ * `data-*` attributes derive from the row; the handlers are stable). */
+const RowView = memo(
+  RowViewInner,
+  (a, b) =>
+    a.row === b.row &&
+    a.index === b.index &&
+    a.selected === b.selected &&
+    a.start === b.start &&
+    a.size === b.size &&
+    a.template === b.template &&
+    a.columns === b.columns &&
+    a.testId === b.testId &&
+    a.className === b.className,
+) as typeof RowViewInner;
+
+/** Set once per page load when a list first renders rows: the app benchmark reads it to split
+ * cold start (`performance.getEntriesByName("pd:first-rows")`). */
+let firstRowsMarked = false;
+
 function isTyping(target: EventTarget | null): boolean {
   if (!(target instanceof HTMLElement)) return false;
   return (
@@ -95,7 +162,15 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
   const lastPage = items.length ? Math.floor(items[items.length - 1].index / PAGE_SIZE) : 0;
   const extraPages: number[] = [];
   for (let p = Math.max(1, firstPage); p <= lastPage; p += 1) extraPages.push(p);
-  const pages = useQueries({ queries: extraPages.map((p) => pageQuery(p)) });
+  // The windows in view once the list has stayed still for WINDOW_SETTLE_MS.
+  const [settled, setSettled] = useState({ first: firstPage, last: lastPage });
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled({ first: firstPage, last: lastPage }), WINDOW_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [firstPage, lastPage]);
+  const pages = useQueries({
+    queries: extraPages.map((p) => ({ ...pageQuery(p), enabled: p >= settled.first && p <= settled.last })),
+  });
 
   const rowAt = useCallback(
     (index: number): Row | undefined => {
@@ -110,6 +185,14 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
   useEffect(() => {
     onTotal?.(total);
   }, [total, onTotal]);
+
+  const hasRows = (first.data?.rows.length ?? 0) > 0;
+  useEffect(() => {
+    if (hasRows && !firstRowsMarked) {
+      firstRowsMarked = true;
+      performance.mark?.("pd:first-rows");
+    }
+  }, [hasRows]);
 
   useEffect(() => {
     setSelected(-1);
@@ -167,6 +250,10 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
   }, [globalKeys, onKey]);
 
   const template = columns.map((c) => c.width).join(" ");
+  // Stable handlers for the memoized rows, reading the latest props.
+  const latest = useRef({ onOpen });
+  latest.current = { onOpen };
+  const openRow = useCallback((row: Row) => latest.current.onOpen(row), []);
 
   let body: ReactNode;
   if (first.isPending) {
@@ -198,25 +285,21 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
             );
           }
           return (
-            <div
+            <RowView<Row>
               key={rowKey(row)}
-              role="row"
-              aria-rowindex={item.index + 2}
-              aria-selected={isSelected}
-              data-testid={rowTestId}
-              data-index={item.index}
-              {...rowData?.(row)}
-              className={`vt-row${isSelected ? " selected" : ""}${rowClassName ? ` ${rowClassName(row)}` : ""}`}
-              style={style}
-              onClick={() => setSelected(item.index)}
-              onDoubleClick={() => onOpen(row)}
-            >
-              {columns.map((c) => (
-                <span key={c.id} role="cell" className={`vt-cell${c.align === "end" ? " end" : ""} col-${c.id}`}>
-                  {c.render(row)}
-                </span>
-              ))}
-            </div>
+              row={row}
+              index={item.index}
+              selected={isSelected}
+              start={item.start}
+              size={item.size}
+              template={template}
+              columns={columns}
+              testId={rowTestId}
+              className={rowClassName ? rowClassName(row) : ""}
+              data={rowData?.(row)}
+              onSelect={setSelected}
+              onOpen={openRow}
+            />
           );
         })}
       </div>

@@ -268,4 +268,27 @@ describe("case list", () => {
     expect(Math.max(...callsOf("list_cases").map((c) => (c.args.query as CaseQuery).limit))).toBeLessThanOrEqual(100);
     expect(callsOf("list_cases").length).toBeLessThan(6);
   });
+
+  it("loads only the window a fling through 100,000 cases stops at, not each window it passes", async () => {
+    const { callsOf } = renderApp((cmd, args) => {
+      if (cmd !== "list_cases") return basics(cmd);
+      const q = args.query as CaseQuery;
+      const rows = Array.from({ length: q.limit }, (_, i) => row(String(q.offset + i).padStart(6, "0"), `Case ${q.offset + i}`));
+      return { rows, total: 100_000, offset: q.offset };
+    });
+    await screen.findByText("100,000 cases");
+    const list = screen.getByTestId("case-row-list");
+    // Each scroll step renders its rows at once (placeholders); none waits for the next.
+    act(() => {
+      for (const top of [10_000, 20_000, 30_000, 40_000, 50_000]) {
+        Object.defineProperty(list, "scrollTop", { configurable: true, value: 40 * top });
+        fireEvent.scroll(list);
+      }
+    });
+    expect(list.querySelectorAll(".vt-row-loading").length).toBeGreaterThan(0);
+    expect(await screen.findByText("Case 50000", {}, { timeout: 8_000 })).toBeInTheDocument();
+    const offsets = callsOf("list_cases").map((c) => (c.args.query as CaseQuery).offset);
+    expect(offsets).toContain(50_000);
+    for (const passed of [10_000, 20_000, 30_000, 40_000]) expect(offsets).not.toContain(passed);
+  }, 30_000);
 });

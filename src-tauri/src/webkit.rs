@@ -1,0 +1,48 @@
+//! WebKitGTK settings of the app's window, for memory (issue 16: the whole app under 250 MB
+//! PSS). The window shows one local page: a browser's resource caches sized for many sites, the
+//! back/forward page cache, WebGL and Web Audio only cost memory here, and WebKit's compositing
+//! mode doubled the web process while scrolling slower under software drawing.
+
+/// Environment WebKit's processes read when they start; set before the first window. A value
+/// already in the environment wins, so a benchmark can compare settings
+/// (`WEBKIT_DISABLE_COMPOSITING_MODE=0`).
+///
+/// WebKitGTK draws without its compositing mode: with 100,000 cases cached the web process
+/// needed 139 MB PSS instead of 254 MB, and scrolling the case list was faster, not slower
+/// (frame p95 299 ms against 871 ms on the loaded build machine under Xvfb, debug build;
+/// `cargo bench --bench app_start`, README). This is what the hardware-acceleration policy
+/// "never" does, set early enough to reach the first web process.
+pub fn before_start() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+    }
+}
+
+/// Settings applied to a window's webview once it exists (they reach its web process at once).
+/// `PARTNERDESK_WEBKIT_DEFAULTS=1` leaves WebKit's defaults, to measure the difference.
+pub fn tune(window: &tauri::WebviewWindow) {
+    if std::env::var_os("PARTNERDESK_WEBKIT_DEFAULTS").is_some_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|platform| {
+            use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+            let view = platform.inner();
+            if let Some(settings) = WebViewExt::settings(&view) {
+                settings.set_enable_page_cache(false);
+                settings.set_enable_webgl(false);
+                settings.set_enable_webaudio(false);
+            }
+            if let Some(context) = view.context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        });
+        if let Err(error) = done {
+            tracing::warn!(%error, "WebKit memory settings not applied");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
