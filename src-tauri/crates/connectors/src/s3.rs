@@ -95,7 +95,8 @@ pub(crate) struct Request<'a> {
     pub(crate) method: reqwest::Method,
     pub(crate) key: Option<&'a str>,
     pub(crate) query: &'a [(&'a str, &'a str)],
-    pub(crate) body: Vec<u8>,
+    /// Shared, not copied: a part kept for a retry and the one on the wire are the same bytes.
+    pub(crate) body: bytes::Bytes,
     pub(crate) content_type: Option<&'a str>,
     pub(crate) step: &'a str,
     /// More headers to send and sign (lowercase names): Object Lock, tags, `Content-MD5`.
@@ -186,7 +187,7 @@ impl S3Client {
                 method: reqwest::Method::GET,
                 key: None,
                 query: &query,
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
                 content_type: None,
                 step: "listing the bucket",
                 extra_headers: Vec::new(),
@@ -221,7 +222,7 @@ impl S3Client {
                 key: Some(key),
                 query: &[],
                 extra_headers: vec![("content-md5", content_md5(&body))],
-                body,
+                body: body.into(),
                 content_type,
                 step: "uploading an object",
             })
@@ -237,7 +238,7 @@ impl S3Client {
                 method: reqwest::Method::HEAD,
                 key: Some(key),
                 query: &[],
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
                 content_type: None,
                 step: "reading an object's details",
                 extra_headers: Vec::new(),
@@ -296,7 +297,7 @@ impl S3Client {
                 method: reqwest::Method::POST,
                 key: Some(key),
                 query: &[("uploads", "")],
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
                 content_type,
                 step: "starting a multipart upload",
                 extra_headers,
@@ -317,8 +318,9 @@ impl S3Client {
         key: &str,
         upload_id: &str,
         part_number: u32,
-        body: Vec<u8>,
+        body: impl Into<bytes::Bytes>,
     ) -> Result<String, ConnectorError> {
+        let body: bytes::Bytes = body.into();
         check_key(key)?;
         if !(1..=10_000).contains(&part_number) {
             return Err(ConnectorError::InvalidInput(format!(
@@ -361,7 +363,7 @@ impl S3Client {
                     method: reqwest::Method::GET,
                     key: Some(key),
                     query: &query,
-                    body: Vec::new(),
+                    body: bytes::Bytes::new(),
                     content_type: None,
                     step: "listing uploaded parts",
                     extra_headers: Vec::new(),
@@ -420,7 +422,7 @@ impl S3Client {
                     method: reqwest::Method::POST,
                     key: Some(key),
                     query: &[("uploadId", upload_id)],
-                    body: xml.into_bytes(),
+                    body: xml.into_bytes().into(),
                     content_type: Some("application/xml"),
                     step: "completing a multipart upload",
                     extra_headers: Vec::new(),
@@ -454,7 +456,7 @@ impl S3Client {
                 method: reqwest::Method::DELETE,
                 key: Some(key),
                 query: &[("uploadId", upload_id)],
-                body: Vec::new(),
+                body: bytes::Bytes::new(),
                 content_type: None,
                 step: "aborting a multipart upload",
                 extra_headers: Vec::new(),

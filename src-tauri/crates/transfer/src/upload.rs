@@ -474,6 +474,8 @@ impl Uploader {
                 }
                 let (me, up, sid, mut rx) =
                     (self.clone(), upload.clone(), s3_id.clone(), stop.clone());
+                // One buffer per part: a retry sends the same bytes again without a copy.
+                let bytes = bytes::Bytes::from(bytes);
                 in_flight.spawn(async move {
                     let sent = me.send_part(&up, &sid, number, bytes, &mut rx).await;
                     (number, len, sent)
@@ -541,7 +543,7 @@ impl Uploader {
         upload: &NewUpload,
         s3_id: &str,
         number: u32,
-        bytes: Vec<u8>,
+        bytes: bytes::Bytes,
         stop: &mut watch::Receiver<Option<Stop>>,
     ) -> Result<std::result::Result<String, Finished>> {
         let mut pause = self.backoff;
