@@ -169,8 +169,9 @@ return {
 };
 "#;
 
-/// When the process started, in milliseconds since the epoch (`/proc/PID/stat` field 22 and
-/// the boot time in `/proc/stat`; 10 ms steps).
+/// When the process started, in milliseconds since the epoch: its start in clock ticks after
+/// boot (`/proc/PID/stat` field 22, USER_HZ = 100) against the time since boot now
+/// (`/proc/uptime`), both in 10 ms steps (the boot time in `/proc/stat` is whole seconds).
 fn process_start_epoch_ms(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let ticks: f64 = stat
@@ -180,15 +181,13 @@ fn process_start_epoch_ms(pid: u32) -> Option<f64> {
         .nth(19)?
         .parse()
         .ok()?;
-    let boot: f64 = std::fs::read_to_string("/proc/stat")
+    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
         .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("btime "))?
-        .trim()
+        .split_whitespace()
+        .next()?
         .parse()
         .ok()?;
-    // USER_HZ is 100 on Linux.
-    Some((boot + ticks / 100.0) * 1000.0)
+    Some(epoch_ms() - (uptime - ticks / 100.0) * 1000.0)
 }
 
 fn epoch_ms() -> f64 {
