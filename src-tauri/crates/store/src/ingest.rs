@@ -241,6 +241,65 @@ fn size_i64(size: u64) -> i64 {
     i64::try_from(size).unwrap_or(i64::MAX)
 }
 
+/// What a taken file's ledger row says besides the file itself.
+enum Entry {
+    /// It became (or is becoming) a document.
+    Taken,
+    /// Its bytes were already there; linked, not taken again.
+    Duplicate,
+}
+
+/// The parts of a ledger row that differ between outcomes (`None` leaves a column empty).
+#[derive(Default)]
+struct Recorded<'a> {
+    detail: Option<String>,
+    case_id: Option<&'a str>,
+    document_id: Option<&'a str>,
+    duplicate_of: Option<i64>,
+    routed: Option<&'a Routed>,
+    spool_path: Option<&'a str>,
+}
+
+/// Writes `file`'s ledger row in `tx`; returns its id.
+fn insert_ledger(
+    tx: &Transaction<'_>,
+    file: &IngestFile,
+    entry: Entry,
+    recorded: Recorded<'_>,
+    now: Timestamp,
+) -> Result<i64> {
+    let outcome = match entry {
+        Entry::Taken => "taken",
+        Entry::Duplicate => "duplicate",
+    };
+    tx.prepare_cached(
+        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
+            sha256, media_type, seen_at, outcome, detail, case_id, document_id, duplicate_of, \
+            rule, rule_reason, spool_path) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        file.folder_id,
+        file.folder_name,
+        file.path,
+        file.path_key,
+        size_i64(file.size),
+        file.mtime_ns,
+        file.sha256,
+        file.media_type,
+        ts(now),
+        outcome,
+        recorded.detail,
+        recorded.case_id,
+        recorded.document_id,
+        recorded.duplicate_of,
+        recorded.routed.map(|r| r.rule.as_str()),
+        recorded.routed.map(|r| r.reason.as_str()),
+        recorded.spool_path,
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
 /// Takes one file: ledger row + case (when routing opens one) + document, all in `tx`.
 pub(crate) fn take(
     tx: &Transaction<'_>,
@@ -293,27 +352,23 @@ fn take_file(
         })
         .optional()?;
     if let Some((duplicate_of, case_id)) = earlier {
-        tx.prepare_cached(
-            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
-                sha256, media_type, seen_at, outcome, detail, case_id, duplicate_of) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12)",
-        )?
-        .execute(params![
-            file.folder_id,
-            file.folder_name,
-            file.path,
-            file.path_key,
-            size_i64(file.size),
-            file.mtime_ns,
-            file.sha256,
-            file.media_type,
-            ts(now),
-            "the same bytes were taken before under another name; linked to that file",
-            case_id,
-            duplicate_of,
-        ])?;
+        let ledger_id = insert_ledger(
+            tx,
+            file,
+            Entry::Duplicate,
+            Recorded {
+                detail: Some(
+                    "the same bytes were taken before under another name; linked to that file"
+                        .to_owned(),
+                ),
+                case_id: case_id.as_deref(),
+                duplicate_of: Some(duplicate_of),
+                ..Recorded::default()
+            },
+            now,
+        )?;
         return Ok(IngestOutcome::Duplicate {
-            ledger_id: tx.last_insert_rowid(),
+            ledger_id,
             duplicate_of: Some(duplicate_of),
             case_id,
         });
@@ -325,29 +380,22 @@ fn take_file(
         if let Some((case_id, document_id, name, reference)) =
             document_anywhere(tx, &file.sha256, file.size)?
         {
-            tx.prepare_cached(
-                "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, \
-                    mtime_ns, sha256, media_type, seen_at, outcome, detail, case_id, document_id) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12)",
-            )?
-            .execute(params![
-                file.folder_id,
-                file.folder_name,
-                file.path,
-                file.path_key,
-                size_i64(file.size),
-                file.mtime_ns,
-                file.sha256,
-                file.media_type,
-                ts(now),
-                format!(
-                    "{reference} already has these bytes as \"{name}\"; linked to that document instead of opening a new case"
-                ),
-                case_id,
-                document_id,
-            ])?;
+            let ledger_id = insert_ledger(
+                tx,
+                file,
+                Entry::Duplicate,
+                Recorded {
+                    detail: Some(format!(
+                        "{reference} already has these bytes as \"{name}\"; linked to that document instead of opening a new case"
+                    )),
+                    case_id: Some(&case_id),
+                    document_id: Some(&document_id),
+                    ..Recorded::default()
+                },
+                now,
+            )?;
             return Ok(IngestOutcome::Duplicate {
-                ledger_id: tx.last_insert_rowid(),
+                ledger_id,
                 duplicate_of: None,
                 case_id: Some(case_id),
             });
@@ -372,33 +420,24 @@ fn take_file(
     // The same bytes already on the case (attached by the analyst or another source): linked,
     // not uploaded twice.
     if let Some(existing) = crate::documents::document_with_sha256(tx, &case_id, &file.sha256)? {
-        tx.prepare_cached(
-            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
-                sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, \
-                rule_reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
-            file.folder_id,
-            file.folder_name,
-            file.path,
-            file.path_key,
-            size_i64(file.size),
-            file.mtime_ns,
-            file.sha256,
-            file.media_type,
-            ts(now),
-            format!(
-                "the case already has these bytes as \"{}\"; linked to that document",
-                existing.document.name
-            ),
-            case_id,
-            existing.document.id,
-            routed.rule,
-            routed.reason,
-        ])?;
+        let ledger_id = insert_ledger(
+            tx,
+            file,
+            Entry::Duplicate,
+            Recorded {
+                detail: Some(format!(
+                    "the case already has these bytes as \"{}\"; linked to that document",
+                    existing.document.name
+                )),
+                case_id: Some(&case_id),
+                document_id: Some(&existing.document.id),
+                routed: Some(&routed),
+                ..Recorded::default()
+            },
+            now,
+        )?;
         return Ok(IngestOutcome::Duplicate {
-            ledger_id: tx.last_insert_rowid(),
+            ledger_id,
             duplicate_of: None,
             case_id: Some(case_id),
         });
@@ -425,30 +464,21 @@ fn take_file(
     };
     // The document and its outbound event (for xConnector routes) in this same transaction.
     crate::documents::attach_document_in(tx, &case_id, &document, now)?;
-    tx.prepare_cached(
-        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
-            sha256, media_type, seen_at, outcome, case_id, document_id, rule, rule_reason, \
-            spool_path) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'taken', ?10, ?11, ?12, ?13, ?14)",
-    )?
-    .execute(params![
-        file.folder_id,
-        file.folder_name,
-        file.path,
-        file.path_key,
-        size_i64(file.size),
-        file.mtime_ns,
-        file.sha256,
-        file.media_type,
-        ts(now),
-        case_id,
-        document.id,
-        routed.rule,
-        routed.reason,
-        file.spool_path,
-    ])?;
+    let ledger_id = insert_ledger(
+        tx,
+        file,
+        Entry::Taken,
+        Recorded {
+            case_id: Some(&case_id),
+            document_id: Some(&document.id),
+            routed: Some(&routed),
+            spool_path: file.spool_path.as_deref(),
+            ..Recorded::default()
+        },
+        now,
+    )?;
     Ok(IngestOutcome::Taken {
-        ledger_id: tx.last_insert_rowid(),
+        ledger_id,
         case_id,
         document_id: document.id,
         new_case,
@@ -497,30 +527,21 @@ fn queue_large(
         })
         .optional()?;
     if let Some((upload_id, name)) = queued {
-        tx.prepare_cached(
-            "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
-                sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, \
-                rule_reason) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'duplicate', ?10, ?11, ?12, ?13, ?14)",
-        )?
-        .execute(params![
-            file.folder_id,
-            file.folder_name,
-            file.path,
-            file.path_key,
-            size_i64(file.size),
-            file.mtime_ns,
-            file.sha256,
-            file.media_type,
-            ts(now),
-            format!("the same bytes are already uploading to this case as \"{name}\"; linked to that upload"),
-            case_id,
-            upload_id,
-            routed.rule,
-            routed.reason,
-        ])?;
+        let ledger_id = insert_ledger(
+            tx,
+            file,
+            Entry::Duplicate,
+            Recorded {
+                detail: Some(format!("the same bytes are already uploading to this case as \"{name}\"; linked to that upload")),
+                case_id: Some(case_id),
+                document_id: Some(&upload_id),
+                routed: Some(routed),
+                ..Recorded::default()
+            },
+            now,
+        )?;
         return Ok(IngestOutcome::Duplicate {
-            ledger_id: tx.last_insert_rowid(),
+            ledger_id,
             duplicate_of: None,
             case_id: Some(case_id.to_owned()),
         });
@@ -542,34 +563,25 @@ fn queue_large(
         part_size: large.part_size,
     };
     crate::uploads::queue(tx, &upload, now)?;
-    tx.prepare_cached(
-        "INSERT INTO ingest_ledger (folder_id, folder_name, path, path_key, size, mtime_ns, \
-            sha256, media_type, seen_at, outcome, detail, case_id, document_id, rule, rule_reason, \
-            spool_path) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'taken', ?10, ?11, ?12, ?13, ?14, ?15)",
-    )?
-    .execute(params![
-        file.folder_id,
-        file.folder_name,
-        file.path,
-        file.path_key,
-        size_i64(file.size),
-        file.mtime_ns,
-        file.sha256,
-        file.media_type,
-        ts(now),
-        format!(
-            "above the case server's size limit: uploading to the S3 bucket \"{}\"; the document shows on the case once its bytes are confirmed",
-            large.bucket
-        ),
-        case_id,
-        id,
-        routed.rule,
-        routed.reason,
-        file.spool_path,
-    ])?;
+    let ledger_id = insert_ledger(
+        tx,
+        file,
+        Entry::Taken,
+        Recorded {
+            detail: Some(format!(
+                "above the case server's size limit: uploading to the S3 bucket \"{}\"; the document shows on the case once its bytes are confirmed",
+                large.bucket
+            )),
+            case_id: Some(case_id),
+            document_id: Some(&id),
+            routed: Some(routed),
+            spool_path: file.spool_path.as_deref(),
+            ..Recorded::default()
+        },
+        now,
+    )?;
     Ok(IngestOutcome::Taken {
-        ledger_id: tx.last_insert_rowid(),
+        ledger_id,
         case_id: case_id.to_owned(),
         document_id: id,
         new_case,
