@@ -3,6 +3,7 @@
 //! cursors; [`push`] sends the outbox in per-case order with idempotency keys; [`SyncService`]
 //! runs both at start, on a schedule, on demand, and again by itself when the network returns.
 
+pub mod cli;
 mod error;
 mod pull;
 mod push;

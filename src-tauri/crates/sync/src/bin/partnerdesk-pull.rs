@@ -9,15 +9,8 @@
 
 use std::process::ExitCode;
 
-use pd_store::{CacheLock, Store, StoreError};
+use pd_sync::cli::{self, arg};
 use pd_sync::{pull, PullOptions};
-use pd_tradinggrid::{ClientConfig, TradingGridClient};
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 /// A whole number above 0 given as `name`, or `default` when absent.
 fn count(args: &[String], name: &str, default: usize) -> Result<usize, String> {
@@ -31,23 +24,6 @@ fn count(args: &[String], name: &str, default: usize) -> Result<usize, String> {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(db), Some(url), Some(company), Some(key)) = (
-        arg(&args, "--db"),
-        arg(&args, "--url"),
-        arg(&args, "--company-id"),
-        arg(&args, "--consumer-key"),
-    ) else {
-        eprintln!("usage: partnerdesk-pull --db FILE --url URL --company-id ID --consumer-key KEY [--page-size N] [--cases-per-write N] (secret in PARTNERDESK_CONSUMER_SECRET)");
-        return ExitCode::from(2);
-    };
-    let secret = std::env::var("PARTNERDESK_CONSUMER_SECRET").unwrap_or_default();
-    let url = match url::Url::parse(&url) {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("--url: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let d = PullOptions::default();
     let options = match (
         count(&args, "--page-size", d.case_page_size as usize),
@@ -63,36 +39,17 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _lock = match CacheLock::try_acquire(std::path::Path::new(&db), "partnerdesk-pull") {
-        Ok(lock) => lock,
-        Err(e @ StoreError::Locked { .. }) => {
-            eprintln!(
-                "{}: {e}. PartnerDesk syncs this cache itself while the workspace is open; \
-                 close it (or wait for the other run to finish) and try again.",
-                e.code()
-            );
-            return ExitCode::from(3);
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
+    let opened = match cli::open(
+        &args,
+        "partnerdesk-pull",
+        "usage: partnerdesk-pull --db FILE --url URL --company-id ID --consumer-key KEY [--page-size N] [--cases-per-write N] (secret in PARTNERDESK_CONSUMER_SECRET)",
+        "syncs this cache",
+    ) {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
-    let store = match Store::open(&db) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
-    };
-    let client = match TradingGridClient::new(ClientConfig::new(url, company, key, secret)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
-    };
-    match pull(&store, &client, &options, chrono::Utc::now()).await {
+    let (store, client) = (&opened.store, &opened.client);
+    match pull(store, client, &options, chrono::Utc::now()).await {
         Ok(report) => {
             println!(
                 "pulled {} cases in {} pages ({} requests)",

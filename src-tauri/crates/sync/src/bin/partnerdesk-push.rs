@@ -13,36 +13,12 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use pd_store::{CacheLock, Store, StoreError};
+use pd_sync::cli::{self, arg};
 use pd_sync::{push, PushOptions};
-use pd_tradinggrid::{ClientConfig, TradingGridClient};
-
-fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1).cloned())
-}
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
-    let (Some(db), Some(url), Some(company), Some(key)) = (
-        arg(&args, "--db"),
-        arg(&args, "--url"),
-        arg(&args, "--company-id"),
-        arg(&args, "--consumer-key"),
-    ) else {
-        eprintln!("usage: partnerdesk-push --db FILE --url URL --company-id ID --consumer-key KEY (secret in PARTNERDESK_CONSUMER_SECRET)");
-        return ExitCode::from(2);
-    };
-    let secret = std::env::var("PARTNERDESK_CONSUMER_SECRET").unwrap_or_default();
-    let url = match url::Url::parse(&url) {
-        Ok(u) => u,
-        Err(e) => {
-            eprintln!("--url: {e}");
-            return ExitCode::from(2);
-        }
-    };
     let lease = match arg(&args, "--lease-secs").map(|s| s.parse::<u64>()) {
         None => pd_store::DEFAULT_LEASE,
         Some(Ok(secs)) if secs > 0 => Duration::from_secs(secs),
@@ -51,42 +27,23 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let _lock = match CacheLock::try_acquire(std::path::Path::new(&db), "partnerdesk-push") {
-        Ok(lock) => lock,
-        Err(e @ StoreError::Locked { .. }) => {
-            eprintln!(
-                "{}: {e}. PartnerDesk sends this outbox itself while the workspace is open; \
-                 close it (or wait for the other run to finish) and try again.",
-                e.code()
-            );
-            return ExitCode::from(3);
-        }
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
+    let opened = match cli::open(
+        &args,
+        "partnerdesk-push",
+        "usage: partnerdesk-push --db FILE --url URL --company-id ID --consumer-key KEY (secret in PARTNERDESK_CONSUMER_SECRET)",
+        "sends this outbox",
+    ) {
+        Ok(opened) => opened,
+        Err(code) => return code,
     };
-    let store = match Store::open(&db) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
-    };
-    let client = match TradingGridClient::new(ClientConfig::new(url, company, key, secret)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("{}: {e}", e.code());
-            return ExitCode::FAILURE;
-        }
-    };
+    let (store, client) = (&opened.store, &opened.client);
     let options = PushOptions {
         concurrency: 4,
         max_backoff: Duration::from_millis(500),
         lease,
     };
     loop {
-        let result = push(&store, &client, &options).await;
+        let result = push(store, client, &options).await;
         let summary = match store.outbox_summary() {
             Ok(s) => s,
             Err(e) => {
