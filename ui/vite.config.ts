@@ -20,5 +20,7 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     css: false,
+    // Room for the 5 s waits of src/test/setup.ts on a loaded 2-core machine.
+    testTimeout: 15000,
   },
 });

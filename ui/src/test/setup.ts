@@ -2,8 +2,13 @@
 // render rows), and a clean IPC mock, location and storage for every test.
 import "@testing-library/jest-dom/vitest";
 import { afterEach } from "vitest";
-import { cleanup } from "@testing-library/react";
+import { cleanup, configure } from "@testing-library/react";
 import { clearMocks } from "@tauri-apps/api/mocks";
+
+// CI and the build machine are 2 cores often shared with a Rust build: a screen that appears
+// after 1.5 s there is slow, not missing. Waits give up after 5 s, so a screen that never
+// appears still fails the test.
+configure({ asyncUtilTimeout: 5000 });
 
 class ResizeObserverStub {
   observe() {}
