@@ -148,6 +148,24 @@ function ConnectorForm({ connector, onDone }: { connector: ConnectorView | null;
   );
 }
 
+/** What the row says of the keychain entry: an SFTP key without a passphrase needs none. */
+function SecretState({ connector }: { connector: ConnectorView }) {
+  if (connector.secretSet) return null;
+  const settings = connector.settings;
+  if (settings.kind === "sftp" && settings.auth.kind === "private_key") {
+    return (
+      <span className="muted small" data-testid="connector-secret-state">
+        Key without a passphrase
+      </span>
+    );
+  }
+  return (
+    <span className="health health-warn" data-testid="connector-secret-state">
+      No secret stored
+    </span>
+  );
+}
+
 function ConnectorRow({
   connector,
   onEdit,
@@ -177,7 +195,7 @@ function ConnectorRow({
               {CONNECTOR_LABELS[connector.settings.kind]}
             </span>
             <span className="settings-row-name">{connector.name}</span>
-            {!connector.secretSet && <span className="health health-warn">No secret stored</span>}
+            <SecretState connector={connector} />
           </div>
           <span className="muted small mono truncate">{summaryOf(connector.settings)}</span>
           {connector.settings.kind === "sftp" && (

@@ -259,6 +259,31 @@ describe("settings: connectors", () => {
     expect(callsOf("save_connector")).toHaveLength(0);
   });
 
+  it("does not warn of a missing secret for an SFTP key without a passphrase", async () => {
+    setup();
+    fireEvent.click(await screen.findByTestId("connector-add"));
+    fireEvent.change(screen.getByTestId("connector-name"), { target: { value: "Key inbox" } });
+    fireEvent.change(screen.getByTestId("connector-host"), { target: { value: "files.example" } });
+    fireEvent.change(screen.getByTestId("connector-user"), { target: { value: "acme" } });
+    fireEvent.change(screen.getByTestId("connector-sftp-auth"), { target: { value: "private_key" } });
+    fireEvent.change(screen.getByTestId("connector-key-path"), { target: { value: "/home/me/.ssh/id_ed25519" } });
+    fireEvent.click(screen.getByTestId("connector-save"));
+    await waitFor(() => expect(screen.getAllByTestId("connector-row")).toHaveLength(4));
+    const keyRow = screen.getAllByTestId("connector-row").find((row) => row.textContent?.includes("Key inbox"));
+    expect(keyRow).toBeDefined();
+    expect(within(keyRow as HTMLElement).getByTestId("connector-secret-state")).toHaveTextContent("Key without a passphrase");
+    expect(keyRow).not.toHaveTextContent("No secret stored");
+
+    // The same connector switched to a password and given one: the row no longer speaks of a key.
+    fireEvent.click(within(keyRow as HTMLElement).getByTestId("connector-edit"));
+    fireEvent.change(screen.getByTestId("connector-sftp-auth"), { target: { value: "password" } });
+    fireEvent.change(screen.getByTestId("connector-secret"), { target: { value: "sftp-pass-typed" } });
+    fireEvent.click(screen.getByTestId("connector-save"));
+    await waitFor(() => expect(screen.queryByTestId("connector-form")).not.toBeInTheDocument());
+    const passwordRow = screen.getAllByTestId("connector-row").find((row) => row.textContent?.includes("Key inbox"));
+    expect(passwordRow).not.toHaveTextContent("Key without a passphrase");
+  });
+
   it("shows a stored connector secret only as stored", async () => {
     const { backend } = setup();
     const rows = await screen.findAllByTestId("connector-row");
