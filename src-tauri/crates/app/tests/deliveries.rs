@@ -7,14 +7,12 @@
 //! A delivery queued while the server is down waits and retries, survives a restart of the app,
 //! and goes out once when the server answers again; one waiting for the server is cancelled from
 //! the Transfers view (pause refused) and sent nothing, then retried and sent once. Needs the keychain
-//! (`bash .ci/with-keyring.sh`) and `/usr/sbin/sshd` (`PD_SSHD` overrides it).
+//! (`bash .ci/with-keyring.sh`) and `/usr/sbin/sshd` (`pd-sshtest`; `PD_SSHD` overrides it).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is the failure report
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -22,204 +20,9 @@ use pd_app::commands as api;
 use pd_app::state::AppState;
 use pd_domain::{
     CaseQuery, ConnectorInput, ConnectorSettings, ConnectorWork, ConnectorWorkInput, DeliveryState,
-    DeliveryView, Document, ErrorCode, SendState, SftpAuth, SftpSettings, TransferAction,
-    TransferState, WorkKind,
+    DeliveryView, Document, ErrorCode, SendState, TransferAction, TransferState, WorkKind,
 };
-
-struct Sshd {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-    binary: String,
-    port: u16,
-    user: String,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pd-test", "-f"])
-        .arg(path)
-        .status()
-        .expect("run ssh-keygen");
-    assert!(status.success());
-}
-
-fn fingerprint_of(public_key: &Path) -> String {
-    let output = Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(public_key)
-        .output()
-        .expect("ssh-keygen -l");
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .expect("fingerprint")
-        .to_owned()
-}
-
-/// The processes below `root`, read from /proc (sshd's session processes).
-fn descendants(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        if let Some(ppid) = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent_of.push((pid, ppid));
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parent_of
-                .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
-
-impl Sshd {
-    fn start() -> Option<Sshd> {
-        let binary = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
-        if !Path::new(&binary).is_file() {
-            assert!(
-                std::env::var("PD_REQUIRE_TEST_PEERS").as_deref() != Ok("1"),
-                "{binary} is missing (install openssh-server)"
-            );
-            eprintln!("SKIPPED: {binary} is missing");
-            return None;
-        }
-        let dir = tempfile::tempdir().expect("temp dir");
-        let root = dir.path();
-        keygen(&root.join("host_ed25519"));
-        keygen(&root.join("client_ed25519"));
-        std::fs::copy(
-            root.join("client_ed25519.pub"),
-            root.join("authorized_keys"),
-        )
-        .expect("ak");
-        std::fs::create_dir_all(root.join("inbound")).unwrap();
-        std::fs::create_dir_all("/run/sshd").ok();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("free port")
-            .local_addr()
-            .expect("addr")
-            .port();
-        std::fs::write(
-            root.join("sshd_config"),
-            format!(
-                "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
-                 AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\nPasswordAuthentication no\n\
-                 KbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-                 Subsystem sftp internal-sftp\n",
-                root = root.display()
-            ),
-        )
-        .expect("config");
-        let user =
-            String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout)
-                .trim()
-                .to_owned();
-        let mut server = Sshd {
-            dir,
-            child: None,
-            binary,
-            port,
-            user,
-        };
-        server.run();
-        Some(server)
-    }
-
-    fn run(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path("sshd.log"))
-            .expect("log");
-        let child = Command::new(&self.binary)
-            .args(["-D", "-e", "-f"])
-            .arg(self.path("sshd_config"))
-            .stdin(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start sshd");
-        self.child = Some(child);
-        let started = std::time::Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(started.elapsed() < Duration::from_secs(10), "sshd listens");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let mut pids = descendants(child.id());
-            pids.reverse();
-            let _ = child.kill();
-            let _ = child.wait();
-            for pid in pids {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn inbox(&self) -> PathBuf {
-        self.path("inbound")
-    }
-
-    fn settings(&self) -> ConnectorSettings {
-        ConnectorSettings::Sftp(SftpSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            user: self.user.clone(),
-            auth: SftpAuth::PrivateKey {
-                path: self.path("client_ed25519").to_string_lossy().into_owned(),
-            },
-            remote_dir: None,
-            host_key: None,
-        })
-    }
-
-    /// The inbox's file names, sorted.
-    fn listing(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.inbox())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
+use pd_sshtest::SshServer;
 
 fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest;
@@ -296,7 +99,7 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     let Some(namespace) = keychain_namespace() else {
         return;
     };
-    let Some(mut sshd) = Sshd::start() else {
+    let Some(mut sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let dirs = Dirs::new(namespace);
@@ -326,19 +129,15 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
         ConnectorInput {
             id: None,
             name: "Acme SFTP".into(),
-            settings: sshd.settings(),
+            settings: ConnectorSettings::Sftp(sshd.settings(None)),
             secret: None,
         },
     )
     .await
     .expect("saved");
-    api::accept_host_key(
-        &state,
-        connector.id.clone(),
-        fingerprint_of(&sshd.path("host_ed25519.pub")),
-    )
-    .await
-    .expect("accepted");
+    api::accept_host_key(&state, connector.id.clone(), sshd.fingerprint().to_owned())
+        .await
+        .expect("accepted");
     let empty = api::save_connector_work(&state, sftp_work(&connector.id, Some("  ".into())))
         .await
         .expect_err("an empty inbox is refused");
@@ -464,7 +263,7 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     )
     .await;
     state.shutdown().await;
-    sshd.run();
+    sshd.run().expect("sshd starts again");
     let state = start(&dirs).await;
     eventually(
         "the delivery goes out after the restart",
@@ -497,7 +296,7 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
     let Some(namespace) = keychain_namespace() else {
         return;
     };
-    let Some(mut sshd) = Sshd::start() else {
+    let Some(mut sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let dirs = Dirs::new(namespace);
@@ -513,19 +312,15 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
         ConnectorInput {
             id: None,
             name: "Acme SFTP".into(),
-            settings: sshd.settings(),
+            settings: ConnectorSettings::Sftp(sshd.settings(None)),
             secret: None,
         },
     )
     .await
     .expect("saved");
-    api::accept_host_key(
-        &state,
-        connector.id.clone(),
-        fingerprint_of(&sshd.path("host_ed25519.pub")),
-    )
-    .await
-    .expect("accepted");
+    api::accept_host_key(&state, connector.id.clone(), sshd.fingerprint().to_owned())
+        .await
+        .expect("accepted");
     let inbox = sshd.inbox().to_string_lossy().into_owned();
     api::save_connector_work(&state, sftp_work(&connector.id, Some(inbox)))
         .await
@@ -562,7 +357,7 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
         async move { delivery(state, &case_id, &id).await.state == DeliveryState::Cancelled }
     })
     .await;
-    sshd.run();
+    sshd.run().expect("sshd starts again");
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(
         sshd.listing().is_empty(),

@@ -6,7 +6,7 @@
 //! document), less the settle interval, as p50/p95/max. Burst: `burst` files written at once,
 //! from the first write until the last is in the ledger.
 //!
-//! SFTP (when `/usr/sbin/sshd` is there): a real OpenSSH server started here (`crate::sshd`),
+//! SFTP (when `/usr/sbin/sshd` is there): a real OpenSSH server started here (`pd-sshtest`),
 //! polled by `pd-ingest`'s real SFTP job (`run_sftp`: two equal listings, download, take, move
 //! to `processed/`). Latency: files completed on the server (renamed from `.part`) one every
 //! `spacing`, each timed from its rename to its ledger row, the poll interval included (a file
@@ -268,18 +268,24 @@ fn took_since(seen_at: &str, at: SystemTime) -> Result<Duration> {
 
 /// The SFTP side: latency over `sftp_files`, then a burst of `sftp_burst`; `None` without sshd.
 fn run_sftp(config: &FolderBenchConfig) -> Result<Option<SftpReport>> {
-    let Some(sshd) = crate::sshd::Sshd::start()? else {
-        eprintln!(
-            "folder-bench: /usr/sbin/sshd is not installed (apt openssh-server); no SFTP figures"
-        );
-        return Ok(None);
+    // A real OpenSSH server, as the SFTP tests start one (`pd-sshtest`).
+    let sshd = match pd_sshtest::SshServer::start("") {
+        Ok(sshd) => sshd,
+        Err(pd_sshtest::SshTestError::NotInstalled { binary }) => {
+            eprintln!(
+                "folder-bench: {binary} is not installed (apt openssh-server); no SFTP figures"
+            );
+            return Ok(None);
+        }
+        Err(error) => return Err(BenchError::Check(format!("sshd: {error}"))),
     };
+    std::fs::create_dir_all(sshd.inbox().join("processed"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let settings = sshd.settings()?;
-    let inbound = sshd.inbound();
+    let settings = sshd.accepted();
+    let inbound = sshd.inbox();
     let dir = tempfile::tempdir()?;
     let store = Store::open(dir.path().join("cache.db"))?;
     let ctx = IngestContext {

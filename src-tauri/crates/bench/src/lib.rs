@@ -11,7 +11,6 @@ pub mod folder_bench;
 pub mod push_bench;
 pub mod queries;
 pub mod server_bench;
-pub mod sshd;
 pub mod stats;
 pub mod sync_bench;
 pub mod world;

@@ -1,5 +1,6 @@
-//! SFTP folders against a real OpenSSH server started by the test (its own config, keys and
-//! folders in a temp dir, `sshd -D`, stopped with every session process it started): 1,000 files taken once and moved to `processed/`; the server
+//! SFTP folders against a real OpenSSH server started by the test (`pd-sshtest`: its own config,
+//! keys and folders in a temp dir, `sshd -D`, stopped with every session process it started):
+//! 1,000 files taken once and moved to `processed/`; the server
 //! stopped mid-download and started again, the download resumed from its offset; the move
 //! refused by the server (`internal-sftp -P rename`: permission denied), the file not taken twice
 //! and the error shown; a file the server will not let us read (`internal-sftp -P read`) given up
@@ -12,244 +13,48 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pd_connectors::ConnectorOptions;
-use pd_domain::{CaseKind, SftpAuth, SftpHostKey, SftpSettings};
+use pd_domain::{CaseKind, SftpHostKey};
 use pd_ingest::sftp::partial_path;
 use pd_ingest::{
     run_sftp, FolderDefaults, FolderState, IngestContext, Router, SftpFolderSpec, SftpPoller,
     StatusBoard,
 };
+use pd_sshtest::SshServer;
 use pd_store::{LedgerFilter, Store};
 use sha2::{Digest, Sha256};
 
-struct Sshd {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-    port: u16,
-    user: String,
-    binary: String,
+/// A server (`pd-sshtest`) with an `inbound/processed/` folder; `None` when the test is skipped.
+fn start(sftp_flags: &str) -> Option<SshServer> {
+    let sshd = SshServer::start_or_skip(sftp_flags)?;
+    std::fs::create_dir_all(sshd.inbox().join("processed")).unwrap();
+    Some(sshd)
 }
 
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pd-test", "-f"])
-        .arg(path)
-        .status()
-        .expect("run ssh-keygen");
-    assert!(status.success());
-}
-
-fn fingerprint_of(public_key: &Path) -> String {
-    let output = Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(public_key)
-        .output()
-        .expect("fingerprint");
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .expect("fingerprint field")
-        .to_owned()
-}
-
-/// The processes below `root` (children, grandchildren, ...), read from /proc.
-fn descendants(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ...": the fields after the last ')'.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        if let Some(ppid) = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent_of.push((pid, ppid));
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parent_of
-                .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Sshd {
-    fn start(sftp_flags: &str) -> Option<Sshd> {
-        let binary = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
-        if !Path::new(&binary).is_file() {
-            if std::env::var("PD_REQUIRE_TEST_PEERS").as_deref() == Ok("1") {
-                panic!("PD_REQUIRE_TEST_PEERS=1 but {binary} is missing");
-            }
-            eprintln!("SKIPPED: {binary} is missing (install openssh-server)");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        keygen(&root.join("host_ed25519"));
-        keygen(&root.join("client_ed25519"));
-        keygen(&root.join("other_ed25519"));
-        std::fs::copy(
-            root.join("client_ed25519.pub"),
-            root.join("authorized_keys"),
-        )
-        .unwrap();
-        std::fs::create_dir_all(root.join("inbound/processed")).unwrap();
-        std::fs::create_dir_all("/run/sshd").ok();
-        let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout)
-            .trim()
-            .to_owned();
-        let mut sshd = Sshd {
-            dir,
-            child: None,
-            port: free_port(),
-            user,
-            binary,
-        };
-        sshd.configure(sftp_flags);
-        sshd.run();
-        Some(sshd)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn configure(&self, sftp_flags: &str) {
-        let config = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
-             AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\n\
-             PasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-             Subsystem sftp internal-sftp {sftp_flags}\n",
-            port = self.port,
-            root = self.dir.path().display()
-        );
-        std::fs::write(self.path("sshd_config"), config).unwrap();
-    }
-
-    fn run(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path("sshd.log"))
-            .unwrap();
-        let child = Command::new(&self.binary)
-            .args(["-D", "-e", "-f"])
-            .arg(self.path("sshd_config"))
-            .stdin(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start sshd");
-        self.child = Some(child);
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "sshd did not listen: {}",
-                std::fs::read_to_string(self.path("sshd.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Stops the server and every session process it started (its descendants, by pid).
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let mut pids = descendants(child.id());
-            pids.reverse();
-            let _ = child.kill();
-            let _ = child.wait();
-            for pid in pids {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
-    }
-
-    fn host_key_of(&self, public: &str) -> SftpHostKey {
-        let line = std::fs::read_to_string(self.path(public)).unwrap();
-        let mut fields = line.split_whitespace();
-        SftpHostKey {
-            algorithm: fields.next().unwrap().to_owned(),
-            public_key: fields.next().unwrap().to_owned(),
-            fingerprint: fingerprint_of(&self.path(public)),
-        }
-    }
-
-    fn inbound(&self) -> PathBuf {
-        self.path("inbound")
-    }
-
-    fn settings(&self, host_key: Option<SftpHostKey>) -> SftpSettings {
-        SftpSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            user: self.user.clone(),
-            auth: SftpAuth::PrivateKey {
-                path: self.path("client_ed25519").to_string_lossy().into_owned(),
-            },
-            remote_dir: None,
-            host_key,
-        }
-    }
-
-    fn spec(&self, host_key: Option<SftpHostKey>) -> SftpFolderSpec {
-        SftpFolderSpec {
-            defaults: FolderDefaults {
-                folder_id: "partner-sftp".into(),
-                folder_name: "Partner SFTP".into(),
-                partner_id: "acme".into(),
-                case_kind: CaseKind::Shipment,
-                owner: None,
-            },
-            settings: self.settings(host_key),
-            secret: None,
-            remote_dir: self.inbound().to_string_lossy().into_owned(),
-            processed_dir: "processed".into(),
-            failed_dir: "failed".into(),
-            poll_interval: Duration::from_millis(100),
-            options: ConnectorOptions {
-                timeout: Duration::from_secs(10),
-                ..ConnectorOptions::default()
-            },
-        }
+/// The drop folder over the server's inbox, `host_key` pinned.
+fn folder_spec(sshd: &SshServer, host_key: Option<SftpHostKey>) -> SftpFolderSpec {
+    SftpFolderSpec {
+        defaults: FolderDefaults {
+            folder_id: "partner-sftp".into(),
+            folder_name: "Partner SFTP".into(),
+            partner_id: "acme".into(),
+            case_kind: CaseKind::Shipment,
+            owner: None,
+        },
+        settings: sshd.settings(host_key),
+        secret: None,
+        remote_dir: sshd.inbox().to_string_lossy().into_owned(),
+        processed_dir: "processed".into(),
+        failed_dir: "failed".into(),
+        poll_interval: Duration::from_millis(100),
+        options: ConnectorOptions {
+            timeout: Duration::from_secs(10),
+            ..ConnectorOptions::default()
+        },
     }
 }
 
@@ -284,22 +89,22 @@ fn names_in(dir: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_files_are_taken_once_and_moved_to_processed() {
-    let Some(sshd) = Sshd::start("") else { return };
+    let Some(sshd) = start("") else { return };
     let mut expected = std::collections::HashMap::new();
     for i in 0..1000 {
         let name = format!("ASN-{i:04}.edi");
         let body = format!("shipment {i}\n").repeat(1 + i % 5);
-        std::fs::write(sshd.inbound().join(&name), &body).unwrap();
+        std::fs::write(sshd.inbox().join(&name), &body).unwrap();
         expected.insert(
-            format!("{}/{name}", sshd.inbound().display()),
+            format!("{}/{name}", sshd.inbox().display()),
             sha(body.as_bytes()),
         );
     }
     // Still being uploaded under a temporary name: left alone.
-    std::fs::write(sshd.inbound().join("late.edi.filepart"), "half").unwrap();
+    std::fs::write(sshd.inbox().join("late.edi.filepart"), "half").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let ctx = context(cache.path(), StatusBoard::default());
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
     let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
         .await
         .unwrap();
@@ -319,23 +124,23 @@ async fn a_thousand_files_are_taken_once_and_moved_to_processed() {
         assert_eq!(&rows[path].sha256, digest, "{path}");
     }
     assert_eq!(
-        names_in(&sshd.inbound()),
+        names_in(&sshd.inbox()),
         vec!["late.edi.filepart".to_string()]
     );
-    assert_eq!(names_in(&sshd.inbound().join("processed")).len(), 1000);
+    assert_eq!(names_in(&sshd.inbox().join("processed")).len(), 1000);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_download_cut_by_a_server_stop_resumes_from_its_offset() {
-    let Some(mut sshd) = Sshd::start("") else {
+    let Some(mut sshd) = start("") else {
         return;
     };
     let body: Vec<u8> = (0..48 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
-    std::fs::write(sshd.inbound().join("big.pdf"), &body).unwrap();
+    std::fs::write(sshd.inbox().join("big.pdf"), &body).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let ctx = context(cache.path(), StatusBoard::default());
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
-    let remote = format!("{}/big.pdf", sshd.inbound().display());
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
+    let remote = format!("{}/big.pdf", sshd.inbox().display());
     let partial = partial_path(&ctx.spool_dir, "partner-sftp", &remote);
 
     let mut poller = SftpPoller::default();
@@ -370,7 +175,7 @@ async fn a_download_cut_by_a_server_stop_resumes_from_its_offset() {
     );
     assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
 
-    sshd.run();
+    sshd.run().unwrap();
     let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
         .await
         .unwrap();
@@ -383,23 +188,23 @@ async fn a_download_cut_by_a_server_stop_resumes_from_its_offset() {
     );
     let rows = support::assert_each_once_on_a_case(&cache.path().join("cache.db"));
     assert_eq!(rows[&remote].sha256, sha(&body));
-    assert!(sshd.inbound().join("processed/big.pdf").is_file());
+    assert!(sshd.inbox().join("processed/big.pdf").is_file());
     assert!(!partial.exists(), "the partial copy is gone once taken");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_file_that_cannot_be_read_goes_to_failed_with_a_reason_file_and_is_not_tried_again() {
     // This server refuses reads: every download answers "permission denied"; the rest works.
-    let Some(sshd) = Sshd::start("-P read") else {
+    let Some(sshd) = start("-P read") else {
         return;
     };
-    std::fs::write(sshd.inbound().join("ASN-7.pdf"), b"%PDF-1.4 asn").unwrap();
+    std::fs::write(sshd.inbox().join("ASN-7.pdf"), b"%PDF-1.4 asn").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let board = StatusBoard::default();
     let ctx = context(cache.path(), board.clone());
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
     let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
-    let failed = sshd.inbound().join("failed");
+    let failed = sshd.inbox().join("failed");
     let started = Instant::now();
     while !failed.join("ASN-7.pdf").is_file() {
         assert!(
@@ -409,7 +214,7 @@ async fn a_file_that_cannot_be_read_goes_to_failed_with_a_reason_file_and_is_not
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(!sshd.inbound().join("ASN-7.pdf").exists());
+    assert!(!sshd.inbox().join("ASN-7.pdf").exists());
     assert_eq!(
         std::fs::read(failed.join("ASN-7.pdf")).unwrap(),
         b"%PDF-1.4 asn",
@@ -455,14 +260,14 @@ async fn a_file_that_cannot_be_read_goes_to_failed_with_a_reason_file_and_is_not
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_move_is_not_taken_twice_and_the_error_shows() {
     // This server refuses renames: the move answers "permission denied".
-    let Some(mut sshd) = Sshd::start("-P rename,posix-rename") else {
+    let Some(mut sshd) = start("-P rename,posix-rename") else {
         return;
     };
-    std::fs::write(sshd.inbound().join("INV-1.pdf"), b"%PDF-1.4 inv").unwrap();
+    std::fs::write(sshd.inbox().join("INV-1.pdf"), b"%PDF-1.4 inv").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let board = StatusBoard::default();
     let ctx = context(cache.path(), board.clone());
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
     let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
     let started = Instant::now();
     loop {
@@ -484,16 +289,16 @@ async fn a_refused_move_is_not_taken_twice_and_the_error_shows() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     let db = cache.path().join("cache.db");
     assert_eq!(support::assert_each_once_on_a_case(&db).len(), 1);
-    assert!(sshd.inbound().join("INV-1.pdf").is_file());
+    assert!(sshd.inbox().join("INV-1.pdf").is_file());
     job.abort();
 
     // The server allows moves again: the retried move goes through, nothing taken again.
     sshd.stop();
-    sshd.configure("");
-    sshd.run();
+    sshd.set_sftp_flags("").unwrap();
+    sshd.run().unwrap();
     let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
     let started = Instant::now();
-    while !sshd.inbound().join("processed/INV-1.pdf").is_file() {
+    while !sshd.inbox().join("processed/INV-1.pdf").is_file() {
         assert!(started.elapsed() < Duration::from_secs(30), "never moved");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -503,16 +308,13 @@ async fn a_refused_move_is_not_taken_twice_and_the_error_shows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_and_changed_host_keys_are_refused_before_anything_is_read() {
-    let Some(sshd) = Sshd::start("") else { return };
-    std::fs::write(sshd.inbound().join("PO-1.pdf"), b"%PDF").unwrap();
+    let Some(sshd) = start("") else { return };
+    std::fs::write(sshd.inbox().join("PO-1.pdf"), b"%PDF").unwrap();
     let cache = tempfile::tempdir().unwrap();
-    for (pin, words) in [
-        (None, "fingerprint"),
-        (Some(sshd.host_key_of("other_ed25519.pub")), "changed"),
-    ] {
+    for (pin, words) in [(None, "fingerprint"), (Some(sshd.other_key()), "changed")] {
         let board = StatusBoard::default();
         let ctx = context(cache.path(), board.clone());
-        let job = tokio::spawn(run_sftp(ctx, sshd.spec(pin)));
+        let job = tokio::spawn(run_sftp(ctx, folder_spec(&sshd, pin)));
         let started = Instant::now();
         let reason = loop {
             let status = board.get("partner-sftp").unwrap_or_default();
@@ -523,29 +325,29 @@ async fn unknown_and_changed_host_keys_are_refused_before_anything_is_read() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         job.abort();
-        let real = fingerprint_of(&sshd.path("host_ed25519.pub"));
+        let real = sshd.fingerprint();
         assert!(
-            reason.contains(&real) && reason.to_lowercase().contains(words),
+            reason.contains(real) && reason.to_lowercase().contains(words),
             "{reason}"
         );
     }
     assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
-    assert!(sshd.inbound().join("PO-1.pdf").is_file());
+    assert!(sshd.inbox().join("PO-1.pdf").is_file());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_go() {
     // Taken files go to the folder the analyst named (nested, made when missing).
-    let Some(sshd) = Sshd::start("") else { return };
-    std::fs::write(sshd.inbound().join("POD-1.pdf"), b"%PDF-1.4 pod").unwrap();
+    let Some(sshd) = start("") else { return };
+    std::fs::write(sshd.inbox().join("POD-1.pdf"), b"%PDF-1.4 pod").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let board = StatusBoard::default();
     let ctx = context(cache.path(), board.clone());
-    let mut spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let mut spec = folder_spec(&sshd, Some(sshd.host_key()));
     spec.processed_dir = "done/2026".into();
     spec.failed_dir = "rejected".into();
     let job = tokio::spawn(run_sftp(ctx.clone(), spec.clone()));
-    let done = sshd.inbound().join("done/2026/POD-1.pdf");
+    let done = sshd.inbox().join("done/2026/POD-1.pdf");
     let started = Instant::now();
     while !done.is_file() {
         assert!(
@@ -557,7 +359,7 @@ async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_g
     }
     job.abort();
     assert_eq!(std::fs::read(&done).unwrap(), b"%PDF-1.4 pod");
-    assert!(!sshd.inbound().join("processed/POD-1.pdf").exists());
+    assert!(!sshd.inbox().join("processed/POD-1.pdf").exists());
     assert_eq!(
         support::assert_each_once_on_a_case(&cache.path().join("cache.db")).len(),
         1
@@ -565,17 +367,17 @@ async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_g
     drop(sshd);
 
     // A file that cannot be read goes to the failed folder the analyst named, with its reason.
-    let Some(sshd) = Sshd::start("-P read") else {
+    let Some(sshd) = start("-P read") else {
         return;
     };
-    std::fs::write(sshd.inbound().join("ASN-9.pdf"), b"%PDF-1.4 asn").unwrap();
+    std::fs::write(sshd.inbox().join("ASN-9.pdf"), b"%PDF-1.4 asn").unwrap();
     let cache = tempfile::tempdir().unwrap();
     let board = StatusBoard::default();
     let ctx = context(cache.path(), board.clone());
-    let mut spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let mut spec = folder_spec(&sshd, Some(sshd.host_key()));
     spec.failed_dir = "rejected".into();
     let job = tokio::spawn(run_sftp(ctx, spec));
-    let rejected = sshd.inbound().join("rejected");
+    let rejected = sshd.inbox().join("rejected");
     let started = Instant::now();
     while !rejected.join("ASN-9.pdf.reason.txt").is_file() || !rejected.join("ASN-9.pdf").is_file()
     {
@@ -587,7 +389,7 @@ async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_g
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     job.abort();
-    assert!(!sshd.inbound().join("failed").exists(), "not the default");
+    assert!(!sshd.inbox().join("failed").exists(), "not the default");
     let words = board
         .get("partner-sftp")
         .unwrap()
@@ -598,7 +400,7 @@ async fn the_processed_and_failed_folder_names_of_the_settings_are_where_files_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
-    let Some(sshd) = Sshd::start("") else { return };
+    let Some(sshd) = start("") else { return };
     let unicode = "Überweisung 請求書 ✓.pdf";
     let newline = "line\nbreak.txt";
     let long = format!("{}.txt", "n".repeat(251));
@@ -610,15 +412,15 @@ async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
         (long.as_str(), "l"),
         (spaces, "s"),
     ] {
-        std::fs::write(sshd.inbound().join(name), body).unwrap();
+        std::fs::write(sshd.inbox().join(name), body).unwrap();
     }
     // A link on the server pointing outside the folder is not a plain file: left alone.
     let outside = sshd.path("outside.txt");
     std::fs::write(&outside, "not for the folder").unwrap();
-    std::os::unix::fs::symlink(&outside, sshd.inbound().join("link.txt")).unwrap();
+    std::os::unix::fs::symlink(&outside, sshd.inbox().join("link.txt")).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let ctx = context(cache.path(), StatusBoard::default());
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
     let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
         .await
         .unwrap();
@@ -648,11 +450,11 @@ async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
     ];
     expected.sort();
     assert_eq!(names, expected, "document names are one line, trimmed");
-    let processed = names_in(&sshd.inbound().join("processed"));
+    let processed = names_in(&sshd.inbox().join("processed"));
     assert_eq!(processed.len(), 4, "{processed:?}");
     assert!(processed.contains(&newline.to_string()), "{processed:?}");
     assert!(
-        std::fs::symlink_metadata(sshd.inbound().join("link.txt"))
+        std::fs::symlink_metadata(sshd.inbox().join("link.txt"))
             .unwrap()
             .file_type()
             .is_symlink(),
@@ -667,10 +469,10 @@ async fn hostile_remote_names_are_taken_once_each_with_one_line_names() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_remote_file_is_queued_for_s3_from_its_kept_copy_or_left_on_the_server_without_a_bucket(
 ) {
-    let Some(sshd) = Sshd::start("") else { return };
+    let Some(sshd) = start("") else { return };
     let big = vec![b'x'; 5000];
-    std::fs::write(sshd.inbound().join("CAM-1.mp4"), &big).unwrap();
-    let spec = sshd.spec(Some(sshd.host_key_of("host_ed25519.pub")));
+    std::fs::write(sshd.inbox().join("CAM-1.mp4"), &big).unwrap();
+    let spec = folder_spec(&sshd, Some(sshd.host_key()));
     let client = pd_connectors::SftpClient::connect(&spec.settings, None, &spec.options)
         .await
         .unwrap();
@@ -697,7 +499,7 @@ async fn a_large_remote_file_is_queued_for_s3_from_its_kept_copy_or_left_on_the_
         }
     }
     assert_eq!(support::ledger_count(&cache.path().join("cache.db")), 0);
-    assert!(sshd.inbound().join("CAM-1.mp4").is_file());
+    assert!(sshd.inbox().join("CAM-1.mp4").is_file());
 
     // With a bucket: downloaded once, kept under its SHA-256, queued for S3 with its ledger
     // row, moved to processed/.
@@ -711,7 +513,7 @@ async fn a_large_remote_file_is_queued_for_s3_from_its_kept_copy_or_left_on_the_
     });
     let report = poller.poll(&ctx, &spec, &client).await.unwrap();
     assert_eq!((report.taken, report.moved), (1, 1), "{report:?}");
-    assert!(sshd.inbound().join("processed/CAM-1.mp4").is_file());
+    assert!(sshd.inbox().join("processed/CAM-1.mp4").is_file());
     let uploads = ctx
         .store
         .uploads_in(&[pd_store::UploadState::Queued])

@@ -1,5 +1,5 @@
 //! Delivering a case's document to a partner's SFTP inbox (issue 11, point 6) against a real
-//! OpenSSH server started here (own config and keys in a temp dir, `sshd -D` on a free
+//! OpenSSH server started here (`pd-sshtest`: own config and keys in a temp dir, `sshd -D` on a free
 //! loopback port, stopped with every session process it started), with a real SQLite cache:
 //! the document appears under its final name with the same bytes, a listing never shows the
 //! final name with fewer bytes (written as a `.part` dot-name, then renamed), a partner's file
@@ -17,242 +17,21 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use pd_connectors::ConnectorOptions;
 use pd_domain::{
-    CaseKind, CaseReferences, DeliveryState, ErrorCode, NewCase, OutboxOp, SftpAuth, SftpHostKey,
-    SftpSettings, Visibility,
+    CaseKind, CaseReferences, DeliveryState, ErrorCode, NewCase, OutboxOp, SftpSettings, Visibility,
 };
+use pd_sshtest::SshServer;
 use pd_store::{NewDelivery, Store};
 use pd_transfer::{Delivered, Deliverer};
 
 const MIB: usize = 1024 * 1024;
 const CONNECTOR: &str = "Acme SFTP";
-
-// ---- the server ------------------------------------------------------------------------------
-
-struct Sshd {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-    port: u16,
-    user: String,
-    binary: String,
-}
-
-impl Drop for Sshd {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn keygen(path: &Path) {
-    let status = Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C", "pd-test", "-f"])
-        .arg(path)
-        .status()
-        .expect("run ssh-keygen");
-    assert!(status.success());
-}
-
-fn fingerprint_of(public_key: &Path) -> String {
-    let output = Command::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(public_key)
-        .output()
-        .expect("fingerprint");
-    String::from_utf8_lossy(&output.stdout)
-        .split_whitespace()
-        .nth(1)
-        .expect("fingerprint field")
-        .to_owned()
-}
-
-/// The processes below `root`, read from /proc.
-fn descendants(root: u32) -> Vec<u32> {
-    let mut parent_of = Vec::new();
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
-            continue;
-        };
-        if let Some(ppid) = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok())
-        {
-            parent_of.push((pid, ppid));
-        }
-    }
-    let mut found = vec![root];
-    let mut i = 0;
-    while i < found.len() {
-        let parent = found[i];
-        found.extend(
-            parent_of
-                .iter()
-                .filter(|(_, pp)| *pp == parent)
-                .map(|(p, _)| *p),
-        );
-        i += 1;
-    }
-    found.remove(0);
-    found
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-impl Sshd {
-    /// A server whose SFTP subsystem runs with `sftp_flags` (`-R`: read-only).
-    fn start(sftp_flags: &str) -> Option<Sshd> {
-        let binary = std::env::var("PD_SSHD").unwrap_or_else(|_| "/usr/sbin/sshd".into());
-        if !Path::new(&binary).is_file() {
-            if std::env::var("PD_REQUIRE_TEST_PEERS").as_deref() == Ok("1") {
-                panic!("PD_REQUIRE_TEST_PEERS=1 but {binary} is missing");
-            }
-            eprintln!("SKIPPED: {binary} is missing (install openssh-server)");
-            return None;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        keygen(&root.join("host_ed25519"));
-        keygen(&root.join("client_ed25519"));
-        keygen(&root.join("other_ed25519"));
-        std::fs::copy(
-            root.join("client_ed25519.pub"),
-            root.join("authorized_keys"),
-        )
-        .unwrap();
-        std::fs::create_dir_all(root.join("inbound")).unwrap();
-        std::fs::create_dir_all("/run/sshd").ok();
-        let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().unwrap().stdout)
-            .trim()
-            .to_owned();
-        let config = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {root}/host_ed25519\nPidFile {root}/sshd.pid\n\
-             AuthorizedKeysFile {root}/authorized_keys\nPermitRootLogin prohibit-password\n\
-             PasswordAuthentication no\nKbdInteractiveAuthentication no\nStrictModes no\nUsePAM no\n\
-             Subsystem sftp internal-sftp {sftp_flags}\n",
-            port = 0,
-            root = root.display()
-        );
-        let mut sshd = Sshd {
-            dir,
-            child: None,
-            port: free_port(),
-            user,
-            binary,
-        };
-        std::fs::write(
-            sshd.path("sshd_config"),
-            config.replace("Port 0\n", &format!("Port {}\n", sshd.port)),
-        )
-        .unwrap();
-        sshd.run();
-        Some(sshd)
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn run(&mut self) {
-        let log = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(self.path("sshd.log"))
-            .unwrap();
-        let child = Command::new(&self.binary)
-            .args(["-D", "-e", "-f"])
-            .arg(self.path("sshd_config"))
-            .stdin(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .expect("start sshd");
-        self.child = Some(child);
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "sshd did not listen: {}",
-                std::fs::read_to_string(self.path("sshd.log")).unwrap_or_default()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Stops the server and every session process it started.
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let mut pids = descendants(child.id());
-            pids.reverse();
-            let _ = child.kill();
-            let _ = child.wait();
-            for pid in pids {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
-            }
-        }
-    }
-
-    fn host_key_of(&self, public: &str) -> SftpHostKey {
-        let line = std::fs::read_to_string(self.path(public)).unwrap();
-        let mut fields = line.split_whitespace();
-        SftpHostKey {
-            algorithm: fields.next().unwrap().to_owned(),
-            public_key: fields.next().unwrap().to_owned(),
-            fingerprint: fingerprint_of(&self.path(public)),
-        }
-    }
-
-    fn inbox(&self) -> PathBuf {
-        self.path("inbound")
-    }
-
-    fn settings(&self, host_key: Option<SftpHostKey>) -> SftpSettings {
-        SftpSettings {
-            host: "127.0.0.1".into(),
-            port: self.port,
-            user: self.user.clone(),
-            auth: SftpAuth::PrivateKey {
-                path: self.path("client_ed25519").to_string_lossy().into_owned(),
-            },
-            remote_dir: None,
-            host_key,
-        }
-    }
-
-    fn accepted(&self) -> SftpSettings {
-        self.settings(Some(self.host_key_of("host_ed25519.pub")))
-    }
-
-    /// The inbox's file names, sorted.
-    fn listing(&self) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(self.inbox())
-            .unwrap()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        names
-    }
-}
 
 // ---- the cache -------------------------------------------------------------------------------
 
@@ -394,7 +173,7 @@ async fn deliver(setup: &Setup, settings: SftpSettings) -> pd_transfer::Result<D
 
 /// Exactly one delivered file (named `name`) with the document's bytes, no temporary file
 /// left, the delivery sent under that name and recorded once on the case and in the outbox.
-fn assert_delivered_once(sshd: &Sshd, setup: &Setup, name: &str, others: &[&str]) {
+fn assert_delivered_once(sshd: &SshServer, setup: &Setup, name: &str, others: &[&str]) {
     let mut expected: Vec<String> = others.iter().map(|s| (*s).to_owned()).collect();
     expected.push(name.to_owned());
     expected.sort();
@@ -433,7 +212,7 @@ fn assert_delivered_once(sshd: &Sshd, setup: &Setup, name: &str, others: &[&str]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_appears_in_the_inbox_under_its_final_name_complete_and_is_recorded_once() {
-    let Some(sshd) = Sshd::start("") else {
+    let Some(sshd) = SshServer::start_or_skip("") else {
         return;
     };
     // The partner already has a file of that name: it is kept, ours becomes "(2)".
@@ -517,7 +296,7 @@ async fn a_document_appears_in_the_inbox_under_its_final_name_complete_and_is_re
 
 /// Runs `pd-deliver-once` on the setup's cache; with `pause_at`, kills it (SIGKILL) once it
 /// says it reached that point. Answers its last line.
-fn deliver_once(sshd: &Sshd, setup: &Setup, pause_at: Option<&str>) -> String {
+fn deliver_once(sshd: &SshServer, setup: &Setup, pause_at: Option<&str>) -> String {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pd-deliver-once"));
     command
         .arg(&setup.cache)
@@ -551,7 +330,7 @@ fn deliver_once(sshd: &Sshd, setup: &Setup, pause_at: Option<&str>) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_delivery_killed_at_any_point_completes_once_after_a_restart() {
-    let Some(sshd) = Sshd::start("") else {
+    let Some(sshd) = SshServer::start_or_skip("") else {
         return;
     };
     for (n, point) in ["connected", "named", "half_written", "written", "renamed"]
@@ -600,7 +379,7 @@ async fn a_delivery_killed_at_any_point_completes_once_after_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_server_stopped_mid_write_then_the_next_run_completes_once() {
-    let Some(mut sshd) = Sshd::start("") else {
+    let Some(mut sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let setup = Setup::new(24 * MIB, "Invoice 88.pdf", &sshd.inbox());
@@ -644,7 +423,7 @@ async fn the_server_stopped_mid_write_then_the_next_run_completes_once() {
         sshd.listing()
     );
     assert_eq!(setup.records(), (vec![], 0));
-    sshd.run();
+    sshd.run().unwrap();
     assert_eq!(
         deliver(&setup, sshd.accepted()).await.unwrap(),
         Delivered::Sent
@@ -654,7 +433,7 @@ async fn the_server_stopped_mid_write_then_the_next_run_completes_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn permission_denied_and_unknown_or_changed_host_keys_fail_in_words_with_nothing_written() {
-    let Some(read_only) = Sshd::start("-R") else {
+    let Some(read_only) = SshServer::start_or_skip("-R") else {
         return;
     };
     let setup = Setup::new(MIB, "Packing list.pdf", &read_only.inbox());
@@ -669,7 +448,7 @@ async fn permission_denied_and_unknown_or_changed_host_keys_fail_in_words_with_n
     assert!(read_only.listing().is_empty(), "{:?}", read_only.listing());
     assert_eq!(setup.records(), (vec![], 0));
 
-    let Some(sshd) = Sshd::start("") else {
+    let Some(sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let setup = Setup::new(MIB, "Packing list.pdf", &sshd.inbox());
@@ -678,17 +457,12 @@ async fn permission_denied_and_unknown_or_changed_host_keys_fail_in_words_with_n
         .expect_err("an unknown host key is refused");
     assert_eq!(unknown.code(), ErrorCode::SshHostKeyUnknown, "{unknown}");
     assert!(
-        unknown
-            .to_string()
-            .contains(&fingerprint_of(&sshd.path("host_ed25519.pub"))),
+        unknown.to_string().contains(sshd.fingerprint()),
         "names the key seen: {unknown}"
     );
-    let changed = deliver(
-        &setup,
-        sshd.settings(Some(sshd.host_key_of("other_ed25519.pub"))),
-    )
-    .await
-    .expect_err("a changed host key is refused");
+    let changed = deliver(&setup, sshd.settings(Some(sshd.other_key())))
+        .await
+        .expect_err("a changed host key is refused");
     assert_eq!(changed.code(), ErrorCode::SshHostKeyChanged, "{changed}");
     assert!(sshd.listing().is_empty(), "{:?}", sshd.listing());
     assert_eq!(setup.records(), (vec![], 0));
@@ -702,7 +476,7 @@ async fn permission_denied_and_unknown_or_changed_host_keys_fail_in_words_with_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cancel_midway_removes_the_temporary_file_and_records_nothing() {
-    let Some(sshd) = Sshd::start("") else {
+    let Some(sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let setup = Setup::new(16 * MIB, "Label.zpl", &sshd.inbox());
@@ -749,7 +523,7 @@ impl Drop for TinyDisk {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_on_the_server_fails_in_words_with_nothing_left_behind() {
-    let Some(sshd) = Sshd::start("") else {
+    let Some(sshd) = SshServer::start_or_skip("") else {
         return;
     };
     let Some(_disk) = TinyDisk::mount(&sshd.inbox(), 512) else {
