@@ -385,6 +385,11 @@ mod folders;
 #[path = "e2e/deliver.rs"]
 mod deliver;
 
+// Steps the journeys under tests/e2e/ share (commands from the page, theme, scrolling, finding a
+// seeded case, the sandbox in the app's home).
+#[path = "e2e/steps.rs"]
+mod steps;
+
 // Issue 10, the window side: a drop onto a case, its progress, S3 for a large file, "Open".
 #[test]
 fn files_dropped_on_a_case_upload_with_progress_and_a_large_one_goes_through_s3() {
@@ -1346,26 +1351,7 @@ async fn retention_journey() {
     .await
     .expect("bucket with object lock");
     // The connector as Settings saves it (its secret in the keychain only).
-    let connector_id = uuid::Uuid::new_v4();
-    let config = home.path().join("config");
-    std::fs::create_dir_all(&config).expect("config dir");
-    let settings = pd_settings::Settings {
-        connectors: vec![pd_settings::Connector {
-            id: connector_id,
-            name: "Retention bucket".into(),
-            settings: pd_domain::ConnectorSettings::S3(s3),
-        }],
-        ..pd_settings::Settings::default()
-    };
-    pd_settings::save(&config.join("settings.json"), &settings).expect("settings");
-    pd_secrets::SecretStore::new(&home.namespace)
-        .expect("keychain")
-        .set(
-            &connector_id.to_string(),
-            pd_settings::CONNECTOR_SECRET,
-            &pd_secrets::SecretString::from(pd_s3test::SECRET_KEY),
-        )
-        .expect("connector secret");
+    let connector_id = steps::preset_s3_connector(&home, "Retention bucket", s3);
     let (_driver, mut journey) = launch(&home, &sandbox.base_url(), "retention-").await;
     journey
         .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)

@@ -4,28 +4,8 @@
 //! case's document sent from its row: the chooser lists the inbox, the row ends "Sent to …",
 //! and the file is in the inbox with the document's SHA-256. Screenshots light and dark.
 
-use super::documents::invoke;
+use super::steps::*;
 use super::*;
-
-/// Sets the window's theme as the Settings switch does.
-async fn theme(journey: &Journey, theme: &str) {
-    journey
-        .client
-        .execute(
-            "document.documentElement.dataset.theme = arguments[0];",
-            vec![serde_json::Value::String(theme.to_owned())],
-        )
-        .await
-        .expect("set the theme");
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 #[test]
 fn a_document_is_sent_to_a_partner_sftp_inbox_from_its_row() {
@@ -38,12 +18,7 @@ async fn deliver_journey() {
     let sshd = pd_sshtest::SshServer::start("")
         .expect("sshd starts (.ci/install.sh --test installs openssh-server)");
     let home = AppHome::new();
-    let sandbox = Sandbox::start(SandboxConfig {
-        data: Some(home.path().join("external-sandbox.sqlite")),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts");
+    let sandbox = sandbox_in(&home).await;
     let (_driver, mut journey) = launch(&home, &sandbox.base_url(), "deliver-").await;
     journey
         .wait_for_count("case-row", "seeded cases after the first sync", |n| n >= 5)
@@ -78,23 +53,7 @@ async fn deliver_journey() {
     );
 
     // A case's document, found through the app's own commands; its row has nowhere to send yet.
-    let page = invoke(
-        &journey,
-        "list_cases",
-        serde_json::json!({ "query": { "limit": 500 } }),
-    )
-    .await;
-    let rows = page["ok"]["rows"].as_array().cloned().unwrap_or_default();
-    let mut found = None;
-    for row in rows {
-        let id = row["id"].as_str().unwrap_or_default().to_owned();
-        let detail = invoke(&journey, "get_case", serde_json::json!({ "id": id })).await;
-        if let Some(document) = detail["ok"]["documents"].as_array().and_then(|d| d.first()) {
-            found = Some((id, document.clone()));
-            break;
-        }
-    }
-    let (case_id, document) = found.expect("a seeded case with a document");
+    let (case_id, document) = case_with_a_document(&journey).await;
     let name = document["name"].as_str().unwrap_or_default().to_owned();
     let sha256 = document["sha256"]
         .as_str()

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use super::steps::*;
 use super::*;
 
 /// A fake `xdg-open` in `dir` that appends each path it is given to `record`.
@@ -27,6 +28,31 @@ fn fake_opener(dir: &Path, record: &Path) {
     }
 }
 
+/// The file the fake OS opener was handed (the first line it recorded in `record`), once it was
+/// called.
+async fn opened_by_os(record: &Path) -> PathBuf {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(record) {
+            if let Some(line) = text.lines().next() {
+                return PathBuf::from(line);
+            }
+        }
+        assert!(Instant::now() < deadline, "the OS opener was never called");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A fake OS opener in the app's home: the file it records what it was handed in, and a PATH
+/// that finds it first.
+fn opener_in(home: &AppHome) -> (PathBuf, std::ffi::OsString) {
+    let tools = home.path().join("bin");
+    std::fs::create_dir_all(&tools).expect("tools folder");
+    let record = home.path().join("opened.txt");
+    fake_opener(&tools, &record);
+    (record, path_with(&tools))
+}
+
 /// PATH with `dir` first.
 fn path_with(dir: &Path) -> std::ffi::OsString {
     let mut paths = vec![dir.to_owned()];
@@ -34,32 +60,6 @@ fn path_with(dir: &Path) -> std::ffi::OsString {
         paths.extend(std::env::split_paths(&current));
     }
     std::env::join_paths(paths).expect("PATH")
-}
-
-/// Calls one of the app's own commands from the page (as the UI does) and answers its JSON.
-pub(super) async fn invoke(
-    journey: &Journey,
-    command: &str,
-    args: serde_json::Value,
-) -> serde_json::Value {
-    journey
-        .client
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
-               .then((v) => done({ ok: v }), (e) => done({ err: e }));",
-            vec![serde_json::Value::String(command.to_owned()), args],
-        )
-        .await
-        .unwrap_or_else(|error| panic!("{command}: {error}"))
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 #[test]
@@ -71,17 +71,8 @@ fn open_on_a_small_document_hands_the_checked_file_to_the_os_opener() {
 
 async fn open_journey() {
     let home = AppHome::new();
-    let sandbox = Sandbox::start(SandboxConfig {
-        data: Some(home.path().join("external-sandbox.sqlite")),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts");
-    let tools = home.path().join("bin");
-    std::fs::create_dir_all(&tools).expect("tools folder");
-    let record = home.path().join("opened.txt");
-    fake_opener(&tools, &record);
-    let path = path_with(&tools);
+    let sandbox = sandbox_in(&home).await;
+    let (record, path) = opener_in(&home);
     let (_driver, mut journey) = launch_with(
         &home,
         &sandbox.base_url(),
@@ -94,23 +85,7 @@ async fn open_journey() {
         .await;
 
     // A case with a small document, found through the app's own commands.
-    let page = invoke(
-        &journey,
-        "list_cases",
-        serde_json::json!({ "query": { "limit": 500 } }),
-    )
-    .await;
-    let rows = page["ok"]["rows"].as_array().cloned().unwrap_or_default();
-    let mut found = None;
-    for row in rows {
-        let id = row["id"].as_str().unwrap_or_default().to_owned();
-        let detail = invoke(&journey, "get_case", serde_json::json!({ "id": id })).await;
-        if let Some(document) = detail["ok"]["documents"].as_array().and_then(|d| d.first()) {
-            found = Some((id, document.clone()));
-            break;
-        }
-    }
-    let (case_id, document) = found.expect("a seeded case with a document");
+    let (case_id, document) = case_with_a_document(&journey).await;
     let (name, sha256) = (
         document["name"].as_str().unwrap_or_default().to_owned(),
         document["sha256"]
@@ -124,16 +99,7 @@ async fn open_journey() {
 
     journey.click("document-open").await;
     journey.wait_for("document-offline").await;
-    let deadline = Instant::now() + WAIT;
-    let opened = loop {
-        if let Ok(text) = std::fs::read_to_string(&record) {
-            if let Some(line) = text.lines().next() {
-                break PathBuf::from(line);
-            }
-        }
-        assert!(Instant::now() < deadline, "the OS opener was never called");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let opened = opened_by_os(&record).await;
     eprintln!("the opener got {}", opened.display());
     assert!(
         opened.starts_with(home.path().join("app")),
@@ -258,18 +224,6 @@ async fn transfer_row(journey: &Journey, name: &str) -> Option<(Element, String)
     None
 }
 
-/// Sets the window's theme for a screenshot (`light` or `dark`), as Settings does.
-async fn theme(journey: &Journey, theme: &str) {
-    journey
-        .client
-        .execute(
-            "document.documentElement.dataset.theme = arguments[0];",
-            vec![serde_json::Value::String(theme.to_owned())],
-        )
-        .await
-        .expect("set the theme");
-}
-
 /// Issue 10 in the real window: a file dragged over an open case highlights its documents, the
 /// drop waits in the confirmation strip, "Attach" uploads it to the case server, and it ends as a
 /// document on the case and on the sandbox server; "Open" on it hands that very file to the OS
@@ -286,31 +240,16 @@ pub(super) async fn drop_journey() {
     };
     // The S3 connector as Settings saves it (its secret in the keychain only): files above the
     // upload size limit go to its bucket.
-    let connector_id = uuid::Uuid::new_v4();
-    let config = home.path().join("config");
-    std::fs::create_dir_all(&config).expect("config dir");
-    let settings = pd_settings::Settings {
-        connectors: vec![pd_settings::Connector {
-            id: connector_id,
-            name: "Evidence bucket".into(),
-            settings: pd_domain::ConnectorSettings::S3(pd_domain::S3Settings {
-                endpoint: Some(s3.endpoint()),
-                region: pd_s3test::REGION.into(),
-                bucket: BUCKET.into(),
-                access_key_id: pd_s3test::ACCESS_KEY.into(),
-            }),
-        }],
-        ..pd_settings::Settings::default()
-    };
-    pd_settings::save(&config.join("settings.json"), &settings).expect("settings");
-    pd_secrets::SecretStore::new(&home.namespace)
-        .expect("keychain")
-        .set(
-            &connector_id.to_string(),
-            pd_settings::CONNECTOR_SECRET,
-            &pd_secrets::SecretString::from(pd_s3test::SECRET_KEY),
-        )
-        .expect("connector secret");
+    preset_s3_connector(
+        &home,
+        "Evidence bucket",
+        pd_domain::S3Settings {
+            endpoint: Some(s3.endpoint()),
+            region: pd_s3test::REGION.into(),
+            bucket: BUCKET.into(),
+            access_key_id: pd_s3test::ACCESS_KEY.into(),
+        },
+    );
     let sandbox_data = home.path().join("drop-sandbox.sqlite");
     let sandbox = Sandbox::start(SandboxConfig {
         data: Some(sandbox_data.clone()),
@@ -337,11 +276,7 @@ pub(super) async fn drop_journey() {
 
     let drops = home.path().join("drops");
     std::fs::create_dir_all(&drops).expect("drop folder");
-    let tools = home.path().join("bin");
-    std::fs::create_dir_all(&tools).expect("tools folder");
-    let record = home.path().join("opened.txt");
-    fake_opener(&tools, &record);
-    let path = path_with(&tools);
+    let (record, path) = opener_in(&home);
     let (_driver, mut journey) = launch_with(
         &home,
         &sandbox.base_url(),
@@ -454,13 +389,7 @@ pub(super) async fn drop_journey() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(journey.all("document").await.len(), documents_before + 1);
-    let _ = journey
-        .client
-        .execute(
-            "document.querySelector('[data-testid=\"documents-panel\"]').scrollIntoView({ block: 'nearest' });",
-            vec![],
-        )
-        .await;
+    let _ = scroll_into_view(&journey, "documents-panel", "nearest").await;
     eprintln!("sent after {:?}", started.elapsed());
     journey.shot("case-with-new-document").await;
     theme(&journey, "dark").await;
@@ -515,16 +444,7 @@ pub(super) async fn drop_journey() {
         .click()
         .await
         .expect("click Open");
-    let deadline = Instant::now() + WAIT;
-    let opened = loop {
-        if let Ok(text) = std::fs::read_to_string(&record) {
-            if let Some(line) = text.lines().next() {
-                break PathBuf::from(line);
-            }
-        }
-        assert!(Instant::now() < deadline, "the OS opener was never called");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let opened = opened_by_os(&record).await;
     eprintln!("opened after {:?}", started.elapsed());
     assert!(
         opened.starts_with(home.path().join("app")),
@@ -586,13 +506,7 @@ pub(super) async fn drop_journey() {
         said[1].1.starts_with("empty.txt was not attached: "),
         "{said:?}"
     );
-    let _ = journey
-        .client
-        .execute(
-            "document.querySelector('[data-testid=\"attach-report\"]').scrollIntoView({ block: 'center' });",
-            vec![],
-        )
-        .await;
+    let _ = scroll_into_view(&journey, "attach-report", "center").await;
     journey.shot("attach-report-duplicate-and-refused").await;
     assert_eq!(
         server_documents(&sandbox_data, &case_id, &again_name).len(),
@@ -719,13 +633,7 @@ pub(super) async fn drop_journey() {
             .await;
         let words = upload.text().await.unwrap_or_default();
         assert!(words.contains("Upload paused at"), "the document: {words}");
-        let _ = journey
-            .client
-            .execute(
-                "document.querySelector('[data-testid=\"incoming-upload\"]').scrollIntoView({ block: 'center' });",
-                vec![],
-            )
-            .await;
+        let _ = scroll_into_view(&journey, "incoming-upload", "center").await;
         journey.shot("case-document-upload-paused").await;
         journey.go("#/transfers").await;
         let (row, _) = transfer_row(&journey, big_name).await.expect("its row");
@@ -762,13 +670,7 @@ pub(super) async fn drop_journey() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     eprintln!("large file sent after {:?}", started.elapsed());
-    let _ = journey
-        .client
-        .execute(
-            "document.querySelector('[data-testid=\"documents-panel\"]').scrollIntoView({ block: 'nearest' });",
-            vec![],
-        )
-        .await;
+    let _ = scroll_into_view(&journey, "documents-panel", "nearest").await;
     journey.shot("case-with-large-document").await;
     theme(&journey, "dark").await;
     journey.shot("case-with-large-document-dark").await;

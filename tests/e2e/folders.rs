@@ -9,7 +9,7 @@
 
 use std::path::Path;
 
-use super::documents::invoke;
+use super::steps::*;
 use super::*;
 
 #[test]
@@ -30,16 +30,23 @@ fn drop_file(folder: &Path, name: &str, bytes: &str) {
     std::fs::rename(&part, folder.join(name)).expect("rename it");
 }
 
-/// Sets the window's theme as the Settings switch does.
-async fn theme(journey: &Journey, theme: &str) {
-    journey
-        .client
-        .execute(
-            "document.documentElement.dataset.theme = arguments[0];",
-            vec![serde_json::Value::String(theme.to_owned())],
-        )
+/// Chooses the first partner in the folder form, once the partner list has filled.
+async fn choose_first_partner(journey: &Journey) {
+    let partner = journey.wait_for("folder-partner").await;
+    let deadline = Instant::now() + WAIT;
+    while partner
+        .find_all(Locator::Css("option"))
         .await
-        .expect("set the theme");
+        .map_or(0, |o| o.len())
+        < 2
+    {
+        assert!(Instant::now() < deadline, "the partner list never filled");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    partner
+        .select_by_index(1)
+        .await
+        .expect("choose the folder's partner");
 }
 
 /// The ledger row whose file is `name`, once it is listed.
@@ -76,12 +83,7 @@ async fn text_of(row: &Element, test_id: &str) -> String {
 
 async fn folders_journey() {
     let home = AppHome::new();
-    let sandbox = Sandbox::start(SandboxConfig {
-        data: Some(home.path().join("external-sandbox.sqlite")),
-        ..SandboxConfig::default()
-    })
-    .await
-    .expect("sandbox starts");
+    let sandbox = sandbox_in(&home).await;
     let inbound = home.path().join("edi-inbound");
     std::fs::create_dir_all(&inbound).expect("the drop folder");
     let drops = home.path().join("drops");
@@ -101,33 +103,22 @@ async fn folders_journey() {
         .await;
 
     // A sandbox case carrying a PO number, found through the app's own commands.
-    let page = invoke(
-        &journey,
-        "list_cases",
-        serde_json::json!({ "query": { "limit": 500 } }),
-    )
-    .await;
-    let rows = page["ok"]["rows"].as_array().cloned().unwrap_or_default();
-    let mut found = None;
-    for row in rows {
-        let id = row["id"].as_str().unwrap_or_default().to_owned();
-        let detail = invoke(&journey, "get_case", serde_json::json!({ "id": id })).await;
-        let case = &detail["ok"]["case"];
-        if let Some(po) = case["references"]["poNumbers"]
+    let (case_id, (case_reference, po)) = find_case(&journey, |detail| {
+        let case = &detail["case"];
+        case["references"]["poNumbers"]
             .as_array()
             .and_then(|p| p.first())
             .and_then(|p| p.as_str())
             .filter(|p| p.len() >= 4)
-        {
-            found = Some((
-                id,
-                case["reference"].as_str().unwrap_or_default().to_owned(),
-                po.to_owned(),
-            ));
-            break;
-        }
-    }
-    let (case_id, case_reference, po) = found.expect("a sandbox case with a PO number");
+            .map(|po| {
+                (
+                    case["reference"].as_str().unwrap_or_default().to_owned(),
+                    po.to_owned(),
+                )
+            })
+    })
+    .await
+    .expect("a sandbox case with a PO number");
 
     // Add the folder through the form.
     journey.go("#/folders").await;
@@ -149,21 +140,7 @@ async fn folders_journey() {
     journey
         .type_into("folder-path", &inbound.display().to_string())
         .await;
-    let partner = journey.wait_for("folder-partner").await;
-    let deadline = Instant::now() + WAIT;
-    while partner
-        .find_all(Locator::Css("option"))
-        .await
-        .map_or(0, |o| o.len())
-        < 2
-    {
-        assert!(Instant::now() < deadline, "the partner list never filled");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    partner
-        .select_by_index(1)
-        .await
-        .expect("choose the folder's partner");
+    choose_first_partner(&journey).await;
     journey.shot("folder-form").await;
     journey.click("folder-save").await;
     journey
@@ -232,12 +209,7 @@ async fn folders_journey() {
         segments.contains("BEG  Beginning of purchase order"),
         "{segments}"
     );
-    journey
-        .client
-        .execute(
-            "document.querySelector('[data-testid=\"edi-panel\"]').scrollIntoView();",
-            vec![],
-        )
+    scroll_into_view(&journey, "edi-panel", "start")
         .await
         .expect("scroll to the panel");
     journey.shot("edi-panel").await;
@@ -284,21 +256,7 @@ async fn folders_journey() {
             .as_deref(),
         Some("carrier-pods")
     );
-    let partner = journey.wait_for("folder-partner").await;
-    let deadline = Instant::now() + WAIT;
-    while partner
-        .find_all(Locator::Css("option"))
-        .await
-        .map_or(0, |o| o.len())
-        < 2
-    {
-        assert!(Instant::now() < deadline, "the partner list never filled");
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    partner
-        .select_by_index(1)
-        .await
-        .expect("choose the folder's partner");
+    choose_first_partner(&journey).await;
     journey.shot("folder-dropped-form").await;
     journey.click("folder-save").await;
     journey

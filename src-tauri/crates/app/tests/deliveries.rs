@@ -19,8 +19,9 @@ use common::*;
 use pd_app::commands as api;
 use pd_app::state::AppState;
 use pd_domain::{
-    CaseQuery, ConnectorInput, ConnectorSettings, ConnectorWork, ConnectorWorkInput, DeliveryState,
-    DeliveryView, Document, ErrorCode, SendState, TransferAction, TransferState, WorkKind,
+    CaseQuery, ConnectorInput, ConnectorSettings, ConnectorView, ConnectorWork, ConnectorWorkInput,
+    DeliveryState, DeliveryView, Document, ErrorCode, SendState, TransferAction, TransferState,
+    WorkKind,
 };
 use pd_sshtest::SshServer;
 
@@ -94,38 +95,52 @@ async fn records(state: &AppState, case_id: &str) -> Vec<(String, SendState)> {
         .collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_the_case_once() {
-    let Some(namespace) = keychain_namespace() else {
-        return;
-    };
-    let Some(mut sshd) = SshServer::start_or_skip("") else {
-        return;
-    };
+/// The demo workspace, synced, beside a real sshd; `None` (skipped) without a keychain or sshd.
+async fn synced_beside_sshd() -> Option<(SshServer, Dirs, AppState)> {
+    let namespace = keychain_namespace()?;
+    let sshd = SshServer::start_or_skip("")?;
     let dirs = Dirs::new(namespace);
     let state = start(&dirs).await;
     let status = api::sync_now(&state).await.expect("sync");
     assert!(status.last_error.is_none(), "{:?}", status.last_error);
-    let docs = documents(&state).await;
-    assert!(docs.len() >= 2, "the demo seeds documents");
-    let (first, second) = (docs[0].clone(), docs[1].clone());
+    Some((sshd, dirs, state))
+}
 
-    // Nowhere to send yet: said in words.
-    assert!(api::delivery_targets(&state).await.unwrap().is_empty());
-    let refused = api::deliver_document(
-        &state,
-        first.case_id.clone(),
-        first.id.clone(),
-        "nope".into(),
+/// Waits up to `seconds` until the delivery `queued` is in `want`.
+async fn until_delivery(
+    state: &AppState,
+    queued: &DeliveryView,
+    want: DeliveryState,
+    what: &str,
+    seconds: u64,
+) {
+    let (case_id, id) = (&queued.case_id, &queued.id);
+    eventually(what, Duration::from_secs(seconds), || async move {
+        delivery(state, case_id, id).await.state == want
+    })
+    .await;
+}
+
+/// "Send to partner…": queues `doc` for the connector's partner inbox.
+async fn send(
+    state: &AppState,
+    doc: &Document,
+    connector_id: &str,
+) -> pd_app::CommandResult<DeliveryView> {
+    api::deliver_document(
+        state,
+        doc.case_id.clone(),
+        doc.id.clone(),
+        connector_id.to_owned(),
     )
     .await
-    .expect_err("no partner inbox");
-    assert_eq!(refused.code(), ErrorCode::DeliveryNoInbox);
-    assert!(refused.to_string().contains("partner inbox"), "{refused}");
+}
 
-    // An SFTP connector with its host key accepted and a partner inbox.
+/// An SFTP connector "Acme SFTP" to `sshd`, its host key accepted as the analyst does after
+/// comparing the fingerprint.
+async fn acme_connector(state: &AppState, sshd: &SshServer) -> ConnectorView {
     let connector = api::save_connector(
-        &state,
+        state,
         ConnectorInput {
             id: None,
             name: "Acme SFTP".into(),
@@ -135,9 +150,31 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     )
     .await
     .expect("saved");
-    api::accept_host_key(&state, connector.id.clone(), sshd.fingerprint().to_owned())
+    api::accept_host_key(state, connector.id.clone(), sshd.fingerprint().to_owned())
         .await
         .expect("accepted");
+    connector
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_the_case_once() {
+    let Some((mut sshd, dirs, state)) = synced_beside_sshd().await else {
+        return;
+    };
+    let docs = documents(&state).await;
+    assert!(docs.len() >= 2, "the demo seeds documents");
+    let (first, second) = (docs[0].clone(), docs[1].clone());
+
+    // Nowhere to send yet: said in words.
+    assert!(api::delivery_targets(&state).await.unwrap().is_empty());
+    let refused = send(&state, &first, "nope")
+        .await
+        .expect_err("no partner inbox");
+    assert_eq!(refused.code(), ErrorCode::DeliveryNoInbox);
+    assert!(refused.to_string().contains("partner inbox"), "{refused}");
+
+    // An SFTP connector with its host key accepted and a partner inbox.
+    let connector = acme_connector(&state, &sshd).await;
     let empty = api::save_connector_work(&state, sftp_work(&connector.id, Some("  ".into())))
         .await
         .expect_err("an empty inbox is refused");
@@ -153,19 +190,15 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     assert_eq!(targets[0].name, "Acme SFTP");
 
     // Send: it lands under its name with the document's bytes, recorded once.
-    let queued = api::deliver_document(
-        &state,
-        first.case_id.clone(),
-        first.id.clone(),
-        connector.id.clone(),
-    )
-    .await
-    .expect("queued");
+    let queued = send(&state, &first, &connector.id).await.expect("queued");
     assert_eq!(queued.state, DeliveryState::Queued);
-    eventually("the delivery is sent", Duration::from_secs(30), || {
-        let (state, case_id, id) = (&state, first.case_id.clone(), queued.id.clone());
-        async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
-    })
+    until_delivery(
+        &state,
+        &queued,
+        DeliveryState::Sent,
+        "the delivery is sent",
+        30,
+    )
     .await;
     let sent = delivery(&state, &first.case_id, &queued.id).await;
     assert_eq!(sent.remote_name.as_deref(), Some(first.name.as_str()));
@@ -207,21 +240,15 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     assert!(on_case[0].0.starts_with(&expected), "{}", on_case[0].0);
 
     // Sending it again while the first is in the inbox: the partner's file is never replaced.
-    let again = api::deliver_document(
+    let again = send(&state, &first, &connector.id)
+        .await
+        .expect("queued again");
+    until_delivery(
         &state,
-        first.case_id.clone(),
-        first.id.clone(),
-        connector.id.clone(),
-    )
-    .await
-    .expect("queued again");
-    eventually(
+        &again,
+        DeliveryState::Sent,
         "the second delivery is sent",
-        Duration::from_secs(30),
-        || {
-            let (state, case_id, id) = (&state, first.case_id.clone(), again.id.clone());
-            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
-        },
+        30,
     )
     .await;
     let numbered = pd_transfer::numbered(&first.name, 2);
@@ -239,14 +266,9 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     // The server is down: the delivery waits and says why; it survives a restart of the app
     // and goes out once when the server answers again.
     sshd.stop();
-    let waiting = api::deliver_document(
-        &state,
-        second.case_id.clone(),
-        second.id.clone(),
-        connector.id.clone(),
-    )
-    .await
-    .expect("queued while the server is down");
+    let waiting = send(&state, &second, &connector.id)
+        .await
+        .expect("queued while the server is down");
     eventually(
         "the delivery says why it waits",
         Duration::from_secs(30),
@@ -265,13 +287,12 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
     state.shutdown().await;
     sshd.run().expect("sshd starts again");
     let state = start(&dirs).await;
-    eventually(
+    until_delivery(
+        &state,
+        &waiting,
+        DeliveryState::Sent,
         "the delivery goes out after the restart",
-        Duration::from_secs(60),
-        || {
-            let (state, case_id, id) = (&state, second.case_id.clone(), waiting.id.clone());
-            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
-        },
+        60,
     )
     .await;
     let done = delivery(&state, &second.case_id, &waiting.id).await;
@@ -293,34 +314,15 @@ async fn a_document_sent_to_a_partner_inbox_lands_complete_and_is_recorded_on_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
-    let Some(namespace) = keychain_namespace() else {
+    let Some((mut sshd, _dirs, state)) = synced_beside_sshd().await else {
         return;
     };
-    let Some(mut sshd) = SshServer::start_or_skip("") else {
-        return;
-    };
-    let dirs = Dirs::new(namespace);
-    let state = start(&dirs).await;
-    api::sync_now(&state).await.expect("sync");
     let doc = documents(&state)
         .await
         .into_iter()
         .next()
         .expect("a document");
-    let connector = api::save_connector(
-        &state,
-        ConnectorInput {
-            id: None,
-            name: "Acme SFTP".into(),
-            settings: ConnectorSettings::Sftp(sshd.settings(None)),
-            secret: None,
-        },
-    )
-    .await
-    .expect("saved");
-    api::accept_host_key(&state, connector.id.clone(), sshd.fingerprint().to_owned())
-        .await
-        .expect("accepted");
+    let connector = acme_connector(&state, &sshd).await;
     let inbox = sshd.inbox().to_string_lossy().into_owned();
     api::save_connector_work(&state, sftp_work(&connector.id, Some(inbox)))
         .await
@@ -328,14 +330,7 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
 
     // The server is down: the delivery waits; the analyst cancels it, nothing is sent.
     sshd.stop();
-    let queued = api::deliver_document(
-        &state,
-        doc.case_id.clone(),
-        doc.id.clone(),
-        connector.id.clone(),
-    )
-    .await
-    .expect("queued");
+    let queued = send(&state, &doc, &connector.id).await.expect("queued");
     let transfer = pd_app::deliveries::transfer_id(&queued.id);
     eventually(
         "the delivery waits for the server",
@@ -352,10 +347,13 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
     api::transfer_action(&state, transfer.clone(), TransferAction::Cancel)
         .await
         .expect("cancelled");
-    eventually("the delivery is cancelled", Duration::from_secs(30), || {
-        let (state, case_id, id) = (&state, doc.case_id.clone(), queued.id.clone());
-        async move { delivery(state, &case_id, &id).await.state == DeliveryState::Cancelled }
-    })
+    until_delivery(
+        &state,
+        &queued,
+        DeliveryState::Cancelled,
+        "the delivery is cancelled",
+        30,
+    )
     .await;
     sshd.run().expect("sshd starts again");
     tokio::time::sleep(Duration::from_secs(3)).await;
@@ -368,13 +366,12 @@ async fn a_waiting_delivery_is_cancelled_and_retried_from_the_transfers_view() {
     api::transfer_action(&state, transfer.clone(), TransferAction::Retry)
         .await
         .expect("retried");
-    eventually(
+    until_delivery(
+        &state,
+        &queued,
+        DeliveryState::Sent,
         "the retried delivery is sent",
-        Duration::from_secs(60),
-        || {
-            let (state, case_id, id) = (&state, doc.case_id.clone(), queued.id.clone());
-            async move { delivery(state, &case_id, &id).await.state == DeliveryState::Sent }
-        },
+        60,
     )
     .await;
     assert_eq!(sshd.listing(), vec![doc.name.clone()]);
