@@ -1,8 +1,9 @@
 //! The connector push: sends the connector lane of the outbox (entries whose `target` is a
 //! connector), each once, in order per case and connector. It claims entries under a lease like
 //! the case push, sends them through [`Outside`], and then removes them, puts them back with a
-//! backoff (network trouble, 429, 5xx, a refused token), or fails them with the reason (a
-//! refusal the analyst must look at: retry, edit or discard in the outbox).
+//! backoff (network trouble, 429 but never sooner than its `Retry-After`, 5xx, a refused
+//! token), or fails them with the reason (a refusal the analyst must look at: retry, edit or
+//! discard in the outbox).
 //!
 //! Exactly once without idempotency keys: a Wix notice item and a Drupal article node carry ids
 //! PartnerDesk chose, so a write repeated after a lost answer is refused as existing (409) and
@@ -65,7 +66,7 @@ fn transient(e: &ConnectorError, attempts: u32) -> bool {
         | ConnectorError::Unreachable { .. }
         | ConnectorError::Timeout { .. }
         | ConnectorError::Interrupted(_)
-        | ConnectorError::RateLimited(_)
+        | ConnectorError::RateLimited { .. }
         | ConnectorError::Tls { .. }
         // A refused key waits for the analyst to enter it again, like a case change does.
         | ConnectorError::Unauthorized(_) => true,
@@ -80,6 +81,19 @@ fn backoff(attempts: u32, max: Duration) -> Duration {
         .min(max);
     let millis = u64::try_from(ceiling.as_millis()).unwrap_or(60_000).max(2);
     Duration::from_millis(rand::thread_rng().gen_range(millis / 2..=millis))
+}
+
+/// How long a write waits before it goes again: the server's `Retry-After` when it named one
+/// (even beyond `max_backoff`: it knows its limits), else the backoff.
+fn wait_before_retry(error: &ConnectorError, attempts: u32, max_backoff: Duration) -> Duration {
+    let backoff = backoff(attempts, max_backoff);
+    match error {
+        ConnectorError::RateLimited {
+            retry_after: Some(asked),
+            ..
+        } => backoff.max(*asked),
+        _ => backoff,
+    }
 }
 
 impl Outside {
@@ -245,7 +259,7 @@ async fn send_one(
         }
         Err(e) if transient(&e, entry.attempts) => {
             let next = chrono::Utc::now()
-                + chrono::Duration::from_std(backoff(entry.attempts, max_backoff))
+                + chrono::Duration::from_std(wait_before_retry(&e, entry.attempts, max_backoff))
                     .unwrap_or_default();
             let reason = e.to_string();
             blocking(store, move |s| s.outbox_reschedule(&op_id, &reason, next)).await?;

@@ -57,11 +57,9 @@ async fn drain(store: &Store, outside: &Outside) {
     panic!("the connector writes did not drain");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_resolution_is_promoted_to_one_article_and_updated_when_it_changes() {
-    let double = DrupalDouble::start("partnerdesk", "s3cret").await;
-    let dir = tempfile::tempdir().expect("dir");
-    let store = Store::open(dir.path().join("cache.db")).expect("store");
+/// A resolved case whose resolution is queued for promotion to a Drupal article: its id, the
+/// article text and the place.
+fn promoted_article(store: &Store) -> (String, ArticleText, Place) {
     let new = pd_domain::NewCase {
         id: String::new(),
         title: "Invoices rejected for wrong tax code".into(),
@@ -116,6 +114,15 @@ async fn a_resolution_is_promoted_to_one_article_and_updated_when_it_changes() {
     store
         .promote_article(&case_id, &place, &draft, now)
         .expect("promote");
+    (case_id, draft, place)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_resolution_is_promoted_to_one_article_and_updated_when_it_changes() {
+    let double = DrupalDouble::start("partnerdesk", "s3cret").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(dir.path().join("cache.db")).expect("store");
+    let (case_id, draft, place) = promoted_article(&store);
     let outside = Outside {
         clients: [(
             DRUPAL.to_owned(),
@@ -177,7 +184,7 @@ async fn a_resolution_is_promoted_to_one_article_and_updated_when_it_changes() {
     };
     assert_eq!(
         store
-            .promote_article(&case_id, &place, &changed, now)
+            .promote_article(&case_id, &place, &changed, chrono::Utc::now())
             .expect("update"),
         PublicationState::Updated
     );
@@ -194,6 +201,79 @@ async fn a_resolution_is_promoted_to_one_article_and_updated_when_it_changes() {
         store.publications(&case_id).expect("views")[0].state,
         PublicationState::Updated
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_the_site_slows_down_waits_as_long_as_it_asks_then_goes_once() {
+    let double = DrupalDouble::start("partnerdesk", "s3cret").await;
+    let dir = tempfile::tempdir().expect("dir");
+    let store = Store::open(dir.path().join("cache.db")).expect("store");
+    let (_case_id, draft, _place) = promoted_article(&store);
+    let outside = Outside {
+        clients: [(
+            DRUPAL.to_owned(),
+            ConnectorClient::Drupal(client(
+                &double,
+                DrupalAuth::Basic {
+                    user: "partnerdesk".into(),
+                },
+                "s3cret",
+            )),
+        )]
+        .into(),
+    };
+    // A gateway in front of the site: 429 with "Retry-After: 120". The push's own backoff here
+    // is 20 ms, so a push that ignored the header would go again at once.
+    double.inject(Fault::SlowDown(120), 1);
+    let before = chrono::Utc::now();
+    push_connectors(&store, &outside, Duration::from_millis(20))
+        .await
+        .expect("push");
+    let queued: Vec<_> = store
+        .outbox_entries()
+        .expect("outbox")
+        .into_iter()
+        .filter(|e| matches!(e.op, Ok(OutboxOp::Connector(_))))
+        .collect();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    let entry = &queued[0];
+    assert_eq!(
+        entry.state,
+        pd_domain::OutboxState::Pending,
+        "waits, not failed"
+    );
+    let next = entry.next_attempt_at.expect("a time to go again");
+    assert!(
+        next >= before + chrono::Duration::seconds(119),
+        "goes again no sooner than the site asked: {next} after {before}"
+    );
+    let reason = entry.last_error.clone().unwrap_or_default();
+    assert!(
+        reason.contains("asks to slow down") && reason.contains("in 2 minutes"),
+        "{reason}"
+    );
+    for _ in 0..5 {
+        push_connectors(&store, &outside, Duration::from_millis(20))
+            .await
+            .expect("push");
+    }
+    assert!(
+        double.writes().is_empty(),
+        "nothing sent while the site asked to wait"
+    );
+
+    // The two minutes pass.
+    store
+        .outbox_reschedule(&entry.op_id, &reason, chrono::Utc::now())
+        .expect("due now");
+    drain(&store, &outside).await;
+    let nodes = double.nodes("article");
+    assert_eq!(nodes.len(), 1, "the article, once");
+    assert_eq!(
+        nodes.values().next().expect("node")["title"],
+        json!(draft.title)
+    );
+    assert_eq!(double.writes().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,7 @@ use pd_domain::{ConnectionTestResult, DrupalAuth, DrupalSettings};
 use serde_json::{json, Value};
 
 use crate::error::{into_result, server_text, ConnectorError};
-use crate::http::{exchange, json_message};
+use crate::http::{exchange, json_message, when_again, Answer};
 use crate::net::{http_client, parse_url, resolve, Target};
 use crate::ConnectorOptions;
 
@@ -75,7 +75,7 @@ async fn run(
 
     // 1. The JSON:API index, anonymously: is this a Drupal site with JSON:API on?
     let step = "reading the JSON:API index";
-    let (status, body) = exchange(
+    let Answer { status, body, .. } = exchange(
         client
             .get(format!("{root}/jsonapi"))
             .header("accept", JSON_API),
@@ -113,7 +113,7 @@ async fn run(
     let token = match &config.auth {
         DrupalAuth::Oauth { client_id } => {
             let step = "requesting an OAuth token";
-            let (status, body) = exchange(
+            let Answer { status, body, .. } = exchange(
                 client
                     .post(format!("{root}/oauth/token"))
                     .header("accept", "application/json")
@@ -162,7 +162,7 @@ async fn run(
     // 3. Who are we? JSON:API's index names the signed-in user (`meta.links.me`); without it
     //    the credentials were ignored and the site treats us as anonymous.
     let step = "checking the signed-in user";
-    let (status, body) = exchange(
+    let Answer { status, body, .. } = exchange(
         authorize(
             client
                 .get(format!("{root}/jsonapi"))
@@ -194,7 +194,7 @@ async fn run(
 
     // 4. One authenticated read of content.
     let step = "reading articles";
-    let (status, body) = exchange(
+    let Answer { status, body, .. } = exchange(
         authorize(
             client
                 .get(format!("{root}/jsonapi/node/article?page%5Blimit%5D=1"))
@@ -491,7 +491,7 @@ impl DrupalClient {
 
     async fn fetch_token(&self, client_id: &str) -> Result<String, ConnectorError> {
         let step = "requesting an OAuth token";
-        let (status, body) = exchange(
+        let Answer { status, body, .. } = exchange(
             self.http
                 .post(format!("{}/oauth/token", self.root))
                 .header("accept", "application/json")
@@ -545,7 +545,11 @@ impl DrupalClient {
                 .header("content-type", JSON_API)
                 .body(body.to_string());
         }
-        let (status, text) = exchange(
+        let Answer {
+            status,
+            body: text,
+            retry_after,
+        } = exchange(
             self.authorized(request).await?,
             &self.target,
             self.options.timeout,
@@ -576,9 +580,13 @@ impl DrupalClient {
                 server_text(bundle),
                 said(&text)
             ))),
-            429 => Err(ConnectorError::RateLimited(format!(
-                "{site} asks to slow down (HTTP 429); PartnerDesk will try again shortly."
-            ))),
+            429 => Err(ConnectorError::RateLimited {
+                message: format!(
+                    "{site} asks to slow down (HTTP 429); PartnerDesk will try again {}.",
+                    when_again(retry_after)
+                ),
+                retry_after,
+            }),
             other => Err(status_error(
                 other,
                 &text,

@@ -95,9 +95,15 @@ pub enum ConnectorError {
     /// A file on this computer could not be read or written.
     #[error("{0}")]
     Local(String),
-    /// The server asks to slow down (HTTP 429).
-    #[error("{0}")]
-    RateLimited(String),
+    /// The server asks to slow down (HTTP 429, S3's `SlowDown`), and how long to wait if it said
+    /// (`Retry-After`, at most an hour).
+    #[error("{message}")]
+    RateLimited {
+        /// What happened, in words.
+        message: String,
+        /// The wait the server asked for.
+        retry_after: Option<std::time::Duration>,
+    },
     /// The object is under Object Lock retention or a legal hold (or already exists and is
     /// never overwritten): the server refused to delete or replace it.
     #[error("{0}")]
@@ -132,7 +138,7 @@ impl ConnectorError {
             Self::Conflict(_) => ErrorCode::ApiConflict,
             Self::Interrupted(_) => ErrorCode::NetInterrupted,
             Self::Local(_) => ErrorCode::IoFile,
-            Self::RateLimited(_) => ErrorCode::ApiRateLimited,
+            Self::RateLimited { .. } => ErrorCode::ApiRateLimited,
             Self::Locked(_) => ErrorCode::RetentionLocked,
             Self::LockUnsupported(_) => ErrorCode::RetentionLockUnsupported,
             Self::DiskFull(_) => ErrorCode::IoDiskFull,

@@ -30,17 +30,44 @@ pub(crate) async fn read_up_to(
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-/// Sends `request` to `target` and reads its answer (capped): the status and the body. A failed
-/// exchange (refused, timeout, TLS, name resolution) is described with `step`.
+/// A connector server's answer: its status, its body (capped) and the wait it asked for.
+pub(crate) struct Answer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body as text, at most [`MAX_BODY_BYTES`] of it.
+    pub body: String,
+    /// The `Retry-After` wait, when the server sent one.
+    pub retry_after: Option<Duration>,
+}
+
+/// The `Retry-After` wait of an answer, clamped to [`pd_domain::retry_after::MAX_RETRY_AFTER`].
+pub(crate) fn retry_after_of(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    pd_domain::retry_after::parse_retry_after(value, chrono::Utc::now())
+}
+
+/// When a slowed-down push goes again, in words: "in 2 minutes", or "shortly" when the server
+/// named no wait.
+pub(crate) fn when_again(retry_after: Option<Duration>) -> String {
+    match retry_after.map(|wait| wait.as_secs()) {
+        None | Some(0..=1) => "shortly".to_owned(),
+        Some(secs @ 2..=119) => format!("in {secs} seconds"),
+        Some(secs) => format!("in {} minutes", secs.div_ceil(60)),
+    }
+}
+
+/// Sends `request` to `target` and reads its answer (capped). A failed exchange (refused,
+/// timeout, TLS, name resolution) is described with `step`.
 pub(crate) async fn exchange(
     request: reqwest::RequestBuilder,
     target: &Target,
     limit: Duration,
     step: &str,
-) -> Result<(u16, String), ConnectorError> {
+) -> Result<Answer, ConnectorError> {
     let failed = |error: reqwest::Error| http_failure(&error, target, limit, step);
     let response = request.send().await.map_err(failed)?;
     let status = response.status().as_u16();
+    let retry_after = retry_after_of(response.headers());
     if response.status().is_redirection() {
         let location = response
             .headers()
@@ -56,7 +83,11 @@ pub(crate) async fn exchange(
         )));
     }
     let body = read_capped(response).await.map_err(failed)?;
-    Ok((status, body))
+    Ok(Answer {
+        status,
+        body,
+        retry_after,
+    })
 }
 
 /// The human message of a JSON error body: Wix's `message`, OAuth2's `error_description` /

@@ -731,9 +731,12 @@ impl S3Client {
             "RequestTimeTooSkewed" => ConnectorError::InvalidInput(format!(
                 "S3 at {where_} refused the request because this computer's clock is wrong. Correct the date and time.{message}"
             )),
-            "SlowDown" => ConnectorError::RateLimited(format!(
-                "S3 at {where_} asks to slow down; PartnerDesk will try again shortly.{message}"
-            )),
+            "SlowDown" => ConnectorError::RateLimited {
+                message: format!(
+                    "S3 at {where_} asks to slow down; PartnerDesk will try again shortly.{message}"
+                ),
+                retry_after: None,
+            },
             _ => match status {
                 401 => ConnectorError::Unauthorized(format!(
                     "S3 at {where_} refused access key {access_key_id} (HTTP 401).{message}"
@@ -746,9 +749,12 @@ impl S3Client {
                     "The bucket \"{bucket}\" was not found at {where_} (HTTP 404{}).{message}",
                     code_note(&code)
                 )),
-                429 | 503 => ConnectorError::RateLimited(format!(
-                    "S3 at {where_} is busy (HTTP {status}); PartnerDesk will try again shortly.{message}"
-                )),
+                429 | 503 => ConnectorError::RateLimited {
+                    message: format!(
+                        "S3 at {where_} is busy (HTTP {status}); PartnerDesk will try again shortly.{message}"
+                    ),
+                    retry_after: None,
+                },
                 other => ConnectorError::Unexpected(format!(
                     "S3 at {where_} answered HTTP {other}{}.{message}",
                     code_note(&code)

@@ -8,7 +8,7 @@ use pd_domain::{ConnectionTestResult, WixSettings};
 use serde_json::{json, Value};
 
 use crate::error::{into_result, server_text, ConnectorError};
-use crate::http::{exchange, json_message};
+use crate::http::{exchange, json_message, when_again, Answer};
 use crate::net::{http_client, parse_url, resolve, Target};
 use crate::ConnectorOptions;
 
@@ -129,7 +129,7 @@ impl WixClient {
         let site = &self.site;
         let url = format!("{}/wix-data/v2/collections?paging.limit=1", self.root);
         let step = "listing data collections";
-        let (status, body) = exchange(
+        let Answer { status, body, .. } = exchange(
             self.http
                 .get(&url)
                 .header("authorization", &self.api_key)
@@ -299,7 +299,11 @@ impl WixClient {
         collection: &str,
     ) -> Result<Value, ConnectorError> {
         let step = "calling the Wix Data Items API";
-        let (status, text) = exchange(
+        let Answer {
+            status,
+            body: text,
+            retry_after,
+        } = exchange(
             self.http
                 .request(method, format!("{}{path}", self.root))
                 .header("authorization", &self.api_key)
@@ -333,9 +337,13 @@ impl WixClient {
             409 => Err(ConnectorError::Conflict(format!(
                 "Wix already holds that item in collection {collection} (HTTP 409).{said}"
             ))),
-            429 => Err(ConnectorError::RateLimited(format!(
-                "Wix asks to slow down (HTTP 429); PartnerDesk will try again shortly.{said}"
-            ))),
+            429 => Err(ConnectorError::RateLimited {
+                message: format!(
+                    "Wix asks to slow down (HTTP 429); PartnerDesk will try again {}.{said}",
+                    when_again(retry_after)
+                ),
+                retry_after,
+            }),
             400 => Err(ConnectorError::InvalidInput(format!(
                 "Wix refused the item for collection {collection} as invalid (HTTP 400).{said}"
             ))),

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::error::{server_text, ConnectorError};
-use crate::http::{json_message, read_up_to};
+use crate::http::{json_message, read_up_to, retry_after_of, when_again, Answer};
 use crate::net::{http_client, http_failure, parse_url, Target};
 use crate::ConnectorOptions;
 
@@ -61,17 +61,18 @@ impl XcClient {
             .get(url.as_str())
             .bearer_auth(&self.token)
             .header("accept", "application/json");
-        let (status, body, length) = self
+        let answer = self
             .send(request, &target, "reading the event feed")
             .await?;
+        let (status, length) = (answer.status, answer.body.len());
         match status {
             200..=299 if length > MAX_FEED_PAGE_BYTES => Err(ConnectorError::Unexpected(format!(
                 "The event feed at {} sent a page larger than {} MB; PartnerDesk reads pages up to that size. Ask for smaller pages.",
                 target.host,
                 MAX_FEED_PAGE_BYTES / (1024 * 1024)
             ))),
-            200..=299 => Ok(body),
-            other => Err(status_error(other, &body, &target, "the event feed")),
+            200..=299 => Ok(answer.body),
+            _ => Err(status_error(&answer, &target, "the event feed")),
         }
     }
 
@@ -92,10 +93,10 @@ impl XcClient {
             .header("content-type", "application/cloudevents+json")
             .header("idempotency-key", id)
             .body(event.to_string());
-        let (status, body, _) = self.send(request, &target, "sending an event").await?;
-        match status {
+        let answer = self.send(request, &target, "sending an event").await?;
+        match answer.status {
             200..=299 | 409 => Ok(()),
-            other => Err(status_error(other, &body, &target, "the outbound endpoint")),
+            _ => Err(status_error(&answer, &target, "the outbound endpoint")),
         }
     }
 
@@ -104,7 +105,7 @@ impl XcClient {
         request: reqwest::RequestBuilder,
         target: &Target,
         step: &str,
-    ) -> Result<(u16, String, usize), ConnectorError> {
+    ) -> Result<Answer, ConnectorError> {
         let limit = self.options.timeout;
         let failed = |error: reqwest::Error| http_failure(&error, target, limit, step);
         let response = tokio::time::timeout(limit, request.send())
@@ -115,16 +116,21 @@ impl XcClient {
             })?
             .map_err(failed)?;
         let status = response.status().as_u16();
+        let retry_after = retry_after_of(response.headers());
         let body = read_up_to(response, MAX_FEED_PAGE_BYTES + 1)
             .await
             .map_err(failed)?;
-        let length = body.len();
-        Ok((status, body, length))
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
     }
 }
 
-fn status_error(status: u16, body: &str, target: &Target, what: &str) -> ConnectorError {
-    let said = json_message(body)
+fn status_error(answer: &Answer, target: &Target, what: &str) -> ConnectorError {
+    let (status, retry_after) = (answer.status, answer.retry_after);
+    let said = json_message(&answer.body)
         .map(|m| format!(" It said: \"{m}\""))
         .unwrap_or_default();
     let host = server_text(&format!("{}:{}", target.host, target.port));
@@ -137,9 +143,13 @@ fn status_error(status: u16, body: &str, target: &Target, what: &str) -> Connect
         )),
         404 => ConnectorError::NotFound(format!("{host} has no {what} at that address (HTTP 404).{said}")),
         400 | 422 => ConnectorError::InvalidInput(format!("{host} refused the request to {what} as invalid (HTTP {status}).{said}")),
-        429 => ConnectorError::RateLimited(format!(
-            "{host} asks to slow down (HTTP 429); PartnerDesk will try again shortly."
-        )),
+        429 => ConnectorError::RateLimited {
+            message: format!(
+                "{host} asks to slow down (HTTP 429); PartnerDesk will try again {}.",
+                when_again(retry_after)
+            ),
+            retry_after,
+        },
         other => ConnectorError::Unexpected(format!(
             "{host} answered HTTP {other} for {what}; PartnerDesk will try again.{said}"
         )),

@@ -16,6 +16,7 @@ pub mod notice;
 pub mod outbox_op;
 pub mod outside;
 pub mod retention;
+pub mod retry_after;
 pub mod routing;
 pub mod settings_view;
 pub mod sla;

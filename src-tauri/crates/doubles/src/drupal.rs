@@ -20,7 +20,7 @@ use axum::{Form, Json, Router};
 use base64::Engine;
 use serde_json::{json, Value};
 
-use crate::faults::{drop_connection, Faults};
+use crate::faults::{drop_connection, with_retry_after, Faults};
 use crate::Fault;
 
 const JSON_API: &str = "application/vnd.api+json";
@@ -113,6 +113,14 @@ impl Shared {
             ));
         }
         match self.faults.next() {
+            Some(Fault::SlowDown(secs)) => Err(with_retry_after(
+                errors(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "Too Many Requests",
+                    "Rate limit exceeded.",
+                ),
+                secs,
+            )),
             Some(Fault::Status(429)) => Err(errors(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too Many Requests",

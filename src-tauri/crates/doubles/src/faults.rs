@@ -10,6 +10,20 @@ pub enum Fault {
     Status(u16),
     /// Act, then close the connection without an answer.
     Drop,
+    /// Answer 429 with `Retry-After` of this many seconds, without acting (a rate limit in
+    /// front of the site, as proxies and API gateways send it).
+    SlowDown(u64),
+}
+
+/// Adds `Retry-After: secs` to an answer.
+pub(crate) fn with_retry_after(
+    mut response: axum::response::Response,
+    secs: u64,
+) -> axum::response::Response {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
 }
 
 /// The queue of faults of one double.

@@ -21,7 +21,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::faults::{drop_connection, Faults};
+use crate::faults::{drop_connection, with_retry_after, Faults};
 use crate::Fault;
 
 /// One accepted write.
@@ -108,6 +108,14 @@ impl Shared {
             return Err(error(StatusCode::NOT_FOUND, "NOT_FOUND", "Site not found"));
         }
         match self.faults.next() {
+            Some(Fault::SlowDown(secs)) => Err(with_retry_after(
+                error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "RESOURCE_EXHAUSTED",
+                    "Too many requests, please try again later",
+                ),
+                secs,
+            )),
             Some(Fault::Status(429)) => Err(error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "RESOURCE_EXHAUSTED",
