@@ -103,6 +103,12 @@ pub const SCHEMA_VERSION: i64 = 17;
 const CACHE_KIB: i64 = 8000;
 /// The writer's page cache during [`Db::write_large`], in KiB.
 const LARGE_WRITE_CACHE_KIB: i64 = 64 * 1024;
+/// The writer's page cache while a first sync loads ([`Db::write_bulk`] until
+/// [`Db::end_bulk_load`]), in KiB: a 10,000-case transaction dirties more than 64 MB of table
+/// and index pages, which were spilled to the log mid-transaction and read back.
+const BULK_LOAD_CACHE_KIB: i64 = 256 * 1024;
+/// SQLite's default automatic checkpoint (WAL pages), restored after a bulk load.
+const WAL_AUTOCHECKPOINT_PAGES: i64 = 1000;
 
 /// How many read connections each store keeps.
 const READERS: usize = 3;
@@ -195,6 +201,37 @@ impl Db {
         out
     }
 
+    /// [`Db::write_large`] for a first sync's load (feed pages into a cache being filled, the
+    /// dropped indexes created again, the full-text index built once). Until
+    /// [`Db::end_bulk_load`] the writer keeps a page cache of [`BULK_LOAD_CACHE_KIB`] between
+    /// transactions and makes no automatic WAL checkpoint, so index pages are neither spilled
+    /// and read back nor copied into the file again after every transaction; inside each
+    /// transaction the list's temporary tracking triggers are dropped (they record nothing in a
+    /// large write, yet were evaluated for every case and comment row) and created again before
+    /// it commits, so no other write ever runs without them.
+    pub(crate) fn write_bulk<T>(&self, f: impl FnMut(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{BULK_LOAD_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0;"
+        ))
+        .map_err(|e| self.map_err(e.into()))?;
+        self.write_on(&mut conn, Tracking::Bulk, f)
+    }
+
+    /// Ends what [`Db::write_bulk`] started: the writer's usual page cache and automatic
+    /// checkpoints, and one checkpoint now for everything the load wrote to the log.
+    pub(crate) fn end_bulk_load(&self) -> Result<()> {
+        let conn = lock(&self.writer);
+        conn.execute_batch(&format!(
+            "PRAGMA cache_size = -{CACHE_KIB}; \
+             PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_PAGES};"
+        ))
+        .map_err(|e| self.map_err(e.into()))?;
+        conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(|e| self.map_err(e.into()))?;
+        Ok(())
+    }
+
     fn write_on<T>(
         &self,
         conn: &mut Connection,
@@ -207,10 +244,17 @@ impl Db {
             let attempt = (|| {
                 let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
                 let before = list_version(&tx)?;
-                if tracking == Tracking::Off {
-                    tx.execute_batch("UPDATE temp.list_tracking SET active = 0")?;
+                match tracking {
+                    Tracking::On => {}
+                    Tracking::Off => {
+                        tx.execute_batch("UPDATE temp.list_tracking SET active = 0")?
+                    }
+                    Tracking::Bulk => tx.execute_batch(crate::facets::DROP_TRACKING_SQL)?,
                 }
                 let out = f(&tx)?;
+                if tracking == Tracking::Bulk {
+                    tx.execute_batch(crate::facets::TRACKING_SQL)?;
+                }
                 let after = list_version(&tx)?;
                 let touched = match tracking {
                     Tracking::On if after != before => touched_rids(&tx)?,
@@ -275,8 +319,12 @@ impl Db {
 /// Whether a write records the case rows it touched for the case list's filter columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tracking {
+    /// Recorded (the list updates those rows in place).
     On,
+    /// Not recorded (the list reloads its filter columns after the commit).
     Off,
+    /// Not recorded, and the tracking triggers are dropped for the transaction.
+    Bulk,
 }
 
 /// The case list's change counter (see `facets.rs`).

@@ -153,6 +153,18 @@ WHEN (SELECT active FROM list_tracking WHERE id = 1)
 BEGIN INSERT INTO list_touched (rid) SELECT rid FROM cases WHERE id = OLD.case_id; END;
 ";
 
+/// Drops the triggers of [`TRACKING_SQL`] (inside a bulk write's transaction, which creates
+/// them again before it commits).
+pub(crate) const DROP_TRACKING_SQL: &str = "
+DROP TRIGGER IF EXISTS temp.list_touched_case_insert;
+DROP TRIGGER IF EXISTS temp.list_touched_case_update;
+DROP TRIGGER IF EXISTS temp.list_touched_case_delete;
+DROP TRIGGER IF EXISTS temp.list_touched_comment_insert;
+DROP TRIGGER IF EXISTS temp.list_touched_comment_update;
+DROP TRIGGER IF EXISTS temp.list_touched_comment_delete;
+UPDATE temp.list_tracking SET active = 0;
+";
+
 /// The copy matching the snapshot `conn` reads: the current one, brought up to date in place
 /// when the writer's log covers every commit since it was made, else reloaded.
 pub(crate) fn current(conn: &Connection, slot: &FacetSlot) -> Result<Arc<Facets>> {

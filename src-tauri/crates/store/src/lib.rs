@@ -217,8 +217,13 @@ impl Store {
         cursor_key: &str,
         search: SearchIndexing,
     ) -> Result<()> {
-        self.db
-            .write_large(|tx| bulk::apply_pages(tx, pages, cursor_key, search))
+        let apply =
+            |tx: &rusqlite::Transaction<'_>| bulk::apply_pages(tx, pages, cursor_key, search);
+        match search {
+            // A first sync's load: see `Db::write_bulk` (ended by the build below).
+            SearchIndexing::Deferred => self.db.write_bulk(apply),
+            SearchIndexing::Now => self.db.write_large(apply),
+        }
     }
 
     /// Whether the cache holds no case at all (a first sync is about to start).
@@ -240,9 +245,21 @@ impl Store {
     /// it dropped, then builds the whole full-text index at once; answers how many cases it
     /// indexed (0: nothing waited). Takes a few seconds on 100,000 cases.
     pub fn build_deferred_search_index(&self) -> Result<u64> {
-        self.db
-            .write_large(|tx| bulk::restore_indexes(tx).map(|_| ()))?;
-        self.db.write_large(|tx| bulk::build_search_index(tx))
+        // What the load wrote goes into the file first: creating the indexes and the search
+        // index then reads the file rather than a log of several hundred megabytes.
+        let built = self
+            .db
+            .end_bulk_load()
+            .and_then(|()| {
+                self.db
+                    .write_bulk(|tx| bulk::restore_indexes(tx).map(|_| ()))
+            })
+            .and_then(|()| self.db.write_bulk(|tx| bulk::build_search_index(tx)));
+        // The load's page cache and deferred checkpoints end here whatever happened.
+        let ended = self.db.end_bulk_load();
+        let built = built?;
+        ended?;
+        Ok(built)
     }
 
     /// A sync cursor.

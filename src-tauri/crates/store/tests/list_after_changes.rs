@@ -1,6 +1,6 @@
 //! The case list kept in step with each change (its filter columns and last search updated in
 //! place) answers exactly what a freshly opened cache answers from the file, after local
-//! changes, comments, server pages and outbox discards.
+//! changes, comments, server pages and outbox discards, also while a first sync loads.
 
 mod common;
 
@@ -185,4 +185,110 @@ fn the_list_after_each_change_equals_a_fresh_reading_of_the_file() {
         .apply_case_page(&page(vec![bundle(moved, vec![], vec![])], "c2"), "cases")
         .expect("server page");
     assert_eq!(answers(&store), fresh(), "after a server change");
+}
+
+/// A first sync writes its pages in bulk transactions that drop the writer's tracking
+/// triggers for their own duration; an analyst's change saved between two of them must still
+/// show in the list at once, and so must the pages themselves.
+#[test]
+fn changes_saved_while_a_first_sync_loads_show_in_the_list_at_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("first.db");
+    let store = Store::open(&path).expect("open");
+    store
+        .upsert_users(&[user("ann", "Ann", "Analyst")])
+        .expect("users");
+    let mut cases = Vec::new();
+    let mut bundles = Vec::new();
+    for n in 0..120u32 {
+        let (pid, pname) = if n % 3 == 0 {
+            ("GC1", "Verona Vittles")
+        } else {
+            ("GC2", "Acme Anvils")
+        };
+        let mut c = case(n, pid, pname);
+        c.status = CaseStatus::ALL[(n % 6) as usize];
+        c.owner = (n % 2 == 0).then(|| "ann".to_string());
+        c.sla_due = Some(t0() + Duration::hours(i64::from(n) - 60));
+        c.title = format!("Shipment {n} short");
+        let note = comment(&c.id, &format!("cm-{n}"), "The pallet was crushed", 1);
+        cases.push(c.clone());
+        bundles.push(bundle(c, vec![note], vec![]));
+    }
+    let fresh = || answers(&Store::open(&path).expect("a second handle reads the file"));
+    let load = |from: usize, to: usize, cursor: &str| {
+        store
+            .apply_case_pages(
+                &[page(bundles[from..to].to_vec(), cursor)],
+                "collab.cases",
+                SearchIndexing::Deferred,
+            )
+            .expect("a first sync's page");
+    };
+
+    load(0, 40, "c1");
+    assert!(store.search_index_deferred().expect("flag"));
+    assert_eq!(answers(&store), fresh(), "the first page shows at once");
+
+    let now = t0();
+    store
+        .patch_local_case(
+            &cases[1].id,
+            &CasePatch {
+                status: Some(CaseStatus::Closed),
+                owner: Some(None),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(
+        answers(&store),
+        fresh(),
+        "a status and owner change between two pages of a first sync"
+    );
+
+    load(40, 80, "c2");
+    assert_eq!(answers(&store), fresh(), "after the next pages");
+    store
+        .add_local_comment(
+            &cases[45].id,
+            "ann",
+            "A zebra pallet arrived",
+            Visibility::Internal,
+            now,
+        )
+        .expect("comment");
+    store
+        .patch_local_case(
+            &cases[46].id,
+            &CasePatch {
+                status: Some(CaseStatus::Resolved),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(
+        answers(&store),
+        fresh(),
+        "a comment and a status change on cases the last bulk write brought"
+    );
+
+    load(80, 120, "c3");
+    assert_eq!(store.build_deferred_search_index().expect("finish"), 120);
+    assert!(!store.search_index_deferred().expect("flag"));
+    assert_eq!(answers(&store), fresh(), "after the first sync ended");
+    store
+        .patch_local_case(
+            &cases[100].id,
+            &CasePatch {
+                title: Some("Zebra crossing delays".into()),
+                status: Some(CaseStatus::Closed),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(answers(&store), fresh(), "a change after the first sync");
 }
