@@ -74,6 +74,8 @@ pub struct PendingUpload {
     pub key: String,
     /// Upload id.
     pub upload_id: String,
+    /// When it was started, as the server says (`Initiated`); `None` if it did not say.
+    pub initiated: Option<DateTime<Utc>>,
 }
 
 /// One version of an object (or a delete marker).
@@ -541,7 +543,14 @@ impl S3Client {
                 if let (Some(key), Some(upload_id)) =
                     (xml_element(upload, "Key"), xml_element(upload, "UploadId"))
                 {
-                    uploads.push(PendingUpload { key, upload_id });
+                    let initiated = xml_element(upload, "Initiated")
+                        .and_then(|at| DateTime::parse_from_rfc3339(at.trim()).ok())
+                        .map(|at| at.with_timezone(&Utc));
+                    uploads.push(PendingUpload {
+                        key,
+                        upload_id,
+                        initiated,
+                    });
                 }
             }
             let truncated = xml_element(&body, "IsTruncated").as_deref() == Some("true");

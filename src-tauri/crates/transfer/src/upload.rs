@@ -98,8 +98,8 @@ pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
 /// Uploads queued files of one cache to one S3 bucket.
 #[derive(Clone)]
 pub struct Uploader {
-    store: Store,
-    s3: S3Client,
+    pub(crate) store: Store,
+    pub(crate) s3: S3Client,
     pause: Option<PauseHook>,
     /// Attempts per part on a network failure before the run gives up (the queue retries).
     pub attempts: u32,
@@ -117,11 +117,14 @@ impl std::fmt::Debug for Uploader {
     }
 }
 
+/// Where the upload queue keeps its objects in a bucket.
+pub const UPLOADS_PREFIX: &str = "partnerdesk/uploads/";
+
 /// The object key of an upload: `partnerdesk/uploads/<case>/<upload id>/<name>` (characters
 /// outside `A-Z a-z 0-9 . _ -` become `_`).
 pub fn object_key(case_id: &str, id: &str, name: &str) -> String {
     format!(
-        "partnerdesk/uploads/{}/{}/{}",
+        "{UPLOADS_PREFIX}{}/{}/{}",
         pd_connectors::key_segment(case_id),
         pd_connectors::key_segment(id),
         pd_connectors::key_segment(name)
@@ -223,7 +226,7 @@ impl Uploader {
         }
     }
 
-    async fn blocking<T: Send + 'static>(
+    pub(crate) async fn blocking<T: Send + 'static>(
         &self,
         call: impl FnOnce(Store) -> Result<T> + Send + 'static,
     ) -> Result<T> {

@@ -6,7 +6,9 @@
 //! `pd-upload-once` killed with SIGKILL at 12 points (each kill when the process says it reached
 //! its point, never on a timer) and run again finishes once, never sending a confirmed part
 //! again; a file changed while it uploads is refused with nothing completed and its incomplete
-//! upload aborted; pause keeps the confirmed parts; cancel leaves no incomplete upload.
+//! upload aborted; pause keeps the confirmed parts; cancel leaves no incomplete upload; the
+//! sweep (against moto, which lists incomplete uploads) aborts what a crash or a cancel while
+//! offline left, and keeps what may still complete.
 //!
 //! Run with `PD_REQUIRE_TEST_PEERS=1 PD_S3S_FS=$HOME/.cache/partnerdesk/tools/bin/s3s-fs` to
 //! fail rather than skip when `s3s-fs` is missing.
@@ -25,7 +27,9 @@ use pd_domain::{
 };
 use pd_s3test::{S3Peer, ACCESS_KEY, REGION, SECRET_KEY};
 use pd_store::{Store, UploadState};
-use pd_transfer::{Finished, PausePoint, Stop, TransferError, UploadPlan, Uploader};
+use pd_transfer::{
+    Finished, PausePoint, Stop, TransferError, UploadPlan, Uploader, UPLOADS_PREFIX,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -704,4 +708,148 @@ async fn killed_at_twelve_points_the_upload_finishes_once_and_no_confirmed_part_
         })
         .unwrap();
     assert_eq!(documents, 1, "one document record");
+}
+
+// ---- the sweep of incomplete uploads nothing will complete ----
+
+/// Another file of `size` bytes queued in `setup`'s cache, on the same case; its upload id.
+fn queue_another(setup: &Setup, name: &str, size: u64, seed: u8) -> String {
+    let file = setup.cache.with_file_name(name);
+    std::fs::write(&file, content(size, seed)).unwrap();
+    let record = setup.store.upload(&setup.id).unwrap().unwrap();
+    pd_transfer::queue_upload(
+        &setup.store,
+        &record.upload.case_id,
+        &pd_transfer::inspect(&file).unwrap(),
+        &UploadPlan {
+            bucket: BUCKET.into(),
+            connector_id: None,
+            part_size: PART,
+            uploaded_by: "Ana".into(),
+        },
+    )
+    .unwrap()
+}
+
+/// Runs upload `id` until its first part is recorded, then pauses it.
+async fn pause_after_first_part(setup: &Setup, s3: &S3Client, id: &str) {
+    let (tx, mut rx) = watch::channel(None);
+    let tx = Arc::new(tx);
+    let sender = tx.clone();
+    let mut uploader = Uploader::new(setup.store.clone(), s3.clone());
+    uploader.parallel = 1;
+    let uploader = uploader.with_pause(Arc::new(move |point| {
+        if point == PausePoint::PartRecorded(1) {
+            let _ = sender.send(Some(Stop::Pause));
+        }
+    }));
+    let progress: pd_transfer::Progress = Arc::new(|_| {});
+    let paused = uploader.run(id, &mut rx, &progress).await.unwrap();
+    assert_eq!(paused, Finished::Paused);
+}
+
+fn keys(uploads: &[pd_connectors::PendingUpload]) -> Vec<String> {
+    let mut keys: Vec<String> = uploads.iter().map(|u| u.key.clone()).collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sweep_aborts_what_a_crash_or_an_offline_cancel_left_and_keeps_what_may_complete() {
+    let Some(peer) = S3Peer::moto() else { return };
+    let s3 = client(&peer.endpoint(), BUCKET, SECRET_KEY);
+    s3.create_bucket(false).await.expect("bucket");
+
+    // Killed after the server started its upload, before the cache recorded the upload's id.
+    let crashed = setup(11 * MIB, BUCKET);
+    start_once(&crashed, &peer.endpoint(), Some("created")).kill_when_paused("created");
+    let crashed_record = crashed.store.upload(&crashed.id).unwrap().unwrap();
+    assert_eq!(
+        crashed_record.s3_upload_id, None,
+        "the id was never recorded"
+    );
+    // Paused by the analyst after its first part.
+    let paused = queue_another(&crashed, "paused.bin", 11 * MIB, 9);
+    pause_after_first_part(&crashed, &s3, &paused).await;
+    // Cancelled while the server could not be reached: the abort never arrived.
+    let cancelled = queue_another(&crashed, "cancelled.bin", 11 * MIB, 11);
+    pause_after_first_part(&crashed, &s3, &cancelled).await;
+    let offline = Uploader::new(
+        crashed.store.clone(),
+        client("http://127.0.0.1:9", BUCKET, SECRET_KEY),
+    );
+    offline
+        .cancel(&cancelled)
+        .await
+        .expect_err("the server is unreachable");
+    let cancelled_record = crashed.store.upload(&cancelled).unwrap().unwrap();
+    assert_eq!(cancelled_record.state, UploadState::Cancelled);
+    // Another computer's upload into the same bucket, just started.
+    let foreign = format!("{UPLOADS_PREFIX}case-elsewhere/9d1c2f0e-elsewhere/proof.pdf");
+    s3.create_multipart_upload(&foreign, None)
+        .await
+        .expect("foreign upload");
+
+    let before = s3.list_multipart_uploads(UPLOADS_PREFIX).await.unwrap();
+    assert_eq!(before.len(), 4, "{before:?}");
+    let paused_key = crashed
+        .store
+        .upload(&paused)
+        .unwrap()
+        .unwrap()
+        .upload
+        .object_key;
+    // The sweep runs a day after the other computer started its upload, by the server's clock
+    // (moto dates every upload 2010-11-10, so the sweep is told the time rather than read it).
+    let foreign_started = before
+        .iter()
+        .find(|u| u.key == foreign)
+        .and_then(|u| u.initiated)
+        .expect("the server says when an upload started");
+    let swept = Uploader::new(crashed.store.clone(), s3.clone())
+        .sweep_orphans(foreign_started + chrono::Duration::days(1))
+        .await
+        .expect("sweep");
+    let mut aborted = vec![
+        crashed_record.upload.object_key.clone(),
+        cancelled_record.upload.object_key.clone(),
+    ];
+    aborted.sort();
+    assert_eq!(keys(&swept.aborted), aborted);
+    let mut kept = vec![paused_key.clone(), foreign.clone()];
+    kept.sort();
+    assert_eq!(keys(&swept.kept), kept);
+    let after = s3.list_multipart_uploads(UPLOADS_PREFIX).await.unwrap();
+    assert_eq!(
+        keys(&after),
+        kept,
+        "the server holds only what may still complete"
+    );
+
+    // Nothing of the analyst's work is lost: the crashed and the paused uploads finish.
+    for id in [&crashed.id, &paused] {
+        let (finished, _) = run(&Uploader::new(crashed.store.clone(), s3.clone()), id).await;
+        assert_eq!(finished.unwrap(), Finished::Done);
+        let record = crashed.store.upload(id).unwrap().unwrap();
+        let head = s3.head_object(&record.upload.object_key).await.unwrap();
+        assert_eq!(head.map(|h| h.size), Some(11 * MIB), "{id} complete");
+    }
+    let left = s3.list_multipart_uploads(UPLOADS_PREFIX).await.unwrap();
+    assert_eq!(
+        keys(&left),
+        vec![foreign.clone()],
+        "only the other computer's upload is left"
+    );
+    // Eight days on, nothing has completed the other computer's upload: it is aborted too.
+    let later = Uploader::new(crashed.store.clone(), s3.clone())
+        .sweep_orphans(foreign_started + chrono::Duration::days(8))
+        .await
+        .expect("sweep");
+    assert_eq!(keys(&later.aborted), vec![foreign]);
+    assert!(later.kept.is_empty(), "{later:?}");
+    assert!(s3
+        .list_multipart_uploads(UPLOADS_PREFIX)
+        .await
+        .unwrap()
+        .is_empty());
 }
