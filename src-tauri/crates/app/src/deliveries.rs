@@ -8,10 +8,8 @@
 //! denied, a partner's inbox full of same-named files) waits for the analyst. Deliveries queued
 //! offline or before a restart go out once the app runs and the server answers.
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pd_domain::{
@@ -23,16 +21,17 @@ use pd_store::{DeliveryRecord, NewDelivery, Store};
 use pd_transfer::{Delivered, Deliverer};
 
 use crate::error::AppError;
-use crate::events::ChangeReporter;
-use crate::keychain::Keychain;
+use crate::queue_job::{self, JobContext, JobQueue, Pace, QueueJob};
 use crate::state::{ActiveWorkspace, AppState};
-use crate::transfers::{NewTransfer, TransferControl, Transfers};
+use crate::transfers::{NewTransfer, TransferControl};
 use crate::CommandResult;
 
-/// How often the queue is looked at while deliveries wait or run.
-const BUSY_EVERY: Duration = Duration::from_millis(500);
-/// How long the job sleeps when nothing waits (a new delivery wakes it sooner).
-const IDLE: Duration = Duration::from_secs(30);
+/// How often the queue is looked at while deliveries wait or run, and when nothing waits (a
+/// new delivery wakes it sooner).
+const PACE: Pace = Pace {
+    busy: Duration::from_millis(500),
+    idle: Duration::from_secs(30),
+};
 /// Deliveries running at once.
 const AT_ONCE: usize = 2;
 
@@ -42,13 +41,16 @@ pub struct Deliveries(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
-    wake: tokio::sync::Notify,
-    /// Deliveries running now, with the flag that cancels each.
-    running: Mutex<HashMap<String, Arc<AtomicBool>>>,
-    /// Deliveries shown in the Transfers view.
-    shown: Mutex<HashSet<String>>,
-    /// Network failures: when each may run again, and how many in a row.
-    later: Mutex<HashMap<String, (Instant, u32)>>,
+    /// The queue's bookkeeping; a running delivery's handle is the flag that cancels it.
+    queue: JobQueue<Arc<AtomicBool>>,
+}
+
+impl QueueJob for Inner {
+    type Handle = Arc<AtomicBool>;
+
+    fn queue(&self) -> &JobQueue<Arc<AtomicBool>> {
+        &self.queue
+    }
 }
 
 impl std::fmt::Debug for Deliveries {
@@ -81,58 +83,18 @@ pub(crate) fn check_inbox(inbox: Option<&str>) -> Result<(), AppError> {
 }
 
 /// What the job needs of the app, without keeping a closed app alive (invariant 13).
-#[derive(Clone)]
-struct Context {
-    deliveries: Weak<Inner>,
-    current: Weak<RwLock<Arc<ActiveWorkspace>>>,
-    keychain: Keychain,
-    settings_path: PathBuf,
-    transfers: Transfers,
-    changes: ChangeReporter,
-}
-
-impl Context {
-    fn of(state: &AppState) -> Self {
-        Self {
-            deliveries: Arc::downgrade(&state.deliveries.0),
-            current: Arc::downgrade(&state.current_slot()),
-            keychain: state.keychain.clone(),
-            settings_path: state.settings_path.clone(),
-            transfers: state.transfers.clone(),
-            changes: state.changes.clone(),
-        }
-    }
-
-    fn workspace(&self) -> Option<Arc<ActiveWorkspace>> {
-        let slot = self.current.upgrade()?;
-        let workspace = slot.read().unwrap_or_else(PoisonError::into_inner).clone();
-        Some(workspace)
-    }
-
-    fn wake(&self) {
-        if let Some(inner) = self.deliveries.upgrade() {
-            inner.wake.notify_one();
-        }
-    }
-}
+type Context = JobContext<Inner>;
 
 /// Starts the deliveries job (once, with the app state).
 pub(crate) fn start_job(state: &AppState) {
-    let context = Context::of(state);
-    state.supervisor.spawn("Deliveries", move || {
-        let context = context.clone();
-        async move {
-            loop {
-                let Some(inner) = context.deliveries.upgrade() else {
-                    return;
-                };
-                let busy = turn(&context, &inner).await;
-                let pause = if busy { BUSY_EVERY } else { IDLE };
-                let wake = async { inner.wake.notified().await };
-                let _ = tokio::time::timeout(pause, wake).await;
-            }
-        }
-    });
+    let job = &state.deliveries.0;
+    queue_job::spawn(
+        state,
+        "Deliveries",
+        job,
+        PACE,
+        |context, inner| async move { turn(&context, &inner).await },
+    );
 }
 
 /// A delivery's id in the Transfers view (`deliver:<id>`, so the documents panel tells it from
@@ -169,12 +131,7 @@ async fn turn(context: &Context, inner: &Arc<Inner>) -> bool {
         return false;
     };
     for record in &open {
-        let new = inner
-            .shown
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.delivery.id.clone());
-        if new {
+        if inner.queue.show(&record.delivery.id) {
             show(context, &workspace.store, record);
         }
     }
@@ -185,23 +142,12 @@ async fn turn(context: &Context, inner: &Arc<Inner>) -> bool {
         .filter(|r| r.state == DeliveryState::Queued)
     {
         waiting = true;
-        let id = record.delivery.id.clone();
-        let not_yet = inner
-            .later
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .is_some_and(|(at, _)| *at > now);
-        if not_yet {
-            continue;
-        }
         let cancel = Arc::new(AtomicBool::new(false));
+        if !inner
+            .queue
+            .claim(&record.delivery.id, now, AT_ONCE, cancel.clone())
         {
-            let mut running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
-            if running.contains_key(&id) || running.len() >= AT_ONCE {
-                continue;
-            }
-            running.insert(id.clone(), cancel.clone());
+            continue;
         }
         tokio::spawn(run_delivery(
             context.clone(),
@@ -210,12 +156,7 @@ async fn turn(context: &Context, inner: &Arc<Inner>) -> bool {
             cancel,
         ));
     }
-    waiting
-        || !inner
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+    waiting || inner.queue.busy()
 }
 
 /// Puts a delivery in the Transfers view with its control, in its stored state.
@@ -316,14 +257,10 @@ async fn run_delivery(
             .map_err(|error| AppError::reported(error.code(), error.to_string()))
     }
     .await;
-    let Some(inner) = context.deliveries.upgrade() else {
+    let Some(inner) = context.job.upgrade() else {
         return;
     };
-    inner
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove(&id);
+    inner.queue.ended(&id);
     let store = workspace.store.clone();
     let set_state = |state: DeliveryState, error: Option<(ErrorCode, String)>| {
         let (store, id) = (store.clone(), id.clone());
@@ -340,11 +277,7 @@ async fn run_delivery(
     };
     match ended {
         Ok(Delivered::Sent | Delivered::Recovered | Delivered::AlreadySent) => {
-            inner
-                .later
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            inner.queue.clear_back_off(&id);
             transfers.finish(&tid, TransferState::Done, None);
             context
                 .changes
@@ -366,13 +299,7 @@ async fn run_delivery(
             if is_network(info.code) {
                 // The network or the server: the same delivery again later, from the start of
                 // its temporary file (the final name stays as chosen).
-                let pause = {
-                    let mut later = inner.later.lock().unwrap_or_else(PoisonError::into_inner);
-                    let tries = later.get(&id).map_or(0, |(_, n)| *n) + 1;
-                    let pause = Duration::from_secs(2u64.saturating_pow(tries).min(60));
-                    later.insert(id.clone(), (Instant::now() + pause, tries));
-                    pause
-                };
+                let pause = inner.queue.back_off(&id);
                 let words = format!("{} Trying again in {} s.", info.message, pause.as_secs());
                 let _ = set_state(DeliveryState::Queued, Some((info.code, words.clone()))).await;
                 transfers.finish(
@@ -394,7 +321,7 @@ async fn run_delivery(
             context.changes.report(&[Topic::Documents]);
         }
     }
-    inner.wake.notify_one();
+    inner.queue.wake();
 }
 
 /// Whether a failure is tried again later: the network or the server away or busy
@@ -412,9 +339,7 @@ struct DeliveryControl {
 
 impl DeliveryControl {
     fn running(&self) -> Option<Arc<AtomicBool>> {
-        let inner = self.context.deliveries.upgrade()?;
-        let running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
-        running.get(&self.id).cloned()
+        self.context.job.upgrade()?.queue.running(&self.id)
     }
 
     fn refuse(words: String) -> AppError {
@@ -482,15 +407,8 @@ impl TransferControl for DeliveryControl {
                         None,
                     );
                 }
-                if let Some(inner) = self.context.deliveries.upgrade() {
-                    inner
-                        .later
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .remove(&self.id);
-                }
                 self.context.changes.report(&[Topic::Documents]);
-                self.context.wake();
+                self.context.retry_now(&self.id);
                 Ok(())
             }
         }
@@ -587,14 +505,8 @@ pub async fn deliver_document(
     })
     .await??
     .ok_or_else(|| AppError::internal("a queued delivery could not be read back"))?;
-    let context = Context::of(state);
-    state
-        .deliveries
-        .0
-        .shown
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(new.id.clone());
+    let context = Context::of(state, &state.deliveries.0);
+    state.deliveries.0.queue.show(&new.id);
     show(&context, &workspace.store, &record);
     context.wake();
     state.changes.report(&[Topic::Documents]);

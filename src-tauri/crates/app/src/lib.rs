@@ -24,6 +24,7 @@ pub mod navigate;
 pub mod notify;
 pub mod package;
 pub mod probe;
+mod queue_job;
 pub mod retention;
 pub mod state;
 pub mod stream;

@@ -6,9 +6,7 @@
 //! comment behind it: at most `UploadSettings.concurrency` at once, resumed when the app starts,
 //! a network failure retried later, pause / resume / cancel / retry from the Transfers view.
 
-use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
 use pd_domain::{
@@ -20,15 +18,16 @@ use pd_transfer::{Finished, Inspected, Stop, UploadPlan, Uploader};
 use tokio::sync::watch;
 
 use crate::error::AppError;
-use crate::events::ChangeReporter;
-use crate::keychain::Keychain;
+use crate::queue_job::{self, JobContext, JobQueue, Pace, QueueJob};
 use crate::state::{ActiveWorkspace, AppState};
 use crate::transfers::{NewTransfer, TransferControl, Transfers};
 
-/// How often followed entries are looked at while some are on their way.
-const FOLLOW_EVERY: Duration = Duration::from_millis(300);
-/// How long the job sleeps when nothing is on its way (a wake comes sooner).
-const IDLE: Duration = Duration::from_secs(30);
+/// How often followed entries are looked at while some are on their way, and how long the job
+/// sleeps when nothing is on its way (a wake comes sooner).
+const PACE: Pace = Pace {
+    busy: Duration::from_millis(300),
+    idle: Duration::from_secs(30),
+};
 
 /// A small file whose record is in the case outbox.
 #[derive(Clone)]
@@ -44,13 +43,17 @@ pub struct Uploads(Arc<Inner>);
 #[derive(Default)]
 struct Inner {
     followed: Mutex<Vec<Followed>>,
-    wake: tokio::sync::Notify,
-    /// Uploads running now, with the sender that pauses or cancels each.
-    running: Mutex<HashMap<String, watch::Sender<Option<Stop>>>>,
-    /// Uploads shown in the Transfers view (by id).
-    shown: Mutex<HashSet<String>>,
-    /// Network failures: when each upload may run again, and how many in a row.
-    later: Mutex<HashMap<String, (Instant, u32)>>,
+    /// The S3 queue's bookkeeping; a running upload's handle is the sender that pauses or
+    /// cancels it.
+    queue: JobQueue<watch::Sender<Option<Stop>>>,
+}
+
+impl QueueJob for Inner {
+    type Handle = watch::Sender<Option<Stop>>;
+
+    fn queue(&self) -> &JobQueue<Self::Handle> {
+        &self.queue
+    }
 }
 
 impl std::fmt::Debug for Uploads {
@@ -61,7 +64,7 @@ impl std::fmt::Debug for Uploads {
 
 /// Asks the uploads job to look now.
 pub fn wake(state: &AppState) {
-    state.uploads.0.wake.notify_one();
+    state.uploads.0.queue.wake();
 }
 
 /// A hook that wakes the uploads job, holding it weakly (a closed app's job is not kept): drop
@@ -70,7 +73,7 @@ pub(crate) fn waker(state: &AppState) -> impl Fn() + Send + Sync + 'static {
     let inner = Arc::downgrade(&state.uploads.0);
     move || {
         if let Some(inner) = inner.upgrade() {
-            inner.wake.notify_one();
+            inner.queue.wake();
         }
     }
 }
@@ -108,34 +111,9 @@ pub(crate) fn track_spooled(state: &AppState, store: &Store, document_id: &str) 
 }
 
 /// What the uploads job needs of the app, without keeping a closed app alive.
-#[derive(Clone)]
-struct Context {
-    uploads: Weak<Inner>,
-    current: Weak<RwLock<Arc<ActiveWorkspace>>>,
-    keychain: Keychain,
-    settings_path: PathBuf,
-    transfers: Transfers,
-    changes: ChangeReporter,
-}
+type Context = JobContext<Inner>;
 
 impl Context {
-    fn of(state: &AppState) -> Self {
-        Self {
-            uploads: Arc::downgrade(&state.uploads.0),
-            current: Arc::downgrade(&state.current_slot()),
-            keychain: state.keychain.clone(),
-            settings_path: state.settings_path.clone(),
-            transfers: state.transfers.clone(),
-            changes: state.changes.clone(),
-        }
-    }
-
-    fn workspace(&self) -> Option<Arc<ActiveWorkspace>> {
-        let slot = self.current.upgrade()?;
-        let workspace = slot.read().unwrap_or_else(PoisonError::into_inner).clone();
-        Some(workspace)
-    }
-
     /// The S3 client and bucket for an upload: its connector, else the connector of its bucket.
     async fn s3_for(&self, upload: &UploadRecord) -> Result<pd_connectors::S3Client, AppError> {
         let settings = pd_settings::load(&self.settings_path).unwrap_or_default();
@@ -179,25 +157,11 @@ impl Context {
 
 /// Starts the uploads job (once, with the app state).
 pub(crate) fn start_job(state: &AppState) {
-    let context = Context::of(state);
-    state.supervisor.spawn("Uploads", move || {
-        let context = context.clone();
-        async move {
-            loop {
-                let Some(inner) = context.uploads.upgrade() else {
-                    return;
-                };
-                let following = follow(&inner, &context.transfers).await;
-                let uploading = queue_turn(&context, &inner).await;
-                let pause = if following || uploading {
-                    FOLLOW_EVERY
-                } else {
-                    IDLE
-                };
-                let wake = async { inner.wake.notified().await };
-                let _ = tokio::time::timeout(pause, wake).await;
-            }
-        }
+    let job = &state.uploads.0;
+    queue_job::spawn(state, "Uploads", job, PACE, |context, inner| async move {
+        let following = follow(&inner, &context.transfers).await;
+        let uploading = queue_turn(&context, &inner).await;
+        following || uploading
     });
 }
 
@@ -241,12 +205,7 @@ async fn queue_turn(context: &Context, inner: &Arc<Inner>) -> bool {
         return false;
     };
     for record in &open {
-        let new = inner
-            .shown
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(record.upload.id.clone());
-        if new {
+        if inner.queue.show(&record.upload.id) {
             let control = S3Control::new(context, &workspace.store, &record.upload.id);
             context
                 .transfers
@@ -280,33 +239,14 @@ async fn queue_turn(context: &Context, inner: &Arc<Inner>) -> bool {
     let now = Instant::now();
     let mut waiting = false;
     for record in open.into_iter().filter(|r| r.state == UploadState::Queued) {
-        let id = record.upload.id.clone();
-        let not_yet = inner
-            .later
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id)
-            .is_some_and(|(at, _)| *at > now);
         waiting = true;
-        if not_yet {
-            continue;
-        }
         let (tx, rx) = watch::channel(None);
-        {
-            let mut running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
-            if running.contains_key(&id) || running.len() >= limit {
-                continue;
-            }
-            running.insert(id.clone(), tx);
+        if !inner.queue.claim(&record.upload.id, now, limit, tx) {
+            continue;
         }
         tokio::spawn(run_upload(context.clone(), workspace.clone(), record, rx));
     }
-    waiting
-        || !inner
-            .running
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+    waiting || inner.queue.busy()
 }
 
 /// Runs one upload to its end (done, paused, cancelled, failed) and shows how it ended.
@@ -333,21 +273,13 @@ async fn run_upload(
                 .map_err(|error| AppError::reported(error.code(), error.to_string()))
         }
     };
-    let Some(inner) = context.uploads.upgrade() else {
+    let Some(inner) = context.job.upgrade() else {
         return;
     };
-    inner
-        .running
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .remove(&id);
+    inner.queue.ended(&id);
     match ended {
         Ok(Finished::Done) => {
-            inner
-                .later
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&id);
+            inner.queue.clear_back_off(&id);
             transfers.finish(&id, TransferState::Done, None);
             // A copy the queue owned (an SFTP drop-folder file kept in the spool) goes now.
             let store = workspace.store.clone();
@@ -381,10 +313,7 @@ async fn run_upload(
                 transfers.finish(&id, TransferState::Cancelled, Some(info));
             } else if info.code.is_transient() {
                 // The network or the server: tried again later, from the last confirmed part.
-                let mut later = inner.later.lock().unwrap_or_else(PoisonError::into_inner);
-                let tries = later.get(&id).map_or(0, |(_, n)| *n) + 1;
-                let pause = Duration::from_secs(2u64.saturating_pow(tries).min(60));
-                later.insert(id.clone(), (Instant::now() + pause, tries));
+                inner.queue.back_off(&id);
                 transfers.finish(&id, TransferState::Queued, Some(info));
             } else {
                 // Refused (a changed file, credentials, a missing bucket): the analyst decides.
@@ -403,7 +332,7 @@ async fn run_upload(
             }
         }
     }
-    inner.wake.notify_one();
+    inner.queue.wake();
 }
 
 /// One look at every followed entry; answers whether some are still on their way.
@@ -500,7 +429,7 @@ impl TransferControl for SpooledControl {
             }
         }
         if let Some(inner) = self.uploads.upgrade() {
-            inner.wake.notify_one();
+            inner.queue.wake();
         }
         Ok(())
     }
@@ -523,20 +452,11 @@ impl S3Control {
     }
 
     fn running(&self) -> Option<watch::Sender<Option<Stop>>> {
-        let inner = self.context.uploads.upgrade()?;
-        let running = inner.running.lock().unwrap_or_else(PoisonError::into_inner);
-        running.get(&self.id).cloned()
+        self.context.job.upgrade()?.queue.running(&self.id)
     }
 
     fn wake(&self) {
-        if let Some(inner) = self.context.uploads.upgrade() {
-            inner
-                .later
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .remove(&self.id);
-            inner.wake.notify_one();
-        }
+        self.context.retry_now(&self.id);
     }
 
     fn state(&self) -> Result<UploadRecord, AppError> {
@@ -687,14 +607,8 @@ pub(crate) async fn queue_large(
         }
         Err(error) => return Err(AppError::reported(error.code(), error.to_string())),
     };
-    let context = Context::of(state);
-    if let Some(inner) = context.uploads.upgrade() {
-        inner
-            .shown
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone());
-    }
+    let context = Context::of(state, &state.uploads.0);
+    state.uploads.0.queue.show(&id);
     state.transfers.begin(
         NewTransfer {
             id: id.clone(),
