@@ -26,6 +26,9 @@ pub struct SyncBenchConfig {
     pub data: Option<PathBuf>,
     /// Keep the synced cache at this path (it must not exist yet) instead of a temp file.
     pub keep_cache: Option<PathBuf>,
+    /// A cache already synced from `data` (kept by an earlier run's `keep_cache`): the first
+    /// sync is skipped and every other figure measured on it (for iterating fast).
+    pub synced_cache: Option<PathBuf>,
 }
 
 impl Default for SyncBenchConfig {
@@ -37,6 +40,7 @@ impl Default for SyncBenchConfig {
             idle_runs: 20,
             data: None,
             keep_cache: None,
+            synced_cache: None,
         }
     }
 }
@@ -126,24 +130,43 @@ pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
     let ws = Workspace::new(config.data.clone())?;
     let server = Server::start(&ws.sandbox_data, config.cases, config.comments_per_case).await?;
     let client = server.client()?;
-    let store = match &config.keep_cache {
-        Some(path) if path.exists() => {
-            return Err(BenchError::Check(format!(
-                "{} exists; the first sync needs an empty cache",
-                path.display()
-            )))
-        }
-        Some(path) => pd_store::Store::open(path)?,
-        None => ws.empty_cache("cache.db")?,
-    };
     let options = PullOptions::default();
-
-    let started = Instant::now();
-    let cpu_before = crate::process_cpu_time();
-    let first = pull(&store, &client, &options, chrono::Utc::now()).await?;
-    let first_sync = started.elapsed();
-    let first_sync_cpu = crate::process_cpu_time().saturating_sub(cpu_before);
-    let first_sync_load = crate::load_now();
+    let (store, first, first_sync, first_sync_cpu, first_sync_load) = match &config.synced_cache {
+        Some(path) => {
+            if !path.exists() || !config.data.as_ref().is_some_and(|d| d.exists()) {
+                return Err(BenchError::Check(format!(
+                    "--synced-cache {} needs that cache and the --data file it was synced from",
+                    path.display()
+                )));
+            }
+            let store = pd_store::Store::open(path)?;
+            (
+                store,
+                pd_sync::PullReport::default(),
+                Duration::ZERO,
+                Duration::ZERO,
+                "- (first sync skipped: --synced-cache)".to_string(),
+            )
+        }
+        None => {
+            let store = match &config.keep_cache {
+                Some(path) if path.exists() => {
+                    return Err(BenchError::Check(format!(
+                        "{} exists; the first sync needs an empty cache",
+                        path.display()
+                    )))
+                }
+                Some(path) => pd_store::Store::open(path)?,
+                None => ws.empty_cache("cache.db")?,
+            };
+            let started = Instant::now();
+            let cpu_before = crate::process_cpu_time();
+            let first = pull(&store, &client, &options, chrono::Utc::now()).await?;
+            let first_sync = started.elapsed();
+            let first_sync_cpu = crate::process_cpu_time().saturating_sub(cpu_before);
+            (store, first, first_sync, first_sync_cpu, crate::load_now())
+        }
+    };
     let counts = store.counts()?;
     let server_stats = server.handle()?.stats().await?;
     if counts.cases != u64::try_from(server_stats.cases).unwrap_or(0) {

@@ -8,6 +8,46 @@ use pd_bench::sync_bench::{self, SyncBenchConfig};
 use std::time::Duration;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sync_bench_measures_again_on_a_kept_cache_without_a_first_sync() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("sandbox.db");
+    let cache = dir.path().join("cache.db");
+    let config = SyncBenchConfig {
+        cases: 40,
+        comments_per_case: 2,
+        queries: 20,
+        idle_runs: 2,
+        data: Some(data),
+        keep_cache: Some(cache.clone()),
+        synced_cache: None,
+    };
+    let first = sync_bench::run(&config).await.expect("first run");
+    assert_eq!(first.cases, 40);
+    assert!(first.first_sync_requests > 0);
+    let again = sync_bench::run(&SyncBenchConfig {
+        keep_cache: None,
+        synced_cache: Some(cache),
+        ..config.clone()
+    })
+    .await
+    .expect("second run on the kept cache");
+    assert_eq!(again.cases, 40, "the kept cache still holds every case");
+    assert_eq!(
+        again.first_sync_requests, 0,
+        "no first sync on a kept cache"
+    );
+    assert_eq!(again.idle_sync.samples, 2);
+    assert_eq!(again.queries.overall.samples, 20);
+    let missing = sync_bench::run(&SyncBenchConfig {
+        keep_cache: None,
+        synced_cache: Some(dir.path().join("nothing-here.db")),
+        ..config
+    })
+    .await;
+    assert!(missing.is_err(), "a missing kept cache is refused in words");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_bench_syncs_everything_and_runs_every_query() {
     let report = sync_bench::run(&SyncBenchConfig {
         cases: 80,
@@ -16,6 +56,7 @@ async fn sync_bench_syncs_everything_and_runs_every_query() {
         idle_runs: 3,
         data: None,
         keep_cache: None,
+        synced_cache: None,
     })
     .await
     .expect("sync bench");

@@ -11,7 +11,9 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use pd_domain::{CaseKind, CaseQuery, CaseStatus, Timestamp};
+use std::cmp::Ordering;
+
+use pd_domain::{CaseKind, CaseQuery, CaseSortField, CaseStatus, Timestamp};
 use rusqlite::Connection;
 
 use crate::codec::ts;
@@ -46,8 +48,11 @@ pub(crate) struct Facets {
     by_rid: Vec<Facet>,
     partners: HashMap<String, u32>,
     owners: HashMap<String, u32>,
-    /// The last search's rowids at this version (the list and its status counts ask together).
-    last_search: Mutex<Option<(String, Arc<Vec<i64>>)>>,
+    /// The latest searches' rowids at this version, newest first (the list and its status
+    /// counts ask together; the analyst pages, changes filters and types back and forth).
+    searches: Mutex<VecDeque<(String, Arc<Vec<i64>>)>>,
+    /// Sort columns loaded so far (the first list sorted by a column loads it).
+    sort_columns: Mutex<Vec<(CaseSortField, Arc<SortColumn>)>>,
 }
 
 /// Where a store keeps its current copy (shared by its read connections) and what its writer
@@ -77,8 +82,13 @@ impl FacetSlot {
 const LOG_LEN: usize = 256;
 /// More changed rows than this in one commit are not recorded (a reload is as fast).
 pub(crate) const MAX_TRACKED_ROWS: i64 = 2000;
-/// A remembered search is re-checked row by row for at most this many changed cases.
+/// Remembered searches are re-checked row by row for at most this many (changed case, search)
+/// pairs; beyond that only the newest is kept, or none.
 const MAX_RECHECKED: usize = 200;
+/// Searches remembered at most.
+const MAX_SEARCHES: usize = 8;
+/// Rowids remembered at most over all searches (8 bytes each).
+const MAX_SEARCH_ROWIDS: usize = 400_000;
 
 #[derive(Debug)]
 struct Change {
@@ -218,14 +228,20 @@ impl Facets {
         Ok(facets)
     }
 
-    /// A copy of the filter columns (the remembered search is left behind).
+    /// A copy of the filter and sort columns (the remembered searches are left behind).
     fn duplicate(&self) -> Facets {
         Facets {
             version: self.version,
             by_rid: self.by_rid.clone(),
             partners: self.partners.clone(),
             owners: self.owners.clone(),
-            last_search: Mutex::new(None),
+            searches: Mutex::new(VecDeque::new()),
+            sort_columns: Mutex::new(
+                self.sort_columns
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clone(),
+            ),
         }
     }
 
@@ -248,30 +264,40 @@ impl Facets {
                 }
             }
         }
-        let last = self
-            .last_search
+        let columns = self
+            .sort_columns
             .get_mut()
-            .unwrap_or_else(|p| p.into_inner())
-            .take();
-        if let Some((expr, cached)) = last.filter(|_| rids.len() <= MAX_RECHECKED) {
+            .unwrap_or_else(|p| p.into_inner());
+        for (field, column) in columns.iter_mut() {
+            Arc::make_mut(column).update(conn, *field, rids)?;
+        }
+        let searches = std::mem::take(self.searches.get_mut().unwrap_or_else(|p| p.into_inner()));
+        // Each remembered search costs one probe per changed case: keep what fits.
+        let keep = if rids.is_empty() {
+            searches.len()
+        } else {
+            (MAX_RECHECKED / rids.len()).min(searches.len())
+        };
+        let mut kept_searches = VecDeque::with_capacity(keep);
+        if keep > 0 {
             let mut probe = conn
                 .prepare_cached("SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 AND rowid = ?2")?;
-            let mut kept: Vec<i64> = cached
-                .iter()
-                .copied()
-                .filter(|r| rids.binary_search(r).is_err())
-                .collect();
-            for rid in rids {
-                if probe.exists(rusqlite::params![expr, rid])? {
-                    kept.push(*rid);
+            for (expr, cached) in searches.into_iter().take(keep) {
+                let mut kept: Vec<i64> = cached
+                    .iter()
+                    .copied()
+                    .filter(|r| rids.binary_search(r).is_err())
+                    .collect();
+                for rid in rids {
+                    if probe.exists(rusqlite::params![expr, rid])? {
+                        kept.push(*rid);
+                    }
                 }
+                kept.sort_unstable();
+                kept_searches.push_back((expr, Arc::new(kept)));
             }
-            kept.sort_unstable();
-            *self
-                .last_search
-                .get_mut()
-                .unwrap_or_else(|p| p.into_inner()) = Some((expr, Arc::new(kept)));
         }
+        *self.searches.get_mut().unwrap_or_else(|p| p.into_inner()) = kept_searches;
         self.version = version;
         Ok(())
     }
@@ -309,14 +335,17 @@ impl Facets {
         Ok(())
     }
 
-    /// The rowids the FTS expression `expr` matches, remembered for the next call at this
+    /// The rowids the FTS expression `expr` matches, remembered for the next calls at this
     /// version (comments and cases move the version, so the answer cannot be stale).
     pub(crate) fn search(&self, conn: &Connection, expr: &str) -> Result<Arc<Vec<i64>>> {
         {
-            let last = self.last_search.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some((e, rids)) = last.as_ref() {
-                if e == expr {
-                    return Ok(Arc::clone(rids));
+            let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = searches.iter().position(|(e, _)| e == expr) {
+                let hit = searches.remove(i);
+                if let Some(hit) = hit {
+                    let rids = Arc::clone(&hit.1);
+                    searches.push_front(hit);
+                    return Ok(rids);
                 }
             }
         }
@@ -325,9 +354,58 @@ impl Facets {
             stmt.query_map([expr], |r| r.get::<_, i64>(0))?
                 .collect::<rusqlite::Result<Vec<i64>>>()?,
         );
-        *self.last_search.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some((expr.to_string(), Arc::clone(&rids)));
+        let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
+        searches.retain(|(e, _)| e != expr);
+        searches.push_front((expr.to_string(), Arc::clone(&rids)));
+        let mut held = 0usize;
+        let mut keep = 0usize;
+        for (_, r) in searches.iter() {
+            held += r.len();
+            if keep > 0 && (keep >= MAX_SEARCHES || held > MAX_SEARCH_ROWIDS) {
+                break;
+            }
+            keep += 1;
+        }
+        searches.truncate(keep);
         Ok(rids)
+    }
+
+    /// The sort column `sort` reads, loaded once at this version (and kept in step after).
+    pub(crate) fn sort_column(
+        &self,
+        conn: &Connection,
+        sort: CaseSortField,
+    ) -> Result<Arc<SortColumn>> {
+        let mut columns = self.sort_columns.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((_, c)) = columns.iter().find(|(f, _)| *f == sort) {
+            return Ok(Arc::clone(c));
+        }
+        let column = Arc::new(SortColumn::load(conn, sort, self.by_rid.len())?);
+        columns.push((sort, Arc::clone(&column)));
+        Ok(column)
+    }
+
+    /// The page `offset .. offset + window` of `rids` in the list's order for `sort`
+    /// (`descending`): the sort key (NULLs last both ways), then the rid, as the SQL `ORDER BY`
+    /// of [`crate::query`] orders them.
+    pub(crate) fn page_in_order(
+        column: &SortColumn,
+        descending: bool,
+        mut rids: Vec<i64>,
+        offset: usize,
+        window: usize,
+    ) -> Vec<i64> {
+        let compare = |a: &i64, b: &i64| column.compare(*a, *b, descending);
+        let need = offset.saturating_add(window).min(rids.len());
+        if need == 0 {
+            return Vec::new();
+        }
+        if need < rids.len() {
+            rids.select_nth_unstable_by(need - 1, compare);
+            rids.truncate(need);
+        }
+        rids.sort_unstable_by(compare);
+        rids.into_iter().skip(offset).take(window).collect()
     }
 
     /// Cases per status rank among `rids` (every case when `None`) that pass `filter`.
@@ -481,5 +559,177 @@ impl FacetFilter {
             }
         }
         true
+    }
+}
+
+/// Column `i` of `r` as text, or `None` for NULL.
+fn text_or_null<'r>(r: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r str>> {
+    let value = r.get_ref(i)?;
+    match value {
+        rusqlite::types::ValueRef::Null => Ok(None),
+        v => Ok(Some(v.as_str().map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(i, v.data_type(), Box::new(e))
+        })?)),
+    }
+}
+
+/// How a text sort column compares, as SQLite's collation of the list's `ORDER BY` does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Collation {
+    /// `BINARY`: bytes, a shorter prefix first.
+    Binary,
+    /// `NOCASE`: bytes with ASCII letters folded to lower case, a shorter prefix first.
+    NoCase,
+}
+
+/// One sort column of every case, by rid (a missing case reads as NULL / 0; it never matches).
+#[derive(Debug, Clone)]
+pub(crate) enum SortColumn {
+    /// `status_rank`, `priority_rank` (never NULL).
+    Ints(Vec<i64>),
+    /// A text column (NULL for an unassigned owner or no SLA due); equal values share one copy.
+    Texts(Vec<Option<Arc<str>>>, Collation),
+}
+
+impl SortColumn {
+    /// The column a sort reads: its name and how it compares (`None`: an integer column).
+    fn source(sort: CaseSortField) -> (&'static str, Option<Collation>) {
+        match sort {
+            CaseSortField::Reference => ("reference", Some(Collation::Binary)),
+            CaseSortField::Title => ("title", Some(Collation::NoCase)),
+            CaseSortField::Partner => ("partner_name", Some(Collation::NoCase)),
+            CaseSortField::Kind => ("kind", Some(Collation::Binary)),
+            CaseSortField::Status => ("status_rank", None),
+            CaseSortField::Priority => ("priority_rank", None),
+            CaseSortField::Owner => ("owner", Some(Collation::Binary)),
+            CaseSortField::SlaDue => ("sla_due", Some(Collation::Binary)),
+            CaseSortField::Updated => ("updated_at", Some(Collation::Binary)),
+        }
+    }
+
+    /// Whether the sort compares text (slower to sort in memory than integers).
+    pub(crate) fn is_text(sort: CaseSortField) -> bool {
+        Self::source(sort).1.is_some()
+    }
+
+    /// Reads the column of every case (a covering index when SQLite finds one).
+    fn load(conn: &Connection, sort: CaseSortField, slots: usize) -> Result<SortColumn> {
+        let (name, collation) = Self::source(sort);
+        let mut stmt = conn.prepare_cached(&format!("SELECT rid, {name} FROM cases"))?;
+        let mut rows = stmt.query([])?;
+        match collation {
+            None => {
+                let mut values = vec![0i64; slots];
+                while let Some(r) = rows.next()? {
+                    let Ok(rid) = usize::try_from(r.get::<_, i64>(0)?) else {
+                        continue;
+                    };
+                    if values.len() <= rid {
+                        values.resize(rid + 1, 0);
+                    }
+                    values[rid] = r.get(1)?;
+                }
+                Ok(SortColumn::Ints(values))
+            }
+            Some(collation) => {
+                let mut values: Vec<Option<Arc<str>>> = vec![None; slots];
+                let mut shared: std::collections::HashSet<Arc<str>> = Default::default();
+                while let Some(r) = rows.next()? {
+                    let Ok(rid) = usize::try_from(r.get::<_, i64>(0)?) else {
+                        continue;
+                    };
+                    let value = text_or_null(r, 1)?.map(|text| match shared.get(text) {
+                        Some(v) => Arc::clone(v),
+                        None => {
+                            let v: Arc<str> = Arc::from(text);
+                            shared.insert(Arc::clone(&v));
+                            v
+                        }
+                    });
+                    if values.len() <= rid {
+                        values.resize(rid + 1, None);
+                    }
+                    values[rid] = value;
+                }
+                Ok(SortColumn::Texts(values, collation))
+            }
+        }
+    }
+
+    /// Re-reads the rows at `rids` (a missing row reads as NULL / 0).
+    fn update(&mut self, conn: &Connection, sort: CaseSortField, rids: &[i64]) -> Result<()> {
+        let (name, _) = Self::source(sort);
+        let mut stmt = conn.prepare_cached(&format!("SELECT {name} FROM cases WHERE rid = ?1"))?;
+        for rid in rids {
+            let Ok(slot) = usize::try_from(*rid) else {
+                continue;
+            };
+            let mut rows = stmt.query([rid])?;
+            let row = rows.next()?;
+            match self {
+                SortColumn::Ints(values) => {
+                    let v = match row {
+                        Some(r) => r.get(0)?,
+                        None => 0,
+                    };
+                    if values.len() <= slot {
+                        values.resize(slot + 1, 0);
+                    }
+                    values[slot] = v;
+                }
+                SortColumn::Texts(values, _) => {
+                    let v = match row {
+                        Some(r) => text_or_null(r, 0)?.map(Arc::from),
+                        None => None,
+                    };
+                    if values.len() <= slot {
+                        values.resize(slot + 1, None);
+                    }
+                    values[slot] = v;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The list's order of the cases at rids `a` and `b`: the key (NULLs last both ways), then
+    /// the rid, both reversed when `descending`.
+    fn compare(&self, a: i64, b: i64, descending: bool) -> Ordering {
+        let by_rid = if descending { b.cmp(&a) } else { a.cmp(&b) };
+        let slot = |rid: i64| usize::try_from(rid).unwrap_or(usize::MAX);
+        let key = match self {
+            SortColumn::Ints(values) => {
+                let get = |rid| values.get(slot(rid)).copied().unwrap_or(0);
+                let o = get(a).cmp(&get(b));
+                if descending {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }
+            SortColumn::Texts(values, collation) => {
+                let get = |rid| values.get(slot(rid)).and_then(Option::as_deref);
+                match (get(a), get(b)) {
+                    (None, None) => Ordering::Equal,
+                    (None, Some(_)) => Ordering::Greater,
+                    (Some(_), None) => Ordering::Less,
+                    (Some(x), Some(y)) => {
+                        let o = match collation {
+                            Collation::Binary => x.as_bytes().cmp(y.as_bytes()),
+                            Collation::NoCase => x
+                                .bytes()
+                                .map(|c| c.to_ascii_lowercase())
+                                .cmp(y.bytes().map(|c| c.to_ascii_lowercase())),
+                        };
+                        if descending {
+                            o.reverse()
+                        } else {
+                            o
+                        }
+                    }
+                }
+            }
+        };
+        key.then(by_rid)
     }
 }

@@ -112,9 +112,13 @@ fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
     (format!("{key}, c.rid {dir}"), index)
 }
 
-/// A match set up to this size is fetched and sorted directly; a larger one is paged by walking
-/// the sort order's index until the page is full.
+/// A match set up to this size is sorted in memory (its sort column kept beside the filter
+/// columns); a larger one too, unless it is sorted by text and dense (at least one case in
+/// [`WALK_DENSITY`]): then walking the column's index until the page is full reads fewer rows
+/// than comparing every match.
 const SORT_DIRECTLY_UP_TO: usize = 2000;
+/// See [`SORT_DIRECTLY_UP_TO`].
+const WALK_DENSITY: usize = 4;
 
 /// `rid IN (...)` over known integer rids (inlined: integers cannot inject anything).
 fn rid_list(rids: &[i64]) -> String {
@@ -201,49 +205,65 @@ pub(crate) fn list_cases(
         matching.sort_unstable();
     }
     let total = matching.len();
-    let (order, sort_index) = order_by(q.sort, q.descending);
-    let (page_rids, skip) = if total <= offset {
-        (Vec::new(), 0)
-    } else if total <= SORT_DIRECTLY_UP_TO {
-        (matching, offset)
+    let dense =
+        total > SORT_DIRECTLY_UP_TO && total.saturating_mul(WALK_DENSITY) >= facets.case_slots();
+    let page_rids = if total <= offset {
+        Vec::new()
+    } else if dense && facets::SortColumn::is_text(q.sort) {
+        walk_sort_index(conn, &facets, q, &matching, offset, window)?
     } else {
-        let mut member = vec![false; facets.case_slots()];
-        for rid in &matching {
-            if let Some(slot) = usize::try_from(*rid).ok().and_then(|i| member.get_mut(i)) {
-                *slot = true;
-            }
-        }
-        // While a first sync loads, its indexes are gone: the same order, sorted by SQLite.
-        let walk_sql = if crate::bulk::index_exists(conn, sort_index)? {
-            format!("SELECT c.rid FROM cases c INDEXED BY {sort_index} ORDER BY {order}")
-        } else {
-            format!("SELECT c.rid FROM cases c ORDER BY {order}")
-        };
-        let mut walk = conn.prepare_cached(&walk_sql)?;
-        let mut rows = walk.query([])?;
-        let mut seen = 0usize;
-        let mut page = Vec::with_capacity(window);
-        while let Some(r) = rows.next()? {
-            let rid: i64 = r.get(0)?;
-            let hit = usize::try_from(rid)
-                .ok()
-                .and_then(|i| member.get(i))
-                .copied()
-                .unwrap_or(false);
-            if !hit {
-                continue;
-            }
-            seen += 1;
-            if seen > offset {
-                page.push(rid);
-                if page.len() >= window {
-                    break;
-                }
-            }
-        }
-        (page, 0)
+        let column = facets.sort_column(conn, q.sort)?;
+        Facets::page_in_order(&column, q.descending, matching, offset, window)
     };
-    finish_page(conn, page_rids, skip, limit, q, now, policy, total, None)
+    finish_page(conn, page_rids, 0, limit, q, now, policy, total, None)
+}
+
+/// The page of a large match set in a text column's order: walks the column's index and keeps
+/// matches until the page is full (dense matches fill it after a few hundred entries).
+fn walk_sort_index(
+    conn: &Connection,
+    facets: &Facets,
+    q: &CaseQuery,
+    matching: &[i64],
+    offset: usize,
+    window: usize,
+) -> Result<Vec<i64>> {
+    let (order, sort_index) = order_by(q.sort, q.descending);
+    let mut member = vec![false; facets.case_slots()];
+    for rid in matching {
+        if let Some(slot) = usize::try_from(*rid).ok().and_then(|i| member.get_mut(i)) {
+            *slot = true;
+        }
+    }
+    // While a first sync loads, its indexes are gone: the same order, sorted by SQLite.
+    let walk_sql = if crate::bulk::index_exists(conn, sort_index)? {
+        format!("SELECT c.rid FROM cases c INDEXED BY {sort_index} ORDER BY {order}")
+    } else {
+        format!("SELECT c.rid FROM cases c ORDER BY {order}")
+    };
+    let mut walk = conn.prepare_cached(&walk_sql)?;
+    let mut rows = walk.query([])?;
+    let mut seen = 0usize;
+    let mut page = Vec::with_capacity(window);
+    while let Some(r) = rows.next()? {
+        let rid: i64 = r.get(0)?;
+        let hit = usize::try_from(rid)
+            .ok()
+            .and_then(|i| member.get(i))
+            .copied()
+            .unwrap_or(false);
+        if !hit {
+            continue;
+        }
+        seen += 1;
+        if seen > offset {
+            page.push(rid);
+            if page.len() >= window {
+                break;
+            }
+        }
+    }
+    Ok(page)
 }
 
 /// The rows of one page (`page_rids`, in the sort's order, `skip` rows skipped), with their

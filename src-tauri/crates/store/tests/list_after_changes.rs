@@ -292,3 +292,223 @@ fn changes_saved_while_a_first_sync_loads_show_in_the_list_at_once() {
         .expect("patch");
     assert_eq!(answers(&store), fresh(), "a change after the first sync");
 }
+
+const SORTS: [CaseSortField; 9] = [
+    CaseSortField::Reference,
+    CaseSortField::Title,
+    CaseSortField::Partner,
+    CaseSortField::Kind,
+    CaseSortField::Status,
+    CaseSortField::Priority,
+    CaseSortField::Owner,
+    CaseSortField::SlaDue,
+    CaseSortField::Updated,
+];
+
+/// More searches than the list remembers, prefixes and words the changes bring.
+const SEARCHES: [Option<&str>; 10] = [
+    None,
+    Some("zebra"),
+    Some("pallet"),
+    Some("sh"),
+    Some("short"),
+    Some("z"),
+    Some("acme"),
+    Some("vitt"),
+    Some("crushed"),
+    Some("stripes"),
+];
+
+/// Each (search, sort, direction) query: small pages deep into the list, or whole lists.
+fn sorted_queries() -> Vec<CaseQuery> {
+    let mut out = Vec::new();
+    for (i, search) in SEARCHES.iter().enumerate() {
+        for sort in SORTS {
+            for descending in [false, true] {
+                out.push(CaseQuery {
+                    search: search.map(str::to_string),
+                    sort,
+                    descending,
+                    offset: if i % 2 == 0 { 0 } else { 7 },
+                    limit: if i % 2 == 0 { 0 } else { 9 },
+                    ..CaseQuery::default()
+                });
+            }
+        }
+    }
+    out
+}
+
+/// What the list shows for each query, in order, with its total.
+fn sorted_answers(store: &Store) -> Vec<(Vec<String>, u32)> {
+    sorted_queries()
+        .iter()
+        .map(|q| {
+            let page = store.list_cases(q, t0()).expect("list");
+            (page.rows.iter().map(|r| r.id.clone()).collect(), page.total)
+        })
+        .collect()
+}
+
+/// The same answers read from the file by plain SQL: the list's `ORDER BY` (NULLs last both
+/// ways, ties by rid) over the full-text index's matches.
+fn sql_answers(path: &std::path::Path) -> Vec<(Vec<String>, u32)> {
+    let conn = rusqlite::Connection::open(path).expect("open the file");
+    sorted_queries()
+        .iter()
+        .map(|q| {
+            let dir = if q.descending { "DESC" } else { "ASC" };
+            let key = match (q.sort, q.descending) {
+                (CaseSortField::Reference, _) => format!("reference {dir}"),
+                (CaseSortField::Title, _) => format!("title COLLATE NOCASE {dir}"),
+                (CaseSortField::Partner, _) => format!("partner_name COLLATE NOCASE {dir}"),
+                (CaseSortField::Kind, _) => format!("kind {dir}"),
+                (CaseSortField::Status, _) => format!("status_rank {dir}"),
+                (CaseSortField::Priority, _) => format!("priority_rank {dir}"),
+                (CaseSortField::Owner, false) => "owner IS NULL, owner".into(),
+                (CaseSortField::Owner, true) => "owner DESC".into(),
+                (CaseSortField::SlaDue, false) => "sla_due IS NULL, sla_due".into(),
+                (CaseSortField::SlaDue, true) => "sla_due DESC".into(),
+                (CaseSortField::Updated, _) => format!("updated_at {dir}"),
+            };
+            let expr = match search_filter(q.search.as_deref()) {
+                SearchFilter::Fts(expr) => Some(expr),
+                _ => None,
+            };
+            let filter = if expr.is_some() {
+                "WHERE rid IN (SELECT rowid FROM case_fts WHERE case_fts MATCH ?1)"
+            } else {
+                "WHERE ?1 IS NULL"
+            };
+            let limit = if q.limit == 0 { 200 } else { q.limit };
+            let mut stmt = conn
+                .prepare(&format!(
+                    "SELECT id FROM cases {filter} ORDER BY {key}, rid {dir} LIMIT {limit} OFFSET {}",
+                    q.offset
+                ))
+                .expect("prepare");
+            let rows = stmt
+                .query_map([&expr], |r| r.get::<_, String>(0))
+                .expect("query")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("rows");
+            let total: u32 = conn
+                .query_row(
+                    &format!("SELECT count(*) FROM cases {filter}"),
+                    [&expr],
+                    |r| r.get(0),
+                )
+                .expect("count");
+            (rows, total)
+        })
+        .collect()
+}
+
+#[test]
+fn every_sort_and_remembered_search_after_each_change_equals_a_fresh_reading() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sorted.db");
+    let store = Store::open(&path).expect("open");
+    store
+        .upsert_users(&[user("ann", "Ann", "Analyst"), user("Bob", "Bob", "Buyer")])
+        .expect("users");
+    let mut cases = Vec::new();
+    let mut bundles = Vec::new();
+    for n in 0..90u32 {
+        let (pid, pname) = match n % 3 {
+            0 => ("GC1", "Verona Vittles"),
+            1 => ("GC2", "acme Anvils"),
+            _ => ("GC3", "Acme anvils"),
+        };
+        let mut c = case(n, pid, pname);
+        c.status = CaseStatus::ALL[(n % 6) as usize];
+        c.kind = CaseKind::ALL[(n % 5) as usize];
+        c.priority = Priority::ALL[(n % 4) as usize];
+        c.owner = match n % 3 {
+            0 => None,
+            1 => Some("ann".into()),
+            _ => Some("Bob".into()),
+        };
+        c.sla_due = (n % 4 != 0).then(|| t0() + Duration::hours(i64::from(n % 7) - 3));
+        // Ties in every column, broken by the order the cases arrived in.
+        c.updated_at = t0() + Duration::minutes(i64::from(n % 5));
+        c.title = if n % 2 == 0 {
+            format!("Shipment {} short", n % 10)
+        } else {
+            format!("shipment {} Short", n % 10)
+        };
+        let comments = if n % 4 == 0 {
+            vec![comment(
+                &c.id,
+                &format!("cm-{n}"),
+                "The pallet was crushed",
+                1,
+            )]
+        } else {
+            vec![]
+        };
+        cases.push(c.clone());
+        bundles.push(bundle(c, comments, vec![]));
+    }
+    store
+        .apply_case_page(&page(bundles, "c1"), "cases")
+        .expect("page");
+    let fresh = || sql_answers(&path);
+    // Loads every sort column and fills the remembered searches.
+    assert_eq!(sorted_answers(&store), fresh());
+
+    let now = t0();
+    store
+        .patch_local_case(
+            &cases[3].id,
+            &CasePatch {
+                status: Some(CaseStatus::Closed),
+                priority: Some(Priority::ALL[0]),
+                owner: Some(Some("ann".into())),
+                sla_due: Some(None),
+                title: Some("aardvark Zebra shipment".into()),
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(
+        sorted_answers(&store),
+        fresh(),
+        "after a change of every sorted field"
+    );
+
+    store
+        .add_local_comment(
+            &cases[10].id,
+            "ann",
+            "Zebra stripes",
+            Visibility::Internal,
+            now,
+        )
+        .expect("comment");
+    assert_eq!(sorted_answers(&store), fresh(), "after a comment");
+
+    let mut moved = cases[20].clone();
+    moved.partner_id = "GC9".into();
+    moved.partner_name = "ACME ANVILS".into();
+    moved.kind = CaseKind::ALL[5];
+    moved.updated_at = t0() - Duration::days(1);
+    moved.version += 1;
+    moved.title = "Zebra pallet".into();
+    let mut newcomer = case(500, "GC1", "Verona Vittles");
+    newcomer.title = "SHORT zebra".into();
+    newcomer.owner = Some("Bob".into());
+    store
+        .apply_case_page(
+            &page(
+                vec![
+                    bundle(moved, vec![], vec![]),
+                    bundle(newcomer, vec![], vec![]),
+                ],
+                "c2",
+            ),
+            "cases",
+        )
+        .expect("server page");
+    assert_eq!(sorted_answers(&store), fresh(), "after a server page");
+}

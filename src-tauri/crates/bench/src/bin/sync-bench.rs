@@ -1,6 +1,8 @@
 //! `cargo run --release -p pd-bench --bin sync-bench -- [--cases N] [--comments-per-case N]
-//! [--queries N] [--data FILE] [--keep-cache FILE]`: first sync, no-change sync and case-list
-//! query latency. `--cache FILE` only times the queries against an existing cache.
+//! [--queries N] [--data FILE] [--keep-cache FILE] [--synced-cache FILE]`: first sync, no-change
+//! sync and case-list query latency. `--cache FILE` only times the queries against an existing
+//! cache; `--synced-cache FILE` (a cache kept by `--keep-cache` from the same `--data`) skips the
+//! first sync and measures the rest.
 
 use pd_bench::args::Flags;
 use pd_bench::sync_bench::{self, SyncBenchConfig};
@@ -18,6 +20,7 @@ async fn main() {
                 "idle-runs",
                 "keep-cache",
                 "cache",
+                "synced-cache",
             ],
         )?;
         let d = SyncBenchConfig::default();
@@ -28,6 +31,7 @@ async fn main() {
             idle_runs: flags.count("idle-runs", d.idle_runs)?,
             data: flags.path("data"),
             keep_cache: flags.path("keep-cache"),
+            synced_cache: flags.path("synced-cache"),
         };
         println!("sync-bench on {}", pd_bench::machine_line());
         if let Some(cache) = flags.path("cache") {
