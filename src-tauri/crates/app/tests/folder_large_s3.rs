@@ -20,11 +20,11 @@ mod common;
 use std::io::Read;
 use std::time::{Duration, Instant};
 
-use common::{eventually, keychain_namespace, start, Dirs};
+use common::{case_with_a_po, eventually, keychain_namespace, start, Dirs};
 use pd_app::{api, commands};
 use pd_domain::{
-    CaseKind, CaseQuery, ConnectorInput, ConnectorSettings, DocumentLocation, FolderSettings,
-    FolderSource, FolderStateView, LedgerQuery, S3Settings,
+    CaseKind, ConnectorInput, ConnectorSettings, DocumentLocation, FolderSettings, FolderSource,
+    FolderStateView, LedgerQuery, S3Settings,
 };
 
 const BUCKET: &str = "evidence";
@@ -110,27 +110,7 @@ async fn a_5_gib_sparse_file_dropped_in_a_watched_folder_goes_to_s3_and_lands_on
     .expect("connector saved");
     api::sync_now(&state).await.expect("sync");
     let store = state.current().store.clone();
-    let page = api::list_cases(
-        &state,
-        CaseQuery {
-            limit: 200,
-            ..CaseQuery::default()
-        },
-    )
-    .await
-    .unwrap();
-    let (case_id, po) = page
-        .rows
-        .iter()
-        .find_map(|row| {
-            let case = store.case(&row.id).unwrap()?;
-            case.references
-                .po_numbers
-                .first()
-                .filter(|po| po.len() >= 4)
-                .map(|po| (case.id.clone(), po.clone()))
-        })
-        .expect("a demo case with a PO number");
+    let (page, case_id, po) = case_with_a_po(&state).await;
     let drop_dir = tempfile::tempdir().unwrap();
     let needed = 11 * GIB;
     let free = free_bytes(drop_dir.path());

@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, keychain_namespace, start, Dirs};
+use common::{case_with_a_po, eventually, keychain_namespace, start, Dirs};
 use pd_app::{api, commands};
 use pd_domain::{
     CaseKind, CaseQuery, ErrorCode, FolderSettings, FolderSource, FolderStateView, LedgerQuery,
@@ -52,28 +52,7 @@ async fn a_watched_folder_puts_files_on_their_cases_with_the_ledger_row() {
     })
     .await;
     // A case with a PO number, and a partner for the folder's own cases.
-    let store = state.current().store.clone();
-    let page = api::list_cases(
-        &state,
-        CaseQuery {
-            limit: 200,
-            ..CaseQuery::default()
-        },
-    )
-    .await
-    .unwrap();
-    let (case_id, po) = page
-        .rows
-        .iter()
-        .find_map(|row| {
-            let case = store.case(&row.id).unwrap()?;
-            case.references
-                .po_numbers
-                .first()
-                .filter(|po| po.len() >= 4)
-                .map(|po| (case.id.clone(), po.clone()))
-        })
-        .expect("a demo case with a PO number");
+    let (page, case_id, po) = case_with_a_po(&state).await;
     let partner = page.rows[0].partner_id.clone();
 
     let missing = commands::save_folder(&state, folder(&dirs.data.join("nope"), &partner))

@@ -33,11 +33,17 @@ async fn wait_for(seen: &Seen, count: usize) -> Vec<Shown> {
     seen.lock().expect("test mutex").clone()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reply_notification_click_opens_its_case_and_a_burst_is_one_summary() {
-    let Some(namespace) = common::keychain_namespace() else {
-        return;
-    };
+/// The demo workspace, synced, with the notifications it shows collected (from before the
+/// sync), the first page of cases and its first case; `None` (skipped) without a keychain.
+#[allow(clippy::type_complexity)]
+async fn synced_demo() -> Option<(
+    common::Dirs,
+    pd_app::AppState,
+    Seen,
+    pd_domain::CaseListPage,
+    pd_domain::CaseRow,
+)> {
+    let namespace = common::keychain_namespace()?;
     let dirs = common::Dirs::new(namespace);
     let state = common::start(&dirs).await;
     let seen = collect(&state);
@@ -46,6 +52,14 @@ async fn a_reply_notification_click_opens_its_case_and_a_burst_is_one_summary() 
         .await
         .expect("cases");
     let case = page.rows.first().expect("the demo has cases").clone();
+    Some((dirs, state, seen, page, case))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_notification_click_opens_its_case_and_a_burst_is_one_summary() {
+    let Some((_dirs, state, seen, page, case)) = synced_demo().await else {
+        return;
+    };
 
     state.notifier.notify(Notification {
         kind: NotificationKind::PartnerReply,
@@ -135,16 +149,9 @@ async fn paused_notifications_are_held_back_and_saved_in_the_settings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_link_opens_the_case_and_an_unknown_reference_is_refused_in_words() {
-    let Some(namespace) = common::keychain_namespace() else {
+    let Some((_dirs, state, _seen, _, case)) = synced_demo().await else {
         return;
     };
-    let dirs = common::Dirs::new(namespace);
-    let state = common::start(&dirs).await;
-    commands::sync_now(&state).await.expect("demo syncs");
-    let page = commands::list_cases(&state, CaseQuery::default())
-        .await
-        .expect("cases");
-    let case = page.rows.first().expect("the demo has cases").clone();
     let route = commands::open_link(&state, format!("partnerdesk://case/{}", case.reference))
         .await
         .expect("link opens");
@@ -171,17 +178,9 @@ async fn a_failed_transfer_is_notified_once_and_its_click_opens_its_case() {
     use pd_app::transfers::NewTransfer;
     use pd_domain::{ErrorInfo, TransferDirection, TransferState};
 
-    let Some(namespace) = common::keychain_namespace() else {
+    let Some((_dirs, state, seen, _, case)) = synced_demo().await else {
         return;
     };
-    let dirs = common::Dirs::new(namespace);
-    let state = common::start(&dirs).await;
-    let seen = collect(&state);
-    commands::sync_now(&state).await.expect("demo syncs");
-    let page = commands::list_cases(&state, CaseQuery::default())
-        .await
-        .expect("cases");
-    let case = page.rows.first().expect("the demo has cases").clone();
     state.transfers.begin(
         NewTransfer {
             id: "up-1".to_owned(),
@@ -230,17 +229,9 @@ async fn a_long_batch_of_uploads_is_one_notification_when_it_ends_and_its_click_
     use pd_app::transfers::NewTransfer;
     use pd_domain::{TransferDirection, TransferState};
 
-    let Some(namespace) = common::keychain_namespace() else {
+    let Some((_dirs, state, seen, _, case)) = synced_demo().await else {
         return;
     };
-    let dirs = common::Dirs::new(namespace);
-    let state = common::start(&dirs).await;
-    let seen = collect(&state);
-    commands::sync_now(&state).await.expect("demo syncs");
-    let page = commands::list_cases(&state, CaseQuery::default())
-        .await
-        .expect("cases");
-    let case = page.rows.first().expect("the demo has cases").clone();
     // The app announces batches over ten seconds; this one is taken as long at once.
     pd_app::notify::notify_transfer_batches_longer_than(&state, Duration::ZERO);
     for name in ["invoice-4711.pdf", "pod-4711.jpg"] {

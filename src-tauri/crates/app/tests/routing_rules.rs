@@ -14,7 +14,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{eventually, keychain_namespace, start, Dirs};
+use common::{case_with_a_po, eventually, keychain_namespace, start, Dirs};
 use pd_app::{api, commands};
 use pd_domain::{
     CaseKind, CaseQuery, ErrorCode, FolderSettings, FolderSource, LedgerQuery, RoutingRuleKind,
@@ -187,27 +187,7 @@ async fn rules_are_edited_checked_saved_and_route_the_next_file_with_its_edi_det
     assert_eq!(commands::routing_rules(&state).await.unwrap(), saved);
 
     // A watched folder routes by the saved rules.
-    let page = api::list_cases(
-        &state,
-        CaseQuery {
-            limit: 200,
-            ..CaseQuery::default()
-        },
-    )
-    .await
-    .unwrap();
-    let (po_case, po) = page
-        .rows
-        .iter()
-        .find_map(|row| {
-            let case = store.case(&row.id).unwrap()?;
-            case.references
-                .po_numbers
-                .first()
-                .filter(|po| po.len() >= 4)
-                .map(|po| (case.id.clone(), po.clone()))
-        })
-        .expect("a demo case with a PO number");
+    let (_, po_case, po) = case_with_a_po(&state).await;
     let drop_dir = tempfile::tempdir().unwrap();
     commands::save_folder(
         &state,

@@ -24,6 +24,13 @@ fn new_case(id: &str) -> Value {
            "description": "The partner says the VAT is wrong."})
 }
 
+/// GETs `rest` of the company's `collab/v1` as `token` and answers the JSON body.
+async fn get_json(http: &Client, base: &str, company: &str, rest: &str, token: &str) -> Value {
+    let request = http.get(collab(base, company, rest)).bearer_auth(token);
+    let response = request.send().await.expect("send");
+    response.json().await.expect("json")
+}
+
 async fn create(http: &Client, base: &str, token: &str, id: &str) -> Value {
     let response = http
         .post(collab(base, COMPANY, ""))
@@ -346,15 +353,7 @@ async fn the_author_is_the_callers_configured_name_not_the_request_body() {
         .await
         .expect("json");
     assert_eq!(doc["uploadedBy"], NAME);
-    let bundle: Value = http
-        .get(collab(&server.base_url, COMPANY, "/auth-1"))
-        .bearer_auth(&anna)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let bundle: Value = get_json(&http, &server.base_url, COMPANY, "/auth-1", &anna).await;
     let authors: Vec<&str> = bundle["comments"]
         .as_array()
         .expect("comments")
@@ -410,15 +409,7 @@ async fn an_expired_idempotency_key_applies_again_and_a_live_one_replays() {
         "an expired key is free again: {}",
         after.status()
     );
-    let bundle: Value = http
-        .get(collab(&server.base_url, COMPANY, "/exp-1"))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let bundle: Value = get_json(&http, &server.base_url, COMPANY, "/exp-1", &t).await;
     let ids: Vec<&str> = bundle["comments"]
         .as_array()
         .expect("comments")
@@ -435,15 +426,7 @@ async fn companies_are_kept_apart() {
     let http = Client::new();
     let t = token(&server.base_url, CLIENT, SECRET).await;
     create(&http, &server.base_url, &t, "co-1").await;
-    let second: Value = http
-        .get(collab(&server.base_url, "GC-SECOND", ""))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let second: Value = get_json(&http, &server.base_url, "GC-SECOND", "", &t).await;
     assert_eq!(second["cases"], json!([]));
     let not_there = http
         .get(collab(&server.base_url, "GC-SECOND", "/co-1"))
@@ -530,15 +513,7 @@ async fn hostile_requests_are_refused_and_the_server_keeps_serving() {
         .await
         .expect("send");
     assert_eq!(unknown_route.status(), 404);
-    let feed: Value = http
-        .get(collab(&server.base_url, COMPANY, ""))
-        .bearer_auth(&t)
-        .send()
-        .await
-        .expect("send")
-        .json()
-        .await
-        .expect("json");
+    let feed: Value = get_json(&http, &server.base_url, COMPANY, "", &t).await;
     assert_eq!(
         feed["cases"].as_array().map(Vec::len),
         Some(1),

@@ -154,3 +154,31 @@ pub fn rewrite_stale(files: &[(PathBuf, String)]) -> Vec<String> {
     }
     stale
 }
+
+/// A demo case (of the list's first 200) with a PO number of four characters or more, found
+/// through the commands and the cache: the page, the case's id and its PO number.
+pub async fn case_with_a_po(state: &AppState) -> (pd_domain::CaseListPage, String, String) {
+    let store = state.current().store.clone();
+    let page = pd_app::api::list_cases(
+        state,
+        pd_domain::CaseQuery {
+            limit: 200,
+            ..pd_domain::CaseQuery::default()
+        },
+    )
+    .await
+    .expect("cases");
+    let (case_id, po) = page
+        .rows
+        .iter()
+        .find_map(|row| {
+            let case = store.case(&row.id).expect("a cached case")?;
+            case.references
+                .po_numbers
+                .first()
+                .filter(|po| po.len() >= 4)
+                .map(|po| (case.id.clone(), po.clone()))
+        })
+        .expect("a demo case with a PO number");
+    (page, case_id, po)
+}
