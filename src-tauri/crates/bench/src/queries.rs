@@ -274,6 +274,11 @@ pub struct QueryTimings {
     pub slowest: Option<(Duration, CaseQuery)>,
     /// Queries that returned at least one row.
     pub with_rows: usize,
+    /// Searches with a word not searched before in this run (the store reads each new word
+    /// from the full-text index).
+    pub new_words: Percentiles,
+    /// Searches whose every word was searched before in this run (the store may remember them).
+    pub seen_words: Percentiles,
 }
 
 /// Runs each planned query as the UI does (`list_cases` then `status_counts`, same query) and
@@ -283,6 +288,8 @@ pub fn run(store: &Store, plan: &[PlannedQuery], now: Timestamp) -> Result<Query
     let mut per_kind: HashMap<SearchKind, Vec<Duration>> = HashMap::new();
     let mut slowest: Option<(Duration, CaseQuery)> = None;
     let mut with_rows = 0;
+    let mut seen: std::collections::HashSet<String> = Default::default();
+    let (mut new_words, mut seen_words) = (Vec::new(), Vec::new());
     for p in plan {
         let started = Instant::now();
         let page = store.list_cases(&p.query, now)?;
@@ -302,6 +309,17 @@ pub fn run(store: &Store, plan: &[PlannedQuery], now: Timestamp) -> Result<Query
             }
         }
         all.push(took);
+        if let Some(search) = &p.query.search {
+            let mut fresh = false;
+            for word in search.split_whitespace() {
+                fresh |= seen.insert(word.to_lowercase());
+            }
+            if fresh {
+                new_words.push(took);
+            } else {
+                seen_words.push(took);
+            }
+        }
         per_kind.entry(p.kind).or_default().push(took);
         if slowest.as_ref().is_none_or(|(d, _)| took > *d) {
             slowest = Some((took, p.query.clone()));
@@ -317,5 +335,7 @@ pub fn run(store: &Store, plan: &[PlannedQuery], now: Timestamp) -> Result<Query
         by_kind,
         slowest,
         with_rows,
+        new_words: Percentiles::of(&new_words),
+        seen_words: Percentiles::of(&seen_words),
     })
 }

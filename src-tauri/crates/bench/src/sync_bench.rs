@@ -118,6 +118,22 @@ impl QueryTimings {
                 ms(p.max)
             ));
         }
+        for (label, p) in [
+            (
+                "a word new to this run (read from the full-text index)",
+                &self.new_words,
+            ),
+            ("every word searched before in this run", &self.seen_words),
+        ] {
+            out.push_str(&format!(
+                "\nsearches with {label}: {} queries, p50 {} / p95 {} / max {}",
+                p.samples,
+                ms(p.p50),
+                ms(p.p95),
+                ms(p.max)
+            ));
+        }
+        out.push('\n');
         if let Some((d, q)) = &self.slowest {
             out.push_str(&format!("\nslowest query ({}): {q:?}\n", ms(*d)));
         }

@@ -4,9 +4,13 @@
 //! copy follows the `case_list_version` counter (moved by triggers on every case and comment
 //! write), so it is never stale: the store's writer records which cases each of its commits
 //! touched ([`ChangeLog`], filled by temporary triggers on the writer connection), and a copy a
-//! few commits behind re-reads just those rows (and re-checks them against the remembered
-//! search) instead of reloading 100,000 rows; a gap in the log (another process wrote, a large
-//! pull) means a full reload.
+//! few commits behind re-reads just those rows instead of reloading 100,000 rows; a gap in the
+//! log (another process wrote, a large pull) means a full reload. Kept the same way: each sort
+//! column the list was sorted by ([`SortColumn`], so a page is cut in memory instead of reading
+//! and sorting full rows), and the matches of the latest search words as bitmaps (the common
+//! words of 100,000 cases match most of them, and reading such a doclist from FTS5 row by row
+//! was most of a search's time); a remembered word checks the cases written since, one probe
+//! each, when it is next used.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -48,9 +52,8 @@ pub(crate) struct Facets {
     by_rid: Vec<Facet>,
     partners: HashMap<String, u32>,
     owners: HashMap<String, u32>,
-    /// The latest searches' rowids at this version, newest first (the list and its status
-    /// counts ask together; the analyst pages, changes filters and types back and forth).
-    searches: Mutex<VecDeque<(String, Arc<Vec<i64>>)>>,
+    /// Search words' matches read lately, newest first, and the last search's answer.
+    searches: Mutex<Searches>,
     /// Sort columns loaded so far (the first list sorted by a column loads it).
     sort_columns: Mutex<Vec<(CaseSortField, Arc<SortColumn>)>>,
 }
@@ -82,13 +85,47 @@ impl FacetSlot {
 const LOG_LEN: usize = 256;
 /// More changed rows than this in one commit are not recorded (a reload is as fast).
 pub(crate) const MAX_TRACKED_ROWS: i64 = 2000;
-/// Remembered searches are re-checked row by row for at most this many (changed case, search)
-/// pairs; beyond that only the newest is kept, or none.
+/// A remembered word is checked again for at most this many changed cases; beyond that it is
+/// read again from the full-text index.
 const MAX_RECHECKED: usize = 200;
-/// Searches remembered at most.
-const MAX_SEARCHES: usize = 8;
-/// Rowids remembered at most over all searches (8 bytes each).
-const MAX_SEARCH_ROWIDS: usize = 400_000;
+/// Search words remembered at most (a bitmap of one bit per case each: 12.5 KB at 100,000).
+const MAX_WORDS: usize = 64;
+
+/// One search word's matches (one FTS5 phrase, the last word of a search a prefix) as a bitmap
+/// by rid, and the cases written since it was read, checked again the next time it is used.
+#[derive(Debug, Clone)]
+struct WordMatches {
+    expr: String,
+    bits: Vec<u64>,
+    stale: Vec<i64>,
+}
+
+impl WordMatches {
+    fn set(&mut self, rid: usize, on: bool) {
+        let (word, bit) = (rid / 64, rid % 64);
+        if self.bits.len() <= word {
+            if !on {
+                return;
+            }
+            self.bits.resize(word + 1, 0);
+        }
+        if on {
+            self.bits[word] |= 1 << bit;
+        } else {
+            self.bits[word] &= !(1 << bit);
+        }
+    }
+}
+
+/// What the search layer remembers at one version.
+#[derive(Debug, Default, Clone)]
+struct Searches {
+    /// Newest first, at most [`MAX_WORDS`].
+    words: VecDeque<WordMatches>,
+    /// The last search (its words) and its rowids (the list and its status counts ask
+    /// together).
+    last: Option<(Vec<String>, Arc<Vec<i64>>)>,
+}
 
 #[derive(Debug)]
 struct Change {
@@ -228,14 +265,22 @@ impl Facets {
         Ok(facets)
     }
 
-    /// A copy of the filter and sort columns (the remembered searches are left behind).
+    /// A copy of the filter and sort columns and the remembered words.
     fn duplicate(&self) -> Facets {
         Facets {
             version: self.version,
             by_rid: self.by_rid.clone(),
             partners: self.partners.clone(),
             owners: self.owners.clone(),
-            searches: Mutex::new(VecDeque::new()),
+            searches: Mutex::new(Searches {
+                words: self
+                    .searches
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .words
+                    .clone(),
+                last: None,
+            }),
             sort_columns: Mutex::new(
                 self.sort_columns
                     .lock()
@@ -271,33 +316,13 @@ impl Facets {
         for (field, column) in columns.iter_mut() {
             Arc::make_mut(column).update(conn, *field, rids)?;
         }
-        let searches = std::mem::take(self.searches.get_mut().unwrap_or_else(|p| p.into_inner()));
-        // Each remembered search costs one probe per changed case: keep what fits.
-        let keep = if rids.is_empty() {
-            searches.len()
-        } else {
-            (MAX_RECHECKED / rids.len()).min(searches.len())
-        };
-        let mut kept_searches = VecDeque::with_capacity(keep);
-        if keep > 0 {
-            let mut probe = conn
-                .prepare_cached("SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 AND rowid = ?2")?;
-            for (expr, cached) in searches.into_iter().take(keep) {
-                let mut kept: Vec<i64> = cached
-                    .iter()
-                    .copied()
-                    .filter(|r| rids.binary_search(r).is_err())
-                    .collect();
-                for rid in rids {
-                    if probe.exists(rusqlite::params![expr, rid])? {
-                        kept.push(*rid);
-                    }
-                }
-                kept.sort_unstable();
-                kept_searches.push_back((expr, Arc::new(kept)));
-            }
-        }
-        *self.searches.get_mut().unwrap_or_else(|p| p.into_inner()) = kept_searches;
+        // Remembered words are checked again for these cases when next used.
+        let searches = self.searches.get_mut().unwrap_or_else(|p| p.into_inner());
+        searches.last = None;
+        searches.words.retain_mut(|w| {
+            w.stale.extend_from_slice(rids);
+            w.stale.len() <= MAX_RECHECKED
+        });
         self.version = version;
         Ok(())
     }
@@ -335,38 +360,46 @@ impl Facets {
         Ok(())
     }
 
-    /// The rowids the FTS expression `expr` matches, remembered for the next calls at this
-    /// version (comments and cases move the version, so the answer cannot be stale).
-    pub(crate) fn search(&self, conn: &Connection, expr: &str) -> Result<Arc<Vec<i64>>> {
-        {
-            let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
-            if let Some(i) = searches.iter().position(|(e, _)| e == expr) {
-                let hit = searches.remove(i);
-                if let Some(hit) = hit {
-                    let rids = Arc::clone(&hit.1);
-                    searches.push_front(hit);
-                    return Ok(rids);
+    /// The rowids (ascending) of the cases every word matches (`words`: FTS5 expressions, as
+    /// [`crate::query::search_words`] makes them; their AND is the search). Each word's matches
+    /// are remembered as a bitmap for the next searches at this version and kept in step after
+    /// (the cases a commit wrote are checked again when the word is next used), so the analyst
+    /// typing, paging, changing filters or going back to a search reads the full-text index
+    /// only for words not seen lately.
+    pub(crate) fn search(&self, conn: &Connection, words: &[String]) -> Result<Arc<Vec<i64>>> {
+        let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((w, rids)) = &searches.last {
+            if w.as_slice() == words {
+                return Ok(Arc::clone(rids));
+            }
+        }
+        let mut all: Option<Vec<u64>> = None;
+        for expr in words {
+            let matches = remembered_word(conn, &mut searches.words, expr)?;
+            all = Some(match all {
+                None => matches.bits.clone(),
+                Some(mut acc) => {
+                    acc.truncate(matches.bits.len());
+                    for (a, b) in acc.iter_mut().zip(&matches.bits) {
+                        *a &= *b;
+                    }
+                    acc
+                }
+            });
+        }
+        let mut rids = Vec::new();
+        for (i, word) in all.unwrap_or_default().iter().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let bit = bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if let Ok(rid) = i64::try_from(i * 64 + bit) {
+                    rids.push(rid);
                 }
             }
         }
-        let mut stmt = conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
-        let rids = Arc::new(
-            stmt.query_map([expr], |r| r.get::<_, i64>(0))?
-                .collect::<rusqlite::Result<Vec<i64>>>()?,
-        );
-        let mut searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
-        searches.retain(|(e, _)| e != expr);
-        searches.push_front((expr.to_string(), Arc::clone(&rids)));
-        let mut held = 0usize;
-        let mut keep = 0usize;
-        for (_, r) in searches.iter() {
-            held += r.len();
-            if keep > 0 && (keep >= MAX_SEARCHES || held > MAX_SEARCH_ROWIDS) {
-                break;
-            }
-            keep += 1;
-        }
-        searches.truncate(keep);
+        let rids = Arc::new(rids);
+        searches.last = Some((words.to_vec(), Arc::clone(&rids)));
         Ok(rids)
     }
 
@@ -512,6 +545,54 @@ impl Facets {
                 .fold(0u64, |mask, (i, _)| mask | (1 << i)),
         }
     }
+}
+
+/// The matches of one word, remembered (and brought up to date) or read from the full-text
+/// index; it becomes the newest remembered word.
+fn remembered_word<'w>(
+    conn: &Connection,
+    words: &'w mut VecDeque<WordMatches>,
+    expr: &str,
+) -> Result<&'w WordMatches> {
+    let mut word = match words.iter().position(|w| w.expr == expr) {
+        Some(i) => words.remove(i),
+        None => None,
+    };
+    if let Some(w) = word.as_mut().filter(|w| !w.stale.is_empty()) {
+        let mut probe =
+            conn.prepare_cached("SELECT 1 FROM case_fts WHERE case_fts MATCH ?1 AND rowid = ?2")?;
+        let mut stale = std::mem::take(&mut w.stale);
+        stale.sort_unstable();
+        stale.dedup();
+        for rid in stale {
+            let on = probe.exists(rusqlite::params![expr, rid])?;
+            if let Ok(slot) = usize::try_from(rid) {
+                w.set(slot, on);
+            }
+        }
+    }
+    let word = match word {
+        Some(w) => w,
+        None => {
+            let mut read = WordMatches {
+                expr: expr.to_string(),
+                bits: Vec::new(),
+                stale: Vec::new(),
+            };
+            let mut stmt =
+                conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
+            let mut rows = stmt.query([expr])?;
+            while let Some(r) = rows.next()? {
+                if let Ok(slot) = usize::try_from(r.get::<_, i64>(0)?) {
+                    read.set(slot, true);
+                }
+            }
+            read
+        }
+    };
+    words.push_front(word);
+    words.truncate(MAX_WORDS);
+    Ok(&words[0])
 }
 
 fn intern(map: &mut HashMap<String, u32>, value: &str) -> u32 {

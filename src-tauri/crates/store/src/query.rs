@@ -40,9 +40,17 @@ pub enum SearchFilter {
 /// phrase (FTS5 operators and quotes lose their meaning), words AND together, and the last word
 /// matches as a prefix so results appear while typing.
 pub fn search_filter(input: Option<&str>) -> SearchFilter {
-    let Some(text) = input.map(str::trim).filter(|s| !s.is_empty()) else {
-        return SearchFilter::Nothing;
-    };
+    match search_words(input) {
+        None => SearchFilter::Nothing,
+        Some(words) if words.is_empty() => SearchFilter::MatchesNothing,
+        Some(words) => SearchFilter::Fts(words.join(" ")),
+    }
+}
+
+/// The words of [`search_filter`]'s expression, each an FTS5 expression of its own (their AND
+/// is the search): `None` for blank input, no words when nothing can match.
+pub(crate) fn search_words(input: Option<&str>) -> Option<Vec<String>> {
+    let text = input.map(str::trim).filter(|s| !s.is_empty())?;
     let words: Vec<String> = text
         .split_whitespace()
         .map(|w| {
@@ -54,31 +62,29 @@ pub fn search_filter(input: Option<&str>) -> SearchFilter {
         .filter(|w| w.chars().any(char::is_alphanumeric))
         .take(MAX_SEARCH_TOKENS)
         .collect();
-    if words.is_empty() {
-        return SearchFilter::MatchesNothing;
-    }
-    let last = words.len() - 1;
-    let parts: Vec<String> = words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i == last {
-                format!("\"{w}\"*")
-            } else {
-                format!("\"{w}\"")
-            }
-        })
-        .collect();
-    SearchFilter::Fts(parts.join(" "))
+    let last = words.len().saturating_sub(1);
+    Some(
+        words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| {
+                if i == last {
+                    format!("\"{w}\"*")
+                } else {
+                    format!("\"{w}\"")
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The rowids of the cases the query's search text matches: `Ok(None)` when it has no search
 /// text, an empty list when the text cannot match anything.
 fn search_rids(facets: &Facets, conn: &Connection, q: &CaseQuery) -> Result<Option<Arc<Vec<i64>>>> {
-    match search_filter(q.search.as_deref()) {
-        SearchFilter::Nothing => Ok(None),
-        SearchFilter::MatchesNothing => Ok(Some(Arc::new(Vec::new()))),
-        SearchFilter::Fts(expr) => Ok(Some(facets.search(conn, &expr)?)),
+    match search_words(q.search.as_deref()) {
+        None => Ok(None),
+        Some(words) if words.is_empty() => Ok(Some(Arc::new(Vec::new()))),
+        Some(words) => Ok(Some(facets.search(conn, &words)?)),
     }
 }
 
@@ -280,22 +286,20 @@ fn finish_page(
     total: usize,
     ranked: Option<HashMap<String, usize>>,
 ) -> Result<CaseListPage> {
-    let (order, _) = order_by(q.sort, q.descending);
     let mut out = Vec::new();
-    if !page_rids.is_empty() {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS}, \
-                (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
-                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
-                (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed'), \
-                EXISTS (SELECT 1 FROM kept_cases k WHERE k.case_id = c.id) \
-             FROM cases c WHERE c.rid IN ({}) ORDER BY {order} LIMIT {limit} OFFSET {skip}",
-            rid_list(&page_rids)
-        );
-        // Not cached: the rid list makes every statement different.
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
+    // One cached statement per row, in the page's order (the rids come cut and ordered).
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CASE_COLUMNS}, \
+            (SELECT u.first_name || ' ' || u.last_name FROM users u WHERE u.login_id = c.owner LIMIT 1), \
+            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state <> 'failed'), \
+            (SELECT count(*) FROM outbox o WHERE o.case_id = c.id AND o.state = 'failed'), \
+            EXISTS (SELECT 1 FROM kept_cases k WHERE k.case_id = c.id) \
+         FROM cases c WHERE c.rid = ?1"
+    ))?;
+    let take = usize::try_from(limit).unwrap_or(usize::MAX);
+    for rid in page_rids.iter().skip(skip).take(take) {
+        let mut rows = stmt.query([rid])?;
+        if let Some(r) = rows.next()? {
             let (case, local_only) = case_from_row(r)?;
             let kept: bool = r.get(18)?;
             let (sla_state, sla_due, sla_paused) = sla_mark(conn, &case, policy, now)?;

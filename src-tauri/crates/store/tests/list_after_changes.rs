@@ -305,8 +305,9 @@ const SORTS: [CaseSortField; 9] = [
     CaseSortField::Updated,
 ];
 
-/// More searches than the list remembers, prefixes and words the changes bring.
-const SEARCHES: [Option<&str>; 10] = [
+/// Searches of one and several words (each word's matches remembered apart, their AND the
+/// search), prefixes, and words the changes bring.
+const SEARCHES: [Option<&str>; 14] = [
     None,
     Some("zebra"),
     Some("pallet"),
@@ -317,6 +318,10 @@ const SEARCHES: [Option<&str>; 10] = [
     Some("vitt"),
     Some("crushed"),
     Some("stripes"),
+    Some("pallet crushed"),
+    Some("shipment sh"),
+    Some("acme an"),
+    Some("zebra z"),
 ];
 
 /// Each (search, sort, direction) query: small pages deep into the list, or whole lists.
