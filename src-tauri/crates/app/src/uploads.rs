@@ -4,8 +4,10 @@
 //! a large file goes through the persisted S3 upload queue (`pd-transfer` `Uploader`, state in
 //! the cache's `uploads` tables), separate from the outbox so a 2 GiB upload never holds a
 //! comment behind it: at most `UploadSettings.concurrency` at once, resumed when the app starts,
-//! a network failure retried later, pause / resume / cancel / retry from the Transfers view.
+//! a network failure retried later, pause / resume / cancel / retry from the Transfers view;
+//! once a run, the incomplete uploads nothing will complete are aborted on the server.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::{Duration, Instant};
 
@@ -46,6 +48,9 @@ struct Inner {
     /// The S3 queue's bookkeeping; a running upload's handle is the sender that pauses or
     /// cancels it.
     queue: JobQueue<watch::Sender<Option<Stop>>>,
+    /// The sweeps of incomplete uploads, by cache file and connector: done this run (`None`),
+    /// or last tried when the server could not be reached.
+    swept: Mutex<HashMap<(std::path::PathBuf, String), Option<Instant>>>,
 }
 
 impl QueueJob for Inner {
@@ -114,6 +119,26 @@ pub(crate) fn track_spooled(state: &AppState, store: &Store, document_id: &str) 
 type Context = JobContext<Inner>;
 
 impl Context {
+    /// The S3 client of an S3 connector, with its secret from the keychain.
+    async fn s3_of(
+        &self,
+        connector: &pd_settings::Connector,
+    ) -> Result<pd_connectors::S3Client, AppError> {
+        let ConnectorSettings::S3(s3) = &connector.settings else {
+            return Err(AppError::internal("connector kind changed"));
+        };
+        let secret = self
+            .keychain
+            .get(connector.id, pd_settings::CONNECTOR_SECRET)
+            .await?;
+        pd_connectors::S3Client::new(
+            s3,
+            secret.as_ref().map(|s| s.expose_secret()),
+            &pd_connectors::ConnectorOptions::default(),
+        )
+        .map_err(crate::documents::connector_error)
+    }
+
     /// The S3 client and bucket for an upload: its connector, else the connector of its bucket.
     async fn s3_for(&self, upload: &UploadRecord) -> Result<pd_connectors::S3Client, AppError> {
         let settings = pd_settings::load(&self.settings_path).unwrap_or_default();
@@ -139,19 +164,72 @@ impl Context {
                     ),
                 )
             })?;
-        let ConnectorSettings::S3(s3) = &connector.settings else {
-            return Err(AppError::internal("connector kind changed"));
+        self.s3_of(&connector).await
+    }
+}
+
+/// How long a sweep the server did not answer waits before it is tried again.
+const SWEEP_RETRY: Duration = Duration::from_secs(300);
+
+/// Once a run per cache and S3 connector, and only while no upload of this job runs (one
+/// started and not yet recorded would look like a crash's leftover): aborts the incomplete
+/// multipart uploads nothing will complete ([`Uploader::sweep_orphans`]). A server that cannot
+/// be reached is asked again [`SWEEP_RETRY`] later; one that refuses the listing is not.
+async fn sweep_orphans(context: &Context, inner: &Inner, workspace: &ActiveWorkspace) {
+    let settings = pd_settings::load(&context.settings_path).unwrap_or_default();
+    let now = Instant::now();
+    for connector in &settings.connectors {
+        if !matches!(connector.settings, ConnectorSettings::S3(_)) {
+            continue;
+        }
+        let key = (
+            workspace.store.path().to_path_buf(),
+            connector.id.to_string(),
+        );
+        let due = match inner
+            .swept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            None => true,
+            Some(None) => false,
+            Some(Some(tried)) => now.duration_since(*tried) >= SWEEP_RETRY,
         };
-        let secret = self
-            .keychain
-            .get(connector.id, pd_settings::CONNECTOR_SECRET)
-            .await?;
-        pd_connectors::S3Client::new(
-            s3,
-            secret.as_ref().map(|s| s.expose_secret()),
-            &pd_connectors::ConnectorOptions::default(),
-        )
-        .map_err(crate::documents::connector_error)
+        if !due {
+            continue;
+        }
+        let outcome = match context.s3_of(connector).await {
+            Ok(s3) => Uploader::new(workspace.store.clone(), s3)
+                .sweep_orphans(chrono::Utc::now())
+                .await
+                .map_err(|error| (error.code(), error.to_string())),
+            Err(error) => {
+                let info = error.to_info();
+                Err((info.code, info.message))
+            }
+        };
+        let again = match outcome {
+            Ok(swept) => {
+                if !swept.aborted.is_empty() {
+                    tracing::info!(
+                        connector = %connector.name,
+                        aborted = swept.aborted.len(),
+                        "incomplete uploads nothing would complete were aborted"
+                    );
+                }
+                None
+            }
+            Err((code, words)) => {
+                tracing::debug!(connector = %connector.name, %words, "the sweep of incomplete uploads did not run");
+                code.is_transient().then_some(now)
+            }
+        };
+        inner
+            .swept
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, again);
     }
 }
 
@@ -231,6 +309,9 @@ async fn queue_turn(context: &Context, inner: &Arc<Inner>) -> bool {
                     .finish(&record.upload.id, TransferState::Queued, None),
             }
         }
+    }
+    if !inner.queue.busy() {
+        sweep_orphans(context, inner, &workspace).await;
     }
     let limit = pd_settings::load(&context.settings_path)
         .map(|s| s.uploads.concurrency)

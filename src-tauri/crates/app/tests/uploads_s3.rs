@@ -3,7 +3,9 @@
 //! file above the size limit dropped on a case uploads by multipart to the connector's bucket,
 //! shows in the Transfers view to "done", and its document is recorded on the case and on the
 //! server once, with a presigned link that downloads the same bytes; pause, resume and cancel
-//! through `transfer_action`; an upload queued before the app starts is resumed by it.
+//! through `transfer_action`; an upload queued before the app starts is resumed by it; an
+//! incomplete upload nothing will complete is aborted on the server (against moto, which lists
+//! incomplete uploads).
 //!
 //! `PD_REQUIRE_TEST_PEERS=1 PD_S3S_FS=$HOME/.cache/partnerdesk/tools/bin/s3s-fs` makes a
 //! missing `s3s-fs` a failure instead of a skip.
@@ -295,5 +297,51 @@ async fn pause_resume_and_cancel_from_the_transfers_view_and_a_queued_upload_res
     let state = common::start(&dirs).await;
     until_state(&state, &waiting_id, TransferState::Done).await;
     assert_recorded(&state, &case_id, &waiting_id, &waiting).await;
+    state.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incomplete_upload_nothing_will_complete_is_aborted_while_a_new_file_uploads() {
+    let Some(namespace) = common::keychain_namespace() else {
+        return;
+    };
+    let Some(peer) = pd_s3test::S3Peer::moto() else {
+        return;
+    };
+    let s3 = pd_connectors::S3Client::new(
+        &S3Settings {
+            endpoint: Some(peer.endpoint()),
+            region: pd_s3test::REGION.into(),
+            bucket: BUCKET.into(),
+            access_key_id: pd_s3test::ACCESS_KEY.into(),
+        },
+        Some(pd_s3test::SECRET_KEY),
+        &pd_connectors::ConnectorOptions::default(),
+    )
+    .unwrap();
+    s3.create_bucket(false).await.expect("bucket");
+    // Left in the bucket long ago by an upload no cache remembers (moto dates every upload
+    // 2010-11-10, so to the app it is years old).
+    let stale = "partnerdesk/uploads/case-gone/0b5e7a51-stale/old scan.pdf";
+    s3.create_multipart_upload(stale, None)
+        .await
+        .expect("stale upload");
+    let prefix = pd_transfer::UPLOADS_PREFIX;
+    assert_eq!(s3.list_multipart_uploads(prefix).await.unwrap().len(), 1);
+
+    let dirs = common::Dirs::new(namespace);
+    let state = common::start(&dirs).await;
+    with_s3(&state, &peer).await;
+    let case_id = first_case(&state).await;
+    let files = tempfile::tempdir().unwrap();
+    let path = files.path().join("dock door 4.mp4");
+    std::fs::write(&path, bytes(11 * MIB, 5)).unwrap();
+    let id = attach(&state, &case_id, path).await;
+    until_state(&state, &id, TransferState::Done).await;
+    let left = s3.list_multipart_uploads(prefix).await.unwrap();
+    assert!(
+        left.is_empty(),
+        "the stale upload was aborted and the new one completed: {left:?}"
+    );
     state.shutdown().await;
 }
