@@ -38,6 +38,33 @@ fn client(double: &DrupalDouble, auth: DrupalAuth, secret: &str) -> std::sync::A
     )
 }
 
+/// A client signing in as `agent` with `password` (basic auth).
+fn agent_client(double: &DrupalDouble, password: &str) -> std::sync::Arc<DrupalClient> {
+    let auth = DrupalAuth::Basic {
+        user: "agent".into(),
+    };
+    client(double, auth, password)
+}
+
+/// The requests importer over the double's `issue_request` nodes, their cases kept here.
+async fn import_requests(
+    store: &Store,
+    drupal: &DrupalClient,
+    double: &DrupalDouble,
+) -> Result<pd_store::IngestReport, BridgeError> {
+    let root = &double.base;
+    import_drupal(
+        store,
+        drupal,
+        root,
+        DRUPAL,
+        "issue_request",
+        CaseHome::Kept,
+        &[],
+    )
+    .await
+}
+
 async fn drain(store: &Store, outside: &Outside) {
     for _ in 0..200 {
         push_connectors(store, outside, Duration::from_millis(20))
@@ -298,38 +325,16 @@ async fn issue_requests_are_imported_across_pages_of_fifty_and_get_their_case_st
     );
     let dir = tempfile::tempdir().expect("dir");
     let store = Store::open(dir.path().join("cache.db")).expect("store");
-    let drupal = client(
-        &double,
-        DrupalAuth::Basic {
-            user: "agent".into(),
-        },
-        "pw",
-    );
-    let report = import_drupal(
-        &store,
-        &drupal,
-        &double.base,
-        DRUPAL,
-        "issue_request",
-        CaseHome::Kept,
-        &[],
-    )
-    .await
-    .expect("import");
+    let drupal = agent_client(&double, "pw");
+    let report = import_requests(&store, &drupal, &double)
+        .await
+        .expect("import");
     assert_eq!(report.opened, 120);
     assert_eq!(report.aside, 1);
     assert_eq!(double.list_calls(), 3, "121 nodes in pages of 50");
-    let again = import_drupal(
-        &store,
-        &drupal,
-        &double.base,
-        DRUPAL,
-        "issue_request",
-        CaseHome::Kept,
-        &[],
-    )
-    .await
-    .expect("again");
+    let again = import_requests(&store, &drupal, &double)
+        .await
+        .expect("again");
     assert_eq!(again.opened, 0);
     assert_eq!(store.counts().expect("counts").cases, 120);
 
@@ -380,24 +385,10 @@ async fn a_looping_next_link_stops_the_import_in_words_and_keeps_what_was_read()
     double.loop_next_links(true);
     let dir = tempfile::tempdir().expect("dir");
     let store = Store::open(dir.path().join("cache.db")).expect("store");
-    let drupal = client(
-        &double,
-        DrupalAuth::Basic {
-            user: "agent".into(),
-        },
-        "pw",
-    );
-    let error = import_drupal(
-        &store,
-        &drupal,
-        &double.base,
-        DRUPAL,
-        "issue_request",
-        CaseHome::Kept,
-        &[],
-    )
-    .await
-    .expect_err("a loop");
+    let drupal = agent_client(&double, "pw");
+    let error = import_requests(&store, &drupal, &double)
+        .await
+        .expect_err("a loop");
     assert!(matches!(error, BridgeError::Loop(_)));
     let words = error.to_string();
     assert!(
@@ -410,23 +401,9 @@ async fn a_looping_next_link_stops_the_import_in_words_and_keeps_what_was_read()
         "the two pages read are kept"
     );
     // Wrong password: refused in words, nothing imported.
-    let wrong = client(
-        &double,
-        DrupalAuth::Basic {
-            user: "agent".into(),
-        },
-        "nope",
-    );
-    let refused = import_drupal(
-        &store,
-        &wrong,
-        &double.base,
-        DRUPAL,
-        "issue_request",
-        CaseHome::Kept,
-        &[],
-    )
-    .await
-    .expect_err("401");
+    let wrong = agent_client(&double, "nope");
+    let refused = import_requests(&store, &wrong, &double)
+        .await
+        .expect_err("401");
     assert!(refused.to_string().contains("401"), "{refused}");
 }
