@@ -346,18 +346,9 @@ impl DrupalClient {
         id: &str,
         attributes: Value,
     ) -> Result<DrupalNode, ConnectorError> {
-        check_name(bundle)?;
-        check_name(id)?;
-        let body = json!({ "data": { "type": format!("node--{bundle}"), "id": id, "attributes": attributes } });
-        let answer = self
-            .call(
-                reqwest::Method::POST,
-                &format!("{}/jsonapi/node/{bundle}", self.root),
-                Some(&body),
-                bundle,
-            )
-            .await?;
-        node_of(answer.get("data"), &self.target.host)
+        let url = format!("{}/jsonapi/node/{bundle}", self.root);
+        self.send_node(reqwest::Method::POST, &url, bundle, id, attributes)
+            .await
     }
 
     /// The first page of nodes of `bundle` changed at or after `since` (RFC 3339), oldest
@@ -392,17 +383,25 @@ impl DrupalClient {
         id: &str,
         attributes: Value,
     ) -> Result<DrupalNode, ConnectorError> {
+        let url = format!("{}/jsonapi/node/{bundle}/{id}", self.root);
+        self.send_node(reqwest::Method::PATCH, &url, bundle, id, attributes)
+            .await
+    }
+
+    /// Sends node `id` of `bundle` with `attributes` to `url` (POST: create it with that id;
+    /// PATCH: change it) and answers the node as the site now has it.
+    async fn send_node(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        bundle: &str,
+        id: &str,
+        attributes: Value,
+    ) -> Result<DrupalNode, ConnectorError> {
         check_name(bundle)?;
         check_name(id)?;
         let body = json!({ "data": { "type": format!("node--{bundle}"), "id": id, "attributes": attributes } });
-        let answer = self
-            .call(
-                reqwest::Method::PATCH,
-                &format!("{}/jsonapi/node/{bundle}/{id}", self.root),
-                Some(&body),
-                bundle,
-            )
-            .await?;
+        let answer = self.call(method, url, Some(&body), bundle).await?;
         node_of(answer.get("data"), &self.target.host)
     }
 
