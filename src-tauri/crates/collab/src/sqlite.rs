@@ -80,12 +80,19 @@ const ADDED_COLUMNS: &[(usize, &str, &str, &str)] = &[(2, "idempotency", "etag",
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: usize = MIGRATIONS.len();
 
+/// The connection's page cache, in KiB (SQLite's default is 2 MB). Serving a first sync reads
+/// every case's comments through the comments-by-case index in the feed's order, which is
+/// random in that index: with 2 MB its pages were read from the file again for almost every
+/// case of 100,000 (4 % of a first sync's samples). The cache only grows as pages are read.
+const CACHE_KIB: i64 = 32 * 1024;
+
 /// Opens (creating if needed) a file with WAL, a busy timeout and foreign keys on.
 pub fn open_connection(path: &Path) -> Result<Connection, StoreError> {
     let conn = Connection::open(path)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.busy_timeout(std::time::Duration::from_secs(10))?;
     Ok(conn)
 }
