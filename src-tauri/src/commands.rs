@@ -15,7 +15,10 @@ macro_rules! tauri_commands {
             $(#[doc = $doc])*
             #[tauri::command]
             pub async fn $name(state: State<'_, AppState>, $($arg: $ty),*) -> CommandResult<$answer> {
-                pd_app::commands::$name(&state, $($arg),*).await
+                let started = std::time::Instant::now();
+                let answer = pd_app::commands::$name(&state, $($arg),*).await;
+                answered(stringify!($name), started);
+                answer
             }
         )*
 
@@ -41,6 +44,18 @@ macro_rules! tauri_commands {
 }
 
 pd_ipc::with_commands!(tauri_commands);
+
+/// Logs how long a command took, at debug level under `partnerdesk::commands`
+/// (`RUST_LOG=partnerdesk::commands=debug`): with the log's timestamps this splits the cold
+/// start into the window's start-up queries (issue 16).
+fn answered(command: &str, started: std::time::Instant) {
+    tracing::debug!(
+        target: "partnerdesk::commands",
+        command,
+        ms = started.elapsed().as_secs_f64() * 1000.0,
+        "answered"
+    );
+}
 
 /// A window's channel as the app core's [`pd_app::stream::StreamSink`].
 pub struct ChannelSink<T: tauri::ipc::IpcResponse + Clone>(pub tauri::ipc::Channel<T>);

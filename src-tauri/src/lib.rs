@@ -19,6 +19,18 @@ fn platform_folder(
     folder.map_err(|error| AppError::internal(format!("tauri: {error}")))
 }
 
+/// When `run` began, for the start-up phases logged at debug level under `partnerdesk::start`
+/// (`RUST_LOG=partnerdesk::start=debug`), which split the cold start (issue 16).
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Logs one start-up phase with the milliseconds since `run` began.
+fn phase(name: &str) {
+    let ms = STARTED
+        .get()
+        .map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+    tracing::debug!(target: "partnerdesk::start", phase = name, ms, "start-up");
+}
+
 fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     let handle = app.handle().clone();
     if let Some(window) = app.get_webview_window("main") {
@@ -32,6 +44,7 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
     let guard = pd_app::logging::init(&data_dir.join("logs"))?;
     app.manage(guard);
     tracing::info!(data_dir = %data_dir.display(), version = env!("CARGO_PKG_VERSION"), "PartnerDesk starting");
+    phase("logging started (window created)");
     let options = StartOptions {
         data_dir,
         config_dir,
@@ -41,6 +54,7 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
         let changes = start_batcher(BATCH_WINDOW, events::WindowEvents(handle));
         AppState::start(options, changes).await
     })?;
+    phase("app state started (keychain, settings, workspace)");
     state
         .desktop
         .install(std::sync::Arc::new(desktop::ShellDesktop(
@@ -61,6 +75,7 @@ fn setup(app: &mut tauri::App) -> Result<(), AppError> {
         Ok(Err(error)) => tracing::warn!(%error, "no tray on this desktop"),
         Err(_) => tracing::warn!("no tray on this desktop (its library is missing)"),
     }
+    phase("tray built; setup done");
     let tray_app = app.handle().clone();
     tauri::async_runtime::spawn(async move {
         // Counts follow the cache: refreshed every half minute (SLA marks move with the clock).
@@ -100,6 +115,7 @@ fn single_instance() -> tauri::plugin::TauriPlugin<tauri::Wry> {
 
 /// Starts the app and blocks until its last window closes.
 pub fn run() {
+    let _ = STARTED.set(std::time::Instant::now());
     webkit::before_start();
     let app = tauri::Builder::default()
         .plugin(single_instance())
@@ -108,6 +124,10 @@ pub fn run() {
             if let tauri::WindowEvent::DragDrop(drop) = event {
                 drag::forward(window.app_handle(), drop);
             }
+        })
+        .on_page_load(|_, payload| match payload.event() {
+            tauri::webview::PageLoadEvent::Started => phase("page load started"),
+            tauri::webview::PageLoadEvent::Finished => phase("page load finished"),
         })
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_notification::init())

@@ -399,6 +399,10 @@ async fn main() {
                     // The list's mark is missing in builds from before it was added.
                     let rows = get("rows").map_or(f64::NAN, |r| nav + r);
                     eprintln!(
+                        "run {run}: navigation started at {:.3} s after the epoch (to compare with the app's log)",
+                        origin / 1000.0
+                    );
+                    eprintln!(
                         "run {run}: process started {:.0} ms after launch; navigation {:.0} ms, DOMContentLoaded {:.0} ms, first rows {:.0} ms after the process started",
                         started - launched_epoch,
                         nav,
