@@ -414,9 +414,10 @@ fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
 /// mapped: with 100,000 cases the file is ~400 MB, and mapped pages (counted once per connection)
 /// or large per-connection caches would put the app far over its 250 MB memory budget, while the
 /// OS page cache keeps hot pages a system call away anyway. The case list filters and counts from
-/// its in-memory filter columns (`facets.rs`), not from cached pages: with 8 MB per reader the
-/// start-up queries filled three caches and the app process held 15 MB more PSS at rest (153
-/// against 138 MB, 100,000 cases, `app_start`, README issue 16).
+/// its in-memory filter columns (`facets.rs`), not from cached pages. With 8 MB per reader the
+/// start-up queries fill up to three caches: the app process measured 139 to 153 MB PSS at rest
+/// with 100,000 cases, 136 to 139 MB with 2 MB (`app_start`, README issue 16; the run-to-run
+/// spread is about as large as the difference).
 fn tune_reader(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "PRAGMA cache_size = -{READER_CACHE_KIB}; PRAGMA mmap_size = 0;"
