@@ -265,6 +265,74 @@ fn exceptions_resolve_partner_and_linked_cases() {
 }
 
 #[test]
+fn the_partner_directory_counts_each_partners_open_cases_and_exceptions_as_its_own_page_does() {
+    let (_dir, store) = seeded();
+    store
+        .upsert_partners(&[partner("GC3", "Quiet Quarry", "ZZ:QUIETQUARRY")])
+        .expect("a partner with nothing open");
+    store
+        .upsert_transactions(&[
+            transaction("TX-1", true, "ZZ:DEMORETAILER", "ZZ:VERONAVITTLES", "PO-1"),
+            transaction("TX-2", false, "ZZ:DEMORETAILER", "ZZ:VERONAVITTLES", "PO-2"),
+            transaction("TX-3", true, "ZZ:VERONAVITTLES", "ZZ:DEMORETAILER", "PO-3"),
+            // Between two partners: an exception of each.
+            transaction("TX-4", true, "ZZ:ACMEANVILS", "ZZ:VERONAVITTLES", "PO-4"),
+            transaction("TX-5", true, "ZZ:UNKNOWN", "ZZ:DEMORETAILER", "PO-5"),
+        ])
+        .expect("tx");
+    let mut cases = Vec::new();
+    for n in 1..=7 {
+        let (id, name) = if n <= 5 {
+            ("GC1", "Verona Vittles")
+        } else {
+            ("GC2", "Acme Anvils")
+        };
+        let mut c = case(n, id, name);
+        c.status = match n {
+            2 => CaseStatus::Resolved,
+            3 => CaseStatus::Closed,
+            4 => CaseStatus::WaitingOnPartner,
+            _ => CaseStatus::Open,
+        };
+        cases.push(bundle(c, vec![], vec![]));
+    }
+    store
+        .apply_case_page(&page(cases, "c1"), "cases")
+        .expect("page");
+
+    let listed = store.list_partners(None).expect("directory");
+    let counts: Vec<(&str, u32, u32)> = listed
+        .iter()
+        .map(|row| {
+            (
+                row.partner.partner_company_id.as_str(),
+                row.open_cases,
+                row.exceptions,
+            )
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        vec![("GC2", 2, 1), ("GC3", 0, 0), ("GC1", 3, 3)],
+        "by name: Acme, Quiet, Verona"
+    );
+    for row in &listed {
+        let own = store
+            .partner(&row.partner.partner_company_id)
+            .expect("page");
+        assert_eq!(
+            (own.open_cases, own.exceptions),
+            (row.open_cases, row.exceptions),
+            "{}",
+            row.partner.partner_company_name
+        );
+    }
+    let searched = store.list_partners(Some("verona")).expect("search");
+    assert_eq!(searched.len(), 1);
+    assert_eq!((searched[0].open_cases, searched[0].exceptions), (3, 3));
+}
+
+#[test]
 fn same_page_twice_changes_nothing_and_stale_pages_are_ignored() {
     let (_dir, store) = seeded();
     let c = case(1, "GC1", "Verona Vittles");
