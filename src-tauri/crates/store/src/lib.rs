@@ -890,6 +890,12 @@ impl Store {
             .read_tx(|tx| query::list_cases(tx, &self.db.facets, query, now, &policy))
     }
 
+    /// How many times this store read the case list's filter columns whole (rather than
+    /// bringing them up to date in place); readers asking at once share one reading.
+    pub fn list_column_loads(&self) -> u64 {
+        self.db.facets.loads()
+    }
+
     /// Counts per status for the query without its status filter.
     pub fn status_counts(&self, query: &CaseQuery, now: Timestamp) -> Result<Vec<StatusCount>> {
         let policy = self.sla_policy();

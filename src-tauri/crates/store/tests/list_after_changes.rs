@@ -1,6 +1,7 @@
 //! The case list kept in step with each change (its filter columns and last search updated in
 //! place) answers exactly what a freshly opened cache answers from the file, after local
-//! changes, comments, server pages and outbox discards, also while a first sync loads.
+//! changes, comments, server pages and outbox discards, also while a first sync loads; readers
+//! asking at once (the app's start) share one reading of the columns.
 
 mod common;
 
@@ -516,4 +517,68 @@ fn every_sort_and_remembered_search_after_each_change_equals_a_fresh_reading() {
         )
         .expect("server page");
     assert_eq!(sorted_answers(&store), fresh(), "after a server page");
+}
+
+#[test]
+fn readers_asking_at_once_share_one_reading_of_the_list_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("start.db");
+    {
+        let store = Store::open(&path).expect("open");
+        let bundles = (0..6_000u32)
+            .map(|n| {
+                let mut c = case(n, "GC1", "Verona Vittles");
+                c.status = CaseStatus::ALL[(n % 6) as usize];
+                bundle(c, vec![], vec![])
+            })
+            .collect();
+        store
+            .apply_case_page(&page(bundles, "c1"), "cases")
+            .expect("page");
+    }
+    // As the app starts: a fresh store, and the list, its status counts and a second window
+    // asked for at the same moment from three threads.
+    let store = Store::open(&path).expect("reopen");
+    let start = std::sync::Arc::new(std::sync::Barrier::new(3));
+    let answers: Vec<(u32, u32)> = std::thread::scope(|scope| {
+        let askers: Vec<_> = (0..3u32)
+            .map(|i| {
+                let (store, start) = (store.clone(), start.clone());
+                scope.spawn(move || {
+                    start.wait();
+                    let query = CaseQuery {
+                        offset: i * 100,
+                        limit: 100,
+                        ..CaseQuery::default()
+                    };
+                    let page = store.list_cases(&query, t0()).expect("list");
+                    let counts = store.status_counts(&query, t0()).expect("counts");
+                    (page.total, counts.iter().map(|c| c.count).sum::<u32>())
+                })
+            })
+            .collect();
+        askers
+            .into_iter()
+            .map(|asker| asker.join().expect("asker"))
+            .collect()
+    });
+    assert_eq!(
+        answers,
+        vec![(6_000, 6_000); 3],
+        "every reader sees every case"
+    );
+    assert_eq!(store.list_column_loads(), 1, "one reading, shared");
+    // A change later is brought in place, not read whole again.
+    store
+        .apply_case_page(
+            &page(
+                vec![bundle(case(9_999, "GC2", "Acme Anvils"), vec![], vec![])],
+                "c2",
+            ),
+            "cases",
+        )
+        .expect("one more");
+    let after = store.list_cases(&CaseQuery::default(), t0()).expect("list");
+    assert_eq!(after.total, 6_001);
+    assert_eq!(store.list_column_loads(), 1);
 }
