@@ -182,9 +182,11 @@ export function VirtualTable<Row>(props: VirtualTableProps<Row>) {
     [first.data, pages, firstPage, lastPage],
   );
 
+  // Told once the first window has answered (not "0" while it loads).
+  const answered = first.data !== undefined;
   useEffect(() => {
-    onTotal?.(total);
-  }, [total, onTotal]);
+    if (answered) onTotal?.(total);
+  }, [answered, total, onTotal]);
 
   const hasRows = (first.data?.rows.length ?? 0) > 0;
   useEffect(() => {

@@ -192,7 +192,8 @@ export function CasesScreen({ state, onChange }: CasesScreenProps) {
         />
         <Select value={state.partnerId ?? ""} onChange={(v) => set({ partnerId: v || null })} label="Partner" testId="filter-partner">
           <option value="">All partners</option>
-          <PartnerOptions />
+          {/* The directory once the first rows show, or at once when a partner is chosen. */}
+          <PartnerOptions wait={total === null && !state.partnerId} />
         </Select>
         <Select<CaseKind | "">
           value={state.kind ?? ""}

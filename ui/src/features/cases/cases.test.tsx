@@ -97,6 +97,31 @@ describe("case list", () => {
     expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument();
   });
 
+  it("asks for the partner directory only once the first rows are there", async () => {
+    const backend = createMockBackend();
+    const gate: { open?: () => void } = {};
+    const listAnswered = new Promise<void>((resolve) => {
+      gate.open = resolve;
+    });
+    const { calls } = renderApp(async (cmd, args) => {
+      // The first list answer is held back, as a slow start would.
+      if (cmd === "list_cases") await listAnswered;
+      return backend.handle(cmd, args);
+    });
+    await screen.findByTestId("filter-partner");
+    await new Promise((r) => setTimeout(r, 150));
+    expect(calls.filter((c) => c.cmd === "list_partners")).toHaveLength(0);
+    gate.open?.();
+    expect(await screen.findAllByTestId("case-row")).not.toHaveLength(0);
+    await waitFor(() => expect(calls.filter((c) => c.cmd === "list_partners").length).toBeGreaterThan(0));
+    const firstRows = calls.findIndex((c) => c.cmd === "list_cases");
+    const firstPartners = calls.findIndex((c) => c.cmd === "list_partners");
+    expect(firstPartners).toBeGreaterThan(firstRows);
+    // The choices arrive: a partner can be picked.
+    const select = screen.getByTestId("filter-partner");
+    await waitFor(() => expect(within(select).getAllByRole("option").length).toBeGreaterThan(1));
+  });
+
   it("marks a case kept on this computer only", async () => {
     const page: CaseListPage = {
       rows: [

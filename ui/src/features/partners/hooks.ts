@@ -4,11 +4,12 @@ import { api } from "../../lib/ipc";
 import { keys } from "../../app/queryKeys";
 
 /** Partners matching `search` (`null`: all of them). Keeps the last answer while a new search runs. */
-export function usePartners(search: string | null = null, options: { keepPrevious?: boolean } = {}) {
+export function usePartners(search: string | null = null, options: { keepPrevious?: boolean; enabled?: boolean } = {}) {
   return useQuery({
     queryKey: keys.partners(search),
     queryFn: () => api.listPartners(search),
     placeholderData: options.keepPrevious ? keepPreviousData : undefined,
+    enabled: options.enabled ?? true,
   });
 }
 
