@@ -37,6 +37,14 @@ function row(id: string, title: string, patch: Partial<CaseRow> = {}): CaseRow {
   };
 }
 
+/** A backend whose case list holds 100,000 cases, each window made up as it is asked for. */
+function hundredThousandCases(cmd: string, args: Record<string, unknown>) {
+  if (cmd !== "list_cases") return basics(cmd);
+  const q = args.query as CaseQuery;
+  const rows = Array.from({ length: q.limit }, (_, i) => row(String(q.offset + i).padStart(6, "0"), `Case ${q.offset + i}`));
+  return { rows, total: 100_000, offset: q.offset };
+}
+
 const SYNC = {
   workspaceName: "Acme Retail",
   isDemo: false,
@@ -273,12 +281,7 @@ describe("case list", () => {
   });
 
   it("fetches only the windows it shows from a list of 100,000 cases", async () => {
-    const { callsOf } = renderApp((cmd, args) => {
-      if (cmd !== "list_cases") return basics(cmd);
-      const q = args.query as CaseQuery;
-      const rows = Array.from({ length: q.limit }, (_, i) => row(String(q.offset + i).padStart(6, "0"), `Case ${q.offset + i}`));
-      return { rows, total: 100_000, offset: q.offset };
-    });
+    const { callsOf } = renderApp(hundredThousandCases);
     await screen.findByText("100,000 cases");
     const rendered = screen.getAllByTestId("case-row");
     expect(rendered.length).toBeLessThan(60);
@@ -295,12 +298,7 @@ describe("case list", () => {
   });
 
   it("loads only the window a fling through 100,000 cases stops at, not each window it passes", async () => {
-    const { callsOf } = renderApp((cmd, args) => {
-      if (cmd !== "list_cases") return basics(cmd);
-      const q = args.query as CaseQuery;
-      const rows = Array.from({ length: q.limit }, (_, i) => row(String(q.offset + i).padStart(6, "0"), `Case ${q.offset + i}`));
-      return { rows, total: 100_000, offset: q.offset };
-    });
+    const { callsOf } = renderApp(hundredThousandCases);
     await screen.findByText("100,000 cases");
     const list = screen.getByTestId("case-row-list");
     // Each scroll step renders its rows at once (placeholders); none waits for the next.
