@@ -10,7 +10,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -132,11 +132,34 @@ impl S3Peer {
     /// Starts `s3s-fs` (signature checks with [`ACCESS_KEY`]/[`SECRET_KEY`]) over a temporary
     /// folder with the given buckets; `None` (after [`skip_or_fail`]) when not installed.
     pub fn s3s_fs(buckets: &[&str]) -> Option<S3Peer> {
+        S3Peer::s3s_fs_in(&std::env::temp_dir(), buckets)
+    }
+
+    /// [`S3Peer::s3s_fs`] over a folder with `bytes` free for what the test will store: the
+    /// system temporary folder when its disk has room, else the memory-backed `/dev/shm` (a
+    /// machine like CI's keeps about 8 GB of disk free once everything is built, less than a
+    /// large upload's parts and object). Panics naming both when neither has room.
+    pub fn s3s_fs_with_room(buckets: &[&str], bytes: u64) -> Option<S3Peer> {
+        let candidates = [std::env::temp_dir(), PathBuf::from("/dev/shm")];
+        let free: Vec<(PathBuf, u64)> = candidates
+            .into_iter()
+            .map(|dir| {
+                let free = free_bytes(&dir);
+                (dir, free)
+            })
+            .collect();
+        match free.iter().find(|(_, free)| *free > bytes) {
+            Some((dir, _)) => S3Peer::s3s_fs_in(dir, buckets),
+            None => panic!("the S3 peer needs {bytes} bytes free; there are only {free:?}"),
+        }
+    }
+
+    fn s3s_fs_in(parent: &Path, buckets: &[&str]) -> Option<S3Peer> {
         let Some(binary) = s3s_fs_binary() else {
             skip_or_fail("s3s-fs not found (bash .ci/install.sh --test, or set PD_S3S_FS)");
             return None;
         };
-        let dir = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+        let dir = tempfile::tempdir_in(parent).unwrap_or_else(|error| panic!("temp dir: {error}"));
         for bucket in buckets {
             std::fs::create_dir(dir.path().join(bucket))
                 .unwrap_or_else(|error| panic!("bucket folder: {error}"));
@@ -182,4 +205,21 @@ impl S3Peer {
     pub fn port(&self) -> u16 {
         self.port
     }
+}
+
+/// Free bytes on the file system of `path` (`df`, as the machine reports them), 0 when it
+/// cannot be read.
+pub fn free_bytes(path: &Path) -> u64 {
+    Command::new("df")
+        .args(["-B1", "--output=avail"])
+        .arg(path)
+        .output()
+        .ok()
+        .and_then(|out| {
+            String::from_utf8_lossy(&out.stdout)
+                .lines()
+                .nth(1)
+                .and_then(|line| line.trim().parse().ok())
+        })
+        .unwrap_or(0)
 }
