@@ -1,5 +1,6 @@
 // Light or dark: following the OS by default, or the analyst's choice (Settings, the palette),
-// kept in local storage and applied as `data-theme` on the document root (styles.css).
+// kept in local storage. The document root always carries the resolved `data-theme` ("light" or
+// "dark"), so styles.css holds the dark palette once; following the OS, it changes with the OS.
 export type Theme = "system" | "light" | "dark";
 
 const KEY = "partnerdesk.theme";
@@ -14,10 +15,25 @@ export function currentTheme(): Theme {
   }
 }
 
+/** The OS's dark-mode query, when the page can ask (jsdom cannot). */
+function osDarkQuery(): MediaQueryList | null {
+  return typeof window.matchMedia === "function"
+    ? window.matchMedia("(prefers-color-scheme: dark)")
+    : null;
+}
+let followingOs = false;
+
 /** Applies a theme to the document (at start and when chosen). */
 export function applyTheme(theme: Theme = currentTheme()): void {
-  if (theme === "system") delete document.documentElement.dataset.theme;
-  else document.documentElement.dataset.theme = theme;
+  const osDark = osDarkQuery();
+  const dark = theme === "dark" || (theme === "system" && osDark?.matches === true);
+  document.documentElement.dataset.theme = dark ? "dark" : "light";
+  if (theme === "system" && osDark && !followingOs) {
+    followingOs = true;
+    osDark.addEventListener("change", () => {
+      if (currentTheme() === "system") applyTheme("system");
+    });
+  }
 }
 
 /** Chooses and applies a theme. */
