@@ -7,6 +7,7 @@
 
 use memchr::memchr;
 
+use crate::envelope::{check_control, check_count, keep_open, read_all, Open};
 use crate::error::{EdiError, Place};
 use crate::model::*;
 use crate::scan::{is_tag, sep_name, show, skip_blank, text, trim_line_end};
@@ -167,11 +168,6 @@ impl Elements {
     }
 }
 
-struct Open {
-    place: Place,
-    count: usize,
-}
-
 struct State {
     ic: Interchange,
     unb: Place,
@@ -184,29 +180,15 @@ struct State {
 }
 
 impl State {
-    fn flush(mut self) -> Interchange {
-        if let Some((mut tx, open)) = self.message.take() {
-            tx.segment_count = open.count;
-            self.ic.transactions.push(tx);
-        }
-        if let Some((g, _)) = self.group.take() {
-            self.ic.groups.push(g);
-        }
-        self.ic
+    /// Keeps what was read of the open message and group in the interchange (for an error's report).
+    fn flush(self) -> Interchange {
+        keep_open(self.ic, self.group, self.message)
     }
 }
 
 /// Reads the EDIFACT interchanges of `input`, the first at `start`.
 pub(crate) fn parse(input: &[u8], start: usize) -> Edi {
-    let mut edi = Edi {
-        standard: Standard::Edifact,
-        interchanges: Vec::new(),
-        error: None,
-    };
-    if let Err(e) = run(input, start, &mut edi.interchanges) {
-        edi.error = Some(e);
-    }
-    edi
+    read_all(Standard::Edifact, input, start, run)
 }
 
 fn run(input: &[u8], start: usize, out: &mut Vec<Interchange>) -> Result<(), EdiError> {
@@ -498,46 +480,6 @@ fn open_message(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(),
     Ok(())
 }
 
-fn check(
-    at: &Place,
-    element: &str,
-    stated: String,
-    actual: usize,
-    what: &str,
-) -> Result<(), EdiError> {
-    if stated.parse::<usize>().ok() == Some(actual) {
-        return Ok(());
-    }
-    Err(EdiError::CountMismatch {
-        at: at.clone(),
-        element: element.to_owned(),
-        stated,
-        what: what.to_owned(),
-        actual,
-    })
-}
-
-fn check_ref(
-    at: &Place,
-    element: &str,
-    stated: String,
-    header_element: &str,
-    header: &Place,
-    expected: &str,
-) -> Result<(), EdiError> {
-    if stated == expected {
-        return Ok(());
-    }
-    Err(EdiError::ControlMismatch {
-        at: at.clone(),
-        element: element.to_owned(),
-        stated,
-        header_element: header_element.to_owned(),
-        header_segment: header.segment,
-        expected: expected.to_owned(),
-    })
-}
-
 fn close_message(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), EdiError> {
     let Some((mut tx, open)) = st.message.take() else {
         return Err(EdiError::Unexpected {
@@ -547,20 +489,21 @@ fn close_message(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<()
     };
     tx.segment_count = open.count;
     let e = Elements::read(seg, seps);
-    let count = check(
+    let count = check_count(
         &at,
         "UNT 0074",
         e.get(1, 0),
         open.count,
         "segments from UNH to UNT",
     );
-    let control = check_ref(
+    let control = check_control(
         &at,
         "UNT 0062",
         e.get(2, 0),
         "UNH 0062",
         &open.place,
         &tx.control_number,
+        |stated, header| stated == header,
     );
     match st.group.as_mut() {
         Some((_, g)) => g.count += 1,
@@ -584,20 +527,21 @@ fn close_group(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), 
         });
     };
     let e = Elements::read(seg, seps);
-    let count = check(
+    let count = check_count(
         &at,
         "UNE 0060",
         e.get(1, 0),
         open.count,
         "messages in the group",
     );
-    let control = check_ref(
+    let control = check_control(
         &at,
         "UNE 0048",
         e.get(2, 0),
         "UNG 0048",
         &open.place,
         &group.control_number,
+        |stated, header| stated == header,
     );
     st.ic.groups.push(group);
     st.groups += 1;
@@ -619,9 +563,17 @@ fn close_interchange(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Resul
     } else {
         (st.messages, "messages")
     };
-    check(&at, "UNZ 0036", e.get(1, 0), actual, what)?;
+    check_count(&at, "UNZ 0036", e.get(1, 0), actual, what)?;
     let control = st.ic.control_number.clone();
-    check_ref(&at, "UNZ 0020", e.get(2, 0), "UNB 0020", &st.unb, &control)
+    check_control(
+        &at,
+        "UNZ 0020",
+        e.get(2, 0),
+        "UNB 0020",
+        &st.unb,
+        &control,
+        |stated, header| stated == header,
+    )
 }
 
 fn business(tx: &mut Transaction, tag: &[u8], seg: &[u8], seps: Seps) {

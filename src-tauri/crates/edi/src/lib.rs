@@ -26,6 +26,7 @@
 //! ```
 
 mod edifact;
+mod envelope;
 mod error;
 mod model;
 mod scan;

@@ -7,6 +7,7 @@
 
 use memchr::{memchr, memchr_iter};
 
+use crate::envelope::{check_control, check_count, keep_open, read_all, Open};
 use crate::error::{EdiError, Place};
 use crate::model::*;
 use crate::scan::{is_tag, sep_name, show, skip_blank, text, trim_line_end};
@@ -115,11 +116,6 @@ fn same_control(a: &str, b: &str) -> bool {
     a == b || matches!((a.parse::<u64>(), b.parse::<u64>()), (Ok(x), Ok(y)) if x == y)
 }
 
-struct Open {
-    place: Place,
-    count: usize,
-}
-
 /// Everything open inside one interchange.
 struct State {
     ic: Interchange,
@@ -131,29 +127,14 @@ struct State {
 
 impl State {
     /// Keeps what was read of the open set and group in the interchange (for an error's report).
-    fn flush(mut self) -> Interchange {
-        if let Some((mut tx, open)) = self.set.take() {
-            tx.segment_count = open.count;
-            self.ic.transactions.push(tx);
-        }
-        if let Some((group, _)) = self.group.take() {
-            self.ic.groups.push(group);
-        }
-        self.ic
+    fn flush(self) -> Interchange {
+        keep_open(self.ic, self.group, self.set)
     }
 }
 
 /// Reads the X12 interchanges of `input`, the first `ISA` at `start`.
 pub(crate) fn parse(input: &[u8], start: usize) -> Edi {
-    let mut edi = Edi {
-        standard: Standard::X12,
-        interchanges: Vec::new(),
-        error: None,
-    };
-    if let Err(e) = run(input, start, &mut edi.interchanges) {
-        edi.error = Some(e);
-    }
-    edi
+    read_all(Standard::X12, input, start, run)
 }
 
 fn run(input: &[u8], start: usize, out: &mut Vec<Interchange>) -> Result<(), EdiError> {
@@ -429,48 +410,6 @@ fn open_set(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), Edi
     Ok(())
 }
 
-fn check_count(
-    at: &Place,
-    element: &str,
-    stated: &[u8],
-    actual: usize,
-    what: &str,
-) -> Result<(), EdiError> {
-    let stated = text(stated);
-    if stated.parse::<usize>().ok() == Some(actual) {
-        return Ok(());
-    }
-    Err(EdiError::CountMismatch {
-        at: at.clone(),
-        element: element.to_owned(),
-        stated,
-        what: what.to_owned(),
-        actual,
-    })
-}
-
-fn check_control(
-    at: &Place,
-    element: &str,
-    stated: &[u8],
-    header_element: &str,
-    header: &Place,
-    expected: &str,
-) -> Result<(), EdiError> {
-    let stated = text(stated);
-    if same_control(&stated, expected) {
-        return Ok(());
-    }
-    Err(EdiError::ControlMismatch {
-        at: at.clone(),
-        element: element.to_owned(),
-        stated,
-        header_element: header_element.to_owned(),
-        header_segment: header.segment,
-        expected: expected.to_owned(),
-    })
-}
-
 fn close_set(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), EdiError> {
     let Some((mut tx, open)) = st.set.take() else {
         return Err(EdiError::Unexpected {
@@ -482,17 +421,18 @@ fn close_set(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), Ed
     let count = check_count(
         &at,
         "SE01",
-        el(seg, seps.element, 1),
+        text(el(seg, seps.element, 1)),
         open.count,
         "segments from ST to SE",
     );
     let control = check_control(
         &at,
         "SE02",
-        el(seg, seps.element, 2),
+        text(el(seg, seps.element, 2)),
         "ST02",
         &open.place,
         &tx.control_number,
+        same_control,
     );
     if let Some((_, g)) = st.group.as_mut() {
         g.count += 1;
@@ -520,17 +460,18 @@ fn close_group(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Result<(), 
     let count = check_count(
         &at,
         "GE01",
-        el(seg, seps.element, 1),
+        text(el(seg, seps.element, 1)),
         open.count,
         "transaction sets in the group",
     );
     let control = check_control(
         &at,
         "GE02",
-        el(seg, seps.element, 2),
+        text(el(seg, seps.element, 2)),
         "GS06",
         &open.place,
         &group.control_number,
+        same_control,
     );
     st.ic.groups.push(group);
     st.groups_closed += 1;
@@ -559,7 +500,7 @@ fn close_interchange(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Resul
     check_count(
         &at,
         "IEA01",
-        el(seg, seps.element, 1),
+        text(el(seg, seps.element, 1)),
         st.groups_closed,
         "functional groups",
     )?;
@@ -567,10 +508,11 @@ fn close_interchange(st: &mut State, seg: &[u8], seps: Seps, at: Place) -> Resul
     check_control(
         &at,
         "IEA02",
-        el(seg, seps.element, 2),
+        text(el(seg, seps.element, 2)),
         "ISA13",
         &st.isa,
         &control,
+        same_control,
     )
 }
 
