@@ -225,11 +225,13 @@ async fn pull_exceptions(
     .await
 }
 
-/// Follows the change feed to its end. The next page is fetched while the pages before it are
-/// being written, so the network and SQLite work at the same time. Pages are written in order
-/// with their cursor, the first alone and then twice as many cases to a transaction each time,
-/// up to [`PullOptions::cases_per_write`]. The first sync
-/// (a cache without cases, or an interrupted first sync) leaves the full-text index to be
+/// Follows the change feed to its end. Fetching and writing overlap: a task fetches and decodes
+/// the next pages (HTTP, JSON, the server's own work) while the pages before them are written,
+/// up to about one transaction's worth ahead ([`pages_ahead`]), so on two cores the network side
+/// is off the writer's path. Pages are written in feed order with their cursor, the first alone
+/// and then twice as many cases to a transaction each time, up to
+/// [`PullOptions::cases_per_write`]; a cursor is stored only with the rows it covers. The first
+/// sync (a cache without cases, or an interrupted first sync) leaves the full-text index to be
 /// built once at the end, also when the feed fails part way, so what was stored is searchable.
 async fn pull_cases(
     store: &Store,
@@ -260,24 +262,55 @@ async fn pull_cases(
     followed
 }
 
-async fn follow_feed(
-    store: &Store,
-    client: &TradingGridClient,
-    options: &PullOptions,
-    search: SearchIndexing,
-    report: &mut PullReport,
-) -> Result<()> {
-    let mut asked = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
-    let limit = options.case_page_size;
-    let mut page = client.cases_since(asked.as_deref(), limit).await?;
-    report.requests += 1;
-    report.case_pages += 1;
-    let mut batch: Vec<CasePage> = Vec::new();
-    let mut batch_cases = 0usize;
-    // The first page is written alone (the list shows cases at once), then each transaction
-    // takes twice as many cases as the one before, up to `cases_per_write`.
-    let mut write_at = 1usize;
+/// What the fetching task hands the writer, in feed order.
+enum Fetched {
+    /// A page, with more to come.
+    Page(CasePage),
+    /// The feed's last page.
+    Last(CasePage),
+    /// A page after which the feed says "more" without moving on (or more pages than any tenant
+    /// has): stored, then the pull ends with [`Error::FeedStuck`].
+    Stuck(CasePage, String),
+    /// The next page could not be fetched; the pages before it are stored.
+    Failed(pd_tradinggrid::Error),
+}
+
+/// Feed pages fetched ahead of the writer: about one transaction's worth, so a transaction's
+/// pages are ready when the one before it commits, while a slow writer does not make the pull
+/// hold the whole feed in memory.
+fn pages_ahead(options: &PullOptions) -> usize {
+    let page = usize::try_from(options.case_page_size.max(1)).unwrap_or(usize::MAX);
+    options.cases_per_write.div_ceil(page).max(1)
+}
+
+/// Stops the fetching task when the pull ends or is dropped (a stopped sync, a failed write).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Fetches the feed from `asked` on, page after page, until it ends, fails, is stuck or the
+/// writer stops listening.
+async fn fetch_feed(
+    client: TradingGridClient,
+    mut asked: Option<String>,
+    limit: u32,
+    max_pages: usize,
+    pages: tokio::sync::mpsc::Sender<Fetched>,
+) {
+    let mut fetched = 0usize;
     loop {
+        let page = match client.cases_since(asked.as_deref(), limit).await {
+            Ok(page) => page,
+            Err(e) => {
+                let _ = pages.send(Fetched::Failed(e)).await;
+                return;
+            }
+        };
+        fetched += 1;
         let has_more = page.has_more && !page.cases.is_empty();
         // A feed that says "more" must move on: the same cursor back, or more pages than any
         // tenant has, would hold the sync (and its lock) for ever.
@@ -288,53 +321,83 @@ async fn follow_feed(
                 "it answered cursor {:?} with more cases and the same cursor",
                 page.next_cursor
             ))
-        } else if report.case_pages >= options.max_case_pages {
+        } else if fetched >= max_pages {
             Some(format!(
-                "it still said there was more after {} pages",
-                report.case_pages
+                "it still said there was more after {fetched} pages"
             ))
         } else {
             None
         };
-        if let Some(detail) = stuck {
-            report.cases += page.cases.len();
-            batch.push(page);
-            store_pages(store, batch, search).await?;
-            return Err(Error::FeedStuck { detail });
-        }
-        asked = Some(page.next_cursor.clone());
-        let next = has_more.then(|| {
-            let client = client.clone();
-            let cursor = page.next_cursor.clone();
-            tokio::spawn(async move { client.cases_since(Some(&cursor), limit).await })
-        });
-        report.cases += page.cases.len();
-        batch_cases += page.cases.len();
-        batch.push(page);
-        let written = if next.is_none() || batch_cases >= write_at {
-            write_at = (batch_cases * 2).min(options.cases_per_write).max(1);
-            batch_cases = 0;
-            store_pages(store, std::mem::take(&mut batch), search).await
-        } else {
-            Ok(())
-        };
-        let fetched = match next {
-            Some(task) => Some(task.await?),
-            None => None,
-        };
-        written?;
-        match fetched {
-            Some(Ok(next_page)) => {
-                page = next_page;
-                report.requests += 1;
-                report.case_pages += 1;
+        let item = match stuck {
+            Some(detail) => Fetched::Stuck(page, detail),
+            None if !has_more => Fetched::Last(page),
+            None => {
+                asked = Some(page.next_cursor.clone());
+                Fetched::Page(page)
             }
-            Some(Err(e)) => {
+        };
+        let go_on = matches!(item, Fetched::Page(_));
+        if pages.send(item).await.is_err() || !go_on {
+            return;
+        }
+    }
+}
+
+async fn follow_feed(
+    store: &Store,
+    client: &TradingGridClient,
+    options: &PullOptions,
+    search: SearchIndexing,
+    report: &mut PullReport,
+) -> Result<()> {
+    let asked = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
+    let (sender, mut pages) = tokio::sync::mpsc::channel(pages_ahead(options));
+    let mut fetcher = AbortOnDrop(tokio::spawn(fetch_feed(
+        client.clone(),
+        asked,
+        options.case_page_size,
+        options.max_case_pages,
+        sender,
+    )));
+    let mut batch: Vec<CasePage> = Vec::new();
+    let mut batch_cases = 0usize;
+    // The first page is written alone (the list shows cases at once), then each transaction
+    // takes twice as many cases as the one before, up to `cases_per_write`.
+    let mut write_at = 1usize;
+    loop {
+        let Some(fetched) = pages.recv().await else {
+            // The fetching task ended without a word: it panicked or the runtime is stopping.
+            // Keep what it fetched, then say why.
+            store_pages(store, batch, search).await?;
+            (&mut fetcher.0).await?;
+            return Err(Error::Task(
+                "the change feed's fetching task stopped".into(),
+            ));
+        };
+        let (page, end) = match fetched {
+            Fetched::Page(page) => (page, None),
+            Fetched::Last(page) => (page, Some(Ok(()))),
+            Fetched::Stuck(page, detail) => (page, Some(Err(Error::FeedStuck { detail }))),
+            Fetched::Failed(e) => {
                 // Keep what was fetched before the failure.
                 store_pages(store, batch, search).await?;
                 return Err(e.into());
             }
-            None => return Ok(()),
+        };
+        report.requests += 1;
+        report.case_pages += 1;
+        report.cases += page.cases.len();
+        batch_cases += page.cases.len();
+        batch.push(page);
+        if let Some(end) = end {
+            store_pages(store, batch, search).await?;
+            return end;
+        }
+        if batch_cases >= write_at {
+            write_at = (batch_cases * 2).min(options.cases_per_write).max(1);
+            batch_cases = 0;
+            // The fetching task goes on meanwhile.
+            store_pages(store, std::mem::take(&mut batch), search).await?;
         }
     }
 }

@@ -3,19 +3,23 @@
 //! (every case indexed as it is written) gives, and what the server holds; a first sync cut
 //! short is finished by the next one, every case searchable. The first sync drops the cache's
 //! secondary indexes while it loads: a sync killed then leaves a cache whose list still answers,
-//! and the next sync finishes it with every index back.
+//! and the next sync finishes it with every index back. The feed is fetched ahead while the cache
+//! writes (pipelined): a feed failing then keeps every page fetched before the failure.
 
 mod common;
 
 use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::World;
 use partnerdesk_sandbox::Faults;
 use pd_domain::{CaseBundle, CaseQuery};
 use pd_store::{SearchIndexing, Store};
-use pd_sync::{pull, PullOptions, CASES_CURSOR};
+use pd_sync::{pull, pull_from, PullOptions, CASES_CURSOR};
+use pd_tradinggrid::{ClientConfig, RetryPolicy, TradingGridClient};
 use rusqlite::types::Value;
 
 /// Every row of the tables a sync writes, in a fixed order, as text.
@@ -355,6 +359,223 @@ async fn a_first_sync_killed_while_it_loads_is_finished_by_the_next_with_every_i
         assert!(
             search(&store, reference).contains(&bundle.case.id),
             "case {reference} is found by its reference"
+        );
+    }
+}
+
+// ---- the pipelined first sync: pages fetched while the cache writes -------------------------
+
+/// A proxy in front of the sandbox that counts the change-feed requests it answers and, once
+/// `feed_pages_passed` of them went through, answers every further one 503.
+#[derive(Clone)]
+struct FeedProxy {
+    upstream: String,
+    http: reqwest::Client,
+    feed_requests: Arc<AtomicUsize>,
+    feed_pages_passed: Arc<AtomicUsize>,
+}
+
+async fn forward_feed(
+    axum::extract::State(proxy): axum::extract::State<FeedProxy>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let method = request.method().clone();
+    let is_feed = method == axum::http::Method::GET && request.uri().path().ends_with("/cases");
+    if is_feed {
+        let seen = proxy.feed_requests.fetch_add(1, Ordering::SeqCst);
+        if seen >= proxy.feed_pages_passed.load(Ordering::SeqCst) {
+            return (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [("content-type", "application/json")],
+                r#"{"code":"unavailable","message":"proxy: the feed is down"}"#,
+            )
+                .into_response();
+        }
+    }
+    let target = format!(
+        "{}{}",
+        proxy.upstream,
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let headers = request.headers().clone();
+    let body = axum::body::to_bytes(request.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let mut outgoing = proxy.http.request(method, &target).body(body.to_vec());
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let answer = outgoing.send().await.expect("upstream answers");
+    let status = answer.status();
+    let content_type = answer.headers().get("content-type").cloned();
+    let bytes = answer.bytes().await.expect("upstream body");
+    let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+    *response.status_mut() = status;
+    if let Some(value) = content_type {
+        response.headers_mut().insert("content-type", value);
+    }
+    response
+}
+
+async fn start_feed_proxy(world: &World) -> (FeedProxy, TradingGridClient) {
+    let proxy = FeedProxy {
+        upstream: world.sandbox().base_url().trim_end_matches('/').to_string(),
+        http: reqwest::Client::new(),
+        feed_requests: Arc::new(AtomicUsize::new(0)),
+        feed_pages_passed: Arc::new(AtomicUsize::new(usize::MAX)),
+    };
+    let app = axum::Router::new()
+        .fallback(forward_feed)
+        .with_state(proxy.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("proxy port");
+    let addr = listener.local_addr().expect("proxy address");
+    tokio::spawn(async move {
+        axum::serve(listener, app).await.expect("proxy serves");
+    });
+    let mut config = ClientConfig::new(
+        url::Url::parse(&format!("http://{addr}/")).expect("proxy url"),
+        world.config.company_id.clone(),
+        world.config.consumer_key.clone(),
+        world.config.consumer_secret.clone(),
+    );
+    // A feed request the proxy refuses fails the pull at once.
+    config.retry = RetryPolicy {
+        max_attempts: 1,
+        ..RetryPolicy::default()
+    };
+    config.request_timeout = Duration::from_secs(10);
+    (proxy, TradingGridClient::new(config).expect("client"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipelined_first_sync_fetches_ahead_of_a_busy_cache_and_keeps_every_page_it_fetched() {
+    let world = World::new(400).await;
+    let (proxy, through_proxy) = start_feed_proxy(&world).await;
+    let now = chrono::Utc::now();
+    // Partners, users and exceptions first, so the case feed is all the next pull writes.
+    pull_from(
+        &world.store,
+        &world.client,
+        None,
+        &PullOptions::default(),
+        now,
+    )
+    .await
+    .expect("directory and exceptions");
+
+    // Pages of 20 cases, transactions of up to 100: the fetching task runs up to 5 pages ahead.
+    // The feed fails after its 4th page.
+    proxy.feed_pages_passed.store(4, Ordering::SeqCst);
+    let options = PullOptions {
+        case_page_size: 20,
+        cases_per_write: 100,
+        ..PullOptions::default()
+    };
+    // Another connection holds the cache's write lock, so the writer waits on its first page.
+    let path = world.store.path().to_path_buf();
+    let holder = rusqlite::Connection::open(&path).expect("second connection");
+    holder.execute_batch("BEGIN IMMEDIATE").expect("write lock");
+    let sync = {
+        let (store, client, options) = (world.store.clone(), world.client.clone(), options.clone());
+        let cases = through_proxy.clone();
+        tokio::spawn(async move { pull_from(&store, &client, Some(&cases), &options, now).await })
+    };
+    // While the cache is busy, the feed is fetched on: the four pages and the failed fifth.
+    let started = Instant::now();
+    while proxy.feed_requests.load(Ordering::SeqCst) < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(8),
+            "only {} feed requests while the cache was busy: the feed was not fetched ahead",
+            proxy.feed_requests.load(Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(
+        progress(&path).expect("readable").0,
+        0,
+        "nothing written yet"
+    );
+    holder.execute_batch("ROLLBACK").expect("lock released");
+
+    let err = sync
+        .await
+        .expect("sync task")
+        .expect_err("the feed failed after 4 pages");
+    assert!(matches!(err, pd_sync::Error::Remote(_)), "{err:?}");
+    // Every page fetched before the failure is stored, in order, with its cursor.
+    let first_80 = world
+        .client
+        .cases_since(None, 80)
+        .await
+        .expect("the feed's first 80 cases");
+    let expected: BTreeSet<String> = first_80.cases.iter().map(|b| b.case.id.clone()).collect();
+    let cached: BTreeSet<String> = world
+        .case_ids(CaseQuery {
+            limit: 5000,
+            ..CaseQuery::default()
+        })
+        .into_iter()
+        .collect();
+    assert_eq!(cached, expected, "the cache holds the 4 fetched pages");
+    assert_eq!(
+        world.store.cursor(CASES_CURSOR).expect("cursor"),
+        Some(first_80.next_cursor.clone())
+    );
+    assert!(
+        !world.store.search_index_deferred().expect("flag"),
+        "what was stored is searchable even though the sync failed"
+    );
+    let last = first_80.cases.last().expect("a case");
+    assert!(search(&world.store, &last.case.reference).contains(&last.case.id));
+
+    // The feed is back: the next sync finishes the first, and the cache equals the server and a
+    // page-by-page sync, rows, schema and searches.
+    proxy.feed_pages_passed.store(usize::MAX, Ordering::SeqCst);
+    let report = pull_from(
+        &world.store,
+        &world.client,
+        Some(&through_proxy),
+        &options,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("the next sync");
+    assert_eq!(report.cases, 320);
+    world.assert_cache_equals_server().await;
+    let by_page = Store::open(world.dir.path().join("page-by-page.db")).expect("second cache");
+    let one_page_at_a_time = PullOptions {
+        case_page_size: 64,
+        cases_per_write: 1,
+        defer_search_index: false,
+        ..PullOptions::default()
+    };
+    pull(
+        &by_page,
+        &world.client,
+        &one_page_at_a_time,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("page-by-page sync");
+    let (a, b) = (dump(&world.store), dump(&by_page));
+    for ((sql, rows_a), (_, rows_b)) in a.iter().zip(&b) {
+        assert_eq!(rows_a, rows_b, "{sql}: rows differ");
+    }
+    let server = server_bundles(&world).await;
+    for w in vocabulary(&server).iter().step_by(5) {
+        assert_eq!(
+            search(&world.store, w),
+            search(&by_page, w),
+            "search {w:?} differs between the two caches"
         );
     }
 }
