@@ -91,6 +91,33 @@ impl std::fmt::Debug for S3Client {
     }
 }
 
+/// An object's headers from a HEAD, read as text.
+pub(crate) struct ObjectHeaders(reqwest::header::HeaderMap);
+
+impl ObjectHeaders {
+    /// The header `name` as text, when present and readable.
+    pub(crate) fn text(&self, name: &str) -> Option<String> {
+        self.0
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// The object's size (`Content-Length`), 0 when missing.
+    pub(crate) fn size(&self) -> u64 {
+        self.text("content-length")
+            .and_then(|length| length.parse().ok())
+            .unwrap_or_default()
+    }
+
+    /// The object's tag without its quotes, empty when missing.
+    pub(crate) fn etag(&self) -> String {
+        self.text("etag")
+            .map(|etag| etag.trim_matches('"').to_owned())
+            .unwrap_or_default()
+    }
+}
+
 pub(crate) struct Request<'a> {
     pub(crate) method: reqwest::Method,
     pub(crate) key: Option<&'a str>,
@@ -232,12 +259,27 @@ impl S3Client {
 
     /// What the bucket holds under `key`; `None` when there is no such object.
     pub async fn head_object(&self, key: &str) -> Result<Option<ObjectInfo>, ConnectorError> {
+        Ok(self.head(key, &[]).await?.map(|headers| ObjectInfo {
+            size: headers.size(),
+            etag: headers.etag(),
+            content_type: headers.text("content-type"),
+            sha256: headers.text(SHA256_META),
+        }))
+    }
+
+    /// HEAD of `key` (with `query`, e.g. a version): its headers, `None` when there is no such
+    /// object, a refusal in words when the server refuses.
+    pub(crate) async fn head(
+        &self,
+        key: &str,
+        query: &[(&str, &str)],
+    ) -> Result<Option<ObjectHeaders>, ConnectorError> {
         check_key(key)?;
         let response = self
             .send_raw(Request {
                 method: reqwest::Method::HEAD,
                 key: Some(key),
-                query: &[],
+                query,
                 body: bytes::Bytes::new(),
                 content_type: None,
                 step: "reading an object's details",
@@ -251,23 +293,7 @@ impl S3Client {
         if !(200..=299).contains(&status) {
             return Err(self.refusal(status, "", "read objects in", "s3:GetObject"));
         }
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
-        };
-        Ok(Some(ObjectInfo {
-            size: header("content-length")
-                .and_then(|length| length.parse().ok())
-                .unwrap_or_default(),
-            etag: header("etag")
-                .map(|etag| etag.trim_matches('"').to_owned())
-                .unwrap_or_default(),
-            content_type: header("content-type"),
-            sha256: header(SHA256_META),
-        }))
+        Ok(Some(ObjectHeaders(response.headers().clone())))
     }
 
     /// Starts a multipart upload of `key`; returns its upload id (keep it to resume).

@@ -240,44 +240,17 @@ impl S3Client {
         key: &str,
         version_id: Option<&str>,
     ) -> Result<Option<LockState>, ConnectorError> {
-        check_key(key)?;
-        let query = version_query(version_id);
-        let response = self
-            .send_raw(Request {
-                method: reqwest::Method::HEAD,
-                key: Some(key),
-                query: &query,
-                body: bytes::Bytes::new(),
-                content_type: None,
-                step: "reading an object's details",
-                extra_headers: Vec::new(),
-            })
-            .await?;
-        let status = response.status().as_u16();
-        if status == 404 {
+        let Some(headers) = self.head(key, &version_query(version_id)).await? else {
             return Ok(None);
-        }
-        if !(200..=299).contains(&status) {
-            return Err(self.refusal(status, "", "read objects in", "s3:GetObject"));
-        }
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|value| value.to_str().ok())
-                .map(str::to_owned)
         };
+        let header = |name: &str| headers.text(name);
         let mode = header("x-amz-object-lock-mode").and_then(|m| LockMode::parse_s3(&m));
         let until = header("x-amz-object-lock-retain-until-date")
             .and_then(|date| DateTime::parse_from_rfc3339(date.trim()).ok())
             .map(|date| date.with_timezone(&Utc));
         Ok(Some(LockState {
-            size: header("content-length")
-                .and_then(|length| length.parse().ok())
-                .unwrap_or_default(),
-            etag: header("etag")
-                .map(|etag| etag.trim_matches('"').to_owned())
-                .unwrap_or_default(),
+            size: headers.size(),
+            etag: headers.etag(),
             version_id: header("x-amz-version-id"),
             retention: match (mode, until) {
                 (Some(mode), Some(until)) => Some(Retention { mode, until }),
