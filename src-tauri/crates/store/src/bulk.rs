@@ -10,7 +10,7 @@
 use pd_domain::CasePage;
 use rusqlite::{Connection, OptionalExtension};
 
-use crate::cases::{apply_bundle_with, SearchIndexing};
+use crate::cases::{apply_bundle_with, SearchIndexing, CASE_INSERT_TRIGGERS};
 use crate::error::Result;
 
 /// `sync_state` key present while some cases have no full-text document yet (a first sync
@@ -48,6 +48,9 @@ pub(crate) fn apply_pages(
         crate::set_cursor_in(conn, DEFERRED_KEY, "1")?;
         drop_indexes(conn)?;
         counters = take_triggers(conn, COUNTER_TRIGGERS)?;
+        // The new cases' status history and reference numbers are written with each row
+        // (`cases::insert_new_case`), without a trigger program and statement journal per row.
+        counters.extend(take_triggers(conn, CASE_INSERT_TRIGGERS)?);
     }
     for page in pages {
         for bundle in &page.cases {

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use pd_domain::{Case, CaseBundle, CasePatch, Comment, Document, OutboxOp};
+use pd_domain::{Case, CaseBundle, CasePatch, CaseStatus, Comment, Document, OutboxOp};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{
@@ -102,24 +102,40 @@ fn write_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()
     upsert_case_row(conn, case, local_only)
 }
 
-/// [`write_case_row`] without the audit: for a case known to be new, which has nothing to
-/// compare with (saves a lookup per case in a first sync).
-fn upsert_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
-    let refs = serde_json::to_string(&case.references)?;
-    conn.prepare_cached(
+/// The `INSERT` of a case row, without a conflict clause.
+macro_rules! case_insert_sql {
+    () => {
         "INSERT INTO cases (id, reference, title, partner_id, partner_name, kind, status, \
             status_rank, priority, priority_rank, owner, sla_due, created_at, updated_at, \
             references_json, version, local_only) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) \
-         ON CONFLICT(id) DO UPDATE SET reference = excluded.reference, title = excluded.title, \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)"
+    };
+}
+
+/// [`write_case_row`] without the audit: for a case known to be new, which has nothing to
+/// compare with (saves a lookup per case in a first sync).
+fn upsert_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<()> {
+    execute_case_row(
+        conn,
+        concat!(
+            case_insert_sql!(),
+            " ON CONFLICT(id) DO UPDATE SET reference = excluded.reference, title = excluded.title, \
             partner_id = excluded.partner_id, partner_name = excluded.partner_name, \
             kind = excluded.kind, status = excluded.status, status_rank = excluded.status_rank, \
             priority = excluded.priority, priority_rank = excluded.priority_rank, \
             owner = excluded.owner, sla_due = excluded.sla_due, created_at = excluded.created_at, \
             updated_at = excluded.updated_at, references_json = excluded.references_json, \
-            version = excluded.version, local_only = excluded.local_only",
-    )?
-    .execute(params![
+            version = excluded.version, local_only = excluded.local_only"
+        ),
+        case,
+        local_only,
+    )
+}
+
+/// Runs `sql` (an insert of a case row) with the case's columns.
+fn execute_case_row(conn: &Connection, sql: &str, case: &Case, local_only: bool) -> Result<()> {
+    let refs = serde_json::to_string(&case.references)?;
+    conn.prepare_cached(sql)?.execute(params![
         case.id,
         case.reference,
         case.title,
@@ -138,6 +154,43 @@ fn upsert_case_row(conn: &Connection, case: &Case, local_only: bool) -> Result<(
         case.version,
         local_only,
     ])?;
+    Ok(())
+}
+
+/// The `AFTER INSERT ON cases` triggers a first sync's bulk transaction takes while it writes
+/// (`bulk.rs`), and what each would have written for a new case, written by
+/// [`record_new_case`] instead. A statement that fires triggers keeps a statement journal of
+/// every page it changes; without them a case row is a plain single-row insert.
+pub(crate) const CASE_INSERT_TRIGGERS: &[&str] =
+    &["case_status_log_insert", "cases_reference_index_insert"];
+
+/// What [`CASE_INSERT_TRIGGERS`] write for a newly inserted case: its status history begins
+/// (`new` when it was created, then its status when it last changed if that is another), and
+/// its reference numbers are indexed (migrations 0013 and 0008 hold the triggers' SQL).
+fn record_new_case(conn: &Connection, case: &Case) -> Result<()> {
+    let mut log = conn
+        .prepare_cached("INSERT INTO case_status_log (case_id, status, at) VALUES (?1, ?2, ?3)")?;
+    log.execute(params![
+        case.id,
+        CaseStatus::New.as_str(),
+        ts(case.created_at)
+    ])?;
+    if case.status != CaseStatus::New {
+        log.execute(params![case.id, case.status.as_str(), ts(case.updated_at)])?;
+    }
+    let mut index = conn.prepare_cached(
+        "INSERT INTO case_reference_index (case_id, kind, value) VALUES (?1, ?2, ?3)",
+    )?;
+    let refs = &case.references;
+    for (kind, values) in [
+        ("po", &refs.po_numbers),
+        ("invoice", &refs.invoice_numbers),
+        ("shipment", &refs.shipment_numbers),
+    ] {
+        for value in values {
+            index.execute(params![case.id, kind, value])?;
+        }
+    }
     Ok(())
 }
 
@@ -239,6 +292,30 @@ pub(crate) fn write_comment(conn: &Connection, c: &Comment, op_id: Option<&str>)
     Ok(())
 }
 
+/// [`write_comment`] for a comment of a case new to the cache: a plain insert (an upsert's
+/// update half makes SQLite keep a statement journal of every page it changes), the upsert
+/// only when the id is cached already (a comment the server moved from another case).
+fn insert_new_comment(conn: &Connection, c: &Comment) -> Result<()> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL) ON CONFLICT(id) DO NOTHING",
+        )?
+        .execute(params![
+            c.id,
+            c.case_id,
+            c.author,
+            c.author_is_partner,
+            c.body,
+            c.visibility.as_str(),
+            ts(c.created_at),
+        ])?;
+    if inserted == 0 {
+        write_comment(conn, c, None)?;
+    }
+    Ok(())
+}
+
 /// Reads one comment row: (comment, op_id).
 pub(crate) fn comment_from_row(row: &Row<'_>) -> Result<(Comment, Option<String>)> {
     let vis: String = row.get(5)?;
@@ -281,6 +358,30 @@ pub(crate) fn write_document(conn: &Connection, d: &Document) -> Result<()> {
         d.uploaded_by,
         ts(d.uploaded_at)
     ])?;
+    Ok(())
+}
+
+/// [`write_document`] for a document of a case new to the cache (see [`insert_new_comment`]).
+fn insert_new_document(conn: &Connection, d: &Document) -> Result<()> {
+    let inserted = conn
+        .prepare_cached(
+            "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
+        )?
+        .execute(params![
+            d.id,
+            d.case_id,
+            d.name,
+            i64::try_from(d.size).unwrap_or(i64::MAX),
+            d.sha256,
+            d.media_type,
+            serde_json::to_string(&d.location)?,
+            d.uploaded_by,
+            ts(d.uploaded_at)
+        ])?;
+    if inserted == 0 {
+        write_document(conn, d)?;
+    }
     Ok(())
 }
 
@@ -444,7 +545,7 @@ pub(crate) fn apply_bundle_with(
         write_base(conn, case)?;
         rebase(conn, &case.id)?;
     } else if !exists {
-        insert_new_case(conn, bundle)?;
+        insert_new_case(conn, bundle, search)?;
         if search == SearchIndexing::Now {
             refresh_fts(conn, &case.id)?;
         }
@@ -511,10 +612,18 @@ pub(crate) fn apply_bundle_with(
 
 /// A case the cache has never seen: its row, links, comments and documents are inserted
 /// without looking for older ones to replace or remove (a case row that does not exist has
-/// none: they reference it).
-fn insert_new_case(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
+/// none: they reference it). In a first sync's bulk transaction ([`SearchIndexing::Deferred`])
+/// the row goes in without the [`CASE_INSERT_TRIGGERS`], which that transaction has taken, and
+/// what they would write is written here.
+fn insert_new_case(conn: &Connection, bundle: &CaseBundle, search: SearchIndexing) -> Result<()> {
     let case = &bundle.case;
-    upsert_case_row(conn, case, false)?;
+    match search {
+        SearchIndexing::Now => upsert_case_row(conn, case, false)?,
+        SearchIndexing::Deferred => {
+            execute_case_row(conn, case_insert_sql!(), case, false)?;
+            record_new_case(conn, case)?;
+        }
+    }
     insert_links(conn, case)?;
     for c in &bundle.comments {
         if c.case_id != case.id {
@@ -523,10 +632,10 @@ fn insert_new_case(conn: &Connection, bundle: &CaseBundle) -> Result<()> {
                 c.id, case.id, c.case_id
             )));
         }
-        write_comment(conn, c, None)?;
+        insert_new_comment(conn, c)?;
     }
     for d in &bundle.documents {
-        write_document(conn, d)?;
+        insert_new_document(conn, d)?;
     }
     Ok(())
 }

@@ -168,3 +168,87 @@ fn the_list_answers_the_same_while_a_first_sync_has_dropped_its_indexes_and_all_
     // A second finish has nothing left to do.
     assert_eq!(loading.build_deferred_search_index().expect("again"), 0);
 }
+
+/// Rows of the tables a new case's insert writes besides its own row, as text, in a fixed order.
+fn side_rows(store: &Store) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open(store.path()).expect("open");
+    [
+        "SELECT case_id || '|' || status || '|' || at FROM case_status_log \
+            ORDER BY case_id, at, status",
+        "SELECT case_id || '|' || kind || '|' || value FROM case_reference_index \
+            ORDER BY case_id, kind, value",
+        "SELECT id || '|' || case_id || '|' || body FROM comments ORDER BY id",
+        "SELECT id || '|' || case_id || '|' || name FROM documents ORDER BY id",
+        "SELECT name || '|' || sql FROM sqlite_schema WHERE type = 'trigger' ORDER BY name",
+    ]
+    .iter()
+    .map(|sql| {
+        conn.prepare(sql)
+            .expect("prepare")
+            .query_map([], |r| r.get(0))
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .expect("rows")
+    })
+    .collect()
+}
+
+#[test]
+fn new_cases_written_in_bulk_hold_what_the_insert_triggers_write_page_by_page() {
+    // A first sync's bulk write inserts new cases without the `AFTER INSERT` triggers (it writes
+    // their status history and reference numbers itself) and their comments and documents
+    // without upserts: the file must hold what a page-by-page write with every trigger holds,
+    // also when the server moved a cached comment and document to a case new to the cache.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut pages = pages();
+    let mut moved = case(CASES, "GC1", "Acme Foods");
+    moved.status = CaseStatus::WaitingOnPartner;
+    moved.references.invoice_numbers = vec!["INV-1".into(), "INV-2".into()];
+    moved.references.shipment_numbers = vec!["ASN-9".into()];
+    let (comment_id, document_id) = ("cm-0", "doc-moved");
+    let first_id = pages[0].cases[0].case.id.clone();
+    pages[0].cases[0]
+        .documents
+        .push(document(&first_id, document_id, "bol.pdf"));
+    let mut note = comment(&moved.id, comment_id, "moved here by the server", 9);
+    note.author_is_partner = false;
+    let moved = bundle(
+        moved.clone(),
+        vec![note],
+        vec![document(&moved.id, document_id, "bol.pdf")],
+    );
+    pages.push(page(vec![moved], "p-moved"));
+
+    let reference = Store::open(dir.path().join("reference.db")).expect("open");
+    for p in &pages {
+        reference
+            .apply_case_pages(std::slice::from_ref(p), "collab.cases", SearchIndexing::Now)
+            .expect("reference page");
+    }
+    let bulk = Store::open(dir.path().join("bulk.db")).expect("open");
+    bulk.apply_case_pages(&pages[..2], "collab.cases", SearchIndexing::Deferred)
+        .expect("bulk pages");
+    bulk.apply_case_pages(&pages[2..], "collab.cases", SearchIndexing::Deferred)
+        .expect("bulk pages");
+    bulk.build_deferred_search_index().expect("finish");
+
+    let (a, b) = (side_rows(&bulk), side_rows(&reference));
+    assert_eq!(a, b);
+    assert!(
+        a[0].iter().any(|r| r.contains("|waiting_on_partner|")),
+        "the status history holds statuses other than new"
+    );
+    assert!(a[1].iter().any(|r| r.contains("|invoice|INV-2")));
+    let moved_id = format!("case-{CASES:05}");
+    let detail = bulk
+        .case_detail(&moved_id, t0())
+        .expect("the moved-to case");
+    assert!(detail.comments.iter().any(|c| c.comment.id == comment_id));
+    assert!(detail
+        .documents
+        .iter()
+        .any(|d| d.document.id == document_id));
+    let first = bulk.case_detail(&first_id, t0()).expect("first case");
+    assert!(first.comments.iter().all(|c| c.comment.id != comment_id));
+    assert!(first.documents.iter().all(|d| d.document.id != document_id));
+}
