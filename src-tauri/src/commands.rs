@@ -46,13 +46,15 @@ macro_rules! tauri_commands {
 pd_ipc::with_commands!(tauri_commands);
 
 /// Logs how long a command took, at debug level under `partnerdesk::commands`
-/// (`RUST_LOG=partnerdesk::commands=debug`): with the log's timestamps this splits the cold
-/// start into the window's start-up queries (issue 16).
+/// (`RUST_LOG=partnerdesk::commands=debug`), and when it began in milliseconds since the shell's
+/// `run` began (`began_ms`, the clock of the start-up phases): this splits the cold start into
+/// the window's start-up queries (issue 16).
 fn answered(command: &str, started: std::time::Instant) {
     tracing::debug!(
         target: "partnerdesk::commands",
         command,
         ms = started.elapsed().as_secs_f64() * 1000.0,
+        began_ms = crate::ms_since_start(started),
         "answered"
     );
 }

@@ -23,11 +23,16 @@ fn platform_folder(
 /// (`RUST_LOG=partnerdesk::start=debug`), which split the cold start (issue 16).
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
+/// Milliseconds from when `run` began to `at` (0 before it began).
+pub(crate) fn ms_since_start(at: std::time::Instant) -> f64 {
+    STARTED.get().map_or(0.0, |t| {
+        at.saturating_duration_since(*t).as_secs_f64() * 1000.0
+    })
+}
+
 /// Logs one start-up phase with the milliseconds since `run` began.
 fn phase(name: &str) {
-    let ms = STARTED
-        .get()
-        .map_or(0.0, |t| t.elapsed().as_secs_f64() * 1000.0);
+    let ms = ms_since_start(std::time::Instant::now());
     tracing::debug!(target: "partnerdesk::start", phase = name, ms, "start-up");
 }
 

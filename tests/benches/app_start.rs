@@ -16,7 +16,8 @@
 //! waits until that window's rows are painted, 6,000 rows) and memory is read again.
 //! Cold start is split by the window's own clock: the process start (`/proc/PID/stat`), the
 //! page's navigation start, its `DOMContentLoaded` (the bundle parsed and run) and the
-//! `pd:first-rows` mark the list sets when its first rows render.
+//! `pd:first-rows` mark the list sets when its first rows render; each run also prints the page's
+//! other `pd:` marks (the bundle ran, the first ask and answer of each start-up command).
 //! `--app PATH` launches another build of the app (for example a copy of the one before a
 //! change) with the same data, so before and after can be run back to back.
 //! `WEBKIT_DISABLE_COMPOSITING_MODE` and other variables set when the bench starts reach the app
@@ -166,6 +167,9 @@ return {
   origin: performance.timeOrigin,
   dom: nav ? nav.domContentLoadedEventEnd : null,
   rows: mark ? mark.startTime : null,
+  marks: performance.getEntriesByType('mark')
+    .filter((m) => m.name.startsWith('pd:'))
+    .map((m) => [m.name, m.startTime]),
 };
 "#;
 
@@ -409,6 +413,28 @@ async fn main() {
                         nav + dom,
                         rows
                     );
+                    // The page's own marks (the bundle ran, each start-up command's first ask
+                    // and answer, the first rows), on the same clock.
+                    let marks: Vec<String> = timing
+                        .get("marks")
+                        .and_then(|m| m.as_array())
+                        .map(|marks| {
+                            marks
+                                .iter()
+                                .filter_map(|m| {
+                                    let name = m.get(0)?.as_str()?;
+                                    let at = m.get(1)?.as_f64()?;
+                                    Some(format!("{name} {:.0}", nav + at))
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if !marks.is_empty() {
+                        eprintln!(
+                            "run {run}: page marks, ms after the process started: {}",
+                            marks.join(", ")
+                        );
+                    }
                     to_process.push(started - launched_epoch);
                     phases.push((nav, nav + dom, rows));
                 }

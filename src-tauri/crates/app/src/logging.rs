@@ -44,12 +44,27 @@ impl LogLimits {
     };
 }
 
+/// Lines the file writer's queue holds before new ones are dropped (the writer thread empties it
+/// as fast as the file takes them). tracing-appender's default, 128,000, allocates its whole
+/// queue up front: 4 MB of the app process at rest (issue 16, whole-app memory), for a log that
+/// writes a few lines a second; this is 256 KB.
+pub const BUFFERED_LINES: usize = 8_192;
+
+/// The log files' writer: each write is one line, queued (at most [`BUFFERED_LINES`]) and
+/// written by its own thread. Keep the guard alive: dropping it writes what is queued.
+pub fn file_writer(
+    logs_dir: &Path,
+) -> Result<(tracing_appender::non_blocking::NonBlocking, WorkerGuard), AppError> {
+    let files = LogFiles::open(logs_dir, LogLimits::DEFAULT)
+        .map_err(|error| AppError::internal(format!("log file: {error}")))?;
+    let builder = tracing_appender::non_blocking::NonBlockingBuilder::default();
+    Ok(builder.buffered_lines_limit(BUFFERED_LINES).finish(files))
+}
+
 /// Installs the global subscriber. Keep the returned guard alive: dropping it flushes the file.
 /// `RUST_LOG` overrides the default level (`info`).
 pub fn init(logs_dir: &Path) -> Result<WorkerGuard, AppError> {
-    let files = LogFiles::open(logs_dir, LogLimits::DEFAULT)
-        .map_err(|error| AppError::internal(format!("log file: {error}")))?;
-    let (writer, guard) = tracing_appender::non_blocking(files);
+    let (writer, guard) = file_writer(logs_dir)?;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let file_layer = fmt::layer().with_ansi(false).with_writer(writer);
     let console_layer = fmt::layer().with_writer(std::io::stderr);

@@ -77,6 +77,14 @@ impl FacetSlot {
     pub(crate) fn loads(&self) -> u64 {
         self.loads.load(std::sync::atomic::Ordering::Relaxed)
     }
+
+    /// Whether a copy of the columns is held (of any version); none before the first reading.
+    pub(crate) fn is_loaded(&self) -> bool {
+        self.current
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
 }
 
 impl FacetSlot {

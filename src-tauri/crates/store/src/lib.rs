@@ -13,6 +13,7 @@ mod documents;
 mod edi;
 mod error;
 mod facets;
+mod first_page;
 mod ingest;
 mod local;
 mod lock;
@@ -886,8 +887,13 @@ impl Store {
     /// One window of the case list and the total it was cut from (one snapshot).
     pub fn list_cases(&self, query: &CaseQuery, now: Timestamp) -> Result<CaseListPage> {
         let policy = self.sla_policy();
-        self.db
-            .read_tx(|tx| query::list_cases(tx, &self.db.facets, query, now, &policy))
+        self.db.read_tx(|tx| {
+            // The app's first list, before the columns are read: from the sort index.
+            match first_page::before_columns(tx, &self.db.facets, query, now, &policy)? {
+                Some(page) => Ok(page),
+                None => query::list_cases(tx, &self.db.facets, query, now, &policy),
+            }
+        })
     }
 
     /// How many times this store read the case list's filter columns whole (rather than

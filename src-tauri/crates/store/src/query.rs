@@ -22,8 +22,9 @@ const MAX_SEARCH_TOKENS: usize = 16;
 /// Longest search word kept, in characters.
 const MAX_TOKEN_CHARS: usize = 64;
 /// Default and largest page size.
-const DEFAULT_LIMIT: u32 = 200;
-const MAX_LIMIT: u32 = 5000;
+pub(crate) const DEFAULT_LIMIT: u32 = 200;
+/// See [`DEFAULT_LIMIT`].
+pub(crate) const MAX_LIMIT: u32 = 5000;
 
 /// What a user's search text becomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,7 +92,7 @@ fn search_rids(facets: &Facets, conn: &Connection, q: &CaseQuery) -> Result<Opti
 /// The ORDER BY for a sort, and the index that yields exactly that order. Ties break on `rid`
 /// (every index ends with it). Owner and SLA due put NULLs last either way: ascending through an
 /// index on `(x IS NULL, x)`, descending naturally (NULL sorts lowest).
-fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
+pub(crate) fn order_by(sort: CaseSortField, descending: bool) -> (String, &'static str) {
     let dir = if descending { "DESC" } else { "ASC" };
     let (key, index) = match (sort, descending) {
         (CaseSortField::Reference, _) => (format!("c.reference {dir}"), "cases_reference"),
@@ -275,7 +276,7 @@ fn walk_sort_index(
 /// The rows of one page (`page_rids`, in the sort's order, `skip` rows skipped), with their
 /// SLA marks; `ranked` puts them in an order computed here (the computed SLA sort) instead.
 #[allow(clippy::too_many_arguments)]
-fn finish_page(
+pub(crate) fn finish_page(
     conn: &Connection,
     page_rids: Vec<i64>,
     skip: usize,
@@ -359,7 +360,7 @@ pub(crate) fn sla_mark(
 /// Whether the list's SLA filter or sort needs each match's mark computed: the "at risk"
 /// filter always, the "SLA breached" filter and the SLA sort when the policy is on (with it
 /// off, the server's due column answers them through the kept filter columns and an index).
-fn computed_sla(q: &CaseQuery, policy: &pd_domain::SlaPolicy) -> bool {
+pub(crate) fn computed_sla(q: &CaseQuery, policy: &pd_domain::SlaPolicy) -> bool {
     q.sla_at_risk || (policy.enabled && (q.sort == CaseSortField::SlaDue || q.sla_breached))
 }
 
