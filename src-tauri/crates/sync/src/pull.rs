@@ -103,8 +103,26 @@ pub async fn pull(
     pull_from(store, client, Some(client), options, now).await
 }
 
+/// Where a pull starts: every cursor it asks from, read in one hop to the blocking pool.
+struct PullStart {
+    /// The partners and users are due again.
+    directory_due: bool,
+    /// Arrival time of the newest exception stored.
+    exceptions_newest: Option<String>,
+    /// The exceptions inbox is fetched in full this time.
+    exceptions_full: bool,
+    /// The case feed's cursor.
+    cases_cursor: Option<String>,
+    /// How the cases of this pull are indexed for search.
+    search: SearchIndexing,
+}
+
 /// Pulls partners, users and exceptions from the Trading Grid host and, when the account has a
 /// case server (`cases`), the case change feed from it; without one the case feed is not asked.
+/// The cursors are read in one step, then the directory (when due), the exceptions inbox and the
+/// feed's first page are asked at the same time; what came back is stored in that order (a
+/// failure stores nothing after it, as when they were asked one after the other). A pull that
+/// brought nothing writes nothing.
 pub async fn pull_from(
     store: &Store,
     client: &TradingGridClient,
@@ -113,10 +131,47 @@ pub async fn pull_from(
     now: Timestamp,
 ) -> Result<PullReport> {
     let mut report = PullReport::default();
-    pull_directory(store, client, options, now, &mut report).await?;
-    pull_exceptions(store, client, options, now, &mut report).await?;
-    if let Some(cases) = cases {
-        pull_cases(store, cases, options, &mut report).await?;
+    let (defer, directory_max_age, full_every) = (
+        options.defer_search_index,
+        options.directory_max_age,
+        options.exceptions_full_every,
+    );
+    let start = blocking(store, move |s| {
+        let newest = s.cursor(EXCEPTIONS_CURSOR)?;
+        let exceptions_full =
+            newest.is_none() || is_older_than(s.cursor(EXCEPTIONS_FULL_AT)?, full_every, now);
+        Ok(PullStart {
+            directory_due: is_older_than(s.cursor(DIRECTORY_AT)?, directory_max_age, now),
+            exceptions_newest: newest,
+            exceptions_full,
+            cases_cursor: s.cursor(CASES_CURSOR)?,
+            search: if s.search_index_deferred()? || (defer && s.has_no_cases()?) {
+                SearchIndexing::Deferred
+            } else {
+                SearchIndexing::Now
+            },
+        })
+    })
+    .await?;
+    let lens_query = exceptions_query(&start);
+    // The case feed's fetching task starts at once, beside the other requests.
+    let feed = cases.map(|cases| Feed::start(cases, start.cases_cursor.clone(), options));
+    let (directory, exceptions) = tokio::join!(
+        async {
+            if start.directory_due {
+                Some(fetch_directory(client).await)
+            } else {
+                None
+            }
+        },
+        client.lens_all(&lens_query),
+    );
+    if let Some(directory) = directory {
+        store_directory(store, directory?, now, &mut report).await?;
+    }
+    store_exceptions(store, &start, exceptions?, now, &mut report).await?;
+    if let Some(feed) = feed {
+        pull_cases(store, feed, start.search, &mut report).await?;
     }
     if report.cases >= OPTIMIZE_AFTER_CASES {
         // A large pull (the first sync of a big tenant) leaves the search index fragmented and the
@@ -149,19 +204,21 @@ fn stamp(at: Timestamp) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-async fn pull_directory(
-    store: &Store,
+/// Partners and users, as Community Management lists them.
+async fn fetch_directory(
     client: &TradingGridClient,
-    options: &PullOptions,
+) -> pd_tradinggrid::Result<(Vec<pd_domain::Partner>, Vec<pd_domain::User>)> {
+    let partners = client.partners(None).await?;
+    let users = client.users_with_roles().await?;
+    Ok((partners, users))
+}
+
+async fn store_directory(
+    store: &Store,
+    (partners, users): (Vec<pd_domain::Partner>, Vec<pd_domain::User>),
     now: Timestamp,
     report: &mut PullReport,
 ) -> Result<()> {
-    let last = blocking(store, |s| s.cursor(DIRECTORY_AT)).await?;
-    if !is_older_than(last, options.directory_max_age, now) {
-        return Ok(());
-    }
-    let partners = client.partners(None).await?;
-    let users = client.users_with_roles().await?;
     report.requests += 2 + users.len();
     report.partners = partners.len();
     report.users = users.len();
@@ -174,21 +231,13 @@ async fn pull_directory(
     .await
 }
 
-async fn pull_exceptions(
-    store: &Store,
-    client: &TradingGridClient,
-    options: &PullOptions,
-    now: Timestamp,
-    report: &mut PullReport,
-) -> Result<()> {
-    let (newest, full_at) = blocking(store, |s| {
-        Ok((s.cursor(EXCEPTIONS_CURSOR)?, s.cursor(EXCEPTIONS_FULL_AT)?))
-    })
-    .await?;
-    let full = newest.is_none() || is_older_than(full_at, options.exceptions_full_every, now);
+/// The Lens query for failed transactions: all of them on a full fetch, else those that
+/// arrived after the newest one stored.
+fn exceptions_query(start: &PullStart) -> LensQuery {
     let mut query = LensQuery::failed().count(500);
-    if !full {
-        if let Some(after) = newest
+    if !start.exceptions_full {
+        if let Some(after) = start
+            .exceptions_newest
             .as_deref()
             .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         {
@@ -196,7 +245,16 @@ async fn pull_exceptions(
             query = query.range("arrivaltime", Some(&from), None);
         }
     }
-    let transactions = client.lens_all(&query).await?;
+    query
+}
+
+async fn store_exceptions(
+    store: &Store,
+    start: &PullStart,
+    transactions: Vec<pd_domain::Transaction>,
+    now: Timestamp,
+    report: &mut PullReport,
+) -> Result<()> {
     report.requests += 1 + transactions.len() / 500;
     report.exceptions = transactions.len();
     let latest = transactions
@@ -205,7 +263,11 @@ async fn pull_exceptions(
         .filter_map(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
         .max()
         .map(|t| stamp(t.with_timezone(&chrono::Utc)));
-    let full_stamp = full.then(|| stamp(now));
+    let full_stamp = start.exceptions_full.then(|| stamp(now));
+    if transactions.is_empty() && full_stamp.is_none() {
+        // Nothing arrived and no full fetch to record: nothing to write.
+        return Ok(());
+    }
     blocking(store, move |s| {
         if !transactions.is_empty() {
             s.upsert_transactions(&transactions)?;
@@ -233,24 +295,14 @@ async fn pull_exceptions(
 /// [`PullOptions::cases_per_write`]; a cursor is stored only with the rows it covers. The first
 /// sync (a cache without cases, or an interrupted first sync) leaves the full-text index to be
 /// built once at the end, also when the feed fails part way, so what was stored is searchable.
+/// A feed whose first page brings nothing and keeps the cursor writes nothing.
 async fn pull_cases(
     store: &Store,
-    client: &TradingGridClient,
-    options: &PullOptions,
+    feed: Feed,
+    search: SearchIndexing,
     report: &mut PullReport,
 ) -> Result<()> {
-    let defer = options.defer_search_index;
-    let search = blocking(store, move |s| {
-        Ok(
-            if s.search_index_deferred()? || (defer && s.has_no_cases()?) {
-                SearchIndexing::Deferred
-            } else {
-                SearchIndexing::Now
-            },
-        )
-    })
-    .await?;
-    let followed = follow_feed(store, client, options, search, report).await;
+    let followed = follow_feed(store, feed, search, report).await;
     if search == SearchIndexing::Deferred {
         let built = blocking(store, |s| s.build_deferred_search_index()).await;
         if followed.is_ok() {
@@ -285,6 +337,35 @@ fn pages_ahead(options: &PullOptions) -> usize {
 
 /// Stops the fetching task when the pull ends or is dropped (a stopped sync, a failed write).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+/// The change feed being fetched ahead of the writer: its pages in feed order, the task fetching
+/// them (stopped when this is dropped) and the cursor it was asked from.
+struct Feed {
+    pages: tokio::sync::mpsc::Receiver<Fetched>,
+    fetcher: AbortOnDrop,
+    asked: Option<String>,
+    cases_per_write: usize,
+}
+
+impl Feed {
+    /// Starts fetching the feed of `client` from `asked` on.
+    fn start(client: &TradingGridClient, asked: Option<String>, options: &PullOptions) -> Feed {
+        let (sender, pages) = tokio::sync::mpsc::channel(pages_ahead(options));
+        let fetcher = AbortOnDrop(tokio::spawn(fetch_feed(
+            client.clone(),
+            asked.clone(),
+            options.case_page_size,
+            options.max_case_pages,
+            sender,
+        )));
+        Feed {
+            pages,
+            fetcher,
+            asked,
+            cases_per_write: options.cases_per_write,
+        }
+    }
+}
 
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
@@ -345,20 +426,16 @@ async fn fetch_feed(
 
 async fn follow_feed(
     store: &Store,
-    client: &TradingGridClient,
-    options: &PullOptions,
+    feed: Feed,
     search: SearchIndexing,
     report: &mut PullReport,
 ) -> Result<()> {
-    let asked = blocking(store, |s| s.cursor(CASES_CURSOR)).await?;
-    let (sender, mut pages) = tokio::sync::mpsc::channel(pages_ahead(options));
-    let mut fetcher = AbortOnDrop(tokio::spawn(fetch_feed(
-        client.clone(),
+    let Feed {
+        mut pages,
+        mut fetcher,
         asked,
-        options.case_page_size,
-        options.max_case_pages,
-        sender,
-    )));
+        cases_per_write,
+    } = feed;
     let mut batch: Vec<CasePage> = Vec::new();
     let mut batch_cases = 0usize;
     // The first page is written alone (the list shows cases at once), then each transaction
@@ -386,6 +463,14 @@ async fn follow_feed(
         };
         report.requests += 1;
         report.case_pages += 1;
+        let unchanged = report.case_pages == 1
+            && page.cases.is_empty()
+            && asked.as_deref() == Some(page.next_cursor.as_str());
+        let end = match end {
+            // Nothing changed: the cursor stays, nothing is written.
+            Some(end) if unchanged => return end,
+            other => other,
+        };
         report.cases += page.cases.len();
         batch_cases += page.cases.len();
         batch.push(page);
@@ -394,7 +479,7 @@ async fn follow_feed(
             return end;
         }
         if batch_cases >= write_at {
-            write_at = (batch_cases * 2).min(options.cases_per_write).max(1);
+            write_at = (batch_cases * 2).min(cases_per_write).max(1);
             batch_cases = 0;
             // The fetching task goes on meanwhile.
             store_pages(store, std::mem::take(&mut batch), search).await?;
