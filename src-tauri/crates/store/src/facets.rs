@@ -7,10 +7,11 @@
 //! few commits behind re-reads just those rows instead of reloading 100,000 rows; a gap in the
 //! log (another process wrote, a large pull) means a full reload. Kept the same way: each sort
 //! column the list was sorted by ([`SortColumn`], so a page is cut in memory instead of reading
-//! and sorting full rows), and the matches of the latest search words as bitmaps (the common
-//! words of 100,000 cases match most of them, and reading such a doclist from FTS5 row by row
-//! was most of a search's time); a remembered word checks the cases written since, one probe
-//! each, when it is next used.
+//! and sorting full rows), and the matches of the latest search words within a memory budget,
+//! as bitmaps or rid lists (the common words of 100,000 cases match most of them, and reading
+//! such a doclist from FTS5 row by row was most of a search's time); a remembered word checks
+//! the cases written since, one probe each, when it is next used. The list's pass over its
+//! matches counts them per status too, for the status counts asked beside it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -52,7 +53,8 @@ pub(crate) struct Facets {
     by_rid: Vec<Facet>,
     partners: HashMap<String, u32>,
     owners: HashMap<String, u32>,
-    /// Search words' matches read lately, newest first, and the last search's answer.
+    /// Search words' matches read lately, newest first, and the last search's answer and its
+    /// counts.
     searches: Mutex<Searches>,
     /// Sort columns loaded so far (the first list sorted by a column loads it).
     sort_columns: Mutex<Vec<(CaseSortField, Arc<SortColumn>)>>,
@@ -109,31 +111,147 @@ pub(crate) const MAX_TRACKED_ROWS: i64 = 2000;
 /// A remembered word is checked again for at most this many changed cases; beyond that it is
 /// read again from the full-text index.
 const MAX_RECHECKED: usize = 200;
-/// Search words remembered at most (a bitmap of one bit per case each: 12.5 KB at 100,000).
-const MAX_WORDS: usize = 64;
+/// Memory the remembered search words may take together: a word matching many cases is a
+/// bitmap of one bit per case (12.5 KB at 100,000 cases), one matching few a list of its rids;
+/// the least recently used words go first. 4 MB holds about 320 common words (or their typed
+/// prefixes) at 100,000 cases, and many more rare ones.
+const WORD_BUDGET_BYTES: usize = 4 << 20;
 
-/// One search word's matches (one FTS5 phrase, the last word of a search a prefix) as a bitmap
-/// by rid, and the cases written since it was read, checked again the next time it is used.
+/// The cases one search word matches.
+#[derive(Debug, Clone)]
+enum Matches {
+    /// One bit per rid.
+    Bits(Vec<u64>),
+    /// The rids, ascending (fewer than one case in 64 matched: smaller than the bitmap).
+    Rids(Vec<i64>),
+}
+
+impl Matches {
+    /// Bytes held.
+    fn bytes(&self) -> usize {
+        match self {
+            Matches::Bits(b) => b.capacity() * 8,
+            Matches::Rids(r) => r.capacity() * 8,
+        }
+    }
+
+    fn contains(&self, rid: i64) -> bool {
+        match self {
+            Matches::Bits(bits) => usize::try_from(rid)
+                .ok()
+                .and_then(|r| bits.get(r / 64).map(|w| w & (1 << (r % 64)) != 0))
+                .unwrap_or(false),
+            Matches::Rids(rids) => rids.binary_search(&rid).is_ok(),
+        }
+    }
+
+    /// These matches ANDed with `other`.
+    fn and(self, other: &Matches) -> Matches {
+        match (self, other) {
+            (Matches::Bits(mut acc), Matches::Bits(bits)) => {
+                acc.truncate(bits.len());
+                for (a, b) in acc.iter_mut().zip(bits) {
+                    *a &= *b;
+                }
+                Matches::Bits(acc)
+            }
+            (Matches::Bits(acc), Matches::Rids(rids)) => {
+                let acc = Matches::Bits(acc);
+                Matches::Rids(rids.iter().copied().filter(|r| acc.contains(*r)).collect())
+            }
+            (Matches::Rids(mut acc), other) => {
+                acc.retain(|r| other.contains(*r));
+                Matches::Rids(acc)
+            }
+        }
+    }
+
+    /// The rids, ascending.
+    fn into_rids(self) -> Vec<i64> {
+        match self {
+            Matches::Rids(rids) => rids,
+            Matches::Bits(bits) => {
+                let mut rids = Vec::new();
+                for (i, word) in bits.iter().enumerate() {
+                    let mut bits = *word;
+                    while bits != 0 {
+                        let bit = bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        if let Ok(rid) = i64::try_from(i * 64 + bit) {
+                            rids.push(rid);
+                        }
+                    }
+                }
+                rids
+            }
+        }
+    }
+}
+
+/// One search word's matches (one FTS5 phrase, the last word of a search a prefix) by rid, and
+/// the cases written since it was read, checked again the next time it is used.
 #[derive(Debug, Clone)]
 struct WordMatches {
     expr: String,
-    bits: Vec<u64>,
+    matches: Matches,
     stale: Vec<i64>,
 }
 
 impl WordMatches {
-    fn set(&mut self, rid: usize, on: bool) {
-        let (word, bit) = (rid / 64, rid % 64);
-        if self.bits.len() <= word {
-            if !on {
-                return;
-            }
-            self.bits.resize(word + 1, 0);
-        }
-        if on {
-            self.bits[word] |= 1 << bit;
+    /// The matches of `expr`, from its rowids in ascending order, kept as the smaller of a
+    /// bitmap over `slots` cases and a list.
+    fn from_rids(expr: &str, rids: Vec<i64>, slots: usize) -> WordMatches {
+        let matches = if rids.len().saturating_mul(64) < slots {
+            Matches::Rids(rids)
         } else {
-            self.bits[word] &= !(1 << bit);
+            let mut bits = vec![0u64; slots.div_ceil(64)];
+            for rid in rids {
+                if let Ok(r) = usize::try_from(rid) {
+                    if bits.len() <= r / 64 {
+                        bits.resize(r / 64 + 1, 0);
+                    }
+                    bits[r / 64] |= 1 << (r % 64);
+                }
+            }
+            Matches::Bits(bits)
+        };
+        WordMatches {
+            expr: expr.to_string(),
+            matches,
+            stale: Vec::new(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        self.matches.bytes() + self.expr.len() + self.stale.capacity() * 8
+    }
+
+    fn set(&mut self, rid: i64, on: bool) {
+        match &mut self.matches {
+            Matches::Bits(bits) => {
+                let Ok(rid) = usize::try_from(rid) else {
+                    return;
+                };
+                let (word, bit) = (rid / 64, rid % 64);
+                if bits.len() <= word {
+                    if !on {
+                        return;
+                    }
+                    bits.resize(word + 1, 0);
+                }
+                if on {
+                    bits[word] |= 1 << bit;
+                } else {
+                    bits[word] &= !(1 << bit);
+                }
+            }
+            Matches::Rids(rids) => match (rids.binary_search(&rid), on) {
+                (Err(at), true) => rids.insert(at, rid),
+                (Ok(at), false) => {
+                    rids.remove(at);
+                }
+                _ => {}
+            },
         }
     }
 }
@@ -146,6 +264,33 @@ struct Searches {
     /// The last search (its words) and its rowids (the list and its status counts ask
     /// together).
     last: Option<(Vec<String>, Arc<Vec<i64>>)>,
+    /// The status counts the last list counted in its pass over the matches, and what they
+    /// were counted for.
+    counts: Option<(CountKey, Vec<i64>)>,
+}
+
+/// What a list's status counts depend on besides the copy they were counted on: the search text
+/// and every filter but the status (the counts are per status).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CountKey {
+    search: Option<String>,
+    partners: Vec<String>,
+    kinds: Vec<CaseKind>,
+    owners: Vec<String>,
+    breached_at: Option<String>,
+}
+
+impl CountKey {
+    /// The key of `q` asked at `now`.
+    pub(crate) fn of(q: &CaseQuery, now: Timestamp) -> CountKey {
+        CountKey {
+            search: q.search.clone(),
+            partners: q.partner_ids.clone(),
+            kinds: q.kinds.clone(),
+            owners: q.owners.clone(),
+            breached_at: q.sla_breached.then(|| ts(now)),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -315,6 +460,7 @@ impl Facets {
                     .words
                     .clone(),
                 last: None,
+                counts: None,
             }),
             sort_columns: Mutex::new(
                 self.sort_columns
@@ -358,6 +504,7 @@ impl Facets {
             w.stale.extend_from_slice(rids);
             w.stale.len() <= MAX_RECHECKED
         });
+        searches.counts = None;
         self.version = version;
         Ok(())
     }
@@ -408,32 +555,15 @@ impl Facets {
                 return Ok(Arc::clone(rids));
             }
         }
-        let mut all: Option<Vec<u64>> = None;
+        let mut all: Option<Matches> = None;
         for expr in words {
-            let matches = remembered_word(conn, &mut searches.words, expr)?;
+            let word = remembered_word(conn, &mut searches.words, expr, self.by_rid.len())?;
             all = Some(match all {
-                None => matches.bits.clone(),
-                Some(mut acc) => {
-                    acc.truncate(matches.bits.len());
-                    for (a, b) in acc.iter_mut().zip(&matches.bits) {
-                        *a &= *b;
-                    }
-                    acc
-                }
+                None => word.matches.clone(),
+                Some(acc) => acc.and(&word.matches),
             });
         }
-        let mut rids = Vec::new();
-        for (i, word) in all.unwrap_or_default().iter().enumerate() {
-            let mut bits = *word;
-            while bits != 0 {
-                let bit = bits.trailing_zeros() as usize;
-                bits &= bits - 1;
-                if let Ok(rid) = i64::try_from(i * 64 + bit) {
-                    rids.push(rid);
-                }
-            }
-        }
-        let rids = Arc::new(rids);
+        let rids = Arc::new(all.map(Matches::into_rids).unwrap_or_default());
         searches.last = Some((words.to_vec(), Arc::clone(&rids)));
         Ok(rids)
     }
@@ -537,6 +667,66 @@ impl Facets {
         }
     }
 
+    /// [`Facets::matching`], counting per status in the same pass the cases that pass `filter`
+    /// whatever their status (what [`Facets::count_by_status`] answers), remembered under `key`
+    /// for the status counts asked beside the list.
+    pub(crate) fn matching_and_counting(
+        &self,
+        rids: Option<&[i64]>,
+        filter: &FacetFilter,
+        statuses: &[CaseStatus],
+        key: CountKey,
+    ) -> Vec<i64> {
+        let mask = statuses
+            .iter()
+            .filter_map(|s| CaseStatus::ALL.iter().position(|x| x == s))
+            .fold(0u64, |m, i| m | (1 << i));
+        let mut counts = vec![0i64; CaseStatus::ALL.len()];
+        let mut out = Vec::new();
+        let mut visit = |rid: i64, f: &Facet| {
+            if f.status == ABSENT || !filter.passes(f) {
+                return;
+            }
+            if let Some(n) = counts.get_mut(usize::from(f.status)) {
+                *n += 1;
+            }
+            if statuses.is_empty() || (f.status < 64 && mask & (1 << f.status) != 0) {
+                out.push(rid);
+            }
+        };
+        match rids {
+            Some(rids) => {
+                for rid in rids {
+                    if let Some(f) = usize::try_from(*rid).ok().and_then(|i| self.by_rid.get(i)) {
+                        visit(*rid, f);
+                    }
+                }
+            }
+            None => {
+                for (i, f) in self.by_rid.iter().enumerate() {
+                    if let Ok(rid) = i64::try_from(i) {
+                        visit(rid, f);
+                    }
+                }
+            }
+        }
+        self.searches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .counts = Some((key, counts));
+        out
+    }
+
+    /// The status counts the last list counted, when it was asked with `key`.
+    pub(crate) fn counted(&self, key: &CountKey) -> Option<Vec<i64>> {
+        let searches = self.searches.lock().unwrap_or_else(|p| p.into_inner());
+        searches
+            .counts
+            .as_ref()
+            .filter(|(k, _)| k == key)
+            .map(|(_, c)| c.clone())
+    }
+
     /// One more than the highest rid held.
     pub(crate) fn case_slots(&self) -> usize {
         self.by_rid.len()
@@ -588,6 +778,7 @@ fn remembered_word<'w>(
     conn: &Connection,
     words: &'w mut VecDeque<WordMatches>,
     expr: &str,
+    slots: usize,
 ) -> Result<&'w WordMatches> {
     let mut word = match words.iter().position(|w| w.expr == expr) {
         Some(i) => words.remove(i),
@@ -601,32 +792,34 @@ fn remembered_word<'w>(
         stale.dedup();
         for rid in stale {
             let on = probe.exists(rusqlite::params![expr, rid])?;
-            if let Ok(slot) = usize::try_from(rid) {
-                w.set(slot, on);
-            }
+            w.set(rid, on);
         }
     }
     let word = match word {
         Some(w) => w,
         None => {
-            let mut read = WordMatches {
-                expr: expr.to_string(),
-                bits: Vec::new(),
-                stale: Vec::new(),
-            };
             let mut stmt =
                 conn.prepare_cached("SELECT rowid FROM case_fts WHERE case_fts MATCH ?1")?;
+            let mut rids = Vec::new();
             let mut rows = stmt.query([expr])?;
             while let Some(r) = rows.next()? {
-                if let Ok(slot) = usize::try_from(r.get::<_, i64>(0)?) {
-                    read.set(slot, true);
-                }
+                rids.push(r.get::<_, i64>(0)?);
             }
-            read
+            // FTS5 answers in rowid order; sorted anyway, the lists rely on it.
+            if !rids.is_sorted() {
+                rids.sort_unstable();
+            }
+            WordMatches::from_rids(expr, rids, slots)
         }
     };
     words.push_front(word);
-    words.truncate(MAX_WORDS);
+    // The least recently used words go while the rest is over the budget (the newest stays).
+    let mut bytes: usize = words.iter().map(WordMatches::bytes).sum();
+    while bytes > WORD_BUDGET_BYTES && words.len() > 1 {
+        if let Some(old) = words.pop_back() {
+            bytes = bytes.saturating_sub(old.bytes());
+        }
+    }
     Ok(&words[0])
 }
 
@@ -698,12 +891,26 @@ pub(crate) enum Collation {
     NoCase,
 }
 
+impl Collation {
+    /// The text a value is kept as, whose bytes order as the collation orders the value.
+    fn key(self, text: &str) -> std::borrow::Cow<'_, str> {
+        match self {
+            Collation::NoCase if text.bytes().any(|b| b.is_ascii_uppercase()) => {
+                std::borrow::Cow::Owned(text.to_ascii_lowercase())
+            }
+            _ => std::borrow::Cow::Borrowed(text),
+        }
+    }
+}
+
 /// One sort column of every case, by rid (a missing case reads as NULL / 0; it never matches).
 #[derive(Debug, Clone)]
 pub(crate) enum SortColumn {
     /// `status_rank`, `priority_rank` (never NULL).
     Ints(Vec<i64>),
     /// A text column (NULL for an unassigned owner or no SLA due); equal values share one copy.
+    /// A `NOCASE` column is kept folded to lower case (ASCII, as SQLite folds it), so comparing
+    /// is comparing bytes; the column only orders, the rows shown are read from the file.
     Texts(Vec<Option<Arc<str>>>, Collation),
 }
 
@@ -754,12 +961,15 @@ impl SortColumn {
                     let Ok(rid) = usize::try_from(r.get::<_, i64>(0)?) else {
                         continue;
                     };
-                    let value = text_or_null(r, 1)?.map(|text| match shared.get(text) {
-                        Some(v) => Arc::clone(v),
-                        None => {
-                            let v: Arc<str> = Arc::from(text);
-                            shared.insert(Arc::clone(&v));
-                            v
+                    let value = text_or_null(r, 1)?.map(|text| {
+                        let text = collation.key(text);
+                        match shared.get(text.as_ref()) {
+                            Some(v) => Arc::clone(v),
+                            None => {
+                                let v: Arc<str> = Arc::from(text.as_ref());
+                                shared.insert(Arc::clone(&v));
+                                v
+                            }
                         }
                     });
                     if values.len() <= rid {
@@ -793,9 +1003,11 @@ impl SortColumn {
                     }
                     values[slot] = v;
                 }
-                SortColumn::Texts(values, _) => {
+                SortColumn::Texts(values, collation) => {
                     let v = match row {
-                        Some(r) => text_or_null(r, 0)?.map(Arc::from),
+                        Some(r) => {
+                            text_or_null(r, 0)?.map(|t| Arc::from(collation.key(t).as_ref()))
+                        }
                         None => None,
                     };
                     if values.len() <= slot {
@@ -823,20 +1035,15 @@ impl SortColumn {
                     o
                 }
             }
-            SortColumn::Texts(values, collation) => {
+            SortColumn::Texts(values, _) => {
                 let get = |rid| values.get(slot(rid)).and_then(Option::as_deref);
                 match (get(a), get(b)) {
                     (None, None) => Ordering::Equal,
                     (None, Some(_)) => Ordering::Greater,
                     (Some(_), None) => Ordering::Less,
                     (Some(x), Some(y)) => {
-                        let o = match collation {
-                            Collation::Binary => x.as_bytes().cmp(y.as_bytes()),
-                            Collation::NoCase => x
-                                .bytes()
-                                .map(|c| c.to_ascii_lowercase())
-                                .cmp(y.bytes().map(|c| c.to_ascii_lowercase())),
-                        };
+                        // Kept as their collation's key: bytes compare as the collation does.
+                        let o = x.as_bytes().cmp(y.as_bytes());
                         if descending {
                             o.reverse()
                         } else {

@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use crate::cases::{case_from_row, comment_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS};
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
-use crate::facets::{self, FacetSlot, Facets};
+use crate::facets::{self, CountKey, FacetSlot, Facets};
 use crate::outbox::{self, OutboxState};
 use pd_domain::OutboxOp;
 use std::collections::HashMap;
@@ -170,7 +170,13 @@ pub(crate) fn list_cases(
         facets.filter(q, now)
     };
     let rids = search_rids(&facets, conn, q)?;
-    let mut matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &q.statuses);
+    let rids = rids.as_deref().map(Vec::as_slice);
+    let mut matching = if computed {
+        facets.matching(rids, &filter, &q.statuses)
+    } else {
+        // The status counts asked beside the list come from this same pass.
+        facets.matching_and_counting(rids, &filter, &q.statuses, CountKey::of(q, now))
+    };
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let window = usize::try_from(limit).unwrap_or(usize::MAX);
     // The SLA sort with computed clocks: the whole (filtered) match set ranked here, then cut.
@@ -449,8 +455,13 @@ pub(crate) fn status_counts(
         }
         counts
     } else {
-        let filter = facets.filter(q, now);
-        facets.count_by_status(rids.as_deref().map(Vec::as_slice), &filter)
+        match facets.counted(&CountKey::of(q, now)) {
+            Some(counts) => counts,
+            None => {
+                let filter = facets.filter(q, now);
+                facets.count_by_status(rids.as_deref().map(Vec::as_slice), &filter)
+            }
+        }
     };
     Ok(CaseStatus::ALL
         .iter()

@@ -582,3 +582,132 @@ fn readers_asking_at_once_share_one_reading_of_the_list_columns() {
     assert_eq!(after.total, 6_001);
     assert_eq!(store.list_column_loads(), 1);
 }
+
+/// The status counts asked beside each list (counted in the list's own pass over its matches
+/// and remembered for the count that follows) equal the counts a handle that never listed reads
+/// from the file, after each change; a count asked for another query than the last list's is
+/// counted for that query.
+#[test]
+fn status_counts_beside_the_list_equal_counts_read_alone_after_each_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("counts.db");
+    let store = Store::open(&path).expect("open");
+    store
+        .upsert_users(&[user("ann", "Ann", "Analyst")])
+        .expect("users");
+    let mut cases = Vec::new();
+    let mut bundles = Vec::new();
+    for n in 0..150u32 {
+        let mut c = case(n, if n % 3 == 0 { "GC1" } else { "GC2" }, "Acme Anvils");
+        c.status = CaseStatus::ALL[(n % 6) as usize];
+        c.kind = CaseKind::ALL[(n % 4) as usize];
+        c.owner = (n % 2 == 0).then(|| "ann".to_string());
+        c.sla_due = Some(t0() + Duration::hours(i64::from(n) - 75));
+        c.title = if n % 50 == 0 {
+            format!("Rare okapi {n}")
+        } else {
+            format!("Pallet {n} short")
+        };
+        cases.push(c.clone());
+        bundles.push(bundle(c, vec![], vec![]));
+    }
+    store
+        .apply_case_page(&page(bundles, "c1"), "cases")
+        .expect("page");
+    let now = t0();
+    let beside = |store: &Store| -> Vec<Vec<StatusCount>> {
+        queries()
+            .iter()
+            .chain(&[CaseQuery {
+                search: Some("okapi".into()),
+                statuses: vec![CaseStatus::New],
+                ..CaseQuery::default()
+            }])
+            .map(|q| {
+                store.list_cases(q, now).expect("list");
+                store.status_counts(q, now).expect("counts")
+            })
+            .collect()
+    };
+    let alone = || -> Vec<Vec<StatusCount>> {
+        let reader = Store::open(&path).expect("a second handle reads the file");
+        queries()
+            .iter()
+            .chain(&[CaseQuery {
+                search: Some("okapi".into()),
+                statuses: vec![CaseStatus::New],
+                ..CaseQuery::default()
+            }])
+            .map(|q| reader.status_counts(q, now).expect("counts"))
+            .collect()
+    };
+    assert_eq!(beside(&store), alone());
+    // Every case of the list counted: a status filter narrows the list, not its counts.
+    let okapi = CaseQuery {
+        search: Some("okapi".into()),
+        statuses: vec![CaseStatus::New],
+        ..CaseQuery::default()
+    };
+    assert_eq!(store.list_cases(&okapi, now).expect("list").total, 1);
+    let counted: u32 = store
+        .status_counts(&okapi, now)
+        .expect("counts")
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(counted, 3, "the three okapi cases, whatever their status");
+
+    // The last list's counts belong to its query only.
+    store
+        .list_cases(
+            &CaseQuery {
+                search: Some("pallet".into()),
+                ..CaseQuery::default()
+            },
+            now,
+        )
+        .expect("list");
+    let other: u32 = store
+        .status_counts(&okapi, now)
+        .expect("counts")
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(other, 3);
+
+    // Counts asked after a change without a list in between are counted at the new version.
+    store.list_cases(&okapi, now).expect("list");
+    store
+        .patch_local_case(
+            &cases[50].id,
+            &CasePatch {
+                status: Some(CaseStatus::Closed),
+                title: Some("No longer rare".into()),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    let after: u32 = store
+        .status_counts(&okapi, now)
+        .expect("counts")
+        .iter()
+        .map(|c| c.count)
+        .sum();
+    assert_eq!(after, 2, "the retitled case no longer counted");
+    assert_eq!(beside(&store), alone(), "after a status and title change");
+    store
+        .add_local_comment(
+            &cases[7].id,
+            "ann",
+            "An okapi too",
+            Visibility::Internal,
+            now,
+        )
+        .expect("comment");
+    assert_eq!(
+        beside(&store),
+        alone(),
+        "after a comment with the rare word"
+    );
+}
