@@ -59,6 +59,18 @@ impl Flags {
         }
     }
 
+    /// An `on` / `off` flag, or `default`.
+    pub fn switch(&self, name: &str, default: bool) -> Result<bool> {
+        match self.last(name) {
+            None => Ok(default),
+            Some("on") => Ok(true),
+            Some("off") => Ok(false),
+            Some(v) => Err(BenchError::Args(format!(
+                "--{name} wants on or off, got {v:?}"
+            ))),
+        }
+    }
+
     /// A path flag.
     pub fn path(&self, name: &str) -> Option<PathBuf> {
         self.last(name).map(PathBuf::from)

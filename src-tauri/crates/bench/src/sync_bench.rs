@@ -29,6 +29,9 @@ pub struct SyncBenchConfig {
     /// A cache already synced from `data` (kept by an earlier run's `keep_cache`): the first
     /// sync is skipped and every other figure measured on it (for iterating fast).
     pub synced_cache: Option<PathBuf>,
+    /// Compute the list's SLA marks with the app's default policy (on in the app unless the
+    /// analyst turns it off) instead of the cache's default (the server's due dates).
+    pub sla_policy: bool,
 }
 
 impl Default for SyncBenchConfig {
@@ -41,6 +44,7 @@ impl Default for SyncBenchConfig {
             data: None,
             keep_cache: None,
             synced_cache: None,
+            sla_policy: false,
         }
     }
 }
@@ -213,6 +217,9 @@ pub async fn run(config: &SyncBenchConfig) -> Result<SyncBenchReport> {
         }
     }
 
+    if config.sla_policy {
+        store.set_sla_policy(pd_domain::SlaPolicy::default());
+    }
     let now = chrono::Utc::now();
     let vocab = Vocabulary::learn(&store, now)?;
     let plan = vocab.plan(config.queries, 0x5EED);
@@ -288,6 +295,14 @@ impl SyncBenchReport {
             secs(self.sandbox_start)
         };
         let q = &self.queries.overall;
+        out.push_str(&format!(
+            "SLA policy for the list's marks: {}\n\n",
+            if self.config.sla_policy {
+                "on (the app's default policy: each row's SLA computed from its history; the SLA filter and sort compute every match's)"
+            } else {
+                "off (the server's due dates; --sla-policy on for the app's default)"
+            }
+        ));
         out.push_str("| what | result | target |\n|---|---|---|\n");
         out.push_str(&format!(
             "| sandbox seeding ({} cases, {} comments/case avg) | {seeding} | - |\n",

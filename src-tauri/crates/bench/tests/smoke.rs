@@ -20,6 +20,7 @@ async fn sync_bench_measures_again_on_a_kept_cache_without_a_first_sync() {
         data: Some(data),
         keep_cache: Some(cache.clone()),
         synced_cache: None,
+        sla_policy: false,
     };
     let first = sync_bench::run(&config).await.expect("first run");
     assert_eq!(first.cases, 40);
@@ -57,6 +58,8 @@ async fn sync_bench_syncs_everything_and_runs_every_query() {
         data: None,
         keep_cache: None,
         synced_cache: None,
+        // The app's default: every query also runs with the SLA marks computed.
+        sla_policy: true,
     })
     .await
     .expect("sync bench");
@@ -75,6 +78,10 @@ async fn sync_bench_syncs_everything_and_runs_every_query() {
     );
     let table = report.to_markdown();
     assert!(table.contains("first sync"), "{table}");
+    assert!(
+        table.contains("SLA policy for the list's marks: on"),
+        "{table}"
+    );
     assert!(table.contains("p95"), "{table}");
 }
 
@@ -118,6 +125,11 @@ fn flags_parse_and_refuse_nonsense() {
     assert!(Flags::parse(args(&["stray"]), &["cases"]).is_err());
     let f = Flags::parse(args(&["--cases", "lots"]), &["cases"]).expect("parse");
     assert_eq!(f.count("cases", 1).map_err(|e| e.code()), Err("bench.args"));
+    let f = Flags::parse(args(&["--sla-policy", "on"]), &["sla-policy"]).expect("parse");
+    assert!(f.switch("sla-policy", false).expect("on"));
+    assert!(f.switch("missing", true).expect("default"));
+    let f = Flags::parse(args(&["--sla-policy", "maybe"]), &["sla-policy"]).expect("parse");
+    assert!(f.switch("sla-policy", false).is_err());
 }
 
 #[test]

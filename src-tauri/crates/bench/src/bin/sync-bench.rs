@@ -1,5 +1,6 @@
 //! `cargo run --release -p pd-bench --bin sync-bench -- [--cases N] [--comments-per-case N]
-//! [--queries N] [--data FILE] [--keep-cache FILE] [--synced-cache FILE]`: first sync, no-change
+//! [--queries N] [--data FILE] [--keep-cache FILE] [--synced-cache FILE] [--sla-policy on|off]`:
+//! first sync, no-change
 //! sync and case-list query latency. `--cache FILE` only times the queries against an existing
 //! cache; `--synced-cache FILE` (a cache kept by `--keep-cache` from the same `--data`) skips the
 //! first sync and measures the rest.
@@ -21,6 +22,7 @@ async fn main() {
                 "keep-cache",
                 "cache",
                 "synced-cache",
+                "sla-policy",
             ],
         )?;
         let d = SyncBenchConfig::default();
@@ -32,6 +34,7 @@ async fn main() {
             data: flags.path("data"),
             keep_cache: flags.path("keep-cache"),
             synced_cache: flags.path("synced-cache"),
+            sla_policy: flags.switch("sla-policy", d.sla_policy)?,
         };
         println!("sync-bench on {}", pd_bench::machine_line());
         if let Some(cache) = flags.path("cache") {
