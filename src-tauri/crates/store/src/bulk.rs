@@ -30,9 +30,13 @@ pub(crate) const DROPPED_INDEXES_KEY: &str = "bulk.dropped_indexes";
 /// constraints stay everywhere (upserts and every lookup by id use them).
 const BULK_TABLES: &str = "'cases'";
 
-/// FTS5's in-memory buffer while the whole index is built (its default is 1 MB): fewer, larger
-/// segments to write and merge.
-const BUILD_HASH_BYTES: i64 = 32 * 1024 * 1024;
+/// FTS5's in-memory buffer while the whole index is built (its default is 1 MB). At 128 MB the
+/// index of 100,000 cases and 500,000 comments is written as one segment, so the `optimize`
+/// after a large pull (`Store::optimize`) has nothing to merge: measured on that cache, the
+/// build 3.4 to 3.9 s and the merge 0 s, against 4.0 to 4.5 s and 1.0 to 1.4 s with 32 MB (peak
+/// memory of the build 274 MB against 190 MB, only while it runs). Larger tenants flush more
+/// than one segment, which the merge then joins as before.
+const BUILD_HASH_BYTES: i64 = 128 * 1024 * 1024;
 /// FTS5's default buffer, restored after the build.
 const DEFAULT_HASH_BYTES: i64 = 1024 * 1024;
 
