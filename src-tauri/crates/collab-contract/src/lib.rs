@@ -484,9 +484,11 @@ pub async fn contract_patches_links_and_documents_change_the_case(target: &Targe
     );
 }
 
-/// Answers carrying a case send its version as the ETag; PATCH with a stale If-Match is 412
-/// naming both versions and changes nothing; a malformed If-Match is 400; a replayed key wins
-/// over its If-Match.
+/// Answers carrying a case send its version as the ETag (created, read, patched, commented,
+/// linked, unlinked); PATCH with a stale If-Match is 412 naming both versions, changes nothing
+/// and is not stored under its key (the same key with the current version applies); a malformed
+/// If-Match is 400; a replayed key wins over its If-Match; without If-Match a PATCH applies
+/// unconditionally.
 pub async fn contract_conditional_patch_with_if_match(target: &Target) {
     let api = Api::new(target).await;
     let id = unique("etag");
@@ -494,26 +496,29 @@ pub async fn contract_conditional_patch_with_if_match(target: &Target) {
     let got = api.get(&api.collab(&format!("/{id}"))).await;
     assert_eq!(got.headers()["etag"], "\"1\"");
     let url = api.collab(&format!("/{id}"));
+    let patch = |if_match: Option<&str>, key: Option<&str>, body: Value| {
+        let mut request = api.request(Method::PATCH, &url).json(&body);
+        if let Some(if_match) = if_match {
+            request = request.header("If-Match", if_match);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        async move { request.send().await.expect("send") }
+    };
     let key = unique("op");
-    let ok = api
-        .request(Method::PATCH, &url)
-        .header("If-Match", "\"1\"")
-        .header("Idempotency-Key", &key)
-        .json(&json!({"priority": "low"}))
-        .send()
-        .await
-        .expect("send");
+    let ok = patch(Some("\"1\""), Some(&key), json!({"priority": "low"})).await;
     assert_eq!(ok.status(), 200);
     assert_eq!(ok.headers()["etag"], "\"2\"");
     let ok_body: Value = ok.json().await.expect("json");
 
-    let stale = api
-        .request(Method::PATCH, &url)
-        .header("If-Match", "\"1\"")
-        .json(&json!({"priority": "urgent"}))
-        .send()
-        .await
-        .expect("send");
+    let stale_key = unique("op");
+    let stale = patch(
+        Some("\"1\""),
+        Some(&stale_key),
+        json!({"priority": "urgent"}),
+    )
+    .await;
     assert_eq!(stale.status(), 412);
     let error: Value = stale.json().await.expect("json");
     assert_eq!(error["code"], "precondition_failed");
@@ -521,29 +526,23 @@ pub async fn contract_conditional_patch_with_if_match(target: &Target) {
         error["message"],
         format!("case {id} is at version 2, the request expected 1").as_str()
     );
-    let replay = api
-        .request(Method::PATCH, &url)
-        .header("If-Match", "\"1\"")
-        .header("Idempotency-Key", &key)
-        .json(&json!({"priority": "low"}))
-        .send()
-        .await
-        .expect("send");
+    let replay = patch(Some("\"1\""), Some(&key), json!({"priority": "low"})).await;
     assert_eq!(
         replay.status(),
         200,
         "a stored answer replays whatever If-Match says"
     );
+    assert_eq!(
+        replay.headers()["etag"],
+        "\"2\"",
+        "the stored answer's version"
+    );
     assert_eq!(replay.json::<Value>().await.expect("json"), ok_body);
-    for bad in ["1", "\"-1\"", "\"x\"", "W/\"2\"", "\"\""] {
-        let response = api
-            .request(Method::PATCH, &url)
-            .header("If-Match", bad)
-            .json(&json!({"priority": "urgent"}))
-            .send()
-            .await
-            .expect("send");
+    for bad in ["1", "\"-1\"", "\"x\"", "\"one\"", "W/\"2\"", "\"\"", "*"] {
+        let response = patch(Some(bad), None, json!({"priority": "urgent"})).await;
         assert_eq!(response.status(), 400, "If-Match {bad}");
+        let error: Value = response.json().await.expect("json");
+        assert_eq!(error["code"], "validation", "If-Match {bad}");
     }
     let now = api.get_json(&url).await;
     assert_eq!(now["case"]["version"], 2);
@@ -551,6 +550,62 @@ pub async fn contract_conditional_patch_with_if_match(target: &Target) {
         now["case"]["priority"], "low",
         "refused patches changed nothing"
     );
+
+    // The refusal was not stored under its key: evaluated afresh with the current version.
+    let retried = patch(
+        Some("\"2\""),
+        Some(&stale_key),
+        json!({"priority": "urgent"}),
+    )
+    .await;
+    assert_eq!(retried.status(), 200);
+    assert_eq!(retried.headers()["etag"], "\"3\"");
+    assert_eq!(
+        retried.json::<Value>().await.expect("json")["priority"],
+        "urgent"
+    );
+    let plain = patch(None, Some(&unique("op")), json!({"priority": "low"})).await;
+    assert_eq!(
+        plain.status(),
+        200,
+        "without If-Match a patch is unconditional"
+    );
+    assert_eq!(plain.headers()["etag"], "\"4\"");
+
+    // Comments and links answer the case's new version too.
+    let comment = api
+        .send_json(
+            Method::POST,
+            &api.collab(&format!("/{id}/comments")),
+            &json!({"id": unique("c"), "author": "Anna Keller", "body": "Hello", "visibility": "partner"}),
+            Some(&unique("k")),
+        )
+        .await;
+    assert_eq!(comment.status(), 201);
+    assert_eq!(comment.headers()["etag"], "\"5\"");
+    let transaction = &target.transactions[0];
+    let linked = api
+        .send_json(
+            Method::POST,
+            &api.collab(&format!("/{id}/transactions")),
+            &json!({"transactionId": transaction}),
+            Some(&unique("k")),
+        )
+        .await;
+    assert_eq!(linked.status(), 200);
+    assert_eq!(linked.headers()["etag"], "\"6\"");
+    let unlinked = api
+        .request(
+            Method::DELETE,
+            &api.collab(&format!("/{id}/transactions/{transaction}")),
+        )
+        .header("Idempotency-Key", unique("k"))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(unlinked.status(), 200);
+    assert_eq!(unlinked.headers()["etag"], "\"7\"");
+    assert_eq!(api.get(&url).await.headers()["etag"], "\"7\"");
 }
 
 /// Malformed, oversized and unknown-target writes are refused with a clear message, and the
@@ -627,7 +682,16 @@ pub async fn contract_invalid_writes_are_refused_and_change_nothing(target: &Tar
         json!({"id": "c1", "author": "A", "body": " \n ", "visibility": "partner"}),
         json!({"id": "", "author": "A", "body": "hi", "visibility": "partner"}),
         json!({"id": "c1", "author": "A", "body": "hi", "visibility": "everyone"}),
-    ] {
+    ]
+    .into_iter()
+    // A server that records the request's author refuses an empty one; one that records the
+    // signed-in client ignores it.
+    .chain(
+        target
+            .author
+            .is_none()
+            .then(|| json!({"id": "c1", "author": "", "body": "hi", "visibility": "partner"})),
+    ) {
         let response = api
             .send_json(
                 Method::POST,
@@ -670,6 +734,33 @@ pub async fn contract_invalid_writes_are_refused_and_change_nothing(target: &Tar
         .await
         .expect("send");
     assert_eq!(no_name.status(), 400);
+    let unnamed = api
+        .request(Method::POST, &api.collab(&format!("/{case_id}/documents")))
+        .body("x")
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(unnamed.status(), 400, "a document without a name");
+    if let Some(unknown) = &target.unknown {
+        let ghost_owner = api
+            .send_json(
+                Method::PATCH,
+                &api.collab(&format!("/{case_id}")),
+                &json!({"owner": unknown.owner}),
+                None,
+            )
+            .await;
+        assert_eq!(ghost_owner.status(), 400, "an unknown owner");
+        let ghost_link = api
+            .send_json(
+                Method::POST,
+                &api.collab(&format!("/{case_id}/transactions")),
+                &json!({"transactionId": unknown.transaction}),
+                None,
+            )
+            .await;
+        assert_eq!(ghost_link.status(), 400, "an unknown transaction");
+    }
     let long_title = api
         .send_json(
             Method::PATCH,
