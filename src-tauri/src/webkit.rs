@@ -17,11 +17,18 @@
 /// with GTK's GL, and its visual check loaded Mesa's GLX driver a second time into the app
 /// process (2 MB PSS at rest with 100,000 cases; WebKit's own EGL display, and with it Mesa's
 /// LLVM, stays: its web process refuses to start without one).
+///
+/// JavaScriptCore in the web process runs the page's code with its interpreter and baseline
+/// JIT only, not its optimizing DFG tier (`JSC_useDFGJIT=false`; JavaScriptCore reads its
+/// options from the environment): with 100,000 cases the web process held 124 MB PSS at rest
+/// instead of 130 to 132 MB, and the frame times while flinging the list stayed within the
+/// run-to-run spread (p95 34 to 45 ms against 39 to 46 ms; README, issue 16, fourth round).
 pub fn before_start() {
     #[cfg(target_os = "linux")]
     for (name, value) in [
         ("WEBKIT_DISABLE_COMPOSITING_MODE", "1"),
         ("GDK_GL", "disable"),
+        ("JSC_useDFGJIT", "false"),
     ] {
         if std::env::var_os(name).is_none() {
             std::env::set_var(name, value);

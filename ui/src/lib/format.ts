@@ -71,18 +71,43 @@ export function overdueText(iso: string, now: number = Date.now()): string {
   return `${days} day${days === 1 ? "" : "s"} overdue`;
 }
 
+/** One formatter per format, made on first use and kept: `Date.toLocaleString(locales, options)`
+ * builds a new ICU formatter on every call, and the case list called it twice per row rendered
+ * (the tooltips of the change and SLA times), about a third of a second of the app's first rows
+ * on this machine and again in every window scrolled to (issue 16). Same text as those calls. */
+function keptFormat<T>(make: () => T): () => T {
+  let kept: T | undefined;
+  return () => (kept ??= make());
+}
+
+const clockFormat = keptFormat(() => new Intl.DateTimeFormat([], { hour: "2-digit", minute: "2-digit" }));
+const shortDateFormat = keptFormat(
+  () => new Intl.DateTimeFormat([], { day: "numeric", month: "short", year: "numeric" }),
+);
+const dateTimeFormat = keptFormat(
+  () =>
+    new Intl.DateTimeFormat([], {
+      day: "numeric",
+      month: "short",
+      year: "numeric",
+      hour: "2-digit",
+      minute: "2-digit",
+    }),
+);
+const countFormat = keptFormat(() => new Intl.NumberFormat("en-US"));
+
 /** "10:42" in the local time zone. */
 export function clockTime(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  return clockFormat().format(d);
 }
 
 /** "12 Mar 2026". */
 export function shortDate(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleDateString([], { day: "numeric", month: "short", year: "numeric" });
+  return shortDateFormat().format(d);
 }
 
 /** "12 Mar 2026, 10:42". */
@@ -90,13 +115,7 @@ export function dateTime(iso: string | null | undefined): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return d.toLocaleString([], {
-    day: "numeric",
-    month: "short",
-    year: "numeric",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
+  return dateTimeFormat().format(d);
 }
 
 /** "1.2 MB". */
@@ -137,5 +156,5 @@ export function documentType(mediaType: string, name: string): string {
 
 /** "1,234". */
 export function count(n: number): string {
-  return n.toLocaleString("en-US");
+  return countFormat().format(n);
 }
