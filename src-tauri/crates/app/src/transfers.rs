@@ -177,6 +177,11 @@ impl Transfers {
             let Some(entry) = entries.iter_mut().find(|e| e.view.id == id) else {
                 return;
             };
+            // A report from a run that was cancelled (or ended) meanwhile does not bring the
+            // transfer back: only Retry or Resume (through `finish(Queued)`) does.
+            if is_finished(entry.view.state) {
+                return;
+            }
             if entry.view.state != TransferState::Running {
                 self.batch_active();
             }
@@ -436,6 +441,30 @@ mod tests {
         let batches = seen.lock().unwrap_or_else(PoisonError::into_inner).clone();
         assert_eq!(batches.len(), 2);
         assert_eq!(batches[1], vec!["p".to_owned()]);
+    }
+
+    #[test]
+    fn a_late_progress_report_does_not_bring_a_cancelled_transfer_back() {
+        let transfers = Transfers::default();
+        transfers.begin(upload("a", "c1"), None);
+        transfers.progress("a", 5);
+        transfers.finish("a", TransferState::Cancelled, None);
+        transfers.progress("a", 9);
+        let state = |id: &str| {
+            transfers
+                .0
+                .entries
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .iter()
+                .find(|e| e.view.id == id)
+                .map(|e| (e.view.state, e.view.done_bytes))
+        };
+        assert_eq!(state("a"), Some((TransferState::Cancelled, 5)));
+        // Retried: it reports again.
+        transfers.finish("a", TransferState::Queued, None);
+        transfers.progress("a", 9);
+        assert_eq!(state("a"), Some((TransferState::Running, 9)));
     }
 
     #[test]

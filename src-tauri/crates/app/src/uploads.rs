@@ -603,6 +603,12 @@ impl TransferControl for S3Control {
                     // that starts from an older look finds it cancelled and stops.
                     self.store
                         .set_upload_state(&self.id, UploadState::Cancelled, None, now)?;
+                    // A run claimed between the look above and that write may have read the
+                    // upload as queued: it is told, and carries the cancel out itself.
+                    if let Some(stop) = self.running() {
+                        let _ = stop.send(Some(Stop::Cancel));
+                        return Ok(());
+                    }
                     let (context, store, id) =
                         (self.context.clone(), self.store.clone(), self.id.clone());
                     let handle = tokio::runtime::Handle::try_current()
