@@ -35,6 +35,21 @@ pub enum CaseSortField {
     Updated,
 }
 
+impl CaseSortField {
+    /// Every column the list sorts by, in the list's column order.
+    pub const ALL: [CaseSortField; 9] = [
+        CaseSortField::Reference,
+        CaseSortField::Title,
+        CaseSortField::Partner,
+        CaseSortField::Kind,
+        CaseSortField::Status,
+        CaseSortField::Priority,
+        CaseSortField::Owner,
+        CaseSortField::SlaDue,
+        CaseSortField::Updated,
+    ];
+}
+
 /// A case-list request: filters combine with AND, values within one filter with OR.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "camelCase", default)]
