@@ -398,6 +398,24 @@ async fn stored_answer<C: GenericClient>(
     )))
 }
 
+/// The case as a write left it, answered with its version; it takes a new feed number only
+/// when the write `changed` it.
+async fn case_applied(
+    tx: &deadpool_postgres::Transaction<'_>,
+    ctx: &WriteContext,
+    case_id: &str,
+    changed: bool,
+) -> Result<Applied<Case>, Fail> {
+    let case = load_case(tx, &ctx.company, case_id, false)
+        .await?
+        .ok_or_else(|| unknown_case(case_id))?;
+    Ok(Applied {
+        version: case.version,
+        touched: changed.then(|| case_id.to_owned()),
+        value: case,
+    })
+}
+
 fn unknown_case(id: &str) -> Fail {
     Fail::Store(StoreError::NotFound(format!("unknown case {id}")))
 }
@@ -603,14 +621,7 @@ impl WriteOp for PatchCase {
             bump(tx, case_id, at).await?;
         }
         log_op(tx, &ctx.op_id, case_id, OpKind::PatchCase, at).await?;
-        let case = load_case(tx, &ctx.company, case_id, false)
-            .await?
-            .ok_or_else(|| unknown_case(case_id))?;
-        Ok(Applied {
-            version: case.version,
-            touched: changed.then(|| case_id.clone()),
-            value: case,
-        })
+        case_applied(tx, ctx, case_id, changed).await
     }
 }
 
@@ -712,14 +723,7 @@ impl WriteOp for Link {
         if changed {
             bump(tx, case_id, at).await?;
         }
-        let case = load_case(tx, &ctx.company, case_id, false)
-            .await?
-            .ok_or_else(|| unknown_case(case_id))?;
-        Ok(Applied {
-            version: case.version,
-            touched: changed.then(|| case_id.clone()),
-            value: case,
-        })
+        case_applied(tx, ctx, case_id, changed).await
     }
 }
 
