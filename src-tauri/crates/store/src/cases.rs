@@ -272,14 +272,40 @@ pub(crate) fn search_document(conn: &Connection, case_id: &str) -> Result<Option
 
 /// Upserts one comment; `op_id` marks a comment written here and not yet on the server.
 pub(crate) fn write_comment(conn: &Connection, c: &Comment, op_id: Option<&str>) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
-         ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, author = excluded.author, \
-            author_is_partner = excluded.author_is_partner, body = excluded.body, \
-            visibility = excluded.visibility, created_at = excluded.created_at, op_id = excluded.op_id",
-    )?
-    .execute(params![
+    put_comment(conn, c, op_id, OnConflict::Replace)?;
+    Ok(())
+}
+
+/// What an insert does when the cache already holds a row with its id.
+#[derive(Clone, Copy)]
+enum OnConflict {
+    /// The row takes the new values (an upsert).
+    Replace,
+    /// The row stays; the insert changes nothing (answers 0 rows).
+    Keep,
+}
+
+/// Inserts a comment row; answers how many rows it wrote.
+fn put_comment(
+    conn: &Connection,
+    c: &Comment,
+    op_id: Option<&str>,
+    on_conflict: OnConflict,
+) -> Result<usize> {
+    let sql = match on_conflict {
+        OnConflict::Replace => {
+            "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+             ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, author = excluded.author, \
+                author_is_partner = excluded.author_is_partner, body = excluded.body, \
+                visibility = excluded.visibility, created_at = excluded.created_at, op_id = excluded.op_id"
+        }
+        OnConflict::Keep => {
+            "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(id) DO NOTHING"
+        }
+    };
+    Ok(conn.prepare_cached(sql)?.execute(params![
         c.id,
         c.case_id,
         c.author,
@@ -288,30 +314,15 @@ pub(crate) fn write_comment(conn: &Connection, c: &Comment, op_id: Option<&str>)
         c.visibility.as_str(),
         ts(c.created_at),
         op_id
-    ])?;
-    Ok(())
+    ])?)
 }
 
 /// [`write_comment`] for a comment of a case new to the cache: a plain insert (an upsert's
 /// update half makes SQLite keep a statement journal of every page it changes), the upsert
 /// only when the id is cached already (a comment the server moved from another case).
 fn insert_new_comment(conn: &Connection, c: &Comment) -> Result<()> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO comments (id, case_id, author, author_is_partner, body, visibility, created_at, op_id) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL) ON CONFLICT(id) DO NOTHING",
-        )?
-        .execute(params![
-            c.id,
-            c.case_id,
-            c.author,
-            c.author_is_partner,
-            c.body,
-            c.visibility.as_str(),
-            ts(c.created_at),
-        ])?;
-    if inserted == 0 {
-        write_comment(conn, c, None)?;
+    if put_comment(conn, c, None, OnConflict::Keep)? == 0 {
+        put_comment(conn, c, None, OnConflict::Replace)?;
     }
     Ok(())
 }
@@ -338,16 +349,29 @@ pub(crate) fn comment_from_row(row: &Row<'_>) -> Result<(Comment, Option<String>
 pub(crate) const COMMENT_COLUMNS: &str =
     "id, case_id, author, author_is_partner, body, visibility, created_at, op_id";
 
+/// Upserts one document.
 pub(crate) fn write_document(conn: &Connection, d: &Document) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-         ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, name = excluded.name, \
-            size = excluded.size, sha256 = excluded.sha256, media_type = excluded.media_type, \
-            location_json = excluded.location_json, uploaded_by = excluded.uploaded_by, \
-            uploaded_at = excluded.uploaded_at",
-    )?
-    .execute(params![
+    put_document(conn, d, OnConflict::Replace)?;
+    Ok(())
+}
+
+/// Inserts a document row; answers how many rows it wrote.
+fn put_document(conn: &Connection, d: &Document, on_conflict: OnConflict) -> Result<usize> {
+    let sql = match on_conflict {
+        OnConflict::Replace => {
+            "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+             ON CONFLICT(id) DO UPDATE SET case_id = excluded.case_id, name = excluded.name, \
+                size = excluded.size, sha256 = excluded.sha256, media_type = excluded.media_type, \
+                location_json = excluded.location_json, uploaded_by = excluded.uploaded_by, \
+                uploaded_at = excluded.uploaded_at"
+        }
+        OnConflict::Keep => {
+            "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING"
+        }
+    };
+    Ok(conn.prepare_cached(sql)?.execute(params![
         d.id,
         d.case_id,
         d.name,
@@ -357,30 +381,13 @@ pub(crate) fn write_document(conn: &Connection, d: &Document) -> Result<()> {
         serde_json::to_string(&d.location)?,
         d.uploaded_by,
         ts(d.uploaded_at)
-    ])?;
-    Ok(())
+    ])?)
 }
 
 /// [`write_document`] for a document of a case new to the cache (see [`insert_new_comment`]).
 fn insert_new_document(conn: &Connection, d: &Document) -> Result<()> {
-    let inserted = conn
-        .prepare_cached(
-            "INSERT INTO documents (id, case_id, name, size, sha256, media_type, location_json, uploaded_by, uploaded_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(id) DO NOTHING",
-        )?
-        .execute(params![
-            d.id,
-            d.case_id,
-            d.name,
-            i64::try_from(d.size).unwrap_or(i64::MAX),
-            d.sha256,
-            d.media_type,
-            serde_json::to_string(&d.location)?,
-            d.uploaded_by,
-            ts(d.uploaded_at)
-        ])?;
-    if inserted == 0 {
-        write_document(conn, d)?;
+    if put_document(conn, d, OnConflict::Keep)? == 0 {
+        put_document(conn, d, OnConflict::Replace)?;
     }
     Ok(())
 }

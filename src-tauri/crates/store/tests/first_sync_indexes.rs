@@ -41,17 +41,7 @@ fn pages() -> Vec<CasePage> {
 
 fn sorted_queries() -> Vec<CaseQuery> {
     let mut out = Vec::new();
-    for sort in [
-        CaseSortField::Updated,
-        CaseSortField::Title,
-        CaseSortField::Reference,
-        CaseSortField::Partner,
-        CaseSortField::Kind,
-        CaseSortField::Status,
-        CaseSortField::Priority,
-        CaseSortField::Owner,
-        CaseSortField::SlaDue,
-    ] {
+    for sort in CaseSortField::ALL {
         for descending in [false, true] {
             out.push(CaseQuery {
                 sort,

@@ -125,21 +125,7 @@ async fn a_first_sync_in_bulk_equals_a_page_by_page_sync_and_the_server() {
     assert!(report.case_pages >= 7, "pages: {}", report.case_pages);
     assert!(!world.store.search_index_deferred().expect("flag"));
 
-    let by_page = Store::open(world.dir.path().join("page-by-page.db")).expect("second cache");
-    let one_page_at_a_time = PullOptions {
-        case_page_size: 64,
-        cases_per_write: 1,
-        defer_search_index: false,
-        ..PullOptions::default()
-    };
-    pull(
-        &by_page,
-        &world.client,
-        &one_page_at_a_time,
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("page-by-page sync");
+    let by_page = synced_page_by_page(&world).await;
 
     world.assert_cache_equals_server().await;
     world.assert_store_equals_server(&by_page).await;
@@ -393,35 +379,28 @@ async fn forward_feed(
                 .into_response();
         }
     }
-    let target = format!(
-        "{}{}",
-        proxy.upstream,
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let headers = request.headers().clone();
-    let body = axum::body::to_bytes(request.into_body(), 64 << 20)
-        .await
-        .unwrap_or_default();
-    let mut outgoing = proxy.http.request(method, &target).body(body.to_vec());
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            outgoing = outgoing.header(name, value);
-        }
-    }
-    let answer = outgoing.send().await.expect("upstream answers");
-    let status = answer.status();
-    let content_type = answer.headers().get("content-type").cloned();
-    let bytes = answer.bytes().await.expect("upstream body");
-    let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
-    *response.status_mut() = status;
-    if let Some(value) = content_type {
-        response.headers_mut().insert("content-type", value);
-    }
-    response
+    common::relay(&proxy.http, &proxy.upstream, request).await
+}
+
+/// A second cache beside the world's, synced one page of 64 at a time, each in its own write,
+/// its search index kept row by row: what every faster path must equal.
+async fn synced_page_by_page(world: &World) -> Store {
+    let by_page = Store::open(world.dir.path().join("page-by-page.db")).expect("second cache");
+    let one_page_at_a_time = PullOptions {
+        case_page_size: 64,
+        cases_per_write: 1,
+        defer_search_index: false,
+        ..PullOptions::default()
+    };
+    pull(
+        &by_page,
+        &world.client,
+        &one_page_at_a_time,
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("page-by-page sync");
+    by_page
 }
 
 async fn start_feed_proxy(world: &World) -> (FeedProxy, TradingGridClient) {
@@ -551,21 +530,7 @@ async fn a_pipelined_first_sync_fetches_ahead_of_a_busy_cache_and_keeps_every_pa
     .expect("the next sync");
     assert_eq!(report.cases, 320);
     world.assert_cache_equals_server().await;
-    let by_page = Store::open(world.dir.path().join("page-by-page.db")).expect("second cache");
-    let one_page_at_a_time = PullOptions {
-        case_page_size: 64,
-        cases_per_write: 1,
-        defer_search_index: false,
-        ..PullOptions::default()
-    };
-    pull(
-        &by_page,
-        &world.client,
-        &one_page_at_a_time,
-        chrono::Utc::now(),
-    )
-    .await
-    .expect("page-by-page sync");
+    let by_page = synced_page_by_page(&world).await;
     let (a, b) = (dump(&world.store), dump(&by_page));
     for ((sql, rows_a), (_, rows_b)) in a.iter().zip(&b) {
         assert_eq!(rows_a, rows_b, "{sql}: rows differ");

@@ -8,9 +8,8 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use common::World;
@@ -48,19 +47,7 @@ fn is_case_read(method: &Method, path: &str) -> Option<String> {
 async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_string();
-    let target = format!(
-        "{}{}",
-        proxy.upstream,
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
-    let headers = request.headers().clone();
-    let body = to_bytes(request.into_body(), 64 << 20)
-        .await
-        .unwrap_or_default();
+    let authorization = request.headers().get("authorization").cloned();
     let read_of = is_case_read(&method, &path);
     let mode = proxy.mode.lock().expect("mode").clone();
     if read_of.is_some() && matches!(mode, Mode::FailCaseReads) {
@@ -71,19 +58,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
         )
             .into_response();
     }
-    let mut outgoing = proxy
-        .http
-        .request(method.clone(), &target)
-        .body(body.to_vec());
-    for (name, value) in &headers {
-        if name != "host" && name != "content-length" {
-            outgoing = outgoing.header(name, value);
-        }
-    }
-    let answer = outgoing.send().await.expect("upstream answers");
-    let status = answer.status();
-    let answer_headers = answer.headers().clone();
-    let bytes = answer.bytes().await.expect("upstream body");
+    let response = common::relay(&proxy.http, &proxy.upstream, request).await;
     if let (Some(case_id), Mode::ChangeAfterRead(patch, left)) = (&read_of, &mode) {
         if *left > 0 {
             *proxy.mode.lock().expect("mode") = if *left > 1 {
@@ -95,7 +70,7 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
                 .http
                 .patch(format!("{}{}", proxy.upstream, path))
                 .json(patch);
-            if let Some(auth) = headers.get("authorization") {
+            if let Some(auth) = &authorization {
                 colleague = colleague.header("authorization", auth);
             }
             let done = colleague.send().await.expect("colleague's change");
@@ -103,18 +78,6 @@ async fn forward(State(proxy): State<Proxy>, request: Request) -> Response {
                 done.status().is_success(),
                 "colleague's change on {case_id}"
             );
-        }
-    }
-    let mut response = Response::new(Body::from(bytes));
-    *response.status_mut() = status;
-    for (name, value) in &answer_headers {
-        if name != "content-length" && name != "transfer-encoding" {
-            if let (Ok(n), Ok(v)) = (
-                HeaderName::from_bytes(name.as_str().as_bytes()),
-                HeaderValue::from_bytes(value.as_bytes()),
-            ) {
-                response.headers_mut().insert(n, v);
-            }
         }
     }
     response

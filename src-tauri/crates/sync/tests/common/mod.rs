@@ -181,3 +181,44 @@ pub fn stubborn() -> RetryPolicy {
         max_elapsed: Duration::from_secs(20),
     }
 }
+
+/// Sends `request` on to `upstream` (same method, path and query, headers but `host` and
+/// `content-length`, body) and answers what upstream answered: status, headers but length and
+/// transfer encoding, body. The tests' proxies put their faults around it.
+pub async fn relay(
+    http: &reqwest::Client,
+    upstream: &str,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    let target = format!(
+        "{upstream}{}",
+        request
+            .uri()
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/")
+    );
+    let method = request.method().clone();
+    let headers = request.headers().clone();
+    let body = axum::body::to_bytes(request.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let mut outgoing = http.request(method, &target).body(body.to_vec());
+    for (name, value) in &headers {
+        if name != "host" && name != "content-length" {
+            outgoing = outgoing.header(name, value);
+        }
+    }
+    let answer = outgoing.send().await.expect("upstream answers");
+    let status = answer.status();
+    let answer_headers = answer.headers().clone();
+    let bytes = answer.bytes().await.expect("upstream body");
+    let mut response = axum::response::Response::new(axum::body::Body::from(bytes));
+    *response.status_mut() = status;
+    for (name, value) in &answer_headers {
+        if name != "content-length" && name != "transfer-encoding" {
+            response.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    response
+}
