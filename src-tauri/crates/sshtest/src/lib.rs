@@ -147,6 +147,14 @@ fn free_port() -> Result<u16> {
 
 /// The processes below `root` (children, grandchildren, …: sshd's session processes), read
 /// from /proc.
+/// Sends `kill -s <name>` to one process; a process already gone is not an error here.
+fn signal(pid: u32, name: &str) {
+    let _ = Command::new("kill")
+        .args(["-s", name, "--", &pid.to_string()])
+        .stderr(Stdio::null())
+        .status();
+}
+
 fn descendants(root: u32) -> Vec<u32> {
     let mut parent_of = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
@@ -254,11 +262,14 @@ impl SshServer {
     /// Starts sshd (again, after [`SshServer::stop`]) on its port and waits until it listens.
     pub fn run(&mut self) -> Result<()> {
         self.stop();
+        let log_path = self.path("sshd.log");
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
-            .open(self.path("sshd.log"))
+            .open(&log_path)
             .map_err(io("open sshd.log"))?;
+        // Only what this run writes counts: an earlier run's "listening" line must not.
+        let log_start = log.metadata().map(|m| m.len()).unwrap_or(0);
         let child = Command::new(&self.binary)
             .args(["-D", "-e", "-f"])
             .arg(self.path("sshd_config"))
@@ -268,33 +279,59 @@ impl SshServer {
             .spawn()
             .map_err(io("start sshd"))?;
         self.child = Some(child);
+        // Waits for sshd's own "Server listening" line rather than probing the port: a probe is a
+        // connection sshd forks a session process for, which a stop right after could miss.
+        let listening = format!("Server listening on 127.0.0.1 port {}", self.port);
         let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            if started.elapsed() > LISTEN_LIMIT {
+        loop {
+            let written = std::fs::read(&log_path).unwrap_or_default();
+            let this_run =
+                String::from_utf8_lossy(written.get(log_start as usize..).unwrap_or(&[]));
+            if this_run.contains(&listening) {
+                return Ok(());
+            }
+            let exited = self
+                .child
+                .as_mut()
+                .is_none_or(|child| matches!(child.try_wait(), Ok(Some(_))));
+            if exited || started.elapsed() > LISTEN_LIMIT {
                 self.stop();
                 return Err(SshTestError::NotListening {
                     port: self.port,
                     seconds: LISTEN_LIMIT.as_secs(),
-                    log: std::fs::read_to_string(self.path("sshd.log")).unwrap_or_default(),
+                    log: this_run.into_owned(),
                 });
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        Ok(())
     }
 
-    /// Stops the server and every session process it started (its descendants, by pid).
+    /// Stops sshd and every session process it forked, so that nothing listens on the port when
+    /// this returns. sshd is frozen first (SIGSTOP) and then each generation of its descendants,
+    /// until no new one appears, so that no process forked during the stop escapes the kill (an
+    /// escaped session process still holding the listening socket kept the port open).
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
-            let mut pids = descendants(child.id());
-            pids.reverse();
+            let root = child.id();
+            signal(root, "STOP");
+            let mut frozen: Vec<u32> = Vec::new();
+            loop {
+                let unseen: Vec<u32> = descendants(root)
+                    .into_iter()
+                    .filter(|pid| !frozen.contains(pid))
+                    .collect();
+                if unseen.is_empty() {
+                    break;
+                }
+                for pid in unseen {
+                    signal(pid, "STOP");
+                    frozen.push(pid);
+                }
+            }
             let _ = child.kill();
             let _ = child.wait();
-            for pid in pids {
-                let _ = Command::new("kill")
-                    .args(["-s", "KILL", "--", &pid.to_string()])
-                    .stderr(Stdio::null())
-                    .status();
+            for pid in frozen {
+                signal(pid, "KILL");
             }
         }
     }
