@@ -10,6 +10,9 @@ use ts_rs::TS;
 
 use crate::{CaseKind, CaseStatus, Priority, SlaState, Timestamp};
 
+mod bounds;
+pub use bounds::{SlaBounds, SlaBoundsPlan, SlaClockBounds};
+
 /// A day of the week, as calendars name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -422,8 +425,16 @@ impl Iterator for Business<'_> {
                 .filter(|(a, b)| a < b)
                 .collect();
             windows.sort_unstable();
-            windows.reverse();
-            self.pending = windows;
+            // Overlapping hours of one day count once.
+            let mut merged: Vec<(i64, i64)> = Vec::with_capacity(windows.len());
+            for (start, end) in windows {
+                match merged.last_mut() {
+                    Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                    _ => merged.push((start, end)),
+                }
+            }
+            merged.reverse();
+            self.pending = merged;
         }
     }
 }
@@ -531,8 +542,9 @@ fn counted(
         if e <= start {
             continue;
         }
+        // Nothing counts before the clock starts ("now" a little behind a server's clock).
         for (ps, pe) in minus((s.max(start), e.min(end)), pauses) {
-            used += pe - ps;
+            used += (pe - ps).max(0);
         }
         if used >= cap {
             return cap;

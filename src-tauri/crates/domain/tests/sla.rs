@@ -274,3 +274,35 @@ fn an_unknown_time_zone_or_a_calendar_without_hours_is_refused_in_words() {
     assert!(bad.problem().is_some_and(|p| p.contains("working day")));
     assert_eq!(policy("Asia/Kolkata").problem(), None);
 }
+
+#[test]
+fn overlapping_working_hours_of_one_day_count_once() {
+    // 09:00 to 13:00 and 11:00 to 17:00 are the same working day as 09:00 to 17:00: a 4 h
+    // resolution target opened Monday 09:00 is due at 13:00, not at 12:00 (hours counted twice).
+    let mut overlapping = policy("UTC");
+    overlapping.calendar.days = WEEKDAYS
+        .iter()
+        .flat_map(|&weekday| {
+            [(9, 13), (11, 17)].map(|(start, end)| BusinessDay {
+                weekday,
+                start_minute: start * 60,
+                end_minute: end * 60,
+            })
+        })
+        .collect();
+    let opened = utc(2026, 3, 2, 9, 0);
+    let facts = case_opened(opened);
+    let due = evaluate(&facts, &overlapping, opened)
+        .resolution
+        .expect("a resolution clock")
+        .due_at;
+    assert_eq!(due, Some(utc(2026, 3, 2, 13, 0)));
+    assert_eq!(
+        resolution_state(&facts, &overlapping, utc(2026, 3, 2, 11, 30)),
+        SlaState::OnTrack
+    );
+    assert_eq!(
+        resolution_state(&facts, &overlapping, utc(2026, 3, 2, 13, 0)),
+        SlaState::Breached
+    );
+}

@@ -1,0 +1,157 @@
+//! A case's SLA mark at any instant from a few instants computed once: a clock is at risk from
+//! one instant and breached from another, both fixed by the case's history (an open pause makes
+//! them "never" until the case moves, which changes the history). The case list filters and
+//! sorts 100,000 cases by their marks; walking each one's business calendar per query took
+//! seconds, comparing instants takes microseconds. [`SlaBounds::mark`] answers what
+//! [`evaluate`](super::evaluate) answers for the state and next due instant (tested against it).
+
+use super::{from_chrono, instants_at, pauses, resolved_at, to_chrono, SlaFacts, SlaPolicy};
+use crate::{SlaState, Timestamp};
+
+/// An instant that never comes.
+const NEVER: i64 = i64::MAX;
+/// An instant that was always passed (a zero-minute target is breached from the start).
+const ALWAYS: i64 = i64::MIN;
+
+/// One clock's instants, in seconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ClockBounds {
+    /// Met (answered or resolved) at; [`NEVER`] while not.
+    met: i64,
+    /// At risk from; [`NEVER`] when not reached (behind an open pause, past the horizon).
+    at_risk_from: i64,
+    /// Breached from.
+    breached_from: i64,
+    /// The due instant the list shows; [`NEVER`] for none.
+    due_at: i64,
+}
+
+impl ClockBounds {
+    fn new(met: Option<i64>, instants: &[Option<i64>], thresholds: [i64; 2]) -> Self {
+        let from = |i: usize| match (thresholds[i], instants.get(i).copied().flatten()) {
+            // Any counted time reaches a zero threshold, even none at all.
+            (t, _) if t <= 0 => ALWAYS,
+            (_, Some(at)) => at,
+            (_, None) => NEVER,
+        };
+        Self {
+            met: met.unwrap_or(NEVER),
+            at_risk_from: from(0),
+            breached_from: from(1),
+            due_at: instants.get(1).copied().flatten().unwrap_or(NEVER),
+        }
+    }
+
+    /// `None` once met, else the worst threshold passed.
+    fn state(&self, now: i64) -> SlaState {
+        if self.met <= now {
+            SlaState::None
+        } else if self.breached_from <= now {
+            SlaState::Breached
+        } else if self.at_risk_from <= now {
+            SlaState::AtRisk
+        } else {
+            SlaState::OnTrack
+        }
+    }
+}
+
+/// What decides a case's SLA mark at any instant under one policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlaBounds {
+    /// No mark ever (resolved without a server due date, no target and no due date).
+    Unmarked,
+    /// The server's due date alone (policy off or no target for the case).
+    ServerDue(Timestamp),
+    /// The policy's clocks.
+    Clocks(SlaClockBounds),
+}
+
+/// The first-response and resolution clocks of [`SlaBounds::Clocks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SlaClockBounds([ClockBounds; 2]);
+
+/// A policy made ready for computing many cases' bounds (its time zone looked up once).
+#[derive(Debug, Clone)]
+pub struct SlaBoundsPlan<'p> {
+    policy: &'p SlaPolicy,
+    tz: Option<jiff::tz::TimeZone>,
+}
+
+impl<'p> SlaBoundsPlan<'p> {
+    /// The plan of `policy`.
+    pub fn new(policy: &'p SlaPolicy) -> Self {
+        Self {
+            policy,
+            tz: jiff::tz::TimeZone::get(&policy.calendar.time_zone).ok(),
+        }
+    }
+
+    /// The bounds of the case with `facts`.
+    pub fn bounds(&self, facts: &SlaFacts) -> SlaBounds {
+        let policy = self.policy;
+        let target = policy.target(facts.kind, facts.priority);
+        let (Some(tz), Some(target), true) = (&self.tz, target, policy.enabled) else {
+            return match facts.server_due {
+                Some(due) if !facts.status.is_terminal() => SlaBounds::ServerDue(due),
+                _ => SlaBounds::Unmarked,
+            };
+        };
+        let start = from_chrono(facts.created_at);
+        let pauses = pauses(facts);
+        let resolved = resolved_at(facts);
+        let thresholds = |minutes: u32| {
+            let target = i64::from(minutes) * 60;
+            [target * i64::from(policy.at_risk_percent) / 100, target]
+        };
+        let first = thresholds(target.first_response_minutes);
+        let resolution = thresholds(target.resolution_minutes);
+        let first = ClockBounds::new(
+            facts.first_response_at.map(from_chrono).or(resolved),
+            &instants_at(&policy.calendar, tz, start, &[], &first),
+            first,
+        );
+        let resolution = ClockBounds::new(
+            resolved,
+            &instants_at(&policy.calendar, tz, start, &pauses, &resolution),
+            resolution,
+        );
+        SlaBounds::Clocks(SlaClockBounds([first, resolution]))
+    }
+}
+
+impl SlaBounds {
+    /// The mark at `now` and the next due instant, as [`evaluate`](super::evaluate) gives them
+    /// in `state` and `next_due`.
+    pub fn mark(&self, now: Timestamp) -> (SlaState, Option<Timestamp>) {
+        match self {
+            SlaBounds::Unmarked => (SlaState::None, None),
+            SlaBounds::ServerDue(due) => {
+                let state = if *due <= now {
+                    SlaState::Breached
+                } else if *due - now < chrono::Duration::hours(24) {
+                    SlaState::AtRisk
+                } else {
+                    SlaState::OnTrack
+                };
+                (state, Some(*due))
+            }
+            SlaBounds::Clocks(SlaClockBounds(clocks)) => {
+                let now = from_chrono(now);
+                let mut state = SlaState::None;
+                let mut due = NEVER;
+                for clock in clocks {
+                    let s = clock.state(now);
+                    if s == SlaState::None {
+                        continue;
+                    }
+                    if s.urgency() > state.urgency() {
+                        state = s;
+                    }
+                    due = due.min(clock.due_at);
+                }
+                (state, (due != NEVER).then(|| to_chrono(due)))
+            }
+        }
+    }
+}
