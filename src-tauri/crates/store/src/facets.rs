@@ -11,18 +11,21 @@
 //! as bitmaps or rid lists (the common words of 100,000 cases match most of them, and reading
 //! such a doclist from FTS5 row by row was most of a search's time); a remembered word checks
 //! the cases written since, one probe each, when it is next used. The list's pass over its
-//! matches counts them per status too, for the status counts asked beside it.
+//! matches counts them per status too, for the status counts asked beside it; and the SLA
+//! bounds of the cases under the current policy ([`SlaColumn`]), for the lists ordered or
+//! filtered by computed SLA marks.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use std::cmp::Ordering;
 
-use pd_domain::{CaseKind, CaseQuery, CaseSortField, CaseStatus, Timestamp};
+use pd_domain::{CaseKind, CaseQuery, CaseSortField, CaseStatus, SlaPolicy, SlaState, Timestamp};
 use rusqlite::Connection;
 
 use crate::codec::ts;
 use crate::error::Result;
+use crate::sla_column::SlaColumn;
 
 /// No case at this rid.
 const ABSENT: u8 = u8::MAX;
@@ -46,6 +49,15 @@ const EMPTY: Facet = Facet {
     sla_due: None,
 };
 
+/// One case's status and computed SLA mark.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SlaMark {
+    pub(crate) rid: i64,
+    pub(crate) status: CaseStatus,
+    pub(crate) state: SlaState,
+    pub(crate) due: Option<Timestamp>,
+}
+
 /// The filter columns of every case, as of one `case_list_version`.
 #[derive(Debug, Default)]
 pub(crate) struct Facets {
@@ -58,6 +70,8 @@ pub(crate) struct Facets {
     searches: Mutex<Searches>,
     /// Sort columns loaded so far (the first list sorted by a column loads it).
     sort_columns: Mutex<Vec<(CaseSortField, Arc<SortColumn>)>>,
+    /// SLA bounds under the policy the list last computed marks with.
+    sla: Mutex<Option<Arc<SlaColumn>>>,
 }
 
 /// Where a store keeps its current copy (shared by its read connections) and what its writer
@@ -468,6 +482,7 @@ impl Facets {
                     .unwrap_or_else(|p| p.into_inner())
                     .clone(),
             ),
+            sla: Mutex::new(self.sla.lock().unwrap_or_else(|p| p.into_inner()).clone()),
         }
     }
 
@@ -496,6 +511,14 @@ impl Facets {
             .unwrap_or_else(|p| p.into_inner());
         for (field, column) in columns.iter_mut() {
             Arc::make_mut(column).update(conn, *field, rids)?;
+        }
+        if let Some(column) = self
+            .sla
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_mut()
+        {
+            Arc::make_mut(column).forget(rids);
         }
         // Remembered words are checked again for these cases when next used.
         let searches = self.searches.get_mut().unwrap_or_else(|p| p.into_inner());
@@ -581,6 +604,39 @@ impl Facets {
         let column = Arc::new(SortColumn::load(conn, sort, self.by_rid.len())?);
         columns.push((sort, Arc::clone(&column)));
         Ok(column)
+    }
+
+    /// Each case's status and SLA mark at `now` under `policy`, for the cases at `rids` (a rid
+    /// without a case is left out), from the bounds kept at this version.
+    pub(crate) fn sla_marks(
+        &self,
+        conn: &Connection,
+        rids: &[i64],
+        now: Timestamp,
+        policy: &SlaPolicy,
+    ) -> Result<Vec<SlaMark>> {
+        let mut slot = self.sla.lock().unwrap_or_else(|p| p.into_inner());
+        let column = match slot.as_mut() {
+            Some(column) if column.is_for(policy) => column,
+            _ => slot.insert(Arc::new(SlaColumn::new(policy))),
+        };
+        let marks = Arc::make_mut(column).marks(conn, rids, now)?;
+        Ok(rids
+            .iter()
+            .zip(marks)
+            .filter_map(|(rid, (state, due))| {
+                let status = usize::try_from(*rid)
+                    .ok()
+                    .and_then(|i| self.by_rid.get(i))
+                    .and_then(|f| CaseStatus::ALL.get(usize::from(f.status)))?;
+                Some(SlaMark {
+                    rid: *rid,
+                    status: *status,
+                    state,
+                    due,
+                })
+            })
+            .collect())
     }
 
     /// The page `offset .. offset + window` of `rids` in the list's order for `sort`

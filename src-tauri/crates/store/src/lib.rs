@@ -25,6 +25,7 @@ mod query;
 mod retention;
 mod salvage;
 mod sla;
+mod sla_column;
 mod uploads;
 
 use std::path::{Path, PathBuf};

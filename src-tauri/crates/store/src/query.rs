@@ -14,7 +14,6 @@ use crate::error::{Result, StoreError};
 use crate::facets::{self, CountKey, FacetSlot, Facets};
 use crate::outbox::{self, OutboxState};
 use pd_domain::OutboxOp;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Most search words used; the rest of a pasted essay is ignored.
@@ -127,18 +126,6 @@ const SORT_DIRECTLY_UP_TO: usize = 2000;
 /// See [`SORT_DIRECTLY_UP_TO`].
 const WALK_DENSITY: usize = 4;
 
-/// `rid IN (...)` over known integer rids (inlined: integers cannot inject anything).
-fn rid_list(rids: &[i64]) -> String {
-    let mut out = String::with_capacity(rids.len() * 7);
-    for (i, rid) in rids.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(&rid.to_string());
-    }
-    out
-}
-
 /// The list: counts and the match set come from the search's rowids checked against the
 /// in-memory filter columns ([`facets`]); the page comes from sorting a small match set in
 /// SQL, or from walking the sort column's index and keeping the matches until the page is
@@ -181,7 +168,7 @@ pub(crate) fn list_cases(
     let window = usize::try_from(limit).unwrap_or(usize::MAX);
     // The SLA sort with computed clocks: the whole (filtered) match set ranked here, then cut.
     if computed {
-        let mut marks = sla_marks(conn, &matching, now, policy)?;
+        let mut marks = facets.sla_marks(conn, &matching, now, policy)?;
         marks.retain(|m| sla_filter_passes(q, m.state));
         if q.sort == CaseSortField::SlaDue {
             marks.sort_by(|a, b| {
@@ -195,24 +182,14 @@ pub(crate) fn list_cases(
                 }
             });
             let total = marks.len();
-            let page: Vec<SlaMark> = marks.into_iter().skip(offset).take(window).collect();
-            let ranked: HashMap<String, usize> = page
+            // The page's rows are read in this order.
+            let page_rids = marks
                 .iter()
-                .enumerate()
-                .map(|(i, m)| (m.id.clone(), i))
+                .skip(offset)
+                .take(window)
+                .map(|m| m.rid)
                 .collect();
-            let page_rids = page.iter().map(|m| m.rid).collect();
-            return finish_page(
-                conn,
-                page_rids,
-                0,
-                limit,
-                q,
-                now,
-                policy,
-                total,
-                Some(ranked),
-            );
+            return finish_page(conn, page_rids, 0, limit, q, now, policy, total);
         }
         matching = marks.into_iter().map(|m| m.rid).collect();
         matching.sort_unstable();
@@ -228,7 +205,7 @@ pub(crate) fn list_cases(
         let column = facets.sort_column(conn, q.sort)?;
         Facets::page_in_order(&column, q.descending, matching, offset, window)
     };
-    finish_page(conn, page_rids, 0, limit, q, now, policy, total, None)
+    finish_page(conn, page_rids, 0, limit, q, now, policy, total)
 }
 
 /// The page of a large match set in a text column's order: walks the column's index and keeps
@@ -280,7 +257,7 @@ fn walk_sort_index(
 }
 
 /// The rows of one page (`page_rids`, in the sort's order, `skip` rows skipped), with their
-/// SLA marks; `ranked` puts them in an order computed here (the computed SLA sort) instead.
+/// SLA marks, in that order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_page(
     conn: &Connection,
@@ -291,7 +268,6 @@ pub(crate) fn finish_page(
     now: Timestamp,
     policy: &pd_domain::SlaPolicy,
     total: usize,
-    ranked: Option<HashMap<String, usize>>,
 ) -> Result<CaseListPage> {
     let mut out = Vec::new();
     // One cached statement per row, in the page's order (the rids come cut and ordered).
@@ -335,9 +311,6 @@ pub(crate) fn finish_page(
                 this_computer_only: kept,
             });
         }
-    }
-    if let Some(ranked) = ranked {
-        out.sort_by_key(|row| ranked.get(&row.id).copied().unwrap_or(usize::MAX));
     }
     Ok(CaseListPage {
         rows: out,
@@ -383,46 +356,6 @@ fn sla_filter_passes(q: &CaseQuery, state: pd_domain::SlaState) -> bool {
     }
 }
 
-/// One match's computed SLA mark.
-struct SlaMark {
-    rid: i64,
-    id: String,
-    status: CaseStatus,
-    state: pd_domain::SlaState,
-    due: Option<Timestamp>,
-}
-
-/// The SLA marks of the cases `rids` (read in chunks, each mark as the rows show it).
-fn sla_marks(
-    conn: &Connection,
-    rids: &[i64],
-    now: Timestamp,
-    policy: &pd_domain::SlaPolicy,
-) -> Result<Vec<SlaMark>> {
-    let mut marks = Vec::with_capacity(rids.len());
-    for chunk in rids.chunks(SORT_DIRECTLY_UP_TO) {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS}, c.rid FROM cases c WHERE c.rid IN ({})",
-            rid_list(chunk)
-        );
-        let mut stmt = conn.prepare(&sql)?;
-        let mut rows = stmt.query([])?;
-        while let Some(r) = rows.next()? {
-            let (case, _) = case_from_row(r)?;
-            let rid: i64 = r.get(15)?;
-            let (state, due, _) = sla_mark(conn, &case, policy, now)?;
-            marks.push(SlaMark {
-                rid,
-                status: case.status,
-                id: case.id,
-                state,
-                due,
-            });
-        }
-    }
-    Ok(marks)
-}
-
 /// Counts per status for the query without its status filter.
 pub(crate) fn status_counts(
     conn: &Connection,
@@ -445,7 +378,7 @@ pub(crate) fn status_counts(
         );
         let matching = facets.matching(rids.as_deref().map(Vec::as_slice), &filter, &[]);
         let mut counts = vec![0i64; CaseStatus::ALL.len()];
-        for mark in sla_marks(conn, &matching, now, policy)? {
+        for mark in facets.sla_marks(conn, &matching, now, policy)? {
             if !sla_filter_passes(q, mark.state) {
                 continue;
             }

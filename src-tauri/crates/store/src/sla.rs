@@ -5,8 +5,8 @@
 use pd_domain::{Case, CaseStatus, SlaFacts, StatusChange, Timestamp};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use crate::codec::{parse_ts, ts};
-use crate::error::Result;
+use crate::codec::{parse_kind, parse_priority, parse_status, parse_ts, ts};
+use crate::error::{Result, StoreError};
 
 /// The facts [`pd_domain::evaluate`] needs about `case`.
 pub(crate) fn facts(conn: &Connection, case: &Case) -> Result<SlaFacts> {
@@ -24,16 +24,7 @@ pub(crate) fn facts(conn: &Connection, case: &Case) -> Result<SlaFacts> {
     )?;
     let mut rows = stmt.query([&case.id])?;
     while let Some(row) = rows.next()? {
-        let status: String = row.get(0)?;
-        let at: String = row.get(1)?;
-        // A status this build does not know (a newer server's) neither pauses nor resumes.
-        let Some(status) = CaseStatus::parse(&status) else {
-            continue;
-        };
-        history.push(StatusChange {
-            at: parse_ts(&at)?,
-            status,
-        });
+        push_change(&mut history, text(row, 0)?, text(row, 1)?)?;
     }
     Ok(SlaFacts {
         kind: case.kind,
@@ -44,6 +35,105 @@ pub(crate) fn facts(conn: &Connection, case: &Case) -> Result<SlaFacts> {
         history,
         server_due: case.sla_due,
     })
+}
+
+/// A text column of `row`.
+fn text<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<&'r str> {
+    row.get_ref(i)?
+        .as_str()
+        .map_err(|e| StoreError::Data(format!("column {i}: {e}")))
+}
+
+/// One status change of the log, unless its status is one this build does not know (a newer
+/// server's): that neither pauses nor resumes.
+fn push_change(history: &mut Vec<StatusChange>, status: &str, at: &str) -> Result<()> {
+    if let Some(status) = CaseStatus::parse(status) {
+        history.push(StatusChange {
+            at: parse_ts(at)?,
+            status,
+        });
+    }
+    Ok(())
+}
+
+/// The case columns and first partner-visible answer [`facts_of_every_case`] and
+/// [`facts_of_rid`] read (the history comes apart).
+const FACT_COLUMNS: &str = "c.rid, c.id, c.kind, c.priority, c.status, c.created_at, c.sla_due, \
+    (SELECT min(m.created_at) FROM comments m \
+     WHERE m.case_id = c.id AND m.author_is_partner = 0 AND m.visibility = 'partner')";
+
+/// [`SlaFacts`] without history from a row of [`FACT_COLUMNS`], with its rid and case id.
+fn facts_from_row(row: &rusqlite::Row<'_>) -> Result<(i64, String, SlaFacts)> {
+    let created: String = row.get(5)?;
+    let due: Option<String> = row.get(6)?;
+    let answered: Option<String> = row.get(7)?;
+    Ok((
+        row.get(0)?,
+        row.get(1)?,
+        SlaFacts {
+            kind: parse_kind(text(row, 2)?)?,
+            priority: parse_priority(text(row, 3)?)?,
+            status: parse_status(text(row, 4)?)?,
+            created_at: parse_ts(&created)?,
+            first_response_at: answered.as_deref().map(parse_ts).transpose()?,
+            history: Vec::new(),
+            server_due: due.as_deref().map(parse_ts).transpose()?,
+        },
+    ))
+}
+
+/// The facts of the case at `rid`, if there is one.
+pub(crate) fn facts_of_rid(conn: &Connection, rid: i64) -> Result<Option<SlaFacts>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {FACT_COLUMNS} FROM cases c WHERE c.rid = ?1"
+    ))?;
+    let mut rows = stmt.query([rid])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let (_, id, mut facts) = facts_from_row(row)?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, at FROM case_status_log WHERE case_id = ?1 ORDER BY at, rowid",
+    )?;
+    let mut rows = stmt.query([&id])?;
+    while let Some(row) = rows.next()? {
+        push_change(&mut facts.history, text(row, 0)?, text(row, 1)?)?;
+    }
+    Ok(Some(facts))
+}
+
+/// The facts of every case, handed to `visit` with its rid: two passes in case id order (the
+/// cases, and their status log through its index) merged here, instead of two queries a case.
+pub(crate) fn facts_of_every_case(
+    conn: &Connection,
+    mut visit: impl FnMut(i64, SlaFacts),
+) -> Result<()> {
+    let mut cases =
+        conn.prepare_cached(&format!("SELECT {FACT_COLUMNS} FROM cases c ORDER BY c.id"))?;
+    let mut log = conn.prepare_cached(
+        "SELECT case_id, status, at FROM case_status_log ORDER BY case_id, at, rowid",
+    )?;
+    let mut cases = cases.query([])?;
+    let mut log = log.query([])?;
+    let mut next_change = log.next()?;
+    while let Some(row) = cases.next()? {
+        let (rid, id, mut facts) = facts_from_row(row)?;
+        // Both passes are in byte order of the case id; a log row of a case no longer cached
+        // is passed over.
+        while let Some(change) = next_change {
+            let of: &str = text(change, 0)?;
+            match of.cmp(id.as_str()) {
+                std::cmp::Ordering::Greater => break,
+                std::cmp::Ordering::Equal => {
+                    push_change(&mut facts.history, text(change, 1)?, text(change, 2)?)?
+                }
+                std::cmp::Ordering::Less => {}
+            }
+            next_change = log.next()?;
+        }
+        visit(rid, facts);
+    }
+    Ok(())
 }
 
 /// One escalation that fired on a case.

@@ -314,3 +314,245 @@ fn the_list_sorts_by_sla_urgency_and_filters_breached_and_at_risk_on_the_compute
     .collect();
     assert_eq!(either, vec!["CASE-2026-000001", "CASE-2026-000002"]);
 }
+
+/// What the SLA-computed lists show at `now`: each query's rows (reference and mark), total and
+/// status counts.
+type SlaAnswers = Vec<(
+    Vec<(String, SlaState, Option<DateTime<Utc>>)>,
+    u32,
+    Vec<StatusCount>,
+)>;
+
+fn sla_answers(store: &Store, now: DateTime<Utc>) -> SlaAnswers {
+    let base = CaseQuery {
+        limit: 1000,
+        ..CaseQuery::default()
+    };
+    let queries = [
+        CaseQuery {
+            sla_breached: true,
+            ..base.clone()
+        },
+        CaseQuery {
+            sla_at_risk: true,
+            ..base.clone()
+        },
+        CaseQuery {
+            sla_breached: true,
+            sla_at_risk: true,
+            statuses: vec![CaseStatus::Open, CaseStatus::WaitingOnPartner],
+            ..base.clone()
+        },
+        CaseQuery {
+            sort: CaseSortField::SlaDue,
+            ..base.clone()
+        },
+        CaseQuery {
+            sort: CaseSortField::SlaDue,
+            descending: true,
+            offset: 7,
+            limit: 40,
+            ..base
+        },
+    ];
+    queries
+        .iter()
+        .map(|q| {
+            let page = store.list_cases(q, now).expect("list");
+            let rows: Vec<(String, SlaState, Option<DateTime<Utc>>)> = page
+                .rows
+                .into_iter()
+                .map(|r| (r.reference, r.sla_state, r.sla_due))
+                .collect();
+            // The filter and the order were decided on kept bounds; each row's mark is computed
+            // afresh for the row: they must agree.
+            if q.sort == CaseSortField::SlaDue {
+                let keys: Vec<_> = rows
+                    .iter()
+                    .map(|(_, state, due)| sla_urgency_key(*state, *due))
+                    .collect();
+                let mut sorted = keys.clone();
+                sorted.sort();
+                if q.descending {
+                    sorted.reverse();
+                }
+                assert!(keys == sorted, "the rows of {q:?} are in SLA order");
+            }
+            for (reference, state, _) in &rows {
+                let passes = match (q.sla_breached, q.sla_at_risk) {
+                    (true, false) => *state == SlaState::Breached,
+                    (false, true) => *state == SlaState::AtRisk,
+                    (true, true) => matches!(state, SlaState::Breached | SlaState::AtRisk),
+                    (false, false) => true,
+                };
+                assert!(passes, "{reference} shows {state:?} in a list of {q:?}");
+            }
+            (
+                rows,
+                page.total,
+                store.status_counts(q, now).expect("counts"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_sla_computed_list_after_each_change_equals_a_fresh_reading_of_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("cache.db");
+    let store = Store::open(&path).expect("cache opens");
+    // 2,100 cases opened over Friday to Monday, some answered, of every status and priority
+    // (only normal priority has a target: the others are marked by the server's due date);
+    // more than the list computes one at a time, so the first list reads all of them at once.
+    let mut cases = Vec::new();
+    let mut bundles = Vec::new();
+    for n in 0..2100u32 {
+        let mut c = case(n, "GC1", "Verona Vittles");
+        c.created_at = utc(27, 12, 0) + chrono::Duration::minutes(i64::from(n) * 2);
+        c.updated_at = c.created_at;
+        c.status = [
+            CaseStatus::New,
+            CaseStatus::Open,
+            CaseStatus::WaitingOnPartner,
+        ][(n % 3) as usize];
+        if n % 11 == 0 {
+            c.status = CaseStatus::Resolved;
+        }
+        c.priority = if n % 5 == 0 {
+            Priority::High
+        } else {
+            Priority::Normal
+        };
+        c.sla_due = (n % 2 == 0).then(|| c.created_at + chrono::Duration::hours(30));
+        let thread = if n % 4 == 0 {
+            vec![answered(n, c.created_at + chrono::Duration::minutes(50))]
+        } else {
+            vec![]
+        };
+        cases.push(c.clone());
+        bundles.push(bundle(c, thread, vec![]));
+    }
+    store
+        .apply_case_page(&page(bundles, "c1"), "cases")
+        .expect("cases cached");
+    store.set_sla_policy(policy());
+    let fresh = |policy: SlaPolicy, now| {
+        let other = Store::open(&path).expect("a second handle reads the file");
+        other.set_sla_policy(policy);
+        sla_answers(&other, now)
+    };
+    let now = utc(30, 17, 30);
+    let first = sla_answers(&store, now);
+    assert_eq!(first, fresh(policy(), now));
+    assert!(
+        first[0].1 > 10 && first[1].1 > 0 && first[3].1 == 2100,
+        "breached, at risk and all cases are listed: {:?}",
+        first.iter().map(|a| a.1).collect::<Vec<_>>()
+    );
+
+    // Hours pass with nothing written: the kept bounds give the later marks.
+    let later = utc(30, 21, 0);
+    assert_ne!(
+        sla_answers(&store, later),
+        first,
+        "marks move with the clock"
+    );
+    assert_eq!(sla_answers(&store, later), fresh(policy(), later));
+
+    let breached = |store: &Store| -> Vec<String> {
+        sla_answers(store, now)[0]
+            .0
+            .iter()
+            .map(|(r, _, _)| r.clone())
+            .collect()
+    };
+    let waiting = cases
+        .iter()
+        .find(|c| breached(&store).contains(&c.reference) && c.status == CaseStatus::Open)
+        .expect("an open breached case");
+    store
+        .patch_local_case(
+            &waiting.id,
+            &CasePatch {
+                status: Some(CaseStatus::WaitingOnPartner),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("patch");
+    assert_eq!(
+        sla_answers(&store, now),
+        fresh(policy(), now),
+        "after a pause"
+    );
+
+    let unanswered = cases
+        .iter()
+        .find(|c| c.status == CaseStatus::New && c.priority == Priority::Normal)
+        .expect("a new case");
+    store
+        .add_local_comment(
+            &unanswered.id,
+            "ann",
+            "Looking into it",
+            Visibility::Partner,
+            now,
+        )
+        .expect("answer");
+    assert_eq!(
+        sla_answers(&store, now),
+        fresh(policy(), now),
+        "after an answer"
+    );
+
+    store
+        .patch_local_case(
+            &cases[3].id,
+            &CasePatch {
+                priority: Some(Priority::High),
+                ..CasePatch::default()
+            },
+            now,
+        )
+        .expect("priority");
+    assert_eq!(
+        sla_answers(&store, now),
+        fresh(policy(), now),
+        "after a priority change"
+    );
+
+    let mut resolved = cases[7].clone();
+    resolved.status = CaseStatus::Resolved;
+    resolved.version += 1;
+    resolved.updated_at = now;
+    store
+        .apply_case_page(&page(vec![bundle(resolved, vec![], vec![])], "c2"), "cases")
+        .expect("server change");
+    assert_eq!(
+        sla_answers(&store, now),
+        fresh(policy(), now),
+        "after a server change"
+    );
+
+    // Another policy: every mark is computed under it.
+    let mut stricter = policy();
+    stricter.targets[0].resolution_minutes = 90;
+    stricter.targets.push(SlaTarget {
+        kind: None,
+        priority: Priority::High,
+        first_response_minutes: 30,
+        resolution_minutes: 120,
+    });
+    store.set_sla_policy(stricter.clone());
+    let under_stricter = sla_answers(&store, now);
+    assert_ne!(
+        under_stricter,
+        fresh(policy(), now),
+        "the policy changes the marks"
+    );
+    assert_eq!(
+        under_stricter,
+        fresh(stricter, now),
+        "after a policy change"
+    );
+}
