@@ -2,7 +2,8 @@
 //! marks [`evaluate`] gives at every instant, for any history, calendar and policy: generated
 //! cases (pauses, reopenings, resolutions, answers before and after the clocks run out, zero
 //! targets, at-risk shares over 100 %, unknown time zones, the policy off) checked at many
-//! instants around their thresholds.
+//! instants around their thresholds; and whether the clock is paused, wherever the bounds can
+//! tell.
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use pd_domain::{
@@ -168,6 +169,11 @@ proptest! {
                 now,
                 facts
             );
+            if let Some(paused) = bounds.paused(now) {
+                prop_assert_eq!(paused, view.paused, "paused at {} for {:?}", now, facts);
+            } else {
+                prop_assert!(facts.history.iter().any(|c| c.at > now));
+            }
         }
     }
 }
@@ -233,4 +239,6 @@ fn a_waiting_case_is_breached_from_its_due_minute_until_it_waits_on_the_partner(
         waiting.mark(opened + Duration::days(3)),
         (SlaState::AtRisk, None)
     );
+    assert_eq!(waiting.paused(opened + Duration::days(3)), Some(true));
+    assert_eq!(bounds.paused(opened + Duration::days(3)), Some(false));
 }

@@ -215,9 +215,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// The SLA sort and filters with the desktop's SLA policy on: every match's mark is computed
-/// (its status history and first answer read), so these grow with the match set. Reported
-/// apart from the target above.
+/// The SLA sort and filters with the desktop's SLA policy on: every match's mark is compared
+/// from its kept SLA bounds (the first ask computes every case's). Reported apart from the
+/// target above.
 fn computed_sla(store: &Store, now: Timestamp) -> Result<(), Box<dyn std::error::Error>> {
     store.set_sla_policy(SlaPolicy {
         enabled: true,
@@ -277,9 +277,12 @@ fn computed_sla(store: &Store, now: Timestamp) -> Result<(), Box<dyn std::error:
             times.push(start.elapsed());
             total = page.total;
         }
+        // The first ask of the first query computes every case's SLA bounds.
+        let first = times[0];
         times.sort();
         println!(
-            "{name:<36} total {total:>6}  p50 {:>8.1} ms  max {:>8.1} ms",
+            "{name:<36} total {total:>6}  first {:>8.1} ms  p50 {:>8.1} ms  max {:>8.1} ms",
+            first.as_secs_f64() * 1e3,
             times[times.len() / 2].as_secs_f64() * 1e3,
             times[times.len() - 1].as_secs_f64() * 1e3
         );

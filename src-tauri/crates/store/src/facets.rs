@@ -56,6 +56,8 @@ pub(crate) struct SlaMark {
     pub(crate) status: CaseStatus,
     pub(crate) state: SlaState,
     pub(crate) due: Option<Timestamp>,
+    /// Waiting on the partner; `None` when only the case's whole history can tell.
+    pub(crate) paused: Option<bool>,
 }
 
 /// The filter columns of every case, as of one `case_list_version`.
@@ -620,20 +622,22 @@ impl Facets {
             Some(column) if column.is_for(policy) => column,
             _ => slot.insert(Arc::new(SlaColumn::new(policy))),
         };
-        let marks = Arc::make_mut(column).marks(conn, rids, now)?;
+        let bounds = Arc::make_mut(column).bounds(conn, rids)?;
         Ok(rids
             .iter()
-            .zip(marks)
-            .filter_map(|(rid, (state, due))| {
+            .zip(bounds)
+            .filter_map(|(rid, bounds)| {
                 let status = usize::try_from(*rid)
                     .ok()
                     .and_then(|i| self.by_rid.get(i))
                     .and_then(|f| CaseStatus::ALL.get(usize::from(f.status)))?;
+                let (state, due) = bounds.mark(now);
                 Some(SlaMark {
                     rid: *rid,
                     status: *status,
                     state,
                     due,
+                    paused: bounds.paused(now),
                 })
             })
             .collect())

@@ -57,5 +57,5 @@ pub(crate) fn before_columns(
         .query_map([i64::from(limit), i64::from(q.offset)], |r| r.get(0))?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     let total = usize::try_from(total).unwrap_or(0);
-    finish_page(conn, page_rids, 0, limit, q, now, policy, total).map(Some)
+    finish_page(conn, None, page_rids, 0, limit, q, now, policy, total).map(Some)
 }

@@ -171,25 +171,44 @@ pub(crate) fn list_cases(
         let mut marks = facets.sla_marks(conn, &matching, now, policy)?;
         marks.retain(|m| sla_filter_passes(q, m.state));
         if q.sort == CaseSortField::SlaDue {
-            marks.sort_by(|a, b| {
-                let order = pd_domain::sla_urgency_key(a.state, a.due)
-                    .cmp(&pd_domain::sla_urgency_key(b.state, b.due))
-                    .then(a.rid.cmp(&b.rid));
+            // Each mark's key once, then only the page's share of them ordered: ties by rid,
+            // the whole order reversed for descending.
+            let mut keyed: Vec<_> = marks
+                .iter()
+                .map(|m| (pd_domain::sla_urgency_key(m.state, m.due), m.rid))
+                .collect();
+            let compare = |a: &(_, i64), b: &(_, i64)| {
                 if q.descending {
-                    order.reverse()
+                    b.cmp(a)
                 } else {
-                    order
+                    a.cmp(b)
                 }
-            });
-            let total = marks.len();
+            };
+            let total = keyed.len();
+            let need = offset.saturating_add(window).min(total);
+            if need > 0 && need < total {
+                keyed.select_nth_unstable_by(need - 1, compare);
+                keyed.truncate(need);
+            }
+            keyed.sort_unstable_by(compare);
             // The page's rows are read in this order.
-            let page_rids = marks
+            let page_rids = keyed
                 .iter()
                 .skip(offset)
                 .take(window)
-                .map(|m| m.rid)
+                .map(|(_, rid)| *rid)
                 .collect();
-            return finish_page(conn, page_rids, 0, limit, q, now, policy, total);
+            return finish_page(
+                conn,
+                Some(&facets),
+                page_rids,
+                0,
+                limit,
+                q,
+                now,
+                policy,
+                total,
+            );
         }
         matching = marks.into_iter().map(|m| m.rid).collect();
         matching.sort_unstable();
@@ -205,7 +224,17 @@ pub(crate) fn list_cases(
         let column = facets.sort_column(conn, q.sort)?;
         Facets::page_in_order(&column, q.descending, matching, offset, window)
     };
-    finish_page(conn, page_rids, 0, limit, q, now, policy, total)
+    finish_page(
+        conn,
+        Some(&facets),
+        page_rids,
+        0,
+        limit,
+        q,
+        now,
+        policy,
+        total,
+    )
 }
 
 /// The page of a large match set in a text column's order: walks the column's index and keeps
@@ -257,10 +286,12 @@ fn walk_sort_index(
 }
 
 /// The rows of one page (`page_rids`, in the sort's order, `skip` rows skipped), with their
-/// SLA marks, in that order.
+/// SLA marks, in that order: from the SLA bounds kept in `facets` when it is given, else (and
+/// where the bounds cannot tell) computed from each row's history.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn finish_page(
     conn: &Connection,
+    facets: Option<&Facets>,
     page_rids: Vec<i64>,
     skip: usize,
     limit: u32,
@@ -280,12 +311,24 @@ pub(crate) fn finish_page(
          FROM cases c WHERE c.rid = ?1"
     ))?;
     let take = usize::try_from(limit).unwrap_or(usize::MAX);
-    for rid in page_rids.iter().skip(skip).take(take) {
+    let page: Vec<i64> = page_rids.iter().skip(skip).take(take).copied().collect();
+    let kept_marks = match facets {
+        Some(facets) if policy.enabled => facets.sla_marks(conn, &page, now, policy)?,
+        _ => Vec::new(),
+    };
+    for rid in &page {
         let mut rows = stmt.query([rid])?;
         if let Some(r) = rows.next()? {
             let (case, local_only) = case_from_row(r)?;
             let kept: bool = r.get(18)?;
-            let (sla_state, sla_due, sla_paused) = sla_mark(conn, &case, policy, now)?;
+            let from_bounds = kept_marks
+                .iter()
+                .find(|m| m.rid == *rid)
+                .and_then(|m| Some((m.state, m.due, m.paused?)));
+            let (sla_state, sla_due, sla_paused) = match from_bounds {
+                Some(mark) => mark,
+                None => sla_mark(conn, &case, policy, now)?,
+            };
             out.push(CaseRow {
                 id: case.id,
                 reference: case.reference,

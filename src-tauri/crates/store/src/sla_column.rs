@@ -5,7 +5,7 @@
 //! first asked and forgotten when a commit touches it (its status, its comments); another
 //! policy starts the column again.
 
-use pd_domain::{SlaBounds, SlaBoundsPlan, SlaPolicy, SlaState, Timestamp};
+use pd_domain::{SlaBounds, SlaBoundsPlan, SlaPolicy};
 use rusqlite::Connection;
 
 use crate::error::Result;
@@ -48,14 +48,9 @@ impl SlaColumn {
         }
     }
 
-    /// The mark at `now` and the next due instant of each case at `rids` (a rid without a case
-    /// gets no mark), computing the bounds not known yet.
-    pub(crate) fn marks(
-        &mut self,
-        conn: &Connection,
-        rids: &[i64],
-        now: Timestamp,
-    ) -> Result<Vec<(SlaState, Option<Timestamp>)>> {
+    /// The bounds of each case at `rids` ([`SlaBounds::Unmarked`] for a rid without a case),
+    /// computing those not known yet.
+    pub(crate) fn bounds(&mut self, conn: &Connection, rids: &[i64]) -> Result<Vec<SlaBounds>> {
         let unknown = rids.iter().filter(|rid| self.get(**rid).is_none()).count();
         let plan = SlaBoundsPlan::new(&self.policy);
         if unknown > READ_ALL_OVER {
@@ -87,10 +82,7 @@ impl SlaColumn {
         }
         Ok(rids
             .iter()
-            .map(|rid| {
-                self.get(*rid)
-                    .map_or((SlaState::None, None), |b| b.mark(now))
-            })
+            .map(|rid| self.get(*rid).copied().unwrap_or(SlaBounds::Unmarked))
             .collect())
     }
 

@@ -67,9 +67,16 @@ pub enum SlaBounds {
     Clocks(SlaClockBounds),
 }
 
-/// The first-response and resolution clocks of [`SlaBounds::Clocks`].
+/// The first-response and resolution clocks of [`SlaBounds::Clocks`], and what says whether
+/// the resolution clock is paused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SlaClockBounds([ClockBounds; 2]);
+pub struct SlaClockBounds {
+    clocks: [ClockBounds; 2],
+    /// Waiting on the partner since (the open pause; [`NEVER`] for none, or once resolved).
+    paused_from: i64,
+    /// The last status change: from then on only the open pause can hold the clock.
+    history_until: i64,
+}
 
 /// A policy made ready for computing many cases' bounds (its time zone looked up once).
 #[derive(Debug, Clone)]
@@ -116,7 +123,19 @@ impl<'p> SlaBoundsPlan<'p> {
             &instants_at(&policy.calendar, tz, start, &pauses, &resolution),
             resolution,
         );
-        SlaBounds::Clocks(SlaClockBounds([first, resolution]))
+        SlaBounds::Clocks(SlaClockBounds {
+            clocks: [first, resolution],
+            paused_from: match (resolved, pauses.last()) {
+                (None, Some(&(from, NEVER))) => from,
+                _ => NEVER,
+            },
+            history_until: facts
+                .history
+                .iter()
+                .map(|c| from_chrono(c.at))
+                .max()
+                .unwrap_or(ALWAYS),
+        })
     }
 }
 
@@ -136,7 +155,7 @@ impl SlaBounds {
                 };
                 (state, Some(*due))
             }
-            SlaBounds::Clocks(SlaClockBounds(clocks)) => {
+            SlaBounds::Clocks(SlaClockBounds { clocks, .. }) => {
                 let now = from_chrono(now);
                 let mut state = SlaState::None;
                 let mut due = NEVER;
@@ -151,6 +170,19 @@ impl SlaBounds {
                     due = due.min(clock.due_at);
                 }
                 (state, (due != NEVER).then(|| to_chrono(due)))
+            }
+        }
+    }
+
+    /// Whether the resolution clock is paused at `now` (waiting on the partner), as
+    /// [`evaluate`](super::evaluate) gives it in `paused`; `None` when `now` is before the case's
+    /// last status change (a clock behind the server's), where only the whole history can tell.
+    pub fn paused(&self, now: Timestamp) -> Option<bool> {
+        match self {
+            SlaBounds::Unmarked | SlaBounds::ServerDue(_) => Some(false),
+            SlaBounds::Clocks(c) => {
+                let now = from_chrono(now);
+                (now >= c.history_until).then_some(c.paused_from <= now)
             }
         }
     }
