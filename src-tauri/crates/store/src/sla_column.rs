@@ -5,6 +5,8 @@
 //! first asked and forgotten when a commit touches it (its status, its comments); another
 //! policy starts the column again.
 
+use std::collections::HashMap;
+
 use pd_domain::{SlaBounds, SlaBoundsPlan, SlaPolicy};
 use rusqlite::Connection;
 
@@ -15,11 +17,20 @@ use crate::sla;
 /// scans) rather than a case at a time (two index probes each).
 const READ_ALL_OVER: usize = 2000;
 
-/// Bounds by case rid; `None` not computed yet (or forgotten).
+/// Bounds by case rid: a map while only pages of rows asked (a page of the newest cases must
+/// not allocate a slot for every case), a vector once every case's were read. A missing entry
+/// is not computed yet (or forgotten).
+#[derive(Debug, Clone)]
+enum ByRid {
+    Few(HashMap<i64, SlaBounds>),
+    All(Vec<Option<SlaBounds>>),
+}
+
+/// The bounds of the cases under one policy.
 #[derive(Debug, Clone)]
 pub(crate) struct SlaColumn {
     policy: SlaPolicy,
-    by_rid: Vec<Option<SlaBounds>>,
+    by_rid: ByRid,
 }
 
 impl SlaColumn {
@@ -27,7 +38,7 @@ impl SlaColumn {
     pub(crate) fn new(policy: &SlaPolicy) -> Self {
         Self {
             policy: policy.clone(),
-            by_rid: Vec::new(),
+            by_rid: ByRid::Few(HashMap::new()),
         }
     }
 
@@ -39,11 +50,15 @@ impl SlaColumn {
     /// Forgets the bounds of cases a commit wrote.
     pub(crate) fn forget(&mut self, rids: &[i64]) {
         for rid in rids {
-            if let Some(slot) = usize::try_from(*rid)
-                .ok()
-                .and_then(|i| self.by_rid.get_mut(i))
-            {
-                *slot = None;
+            match &mut self.by_rid {
+                ByRid::Few(map) => {
+                    map.remove(rid);
+                }
+                ByRid::All(slots) => {
+                    if let Some(slot) = usize::try_from(*rid).ok().and_then(|i| slots.get_mut(i)) {
+                        *slot = None;
+                    }
+                }
             }
         }
     }
@@ -51,45 +66,70 @@ impl SlaColumn {
     /// The bounds of each case at `rids` ([`SlaBounds::Unmarked`] for a rid without a case),
     /// computing those not known yet.
     pub(crate) fn bounds(&mut self, conn: &Connection, rids: &[i64]) -> Result<Vec<SlaBounds>> {
-        let unknown = rids.iter().filter(|rid| self.get(**rid).is_none()).count();
+        let unknown = rids
+            .iter()
+            .filter(|rid| self.by_rid.get(**rid).is_none())
+            .count();
         let plan = SlaBoundsPlan::new(&self.policy);
         if unknown > READ_ALL_OVER {
-            let by_rid = &mut self.by_rid;
+            let mut slots: Vec<Option<SlaBounds>> = Vec::new();
             sla::facts_of_every_case(conn, |rid, facts| {
                 if let Ok(i) = usize::try_from(rid) {
-                    if by_rid.len() <= i {
-                        by_rid.resize(i + 1, None);
+                    if slots.len() <= i {
+                        slots.resize(i + 1, None);
                     }
-                    by_rid[i] = Some(plan.bounds(&facts));
+                    slots[i] = Some(plan.bounds(&facts));
                 }
             })?;
+            self.by_rid = ByRid::All(slots);
         } else if unknown > 0 {
             for rid in rids {
-                if self.get(*rid).is_some() {
+                if self.by_rid.get(*rid).is_some() {
                     continue;
                 }
                 let bounds = match sla::facts_of_rid(conn, *rid)? {
                     Some(facts) => plan.bounds(&facts),
                     None => SlaBounds::Unmarked,
                 };
-                if let Ok(i) = usize::try_from(*rid) {
-                    if self.by_rid.len() <= i {
-                        self.by_rid.resize(i + 1, None);
-                    }
-                    self.by_rid[i] = Some(bounds);
-                }
+                self.by_rid.set(*rid, bounds);
             }
         }
         Ok(rids
             .iter()
-            .map(|rid| self.get(*rid).copied().unwrap_or(SlaBounds::Unmarked))
+            .map(|rid| {
+                self.by_rid
+                    .get(*rid)
+                    .copied()
+                    .unwrap_or(SlaBounds::Unmarked)
+            })
             .collect())
     }
+}
 
+impl ByRid {
     fn get(&self, rid: i64) -> Option<&SlaBounds> {
-        usize::try_from(rid)
-            .ok()
-            .and_then(|i| self.by_rid.get(i))
-            .and_then(Option::as_ref)
+        match self {
+            ByRid::Few(map) => map.get(&rid),
+            ByRid::All(slots) => usize::try_from(rid)
+                .ok()
+                .and_then(|i| slots.get(i))
+                .and_then(Option::as_ref),
+        }
+    }
+
+    fn set(&mut self, rid: i64, bounds: SlaBounds) {
+        match self {
+            ByRid::Few(map) => {
+                map.insert(rid, bounds);
+            }
+            ByRid::All(slots) => {
+                if let Ok(i) = usize::try_from(rid) {
+                    if slots.len() <= i {
+                        slots.resize(i + 1, None);
+                    }
+                    slots[i] = Some(bounds);
+                }
+            }
+        }
     }
 }
