@@ -88,9 +88,22 @@ pub(crate) struct FacetSlot {
     loading: Mutex<()>,
     /// How many times the columns were read whole.
     loads: std::sync::atomic::AtomicU64,
+    /// The policy whose SLA bounds a background reading was started for (once per policy).
+    sla_prepared: Mutex<Option<SlaPolicy>>,
 }
 
 impl FacetSlot {
+    /// Whether a background reading of every case's SLA bounds under `policy` should start now:
+    /// true once per policy.
+    pub(crate) fn claim_sla_preparation(&self, policy: &SlaPolicy) -> bool {
+        let mut prepared = self.sla_prepared.lock().unwrap_or_else(|p| p.into_inner());
+        if prepared.as_ref() == Some(policy) {
+            return false;
+        }
+        *prepared = Some(policy.clone());
+        true
+    }
+
     /// How many times the list's columns were read whole (not brought up to date in place).
     pub(crate) fn loads(&self) -> u64 {
         self.loads.load(std::sync::atomic::Ordering::Relaxed)
@@ -606,6 +619,33 @@ impl Facets {
         let column = Arc::new(SortColumn::load(conn, sort, self.by_rid.len())?);
         columns.push((sort, Arc::clone(&column)));
         Ok(column)
+    }
+
+    /// Whether every case's SLA bounds under `policy` are kept.
+    pub(crate) fn sla_column_is_whole(&self, policy: &SlaPolicy) -> bool {
+        self.sla
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .is_some_and(|c| c.is_for(policy) && c.is_whole())
+    }
+
+    /// Reads every case's SLA bounds under `policy` unless they are kept already, without
+    /// holding the column while it reads (a list asked meanwhile reads its page's rows' bounds
+    /// itself), then keeps them.
+    pub(crate) fn prepare_sla_column(&self, conn: &Connection, policy: &SlaPolicy) -> Result<()> {
+        if self.sla_column_is_whole(policy) {
+            return Ok(());
+        }
+        let column = SlaColumn::read_all(conn, policy)?;
+        let mut kept = self.sla.lock().unwrap_or_else(|p| p.into_inner());
+        if !kept
+            .as_ref()
+            .is_some_and(|c| c.is_for(policy) && c.is_whole())
+        {
+            *kept = Some(Arc::new(column));
+        }
+        Ok(())
     }
 
     /// Each case's status and SLA mark at `now` under `policy`, for the cases at `rids` (a rid

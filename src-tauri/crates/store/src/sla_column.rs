@@ -42,6 +42,29 @@ impl SlaColumn {
         }
     }
 
+    /// Every case's bounds under `policy`, read in one pass (two ordered scans).
+    pub(crate) fn read_all(conn: &Connection, policy: &SlaPolicy) -> Result<Self> {
+        let plan = SlaBoundsPlan::new(policy);
+        let mut slots: Vec<Option<SlaBounds>> = Vec::new();
+        sla::facts_of_every_case(conn, |rid, facts| {
+            if let Ok(i) = usize::try_from(rid) {
+                if slots.len() <= i {
+                    slots.resize(i + 1, None);
+                }
+                slots[i] = Some(plan.bounds(&facts));
+            }
+        })?;
+        Ok(Self {
+            policy: policy.clone(),
+            by_rid: ByRid::All(slots),
+        })
+    }
+
+    /// Whether every case's bounds were read (some may have been forgotten since).
+    pub(crate) fn is_whole(&self) -> bool {
+        matches!(self.by_rid, ByRid::All(_))
+    }
+
     /// Whether the column was computed under `policy`.
     pub(crate) fn is_for(&self, policy: &SlaPolicy) -> bool {
         self.policy == *policy
@@ -72,16 +95,7 @@ impl SlaColumn {
             .count();
         let plan = SlaBoundsPlan::new(&self.policy);
         if unknown > READ_ALL_OVER {
-            let mut slots: Vec<Option<SlaBounds>> = Vec::new();
-            sla::facts_of_every_case(conn, |rid, facts| {
-                if let Ok(i) = usize::try_from(rid) {
-                    if slots.len() <= i {
-                        slots.resize(i + 1, None);
-                    }
-                    slots[i] = Some(plan.bounds(&facts));
-                }
-            })?;
-            self.by_rid = ByRid::All(slots);
+            self.by_rid = SlaColumn::read_all(conn, &self.policy)?.by_rid;
         } else if unknown > 0 {
             for rid in rids {
                 if self.by_rid.get(*rid).is_some() {
