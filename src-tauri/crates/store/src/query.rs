@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use crate::cases::{case_from_row, comment_from_row, read_case, CASE_COLUMNS, COMMENT_COLUMNS};
 use crate::directory::{transaction_from_row, TX_COLUMNS};
 use crate::error::{Result, StoreError};
-use crate::facets::{self, CountKey, FacetSlot, Facets};
+use crate::facets::{self, CountKey, FacetSlot, Facets, SlaMark};
 use crate::outbox::{self, OutboxState};
 use pd_domain::OutboxOp;
 use std::sync::Arc;
@@ -166,57 +166,25 @@ pub(crate) fn list_cases(
     };
     let offset = usize::try_from(q.offset).unwrap_or(usize::MAX);
     let window = usize::try_from(limit).unwrap_or(usize::MAX);
-    // The SLA sort with computed clocks: the whole (filtered) match set ranked here, then cut.
+    // With computed clocks the SLA filter is applied here, and the SLA sort ranks the whole
+    // (filtered) match set here before the page is cut.
+    let mut sla_ranked = None;
     if computed {
         let mut marks = facets.sla_marks(conn, &matching, now, policy)?;
         marks.retain(|m| sla_filter_passes(q, m.state));
         if q.sort == CaseSortField::SlaDue {
-            // Each mark's key once, then only the page's share of them ordered: ties by rid,
-            // the whole order reversed for descending.
-            let mut keyed: Vec<_> = marks
-                .iter()
-                .map(|m| (pd_domain::sla_urgency_key(m.state, m.due), m.rid))
-                .collect();
-            let compare = |a: &(_, i64), b: &(_, i64)| {
-                if q.descending {
-                    b.cmp(a)
-                } else {
-                    a.cmp(b)
-                }
-            };
-            let total = keyed.len();
-            let need = offset.saturating_add(window).min(total);
-            if need > 0 && need < total {
-                keyed.select_nth_unstable_by(need - 1, compare);
-                keyed.truncate(need);
-            }
-            keyed.sort_unstable_by(compare);
-            // The page's rows are read in this order.
-            let page_rids = keyed
-                .iter()
-                .skip(offset)
-                .take(window)
-                .map(|(_, rid)| *rid)
-                .collect();
-            return finish_page(
-                conn,
-                Some(&facets),
-                page_rids,
-                0,
-                limit,
-                q,
-                now,
-                policy,
-                total,
-            );
+            sla_ranked = Some(marks);
+        } else {
+            matching = marks.into_iter().map(|m| m.rid).collect();
+            matching.sort_unstable();
         }
-        matching = marks.into_iter().map(|m| m.rid).collect();
-        matching.sort_unstable();
     }
-    let total = matching.len();
+    let total = sla_ranked.as_ref().map_or(matching.len(), Vec::len);
     let dense =
         total > SORT_DIRECTLY_UP_TO && total.saturating_mul(WALK_DENSITY) >= facets.case_slots();
-    let page_rids = if total <= offset {
+    let page_rids = if let Some(marks) = sla_ranked {
+        page_by_sla(&marks, q.descending, offset, window)
+    } else if total <= offset {
         Vec::new()
     } else if dense && facets::SortColumn::is_text(q.sort) {
         walk_sort_index(conn, &facets, q, &matching, offset, window)?
@@ -235,6 +203,35 @@ pub(crate) fn list_cases(
         policy,
         total,
     )
+}
+
+/// The page `offset .. offset + window` of `marks` by SLA urgency (the worse mark first, then
+/// the sooner due instant; ties by rid; all reversed for `descending`): each mark's key taken
+/// once, and only the page's share of them ordered.
+fn page_by_sla(marks: &[SlaMark], descending: bool, offset: usize, window: usize) -> Vec<i64> {
+    let mut keyed: Vec<_> = marks
+        .iter()
+        .map(|m| (pd_domain::sla_urgency_key(m.state, m.due), m.rid))
+        .collect();
+    let compare = |a: &(_, i64), b: &(_, i64)| {
+        if descending {
+            b.cmp(a)
+        } else {
+            a.cmp(b)
+        }
+    };
+    let need = offset.saturating_add(window).min(keyed.len());
+    if need > 0 && need < keyed.len() {
+        keyed.select_nth_unstable_by(need - 1, compare);
+        keyed.truncate(need);
+    }
+    keyed.sort_unstable_by(compare);
+    keyed
+        .into_iter()
+        .skip(offset)
+        .take(window)
+        .map(|(_, rid)| rid)
+        .collect()
 }
 
 /// The page of a large match set in a text column's order: walks the column's index and keeps
