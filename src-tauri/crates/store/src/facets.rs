@@ -88,19 +88,24 @@ pub(crate) struct FacetSlot {
     loading: Mutex<()>,
     /// How many times the columns were read whole.
     loads: std::sync::atomic::AtomicU64,
-    /// The policy whose SLA bounds a background reading was started for (once per policy).
-    sla_prepared: Mutex<Option<SlaPolicy>>,
+    /// The policy whose SLA bounds a background reading was started for, and how many whole
+    /// readings of the columns there had been then (a new copy of the columns has no bounds).
+    sla_prepared: Mutex<Option<(SlaPolicy, u64)>>,
 }
 
 impl FacetSlot {
     /// Whether a background reading of every case's SLA bounds under `policy` should start now:
-    /// true once per policy.
+    /// true once per policy and copy of the columns.
     pub(crate) fn claim_sla_preparation(&self, policy: &SlaPolicy) -> bool {
+        let loads = self.loads();
         let mut prepared = self.sla_prepared.lock().unwrap_or_else(|p| p.into_inner());
-        if prepared.as_ref() == Some(policy) {
+        if prepared
+            .as_ref()
+            .is_some_and(|(p, at)| p == policy && *at == loads)
+        {
             return false;
         }
-        *prepared = Some(policy.clone());
+        *prepared = Some((policy.clone(), loads));
         true
     }
 
