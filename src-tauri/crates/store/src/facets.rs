@@ -25,7 +25,7 @@ use rusqlite::Connection;
 
 use crate::codec::ts;
 use crate::error::Result;
-use crate::sla_column::SlaColumn;
+use crate::sla_column::{SlaColumn, READ_ALL_OVER};
 
 /// No case at this rid.
 const ABSENT: u8 = u8::MAX;
@@ -74,6 +74,9 @@ pub(crate) struct Facets {
     sort_columns: Mutex<Vec<(CaseSortField, Arc<SortColumn>)>>,
     /// SLA bounds under the policy the list last computed marks with.
     sla: Mutex<Option<Arc<SlaColumn>>>,
+    /// Held while every case's SLA bounds are read, so that a list needing them waits for a
+    /// reading under way (the one started ahead after the first list) instead of doing it again.
+    sla_reading: Mutex<()>,
 }
 
 /// Where a store keeps its current copy (shared by its read connections) and what its writer
@@ -503,6 +506,7 @@ impl Facets {
                     .clone(),
             ),
             sla: Mutex::new(self.sla.lock().unwrap_or_else(|p| p.into_inner()).clone()),
+            sla_reading: Mutex::new(()),
         }
     }
 
@@ -639,6 +643,7 @@ impl Facets {
     /// holding the column while it reads (a list asked meanwhile reads its page's rows' bounds
     /// itself), then keeps them.
     pub(crate) fn prepare_sla_column(&self, conn: &Connection, policy: &SlaPolicy) -> Result<()> {
+        let _reading = self.sla_reading.lock().unwrap_or_else(|p| p.into_inner());
         if self.sla_column_is_whole(policy) {
             return Ok(());
         }
@@ -662,6 +667,16 @@ impl Facets {
         now: Timestamp,
         policy: &SlaPolicy,
     ) -> Result<Vec<SlaMark>> {
+        let needs_whole = self
+            .sla
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .filter(|c| c.is_for(policy))
+            .map_or(rids.len() > READ_ALL_OVER, |c| c.needs_whole_read(rids));
+        if needs_whole {
+            self.prepare_sla_column(conn, policy)?;
+        }
         let mut slot = self.sla.lock().unwrap_or_else(|p| p.into_inner());
         let column = match slot.as_mut() {
             Some(column) if column.is_for(policy) => column,

@@ -15,7 +15,7 @@ use crate::sla;
 
 /// More unknown bounds than this in one ask: every case's are read in one pass (two ordered
 /// scans) rather than a case at a time (two index probes each).
-const READ_ALL_OVER: usize = 2000;
+pub(crate) const READ_ALL_OVER: usize = 2000;
 
 /// Bounds by case rid: a map while only pages of rows asked (a page of the newest cases must
 /// not allocate a slot for every case), a vector once every case's were read. A missing entry
@@ -84,6 +84,14 @@ impl SlaColumn {
                 }
             }
         }
+    }
+
+    /// Whether `rids` miss so many bounds that every case's are read rather than theirs.
+    pub(crate) fn needs_whole_read(&self, rids: &[i64]) -> bool {
+        rids.iter()
+            .filter(|rid| self.by_rid.get(**rid).is_none())
+            .count()
+            > READ_ALL_OVER
     }
 
     /// The bounds of each case at `rids` ([`SlaBounds::Unmarked`] for a rid without a case),
