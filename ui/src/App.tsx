@@ -1,21 +1,29 @@
 // The application: routes to screens inside the shell, keeps the case-list state across
-// navigation, and keeps queries fresh from `pd://changed`.
-import { useState } from "react";
+// navigation, and keeps queries fresh from `pd://changed`. The case list is in the first chunk;
+// the other screens load on first use (`app/screens.ts`) behind a boundary that keeps the shell.
+import { Suspense, useEffect, useState } from "react";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { useRoute } from "./lib/router";
 import { useChangedEvents } from "./app/changes";
 import { initialCaseListState, type CaseListState } from "./features/cases/caseListState";
 import { Shell } from "./components/Shell";
 import { CasesScreen } from "./features/cases/CasesScreen";
-import { CaseDetailScreen } from "./features/cases/CaseDetailScreen";
-import { ExceptionsScreen } from "./features/exceptions/ExceptionsScreen";
-import { PartnerScreen, PartnersScreen } from "./features/partners/PartnersScreen";
-import { RetentionScreen } from "./features/retention/RetentionScreen";
-import { OutboxScreen } from "./features/outbox/OutboxScreen";
-import { FoldersScreen } from "./features/folders/FoldersScreen";
-import { SettingsScreen } from "./features/settings/SettingsScreen";
 import { TransfersScreen } from "./features/documents/TransfersScreen";
-import { MineScreen } from "./features/desk/MineScreen";
+import {
+  CaseDetailScreen,
+  ExceptionsScreen,
+  FoldersScreen,
+  MineScreen,
+  OutboxScreen,
+  PartnerScreen,
+  PartnersScreen,
+  PRELOAD_AFTER_MS,
+  RetentionScreen,
+  SettingsScreen,
+  preloadScreens,
+} from "./app/screens";
+import { ScreenBoundary } from "./components/ScreenBoundary";
+import { SkeletonRows } from "./components/bits";
 import { CommandPalette } from "./features/desk/CommandPalette";
 import { useOpenRequests } from "./features/desk/hooks";
 import { applyTheme } from "./features/desk/theme";
@@ -42,6 +50,10 @@ function Routes() {
   useOpenRequests();
   const route = useRoute();
   const [caseList, setCaseList] = useState<CaseListState>(initialCaseListState);
+  useEffect(() => {
+    const timer = window.setTimeout(preloadScreens, PRELOAD_AFTER_MS);
+    return () => window.clearTimeout(timer);
+  }, []);
   let screen;
   switch (route.name) {
     case "case":
@@ -79,7 +91,9 @@ function Routes() {
   }
   return (
     <Shell route={route}>
-      {screen}
+      <ScreenBoundary resetKey={route.name === "case" || route.name === "partner" ? `${route.name}/${route.id}` : route.name}>
+        <Suspense fallback={<SkeletonRows />}>{screen}</Suspense>
+      </ScreenBoundary>
       <CommandPalette route={route} />
     </Shell>
   );

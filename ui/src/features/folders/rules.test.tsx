@@ -126,7 +126,8 @@ function setup({ refuse = false }: { refuse?: boolean } = {}) {
 }
 
 async function openRules() {
-  act(() => screen.getByTestId("folders-tab-rules").click());
+  const tab = await screen.findByTestId("folders-tab-rules");
+  act(() => tab.click());
   await screen.findByTestId("rules-editor");
   await waitFor(() => expect(screen.getAllByTestId("rule-row")).toHaveLength(9));
 }
