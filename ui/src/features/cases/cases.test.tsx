@@ -105,6 +105,18 @@ describe("case list", () => {
     expect(screen.queryByTestId("demo-badge")).not.toBeInTheDocument();
   });
 
+  it("as the app starts, asks for the first rows and counts before it renders, once each, and shows them", async () => {
+    const page: CaseListPage = { rows: [row("000001", "Pallet labels missing")], total: 1, offset: 0 };
+    const { calls, callsOf } = renderApp((cmd) => (cmd === "list_cases" ? page : basics(cmd)), "#/cases", { askFirst: true });
+    // Asked before the first render's own queries (sync status, among others).
+    expect(calls.slice(0, 2).map((c) => c.cmd).sort()).toEqual(["case_status_counts", "list_cases"]);
+    expect(await screen.findAllByTestId("case-row")).toHaveLength(1);
+    expect(await screen.findByText("1 case", {}, { timeout: 5000 })).toBeInTheDocument();
+    await waitFor(() => expect(screen.getByTestId("status-tab-open")).toHaveTextContent("2"));
+    expect(callsOf("list_cases")).toHaveLength(1);
+    expect(callsOf("case_status_counts")).toHaveLength(1);
+  });
+
   it("asks for the partner directory only once the first rows are there", async () => {
     const backend = createMockBackend();
     const gate: { open?: () => void } = {};

@@ -1,10 +1,11 @@
 // The case queries and mutations, one hook each. Screens call these, never the IPC layer; each
 // mutation names the change topics its command touches and is invalidated through them.
-import { keepPreviousData, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import type { CaseDetail, CasePatch, CaseQuery, CommentView, NewCaseInput, Visibility } from "../../bindings";
 import { api } from "../../lib/ipc";
 import { PAGE_SIZE, keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
+import { toCaseQuery, type CaseListState } from "./caseListState";
 
 /** Windows of the list scrolled out of view are dropped after this long (the default keeps
  * them 5 minutes: scrolling through 100,000 cases would hold every row in the web process). */
@@ -19,13 +20,23 @@ export function casePageQuery(q: CaseQuery, page: number) {
   };
 }
 
+/** Query options for the cases per status of a query. */
+function caseCountsQuery(q: CaseQuery) {
+  return { queryKey: keys.caseCounts(q), queryFn: () => api.caseStatusCounts(q) };
+}
+
 /** Cases per status for a query (its status filter ignored by the caller). */
 export function useCaseCounts(q: CaseQuery) {
-  return useQuery({
-    queryKey: keys.caseCounts(q),
-    queryFn: () => api.caseStatusCounts(q),
-    placeholderData: keepPreviousData,
-  });
+  return useQuery({ ...caseCountsQuery(q), placeholderData: keepPreviousData });
+}
+
+/** Asks for the case list's first window and its status counts before the first render, so the
+ * app answers while the page renders the shell instead of after it (issue 16, cold start). The
+ * list's hooks then find these queries under the same keys, in flight or answered. */
+export function prefetchCaseList(client: QueryClient, state: CaseListState): void {
+  const query = toCaseQuery(state, state.search);
+  void client.prefetchQuery(casePageQuery(query, 0));
+  void client.prefetchQuery(caseCountsQuery({ ...query, statuses: [] }));
 }
 
 /** One case with its thread, activity and links. */
