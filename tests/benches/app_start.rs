@@ -18,6 +18,8 @@
 //! page's navigation start, its `DOMContentLoaded` (the bundle parsed and run) and the
 //! `pd:first-rows` mark the list sets when its first rows render; each run also prints the page's
 //! other `pd:` marks (the bundle ran, the first ask and answer of each start-up command).
+//! An app that has not opened its window 120 s after launch stops the bench, its threads' stacks
+//! written to `<data>/hang-run-N.txt` (gdb).
 //! `--app PATH` launches another build of the app (for example a copy of the one before a
 //! change) with the same data, so before and after can be run back to back.
 //! `WEBKIT_DISABLE_COMPOSITING_MODE` and other variables set when the bench starts reach the app
@@ -252,6 +254,28 @@ fn app_processes(app: &Path) -> (Option<u32>, Vec<u32>) {
     (Some(root), helpers)
 }
 
+/// Writes every thread's stack of process `pid` to `path` (gdb's `thread apply all bt`), and
+/// says where, or why not.
+fn write_stacks(pid: u32, path: &Path) -> String {
+    match Command::new("gdb")
+        .args([
+            "-p",
+            &pid.to_string(),
+            "-batch",
+            "-ex",
+            "thread apply all bt 30",
+        ])
+        .stdin(Stdio::null())
+        .output()
+    {
+        Ok(out) => match std::fs::write(path, &out.stdout) {
+            Ok(()) => path.display().to_string(),
+            Err(e) => format!("not written to {}: {e}", path.display()),
+        },
+        Err(e) => format!("not taken (gdb: {e})"),
+    }
+}
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
     sorted[rank.min(sorted.len() - 1)]
@@ -352,11 +376,24 @@ async fn main() {
         );
         let launched = Instant::now();
         let launched_epoch = epoch_ms();
-        let client = ClientBuilder::native()
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("session");
+        // WebKitWebDriver answers the session request once the app's window is up; an app that
+        // hangs while it starts would hold the bench forever, so it is given two minutes, then
+        // its threads' stacks are written down (with gdb, where there is one) and the bench stops.
+        let mut builder = ClientBuilder::native();
+        builder.capabilities(caps);
+        let address = format!("http://127.0.0.1:{port}");
+        let session = builder.connect(&address);
+        let client = match tokio::time::timeout(Duration::from_secs(120), session).await {
+            Ok(client) => client.expect("session"),
+            Err(_) => {
+                let stacks = app_processes(&app)
+                    .0
+                    .map(|pid| write_stacks(pid, &data.join(format!("hang-run-{run}.txt"))));
+                panic!(
+                    "run {run}: the app did not open its window within 120 s; stacks: {stacks:?}"
+                );
+            }
+        };
         let wait = if run == 0 {
             Duration::from_secs(600)
         } else {
