@@ -24,7 +24,7 @@ export const FoldersScreen = screen(async () => (await import("../features/folde
 export const SettingsScreen = screen(async () => (await import("../features/settings/SettingsScreen")).SettingsScreen);
 export const MineScreen = screen(async () => (await import("../features/desk/MineScreen")).MineScreen);
 
-/** How long after the first paint the other screens' code is fetched: after the start-up
+/** How long after the app mounts the other screens' code is fetched: after the start-up
  * answers have rendered, so it does not compete with them for the web process's main thread. */
 export const PRELOAD_AFTER_MS = 2000;
 

@@ -10,6 +10,7 @@ import {
   loadSavedViews,
   storeSavedViews,
   toCaseQuery,
+  toCountQuery,
   type CaseListState,
   type SavedView,
 } from "./caseListState";
@@ -29,7 +30,7 @@ export interface CasesScreenProps {
 }
 
 function StatusTabs({ state, onChange, search }: CasesScreenProps & { search: string }) {
-  const countQuery = useMemo(() => ({ ...toCaseQuery(state, search), statuses: [] }), [state, search]);
+  const countQuery = useMemo(() => toCountQuery(state, search), [state, search]);
   const counts = useCaseCounts(countQuery);
   const byStatus = new Map(counts.data?.map((c) => [c.status, c.count]));
   const all = counts.data?.reduce((sum, c) => sum + c.count, 0);

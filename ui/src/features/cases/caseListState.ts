@@ -70,6 +70,11 @@ export function toCaseQuery(s: CaseListState, search: string): CaseQuery {
   };
 }
 
+/** The query the status tabs count: the list's own, every status (each tab is one of them). */
+export function toCountQuery(s: CaseListState, search: string): CaseQuery {
+  return { ...toCaseQuery(s, search), statuses: [] };
+}
+
 /** The direction a column sorts in when first clicked. */
 export function defaultDescending(field: CaseSortField): boolean {
   return field === "updated" || field === "priority";

@@ -5,7 +5,7 @@ import type { CaseDetail, CasePatch, CaseQuery, CommentView, NewCaseInput, Visib
 import { api } from "../../lib/ipc";
 import { PAGE_SIZE, keys } from "../../app/queryKeys";
 import { useTopicMutation, type MutationCallbacks } from "../../app/changes";
-import { toCaseQuery, type CaseListState } from "./caseListState";
+import { toCaseQuery, toCountQuery, type CaseListState } from "./caseListState";
 
 /** Windows of the list scrolled out of view are dropped after this long (the default keeps
  * them 5 minutes: scrolling through 100,000 cases would hold every row in the web process). */
@@ -34,9 +34,8 @@ export function useCaseCounts(q: CaseQuery) {
  * app answers while the page renders the shell instead of after it (issue 16, cold start). The
  * list's hooks then find these queries under the same keys, in flight or answered. */
 export function prefetchCaseList(client: QueryClient, state: CaseListState): void {
-  const query = toCaseQuery(state, state.search);
-  void client.prefetchQuery(casePageQuery(query, 0));
-  void client.prefetchQuery(caseCountsQuery({ ...query, statuses: [] }));
+  void client.prefetchQuery(casePageQuery(toCaseQuery(state, state.search), 0));
+  void client.prefetchQuery(caseCountsQuery(toCountQuery(state, state.search)));
 }
 
 /** One case with its thread, activity and links. */
