@@ -11,7 +11,7 @@ use ts_rs::TS;
 use crate::{CaseKind, CaseStatus, Priority, SlaState, Timestamp};
 
 mod bounds;
-pub use bounds::{SlaBounds, SlaBoundsPlan, SlaClockBounds};
+pub use bounds::{SlaBounds, SlaBoundsPlan, SlaClockBounds, WideClockBounds};
 
 /// A day of the week, as calendars name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]

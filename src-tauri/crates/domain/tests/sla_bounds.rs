@@ -7,8 +7,8 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use pd_domain::{
-    evaluate, BusinessCalendar, BusinessDay, CaseKind, CaseStatus, Priority, SlaBoundsPlan,
-    SlaFacts, SlaPolicy, SlaState, SlaTarget, StatusChange, Weekday,
+    evaluate, BusinessCalendar, BusinessDay, CaseKind, CaseStatus, Priority, SlaBounds,
+    SlaBoundsPlan, SlaFacts, SlaPolicy, SlaState, SlaTarget, StatusChange, Weekday,
 };
 use proptest::prelude::*;
 
@@ -88,6 +88,11 @@ fn policy() -> impl Strategy<Value = SlaPolicy> {
 }
 
 fn facts() -> impl Strategy<Value = SlaFacts> {
+    facts_from(base())
+}
+
+/// Cases opened up to 20 days after `base`.
+fn facts_from(base: DateTime<Utc>) -> impl Strategy<Value = SlaFacts> {
     (
         0usize..6,
         0usize..4,
@@ -96,8 +101,8 @@ fn facts() -> impl Strategy<Value = SlaFacts> {
         prop::collection::vec((0usize..6, 0i64..(10 * 24 * 60)), 0..8),
         prop::option::of(-(5 * 24 * 60)..(30 * 24 * 60i64)),
     )
-        .prop_map(|(kind, priority, opened, answer, moves, due)| {
-            let created_at = base() + Duration::minutes(opened);
+        .prop_map(move |(kind, priority, opened, answer, moves, due)| {
+            let created_at = base + Duration::minutes(opened);
             let mut at = created_at;
             let mut history = vec![StatusChange {
                 at,
@@ -148,6 +153,51 @@ fn instants(facts: &SlaFacts, policy: &SlaPolicy) -> Vec<DateTime<Utc>> {
     out
 }
 
+/// Cases a server dated at the edges of the bounds' 32-bit seconds (1970 to 2106) and past them.
+fn edge_facts() -> impl Strategy<Value = SlaFacts> {
+    let at = |y, m, d, h| {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0)
+            .single()
+            .expect("instant")
+    };
+    prop::sample::select(vec![
+        at(1969, 12, 25, 0),
+        at(1970, 1, 1, 0),
+        at(2106, 1, 28, 0),
+        at(2106, 2, 7, 6),
+        at(2150, 6, 1, 9),
+    ])
+    .prop_flat_map(facts_from)
+}
+
+/// The marks and pauses `bounds` gives are the ones `evaluate` gives at every instant worth
+/// checking.
+fn same_as_evaluate(
+    bounds: &SlaBounds,
+    facts: &SlaFacts,
+    policy: &SlaPolicy,
+    jitter: i64,
+) -> Result<(), TestCaseError> {
+    for at in instants(facts, policy) {
+        // Sub-second instants too: the clocks count whole seconds.
+        let now = at + Duration::nanoseconds(jitter);
+        let view = evaluate(&facts, &policy, now);
+        prop_assert_eq!(
+            bounds.mark(now),
+            (view.state, view.next_due),
+            "at {} for {:?}",
+            now,
+            facts
+        );
+        if let Some(paused) = bounds.paused(now) {
+            prop_assert_eq!(paused, view.paused, "paused at {} for {:?}", now, facts);
+        } else {
+            prop_assert!(facts.history.iter().any(|c| c.at > now));
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -158,52 +208,59 @@ proptest! {
         jitter in 0i64..1_000_000_000,
     ) {
         let bounds = SlaBoundsPlan::new(&policy).bounds(&facts);
-        for at in instants(&facts, &policy) {
-            // Sub-second instants too: the clocks count whole seconds.
-            let now = at + Duration::nanoseconds(jitter);
-            let view = evaluate(&facts, &policy, now);
-            prop_assert_eq!(
-                bounds.mark(now),
-                (view.state, view.next_due),
-                "at {} for {:?}",
-                now,
-                facts
-            );
-            if let Some(paused) = bounds.paused(now) {
-                prop_assert_eq!(paused, view.paused, "paused at {} for {:?}", now, facts);
-            } else {
-                prop_assert!(facts.history.iter().any(|c| c.at > now));
-            }
-        }
+        same_as_evaluate(&bounds, &facts, &policy, jitter)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn cases_dated_near_or_past_the_32_bit_years_get_the_same_marks(
+        policy in policy(),
+        facts in edge_facts(),
+        jitter in 0i64..1_000_000_000,
+    ) {
+        let bounds = SlaBoundsPlan::new(&policy).bounds(&facts);
+        same_as_evaluate(&bounds, &facts, &policy, jitter)?;
+    }
+}
+
+#[test]
+fn a_case_of_these_years_is_kept_in_48_bytes_and_one_of_2150_in_full() {
+    assert!(std::mem::size_of::<Option<SlaBounds>>() <= 48);
+    let policy = SlaPolicy::default();
+    assert!(policy.enabled && !policy.targets.is_empty());
+    let case = |created_at: DateTime<Utc>| SlaFacts {
+        kind: CaseKind::Shipment,
+        priority: Priority::Normal,
+        status: CaseStatus::Open,
+        created_at,
+        first_response_at: None,
+        history: vec![StatusChange {
+            at: created_at,
+            status: CaseStatus::Open,
+        }],
+        server_due: None,
+    };
+    let plan = SlaBoundsPlan::new(&policy);
+    assert!(matches!(plan.bounds(&case(base())), SlaBounds::Clocks(_)));
+    let far = Utc
+        .with_ymd_and_hms(2150, 6, 1, 9, 0, 0)
+        .single()
+        .expect("instant");
+    let wide = plan.bounds(&case(far));
+    assert!(matches!(wide, SlaBounds::WideClocks(_)));
+    for minutes in [1, 4 * 60, 5 * 24 * 60] {
+        let now = far + Duration::minutes(minutes);
+        let view = evaluate(&case(far), &policy, now);
+        assert_eq!(wide.mark(now), (view.state, view.next_due));
     }
 }
 
 #[test]
 fn a_waiting_case_is_breached_from_its_due_minute_until_it_waits_on_the_partner() {
-    // A hand-made case the generated ones stand beside: business hours all week in UTC,
-    // resolution in 60 minutes, at risk at 50 %.
-    let policy = SlaPolicy {
-        enabled: true,
-        targets: vec![SlaTarget {
-            kind: None,
-            priority: Priority::Normal,
-            first_response_minutes: 600,
-            resolution_minutes: 60,
-        }],
-        calendar: BusinessCalendar {
-            time_zone: "UTC".into(),
-            days: WEEK
-                .iter()
-                .map(|&weekday| BusinessDay {
-                    weekday,
-                    start_minute: 0,
-                    end_minute: 1440,
-                })
-                .collect(),
-            holidays: Vec::new(),
-        },
-        at_risk_percent: 50,
-    };
+    let policy = round_the_clock_policy();
     let opened = base();
     let mut facts = SlaFacts {
         kind: CaseKind::Shipment,
@@ -241,4 +298,66 @@ fn a_waiting_case_is_breached_from_its_due_minute_until_it_waits_on_the_partner(
     );
     assert_eq!(waiting.paused(opened + Duration::days(3)), Some(true));
     assert_eq!(bounds.paused(opened + Duration::days(3)), Some(false));
+}
+
+/// A hand-made policy the generated ones stand beside: business hours all week in UTC,
+/// resolution in 60 minutes, at risk at 50 %.
+fn round_the_clock_policy() -> SlaPolicy {
+    SlaPolicy {
+        enabled: true,
+        targets: vec![SlaTarget {
+            kind: None,
+            priority: Priority::Normal,
+            first_response_minutes: 600,
+            resolution_minutes: 60,
+        }],
+        calendar: BusinessCalendar {
+            time_zone: "UTC".into(),
+            days: WEEK
+                .iter()
+                .map(|&weekday| BusinessDay {
+                    weekday,
+                    start_minute: 0,
+                    end_minute: 1440,
+                })
+                .collect(),
+            holidays: Vec::new(),
+        },
+        at_risk_percent: 50,
+    }
+}
+
+#[test]
+fn instants_at_the_edges_of_the_32_bit_years_keep_their_meaning() {
+    // Round the clock, first answer in 30 minutes, resolution in 60.
+    let mut policy = round_the_clock_policy();
+    policy.targets[0].first_response_minutes = 30;
+    let at = |seconds: i64| Utc.timestamp_opt(seconds, 0).single().expect("instant");
+    let case = |created_at: DateTime<Utc>, answered: bool| SlaFacts {
+        kind: CaseKind::Shipment,
+        priority: Priority::Normal,
+        status: CaseStatus::Open,
+        created_at,
+        first_response_at: answered.then_some(created_at),
+        history: vec![StatusChange {
+            at: created_at,
+            status: CaseStatus::Open,
+        }],
+        server_due: None,
+    };
+    // Resolution due at the last second 32 bits hold; a case opened at the epoch's first second,
+    // unanswered: both are instants, not "never" and "always".
+    let last = at(i64::from(u32::MAX));
+    for facts in [case(last - Duration::minutes(60), true), case(at(0), false)] {
+        let bounds = SlaBoundsPlan::new(&policy).bounds(&facts);
+        for minutes in [0, 29, 30, 59, 60] {
+            for now in [
+                facts.created_at + Duration::minutes(minutes) - Duration::seconds(1),
+                facts.created_at + Duration::minutes(minutes),
+            ] {
+                let view = evaluate(&facts, &policy, now);
+                assert_eq!(bounds.mark(now), (view.state, view.next_due), "at {now}");
+            }
+        }
+    }
 }

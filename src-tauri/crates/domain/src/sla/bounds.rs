@@ -4,6 +4,8 @@
 //! sorts 100,000 cases by their marks; walking each one's business calendar per query took
 //! seconds, comparing instants takes microseconds. [`SlaBounds::mark`] answers what
 //! [`evaluate`](super::evaluate) answers for the state and next due instant (tested against it).
+//! The list keeps one per case, so they are stored in 32-bit seconds (`Secs32`) when every
+//! instant fits, which is 1970 to 2106: 48 bytes a case instead of 88.
 
 use super::{from_chrono, instants_at, pauses, resolved_at, to_chrono, SlaFacts, SlaPolicy};
 use crate::{SlaState, Timestamp};
@@ -57,25 +59,102 @@ impl ClockBounds {
 }
 
 /// What decides a case's SLA mark at any instant under one policy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SlaBounds {
     /// No mark ever (resolved without a server due date, no target and no due date).
     Unmarked,
     /// The server's due date alone (policy off or no target for the case).
     ServerDue(Timestamp),
-    /// The policy's clocks.
+    /// The policy's clocks, every instant between 1970 and 2106.
     Clocks(SlaClockBounds),
+    /// The policy's clocks with an instant outside those years (a case dated so by its server).
+    WideClocks(Box<WideClockBounds>),
 }
 
-/// The first-response and resolution clocks of [`SlaBounds::Clocks`], and what says whether
-/// the resolution clock is paused.
+/// The first-response and resolution clocks, and what says whether the resolution clock is
+/// paused, in 32-bit seconds: [`SlaBounds::Clocks`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SlaClockBounds {
+    /// Per clock: met, at risk from, breached from, due at (as [`ClockBounds`]).
+    clocks: [[Secs32; 4]; 2],
+    paused_from: Secs32,
+    history_until: Secs32,
+}
+
+/// The same in full 64-bit seconds: [`SlaBounds::WideClocks`], and what marks are computed from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WideClockBounds {
     clocks: [ClockBounds; 2],
     /// Waiting on the partner since (the open pause; [`NEVER`] for none, or once resolved).
     paused_from: i64,
     /// The last status change: from then on only the open pause can hold the clock.
     history_until: i64,
+}
+
+/// Seconds since the epoch in 32 bits: 0 is [`ALWAYS`], `u32::MAX` is [`NEVER`], anything else
+/// the instant itself (so 1970-01-01T00:00:01 to 2106-02-07, exactly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Secs32(u32);
+
+impl Secs32 {
+    /// `None` when `seconds` is an instant outside what 32 bits hold.
+    fn new(seconds: i64) -> Option<Self> {
+        match seconds {
+            NEVER => Some(Self(u32::MAX)),
+            ALWAYS => Some(Self(0)),
+            s if s > 0 && s < i64::from(u32::MAX) => u32::try_from(s).ok().map(Self),
+            _ => None,
+        }
+    }
+
+    fn seconds(self) -> i64 {
+        match self.0 {
+            u32::MAX => NEVER,
+            0 => ALWAYS,
+            s => i64::from(s),
+        }
+    }
+}
+
+impl WideClockBounds {
+    /// Kept in 32 bits when every instant fits, else as it is.
+    fn into_bounds(self) -> SlaBounds {
+        let clock = |c: &ClockBounds| -> Option<[Secs32; 4]> {
+            Some([
+                Secs32::new(c.met)?,
+                Secs32::new(c.at_risk_from)?,
+                Secs32::new(c.breached_from)?,
+                Secs32::new(c.due_at)?,
+            ])
+        };
+        let compact = || -> Option<SlaClockBounds> {
+            Some(SlaClockBounds {
+                clocks: [clock(&self.clocks[0])?, clock(&self.clocks[1])?],
+                paused_from: Secs32::new(self.paused_from)?,
+                history_until: Secs32::new(self.history_until)?,
+            })
+        };
+        match compact() {
+            Some(compact) => SlaBounds::Clocks(compact),
+            None => SlaBounds::WideClocks(Box::new(self)),
+        }
+    }
+}
+
+impl SlaClockBounds {
+    fn wide(&self) -> WideClockBounds {
+        let clock = |c: &[Secs32; 4]| ClockBounds {
+            met: c[0].seconds(),
+            at_risk_from: c[1].seconds(),
+            breached_from: c[2].seconds(),
+            due_at: c[3].seconds(),
+        };
+        WideClockBounds {
+            clocks: [clock(&self.clocks[0]), clock(&self.clocks[1])],
+            paused_from: self.paused_from.seconds(),
+            history_until: self.history_until.seconds(),
+        }
+    }
 }
 
 /// A policy made ready for computing many cases' bounds (its time zone looked up once).
@@ -123,7 +202,7 @@ impl<'p> SlaBoundsPlan<'p> {
             &instants_at(&policy.calendar, tz, start, &pauses, &resolution),
             resolution,
         );
-        SlaBounds::Clocks(SlaClockBounds {
+        WideClockBounds {
             clocks: [first, resolution],
             paused_from: match (resolved, pauses.last()) {
                 (None, Some(&(from, NEVER))) => from,
@@ -135,7 +214,8 @@ impl<'p> SlaBoundsPlan<'p> {
                 .map(|c| from_chrono(c.at))
                 .max()
                 .unwrap_or(ALWAYS),
-        })
+        }
+        .into_bounds()
     }
 }
 
@@ -143,8 +223,8 @@ impl SlaBounds {
     /// The mark at `now` and the next due instant, as [`evaluate`](super::evaluate) gives them
     /// in `state` and `next_due`.
     pub fn mark(&self, now: Timestamp) -> (SlaState, Option<Timestamp>) {
-        match self {
-            SlaBounds::Unmarked => (SlaState::None, None),
+        let clocks = match self {
+            SlaBounds::Unmarked => return (SlaState::None, None),
             SlaBounds::ServerDue(due) => {
                 let state = if *due <= now {
                     SlaState::Breached
@@ -153,37 +233,37 @@ impl SlaBounds {
                 } else {
                     SlaState::OnTrack
                 };
-                (state, Some(*due))
+                return (state, Some(*due));
             }
-            SlaBounds::Clocks(SlaClockBounds { clocks, .. }) => {
-                let now = from_chrono(now);
-                let mut state = SlaState::None;
-                let mut due = NEVER;
-                for clock in clocks {
-                    let s = clock.state(now);
-                    if s == SlaState::None {
-                        continue;
-                    }
-                    if s.urgency() > state.urgency() {
-                        state = s;
-                    }
-                    due = due.min(clock.due_at);
-                }
-                (state, (due != NEVER).then(|| to_chrono(due)))
+            SlaBounds::Clocks(compact) => compact.wide(),
+            SlaBounds::WideClocks(wide) => **wide,
+        };
+        let now = from_chrono(now);
+        let mut state = SlaState::None;
+        let mut due = NEVER;
+        for clock in clocks.clocks {
+            let s = clock.state(now);
+            if s == SlaState::None {
+                continue;
             }
+            if s.urgency() > state.urgency() {
+                state = s;
+            }
+            due = due.min(clock.due_at);
         }
+        (state, (due != NEVER).then(|| to_chrono(due)))
     }
 
     /// Whether the resolution clock is paused at `now` (waiting on the partner), as
     /// [`evaluate`](super::evaluate) gives it in `paused`; `None` when `now` is before the case's
     /// last status change (a clock behind the server's), where only the whole history can tell.
     pub fn paused(&self, now: Timestamp) -> Option<bool> {
-        match self {
-            SlaBounds::Unmarked | SlaBounds::ServerDue(_) => Some(false),
-            SlaBounds::Clocks(c) => {
-                let now = from_chrono(now);
-                (now >= c.history_until).then_some(c.paused_from <= now)
-            }
-        }
+        let c = match self {
+            SlaBounds::Unmarked | SlaBounds::ServerDue(_) => return Some(false),
+            SlaBounds::Clocks(compact) => compact.wide(),
+            SlaBounds::WideClocks(wide) => **wide,
+        };
+        let now = from_chrono(now);
+        (now >= c.history_until).then_some(c.paused_from <= now)
     }
 }
