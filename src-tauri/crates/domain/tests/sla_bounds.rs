@@ -181,7 +181,7 @@ fn same_as_evaluate(
     for at in instants(facts, policy) {
         // Sub-second instants too: the clocks count whole seconds.
         let now = at + Duration::nanoseconds(jitter);
-        let view = evaluate(&facts, &policy, now);
+        let view = evaluate(facts, policy, now);
         prop_assert_eq!(
             bounds.mark(now),
             (view.state, view.next_due),

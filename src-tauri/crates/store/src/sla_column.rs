@@ -121,7 +121,7 @@ impl SlaColumn {
             .map(|rid| {
                 self.by_rid
                     .get(*rid)
-                    .copied()
+                    .cloned()
                     .unwrap_or(SlaBounds::Unmarked)
             })
             .collect())
