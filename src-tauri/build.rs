@@ -6,6 +6,7 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
+    webkit_version_cfg();
     println!("cargo:rerun-if-changed=ui/dist");
     if !Path::new("ui/dist/index.html").exists() {
         println!(
@@ -24,5 +25,20 @@ fn main() {
     if let Err(error) = tauri_build::try_build(attributes) {
         eprintln!("tauri-build failed: {error:#}");
         std::process::exit(1);
+    }
+}
+
+/// `webkit_app_process_without_egl` when building against WebKitGTK 2.50 or later, the version
+/// whose app process was measured drawing without an EGL display (src-tauri/src/webkit.rs).
+fn webkit_version_cfg() {
+    println!("cargo::rustc-check-cfg=cfg(webkit_app_process_without_egl)");
+    let linux = std::env::var("CARGO_CFG_TARGET_OS").is_ok_and(|os| os == "linux");
+    let at_least = linux
+        && std::process::Command::new("pkg-config")
+            .args(["--atleast-version=2.50", "webkit2gtk-4.1"])
+            .status()
+            .is_ok_and(|status| status.success());
+    if at_least {
+        println!("cargo:rustc-cfg=webkit_app_process_without_egl");
     }
 }

@@ -462,6 +462,51 @@ impl AppHome {
     }
 }
 
+/// The memory the app saves by keeping EGL out of its own process (src-tauri/src/webkit.rs):
+/// while the window shows the case list, the app process has neither Mesa's EGL library nor
+/// its LLVM mapped, and its web process, which draws the page, has both.
+#[cfg(webkit_app_process_without_egl)]
+fn the_app_process_draws_without_mesa(home: &AppHome) {
+    let app = std::fs::canonicalize(env!("CARGO_BIN_EXE_partnerdesk")).expect("the app binary");
+    let marker = format!("PARTNERDESK_DATA_DIR={}", home.path().join("app").display());
+    let pids: Vec<u32> = std::fs::read_dir("/proc")
+        .expect("/proc")
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    let app_pid = pids
+        .iter()
+        .copied()
+        .find(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe")).is_ok_and(|exe| exe == app)
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|b| *b == 0).any(|v| v == marker.as_bytes()))
+        })
+        .expect("the app's process");
+    let maps = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap_or_default();
+    let mesa = |maps: &str| maps.contains("libEGL_mesa") || maps.contains("libLLVM");
+    let web_pid = pids
+        .iter()
+        .copied()
+        .find(|pid| {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let parent = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split(' ').nth(1));
+            parent == Some(app_pid.to_string().as_str())
+                && std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                    .is_ok_and(|comm| comm.starts_with("WebKitWebProces"))
+        })
+        .expect("the app's web process");
+    assert!(
+        !mesa(&maps(app_pid)),
+        "the app process {app_pid} loaded Mesa's EGL or LLVM"
+    );
+    assert!(
+        mesa(&maps(web_pid)),
+        "the web process {web_pid} has no EGL display: is this WebKitGTK 2.50 with Mesa?"
+    );
+}
+
 /// Starts tauri-driver (which starts the app) pointed at `server_url`, and connects to it.
 async fn launch(home: &AppHome, server_url: &str, prefix: &'static str) -> (Driver, Journey) {
     launch_with(home, server_url, prefix, &[]).await
@@ -564,6 +609,8 @@ async fn journey() {
         .await;
     let titles = journey.titles(&rows).await;
     journey.shot("case-list").await;
+    #[cfg(webkit_app_process_without_egl)]
+    the_app_process_draws_without_mesa(&home);
 
     // 3. Search narrows the list.
     let word = rare_word(&titles).expect("a searchable word in the case titles");
