@@ -20,8 +20,10 @@ esac
 
 TOOLS_ROOT="${PARTNERDESK_TOOLS:-$HOME/.cache/partnerdesk/tools}"
 # Building (WebKitGTK, OpenSSL, D-Bus for the keychain) and running, headless too (xvfb-run).
+# libegl-dev: the app links libEGL for one call before its window (src-tauri/src/webkit.rs);
+# WebKitGTK's own -dev package pulls it in too.
 RUN_APT_PACKAGES=(
-  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libdbus-1-dev
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libdbus-1-dev libegl-dev
   dbus xvfb xauth
   libayatana-appindicator3-1
 )
