@@ -6,8 +6,8 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
-    webkit_version_cfg();
     println!("cargo:rerun-if-changed=ui/dist");
+    webkit_version_cfg();
     if !Path::new("ui/dist/index.html").exists() {
         println!(
             "cargo:warning=ui/dist/index.html is missing: run `npm --prefix ui ci && npm --prefix ui run build` (or `bash .ci/start`) first"

@@ -102,8 +102,10 @@ impl Secs32 {
         match seconds {
             NEVER => Some(Self(u32::MAX)),
             ALWAYS => Some(Self(0)),
-            s if s > 0 && s < i64::from(u32::MAX) => u32::try_from(s).ok().map(Self),
-            _ => None,
+            s => u32::try_from(s)
+                .ok()
+                .filter(|&s| s != 0 && s != u32::MAX)
+                .map(Self),
         }
     }
 
