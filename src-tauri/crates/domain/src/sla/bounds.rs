@@ -222,23 +222,31 @@ impl<'p> SlaBoundsPlan<'p> {
 }
 
 impl SlaBounds {
+    /// The case's own clocks in full seconds, however they are kept; `None` for a case with no
+    /// clocks (unmarked, or marked by the server's due date).
+    fn clock_bounds(&self) -> Option<WideClockBounds> {
+        match self {
+            SlaBounds::Unmarked | SlaBounds::ServerDue(_) => None,
+            SlaBounds::Clocks(compact) => Some(compact.wide()),
+            SlaBounds::WideClocks(wide) => Some(**wide),
+        }
+    }
+
     /// The mark at `now` and the next due instant, as [`evaluate`](super::evaluate) gives them
     /// in `state` and `next_due`.
     pub fn mark(&self, now: Timestamp) -> (SlaState, Option<Timestamp>) {
-        let clocks = match self {
-            SlaBounds::Unmarked => return (SlaState::None, None),
-            SlaBounds::ServerDue(due) => {
-                let state = if *due <= now {
-                    SlaState::Breached
-                } else if *due - now < chrono::Duration::hours(24) {
-                    SlaState::AtRisk
-                } else {
-                    SlaState::OnTrack
-                };
-                return (state, Some(*due));
-            }
-            SlaBounds::Clocks(compact) => compact.wide(),
-            SlaBounds::WideClocks(wide) => **wide,
+        if let SlaBounds::ServerDue(due) = self {
+            let state = if *due <= now {
+                SlaState::Breached
+            } else if *due - now < chrono::Duration::hours(24) {
+                SlaState::AtRisk
+            } else {
+                SlaState::OnTrack
+            };
+            return (state, Some(*due));
+        }
+        let Some(clocks) = self.clock_bounds() else {
+            return (SlaState::None, None);
         };
         let now = from_chrono(now);
         let mut state = SlaState::None;
@@ -260,10 +268,8 @@ impl SlaBounds {
     /// [`evaluate`](super::evaluate) gives it in `paused`; `None` when `now` is before the case's
     /// last status change (a clock behind the server's), where only the whole history can tell.
     pub fn paused(&self, now: Timestamp) -> Option<bool> {
-        let c = match self {
-            SlaBounds::Unmarked | SlaBounds::ServerDue(_) => return Some(false),
-            SlaBounds::Clocks(compact) => compact.wide(),
-            SlaBounds::WideClocks(wide) => **wide,
+        let Some(c) = self.clock_bounds() else {
+            return Some(false);
         };
         let now = from_chrono(now);
         (now >= c.history_until).then_some(c.paused_from <= now)
