@@ -45,7 +45,7 @@ impl SlaColumn {
     /// Every case's bounds under `policy`, read in one pass (two ordered scans).
     pub(crate) fn read_all(conn: &Connection, policy: &SlaPolicy) -> Result<Self> {
         let plan = SlaBoundsPlan::new(policy);
-        let mut slots: Vec<Option<SlaBounds>> = Vec::new();
+        let mut slots: Vec<Option<SlaBounds>> = vec![None; crate::facets::rid_slots(conn)?];
         sla::facts_of_every_case(conn, |rid, facts| {
             if let Ok(i) = usize::try_from(rid) {
                 if slots.len() <= i {

@@ -308,3 +308,80 @@ fn counts_and_totals_follow_every_change_to_the_cases() {
         .iter()
         .all(|c| c.count == 0));
 }
+
+#[test]
+fn the_breached_filter_compares_due_instants_to_the_nanosecond_and_at_the_ends_of_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path().join("edges.db")).expect("open");
+    let year = |y: i32| {
+        chrono::NaiveDate::from_ymd_opt(y, 6, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("date")
+            .and_utc()
+    };
+    let dues = [
+        ("due-now", Some(now()), true),
+        (
+            "due-1ns-later",
+            Some(now() + Duration::nanoseconds(1)),
+            false,
+        ),
+        (
+            "due-1ns-earlier",
+            Some(now() - Duration::nanoseconds(1)),
+            true,
+        ),
+        ("due-1500", Some(year(1500)), true),
+        ("due-2400", Some(year(2400)), false),
+        ("due-9999", Some(year(9999)), false),
+        ("no-due", None, false),
+    ];
+    let mut bundles = Vec::new();
+    for (n, (id, due, _)) in dues.iter().enumerate() {
+        let mut c = case(n as u32, "GC1", "Verona Vittles");
+        c.id = (*id).to_string();
+        c.status = CaseStatus::Open;
+        c.sla_due = *due;
+        bundles.push(bundle(c, vec![], vec![]));
+    }
+    // A resolved case long past its due date is not breached.
+    let mut done = case(99, "GC1", "Verona Vittles");
+    done.id = "resolved-due-1500".into();
+    done.status = CaseStatus::ALL
+        .into_iter()
+        .find(|s| s.is_terminal())
+        .expect("a terminal status");
+    done.sla_due = Some(year(1500));
+    bundles.push(bundle(done, vec![], vec![]));
+    store
+        .apply_case_page(&page(bundles, "c1"), "cases")
+        .expect("page");
+    let breached = CaseQuery {
+        sla_breached: true,
+        ..CaseQuery::default()
+    };
+    let mut want: Vec<&str> = dues
+        .iter()
+        .filter(|(_, _, b)| *b)
+        .map(|(id, _, _)| *id)
+        .collect();
+    want.sort_unstable();
+    // Twice: the first list may answer before the filter columns are read, the second from them.
+    for _ in 0..2 {
+        let page = store.list_cases(&breached, now()).expect("list");
+        let mut got: Vec<&str> = page.rows.iter().map(|r| r.id.as_str()).collect();
+        got.sort_unstable();
+        assert_eq!(got, want);
+        assert_eq!(page.total as usize, want.len());
+        let counts = store.status_counts(&breached, now()).expect("counts");
+        let open = counts
+            .iter()
+            .find(|c| c.status == CaseStatus::Open)
+            .expect("open count");
+        assert_eq!(open.count as usize, want.len());
+        assert_eq!(
+            counts.iter().map(|c| c.count).sum::<u32>() as usize,
+            want.len()
+        );
+    }
+}
