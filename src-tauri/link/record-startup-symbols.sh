@@ -78,7 +78,8 @@ awk -v bin="$app" '
         if (ob != bin) next
         name = substr($0, 4)
         sub(/'"'"'[0-9]+$/, "", name)
-        if (name ~ /^0x[0-9a-f]+$/ || (name in seen)) next
+        # Addresses without a symbol and callgrind'"'"'s own entries ("(below main)") are not symbols.
+        if (name ~ /^0x[0-9a-f]+$/ || name ~ /[ ()]/ || (name in seen)) next
         seen[name] = 1
         print name
     }' "$work"/callgrind.* >"$out"
