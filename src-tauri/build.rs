@@ -8,7 +8,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src-tauri/capabilities");
     println!("cargo:rerun-if-changed=ui/dist");
     webkit_version_cfg();
-    startup_symbol_order();
+    release_link_layout();
     if !Path::new("ui/dist/index.html").exists() {
         println!(
             "cargo:warning=ui/dist/index.html is missing: run `npm --prefix ui ci && npm --prefix ui run build` (or `bash .ci/start`) first"
@@ -55,7 +55,7 @@ const STARTUP_SYMBOLS: &str = "src-tauri/link/startup-symbols.txt";
 /// Where the C library reads packed relative relocations (glibc 2.36 and later), they are
 /// packed too: ld.so reads the table once at start and its pages stay mapped (1.3 MB unpacked).
 /// `PARTNERDESK_SYMBOL_ORDER=0` links without either (for a linker other than lld).
-fn startup_symbol_order() {
+fn release_link_layout() {
     println!("cargo:rerun-if-changed={STARTUP_SYMBOLS}");
     println!("cargo:rerun-if-env-changed=PARTNERDESK_SYMBOL_ORDER");
     let release = std::env::var("PROFILE").is_ok_and(|profile| profile == "release");
